@@ -1,0 +1,19 @@
+"""qualcode: code interview and workshop transcripts into opportunity/risk matrices per aspect of work.
+
+The Python API is :class:`qualcode.Project`; the `qualcode` command is a thin face over it.
+"""
+from __future__ import annotations
+
+from .errors import QualcodeError
+
+__all__ = ["Project", "QualcodeError", "__version__"]
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # Lazy, so that `qualcode --help` does not import pandas or spaCy.
+    if name == "Project":
+        from .project import Project
+
+        return Project
+    raise AttributeError(name)

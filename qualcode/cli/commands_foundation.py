@@ -1,0 +1,122 @@
+"""init, import, status, show."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from . import format_option, main, project_option
+from .output import echo_table
+
+
+@main.command()
+@click.argument("path", default="project.qualcode", type=click.Path(dir_okay=False))
+def init(path: str) -> None:
+    """Create an empty project file (one SQLite file that holds everything).
+
+    \b
+    Example:
+      qualcode init                      # project.qualcode in this folder
+      qualcode init studies/ai-vo.qualcode
+    """
+    from ..project import Project
+
+    with Project.init(path) as project:
+        click.echo(f"Created project {project.path}. Next: qualcode import FILES --project {project.path}")
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--study", help="Study these files belong to (vo-2025, po-2019, ...).")
+@click.option("--cases", type=click.Path(dir_okay=False, path_type=Path),
+              help="cases.csv/.xlsx mapping documents and speakers to cases and attributes.")
+@click.option("--unit", type=click.Choice(["turn", "paragraph", "sentence"]), default="turn", show_default=True,
+              help="What one coded segment is.")
+@click.option("--max-words", type=int, default=None,
+              help="Split turns longer than this into groups of whole sentences.")
+@click.option("--text-column", "text_columns", multiple=True, help="Table imports: the column(s) holding text.")
+@click.option("--id-column", help="Table imports: the column with the row id (kept in every export).")
+@click.option("--case-column", help="Table imports: the column naming the case (default: the id column).")
+@click.option("--interviewer", "interviewers", multiple=True,
+              help="Speaker label of the interviewer (repeatable); its turns are kept but not coded. "
+                   "Default: Interviewer, I, Int, Onderzoeker, Gespreksleider, Moderator.")
+@project_option
+def import_(project, paths, study, cases, unit, max_words, text_columns, id_column, case_column, interviewers) -> None:
+    """Import transcripts (.txt .md .docx .vtt .srt) and tables (.csv .xlsx).
+
+    Folders are searched for supported files. All files are imported in one
+    transaction: if one fails, nothing is imported. A file imported before (same
+    content) is skipped.
+
+    \b
+    Examples:
+      qualcode import interviews/ --study vo-2025 --cases cases.csv
+      qualcode import workshop.xlsx --text-column notitie --id-column id --case-column groep
+    """
+    from ..project import DEFAULT_INTERVIEWERS
+
+    report = project.import_files(
+        paths, study=study, cases=cases, unit=unit, max_words=max_words, text_columns=text_columns or None,
+        id_column=id_column, case_column=case_column, interviewers=interviewers or DEFAULT_INTERVIEWERS,
+    )
+    for item in report.files:
+        name = Path(item.path).name
+        if item.skipped_reason:
+            click.echo(f"skipped  {name}: {item.skipped_reason}")
+        else:
+            click.echo(f"imported {name}: {item.segments} segments")
+    click.echo(
+        f"{len(report.imported)} imported, {len(report.skipped)} skipped; "
+        f"cases: {report.cases_created} new, {report.cases_updated} updated. Next: qualcode code --codebook FILE"
+    )
+
+
+@main.command()
+@click.option("--documents", is_flag=True, help="List every document.")
+@click.option("--cases", "show_cases", is_flag=True, help="List every case.")
+@format_option(("table", "json"))
+@project_option
+def status(project, documents, show_cases, fmt) -> None:
+    """Counts per study, document and case, and codings per status.
+
+    \b
+    Example:
+      qualcode status --documents
+    """
+    info = project.status()
+    if fmt == "json":
+        click.echo(json.dumps(info, indent=2, ensure_ascii=False, default=str))
+        return
+    click.echo(f"Project {info['project']}  codebook {str(info['codebook'] or 'none')[:12]}")
+    echo_table(info["studies"], ["study", "documents", "segments", "to_code", "cases"], title="Studies")
+    if documents:
+        echo_table(info["documents"], ["id", "name", "format", "study", "segments", "chars"], title="Documents")
+    if show_cases:
+        echo_table(info["cases"], ["case_id", "pseudonym", "role", "documents", "segments"], title="Cases")
+    if info["codings"]:
+        echo_table(info["codings"], ["status", "who", "n"], title="Codings")
+
+
+@main.command()
+@click.argument("document")
+@click.option("--width", default=90, show_default=True, help="Characters of text shown per segment.")
+@project_option
+def show(project, document, width) -> None:
+    """Show a document's segments with id, offsets, speaker and case.
+
+    DOCUMENT is a document id or file name (see `qualcode status --documents`).
+
+    \b
+    Example:
+      qualcode show expert-01.vtt
+    """
+    doc = project.document(document)
+    click.echo(f"{doc['name']} ({doc['format']}, {len(doc['text'])} characters, unit {doc['unit']})")
+    for seg in project.segments(document=doc["id"]):
+        flag = "" if seg.to_code else "  (not coded)"
+        text = " ".join(seg.text.split())
+        if len(text) > width:
+            text = text[: width - 1] + "…"
+        click.echo(f"#{seg.id:<5} [{seg.start}:{seg.end}] {seg.speaker or '-'} / {seg.case_id or '-'}{flag}")
+        click.echo(f"       {text}")

@@ -1,0 +1,459 @@
+"""Codings in the store: machine suggestions, human decisions and the append-only decision log.
+
+Two kinds of rows share the ``codings`` table:
+
+* **suggestions** (``coder IS NULL``, status ``suggested``), written by the
+  auto-coder or a model. A new run refreshes or withdraws only its own origin's
+  suggestions; they are derived data.
+* **decisions** (one row per coder, segment, code and direction; status ``accepted``
+  or ``rejected``). Only :func:`decide` and :func:`undo` change them, and each change
+  appends its before and after state to ``decision_log``, so the log replays to the
+  current state and nothing a researcher decided is lost or silently overwritten.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from . import store
+from .errors import NotFoundError, UsageError
+from .records import DIRECTIONS, Suggestion
+
+ACTIONS = ("accept", "reject", "add", "remove", "change_direction", "memo")
+RECONCILED = "reconciled"  # the coder name under which `reconcile` records settled decisions
+MACHINE_CODERS = ("keyword", "model")  # pseudo-coders: the auto-coder's and the model's suggestions
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision by a coder; ``apply_decisions`` turns it into row changes and log entries."""
+
+    segment_id: int
+    action: str  # accept, reject, add, remove, change_direction, memo
+    code: str | None = None
+    direction: str | None = None
+    new_direction: str | None = None  # for change_direction
+    memo: str | None = None  # for memo
+
+
+@dataclass(frozen=True)
+class CodingRow:
+    """A coding as read from the store."""
+
+    id: int
+    segment_id: int
+    code: str
+    direction: str
+    origin: str
+    coder: str | None
+    status: str
+    evidence: Mapping[str, Any] | None
+    score: float | None
+    strategy: str | None
+    codebook_version: str | None
+    updated_at: str
+
+
+def _row(r: sqlite3.Row) -> CodingRow:
+    return CodingRow(
+        id=r["id"], segment_id=r["segment_id"], code=r["code"], direction=r["direction"], origin=r["origin"],
+        coder=r["coder"], status=r["status"], evidence=json.loads(r["evidence"]) if r["evidence"] else None,
+        score=r["score"], strategy=r["strategy"], codebook_version=r["codebook_version"], updated_at=r["updated_at"],
+    )
+
+
+# -- codebooks ---------------------------------------------------------------------------
+def store_codebook(con: sqlite3.Connection, codebook: Any) -> None:
+    """Keep the codebook's exact text under its version and make it the project's current one."""
+    con.execute(
+        "INSERT OR IGNORE INTO codebooks(version, name, language, source_name, source_text, loaded_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (codebook.version, codebook.name, codebook.language, getattr(codebook, "source_name", codebook.name),
+         codebook.source_text, store.now()),
+    )
+    con.execute(
+        "INSERT INTO meta(key, value) VALUES ('codebook_version', ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (codebook.version,),
+    )
+
+
+def stored_codebook_text(con: sqlite3.Connection, version: str | None = None) -> tuple[str, str] | None:
+    """(source_name, source_text) of the given or current codebook version, or None."""
+    if version is None:
+        row = con.execute("SELECT value FROM meta WHERE key = 'codebook_version'").fetchone()
+        if row is None:
+            return None
+        version = row[0]
+    row = con.execute("SELECT source_name, source_text FROM codebooks WHERE version = ?", (version,)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+# -- suggestions -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SuggestionReport:
+    added: int
+    refreshed: int
+    withdrawn: int
+    segments: int
+
+
+def write_suggestions(
+    con: sqlite3.Connection,
+    suggestions: Iterable[Suggestion],
+    *,
+    origin: str,
+    segment_ids: Sequence[int],
+    codebook_version: str,
+) -> SuggestionReport:
+    """Replace this origin's suggestions on ``segment_ids`` with ``suggestions``.
+
+    Touches only rows with ``coder IS NULL`` and this origin: human decisions are
+    never read, changed or removed here (the never-overwrite property).
+    """
+    t = store.now()
+    new: dict[tuple[int, str, str], Suggestion] = {}
+    for s in suggestions:
+        if s.origin != origin:
+            raise ValueError(f"suggestion of origin {s.origin} written as {origin}")
+        new[(s.segment_id, s.code, s.direction)] = s
+    ids = list(segment_ids)
+    old: dict[tuple[int, str, str], int] = {}
+    for chunk_start in range(0, len(ids), 900):
+        chunk = ids[chunk_start:chunk_start + 900]
+        for r in con.execute(
+            f"SELECT id, segment_id, code, direction FROM codings WHERE coder IS NULL AND origin = ? "
+            f"AND segment_id IN ({','.join('?' * len(chunk))})",
+            [origin, *chunk],
+        ):
+            old[(r["segment_id"], r["code"], r["direction"])] = r["id"]
+    withdrawn = [old[k] for k in old.keys() - new.keys()]
+    con.executemany("DELETE FROM codings WHERE id = ? AND coder IS NULL", [(i,) for i in withdrawn])
+    refreshed = [(json.dumps(s.evidence, ensure_ascii=False), s.score, s.strategy, codebook_version, t, old[k])
+                 for k, s in new.items() if k in old]
+    con.executemany(
+        "UPDATE codings SET evidence = ?, score = ?, strategy = ?, codebook_version = ?, updated_at = ? "
+        "WHERE id = ? AND coder IS NULL",
+        refreshed,
+    )
+    added = [(s.segment_id, s.code, s.direction, origin, json.dumps(s.evidence, ensure_ascii=False), s.score,
+              s.strategy, codebook_version, t, t) for k, s in new.items() if k not in old]
+    con.executemany(
+        "INSERT INTO codings(segment_id, code, direction, origin, coder, status, evidence, score, strategy, "
+        "codebook_version, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, 'suggested', ?, ?, ?, ?, ?, ?)",
+        added,
+    )
+    return SuggestionReport(len(added), len(refreshed), len(withdrawn), len(ids))
+
+
+def suggestions_for(con: sqlite3.Connection, segment_id: int | None = None, origin: str | None = None) -> list[CodingRow]:
+    sql, args = "SELECT * FROM codings WHERE coder IS NULL", []
+    if segment_id is not None:
+        sql += " AND segment_id = ?"
+        args.append(segment_id)
+    if origin is not None:
+        sql += " AND origin = ?"
+        args.append(origin)
+    return [_row(r) for r in con.execute(sql + " ORDER BY segment_id, code, direction", args)]
+
+
+# -- decisions ---------------------------------------------------------------------------
+def decisions_for(con: sqlite3.Connection, coder: str | None = None, segment_id: int | None = None) -> list[CodingRow]:
+    """Human decision rows, of one coder or of all (coder None)."""
+    sql, args = "SELECT * FROM codings WHERE coder IS NOT NULL", []
+    if coder is not None:
+        sql += " AND coder = ?"
+        args.append(coder)
+    if segment_id is not None:
+        sql += " AND segment_id = ?"
+        args.append(segment_id)
+    return [_row(r) for r in con.execute(sql + " ORDER BY segment_id, code, direction", args)]
+
+
+def coders(con: sqlite3.Connection) -> list[str]:
+    """Human coders who decided anything (including the reconciled pseudo-coder)."""
+    return [r[0] for r in con.execute("SELECT DISTINCT coder FROM codings WHERE coder IS NOT NULL ORDER BY coder")]
+
+
+def decided_segments(con: sqlite3.Connection, coder: str) -> set[int]:
+    """Segments the coder has decided (any decision or memo in the log that is not undone)."""
+    return {r[0] for r in con.execute(
+        "SELECT DISTINCT segment_id FROM codings WHERE coder = ? "
+        "UNION SELECT segment_id FROM decision_log WHERE coder = ? AND action = 'segment_done' "
+        "AND id NOT IN (SELECT undoes FROM decision_log WHERE undoes IS NOT NULL)",
+        (coder, coder),
+    )}
+
+
+def _state(con: sqlite3.Connection, coder: str, segment_id: int, code: str, direction: str) -> dict | None:
+    r = con.execute(
+        "SELECT status, origin, evidence, score, strategy, codebook_version FROM codings "
+        "WHERE coder = ? AND segment_id = ? AND code = ? AND direction = ?",
+        (coder, segment_id, code, direction),
+    ).fetchone()
+    if r is None:
+        return None
+    return {"status": r["status"], "origin": r["origin"], "evidence": json.loads(r["evidence"]) if r["evidence"] else None,
+            "score": r["score"], "strategy": r["strategy"], "codebook_version": r["codebook_version"]}
+
+
+def _set_state(con: sqlite3.Connection, coder: str, segment_id: int, code: str, direction: str,
+               state: dict | None, at: str) -> None:
+    if state is None:
+        con.execute("DELETE FROM codings WHERE coder = ? AND segment_id = ? AND code = ? AND direction = ?",
+                    (coder, segment_id, code, direction))
+        return
+    evidence = json.dumps(state.get("evidence"), ensure_ascii=False) if state.get("evidence") is not None else None
+    con.execute(
+        "INSERT INTO codings(segment_id, code, direction, origin, coder, status, evidence, score, strategy, "
+        "codebook_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(segment_id, code, direction, coder) WHERE coder IS NOT NULL DO UPDATE SET "
+        "status = excluded.status, origin = excluded.origin, evidence = excluded.evidence, score = excluded.score, "
+        "strategy = excluded.strategy, codebook_version = excluded.codebook_version, updated_at = excluded.updated_at",
+        (segment_id, code, direction, state["origin"], coder, state["status"], evidence, state.get("score"),
+         state.get("strategy"), state.get("codebook_version"), at, at),
+    )
+
+
+def _memo(con: sqlite3.Connection, coder: str, segment_id: int) -> str | None:
+    r = con.execute("SELECT text FROM memos WHERE coder = ? AND segment_id = ?", (coder, segment_id)).fetchone()
+    return r[0] if r else None
+
+
+def _set_memo(con: sqlite3.Connection, coder: str, segment_id: int, text: str | None, at: str) -> None:
+    if not text:
+        con.execute("DELETE FROM memos WHERE coder = ? AND segment_id = ?", (coder, segment_id))
+    else:
+        con.execute(
+            "INSERT INTO memos(segment_id, coder, text, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(segment_id, coder) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+            (segment_id, coder, text, at),
+        )
+
+
+def memos(con: sqlite3.Connection, coder: str | None = None) -> dict[tuple[int, str], str]:
+    sql, args = "SELECT segment_id, coder, text FROM memos", []
+    if coder is not None:
+        sql += " WHERE coder = ?"
+        args.append(coder)
+    return {(r[0], r[1]): r[2] for r in con.execute(sql, args)}
+
+
+def _log(con: sqlite3.Connection, *, at: str, coder: str, segment_id: int, action: str, code: str | None,
+         direction: str | None, before: Any, after: Any, source: str, batch: str, undoes: int | None = None) -> None:
+    con.execute(
+        "INSERT INTO decision_log(at, coder, segment_id, action, code, direction, before, after, source, batch, undoes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (at, coder, segment_id, action, code, direction,
+         None if before is None else json.dumps(before, ensure_ascii=False),
+         None if after is None else json.dumps(after, ensure_ascii=False), source, batch, undoes),
+    )
+
+
+def _change(con, *, coder, segment_id, code, direction, after, action, source, batch, at) -> bool:
+    before = _state(con, coder, segment_id, code, direction)
+    if before == after:
+        return False
+    _set_state(con, coder, segment_id, code, direction, after, at)
+    _log(con, at=at, coder=coder, segment_id=segment_id, action=action, code=code, direction=direction,
+         before=before, after=after, source=source, batch=batch)
+    return True
+
+
+def _suggestion_state(con: sqlite3.Connection, segment_id: int, code: str, direction: str) -> dict | None:
+    """The machine suggestion a human accepts: its origin and evidence travel with the decision."""
+    r = con.execute(
+        "SELECT origin, evidence, score, strategy, codebook_version FROM codings WHERE coder IS NULL "
+        "AND segment_id = ? AND code = ? AND direction = ? ORDER BY origin = 'keyword' DESC LIMIT 1",
+        (segment_id, code, direction),
+    ).fetchone()
+    if r is None:
+        return None
+    return {"origin": r["origin"], "evidence": json.loads(r["evidence"]) if r["evidence"] else None,
+            "score": r["score"], "strategy": r["strategy"], "codebook_version": r["codebook_version"]}
+
+
+def _current_codebook(con: sqlite3.Connection) -> str | None:
+    r = con.execute("SELECT value FROM meta WHERE key = 'codebook_version'").fetchone()
+    return r[0] if r else None
+
+
+def apply_decisions(
+    con: sqlite3.Connection,
+    coder: str,
+    decisions: Iterable[Decision],
+    *,
+    source: str = "api",
+    valid_codes: Iterable[str] | None = None,
+    done_segments: Iterable[int] = (),
+) -> dict[str, int]:
+    """Apply decisions of one coder in one transaction; return counts per action that changed something.
+
+    A decision equal to the current state changes nothing and is not logged.
+    ``done_segments`` are recorded as decided by this coder in the same batch (so one
+    undo takes back both), also when no code applies to them.
+    """
+    if not coder or not coder.strip():
+        raise UsageError("who is deciding? pass --coder NAME or set QUALCODE_CODER=NAME")
+    if coder in MACHINE_CODERS:
+        raise UsageError(f"{coder!r} is reserved for machine suggestions; choose another coder name")
+    codes = set(valid_codes) if valid_codes is not None else None
+    batch = uuid.uuid4().hex
+    at = store.now()
+    counts = {a: 0 for a in ACTIONS}
+    version = _current_codebook(con)
+    with store.transaction(con):
+        for d in decisions:
+            if con.execute("SELECT 1 FROM segments WHERE id = ?", (d.segment_id,)).fetchone() is None:
+                raise NotFoundError(f"no segment {d.segment_id}; `qualcode show DOC` lists segment ids")
+            if d.action not in ACTIONS:
+                raise UsageError(f"unknown action {d.action!r}; one of {', '.join(ACTIONS)}")
+            if d.action == "memo":
+                before = _memo(con, coder, d.segment_id)
+                if (before or None) != (d.memo or None):
+                    _set_memo(con, coder, d.segment_id, d.memo, at)
+                    _log(con, at=at, coder=coder, segment_id=d.segment_id, action="memo", code=None, direction=None,
+                         before=None if before is None else {"memo": before},
+                         after={"memo": d.memo} if d.memo else None, source=source, batch=batch)
+                    counts["memo"] += 1
+                continue
+            if codes is not None and d.code not in codes:
+                raise NotFoundError(f"no code {d.code!r} in the codebook; the codes are: {', '.join(sorted(codes))}")
+            if d.direction not in DIRECTIONS or (d.new_direction is not None and d.new_direction not in DIRECTIONS):
+                raise UsageError(f"direction must be one of {', '.join(DIRECTIONS)}")
+            changed = False
+            if d.action in ("accept", "add"):
+                sug = _suggestion_state(con, d.segment_id, d.code, d.direction)
+                after = dict(sug) if sug else {"origin": "human", "evidence": None, "score": None,
+                                               "strategy": None, "codebook_version": version}
+                after["status"] = "accepted"
+                changed = _change(con, coder=coder, segment_id=d.segment_id, code=d.code, direction=d.direction,
+                                  after=after, action=d.action, source=source, batch=batch, at=at)
+            elif d.action in ("reject", "remove"):
+                current = _state(con, coder, d.segment_id, d.code, d.direction)
+                base = current or _suggestion_state(con, d.segment_id, d.code, d.direction) or {
+                    "origin": "human", "evidence": None, "score": None, "strategy": None, "codebook_version": version}
+                after = dict(base)
+                after["status"] = "rejected"
+                changed = _change(con, coder=coder, segment_id=d.segment_id, code=d.code, direction=d.direction,
+                                  after=after, action=d.action, source=source, batch=batch, at=at)
+            elif d.action == "change_direction":
+                if d.new_direction is None or d.new_direction == d.direction:
+                    raise UsageError("change_direction needs a new direction different from the old one")
+                old = _state(con, coder, d.segment_id, d.code, d.direction) or _suggestion_state(
+                    con, d.segment_id, d.code, d.direction) or {"origin": "human", "evidence": None, "score": None,
+                                                                 "strategy": None, "codebook_version": version}
+                rejected = dict(old, status="rejected")
+                accepted = dict(old, status="accepted")
+                a = _change(con, coder=coder, segment_id=d.segment_id, code=d.code, direction=d.direction,
+                            after=rejected, action="change_direction", source=source, batch=batch, at=at)
+                b = _change(con, coder=coder, segment_id=d.segment_id, code=d.code, direction=d.new_direction,
+                            after=accepted, action="change_direction", source=source, batch=batch, at=at)
+                changed = a or b
+            if changed:
+                counts[d.action] += 1
+        already = decided_segments(con, coder)
+        mark_segment_done(con, coder, [s for s in dict.fromkeys(done_segments) if s not in already], source, batch)
+    return counts
+
+
+def mark_segment_done(con: sqlite3.Connection, coder: str, segment_ids: Iterable[int], source: str,
+                      batch: str | None = None) -> None:
+    """Record that a coder has decided these segments as they stand (e.g. no code applies).
+
+    Pass the ``batch`` of the decisions made with it, so that one undo takes back both.
+    """
+    at, batch = store.now(), batch or uuid.uuid4().hex
+    with store.transaction(con):
+        for sid in segment_ids:
+            _log(con, at=at, coder=coder, segment_id=sid, action="segment_done", code=None, direction=None,
+                 before=None, after=None, source=source, batch=batch)
+
+
+# -- the log -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LogEntry:
+    id: int
+    at: str
+    coder: str
+    segment_id: int
+    action: str
+    code: str | None
+    direction: str | None
+    before: Any
+    after: Any
+    source: str
+    batch: str
+    undoes: int | None
+
+
+def history(con: sqlite3.Connection, segment_id: int | None = None, coder: str | None = None) -> list[LogEntry]:
+    sql, args, where = "SELECT * FROM decision_log", [], []
+    if segment_id is not None:
+        where.append("segment_id = ?")
+        args.append(segment_id)
+    if coder is not None:
+        where.append("coder = ?")
+        args.append(coder)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return [
+        LogEntry(r["id"], r["at"], r["coder"], r["segment_id"], r["action"], r["code"], r["direction"],
+                 json.loads(r["before"]) if r["before"] else None, json.loads(r["after"]) if r["after"] else None,
+                 r["source"], r["batch"], r["undoes"])
+        for r in con.execute(sql + " ORDER BY id", args)
+    ]
+
+
+def replay(entries: Iterable[LogEntry]) -> tuple[dict[tuple[str, int, str, str], dict], dict[tuple[str, int], str]]:
+    """Rebuild every coder's decision rows and memos from the log alone."""
+    rows: dict[tuple[str, int, str, str], dict] = {}
+    memo_state: dict[tuple[str, int], str] = {}
+    for e in entries:
+        if e.action == "segment_done" or e.before == {"done": True}:
+            continue  # marks that a segment was seen; no coding state
+        if e.code is None:  # a memo (or the undo of one)
+            key = (e.coder, e.segment_id)
+            if e.after is None:
+                memo_state.pop(key, None)
+            else:
+                memo_state[key] = e.after["memo"]
+            continue
+        key = (e.coder, e.segment_id, e.code, e.direction)
+        if e.after is None:
+            rows.pop(key, None)
+        else:
+            rows[key] = e.after
+    return rows, memo_state
+
+
+def undo(con: sqlite3.Connection, coder: str, batches: int = 1) -> list[LogEntry]:
+    """Take back the coder's last ``batches`` groups of decisions; the log records the undo too."""
+    undone_ids = {r[0] for r in con.execute("SELECT undoes FROM decision_log WHERE undoes IS NOT NULL")}
+    entries = [e for e in history(con, coder=coder) if e.action != "undo" and e.id not in undone_ids]
+    if not entries:
+        raise UsageError(f"coder {coder!r} has no decisions to undo")
+    wanted: list[str] = []
+    for e in reversed(entries):
+        if e.batch not in wanted:
+            if len(wanted) == batches:
+                break
+            wanted.append(e.batch)
+    targets = [e for e in reversed(entries) if e.batch in wanted]  # newest first
+    at, batch = store.now(), uuid.uuid4().hex
+    with store.transaction(con):
+        for e in targets:
+            if e.action == "segment_done":
+                before, after = {"done": True}, None
+            elif e.code is None:
+                _set_memo(con, coder, e.segment_id, (e.before or {}).get("memo"), at)
+                before, after = e.after, e.before
+            else:
+                _set_state(con, coder, e.segment_id, e.code, e.direction, e.before, at)
+                before, after = e.after, e.before
+            _log(con, at=at, coder=coder, segment_id=e.segment_id, action="undo", code=e.code, direction=e.direction,
+                 before=before, after=after, source="undo", batch=batch, undoes=e.id)
+    return targets

@@ -1,0 +1,274 @@
+"""``qualcode.Project``: the Python API under the CLI, usable from a notebook.
+
+A Project owns one SQLite connection to one project file. Each public method that
+writes runs in one transaction, so a failure leaves the file as it was. The
+methods are thin: the work is done in the modules they call.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from . import store
+from .errors import CasesFileError, NotFoundError, ProjectError, QualcodeError, UsageError
+from .records import ParsedDocument, Segment
+
+DEFAULT_PROJECT = "project.qualcode"
+# Speaker labels that are the interviewer unless a cases file says otherwise.
+DEFAULT_INTERVIEWERS = ("interviewer", "interviewster", "i", "int", "onderzoeker", "gespreksleider", "moderator", "q")
+
+
+@dataclass(frozen=True)
+class ImportedFile:
+    """What happened to one file in an import."""
+
+    path: str
+    document_id: int | None
+    segments: int
+    skipped_reason: str | None = None
+
+
+@dataclass
+class ImportReport:
+    files: list[ImportedFile] = field(default_factory=list)
+    cases_created: int = 0
+    cases_updated: int = 0
+
+    @property
+    def imported(self) -> list[ImportedFile]:
+        return [f for f in self.files if f.skipped_reason is None]
+
+    @property
+    def skipped(self) -> list[ImportedFile]:
+        return [f for f in self.files if f.skipped_reason is not None]
+
+
+def _typed(value: Any) -> tuple[str | None, str]:
+    if isinstance(value, bool):
+        return ("1" if value else "0"), "bool"
+    if isinstance(value, int):
+        return str(value), "int"
+    if isinstance(value, float):
+        return repr(value), "float"
+    return (None if value is None else str(value)), "text"
+
+
+def _untyped(value: str | None, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "bool":
+        return value == "1"
+    return value
+
+
+class Project:
+    """An open qualcode project file."""
+
+    def __init__(self, path: Path, con: sqlite3.Connection):
+        self.path = Path(path)
+        self.con = con
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def init(cls, path: str | Path = DEFAULT_PROJECT) -> "Project":
+        """Create a new, empty project file (refuses to overwrite one)."""
+        path = Path(path)
+        return cls(path, store.create_store(path))
+
+    @classmethod
+    def open(cls, path: str | Path = DEFAULT_PROJECT) -> "Project":
+        """Open an existing project file, migrating an older schema."""
+        path = Path(path)
+        return cls(path, store.open_store(path))
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def transaction(self):
+        """Context manager: one atomic unit of work on the store."""
+        return store.transaction(self.con)
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.con.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    @property
+    def project_id(self) -> str:
+        return self.meta("project_id") or ""
+
+    # -- import --------------------------------------------------------------------------
+    def import_files(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        study: str | None = None,
+        cases: str | Path | None = None,
+        unit: str = "turn",
+        max_words: int | None = None,
+        text_columns: Sequence[str] | None = None,
+        id_column: str | None = None,
+        case_column: str | None = None,
+        interviewers: Sequence[str] = DEFAULT_INTERVIEWERS,
+        progress: Any = None,
+    ) -> ImportReport:
+        """Import transcripts and tables (and a cases file) in one transaction.
+
+        A file already in the project (same SHA-256) is skipped and reported. Any error
+        rolls back the whole import: the project stays as it was.
+        """
+        from . import importing
+
+        return importing.import_files(
+            self, [Path(p) for p in paths], study=study, cases=Path(cases) if cases else None,
+            unit=unit, max_words=max_words, text_columns=text_columns, id_column=id_column,
+            case_column=case_column, interviewers=interviewers, progress=progress,
+        )
+
+    # -- reading -------------------------------------------------------------------------
+    def studies(self) -> list[str]:
+        return [r[0] for r in self.con.execute("SELECT name FROM studies ORDER BY name")]
+
+    def documents(self) -> list[sqlite3.Row]:
+        return self.con.execute(
+            "SELECT d.id, d.name, d.format, d.unit, d.sha256, d.imported_at, s.name AS study, "
+            "length(d.text) AS chars, (SELECT count(*) FROM segments g WHERE g.document_id = d.id) AS segments "
+            "FROM documents d LEFT JOIN studies s ON s.id = d.study_id ORDER BY d.id"
+        ).fetchall()
+
+    def document(self, ref: str | int) -> sqlite3.Row:
+        """A document by id or by file name; NotFoundError names the ways to find one."""
+        row = None
+        if isinstance(ref, int) or str(ref).isdigit():
+            row = self.con.execute("SELECT * FROM documents WHERE id = ?", (int(ref),)).fetchone()
+        if row is None:
+            rows = self.con.execute("SELECT * FROM documents WHERE name = ?", (str(ref),)).fetchall()
+            if len(rows) > 1:
+                raise UsageError(f"{len(rows)} documents are named {ref}; give the document id (see `qualcode status`)")
+            row = rows[0] if rows else None
+        if row is None:
+            raise NotFoundError(f"no document {ref!r} in {self.path}; `qualcode status --documents` lists them")
+        return row
+
+    _SEGMENT_SQL = (
+        "SELECT g.*, d.name AS document_name, d.text AS doc_text, s.name AS study "
+        "FROM segments g JOIN documents d ON d.id = g.document_id LEFT JOIN studies s ON s.id = d.study_id"
+    )
+
+    @staticmethod
+    def _segment(row: sqlite3.Row) -> Segment:
+        return Segment(
+            id=row["id"], document_id=row["document_id"], start=row["start"], end=row["end"],
+            text=row["doc_text"][row["start"]:row["end"]], speaker=row["speaker"], case_id=row["case_id"],
+            kind=row["kind"], to_code=bool(row["to_code"]), document_name=row["document_name"],
+            study=row["study"], source_row=row["source_row"], position=row["position"],
+        )
+
+    def segments(
+        self,
+        *,
+        study: str | None = None,
+        document: str | int | None = None,
+        only_to_code: bool = False,
+        ids: Iterable[int] | None = None,
+    ) -> list[Segment]:
+        """Segments in document order, with their text sliced from the stored document."""
+        where, args = [], []
+        if study is not None:
+            if study not in self.studies():
+                raise NotFoundError(f"no study {study!r} in {self.path}; the studies are: {', '.join(self.studies()) or 'none'}")
+            where.append("s.name = ?")
+            args.append(study)
+        if document is not None:
+            where.append("g.document_id = ?")
+            args.append(self.document(document)["id"])
+        if only_to_code:
+            where.append("g.to_code = 1")
+        if ids is not None:
+            id_list = list(ids)
+            where.append(f"g.id IN ({','.join('?' * len(id_list))})" if id_list else "0")
+            args.extend(id_list)
+        sql = self._SEGMENT_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY g.document_id, g.position"
+        # Documents are large and repeated per row: slice each once.
+        return [self._segment(r) for r in self.con.execute(sql, args)]
+
+    def segment(self, segment_id: int) -> Segment:
+        row = self.con.execute(self._SEGMENT_SQL + " WHERE g.id = ?", (segment_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no segment {segment_id} in {self.path}; `qualcode show DOC` lists segment ids")
+        return self._segment(row)
+
+    def neighbours(self, segment: Segment) -> tuple[Segment | None, Segment | None]:
+        """The segments just before and after ``segment`` in its document (context for review)."""
+        rows = self.con.execute(
+            self._SEGMENT_SQL + " WHERE g.document_id = ? AND g.position IN (?, ?) ORDER BY g.position",
+            (segment.document_id, segment.position - 1, segment.position + 1),
+        ).fetchall()
+        by_pos = {r["position"]: self._segment(r) for r in rows}
+        return by_pos.get(segment.position - 1), by_pos.get(segment.position + 1)
+
+    def cases(self) -> list[dict[str, Any]]:
+        """Every case with its pseudonym, role, study and attributes (as typed values)."""
+        attrs: dict[str, dict[str, Any]] = {}
+        for r in self.con.execute("SELECT case_id, name, value, type FROM case_attributes ORDER BY case_id, name"):
+            attrs.setdefault(r["case_id"], {})[r["name"]] = _untyped(r["value"], r["type"])
+        out = []
+        for r in self.con.execute(
+            "SELECT c.id, c.pseudonym, c.role, s.name AS study FROM cases c LEFT JOIN studies s ON s.id = c.study_id ORDER BY c.id"
+        ):
+            out.append({"case_id": r["id"], "pseudonym": r["pseudonym"] or r["id"], "role": r["role"],
+                        "study": r["study"], "attributes": attrs.get(r["id"], {})})
+        return out
+
+    def case_attribute_names(self) -> list[str]:
+        return [r[0] for r in self.con.execute("SELECT DISTINCT name FROM case_attributes ORDER BY name")]
+
+    def status(self) -> dict[str, Any]:
+        """Counts per study, document and case, for `qualcode status`."""
+        per_study = [
+            dict(r) for r in self.con.execute(
+                "SELECT coalesce(s.name, '(no study)') AS study, count(DISTINCT d.id) AS documents, "
+                "count(g.id) AS segments, sum(g.to_code) AS to_code, count(DISTINCT g.case_id) AS cases "
+                "FROM documents d LEFT JOIN studies s ON s.id = d.study_id LEFT JOIN segments g ON g.document_id = d.id "
+                "GROUP BY s.name ORDER BY s.name"
+            )
+        ]
+        per_case = [
+            dict(r) for r in self.con.execute(
+                "SELECT c.id AS case_id, coalesce(c.pseudonym, c.id) AS pseudonym, c.role, count(g.id) AS segments, "
+                "count(DISTINCT g.document_id) AS documents FROM cases c LEFT JOIN segments g ON g.case_id = c.id "
+                "GROUP BY c.id ORDER BY c.id"
+            )
+        ]
+        codings = [
+            dict(r) for r in self.con.execute(
+                "SELECT status, coalesce(coder, origin) AS who, count(*) AS n FROM codings GROUP BY status, who ORDER BY status, who"
+            )
+        ]
+        return {
+            "project": str(self.path),
+            "studies": per_study,
+            "documents": [dict(r) for r in self.documents()],
+            "cases": per_case,
+            "codings": codings,
+            "codebook": self.meta("codebook_version"),
+        }

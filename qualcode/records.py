@@ -1,0 +1,74 @@
+"""Frozen records that cross module borders.
+
+Importers produce :class:`ParsedDocument` objects (pure data, no store access);
+the project store turns them into rows. Offsets are Unicode code points into
+``ParsedDocument.text``, end exclusive, so ``text[start:end]`` is always the span.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class ParsedTurn:
+    """One speaker turn (or paragraph, or table cell) found by an importer.
+
+    ``start``/``end`` delimit the *content* of the turn in the document text,
+    without the speaker prefix or timestamp, so a segment never contains the
+    label ``Interviewer:``.
+    """
+
+    start: int
+    end: int
+    speaker: str | None = None
+    start_time: float | None = None  # seconds, from .vtt/.srt or a [00:01:23] stamp
+    end_time: float | None = None
+    source_row: str | None = None  # the row id of a table import (--id-column)
+    case_id: str | None = None  # a case named by the file itself (table imports)
+    attributes: Mapping[str, Any] = field(default_factory=dict)  # case attributes from a table row
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """The exact text of one imported document and the turns found in it."""
+
+    name: str  # original file name (for tables with several documents: file name + suffix)
+    format: str  # 'txt', 'md', 'docx', 'vtt', 'srt', 'csv', 'xlsx'
+    text: str
+    turns: tuple[ParsedTurn, ...]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A coded unit: a span of a document's text, with its speaker and case."""
+
+    id: int
+    document_id: int
+    start: int
+    end: int
+    text: str
+    speaker: str | None
+    case_id: str | None
+    kind: str  # 'turn', 'paragraph', 'sentence', 'row'
+    to_code: bool = True  # False for interviewer turns
+    document_name: str = ""
+    study: str | None = None
+    source_row: str | None = None
+    position: int = 0  # order within the document
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A code suggested by a machine (keyword rules or a model) for one segment."""
+
+    segment_id: int
+    code: str
+    direction: str  # 'opportunity', 'risk' or 'none'
+    origin: str  # 'keyword' or 'model'
+    strategy: str  # e.g. 'keywords.v1', 'tfidf-logreg.v1'
+    evidence: Mapping[str, Any]  # JSON-serialisable: matched words, offsets, rules
+    score: float | None = None
+
+
+DIRECTIONS = ("opportunity", "risk", "none")

@@ -1,0 +1,68 @@
+"""Shared fixtures: a project with a few Dutch segments, written straight into the store."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from qualcode import store
+from qualcode.project import Project
+
+SAMPLE_TURNS = [
+    ("Interviewer", None, "Wat betekent AI voor de werkdruk van docenten?"),
+    ("R1", "R1", "Het nakijkwerk gaat veel sneller, dat scheelt echt tijd. Maar de vrijgekomen tijd wordt weer opgevuld."),
+    ("R1", "R1", "Ik ben bang dat het contact met leerlingen minder wordt als alles via een scherm gaat."),
+    ("R2", "R2", "Docenten houden zelf de regie over hun lessen, dat vind ik belangrijk."),
+    ("R2", "R2", "We hebben het gebouw vorig jaar verbouwd."),
+]
+
+
+def add_document(project: Project, turns=SAMPLE_TURNS, name: str = "int-01.txt", study: str = "vo-2025") -> list[int]:
+    """Insert a document with one segment per turn; returns the segment ids."""
+    con = project.con
+    text, spans = "", []
+    for speaker, case, line in turns:
+        prefix = f"{speaker}: "
+        start = len(text) + len(prefix)
+        text += prefix + line + "\n"
+        spans.append((speaker, case, start, start + len(line)))
+    with store.transaction(con):
+        con.execute("INSERT OR IGNORE INTO codebooks(version, name, language, source_name, source_text, loaded_at) "
+                    "VALUES ('v1', 'test', 'nl', 'test.yaml', '', ?)", (store.now(),))
+        con.execute("INSERT OR IGNORE INTO studies(name) VALUES (?)", (study,))
+        study_id = con.execute("SELECT id FROM studies WHERE name = ?", (study,)).fetchone()[0]
+        for _, case, _, _ in spans:
+            if case:
+                con.execute("INSERT OR IGNORE INTO cases(id, pseudonym, role, study_id) VALUES (?, ?, 'expert', ?)",
+                            (case, f"Expert {case[1:]}", study_id))
+                con.execute("INSERT OR IGNORE INTO case_attributes(case_id, name, value, type) VALUES (?, 'study', ?, 'text')",
+                            (case, study))
+        con.execute(
+            "INSERT INTO documents(study_id, name, format, text, sha256, unit, imported_at) VALUES (?, ?, 'txt', ?, ?, 'turn', ?)",
+            (study_id, name, text, hashlib.sha256((name + text).encode()).hexdigest(), store.now()),
+        )
+        doc_id = con.execute("SELECT last_insert_rowid()").fetchone()[0]
+        ids = []
+        for pos, (speaker, case, s, e) in enumerate(spans):
+            con.execute(
+                'INSERT INTO segments(document_id, position, start, "end", speaker, case_id, kind, to_code) '
+                "VALUES (?, ?, ?, ?, ?, ?, 'turn', ?)",
+                (doc_id, pos, s, e, speaker, case, int(case is not None)),
+            )
+            ids.append(con.execute("SELECT last_insert_rowid()").fetchone()[0])
+    return ids
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    p = Project.init(tmp_path / "test.qualcode")
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def seeded(project):
+    """A project with one interview of five segments (the first is the interviewer's)."""
+    ids = add_document(project)
+    return project, ids
