@@ -103,6 +103,9 @@ def import_files(
         raise UsageError("nothing to import; name one or more files (or a folder), or pass --cases FILE")
     files = _expand(paths)
     case_rows = read_cases_file(cases) if cases else []
+    if study is not None:
+        # One cases file often covers several studies: with --study, use the rows of that study.
+        case_rows = [r for r in case_rows if r.attributes.get("study") in (None, study)]
     case_map = CaseMap(case_rows, interviewers)
     con = project.con
     report = ImportReport()

@@ -32,6 +32,20 @@ class ImportedFile:
     skipped_reason: str | None = None
 
 
+@dataclass(frozen=True)
+class CodeReport:
+    """What a run of the auto-coder did."""
+
+    segments: int
+    added: int
+    refreshed: int
+    withdrawn: int
+    per_code: dict[str, int]
+    codebook_version: str
+    warnings: tuple[str, ...] = ()
+    model_added: int = 0
+
+
 @dataclass
 class ImportReport:
     files: list[ImportedFile] = field(default_factory=list)
@@ -247,7 +261,8 @@ class Project:
         per_study = [
             dict(r) for r in self.con.execute(
                 "SELECT coalesce(s.name, '(no study)') AS study, count(DISTINCT d.id) AS documents, "
-                "count(g.id) AS segments, sum(g.to_code) AS to_code, count(DISTINCT g.case_id) AS cases "
+                "count(g.id) AS segments, sum(g.to_code) AS to_code, "
+                "count(DISTINCT CASE WHEN g.to_code = 1 THEN g.case_id END) AS cases "
                 "FROM documents d LEFT JOIN studies s ON s.id = d.study_id LEFT JOIN segments g ON g.document_id = d.id "
                 "GROUP BY s.name ORDER BY s.name"
             )
@@ -272,3 +287,97 @@ class Project:
             "codings": codings,
             "codebook": self.meta("codebook_version"),
         }
+
+    # -- codebook and auto-coding --------------------------------------------------------
+    def codebook(self, version: str | None = None):
+        """The project's current codebook (or a stored older version), parsed."""
+        from .codebook import Codebook
+        from .codings import stored_codebook_text
+
+        stored = stored_codebook_text(self.con, version)
+        if stored is None:
+            if version is not None:
+                raise NotFoundError(f"no codebook version {version[:12]} in {self.path}")
+            raise UsageError(
+                "no codebook in this project yet; run `qualcode code --codebook codebooks/werkbeleving.yaml`"
+            )
+        return Codebook.from_text(stored[1], stored[0])
+
+    def code(
+        self,
+        codebook_path: str | Path | None = None,
+        *,
+        study: str | None = None,
+        model: str | None = None,
+        jobs: int = 1,
+        with_model: bool = False,
+        threshold: float = 0.5,
+        progress: Any = None,
+    ) -> CodeReport:
+        """Suggest codes for every segment to be coded (keyword rules, optionally a trained model).
+
+        Refreshes or withdraws only earlier machine suggestions; human decisions stay exactly
+        as decided. ``progress`` is called with the number of segments done so far.
+        """
+        from . import autocode, codings
+        from .codebook import load_codebook
+
+        codebook = load_codebook(Path(codebook_path)) if codebook_path else self.codebook()
+        segments = self.segments(study=study, only_to_code=True)
+        if not segments:
+            raise UsageError(
+                "no segments to code in this project; import transcripts first with `qualcode import FILES`"
+            )
+        warnings: list[str] = []
+        language = autocode.detect_language(s.text for s in segments[:200])
+        if language and language != codebook.language:
+            warnings.append(
+                f"the codebook is in {codebook.language!r} but the transcripts look {language!r}; "
+                "use the codebook of their language (e.g. codebooks/werkbeleving.en.yaml) for useful suggestions"
+            )
+
+        def counted(items):
+            for i, item in enumerate(items, 1):
+                yield item
+                if progress is not None and (i % 50 == 0 or i == len(segments)):
+                    progress(i)
+
+        nlp = None
+        if model:
+            from .nlp import build_pipeline
+
+            nlp = build_pipeline(codebook.language, model)
+        suggestions = list(autocode.suggest(codebook, counted(segments), nlp=nlp, jobs=jobs))
+        model_suggestions = self.model_suggestions(threshold=threshold, segment_ids=[s.id for s in segments]) \
+            if with_model else []
+        ids = [s.id for s in segments]
+        with self.transaction():
+            codings.store_codebook(self.con, codebook)
+            result = codings.write_suggestions(self.con, suggestions, origin="keyword", segment_ids=ids,
+                                               codebook_version=codebook.version)
+            model_added = 0
+            if with_model:
+                model_added = codings.write_suggestions(self.con, model_suggestions, origin="model", segment_ids=ids,
+                                                        codebook_version=codebook.version).added
+        per_code: dict[str, int] = {}
+        for s in suggestions:
+            per_code[s.code] = per_code.get(s.code, 0) + 1
+        return CodeReport(len(segments), result.added, result.refreshed, result.withdrawn, per_code,
+                          codebook.version, tuple(warnings), model_added)
+
+    def explain(self, segment_id: int, *, color: bool = False, model: str | None = None) -> str:
+        """Why each code was (or was not) suggested for one segment, as text for the terminal."""
+        from . import autocode
+
+        codebook = self.codebook()
+        segment = self.segment(segment_id)
+        nlp = None
+        if model:
+            from .nlp import build_pipeline
+
+            nlp = build_pipeline(codebook.language, model)
+        text = autocode.format_explanation(autocode.explain(codebook, segment, nlp=nlp), codebook, color=color)
+        header = f"segment #{segment.id} · {segment.document_name} · {segment.speaker or '-'} / {segment.case_id or '-'}"
+        if not segment.to_code:
+            header += " (interviewer turn: not coded)"
+        return header + "\n" + text

@@ -1,0 +1,87 @@
+"""Importers: a file in, ParsedDocument(s) out; no store access.
+
+:func:`read_document` is the one entry point; the format is chosen by the file
+extension (:data:`SUPPORTED_EXTENSIONS`). Every failure is a QualcodeError with
+a one-line message naming the file.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+from qualcode.errors import ImportFormatError
+from qualcode.importers.cases import CaseRow, read_cases_file
+from qualcode.importers.docx import read_docx
+from qualcode.importers.subtitles import read_subtitles
+from qualcode.importers.table import read_table
+from qualcode.importers.text import read_text
+from qualcode.records import ParsedDocument
+
+__all__ = ["SUPPORTED_EXTENSIONS", "CaseRow", "read_cases_file", "read_document"]
+
+_Reader = Callable[[Path, bytes], list[ParsedDocument]]
+_READERS: dict[str, _Reader] = {
+    ".txt": read_text,
+    ".md": read_text,
+    ".docx": read_docx,
+    ".vtt": read_subtitles,
+    ".srt": read_subtitles,
+}
+_TABLE_EXTENSIONS = (".csv", ".xlsx")
+SUPPORTED_EXTENSIONS: tuple[str, ...] = (*_READERS, *_TABLE_EXTENSIONS)
+
+# Formats people will try; the fix is always to save as a supported one.
+_SAVE_AS = {
+    ".doc": ".docx", ".rtf": ".docx", ".odt": ".docx", ".pdf": ".docx or .txt",
+    ".xls": ".xlsx", ".ods": ".xlsx", ".tsv": ".csv",
+}
+
+
+def read_document(
+    path: Path,
+    *,
+    text_columns: Sequence[str] | None = None,
+    id_column: str | None = None,
+    case_column: str | None = None,
+    sheet: str | None = None,
+) -> list[ParsedDocument]:
+    """Read one transcript or table file into its document(s).
+
+    The table options (``text_columns``, ``id_column``, ``case_column``,
+    ``sheet``) apply to .csv and .xlsx only and are ignored for other formats,
+    so one set of options can be used for a folder of mixed files.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_EXTENSIONS:
+        raise ImportFormatError(_unsupported(path))
+    data = _read_bytes(path)
+    if suffix in _TABLE_EXTENSIONS:
+        return read_table(
+            path, data, text_columns=text_columns, id_column=id_column,
+            case_column=case_column, sheet=sheet,
+        )
+    return _READERS[suffix](path, data)
+
+
+def _unsupported(path: Path) -> str:
+    supported = ", ".join(SUPPORTED_EXTENSIONS)
+    suffix = path.suffix.lower()
+    if suffix in _SAVE_AS:
+        return (
+            f"{path.name}: {suffix} files cannot be imported; save it as {_SAVE_AS[suffix]} "
+            f"(supported: {supported})"
+        )
+    what = f"the extension {suffix!r}" if suffix else "a file without an extension"
+    return f"{path.name}: cannot import {what}; rename or export it to one of: {supported}"
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ImportFormatError(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise ImportFormatError(f"{path}: is a folder; pass the files in it") from None
+    except OSError as error:
+        raise ImportFormatError(f"{path}: cannot be read ({error.strerror}); check the path") from None

@@ -1,0 +1,204 @@
+"""Subtitle transcripts: WebVTT (.vtt, Teams and Zoom exports) and SubRip (.srt).
+
+Parsed here rather than with webvtt-py: we need every voice span of a cue
+(``<v Marieke de Vries>``), the line number of a broken cue for the error
+message, and leniency for what Teams and Zoom actually write; the formats are
+small enough to read directly.
+
+Cues become turns: consecutive cues of the same speaker are merged into one turn
+(start time of the first cue, end time of the last). Cues without a speaker are
+merged likewise, but a pause of ``PAUSE_SECONDS`` or more starts a new
+paragraph, so a speaker-less file does not become one huge turn. The document
+text has one line per turn, ``Speaker: text`` (just ``text`` without a
+speaker), turns separated by a blank line; a turn's span covers the text only.
+Markup tags are removed and character references (``&amp;``) decoded.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from qualcode.errors import ImportFormatError
+from qualcode.importers.encoding import decode_bytes
+from qualcode.importers.turns import clean_speaker, is_known_speaker, looks_like_label
+from qualcode.records import ParsedDocument, ParsedTurn
+
+PAUSE_SECONDS = 2.0
+_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
+_TIMING = re.compile(rf"\s*{_TIME}\s+-->\s+{_TIME}(?:\s.*)?")  # cue settings may follow
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+([^>]*))?>", re.IGNORECASE)
+_TAG = re.compile(r"</?(?:[A-Za-z]|\d+:)[^<>\n]*>")  # <c.x>, </v>, <00:00:01.000>
+_SPEAKER_PREFIX = re.compile(r"\s*([^:\n]{1,60}?)\s*:\s+")
+_BLOCK_KEYWORDS = ("NOTE", "STYLE", "REGION")
+_TURN_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class _Cue:
+    start_time: float
+    end_time: float
+    speaker: str | None
+    text: str
+
+
+def read_subtitles(path: Path, data: bytes) -> list[ParsedDocument]:
+    """One document from a .vtt or .srt file, with merged speaker turns."""
+    source = decode_bytes(data, path)
+    is_vtt = path.suffix.lower() == ".vtt"
+    cues = list(_vtt_cues(path.name, source) if is_vtt else _srt_cues(path.name, source))
+    cues = _with_zoom_speakers(cues)
+    cues = [cue for cue in cues if cue.text]
+    if not cues:
+        raise ImportFormatError(
+            f"{path.name}: no subtitle cues with text found; check that you exported the transcript"
+        )
+    text, turns = _render(_merge(cues))
+    return [ParsedDocument(name=path.name, format="vtt" if is_vtt else "srt", text=text, turns=turns)]
+
+
+def _blocks(source: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number of the first line, lines) for each blank-line separated block."""
+    block: list[str] = []
+    first = 0
+    for number, line in enumerate(source.split("\n"), start=1):
+        if line.strip():
+            if not block:
+                first = number
+            block.append(line)
+        elif block:
+            yield first, block
+            block = []
+    if block:
+        yield first, block
+
+
+def _vtt_cues(name: str, source: str) -> Iterator[_Cue]:
+    blocks = _blocks(source)
+    first_line, header = next(blocks, (1, [""]))
+    if not re.match(r"WEBVTT(?:[ \t]|$)", header[0]):
+        raise ImportFormatError(
+            f"{name}, line {first_line}: no WEBVTT header, so this is not a WebVTT file; "
+            "export the transcript again as .vtt (or rename a SubRip file to .srt)"
+        )
+    glued = next((i for i, line in enumerate(header) if "-->" in line), None)
+    if glued is not None:  # no blank line after the header: the first cue is glued to it
+        yield from _cue(name, first_line + glued, header[glued:], vtt=True)
+    for number, lines in blocks:
+        keyword = lines[0].split(maxsplit=1)[0]
+        if keyword in _BLOCK_KEYWORDS and "-->" not in lines[0]:
+            continue
+        timing = 0 if "-->" in lines[0] else 1  # an optional cue id comes first
+        yield from _cue(name, number + timing, lines[timing:], vtt=True)
+
+
+def _srt_cues(name: str, source: str) -> Iterator[_Cue]:
+    for number, lines in _blocks(source):
+        timing = 1 if lines[0].strip().isdigit() else 0  # the cue number
+        yield from _cue(name, number + timing, lines[timing:], vtt=False)
+
+
+def _cue(name: str, line_number: int, lines: list[str], *, vtt: bool) -> Iterator[_Cue]:
+    """The cue whose timing line is ``lines[0]``; one per voice when a cue has several."""
+    match = _TIMING.fullmatch(lines[0]) if lines else None
+    if match is None:
+        expected = "00:01:23.450 --> 00:01:27.000" if vtt else "00:01:23,450 --> 00:01:27,000"
+        found = repr(lines[0].strip()[:60]) if lines else "nothing"
+        what = "broken timing line" if lines and "-->" in lines[0] else "expected a timing line, found"
+        raise ImportFormatError(
+            f"{name}, line {line_number}: {what} {found}; "
+            f"it should look like '{expected}'; fix or delete that cue"
+        )
+    start_time, end_time = _seconds(match.groups()[:4]), _seconds(match.groups()[4:])
+    payload = " ".join(line.strip() for line in lines[1:])
+    for speaker, text in _voices(payload):
+        yield _Cue(start_time, end_time, speaker, text)
+
+
+def _seconds(parts: tuple[str | None, ...]) -> float:
+    hours, minutes, seconds, fraction = parts
+    total = int(hours or 0) * 3600 + int(minutes or 0) * 60 + int(seconds or 0)
+    return total + int(fraction or 0) / 10 ** len(fraction or "0")
+
+
+def _voices(payload: str) -> Iterator[tuple[str | None, str]]:
+    """(speaker, text without tags) for each ``<v Name>`` span; speaker None outside them."""
+    speaker: str | None = None
+    position = 0
+    for match in _VOICE.finditer(payload):
+        text = _plain(payload[position : match.start()])
+        if text:
+            yield speaker, text
+        speaker = clean_speaker(match[1] or "") or None
+        position = match.end()
+    yield speaker, _plain(payload[position:])
+
+
+def _plain(payload: str) -> str:
+    return " ".join(html.unescape(_TAG.sub("", payload)).split())
+
+
+def _with_zoom_speakers(cues: list[_Cue]) -> list[_Cue]:
+    """Zoom writes ``Name: text`` in the cue; take the name when it is clearly a speaker.
+
+    When most cues without a voice tag start with a name, every such name counts
+    (someone may speak once); otherwise only known forms (Interviewer, R1) and
+    names that label at least two cues do, so "Let op: ..." stays text.
+    """
+    labels = [_zoom_label(cue) if cue.speaker is None else None for cue in cues]
+    counts = Counter(label[0].casefold() for label in labels if label is not None)
+    unvoiced = sum(cue.speaker is None for cue in cues)
+    mostly_labelled = sum(counts.values()) * 2 > unvoiced
+    result = []
+    for cue, label in zip(cues, labels):
+        if label is not None and (
+            mostly_labelled or counts[label[0].casefold()] >= 2 or is_known_speaker(label[0])
+        ):
+            cue = _Cue(cue.start_time, cue.end_time, label[0], cue.text[label[1]:])
+        result.append(cue)
+    return result
+
+
+def _zoom_label(cue: _Cue) -> tuple[str, int] | None:
+    match = _SPEAKER_PREFIX.match(cue.text[:80])
+    if match is None or not looks_like_label(match[1]):
+        return None
+    return clean_speaker(match[1]), match.end()
+
+
+def _merge(cues: list[_Cue]) -> list[_Cue]:
+    merged: list[_Cue] = []
+    for cue in cues:
+        previous = merged[-1] if merged else None
+        same_turn = previous is not None and previous.speaker == cue.speaker and (
+            cue.speaker is not None or cue.start_time - previous.end_time < PAUSE_SECONDS
+        )
+        if previous is not None and same_turn:
+            merged[-1] = _Cue(
+                previous.start_time, cue.end_time, cue.speaker, f"{previous.text} {cue.text}"
+            )
+        else:
+            merged.append(cue)
+    return merged
+
+
+def _render(cues: list[_Cue]) -> tuple[str, tuple[ParsedTurn, ...]]:
+    parts: list[str] = []
+    turns: list[ParsedTurn] = []
+    length = 0
+    for cue in cues:
+        if parts:
+            parts.append(_TURN_SEPARATOR)
+            length += len(_TURN_SEPARATOR)
+        prefix = f"{cue.speaker}: " if cue.speaker else ""
+        parts.append(prefix + cue.text)
+        start = length + len(prefix)
+        length = start + len(cue.text)
+        turns.append(ParsedTurn(
+            start=start, end=length, speaker=cue.speaker,
+            start_time=cue.start_time, end_time=cue.end_time,
+        ))
+    return "".join(parts), tuple(turns)

@@ -1,0 +1,283 @@
+"""Tables of answers or notes (.csv, .xlsx): one turn per non-empty text cell.
+
+Typical inputs: survey answers with one row per respondent, or workshop notes
+with one row per group. The document text is every text cell, trimmed, in row
+order (and, within a row, in the order the text columns were given), separated
+by a blank line. Each turn carries its row id (``source_row``), its case and the
+row's other columns as case attributes.
+
+:func:`read_grid` (header + rows of a .csv or .xlsx) is shared with the cases file reader.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from qualcode.errors import ImportFormatError
+from qualcode.importers.encoding import decode_bytes, normalise_newlines
+from qualcode.records import ParsedDocument, ParsedTurn
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls, or any password-protected Office file
+_DELIMITERS = (";", ",", "\t")
+_TEXT_COLUMN_STEMS = ("text", "tekst", "antwoord", "notitie", "opmerking")
+_INT = re.compile(r"[-+]?(?:0|[1-9]\d*)")  # "0123" stays text: a code, not a number
+_FLOAT = re.compile(r"[-+]?\d+\.\d+")
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
+_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The header and data rows of the first (or chosen) sheet of a table file.
+
+    ``rows`` hold (spreadsheet row number, values) with values padded to the
+    header's width; rows with no value at all are left out.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[int, tuple[Any, ...]], ...]
+    decimal_comma: bool = False  # a ';' or tab separated CSV: "3,5" is 3.5
+
+
+def read_table(
+    path: Path,
+    data: bytes,
+    *,
+    text_columns: Sequence[str] | None = None,
+    id_column: str | None = None,
+    case_column: str | None = None,
+    sheet: str | None = None,
+) -> list[ParsedDocument]:
+    """One document from a .csv or .xlsx file; see the module docstring."""
+    grid = read_grid(path, data, sheet=sheet)
+    texts = _text_columns(grid, text_columns)
+    row_id = find_column(grid, id_column, "--id-column") if id_column else None
+    case = find_column(grid, case_column, "--case-column") if case_column else row_id
+    others = [
+        index for index, column in enumerate(grid.columns)
+        if column and index not in texts and index not in (row_id, case)
+    ]
+    ids = _row_ids(grid, row_id)
+    parts: list[str] = []
+    turns: list[ParsedTurn] = []
+    length = 0
+    for (number, values), source_row in zip(grid.rows, ids):
+        case_id = (cell_text(values[case]) or None) if case is not None else None
+        attributes = {
+            grid.columns[index]: typed_value(values[index], decimal_comma=grid.decimal_comma)
+            for index in others
+            if cell_text(values[index])
+        }
+        for index in texts:
+            content = normalise_newlines(cell_text(values[index]))
+            if not content:
+                continue
+            if parts:
+                parts.append(_SEPARATOR)
+                length += len(_SEPARATOR)
+            parts.append(content)
+            turns.append(ParsedTurn(
+                start=length, end=length + len(content),
+                speaker=grid.columns[index] if len(texts) > 1 else None,
+                source_row=source_row, case_id=case_id, attributes=attributes,
+            ))
+            length += len(content)
+    if not turns:
+        names = ", ".join(repr(grid.columns[index]) for index in texts)
+        raise ImportFormatError(
+            f"{grid.name}: no text in column {names} in any row; "
+            "pass --text-column with the column that holds the answers or notes"
+        )
+    doc_format = "xlsx" if path.suffix.lower() == ".xlsx" else "csv"
+    return [ParsedDocument(name=path.name, format=doc_format, text="".join(parts), turns=tuple(turns))]
+
+
+def read_grid(path: Path, data: bytes, *, sheet: str | None = None) -> Grid:
+    """Header and rows of a .csv (any of ; , tab) or .xlsx file (first sheet unless ``sheet``)."""
+    if path.suffix.lower() == ".xlsx":
+        return _grid_from_rows(path.name, _xlsx_rows(path.name, data, sheet))
+    text = decode_bytes(data, path)
+    delimiter = _sniff_delimiter(text)
+    # Cells may be long (a whole interview in one cell); the limit is process-wide.
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[Any]]] = []
+    try:
+        for number, row in enumerate(reader, start=1):
+            rows.append((number, list(row)))
+    except csv.Error as error:
+        raise ImportFormatError(
+            f"{path.name}, row {len(rows) + 1}: not valid CSV ({error}); "
+            "save it again as CSV from Excel, or as .xlsx"
+        ) from None
+    return _grid_from_rows(path.name, rows, decimal_comma=delimiter != ",")
+
+
+def find_column(grid: Grid, wanted: str, option: str) -> int:
+    """The index of column ``wanted`` (exact, else the one that matches ignoring case)."""
+    if wanted in grid.columns:
+        return grid.columns.index(wanted)
+    loose = [i for i, column in enumerate(grid.columns) if column.casefold() == wanted.strip().casefold()]
+    if len(loose) == 1:
+        return loose[0]
+    raise ImportFormatError(
+        f"{grid.name}: no column {wanted!r}; the columns are: {_listing(grid)}; "
+        f"pass {option} with one of them"
+    )
+
+
+def cell_text(value: Any) -> str:
+    """A cell as trimmed text: 17.0 → "17", a date → ISO 8601, empty → ""."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def typed_value(value: Any, *, decimal_comma: bool = False) -> Any:
+    """An attribute value: int and float stay numbers ("2025" → 2025), all else is text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = cell_text(value)
+    if _INT.fullmatch(text):
+        return int(text)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    if decimal_comma and _DECIMAL_COMMA.fullmatch(text):
+        return float(text.replace(",", "."))
+    return text
+
+
+def _text_columns(grid: Grid, wanted: Sequence[str] | None) -> list[int]:
+    if wanted:
+        found = [find_column(grid, column, "--text-column") for column in wanted]
+        return list(dict.fromkeys(found))
+    likely = [
+        index for index, column in enumerate(grid.columns)
+        if any(stem in column.casefold() for stem in _TEXT_COLUMN_STEMS)
+    ]
+    if len(likely) == 1:
+        return likely
+    if likely:
+        names = ", ".join(grid.columns[index] for index in likely)
+        what = f"several columns could hold the text ({names})"
+    else:
+        what = "cannot tell which column holds the text"
+    raise ImportFormatError(
+        f"{grid.name}: {what}; the columns are: {_listing(grid)}; "
+        "pass --text-column with one (or more) of them"
+    )
+
+
+def _row_ids(grid: Grid, row_id: int | None) -> list[str]:
+    if row_id is None:
+        return [str(number) for number, _ in grid.rows]
+    column = grid.columns[row_id]
+    seen: dict[str, int] = {}
+    ids = []
+    for number, values in grid.rows:
+        value = cell_text(values[row_id])
+        if not value:
+            raise ImportFormatError(
+                f"{grid.name}, row {number}: no id in column {column!r}; "
+                "fill it in or pass another --id-column"
+            )
+        if value in seen:
+            raise ImportFormatError(
+                f"{grid.name}: rows {seen[value]} and {number} have the same id {value!r} "
+                f"in column {column!r}; make the ids unique or pass another --id-column"
+            )
+        seen[value] = number
+        ids.append(value)
+    return ids
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The separator of the header line: ';' (Dutch Excel), ',' or tab; ',' for one column."""
+    header = next((line for line in text.split("\n") if line.strip()), "")
+    unquoted = re.sub(r'"[^"]*"', "", header)
+    counts = {delimiter: unquoted.count(delimiter) for delimiter in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> list[tuple[int, list[Any]]]:
+    if data.startswith(_OLE_MAGIC):
+        raise ImportFormatError(
+            f"{name}: not an Excel .xlsx file (it is an old .xls or a password-protected file); "
+            "open it in Excel and save it as .xlsx without a password"
+        )
+    if not data.startswith(_ZIP_MAGIC):
+        raise ImportFormatError(
+            f"{name}: not an Excel .xlsx file (it is not a zip archive); "
+            "save it again as .xlsx from Excel"
+        )
+    import openpyxl  # heavy: imported only when a workbook is read
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # InvalidFileException, BadZipFile, KeyError, XML errors, ...
+        raise ImportFormatError(
+            f"{name}: not a readable Excel .xlsx file ({type(error).__name__}); "
+            "save it again as .xlsx from Excel"
+        ) from None
+    try:
+        if sheet is None:
+            worksheet = workbook.worksheets[0]
+        elif sheet in workbook.sheetnames:
+            worksheet = workbook[sheet]
+        else:
+            raise ImportFormatError(
+                f"{name}: no sheet {sheet!r}; the sheets are: {', '.join(workbook.sheetnames)}; "
+                "pass --sheet with one of them"
+            )
+        worksheet.reset_dimensions()  # some writers store a wrong sheet size
+        try:
+            return [
+                (number, list(values))
+                for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
+            ]
+        except Exception as error:  # a damaged sheet
+            raise ImportFormatError(
+                f"{name}: the sheet {worksheet.title!r} cannot be read ({type(error).__name__}); "
+                "save it again as .xlsx from Excel"
+            ) from None
+    finally:
+        workbook.close()
+
+
+def _grid_from_rows(
+    name: str, rows: list[tuple[int, list[Any]]], *, decimal_comma: bool = False
+) -> Grid:
+    filled = [(number, values) for number, values in rows if any(cell_text(v) for v in values)]
+    if not filled:
+        raise ImportFormatError(f"{name}: the table is empty; check that you exported the right file")
+    (header_row, header), data = filled[0], filled[1:]
+    columns = [cell_text(value) for value in header]
+    seen: dict[str, int] = {}
+    for index, column in enumerate(columns):
+        if column and column.casefold() in seen:
+            raise ImportFormatError(
+                f"{name}, row {header_row}: two columns are called {column!r}; rename one of them"
+            )
+        seen[column.casefold()] = index
+    width = len(columns)
+    padded = tuple(
+        (number, tuple(values[:width]) + (None,) * (width - len(values)))
+        for number, values in data
+    )
+    return Grid(name=name, columns=tuple(columns), rows=padded, decimal_comma=decimal_comma)
+
+
+def _listing(grid: Grid) -> str:
+    return ", ".join(column for column in grid.columns if column)

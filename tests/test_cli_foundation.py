@@ -1,0 +1,191 @@
+"""init / import / status / show through the CLI: exit codes, one-line errors, rollback."""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from qualcode.cli import main
+
+INTERVIEW = (
+    "Interviewer: Wat betekent AI voor uw werk?\n"
+    "R1: Het nakijkwerk gaat sneller, dat scheelt tijd.\n"
+    "Maar ik ben bang voor minder contact met leerlingen.\n"
+    "Interviewer: Dank u.\n"
+)
+
+
+def run(args, cwd=None, input=None):
+    result = CliRunner().invoke(main, args, input=input, catch_exceptions=False)
+    return result
+
+
+def _project_digest(path):
+    con = sqlite3.connect(path)
+    rows = [con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+            for t in ("documents", "segments", "cases", "case_attributes", "studies", "codings", "decision_log")]
+    con.close()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+@pytest.fixture
+def folder(tmp_path):
+    (tmp_path / "int-01.txt").write_text(INTERVIEW, encoding="utf-8")
+    (tmp_path / "int-02.vtt").write_text(
+        "WEBVTT\n\n1a2b/1-0\n00:00:01.000 --> 00:00:04.000\n<v Sanne Vermeulen>Hoe gaat het met de werkdruk?</v>\n\n"
+        "1a2b/2-0\n00:00:04.500 --> 00:00:09.000\n<v Marieke de Vries>Die neemt af, denk ik.</v>\n\n"
+        "1a2b/2-1\n00:00:09.000 --> 00:00:12.000\n<v Marieke de Vries>Maar er komt ook controlewerk bij.</v>\n",
+        encoding="utf-8",
+    )
+    import docx
+
+    d = docx.Document()
+    p = d.add_paragraph()
+    p.add_run("Interviewer:").bold = True
+    p.add_run(" Wat vindt u van uw autonomie?")
+    p = d.add_paragraph()
+    p.add_run("Ahmed:").bold = True
+    p.add_run(" Ik houd zelf de regie over mijn lessen.")
+    d.save(tmp_path / "int-03.docx")
+    (tmp_path / "enquete.csv").write_text("id;school;antwoord\n1;A;Minder administratie zou fijn zijn\n2;B;Meer tijd voor leerlingen\n",
+                                          encoding="utf-8")
+    (tmp_path / "cases.csv").write_text(
+        "case_id,pseudonym,document,speaker,role,school_type,study,wave\n"
+        "R1,Expert 1,int-01.txt,R1,expert,vo,vo-2025,2025\n"
+        "R2,Expert 2,int-02.vtt,Marieke de Vries,expert,vo,vo-2025,2025\n"
+        "R3,Expert 3,int-03.docx,Ahmed,expert,vo,vo-2025,2025\n"
+        "INT,Interviewer,int-02.vtt,Sanne Vermeulen,interviewer,vo,vo-2025,2025\n",
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+def test_init_import_status_show_on_a_mixed_folder(folder, tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    assert run(["init", project]).exit_code == 0
+    r = run(["import", str(folder / "int-01.txt"), str(folder / "int-02.vtt"), str(folder / "int-03.docx"),
+             str(folder / "enquete.csv"), "--cases", str(folder / "cases.csv"), "--text-column", "antwoord",
+             "--id-column", "id", "--project", project])
+    assert r.exit_code == 0, r.output
+    assert "4 imported, 0 skipped" in r.output
+    r = run(["status", "--documents", "--cases", "--project", project])
+    assert r.exit_code == 0
+    assert "vo-2025" in r.output and "int-02.vtt" in r.output and "Expert 2" in r.output
+    r = run(["show", "int-02.vtt", "--project", project])
+    assert "Marieke de Vries / R2" in r.output
+    assert "Die neemt af, denk ik. Maar er komt ook controlewerk bij." in r.output  # consecutive cues merged
+    assert "Sanne Vermeulen / INT  (not coded)" in r.output
+    r = run(["show", "enquete.csv", "--project", project])
+    assert "Minder administratie zou fijn zijn" in r.output
+
+
+def test_project_from_environment_variable(folder, tmp_path, monkeypatch):
+    project = tmp_path / "env.qualcode"
+    monkeypatch.setenv("QUALCODE_PROJECT", str(project))
+    assert run(["init", str(project)]).exit_code == 0
+    assert run(["import", str(folder / "int-01.txt")]).exit_code == 0
+    assert "int-01.txt" in run(["status", "--documents"]).output
+
+
+def test_importing_the_same_file_twice_is_skipped(folder, tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    run(["import", str(folder / "int-01.txt"), "--project", project])
+    copy = tmp_path / "copy-of-int-01.txt"
+    copy.write_bytes((folder / "int-01.txt").read_bytes())
+    r = run(["import", str(copy), "--project", project])
+    assert r.exit_code == 0
+    assert "skipped  copy-of-int-01.txt: already imported (same content as int-01.txt)" in r.output
+    con = sqlite3.connect(project)
+    assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 1
+
+
+BAD_INPUTS = {
+    "binary.txt": (b"\x00\x01\x02\x03binary\x00\xff" * 20, "binary"),
+    "empty.txt": (b"", "empty"),
+    "fake.docx": (b"this is not a zip", "not a Word .docx file"),
+    "broken.vtt": (b"WEBVTT\n\n00:00:01.000 --> nonsense\nHallo\n", "broken.vtt"),
+    "table.csv": (b"id,school\n1,A\n", "--text-column"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_is_one_line_nonzero_and_changes_nothing(folder, tmp_path, name):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    run(["import", str(folder / "int-01.txt"), "--project", project])
+    before = _project_digest(project)
+    data, expected = BAD_INPUTS[name]
+    bad = tmp_path / name
+    bad.write_bytes(data)
+    # the good file in the same command must not be imported either: one transaction
+    r = CliRunner().invoke(main, ["import", str(folder / "int-03.docx"), str(bad), "--project", project])
+    assert r.exit_code == 1
+    lines = [line for line in r.output.splitlines() if line.strip()]
+    assert lines[-1].startswith("Error: ") and name in lines[-1] and expected in lines[-1], r.output
+    assert "Traceback" not in r.output
+    assert _project_digest(project) == before
+
+
+def test_cases_file_naming_an_unknown_document(folder, tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    cases = tmp_path / "bad-cases.csv"
+    cases.write_text("case_id,document,speaker\nR1,int-01.txt,R1\nR9,int-09.docx,R9\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(folder / "int-01.txt"), "--cases", str(cases), "--project", project])
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines()[-1] == (
+        "Error: bad-cases.csv, row 3: case 'R9' names document 'int-09.docx', which is not in the project "
+        "or this import; import it first or fix the name"
+    )
+    assert sqlite3.connect(project).execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+
+
+def test_a_file_that_is_not_a_project(tmp_path):
+    fake = tmp_path / "fake.qualcode"
+    fake.write_text("not a database")
+    r = CliRunner().invoke(main, ["status", "--project", str(fake)])
+    assert r.exit_code == 1
+    assert "not a qualcode project" in r.output and "Traceback" not in r.output
+
+
+def test_a_project_from_a_newer_program(tmp_path):
+    from qualcode import store
+
+    project = tmp_path / "p.qualcode"
+    run(["init", str(project)])
+    con = sqlite3.connect(project)
+    con.execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 5}")
+    con.close()
+    r = CliRunner().invoke(main, ["status", "--project", str(project)])
+    assert r.exit_code == 1 and "newer qualcode" in r.output
+
+
+def test_missing_project_says_how_to_create_one(tmp_path):
+    r = CliRunner().invoke(main, ["status", "--project", str(tmp_path / "none.qualcode")])
+    assert r.exit_code == 1
+    assert "qualcode init" in r.output
+
+
+def test_every_command_has_help_with_an_example_and_is_in_the_readme():
+    from pathlib import Path
+
+    import click
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+    def walk(group, prefix):
+        for name, cmd in group.commands.items():
+            yield f"{prefix} {name}".strip(), cmd
+            if isinstance(cmd, click.Group):
+                yield from walk(cmd, f"{prefix} {name}")
+
+    for path, cmd in walk(main, ""):
+        r = CliRunner().invoke(main, path.split() + ["-h"])
+        assert r.exit_code == 0, path
+        assert cmd.get_short_help_str(), f"{path}: no one-line summary"
+        if not isinstance(cmd, click.Group):
+            assert "Example" in (cmd.help or ""), f"{path}: no example in --help"
+        assert f"qualcode {path}" in readme, f"`qualcode {path}` is not documented in README.md"
