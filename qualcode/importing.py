@@ -70,8 +70,7 @@ class CaseMap:
             row = self.by_doc.get(doc) or (self.by_speaker.get(spk) if spk else None)
         if row is None:
             return _Assignment(None, True)
-        is_interviewer = (row.role or "").casefold() in {"interviewer", "interviewster", "gespreksleider", "moderator"}
-        return _Assignment(row.case_id, not is_interviewer)
+        return _Assignment(row.case_id, not row.is_interviewer)
 
 
 def _auto_case_id(document: str, speaker: str | None) -> str:
@@ -105,7 +104,7 @@ def import_files(
     case_rows = read_cases_file(cases) if cases else []
     if study is not None:
         # One cases file often covers several studies: with --study, use the rows of that study.
-        case_rows = [r for r in case_rows if r.attributes.get("study") in (None, study)]
+        case_rows = [r for r in case_rows if r.attributes.get("study") is None or str(r.attributes["study"]) == study]
     case_map = CaseMap(case_rows, interviewers)
     con = project.con
     report = ImportReport()
@@ -198,7 +197,7 @@ def _study_from_cases(con, case_map: CaseMap, doc: ParsedDocument) -> int | None
     """Without --study, a document takes the study its cases agree on (from the cases file)."""
     studies = set()
     for row in case_map.rows:
-        if row.document and row.document.casefold() == doc.name.casefold() and (row.role or "").casefold() != "interviewer":
+        if row.document and row.document.casefold() == doc.name.casefold() and not row.is_interviewer:
             value = row.attributes.get("study")
             if value is not None:
                 studies.add(str(value))

@@ -135,25 +135,39 @@ def _dutch_lemma(form: str) -> str:
 
 
 def _dutch_known_lemma(form: str, tables: _DutchTables) -> str | None:
-    """A lemma the tables state outright, or None."""
+    """A lemma the tables state outright, or None.
+
+    The exception tables list several readings per form; the order below picks
+    the one an interview most likely means: a noun plural over a verb
+    (taken -> taak, not the verb taken), a past participle over an adjective or
+    noun (gemonitord -> monitoren, genomen -> nemen), a function word stays itself
+    (het, zonder), and a comparative goes to its adjective (beter -> goed).
+    """
     hit = tables.lookup.get(form)
     if hit is not None:
         return hit
     exc = tables.exc
+    verb = exc.get("verb", {}).get(form)
+    if verb and _looks_like_participle(form) and form in tables.index.get("adj", ()):
+        return verb[0]
     noun = exc.get("noun", {}).get(form)
     if noun:
         return noun[0]
-    if form in tables.index.get("noun", ()):
-        return form
-    verb = exc.get("verb", {}).get(form)
-    if verb:
-        return verb[0]
     if form in tables.known:
         return form
     adj = exc.get("adj", {}).get(form)
     if adj:
         return adj[0]
+    if verb:
+        return verb[0]
     return None
+
+
+_PARTICIPLE = re.compile(r"^(?:[a-z]{2,5}ge|ge|be|ver|ont|her|er)[a-zëéèïöü-]+(?:d|t|en)$")
+
+
+def _looks_like_participle(form: str) -> bool:
+    return bool(_PARTICIPLE.match(form))
 
 
 def _dutch_rule_lemma(form: str, tables: _DutchTables) -> str | None:

@@ -124,6 +124,23 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER decision_log_no_delete BEFORE DELETE ON decision_log
         BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
     """,
+    # 2: models learned from human decisions (qualcode.learn); the newest per (code, target) is used
+    """
+    CREATE TABLE models (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        coder TEXT NOT NULL,             -- whose decisions it learned from
+        codebook_version TEXT,
+        code TEXT NOT NULL,
+        target TEXT NOT NULL CHECK (target IN ('presence', 'direction')),
+        n_train INTEGER NOT NULL,
+        n_positive INTEGER NOT NULL,
+        metrics TEXT NOT NULL,           -- JSON: cross-validated precision, recall, F1, chosen parameters
+        blob BLOB NOT NULL,              -- the fitted scikit-learn pipeline, pickled
+        strategy TEXT NOT NULL
+    );
+    CREATE INDEX models_code ON models(code, target, id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,7 +22,7 @@ from qualcode.errors import CasesFileError, ImportFormatError
 from qualcode.importers.table import cell_text, read_grid, typed_value
 
 CASES_EXTENSIONS = (".csv", ".xlsx")
-INTERVIEWER_ROLES = frozenset({"interviewer", "onderzoeker", "interviewer/onderzoeker"})
+INTERVIEWER_ROLES = frozenset({"interviewer", "interviewster", "onderzoeker", "gespreksleider", "moderator"})
 _CASE_COLUMNS = ("case_id", "case", "caseid")
 _FIELDS = ("document", "speaker", "pseudonym")
 
@@ -106,11 +106,11 @@ def _key(column: str) -> str:
 
 def _check_mappings(name: str, rows: list[CaseRow]) -> None:
     """A speaker in a document belongs to one case only."""
-    owner: dict[tuple[str | None, str | None], CaseRow] = {}
+    owner: dict[tuple[str, str], CaseRow] = {}
     for row in rows:
         if row.document is None and row.speaker is None:
             continue
-        key = (row.document, row.speaker)
+        key = ((row.document or "").casefold(), (row.speaker or "").casefold())
         first = owner.setdefault(key, row)
         if first.case_id != row.case_id:
             where = f"speaker {row.speaker!r}" if row.speaker else "the whole document"

@@ -28,8 +28,8 @@ from qualcode.importers.turns import clean_speaker, is_known_speaker, looks_like
 from qualcode.records import ParsedDocument, ParsedTurn
 
 PAUSE_SECONDS = 2.0
-_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
-_TIMING = re.compile(rf"\s*{_TIME}\s+-->\s+{_TIME}(?:\s.*)?")  # cue settings may follow
+_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{1,2})[.,](\d{1,3})"  # lenient: old Teams wrote 0:0:3.450
+_TIMING = re.compile(rf"\s*{_TIME}\s*-->\s*{_TIME}(?:\s.*)?")  # cue settings may follow
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+([^>]*))?>", re.IGNORECASE)
 _TAG = re.compile(r"</?(?:[A-Za-z]|\d+:)[^<>\n]*>")  # <c.x>, </v>, <00:00:01.000>
 _SPEAKER_PREFIX = re.compile(r"\s*([^:\n]{1,60}?)\s*:\s+")

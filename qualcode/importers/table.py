@@ -56,6 +56,8 @@ def read_table(
     sheet: str | None = None,
 ) -> list[ParsedDocument]:
     """One document from a .csv or .xlsx file; see the module docstring."""
+    if isinstance(text_columns, str):  # one name given where a list was meant
+        text_columns = [text_columns]
     grid = read_grid(path, data, sheet=sheet)
     texts = _text_columns(grid, text_columns)
     row_id = find_column(grid, id_column, "--id-column") if id_column else None

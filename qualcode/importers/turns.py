@@ -47,10 +47,11 @@ _KNOWN_SPEAKER = re.compile(
     r"|gespreksleider|moderator|facilitator|p ?\d+|v|a|q|vraag|antwoord)",
     re.IGNORECASE,
 )
+_PARENTHESES = re.compile(r"\s*\([^)]*\)")
 _NOT_SPEAKERS = {"http", "https", "ftp", "mailto", "www"}
 _LABEL_MAX_CHARS = 40
 _LABEL_MAX_WORDS = 5
-_LABEL_CHARS = set(" .-'’/")
+_LABEL_CHARS = set(" .-'’/()")
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,10 @@ def parse_timestamp(value: str) -> float | None:
 
 
 def looks_like_label(label: str) -> bool:
-    """A speaker name: 1-5 words, at most 40 characters, starting with a letter, no sentence marks."""
+    """A speaker name: 1-5 words, at most 40 characters, starting with a letter, no sentence marks.
+
+    Letters, digits, spaces and . - ' ’ / ( ) only: "Marieke de Vries", "R1 (schoolleider)".
+    """
     label = label.strip()
     if not label or len(label) > _LABEL_MAX_CHARS or not label[0].isalpha():
         return False
@@ -125,8 +129,11 @@ def looks_like_label(label: str) -> bool:
 
 
 def is_known_speaker(label: str) -> bool:
-    """Interviewer, I, R, R1, Respondent 2, Onderzoeker, Spreker 1, ... (any case)."""
-    return _KNOWN_SPEAKER.fullmatch(label.strip()) is not None
+    """Interviewer, I, R, R1, Respondent 2, Onderzoeker, Spreker 1, ... (any case).
+
+    A remark in parentheses does not count: "R1 (schoolleider)" is known.
+    """
+    return _KNOWN_SPEAKER.fullmatch(_PARENTHESES.sub("", label).strip()) is not None
 
 
 def clean_speaker(label: str) -> str:

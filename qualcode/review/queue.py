@@ -1,0 +1,286 @@
+"""The review queue: which segment a coder decides next, with what they need to decide it.
+
+It knows nothing of the screen: the terminal review, the Excel round trip and any
+later interface are thin faces over :func:`review_queue`. Decisions go back through
+:func:`qualcode.codings.apply_decisions`; this module only reads.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from .. import codings
+from ..codings import CodingRow
+from ..errors import ModelError, NotFoundError
+from ..records import DIRECTIONS, Segment
+
+if TYPE_CHECKING:
+    from ..project import Project
+
+# A direction cue further than this (in characters) from every aspect word it colours
+# is weak evidence: roughly ten words, usually another clause.
+FAR_CUE_CHARS = 60
+# Words shared with accepted segments count when they are at least this long and
+# occur in at most one segment in five (so 'docenten' in an education study does not).
+MIN_WORD_LETTERS = 5
+_WORD = re.compile(r"[^\W\d_]{%d,}" % MIN_WORD_LETTERS)
+
+QUEUE_ORDER = """\
+Order of the queue: segments you have not decided come first (segments you
+decided are skipped, so a new session resumes where you stopped). Among them:
+once a model has been trained (`qualcode learn`), the segments it is least sure
+about come first; then segments whose suggestions rest on weak evidence (a single
+keyword match, or a direction cue far from the aspect word); then segments without
+a suggestion that share uncommon words (5+ letters) with segments you accepted
+(codes the keywords may have missed); then the rest in document order."""
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One segment to decide, with its context and everything known about its codes."""
+
+    segment: Segment
+    case_label: str  # the case pseudonym (never the real name), '-' without a case
+    before: Segment | None  # the turn before and after, as context
+    after: Segment | None
+    suggestions: tuple[CodingRow, ...]  # machine suggestions (within --code), with evidence
+    decisions: tuple[CodingRow, ...]  # this coder's own decisions on the segment
+    others: tuple[CodingRow, ...]  # other coders' decisions: empty unless show_others
+    memo: str | None  # this coder's memo
+    decided: bool  # the coder has decided every suggestion in scope (and seen the segment)
+    reason: str  # why the segment stands where it does in the queue
+
+    @property
+    def suggested_keys(self) -> list[tuple[str, str]]:
+        """(code, direction) of the suggestions, once each, in a stable order."""
+        return list(dict.fromkeys((s.code, s.direction) for s in self.suggestions))
+
+
+# -- evidence ----------------------------------------------------------------------------
+def _matches(evidence: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    if not evidence:
+        return []
+    return [m for m in evidence.get("matches") or [] if isinstance(m, Mapping)]
+
+
+def is_cue(match: Mapping[str, Any]) -> bool:
+    """True for a match that gives a direction (a cue), False for one that names the aspect."""
+    kind = str(match.get("kind") or "")
+    return kind.startswith("cue") or kind in ("direction", "increase", "decrease", "opportunity", "risk")
+
+
+def _span(match: Mapping[str, Any]) -> tuple[int, int] | None:
+    start, end = match.get("start"), match.get("end")
+    if isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
+        return start, end
+    return None
+
+
+def is_weak(suggestion: CodingRow) -> bool:
+    """A keyword suggestion that rests on one keyword match, or on a cue far from every aspect word."""
+    matches = _matches(suggestion.evidence)
+    if suggestion.origin != "keyword" or not matches:
+        return False
+    aspects = [m for m in matches if not is_cue(m)]
+    if len(aspects) <= 1:
+        return True
+    aspect_spans = [s for s in map(_span, aspects) if s]
+    for cue in filter(is_cue, matches):
+        span = _span(cue)
+        if span and aspect_spans:
+            gap = min(max(0, span[0] - a[1], a[0] - span[1]) for a in aspect_spans)
+            if gap > FAR_CUE_CHARS:
+                return True
+    return False
+
+
+def describe_evidence(suggestion: CodingRow) -> str:
+    """Short, human evidence: "'nakijkwerk' (compound nakijk*), cue 'sneller'" or "model 0.71"."""
+    parts = []
+    for m in _matches(suggestion.evidence):
+        text = str(m.get("text", ""))
+        kind, rule = str(m.get("kind") or ""), str(m.get("rule") or "")
+        if is_cue(m):
+            parts.append(f"cue '{text}'")
+        elif rule and rule.lower() != text.lower():
+            parts.append(f"'{text}' ({kind + ' ' if kind and kind != 'word' else ''}{rule})")
+        else:
+            parts.append(f"'{text}'")
+    if suggestion.origin == "model" or not parts:
+        score = f" {suggestion.score:.2f}" if suggestion.score is not None else ""
+        parts.append(f"{suggestion.origin}{score}")
+    return ", ".join(dict.fromkeys(parts))
+
+
+def matched_words(suggestions: Iterable[CodingRow]) -> list[str]:
+    """The aspect words matched by these suggestions, once each (for the Excel evidence column)."""
+    return list(dict.fromkeys(str(m.get("text", "")) for s in suggestions for m in _matches(s.evidence)
+                              if not is_cue(m) and m.get("text")))
+
+
+def highlight_spans(suggestions: Iterable[CodingRow], text_length: int) -> list[tuple[int, int, bool]]:
+    """Non-overlapping (start, end, is_cue) spans of matched words, offsets into the segment text."""
+    spans = sorted({(*s, is_cue(m)) for sug in suggestions for m in _matches(sug.evidence)
+                    if (s := _span(m)) and s[1] <= text_length})
+    out: list[tuple[int, int, bool]] = []
+    for start, end, cue in spans:
+        if out and start < out[-1][1]:
+            last = out[-1]
+            out[-1] = (last[0], max(last[1], end), last[2] and cue)
+        else:
+            out.append((start, end, cue))
+    return out
+
+
+# -- the queue ---------------------------------------------------------------------------
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def _model_uncertainty(project: "Project", segment_ids: Sequence[int]) -> dict[int, float]:
+    """The trained model's uncertainty per segment; empty when there is no model (module or trained)."""
+    try:
+        from ..learn import model_uncertainty  # type: ignore[attr-defined]
+    except ImportError:
+        return {}
+    try:
+        return dict(model_uncertainty(project, list(segment_ids)) or {})
+    except ModelError:  # no model trained yet
+        return {}
+
+
+def _case_labels(project: "Project") -> dict[str, str]:
+    return {c["case_id"]: c["pseudonym"] or c["case_id"] for c in project.cases()}
+
+
+class _Snapshot:
+    """Everything the queue needs, read once (a few queries, not a few per segment)."""
+
+    def __init__(self, project: "Project", coder: str, code: str | None, show_others: bool,
+                 study: str | None = None, segment: Segment | None = None):
+        con = project.con
+        self.code, self.show_others = code, show_others
+        if segment is None:
+            self.all_segments = project.segments(study=study)
+        else:  # one item: the segment and its neighbours only
+            self.all_segments = [s for s in (segment, *project.neighbours(segment)) if s is not None]
+        only = segment.id if segment is not None else None
+        by_position = {(s.document_id, s.position): s for s in self.all_segments}
+        self.neighbours = {s.id: (by_position.get((s.document_id, s.position - 1)),
+                                  by_position.get((s.document_id, s.position + 1))) for s in self.all_segments}
+        self.suggestions: dict[int, list[CodingRow]] = {}
+        for row in codings.suggestions_for(con, only):
+            if code is None or row.code == code:
+                self.suggestions.setdefault(row.segment_id, []).append(row)
+        self.own: dict[int, list[CodingRow]] = {}
+        self.others: dict[int, list[CodingRow]] = {}
+        for row in codings.decisions_for(con, segment_id=only):
+            target = self.own if row.coder == coder else self.others
+            target.setdefault(row.segment_id, []).append(row)
+        self.memos = {sid: text for (sid, _), text in codings.memos(con, coder).items()}
+        self.done = codings.decided_segments(con, coder)
+        self.cases = _case_labels(project)
+
+    def is_decided(self, segment_id: int) -> bool:
+        own = self.own.get(segment_id, [])
+        judged = {(r.code, r.direction) for r in own}
+        sugs = self.suggestions.get(segment_id, [])
+        if not all((s.code, s.direction) in judged for s in sugs):
+            return False
+        if self.code is not None:  # one code: decided once its suggestions (or own codings) are
+            return bool(sugs) or any(r.code == self.code for r in own)
+        return segment_id in self.done
+
+    def in_scope(self, segment: Segment) -> bool:
+        if not segment.to_code:
+            return False
+        if self.code is None:
+            return True
+        return bool(self.suggestions.get(segment.id)) or any(r.code == self.code for r in self.own.get(segment.id, []))
+
+    def item(self, segment: Segment, reason: str) -> ReviewItem:
+        before, after = self.neighbours.get(segment.id, (None, None))
+        return ReviewItem(
+            segment=segment,
+            case_label=self.cases.get(segment.case_id, segment.case_id) if segment.case_id else "-",
+            before=before, after=after,
+            suggestions=tuple(self.suggestions.get(segment.id, [])),
+            decisions=tuple(self.own.get(segment.id, [])),
+            others=tuple(self.others.get(segment.id, [])) if self.show_others else (),
+            memo=self.memos.get(segment.id),
+            decided=self.is_decided(segment.id),
+            reason=reason,
+        )
+
+
+def review_queue(
+    project: "Project",
+    coder: str,
+    *,
+    code: str | None = None,
+    study: str | None = None,
+    show_others: bool = False,
+    include_decided: bool = False,
+) -> list[ReviewItem]:
+    """The segments ``coder`` has still to decide, most useful first (see :data:`QUEUE_ORDER`).
+
+    ``code`` limits the queue to segments with a suggestion of that code and shows only
+    that code's suggestions. Other coders' decisions are included only with
+    ``show_others`` (blind double coding by default). ``include_decided`` appends the
+    segments already decided, in document order (the Excel export shows them too).
+    """
+    snap = _Snapshot(project, coder, code, show_others, study=study)
+    segments = [s for s in snap.all_segments if s.to_code]
+    scoped = [s for s in segments if snap.in_scope(s)]
+    open_, done = [s for s in scoped if not snap.is_decided(s.id)], [s for s in scoped if snap.is_decided(s.id)]
+
+    uncertainty = _model_uncertainty(project, [s.id for s in open_])
+    # Uncommon words of the segments this coder accepted a code on.
+    frequency = Counter(w for s in segments for w in _words(s.text))
+    common = max(2, len(segments) // 5)
+    accepted_ids = {r.segment_id for rows in snap.own.values() for r in rows
+                    if r.status == "accepted" and (code is None or r.code == code)}
+    accepted_words = {w for s in segments if s.id in accepted_ids for w in _words(s.text) if frequency[w] <= common}
+
+    ranked = []
+    for index, seg in enumerate(open_):
+        sugs = snap.suggestions.get(seg.id, [])
+        shared = len(_words(seg.text) & accepted_words) if not sugs else 0
+        if seg.id in uncertainty:
+            tier, reason = 0, f"the model is unsure ({uncertainty[seg.id]:.2f})"
+        elif any(is_weak(s) for s in sugs):
+            tier, reason = 1, "weak evidence"
+        elif shared:
+            tier, reason = 2, f"no suggestion, but {shared} word{'s' if shared > 1 else ''} in common with segments you accepted"
+        else:
+            tier, reason = 3, "document order"
+        ranked.append(((tier, -uncertainty.get(seg.id, 0.0), -shared, index), seg, reason))
+    ranked.sort(key=lambda r: r[0])
+    items = [snap.item(seg, reason) for _, seg, reason in ranked]
+    if include_decided:
+        items += [snap.item(seg, "decided before") for seg in done]
+    return items
+
+
+def review_item(project: "Project", coder: str, segment_id: int, *, code: str | None = None,
+                show_others: bool = False, reason: str = "") -> ReviewItem:
+    """One segment as a fresh :class:`ReviewItem` (after a decision, or going back)."""
+    segment = project.segment(segment_id)
+    return _Snapshot(project, coder, code, show_others, segment=segment).item(segment, reason)
+
+
+# -- what a set of codings means ---------------------------------------------------------
+def accepted_keys(rows: Iterable[CodingRow]) -> set[tuple[str, str]]:
+    return {(r.code, r.direction) for r in rows if r.status == "accepted"}
+
+
+def check_code(codebook: Any, code: str | None) -> None:
+    """NotFoundError naming the codes when ``code`` is not in the codebook."""
+    if code is not None and code not in codebook.code_ids:
+        raise NotFoundError(f"no code {code!r} in the codebook; the codes are: {', '.join(codebook.code_ids)}")
+
+
+def direction_order(direction: str) -> int:
+    return DIRECTIONS.index(direction) if direction in DIRECTIONS else len(DIRECTIONS)

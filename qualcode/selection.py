@@ -1,0 +1,266 @@
+"""Which codings count: one table of (segment, code, direction) rows for every output.
+
+All outputs (matrix, quotes, Excel, report, compare) start from
+:func:`select_codings`, so they agree on what is counted. By default only
+human decisions with status ``accepted`` count; machine suggestions are added only
+when asked for, and are then marked ``status = 'suggested'`` in every row.
+
+The speaker column is pseudonymised (a speaker label may be a real name) and no
+output built on this table needs the case id, which for automatically made cases
+contains the speaker label too.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any, Iterable
+
+import pandas as pd
+
+from . import codings
+from .errors import NotFoundError, UsageError
+
+if TYPE_CHECKING:
+    from .project import Project
+
+BASE_COLUMNS = [
+    "segment_id", "document", "study", "case_id", "pseudonym", "role",
+]
+TAIL_COLUMNS = [
+    "speaker", "text", "code", "direction", "origin", "status", "coder", "source_row", "codebook_version",
+]
+UNKNOWN_CASE = "(no case)"
+# Machine origins in order of preference when two suggest the same (segment, code, direction).
+_MACHINE_ORDER = {"keyword": 0, "model": 1}
+
+
+def attribute_columns(project: "Project") -> list[str]:
+    """Case attribute names as they appear as columns (a clash with a fixed column gets a ``case_`` prefix)."""
+    fixed = set(BASE_COLUMNS) | set(TAIL_COLUMNS)
+    out = []
+    for name in project.case_attribute_names():
+        if name in ("study", "role"):
+            continue  # already the study and role columns
+        out.append(f"case_{name}" if name in fixed else name)
+    return out
+
+
+def grouping_attributes(project: "Project") -> list[str]:
+    """What ``--by`` may name: role, study and every case attribute."""
+    return sorted({"role", "study", *attribute_columns(project)})
+
+
+def check_attribute(project: "Project", by: str | None, option: str = "--by") -> None:
+    """UsageError naming the attributes when ``by`` is not one of them."""
+    if by is None:
+        return
+    names = grouping_attributes(project)
+    if by not in names:
+        raise UsageError(f"unknown attribute {by!r} for {option}; the attributes are: {', '.join(names)}")
+
+
+def check_study(project: "Project", study: str | None) -> None:
+    if study is not None and study not in project.studies():
+        raise NotFoundError(
+            f"no study {study!r} in {project.path}; the studies are: {', '.join(project.studies()) or 'none'}"
+        )
+
+
+def _case_rows(project: "Project") -> dict[str, dict[str, Any]]:
+    """case id -> pseudonym, role, study and attribute columns."""
+    fixed = set(BASE_COLUMNS) | set(TAIL_COLUMNS)
+    out = {}
+    for case in project.cases():
+        attrs = case["attributes"]
+        row = {"pseudonym": case["pseudonym"] or UNKNOWN_CASE,
+               "role": case["role"] if case["role"] is not None else attrs.get("role"),
+               "case_study": case["study"] if case["study"] is not None else attrs.get("study")}
+        for name, value in attrs.items():
+            if name in ("study", "role"):
+                continue
+            row[f"case_{name}" if name in fixed else name] = value
+        out[case["case_id"]] = row
+    return out
+
+
+def case_universe(project: "Project", study: str | None = None) -> pd.DataFrame:
+    """One row per (case, study) with at least one segment to code: the denominator of shares.
+
+    Columns: case_id, pseudonym, role, study, every case attribute, segments (to code).
+    """
+    check_study(project, study)
+    cases = _case_rows(project)
+    attr_cols = attribute_columns(project)
+    sql = ("SELECT g.case_id, s.name AS study, count(*) AS n FROM segments g JOIN documents d ON d.id = g.document_id "
+           "LEFT JOIN studies s ON s.id = d.study_id WHERE g.to_code = 1 AND g.case_id IS NOT NULL")
+    args: list[Any] = []
+    if study is not None:
+        sql += " AND s.name = ?"
+        args.append(study)
+    rows = []
+    for r in project.con.execute(sql + " GROUP BY g.case_id, s.name ORDER BY g.case_id, s.name", args):
+        case = cases.get(r["case_id"], {})
+        row = {"case_id": r["case_id"], "pseudonym": case.get("pseudonym", UNKNOWN_CASE), "role": case.get("role"),
+               "study": r["study"] if r["study"] is not None else case.get("case_study")}
+        row.update({c: case.get(c) for c in attr_cols})
+        row["segments"] = r["n"]
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["case_id", "pseudonym", "role", "study", *attr_cols, "segments"])
+
+
+def _human_coders(project: "Project") -> list[str]:
+    return codings.coders(project.con)
+
+
+def describe_selection(*, coder: str | None, reconciled: bool, include_suggested: bool, study: str | None,
+                       coders: Iterable[str] = ()) -> str:
+    """One line saying which codings count (for the About sheet and the report's provenance)."""
+    if reconciled:
+        text = f"reconciled decisions (coder '{codings.RECONCILED}'), else the codes all coders accepted"
+    elif coder:
+        text = f"accepted decisions of coder {coder}"
+    else:
+        names = list(coders)
+        text = f"accepted decisions of coder {names[0]}" if names else "no human decisions"
+    if include_suggested:
+        text += "; plus machine suggestions on segments not yet decided (status 'suggested')"
+    if study:
+        text += f"; study {study} only"
+    return text
+
+
+def select_codings(
+    project: "Project",
+    *,
+    coder: str | None = None,
+    reconciled: bool = False,
+    include_suggested: bool = False,
+    study: str | None = None,
+) -> pd.DataFrame:
+    """The codings that count, one row per (segment, code, direction), with segment and case data.
+
+    * default: the accepted decisions of the project's only coder (UsageError when
+      several coders decided: choose with ``coder`` or ``reconciled``);
+    * ``coder``: that coder's accepted decisions;
+    * ``reconciled``: per segment, the decisions of the ``reconciled`` pseudo-coder
+      where it decided the segment, else what every coder who decided the segment accepted;
+    * ``include_suggested``: also machine suggestions on segments the chosen coder(s)
+      have not decided (a decided segment is settled: what was not accepted there
+      does not count), with ``status = 'suggested'``.
+
+    Only segments to code (not the interviewer's). ``df.attrs`` holds ``cases`` (the
+    case universe, see :func:`case_universe`) and ``selection`` (the filters used).
+    """
+    if coder and reconciled:
+        raise UsageError("--coder and --reconciled cannot be used together; pass one of them")
+    check_study(project, study)
+    con = project.con
+    all_coders = _human_coders(project)
+    if coder is not None and coder not in all_coders:
+        raise NotFoundError(
+            f"no decisions by coder {coder!r}; the coders are: {', '.join(all_coders) or 'none yet'}"
+        )
+    if not reconciled and coder is None and len(all_coders) > 1:
+        raise UsageError(
+            f"{len(all_coders)} coders have decisions ({', '.join(all_coders)}); count one coder's with "
+            "--coder NAME, or what they agree on with --reconciled"
+        )
+    has_suggestions = con.execute("SELECT 1 FROM codings WHERE coder IS NULL LIMIT 1").fetchone() is not None
+    if not all_coders and not (include_suggested and has_suggestions):
+        if has_suggestions:
+            raise UsageError(
+                "no codings decided yet: review the suggestions (`qualcode review --coder NAME`), "
+                "or pass --include-suggested to count the machine suggestions"
+            )
+        raise UsageError(
+            "no codings yet: run `qualcode code --codebook FILE` and review the suggestions "
+            "(`qualcode review --coder NAME`), or pass --include-suggested"
+        )
+    if coder is None and not reconciled and all_coders:
+        coder = all_coders[0]
+
+    segments = {s.id: s for s in project.segments(study=study, only_to_code=True)}
+    chosen: list[dict[str, Any]] = []
+    decided: set[int] = set()  # segments whose codes the chosen coder(s) have settled
+
+    def take(row: codings.CodingRow, **override: Any) -> None:
+        if row.segment_id in segments:
+            item = {"segment_id": row.segment_id, "code": row.code, "direction": row.direction,
+                    "origin": row.origin, "status": "accepted", "coder": row.coder,
+                    "codebook_version": row.codebook_version}
+            item.update(override)
+            chosen.append(item)
+
+    if reconciled:
+        decided = _take_reconciled(project, all_coders, take)
+    elif coder is not None:
+        decided = codings.decided_segments(con, coder)
+        for row in codings.decisions_for(con, coder=coder):
+            if row.status == "accepted":
+                take(row)
+
+    if include_suggested:
+        best: dict[tuple[int, str, str], codings.CodingRow] = {}
+        for row in codings.suggestions_for(con):
+            if row.segment_id in decided or row.segment_id not in segments:
+                continue
+            key = (row.segment_id, row.code, row.direction)
+            if key not in best or _MACHINE_ORDER.get(row.origin, 9) < _MACHINE_ORDER.get(best[key].origin, 9):
+                best[key] = row
+        for row in best.values():
+            take(row, status="suggested", coder=None)
+
+    df = _frame(project, chosen, segments)
+    df.attrs["cases"] = case_universe(project, study)
+    df.attrs["selection"] = {
+        "coder": None if reconciled else coder, "reconciled": reconciled, "include_suggested": include_suggested,
+        "study": study, "coders": all_coders,
+        "description": describe_selection(coder=coder, reconciled=reconciled, include_suggested=include_suggested,
+                                          study=study, coders=all_coders),
+    }
+    return df
+
+
+def _take_reconciled(project: "Project", all_coders: list[str], take) -> set[int]:
+    con = project.con
+    humans = [c for c in all_coders if c != codings.RECONCILED]
+    decided_by = {c: codings.decided_segments(con, c) for c in humans}
+    settled = codings.decided_segments(con, codings.RECONCILED) if codings.RECONCILED in all_coders else set()
+    for row in codings.decisions_for(con, coder=codings.RECONCILED) if settled else []:
+        if row.status == "accepted":
+            take(row)
+    accepted: dict[tuple[int, str, str], dict[str, codings.CodingRow]] = defaultdict(dict)
+    for c in humans:
+        for row in codings.decisions_for(con, coder=c):
+            if row.status == "accepted" and row.segment_id not in settled:
+                accepted[(row.segment_id, row.code, row.direction)][c] = row
+    for (segment_id, _, _), by_coder in sorted(accepted.items()):
+        deciders = [c for c in humans if segment_id in decided_by[c]]
+        if deciders and all(c in by_coder for c in deciders):
+            rows = [by_coder[c] for c in deciders]
+            origins = {r.origin for r in rows}
+            take(rows[0], coder="+".join(deciders), origin=rows[0].origin if len(origins) == 1 else "human")
+    return settled.union(*decided_by.values()) if decided_by else settled
+
+
+def _frame(project: "Project", chosen: list[dict[str, Any]], segments: dict) -> pd.DataFrame:
+    cases = _case_rows(project)
+    attr_cols = attribute_columns(project)
+    columns = [*BASE_COLUMNS, *attr_cols, *TAIL_COLUMNS]
+    rows = []
+    for item in sorted(chosen, key=lambda i: (i["segment_id"], i["code"], i["direction"])):
+        seg = segments[item["segment_id"]]
+        case = cases.get(seg.case_id, {}) if seg.case_id else {}
+        pseudonym = case.get("pseudonym", UNKNOWN_CASE)
+        row = {
+            "segment_id": seg.id, "document": seg.document_name,
+            "study": seg.study if seg.study is not None else case.get("case_study"),
+            "case_id": seg.case_id, "pseudonym": pseudonym, "role": case.get("role"),
+            # The speaker label may be a real name: only the case's pseudonym leaves the project.
+            "speaker": pseudonym, "text": seg.text, "source_row": seg.source_row,
+        }
+        row.update({c: case.get(c) for c in attr_cols})
+        row.update(item)
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=columns)
+    df["segment_id"] = df["segment_id"].astype("int64")
+    return df

@@ -1,0 +1,658 @@
+"""Importers: one contract over every format, then the awkward cases of each.
+
+Fixtures are written by the tests into tmp_path; no binary files are committed.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qualcode.errors import CasesFileError, ImportFormatError, QualcodeError
+from qualcode.importers import SUPPORTED_EXTENSIONS, read_cases_file, read_document
+from qualcode.importers.encoding import decode_bytes
+from qualcode.importers.turns import find_turns, parse_timestamp
+
+Turns = list[tuple[str | None, str]]
+
+INTERVIEW: Turns = [
+    ("Interviewer", "Hoe ziet uw werkweek eruit sinds de school AI gebruikt?"),
+    ("Marieke de Vries", "Drukker, eerlijk gezegd. Ik controleer de “slimme” feedback – dat kost tijd 😅"),
+    ("Interviewer", "En de gesprekken in het café met collega’s?"),
+    ("Marieke de Vries", "Die schieten erbij in; één collega zei: ‘geen tijd meer’. Jammer, want dat is het leukste."),
+]
+# "Tweede punt:" must not become a speaker: it is a label once, in prose.
+PARAGRAPHS: Turns = [
+    (None, "Groep 3 vond dat AI de werkdruk kan verlagen, vooral bij het nakijken."),
+    (None, "Tweede punt: zorgen over autonomie – “wie beslist er straks?” 😟 Daarover was geen overeenstemming."),
+]
+HUGE = "woord " * 33_333 + "einde"  # > 200,000 characters on one line
+HUGE_INTERVIEW: Turns = [INTERVIEW[0], ("Marieke de Vries", HUGE), INTERVIEW[2], INTERVIEW[3]]
+EXCEL_CELL_MAX = 32_767
+CONTENTS = {"interview": INTERVIEW, "paragraphs": PARAGRAPHS, "huge": HUGE_INTERVIEW}
+
+
+def _encode(text: str, variant: str) -> bytes:
+    if variant == "crlf":
+        return text.replace("\n", "\r\n").encode("utf-8")
+    if variant == "bom":
+        return codecs.BOM_UTF8 + text.encode("utf-8")
+    return text.encode("utf-8")
+
+
+def _stamp(index: int) -> str:
+    return f"00:00:{index * 5:02d}"
+
+
+def write_txt(path: Path, turns: Turns, variant: str) -> dict:
+    if turns[0][0] is None:
+        body = "\n\n".join(text for _, text in turns)
+    else:  # timestamps on some lines, and a preamble-free plain form on others
+        body = "\n".join(
+            f"[{_stamp(i)}] {speaker}: {text}" if i % 2 else f"{speaker}: {text}"
+            for i, (speaker, text) in enumerate(turns)
+        )
+    path.write_bytes(_encode(body + "\n", variant))
+    return {}
+
+
+def write_md(path: Path, turns: Turns, variant: str) -> dict:
+    body = "\n\n".join(
+        f"**{speaker}:** {text}" if speaker else text for speaker, text in turns
+    )
+    path.write_bytes(_encode(body + "\n", variant))
+    return {}
+
+
+def write_docx(path: Path, turns: Turns, variant: str) -> dict:
+    import docx
+
+    document = docx.Document()
+    for speaker, text in turns:
+        paragraph = document.add_paragraph()
+        if speaker:
+            paragraph.add_run(f"{speaker}:").bold = True
+            paragraph.add_run(" ")
+        paragraph.add_run(text)
+    document.save(path)
+    return {}
+
+
+def _cues(turns: Turns, voice: Callable[[str | None, str], str], vtt: bool) -> list[str]:
+    separator = "." if vtt else ","
+    blocks = []
+    for index, (speaker, text) in enumerate(turns):
+        # Speaker-less cues get a pause between them, so each is its own paragraph.
+        start, end = index * 5, index * 5 + 2
+        timing = f"00:00:{start:02d}{separator}000 --> 00:00:{end:02d}{separator}500"
+        blocks.append(f"{timing}\n{voice(speaker, text)}")
+    return blocks
+
+
+def write_vtt_teams(path: Path, turns: Turns, variant: str) -> dict:
+    cues = _cues(turns, lambda s, t: f"<v {s}>{t}</v>" if s else t, vtt=True)
+    body = "WEBVTT\n\n" + "\n\n".join(
+        f"3f2a9c1e-8b7d-4e0f-a1b2-c3d4e5f6a7b8/{i}-0\n{cue}" for i, cue in enumerate(cues)
+    )
+    path.write_bytes(_encode(body + "\n", variant))
+    return {}
+
+
+def write_vtt_zoom(path: Path, turns: Turns, variant: str) -> dict:
+    cues = _cues(turns, lambda s, t: f"{s}: {t}" if s else t, vtt=True)
+    body = "WEBVTT\n\n" + "\n\n".join(f"{i + 1}\n{cue}" for i, cue in enumerate(cues))
+    path.write_bytes(_encode(body + "\n", variant))
+    return {}
+
+
+def write_srt(path: Path, turns: Turns, variant: str) -> dict:
+    cues = _cues(turns, lambda s, t: f"{s}: {t}" if s else t, vtt=False)
+    body = "\n\n".join(f"{i + 1}\n{cue}" for i, cue in enumerate(cues))
+    path.write_bytes(_encode(body + "\n", variant))
+    return {}
+
+
+def _table(turns: Turns) -> tuple[list[list[object]], dict]:
+    """An interview as question/answer pairs, one row each; paragraphs as one text column."""
+    if turns[0][0] is None:
+        rows = [["id", "school", "tekst"]] + [
+            [f"G{i + 1}", "De Linde", text] for i, (_, text) in enumerate(turns)
+        ]
+        return rows, {}
+    speakers = list(dict.fromkeys(speaker for speaker, _ in turns))
+    rows = [["id", *speakers, "wave"]] + [
+        [f"R{i + 1}", turns[i][1], turns[i + 1][1], 2025] for i in range(0, len(turns), 2)
+    ]
+    return rows, {"text_columns": speakers, "id_column": "id"}
+
+
+def write_csv(path: Path, turns: Turns, variant: str) -> dict:
+    rows, options = _table(turns)
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";", lineterminator="\n").writerows(rows)
+    path.write_bytes(_encode(buffer.getvalue(), variant))
+    return options
+
+
+def write_xlsx(path: Path, turns: Turns, variant: str) -> dict:
+    import openpyxl
+
+    rows, options = _table(turns)
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(path)
+    return options
+
+
+WRITERS = {
+    "txt": (".txt", write_txt), "md": (".md", write_md), "docx": (".docx", write_docx),
+    "vtt-teams": (".vtt", write_vtt_teams), "vtt-zoom": (".vtt", write_vtt_zoom),
+    "srt": (".srt", write_srt), "csv": (".csv", write_csv), "xlsx": (".xlsx", write_xlsx),
+}
+BYTE_VARIANTS = ("plain", "crlf", "bom")
+ZIP_FORMATS = {"docx", "xlsx"}  # CRLF and BOM do not apply to zip files
+CONTRACT = [
+    pytest.param(fmt, content, variant, id=f"{fmt}-{content}-{variant}")
+    for fmt in WRITERS
+    for content in CONTENTS
+    for variant in (("plain",) if fmt in ZIP_FORMATS else BYTE_VARIANTS)
+]
+
+
+@pytest.mark.parametrize(("fmt", "content", "variant"), CONTRACT)
+def test_every_format_keeps_the_contract(tmp_path: Path, fmt: str, content: str, variant: str) -> None:
+    suffix, write = WRITERS[fmt]
+    path = tmp_path / f"interview-01{suffix}"
+    expected = CONTENTS[content]
+    if fmt == "xlsx":  # an Excel cell holds at most 32,767 characters
+        expected = [(speaker, text[:EXCEL_CELL_MAX].rstrip()) for speaker, text in expected]
+    options = write(path, expected, variant)
+
+    documents = read_document(path, **options)
+
+    assert len(documents) == 1
+    document = documents[0]
+    assert document.name == path.name
+    assert document.format == suffix.lstrip(".")
+    assert "\r" not in document.text and "\ufeff" not in document.text
+    found = [(turn.speaker, document.text[turn.start : turn.end]) for turn in document.turns]
+    assert found == expected
+    assert {turn.speaker for turn in document.turns} == {speaker for speaker, _ in expected}
+    assert all(0 <= t.start < t.end <= len(document.text) for t in document.turns)
+    assert all(a.end <= b.start for a, b in zip(document.turns, document.turns[1:]))
+
+
+def test_supported_extensions_are_the_contract_formats() -> None:
+    assert set(SUPPORTED_EXTENSIONS) == {suffix for suffix, _ in WRITERS.values()}
+
+
+# ----------------------------------------------------------------- errors, one line each
+
+
+def _error(error_type: type[QualcodeError], call: Callable[[], object]) -> str:
+    with pytest.raises(error_type) as raised:
+        call()
+    message = str(raised.value)
+    assert "\n" not in message
+    return message
+
+
+def test_unknown_extension_names_the_file_and_the_supported_ones(tmp_path: Path) -> None:
+    path = tmp_path / "notes.pages"
+    path.write_text("x")
+    message = _error(ImportFormatError, lambda: read_document(path))
+    assert message.startswith("notes.pages: cannot import the extension '.pages'")
+    assert ".docx" in message and ".vtt" in message
+
+
+def test_old_word_file_is_told_to_be_saved_as_docx(tmp_path: Path) -> None:
+    path = tmp_path / "int-02.doc"
+    path.write_bytes(b"\xd0\xcf\x11\xe0rest")
+    assert "save it as .docx" in _error(ImportFormatError, lambda: read_document(path))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    message = _error(ImportFormatError, lambda: read_document(tmp_path / "weg.txt"))
+    assert "weg.txt: no such file" in message
+
+
+# ----------------------------------------------------------------- encodings
+
+
+def test_windows_1252_text(tmp_path: Path) -> None:
+    path = tmp_path / "word-export.txt"
+    path.write_bytes(b"R1: Het caf\xe9 is dicht, zegt ze\x92s morgens.\r\nI: Jammer.\r\n")
+    [document] = read_document(path)
+    assert [(t.speaker, document.text[t.start : t.end]) for t in document.turns] == [
+        ("R1", "Het café is dicht, zegt ze’s morgens."), ("I", "Jammer."),
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_with_bom(tmp_path: Path, encoding: str) -> None:
+    bom = codecs.BOM_UTF16_LE if encoding.endswith("le") else codecs.BOM_UTF16_BE
+    path = tmp_path / "teams.txt"
+    path.write_bytes(bom + "Interviewer: Één vraag?\r\nR1: Ja – “zeker” 😅\r\n".encode(encoding))
+    [document] = read_document(path)
+    assert document.text == "Interviewer: Één vraag?\nR1: Ja – “zeker” 😅\n"
+    assert [document.text[t.start : t.end] for t in document.turns] == ["Één vraag?", "Ja – “zeker” 😅"]
+
+
+def test_lone_carriage_returns_become_newlines() -> None:
+    assert decode_bytes(b"I: a\rR: b\r", "old-mac.txt") == "I: a\nR: b\n"
+
+
+@pytest.mark.parametrize("data", [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", b"PK\x03\x04\x14\x00\x00\x00"])
+def test_binary_file(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "x.txt"
+    path.write_bytes(data)
+    message = _error(ImportFormatError, lambda: read_document(path))
+    assert message == "x.txt: looks like a binary file, not text; export it as .txt (UTF-8) or .docx"
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md", ".vtt", ".srt", ".csv"])
+@pytest.mark.parametrize("data", [b"", b"  \r\n\t\n", codecs.BOM_UTF8])
+def test_empty_file(tmp_path: Path, suffix: str, data: bytes) -> None:
+    path = tmp_path / f"leeg{suffix}"
+    path.write_bytes(data)
+    assert _error(ImportFormatError, lambda: read_document(path)).startswith(f"leeg{suffix}: the file is empty")
+
+
+# ----------------------------------------------------------------- speaker turns in plain text
+
+
+def _turns(text: str) -> list[tuple[str | None, str, float | None]]:
+    return [(t.speaker, text[t.start : t.end], t.start_time) for t in find_turns(text)]
+
+
+def test_turn_forms_continuation_and_blank_lines() -> None:
+    text = (
+        "Interview 3 – 12 maart 2025\n\n"
+        "[00:01:23] Interviewer: Hoe gaat het?\n"
+        "R1: Goed. Let op: dit loopt door\n"
+        "op de volgende regel.\n\n"
+        "En na een lege regel.\n"
+        "Marieke de Vries   0:03\n"
+        "Tekst op de volgende regel.\n"
+        "00:02:00 Jan\n"
+        "Jan praat.\n"
+        "Jan (1:02:03): Nog iets.\n"
+        "(00:00:07) I:   ruimte eromheen   \n"
+    )
+    assert _turns(text) == [
+        (None, "Interview 3 – 12 maart 2025", None),
+        ("Interviewer", "Hoe gaat het?", 83.0),
+        ("R1", "Goed. Let op: dit loopt door\nop de volgende regel.\n\nEn na een lege regel.", None),
+        ("Marieke de Vries", "Tekst op de volgende regel.", 3.0),
+        ("Jan", "Jan praat.", 120.0),
+        ("Jan", "Nog iets.", 3723.0),
+        ("I", "ruimte eromheen", 7.0),
+    ]
+
+
+def test_a_label_used_once_in_prose_is_not_a_speaker() -> None:
+    text = "Let op: dit is gewoon tekst.\nNog een zin.\n\nTweede alinea."
+    assert _turns(text) == [(None, "Let op: dit is gewoon tekst.\nNog een zin.", None), (None, "Tweede alinea.", None)]
+
+
+def test_a_repeated_label_is_a_speaker_and_a_sentence_is_not() -> None:
+    text = "Petra: ja.\nDit is een lange zin die eindigt met: iets.\nPetra: nee.\nAnna van Dijk: oké.\n"
+    assert [s for s, _, _ in _turns(text)] == ["Petra", "Petra"]  # Anna speaks once: not trusted
+
+
+@pytest.mark.parametrize(
+    ("stamp", "seconds"),
+    [("[00:01:23]", 83.0), ("00:01:23", 83.0), ("1:23", 83.0), ("(00:01:23)", 83.0), ("01:02:03,5", 3723.5), ("1:75", None)],
+)
+def test_parse_timestamp(stamp: str, seconds: float | None) -> None:
+    assert parse_timestamp(stamp) == seconds
+
+
+# ----------------------------------------------------------------- docx
+
+
+def _docx_turns(path: Path) -> list[tuple[str | None, str]]:
+    [document] = read_document(path)
+    return [(t.speaker, document.text[t.start : t.end]) for t in document.turns]
+
+
+def test_docx_bold_speaker_names(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Interview schoolleider 2", level=1)
+    paragraph = document.add_paragraph()
+    paragraph.add_run("Marieke:").bold = True
+    paragraph.add_run(" Goedemorgen.")
+    paragraph = document.add_paragraph()
+    paragraph.add_run("Interviewer").bold = True  # no colon: the bold run is the label
+    paragraph.add_run(" Hoe is het?")
+    document.add_paragraph("Een tweede alinea van de interviewer.")
+    paragraph = document.add_paragraph()
+    paragraph.add_run("Marieke").bold = True
+    paragraph.add_run(": Prima.")
+    document.add_paragraph().add_run("Een vetgedrukte kop zonder dubbele punt").bold = True
+    path = tmp_path / "int-02.docx"
+    document.save(path)
+    assert _docx_turns(path) == [
+        (None, "Interview schoolleider 2"),
+        ("Marieke", "Goedemorgen."),
+        ("Interviewer", "Hoe is het?\nEen tweede alinea van de interviewer."),
+        ("Marieke", "Prima.\nEen vetgedrukte kop zonder dubbele punt"),
+    ]
+
+
+def test_docx_table_of_speaker_and_text(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Transcript workshop groep 4")
+    table = document.add_table(rows=0, cols=2)
+    for speaker, text in [("Spreker", "Tekst"), ("Interviewer", "Wat vindt u?"), ("SL2", "Het scheelt tijd.\nMaar ook zorgen."), ("", "Vooral bij het nakijken.")]:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = speaker, text
+    timed = document.add_table(rows=0, cols=3)
+    for stamp, speaker, text in [("00:10:00", "Interviewer", "Dank u."), ("00:10:05", "SL2", "Graag gedaan.")]:
+        cells = timed.add_row().cells
+        cells[0].text, cells[1].text, cells[2].text = stamp, speaker, text
+    path = tmp_path / "groep-4.docx"
+    document.save(path)
+    [parsed] = read_document(path)
+    assert "Interviewer: Wat vindt u?\nSL2: Het scheelt tijd." in parsed.text
+    assert [(t.speaker, parsed.text[t.start : t.end], t.start_time) for t in parsed.turns] == [
+        (None, "Transcript workshop groep 4", None),
+        ("Interviewer", "Wat vindt u?", None),
+        ("SL2", "Het scheelt tijd.\nMaar ook zorgen.\nVooral bij het nakijken.", None),
+        ("Interviewer", "Dank u.", 600.0),
+        ("SL2", "Graag gedaan.", 605.0),
+    ]
+
+
+def test_docx_paragraphs_without_speakers_are_turns_each(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Eerste alinea.")
+    document.add_paragraph("Tweede alinea.")
+    path = tmp_path / "notities.docx"
+    document.save(path)
+    assert _docx_turns(path) == [(None, "Eerste alinea."), (None, "Tweede alinea.")]
+
+
+def test_docx_that_is_not_a_zip(tmp_path: Path) -> None:
+    path = tmp_path / "int-03.docx"
+    path.write_text("Interviewer: eigenlijk platte tekst")
+    assert _error(ImportFormatError, lambda: read_document(path)) == (
+        "int-03.docx: not a Word .docx file (it is not a zip archive); save it again as .docx from Word"
+    )
+
+
+def test_docx_that_is_another_zip(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "int-04.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("hello.txt", "hoi")
+    assert _error(ImportFormatError, lambda: read_document(path)).startswith("int-04.docx: not a readable Word .docx file")
+
+
+def test_empty_docx(tmp_path: Path) -> None:
+    import docx
+
+    path = tmp_path / "leeg.docx"
+    docx.Document().save(path)
+    assert "has no text" in _error(ImportFormatError, lambda: read_document(path))
+
+
+# ----------------------------------------------------------------- subtitles
+
+
+TEAMS_VTT = """WEBVTT
+Kind: captions
+
+NOTE
+Dit transcript is gemaakt door Teams.
+Ook: met een dubbele punt.
+
+STYLE
+::cue { color: lime }
+
+a1b2c3-0
+00:00:01.000 --> 00:00:03.000 align:start position:0%
+<v Marieke de Vries>Goedemorgen &amp; welkom.</v>
+
+a1b2c3-1
+00:00:03.200 --> 00:00:05.500 line:90%
+<v Marieke de Vries><c.yellow>Fijn</c> dat <i>u</i> er bent.</v>
+
+a1b2c3-2
+00:00:06.000 --> 00:00:07.000
+<v Interviewer>Dank u.</v>
+
+a1b2c3-3
+00:00:08.000 --> 00:00:09.250
+<v Marieke de Vries>Zullen we beginnen?</v>
+"""
+
+
+def test_vtt_merges_consecutive_cues_of_one_speaker(tmp_path: Path) -> None:
+    path = tmp_path / "teams.vtt"
+    path.write_text(TEAMS_VTT, encoding="utf-8")
+    [document] = read_document(path)
+    assert document.text == (
+        "Marieke de Vries: Goedemorgen & welkom. Fijn dat u er bent.\n\n"
+        "Interviewer: Dank u.\n\nMarieke de Vries: Zullen we beginnen?"
+    )
+    assert [(t.speaker, document.text[t.start : t.end], t.start_time, t.end_time) for t in document.turns] == [
+        ("Marieke de Vries", "Goedemorgen & welkom. Fijn dat u er bent.", 1.0, 5.5),
+        ("Interviewer", "Dank u.", 6.0, 7.0),
+        ("Marieke de Vries", "Zullen we beginnen?", 8.0, 9.25),
+    ]
+
+
+def test_vtt_with_two_voices_in_one_cue(tmp_path: Path) -> None:
+    path = tmp_path / "twee.vtt"
+    path.write_text("WEBVTT\n\n00:01.000 --> 00:02.000\n<v Jan>Ja?</v>\n<v.loud Piet>Nee!</v>\n")
+    [document] = read_document(path)
+    assert [(t.speaker, document.text[t.start : t.end]) for t in document.turns] == [("Jan", "Ja?"), ("Piet", "Nee!")]
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "line"),
+    [
+        ("geen-kop.vtt", "00:00:01.000 --> 00:00:02.000\nhoi\n", 1),
+        ("kapot.vtt", "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nhoi\n\n2\n00:00:0x.000 --> 00:00:03.000\nhallo\n", 8),
+        ("pijl.vtt", "WEBVTT\n\nNOTE ok\n\n00:00:01.000 -> 00:00:02.000\nhoi\n", 6),
+        ("kapot.srt", "1\n00:00:01,000 --> 00:00:02,000\nhoi\n\n2\nhallo\n", 6),
+    ],
+)
+def test_malformed_subtitles_name_the_line(tmp_path: Path, name: str, body: str, line: int) -> None:
+    path = tmp_path / name
+    path.write_text(body)
+    message = _error(ImportFormatError, lambda: read_document(path))
+    assert message.startswith(f"{name}, line {line}: ")
+    assert "WEBVTT" in message or "fix or delete that cue" in message
+
+
+def test_zoom_speaker_prefixes_and_a_speaker_who_speaks_once(tmp_path: Path) -> None:
+    path = tmp_path / "zoom.vtt"
+    path.write_text(
+        "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nJan Jansen: Hoi.\n\n"
+        "2\n00:00:02.000 --> 00:00:03.000\nPiet: Ja: zeker.\n\n"
+        "3\n00:00:03.000 --> 00:00:04.000\nJan Jansen: Mooi.\n"
+    )
+    [document] = read_document(path)
+    assert [(t.speaker, document.text[t.start : t.end]) for t in document.turns] == [
+        ("Jan Jansen", "Hoi."), ("Piet", "Ja: zeker."), ("Jan Jansen", "Mooi."),
+    ]
+
+
+# ----------------------------------------------------------------- tables
+
+
+def test_csv_with_semicolons_types_attributes_and_keeps_row_ids(tmp_path: Path) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_bytes(
+        "id;school;wave;cijfer;postcode;opmerking\r\n"
+        "R1;De Linde;2025;7,5;0123;Meer tijd voor leerlingen.\r\n"
+        "R2;Het Baken;2025;;;\r\n"
+        "R3;;2024;8;;\"Twee regels\r\nmet ; erin\"\r\n".encode("cp1252")
+    )
+    [document] = read_document(path, id_column="id")  # the text column is found by its name
+    assert document.text == "Meer tijd voor leerlingen.\n\nTwee regels\nmet ; erin"
+    first, second = document.turns
+    assert (first.speaker, first.source_row, first.case_id) == (None, "R1", "R1")
+    assert first.attributes == {"school": "De Linde", "wave": 2025, "cijfer": 7.5, "postcode": "0123"}
+    assert (second.source_row, second.attributes) == ("R3", {"wave": 2024, "cijfer": 8})
+
+
+def test_table_defaults_row_numbers_and_case_column(tmp_path: Path) -> None:
+    path = tmp_path / "notes.csv"
+    path.write_text("groep,notitie\nG1,AI scheelt tijd.\nG2,Zorgen over toezicht.\n")
+    [document] = read_document(path, text_columns=["notitie"], case_column="groep")
+    assert [(t.source_row, t.case_id, t.attributes) for t in document.turns] == [("2", "G1", {}), ("3", "G2", {})]
+
+
+def test_csv_missing_column(tmp_path: Path) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_text("id,school,opmerking\n1,X,hoi\n")
+    assert _error(ImportFormatError, lambda: read_document(path, text_columns=["antwoord"])) == (
+        "survey.csv: no column 'antwoord'; the columns are: id, school, opmerking; "
+        "pass --text-column with one of them"
+    )
+
+
+@pytest.mark.parametrize("header", ["id,school", "id,antwoord,opmerking"])
+def test_csv_text_column_cannot_be_guessed(tmp_path: Path, header: str) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_text(f"{header}\n1,x\n")
+    assert "pass --text-column" in _error(ImportFormatError, lambda: read_document(path))
+
+
+def test_duplicated_row_ids(tmp_path: Path) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_text("id,antwoord\nR1,a\nR2,b\nR1,c\n")
+    assert _error(ImportFormatError, lambda: read_document(path, id_column="id")) == (
+        "survey.csv: rows 2 and 4 have the same id 'R1' in column 'id'; "
+        "make the ids unique or pass another --id-column"
+    )
+
+
+def test_xlsx_sheet_choice_and_errors(tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Uitleg"
+    workbook.active.append(["Dit blad is uitleg"])
+    sheet = workbook.create_sheet("Antwoorden")
+    sheet.append(["id", "antwoord", "score"])
+    sheet.append([17, "Het scheelt tijd.", 3.5])
+    path = tmp_path / "survey.xlsx"
+    workbook.save(path)
+    [document] = read_document(path, sheet="Antwoorden", id_column="id")
+    [turn] = document.turns
+    assert (turn.source_row, turn.attributes, document.text) == ("17", {"score": 3.5}, "Het scheelt tijd.")
+    assert "the sheets are: Uitleg, Antwoorden; pass --sheet" in _error(
+        ImportFormatError, lambda: read_document(path, sheet="Blad1")
+    )
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("id;antwoord\n")
+    assert _error(ImportFormatError, lambda: read_document(broken)).startswith(
+        "broken.xlsx: not an Excel .xlsx file (it is not a zip archive)"
+    )
+
+
+# ----------------------------------------------------------------- cases file
+
+
+def test_cases_file(tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text(
+        "Case ID;document;speaker;pseudonym;role;school_type;wave\n"
+        "R1;int-01.docx;Marieke de Vries;schoolleider 1;school leader;vo;2025\n"
+        "I1;int-01.docx;Interviewer;;interviewer;;2025\n"
+        "G3;;;;workshop group;po;2025\n"
+    )
+    rows = read_cases_file(path)
+    assert [(r.case_id, r.document, r.speaker, r.pseudonym, r.role, r.row) for r in rows] == [
+        ("R1", "int-01.docx", "Marieke de Vries", "schoolleider 1", "school leader", 2),
+        ("I1", "int-01.docx", "Interviewer", None, "interviewer", 3),
+        ("G3", None, None, None, "workshop group", 4),
+    ]
+    assert rows[0].attributes == {"role": "school leader", "school_type": "vo", "wave": 2025}
+    assert [r.is_interviewer for r in rows] == [False, True, False]
+
+
+def test_cases_file_xlsx_with_case_column(tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["case", "speaker", "wave"])
+    workbook.active.append(["R2", "R2", 2019])
+    path = tmp_path / "cases.xlsx"
+    workbook.save(path)
+    [row] = read_cases_file(path)
+    assert (row.case_id, row.speaker, row.attributes) == ("R2", "R2", {"wave": 2019})
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("naam,role\nR1,expert\n", "cases.csv: no column 'case_id' (or 'case'); the columns are: naam, role; add a case_id column"),
+        ("case_id,role\nR1,expert\n ,expert\n", "cases.csv, row 3: no case_id; fill it in or delete the row"),
+        (
+            "case_id,document,speaker\nR1,a.docx,Jan\nR2,a.docx,Jan\n",
+            "cases.csv, row 3: speaker 'Jan' in document 'a.docx' is already case 'R1' (row 2), not 'R2'; keep one of the two rows",
+        ),
+    ],
+)
+def test_cases_file_errors(tmp_path: Path, body: str, expected: str) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text(body)
+    assert _error(CasesFileError, lambda: read_cases_file(path)) == expected
+
+
+def test_cases_file_of_another_format(tmp_path: Path) -> None:
+    path = tmp_path / "cases.txt"
+    path.write_text("case_id\nR1\n")
+    assert "must be .csv or .xlsx" in _error(CasesFileError, lambda: read_cases_file(path))
+
+
+# ----------------------------------------------------------------- properties
+
+_LINES = st.lists(
+    st.one_of(
+        st.sampled_from(["", "  ", "R1: ja", "I:", "[00:01:02] Jan: nee", "Jan 0:03", "Let op: x", "**Piet:** hoi"]),
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES)
+def test_turn_spans_are_ordered_trimmed_and_inside_the_text(lines: list[str]) -> None:
+    text = "\n".join(line.replace("\r", "") for line in lines)
+    turns = find_turns(text)
+    for turn in turns:
+        span = text[turn.start : turn.end]
+        assert span and span == span.strip()
+    assert all(a.end <= b.start for a, b in zip(turns, turns[1:]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200))
+def test_any_bytes_decode_or_raise_a_one_line_import_error(data: bytes) -> None:
+    try:
+        text = decode_bytes(data, "x.txt")
+    except ImportFormatError as error:
+        assert "\n" not in str(error)
+    else:
+        assert "\r" not in text and text.strip()
