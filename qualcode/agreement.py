@@ -239,26 +239,27 @@ def _codebook(project: "Project") -> Any:
 
 
 def _group_values(project: "Project", segment_ids: Iterable[int], by: str) -> dict[int, str]:
-    """segment id -> the value of case attribute ``by`` (study, role or any case attribute)."""
+    """segment id -> the value of ``by`` (study, role or a case attribute, named as ``--by`` names it elsewhere)."""
+    from .selection import check_attribute
+
+    check_attribute(project, by)
+    attributes = set(project.case_attribute_names())
+    name = by[len("case_"):] if by.startswith("case_") and by not in attributes else by
     ids = list(segment_ids)
     segments = {s.id: s for s in project.segments(ids=ids)}
     cases = {c["case_id"]: c for c in project.cases()}
-    known = {"study", "role", "case", *project.case_attribute_names()}
-    if by not in known:
-        raise NotFoundError(f"no case attribute {by!r} to split by; choose one of: {', '.join(sorted(known))}")
     out = {}
     for sid in ids:
         seg = segments.get(sid)
         case = cases.get(seg.case_id) if seg is not None and seg.case_id else None
         value: Any = None
-        if by == "case":
-            value = seg.case_id if seg else None
-        elif case is not None and by in case["attributes"]:
-            value = case["attributes"][by]
-        elif by == "study":
-            value = (seg.study if seg else None) or (case["study"] if case else None)
-        elif by == "role" and case is not None:
-            value = case["role"]
+        if name == "study":
+            value = (seg.study if seg else None) or (case["study"] if case else None) \
+                or (case["attributes"].get("study") if case else None)
+        elif name == "role":
+            value = (case["role"] if case else None) or (case["attributes"].get("role") if case else None)
+        elif case is not None:
+            value = case["attributes"].get(name)
         out[sid] = NO_VALUE if value is None or value == "" else str(value)
     return out
 

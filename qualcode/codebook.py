@@ -625,7 +625,10 @@ def _parse_code(node: yaml.Node, position: int, language: str, problems: _Proble
 
     color = _PALETTE[position % len(_PALETTE)]
     if "color" in fields:
-        given = _text(fields["color"][1], f"{where}: color", problems)
+        color_node = fields["color"][1]
+        given = _text(color_node, f"{where}: color", problems)
+        if given is None and isinstance(color_node, yaml.ScalarNode) and _value(color_node) is None:
+            problems.add(color_node, f"{where}: color is empty; in YAML '#' starts a comment, so write the colour in quotes: \"#e07b39\"")
         if given is not None:
             if _COLOR.match(given):
                 color = given.lower()

@@ -33,11 +33,12 @@ class CaseMap:
     The most specific row wins: document + speaker, then document only, then speaker only.
     """
 
-    def __init__(self, rows: Sequence["CaseRow"], interviewers: Sequence[str]):
+    def __init__(self, rows: Sequence["CaseRow"], interviewers: Sequence[str], source: str = "cases file"):
         self.rows = list(rows)
+        self.source = source
         self.interviewers = {s.casefold() for s in interviewers}
         self.by_doc_speaker: dict[tuple[str, str], "CaseRow"] = {}
-        self.by_doc: dict[str, "CaseRow"] = {}
+        self.by_doc: dict[str, list["CaseRow"]] = {}
         self.by_speaker: dict[str, "CaseRow"] = {}
         for row in self.rows:
             doc = row.document.casefold() if row.document else None
@@ -45,7 +46,7 @@ class CaseMap:
             if doc and spk:
                 self.by_doc_speaker[(doc, spk)] = row
             elif doc:
-                self.by_doc[doc] = row
+                self.by_doc.setdefault(doc, []).append(row)
             elif spk:
                 self.by_speaker[spk] = row
 
@@ -67,7 +68,15 @@ class CaseMap:
         if row is None:
             if spk is not None and spk in self.interviewers:
                 return _Assignment(None, False)
-            row = self.by_doc.get(doc) or (self.by_speaker.get(spk) if spk else None)
+            whole = self.by_doc.get(doc, [])
+            if len({r.case_id for r in whole}) > 1:
+                rows = ", ".join(str(r.row) for r in whole)
+                raise CasesFileError(
+                    f"{self.source}, rows {rows}: document {whole[0].document!r} is mapped as a whole to several cases "
+                    f"({', '.join(r.case_id for r in whole)}); add a speaker column to those rows, or, for a table, "
+                    "pass --case-column"
+                )
+            row = (whole[0] if whole else None) or (self.by_speaker.get(spk) if spk else None)
         if row is None:
             return _Assignment(None, True)
         return _Assignment(row.case_id, not row.is_interviewer)
@@ -105,7 +114,7 @@ def import_files(
     if study is not None:
         # One cases file often covers several studies: with --study, use the rows of that study.
         case_rows = [r for r in case_rows if r.attributes.get("study") is None or str(r.attributes["study"]) == study]
-    case_map = CaseMap(case_rows, interviewers)
+    case_map = CaseMap(case_rows, interviewers, cases.name if cases else "cases file")
     con = project.con
     report = ImportReport()
 
@@ -244,8 +253,16 @@ def _write_document(con, doc: ParsedDocument, digest: str, study_id: int | None,
         study_name = con.execute("SELECT name FROM studies WHERE id = ?", (study_id,)).fetchone()[0]
     auto_cases: dict[str | None, str] = {}
     rows = []
+    # In a transcript with speakers, unlabelled paragraphs before the first speaker are a
+    # title or metadata block ("Interview expert 3 – 4 februari"): kept, not coded.
+    first_spoken = next((i for i, t in enumerate(doc.turns) if t.speaker is not None), None)
+    preamble = {id(t) for t in doc.turns[:first_spoken]} if first_spoken else set()
     for position, span in enumerate(segment_turns(doc.text, doc.turns, unit, max_words)):
         turn = span.turn
+        if id(turn) in preamble:
+            rows.append((doc_id, position, span.start, span.end, None, None, "preamble", 0,
+                         turn.start_time, turn.end_time, turn.source_row))
+            continue
         assignment = case_map.assign(doc.name, turn.speaker, turn.case_id)
         case_id = assignment.case_id
         if case_id is None and assignment.to_code:

@@ -60,6 +60,10 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "none": "geen",
         "codebook_changes": "Wijzigingen in het codeboek tussen de vergeleken versies",
         "no_quotes": "geen citaten",
+        "study": "Studie",
+        "group": "Groep",
+        "legend_sheet": "Lees: fragmenten = aantal gecodeerde fragmenten; cases = aantal verschillende respondenten of groepen.",
+        "codebook_warning": "Let op: de vergeleken codes zijn met verschillende codeboekversies gemaakt",
     },
     "en": {
         "title": "Opportunities and risks per aspect of work",
@@ -96,6 +100,10 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "none": "none",
         "codebook_changes": "Codebook changes between the compared versions",
         "no_quotes": "no quotes",
+        "study": "Study",
+        "group": "Group",
+        "legend_sheet": "Read: segments = number of coded segments; cases = number of distinct respondents or groups.",
+        "codebook_warning": "Note: the compared codings were made with different codebook versions",
     },
 }
 

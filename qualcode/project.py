@@ -381,3 +381,75 @@ class Project:
         if not segment.to_code:
             header += " (interviewer turn: not coded)"
         return header + "\n" + text
+
+    # -- outputs: which codings count, the matrix, quotes, comparisons (selection.py, matrix.py) --
+    def codings_table(self, *, coder: str | None = None, reconciled: bool = False,
+                      include_suggested: bool = False, study: str | None = None):
+        """The codings that count, one row per (segment, code, direction): see ``selection.select_codings``."""
+        from .selection import select_codings
+
+        return select_codings(self, coder=coder, reconciled=reconciled, include_suggested=include_suggested,
+                              study=study)
+
+    def matrix(self, *, by: str | None = None, coder: str | None = None, reconciled: bool = False,
+               include_suggested: bool = False, study: str | None = None):
+        """The opportunity/risk matrix per aspect (and per value of ``by``): a ``matrix.MatrixResult``."""
+        from . import matrix, selection
+
+        selection.check_attribute(self, by)
+        table = self.codings_table(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
+        return matrix.opportunity_risk_matrix(table, self.codebook(), by=by)
+
+    def quotes(self, *, per_cell: int = 3, max_chars: int = 300, coder: str | None = None, reconciled: bool = False,
+               include_suggested: bool = False, study: str | None = None):
+        """The most telling quotes per matrix cell, with case pseudonym and segment id (a DataFrame)."""
+        from . import matrix
+
+        table = self.codings_table(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
+        return matrix.quotes(table, self.codebook(), per_cell=per_cell, max_chars=max_chars)
+
+    def code_presence(self, *, coder: str | None = None, reconciled: bool = False,
+                      include_suggested: bool = False, study: str | None = None):
+        """Per case 0/1 and counts per code × direction, with case attributes (for R/SPSS)."""
+        from . import matrix
+
+        table = self.codings_table(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
+        return matrix.code_presence_per_case(table, self, self.codebook())
+
+    def compare(self, by: str = "study", *, allow_codebook_change: bool = False, coder: str | None = None,
+                reconciled: bool = False, include_suggested: bool = False, study: str | None = None):
+        """Matrices per value of ``by`` side by side with differences: a ``matrix.Comparison``.
+
+        Refuses codings made with different codebook versions unless ``allow_codebook_change``.
+        """
+        from . import matrix, selection
+
+        selection.check_attribute(self, by)
+        table = self.codings_table(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
+        return matrix.compare_codings(self, table, self.codebook(), by=by,
+                                      allow_codebook_change=allow_codebook_change)
+
+    # -- agreement and learning (agreement.py, codebook_stats.py, learn.py) ---------------
+    def agreement(self, coder_a: str, coder_b: str, *, by: str | None = None):
+        """Kappa, alpha and percent agreement of two coders (or a coder and ``keyword``/``model``)."""
+        from .agreement import agreement
+
+        return agreement(self, coder_a, coder_b, by=by)
+
+    def codebook_stats(self, coder: str | None = None):
+        """Keyword rule precision, recall gaps and candidate keywords from the coders' decisions."""
+        from .codebook_stats import codebook_stats
+
+        return codebook_stats(self, coder)
+
+    def learn(self, coder: str, *, min_positive: int = 8, folds: int = 5):
+        """Train and store models from ``coder``'s decisions; a ``learn.TrainingReport`` with CV scores."""
+        from .learn import train_models
+
+        return train_models(self, coder, min_positive=min_positive, folds=folds)
+
+    def model_suggestions(self, *, threshold: float = 0.5, segment_ids: Iterable[int] | None = None):
+        """Suggestions of the stored models (origin 'model'); nothing is written."""
+        from .learn import model_suggestions
+
+        return model_suggestions(self, threshold=threshold, segment_ids=segment_ids)

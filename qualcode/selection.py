@@ -264,3 +264,36 @@ def _frame(project: "Project", chosen: list[dict[str, Any]], segments: dict) -> 
     df = pd.DataFrame(rows, columns=columns)
     df["segment_id"] = df["segment_id"].astype("int64")
     return df
+
+
+def provenance(project: "Project", codings_df: pd.DataFrame, codebook: Any, **filters: Any) -> dict[str, Any]:
+    """What an output was made from: codebook, project, date, what counts, filters and counts."""
+    from . import __version__, store
+
+    selection = codings_df.attrs.get("selection", {})
+    cases = codings_df.attrs.get("cases")
+    study = selection.get("study")
+    to_code = project.con.execute(
+        "SELECT count(*) FROM segments g JOIN documents d ON d.id = g.document_id LEFT JOIN studies s "
+        "ON s.id = d.study_id WHERE g.to_code = 1" + (" AND s.name = ?" if study else ""),
+        (study,) if study else (),
+    ).fetchone()[0]
+    shown = {k: v for k, v in filters.items() if v not in (None, False, "")}
+    if study:
+        shown["study"] = study
+    return {
+        "codebook": codebook.name,
+        "codebook_version": codebook.version,
+        "codebook_language": codebook.language,
+        "project_file": str(project.path),
+        "project_id": project.project_id,
+        "date": store.now(),
+        "qualcode_version": __version__,
+        "counted": selection.get("description", ""),
+        "filters": ", ".join(f"{k}={v}" for k, v in shown.items()) or "none",
+        "segments_to_code": int(to_code),
+        "coded_segments": int(codings_df["segment_id"].nunique()) if len(codings_df) else 0,
+        "codings": int(len(codings_df)),
+        "suggested_codings": int((codings_df["status"] == "suggested").sum()) if len(codings_df) else 0,
+        "cases": int(cases["case_id"].nunique()) if isinstance(cases, pd.DataFrame) else 0,
+    }

@@ -105,10 +105,14 @@ def _key(column: str) -> str:
 
 
 def _check_mappings(name: str, rows: list[CaseRow]) -> None:
-    """A speaker in a document belongs to one case only."""
+    """A speaker in a document belongs to one case only.
+
+    Several cases naming one whole document is allowed here: a workshop table holds
+    many groups (its case column decides). The importer refuses it for a transcript.
+    """
     owner: dict[tuple[str, str], CaseRow] = {}
     for row in rows:
-        if row.document is None and row.speaker is None:
+        if row.speaker is None:
             continue
         key = ((row.document or "").casefold(), (row.speaker or "").casefold())
         first = owner.setdefault(key, row)

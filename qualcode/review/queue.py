@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 from .. import codings
 from ..codings import CodingRow
 from ..errors import ModelError, NotFoundError
-from ..records import DIRECTIONS, Segment
+from ..records import Segment
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -114,10 +114,12 @@ def describe_evidence(suggestion: CodingRow) -> str:
     return ", ".join(dict.fromkeys(parts))
 
 
-def matched_words(suggestions: Iterable[CodingRow]) -> list[str]:
-    """The aspect words matched by these suggestions, once each (for the Excel evidence column)."""
-    return list(dict.fromkeys(str(m.get("text", "")) for s in suggestions for m in _matches(s.evidence)
-                              if not is_cue(m) and m.get("text")))
+def evidence_words(suggestions: Iterable[CodingRow]) -> tuple[list[str], list[str]]:
+    """The matched aspect words and the direction cues of these suggestions, each once."""
+    matches = [m for s in suggestions for m in _matches(s.evidence) if m.get("text")]
+    words = list(dict.fromkeys(str(m["text"]) for m in matches if not is_cue(m)))
+    cues = list(dict.fromkeys(str(m["text"]) for m in matches if is_cue(m)))
+    return words, cues
 
 
 def highlight_spans(suggestions: Iterable[CodingRow], text_length: int) -> list[tuple[int, int, bool]]:
@@ -280,7 +282,3 @@ def check_code(codebook: Any, code: str | None) -> None:
     """NotFoundError naming the codes when ``code`` is not in the codebook."""
     if code is not None and code not in codebook.code_ids:
         raise NotFoundError(f"no code {code!r} in the codebook; the codes are: {', '.join(codebook.code_ids)}")
-
-
-def direction_order(direction: str) -> int:
-    return DIRECTIONS.index(direction) if direction in DIRECTIONS else len(DIRECTIONS)

@@ -1,0 +1,77 @@
+"""The whole job on the sample study, in one call: import, code, apply the committed review, outputs.
+
+``qualcode demo`` and ``make demo`` run this. It builds a fresh project in the
+output folder each time, so what it shows is reproducible from the repository.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .errors import UsageError
+
+PROJECT_NAME = "demo.qualcode"
+# The workshop notes are a table: which columns hold the text, the row id and the group.
+TABLE_OPTIONS = {"text_columns": ["notitie"], "id_column": "opmerking_id", "case_column": "groep"}
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    project: Path
+    workbook: Path
+    report: Path
+    heatmap: Path
+    reviews: tuple[tuple[str, str], ...]  # (coder, summary line)
+
+
+def _remove_project(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def run_demo(
+    out_dir: str | Path = "demo-output",
+    *,
+    sample_dir: str | Path = "transcripts_sample",
+    codebook: str | Path = "codebooks/werkbeleving.yaml",
+    echo: Callable[[str], None] = print,
+) -> DemoResult:
+    """Build ``out_dir/demo.qualcode`` from the sample and write the workbook and the report there."""
+    from .export_xlsx import export_workbook
+    from .project import Project
+    from .report import write_report
+    from .review.excel import import_review
+
+    sample_dir, codebook, out_dir = Path(sample_dir), Path(codebook), Path(out_dir)
+    if not (sample_dir / "cases.csv").exists():
+        raise UsageError(f"{sample_dir}: no sample study here (cases.csv missing); run the demo from the qualcode "
+                         "folder or pass --sample DIR")
+    if not codebook.exists():
+        raise UsageError(f"{codebook}: no such codebook; run the demo from the qualcode folder or pass --codebook FILE")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    project_path = out_dir / PROJECT_NAME
+    _remove_project(project_path)
+
+    with Project.init(project_path) as project:
+        studies = sorted(p for p in sample_dir.iterdir() if p.is_dir() and p.name != "review")
+        report = project.import_files(studies, cases=sample_dir / "cases.csv", **TABLE_OPTIONS)
+        echo(f"Imported {len(report.imported)} documents from {', '.join(s.name for s in studies)} "
+             f"({sum(f.segments for f in report.imported)} segments, {report.cases_created} cases).")
+        coded = project.code(codebook)
+        echo(f"Auto-coded {coded.segments} segments: {coded.added} suggestions.")
+        reviews = []
+        for workbook in sorted((sample_dir / "review").glob("review-*.xlsx")):
+            coder = workbook.stem.removeprefix("review-")
+            summary = import_review(project, workbook, coder)
+            reviews.append((coder, str(summary)))
+            echo(f"Applied the review of {coder} ({workbook.name}): {summary}")
+        if not reviews:
+            raise UsageError(f"{sample_dir / 'review'}: no review-CODER.xlsx workbooks; the demo needs the sample's review")
+        main_coder = reviews[0][0]
+        workbook_path = out_dir / "qualcode-demo.xlsx"
+        export_workbook(project, workbook_path, coder=main_coder, by="role")
+        report_dir = out_dir / "report"
+        write_report(project, report_dir, coder=main_coder, by="role")
+    return DemoResult(project_path, workbook_path, report_dir / "report.html", report_dir / "heatmap.png",
+                      tuple(reviews))

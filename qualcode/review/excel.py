@@ -1,0 +1,562 @@
+"""The Excel round trip of the review: export a workbook, a coder fills it in, import it back.
+
+The workbook has three sheets with stable English names: ``Review`` (one row per
+segment, one drop-down column per code), ``Instructions``, and a hidden ``_meta``
+that ties it to its project, codebook version and coder and keeps, per segment,
+the SHA-256 of its text and the values the export put in each cell. The import
+compares against those exported values, so only what the coder changed (and, on
+rows marked decided, what they left standing) becomes a decision.
+
+Transcript text is written with :func:`qualcode.xlsx_safe.write_text_cell`: a text
+cell (never a formula) with Excel's quote-prefix style, so ``=SUM(A1)`` or
+``- minder werk`` stays exactly those characters in Excel and LibreOffice, also
+after the cell is edited, and comes back unchanged on import (no marker to strip).
+
+The import checks everything before it applies anything, and then applies all
+decisions in one transaction through :func:`qualcode.codings.apply_decisions`.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from .. import __version__, codings, store
+from ..codings import Decision
+from ..errors import ReviewImportError, UsageError
+from ..records import DIRECTIONS
+from ..xlsx_safe import safe_cell_value, write_text_cell
+from .queue import ReviewItem, check_code, evidence_words, review_queue
+
+if TYPE_CHECKING:
+    from ..project import Project
+
+REVIEW_SHEET, INSTRUCTIONS_SHEET, META_SHEET = "Review", "Instructions", "_meta"
+FORMAT, FORMAT_VERSION = "qualcode-review", "1"
+FIXED_BEFORE = ("segment_id", "case", "speaker", "document", "text")
+OTHERS_COLUMN = "other coders"
+FIXED_AFTER = ("evidence", "memo", "decided")
+REQUIRED = ("segment_id", "text", "memo", "decided")
+WIDTHS = {"segment_id": 11, "case": 14, "speaker": 14, "document": 20, "text": 80, OTHERS_COLUMN: 30,
+          "evidence": 36, "memo": 36, "decided": 10}
+CODE_WIDTH = 16
+MAX_PROBLEMS_SHOWN = 20
+_YES = {"nl": "ja", "en": "yes"}
+_YES_WORDS = {"ja", "j", "yes", "y", "x", "1", "true", "waar", "✓"}
+_NO_WORDS = {"", "nee", "n", "no", "0", "false", "onwaar"}
+_BOTH_WORDS = {"both", "beide", "beiden"}
+_NONE_CELL = "-"
+
+
+@dataclass(frozen=True)
+class ReviewExportSummary:
+    path: Path
+    rows: int
+    decided: int  # rows the coder had decided before (prefilled with their decisions)
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReviewImportSummary:
+    """What one imported workbook changed (counts of changes; a repeated import changes nothing)."""
+
+    accepted: int
+    rejected: int
+    changed: int  # direction changed
+    added: int
+    memos: int
+    rows_decided: int
+    rows_skipped: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a workbook, located by sheet, row and column where it has one."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.sheet
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}"
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _Vocabulary:
+    """What a code cell may say, in the codebook's language: 'kans', 'risico', 'kans+risico', '-'."""
+
+    def __init__(self, codebook: Any):
+        self.labels = {d: codebook.direction_label(d) for d in DIRECTIONS}
+        self.yes = _YES.get(codebook.language, "yes")
+        both = f"{self.labels['opportunity']}+{self.labels['risk']}"
+        self.choices = [self.labels["opportunity"], self.labels["risk"], both, self.labels["none"], _NONE_CELL]
+        self._words = {}
+        for d in DIRECTIONS:
+            self._words[self.labels[d].lower()] = d
+            self._words[d] = d
+        self._words["no direction"] = "none"
+
+    def cell(self, directions: Iterable[str]) -> str:
+        chosen = [d for d in DIRECTIONS if d in set(directions)]
+        return "+".join(self.labels[d] for d in chosen) if chosen else _NONE_CELL
+
+    def parse(self, value: Any) -> set[str] | None:
+        """The directions a cell names; None when it names something else."""
+        text = "" if value is None else " ".join(str(value).split()).lower()
+        if text in ("", _NONE_CELL):
+            return set()
+        if text in _BOTH_WORDS:
+            return {"opportunity", "risk"}
+        out = set()
+        for part in text.replace(",", "+").split("+"):
+            direction = self._words.get(part.strip())
+            if direction is None:
+                return None
+            out.add(direction)
+        return out
+
+    def describe_choices(self) -> str:
+        return ", ".join(self.choices[:-1]) + f" or {self.choices[-1]}"
+
+
+def _stored(directions: Iterable[str]) -> str:
+    """Directions as kept in _meta: language-independent, '+'-joined, '' for none."""
+    return "+".join(d for d in DIRECTIONS if d in set(directions))
+
+
+def _shown_directions(item: ReviewItem, code: str) -> set[str]:
+    """What the export shows for a code: the coder's accepted directions, plus suggestions they did not reject."""
+    own = {r.direction: r.status for r in item.decisions if r.code == code}
+    suggested = {s.direction for s in item.suggestions if s.code == code}
+    return {d for d in suggested if own.get(d) != "rejected"} | {d for d, st in own.items() if st == "accepted"}
+
+
+def _evidence_text(item: ReviewItem, codebook: Any, codes: Sequence[str]) -> str:
+    parts = []
+    for code in codes:
+        sugs = [s for s in item.suggestions if s.code == code]
+        if not sugs:
+            continue
+        words, cues = evidence_words(sugs)
+        text = ", ".join(words)
+        if cues:
+            text += f" (cue: {', '.join(cues)})"
+        scores = [s.score for s in sugs if s.origin == "model" and s.score is not None]
+        if scores:
+            text += ("; " if text else "") + f"model {max(scores):.2f}"
+        parts.append(f"{codebook.label(code)}: {text or 'suggested'}")
+    return "; ".join(parts)
+
+
+def _others_text(item: ReviewItem, codebook: Any, vocab: _Vocabulary) -> str:
+    by_coder: dict[str, list[str]] = {}
+    for r in item.others:
+        if r.status == "accepted":
+            by_coder.setdefault(r.coder or "?", []).append(f"{codebook.label(r.code)} {vocab.labels[r.direction]}")
+    return "; ".join(f"{c}: {', '.join(v)}" for c, v in sorted(by_coder.items()))
+
+
+def _instructions(language: str, coder: str, vocab: _Vocabulary, code_labels: Sequence[str]) -> list[str]:
+    codes = ", ".join(code_labels)
+    if language == "nl":
+        return [
+            f"Beoordeling voor codeur {coder}",
+            "",
+            "Eén rij per fragment, in de volgorde van de transcripten. Per aspect (kolommen "
+            f"{codes}) staat de suggestie al ingevuld (of je eerdere beslissing).",
+            f"Kies per aspect uit de lijst: {vocab.describe_choices()}. '-' of leeg: het aspect komt niet voor.",
+            f"Zet 'decided' op '{vocab.yes}' als je een rij hebt beoordeeld. Alleen die rijen worden ingelezen: "
+            "wat er dan in de aspectkolommen staat, geldt (een laten staan suggestie is geaccepteerd, "
+            "een leeggemaakte afgewezen).",
+            "Een memo wordt altijd bewaard, ook op rijen die nog niet beoordeeld zijn.",
+            "Verander de tekst, segment_id en het blad _meta niet; voeg geen kolommen toe. "
+            "Rijen sorteren of filteren mag.",
+            "Tekst die met = + - of @ begint, is als tekst opgeslagen (geen formule).",
+            "Inlezen: qualcode review import BESTAND.xlsx --coder " + coder,
+        ]
+    return [
+        f"Review for coder {coder}",
+        "",
+        f"One row per segment, in transcript order. For each aspect (columns {codes}) the suggestion "
+        "(or your earlier decision) is filled in.",
+        f"Choose per aspect from the list: {vocab.describe_choices()}. '-' or empty: the aspect does not apply.",
+        f"Set 'decided' to '{vocab.yes}' on every row you have reviewed. Only those rows are read, as they "
+        "stand: a suggestion left in place is accepted, one you cleared is rejected.",
+        "A memo is always kept, also on rows not yet decided.",
+        "Do not change the text, the segment_id or the _meta sheet, and do not add columns. "
+        "Sorting and filtering are fine.",
+        "Text starting with = + - or @ is stored as text (never a formula).",
+        "Import: qualcode review import FILE.xlsx --coder " + coder,
+    ]
+
+
+# -- export ------------------------------------------------------------------------------
+def export_review(
+    project: "Project",
+    path: str | Path,
+    coder: str,
+    *,
+    codes: Sequence[str] | None = None,
+    study: str | None = None,
+    show_others: bool = False,
+) -> ReviewExportSummary:
+    """Write the review workbook of ``coder``: every segment to code, suggestions and decisions prefilled."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if not coder or not coder.strip():
+        raise UsageError("who is reviewing? pass --coder NAME or set QUALCODE_CODER=NAME")
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"{path}: the review workbook must be an .xlsx file; name it e.g. review-{coder}.xlsx")
+    codebook = project.codebook()
+    code_ids = list(dict.fromkeys(codes)) if codes else list(codebook.code_ids)
+    for code in code_ids:
+        check_code(codebook, code)
+    vocab = _Vocabulary(codebook)
+    items = review_queue(project, coder, study=study, show_others=show_others, include_decided=True)
+    if not items:
+        raise UsageError("no segments to review; import transcripts first with `qualcode import FILES`")
+    items.sort(key=lambda i: (i.segment.document_id, i.segment.position))  # transcript order: rows read as context
+
+    labels = [codebook.label(c) for c in code_ids]
+    headers = [*FIXED_BEFORE, *labels, *([OTHERS_COLUMN] if show_others else []), *FIXED_AFTER]
+    col = {h: i for i, h in enumerate(headers, start=1)}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = REVIEW_SHEET
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDDDDD")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    for header, i in col.items():
+        cell = write_text_cell(ws, 1, i, header)
+        cell.font, cell.fill, cell.alignment = bold, fill, Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(header, CODE_WIDTH)
+
+    meta = wb.create_sheet(META_SHEET)
+    meta_rows = [
+        ("format", FORMAT), ("format_version", FORMAT_VERSION), ("project_id", project.project_id),
+        ("codebook_version", project.meta("codebook_version") or ""), ("coder", coder),
+        ("exported_at", store.now()), ("language", codebook.language), ("codes", ",".join(code_ids)),
+        ("qualcode", __version__),
+    ]
+    for r, (key, value) in enumerate(meta_rows, start=1):
+        write_text_cell(meta, r, 1, key)
+        write_text_cell(meta, r, 2, value)
+    segment_headers = ["segment_id", "text_sha256", "memo", *(f"code:{c}" for c in code_ids)]
+    for i, header in enumerate(segment_headers, start=4):
+        write_text_cell(meta, 1, i, header)
+
+    decided = 0
+    for r, item in enumerate(items, start=2):
+        seg = item.segment
+        ws.cell(row=r, column=col["segment_id"], value=seg.id).alignment = top
+        for header, value in (("case", item.case_label), ("speaker", item.case_label if seg.speaker else None),
+                              ("document", seg.document_name)):
+            write_text_cell(ws, r, col[header], value).alignment = top
+        write_text_cell(ws, r, col["text"], seg.text).alignment = wrap
+        shown = {c: _shown_directions(item, c) for c in code_ids}
+        for code, label in zip(code_ids, labels):
+            write_text_cell(ws, r, col[label], vocab.cell(shown[code])).alignment = top
+        if show_others:
+            write_text_cell(ws, r, col[OTHERS_COLUMN], _others_text(item, codebook, vocab) or None).alignment = wrap
+        write_text_cell(ws, r, col["evidence"], _evidence_text(item, codebook, code_ids) or None).alignment = wrap
+        write_text_cell(ws, r, col["memo"], item.memo).alignment = wrap
+        write_text_cell(ws, r, col["decided"], vocab.yes if item.decided else None).alignment = top
+        decided += item.decided
+        meta.cell(row=r, column=4, value=seg.id)
+        write_text_cell(meta, r, 5, text_hash(seg.text))
+        write_text_cell(meta, r, 6, item.memo)
+        for i, code in enumerate(code_ids, start=7):
+            write_text_cell(meta, r, i, _stored(shown[code]))
+
+    last = len(items) + 1
+    choices = DataValidation(type="list", formula1='"' + ",".join(vocab.choices) + '"', allow_blank=True,
+                             showErrorMessage=True, errorTitle="Not a direction",
+                             error=f"Choose {vocab.describe_choices()}.")
+    for label in labels:
+        letter = get_column_letter(col[label])
+        choices.add(f"{letter}2:{letter}{last}")
+    yes = DataValidation(type="list", formula1=f'"{vocab.yes}"', allow_blank=True, showErrorMessage=True,
+                         errorTitle="Decided?", error=f"'{vocab.yes}' when you have reviewed the row, else empty.")
+    letter = get_column_letter(col["decided"])
+    yes.add(f"{letter}2:{letter}{last}")
+    ws.add_data_validation(choices)
+    ws.add_data_validation(yes)
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{last}"
+
+    info = wb.create_sheet(INSTRUCTIONS_SHEET, index=1)
+    info.column_dimensions["A"].width = 110
+    for r, line in enumerate(_instructions(codebook.language, coder, vocab, labels), start=1):
+        write_text_cell(info, r, 1, line).alignment = Alignment(wrap_text=True, vertical="top")
+    info["A1"].font = bold
+    meta.sheet_state = "hidden"
+    wb.active = 0
+    try:
+        wb.save(path)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write the workbook ({exc.strerror or exc}); "
+                         "is it open in Excel? Close it or choose another name") from None
+    return ReviewExportSummary(path, len(items), decided, tuple(code_ids))
+
+
+# -- import ------------------------------------------------------------------------------
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
+        self.items.append(Problem(sheet, row, column, message))
+
+    def raise_if_any(self, path: Path) -> None:
+        if not self.items:
+            return
+        n = len(self.items)
+        lines = [f"  - {p}" for p in self.items[:MAX_PROBLEMS_SHOWN]]
+        if n > MAX_PROBLEMS_SHOWN:
+            lines.append(f"  ... and {n - MAX_PROBLEMS_SHOWN} more")
+        error = ReviewImportError(
+            f"{path.name}: {n} problem{'s' if n > 1 else ''}, nothing was applied; fix "
+            f"{'them' if n > 1 else 'it'} and import again:\n" + "\n".join(lines)
+        )
+        error.problems = tuple(self.items)  # type: ignore[attr-defined]
+        raise error
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _segment_id(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _load(path: Path):
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    if not path.exists():
+        raise ReviewImportError(f"{path}: no such file; write one with `qualcode review export {path} --coder NAME`")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about Excel extensions it does not read
+            return load_workbook(path)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError):
+        raise ReviewImportError(
+            f"{path}: not an Excel workbook (.xlsx); import the file written by `qualcode review export` "
+            "(saved as .xlsx, not .xls, .ods or .csv)"
+        ) from None
+
+
+def import_review(project: "Project", path: str | Path, coder: str) -> ReviewImportSummary:
+    """Apply a filled-in review workbook as ``coder``'s decisions: all of it, or (on any problem) nothing.
+
+    Every problem (sheet, row, column, what is wrong) is collected before anything is
+    applied; :class:`ReviewImportError` lists them. On a row marked decided, each code
+    cell is recorded as it stands: a prefilled direction left in place is accepted, a
+    cleared one rejected, a typed one added, a replaced one changed. A memo that differs
+    from the exported one is saved on any row.
+    """
+    path = Path(path)
+    wb = _load(path)
+    if not coder or not coder.strip():
+        raise UsageError("who is deciding? pass --coder NAME or set QUALCODE_CODER=NAME")
+    problems = _Problems()
+    for name in (REVIEW_SHEET, META_SHEET):
+        if name not in wb.sheetnames:
+            problems.add(name, None, None, f"sheet {name!r} is missing (the sheets are: {', '.join(wb.sheetnames)}); "
+                         "import a workbook written by `qualcode review export`, with its sheets unchanged")
+    problems.raise_if_any(path)
+    ws, meta_ws = wb[REVIEW_SHEET], wb[META_SHEET]
+
+    meta = {}
+    for key, value in meta_ws.iter_rows(min_col=1, max_col=2, values_only=True):
+        if key is not None:
+            meta[str(key)] = _text(value)
+    codebook = project.codebook()
+    vocab = _Vocabulary(codebook)
+    _check_meta(project, meta, coder, codebook, problems)
+    problems.raise_if_any(path)
+    code_ids = [c for c in meta["codes"].split(",") if c]
+
+    exported = _exported_rows(meta_ws, code_ids, problems)
+    columns = _columns(ws, [codebook.label(c) for c in code_ids], codebook, problems)
+    problems.raise_if_any(path)
+    label_of = {c: codebook.label(c) for c in code_ids}
+
+    current = {s.id: s for s in project.segments(only_to_code=True)}
+    known_ids = {r[0] for r in project.con.execute("SELECT id FROM segments")}
+    seen: dict[int, int] = {}
+    rows: list[tuple[int, dict[str, set[str]], str, bool]] = []
+    for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        cell = {h: (values[i - 1] if i - 1 < len(values) else None) for h, i in columns.items()}
+        if all(v is None or str(v).strip() == "" for v in values):
+            continue
+        raw_id = cell["segment_id"]
+        sid = _segment_id(raw_id)
+        if sid is None:
+            problems.add(REVIEW_SHEET, r, "segment_id",
+                         "empty" if raw_id is None else f"{raw_id!r} is not a segment id; restore the exported value")
+            continue
+        if sid in seen:
+            problems.add(REVIEW_SHEET, r, "segment_id", f"segment {sid} is also in row {seen[sid]}; "
+                         "keep one of the two rows")
+            continue
+        seen[sid] = r
+        if sid not in known_ids:
+            problems.add(REVIEW_SHEET, r, "segment_id", f"there is no segment {sid} in {project.path.name}; "
+                         "restore the exported value")
+            continue
+        if sid not in exported or sid not in current:
+            problems.add(REVIEW_SHEET, r, "segment_id", f"segment {sid} was not in this workbook when it was "
+                         "exported; remove the row (export again to review it)")
+            continue
+        segment_text = current[sid].text
+        if text_hash(segment_text) != exported[sid]["hash"]:
+            problems.add(REVIEW_SHEET, r, "text", f"segment {sid} has changed in the project since the export; "
+                         "export the review again")
+        elif _text(cell["text"]) != safe_cell_value(segment_text):
+            problems.add(REVIEW_SHEET, r, "text", f"the transcript text of segment {sid} was edited; the review "
+                         "cannot change a transcript: undo the edit (or copy the text from `qualcode show`)")
+        decided_value = " ".join(_text(cell["decided"]).split()).lower()
+        if decided_value not in _YES_WORDS | _NO_WORDS:
+            problems.add(REVIEW_SHEET, r, "decided", f"{cell['decided']!r} is not '{vocab.yes}'; "
+                         f"put '{vocab.yes}' on rows you reviewed and leave the others empty")
+        wanted: dict[str, set[str]] = {}
+        for code in code_ids:
+            parsed = vocab.parse(cell[label_of[code]])
+            if parsed is None:
+                problems.add(REVIEW_SHEET, r, label_of[code], f"{cell[label_of[code]]!r} is not a direction; "
+                             f"choose {vocab.describe_choices()}")
+            else:
+                wanted[code] = parsed
+        rows.append((sid, wanted, _text(cell["memo"]), decided_value in _YES_WORDS))
+    problems.raise_if_any(path)
+
+    decisions: list[Decision] = []
+    done: list[int] = []
+    for sid, wanted, memo, is_decided in rows:
+        before = exported[sid]
+        if memo.strip() != before["memo"].strip():
+            decisions.append(Decision(sid, "memo", memo=memo.strip() or None))
+        if not is_decided:
+            continue
+        done.append(sid)
+        for code in code_ids:
+            decisions.extend(_code_decisions(sid, code, before["codes"][code], wanted[code]))
+    counts = codings.apply_decisions(project.con, coder, decisions, source="excel",
+                                     valid_codes=codebook.code_ids, done_segments=done)
+    return ReviewImportSummary(
+        accepted=counts["accept"], rejected=counts["reject"] + counts["remove"], changed=counts["change_direction"],
+        added=counts["add"], memos=counts["memo"], rows_decided=len(done), rows_skipped=len(rows) - len(done),
+    )
+
+
+def _code_decisions(segment_id: int, code: str, shown: set[str], wanted: set[str]) -> list[Decision]:
+    """One code cell as it stands, against what the export showed in it."""
+    removed, added = sorted(shown - wanted), sorted(wanted - shown)
+    if len(removed) == 1 and len(added) == 1:  # 'kans' overwritten with 'risico'
+        return [Decision(segment_id, "change_direction", code, removed[0], new_direction=added[0])]
+    return ([Decision(segment_id, "accept", code, d) for d in sorted(shown & wanted)]
+            + [Decision(segment_id, "add", code, d) for d in added]
+            + [Decision(segment_id, "reject", code, d) for d in removed])
+
+
+def _check_meta(project: "Project", meta: dict[str, str], coder: str, codebook: Any, problems: _Problems) -> None:
+    if meta.get("format") != FORMAT:
+        problems.add(META_SHEET, None, None, "not a qualcode review workbook (no format mark); "
+                     "import a workbook written by `qualcode review export`")
+        return
+    if meta.get("format_version") != FORMAT_VERSION:
+        problems.add(META_SHEET, None, None, f"written in review format {meta.get('format_version')!r}, this "
+                     f"qualcode reads format {FORMAT_VERSION}; export the review again")
+    if meta.get("project_id") != project.project_id:
+        problems.add(META_SHEET, None, None, f"this workbook belongs to another project; import it into the "
+                     f"project it was exported from (--project), or export one from {project.path.name}")
+    current = project.meta("codebook_version") or ""
+    if meta.get("codebook_version") != current:
+        problems.add(META_SHEET, None, None, f"exported with codebook version {meta.get('codebook_version', '')[:12]}, "
+                     f"but the project now uses {current[:12]}; export the review again (your decisions "
+                     "imported so far are kept and prefilled)")
+    exported_coder = meta.get("coder", "").strip()
+    if not exported_coder:
+        problems.add(META_SHEET, None, "coder", "the coder is missing; export the review again with --coder NAME")
+    elif exported_coder != coder:
+        problems.add(META_SHEET, None, "coder", f"this workbook was exported for coder {exported_coder!r}, not "
+                     f"{coder!r}; import it with --coder {exported_coder}")
+    codes = [c for c in meta.get("codes", "").split(",") if c]
+    unknown = [c for c in codes if c not in codebook.code_ids]
+    if not codes or unknown:
+        problems.add(META_SHEET, None, "codes", f"codes {', '.join(unknown) or '(none)'} are not in the codebook; "
+                     "export the review again")
+
+
+def _exported_rows(meta_ws: Any, code_ids: Sequence[str], problems: _Problems) -> dict[int, dict[str, Any]]:
+    """segment id -> text hash, memo and the exported directions per code, from the hidden sheet."""
+    expected = ["segment_id", "text_sha256", "memo", *(f"code:{c}" for c in code_ids)]
+    header = [_text(v) for v in next(meta_ws.iter_rows(min_row=1, max_row=1, min_col=4,
+                                                      max_col=3 + len(expected), values_only=True), ())]
+    if header != expected:
+        problems.add(META_SHEET, 1, None, "the segment table was changed; export the review again")
+        return {}
+    out = {}
+    for values in meta_ws.iter_rows(min_row=2, min_col=4, max_col=3 + len(expected), values_only=True):
+        sid = _segment_id(values[0])
+        if sid is None:
+            continue
+        out[sid] = {"hash": _text(values[1]), "memo": _text(values[2]),
+                    "codes": {c: {d for d in _text(v).split("+") if d in DIRECTIONS}
+                              for c, v in zip(code_ids, values[3:])}}
+    return out
+
+
+def _columns(ws: Any, code_labels: Sequence[str], codebook: Any, problems: _Problems) -> dict[str, int]:
+    """Header -> column number; every fixed and code column must be there, nothing unknown."""
+    from openpyxl.utils import get_column_letter
+
+    header = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+    found: dict[str, int] = {}
+    allowed = {*FIXED_BEFORE, OTHERS_COLUMN, *FIXED_AFTER, *code_labels}
+    all_labels = [codebook.label(c) for c in codebook.code_ids]
+    for i, value in enumerate(header, start=1):
+        name = " ".join(_text(value).split())
+        if not name:
+            continue
+        letter = get_column_letter(i)
+        if name in found:
+            problems.add(REVIEW_SHEET, 1, f"{name} ({letter})", f"column {name!r} appears twice; delete one")
+        elif name not in allowed:
+            hint = difflib.get_close_matches(name, [*code_labels, *all_labels, *FIXED_AFTER], n=1)
+            problems.add(REVIEW_SHEET, 1, f"{name} ({letter})",
+                         f"unknown column; the code columns are: {', '.join(code_labels)}"
+                         + (f" (did you mean {hint[0]!r}?)" if hint else "") + "; remove or rename it")
+        else:
+            found[name] = i
+    for name in [*REQUIRED, *code_labels]:
+        if name not in found:
+            problems.add(REVIEW_SHEET, 1, name, f"column {name!r} is missing; restore it (export again for a fresh copy)")
+    return found

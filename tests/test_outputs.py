@@ -1,0 +1,352 @@
+"""Outputs: which codings count, the matrix, quotes, per-case table, comparison, workbook, report, CLI."""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from qualcode import codings, store
+from qualcode.cli import main
+from qualcode.codebook import Codebook
+from qualcode.codings import Decision
+from qualcode.errors import CodebookError, NotFoundError, UsageError
+from qualcode.matrix import code_presence_per_case, compare, opportunity_risk_matrix, quotes
+from qualcode.records import Suggestion
+from qualcode.selection import select_codings
+
+from conftest import add_document
+
+CODEBOOK_NL = """\
+codebook: werkbeleving
+language: nl
+codes:
+  - id: autonomy
+    label: autonomie
+    definition: {includes: "regie over het eigen werk"}
+    keywords: {words: [regie, autonomie]}
+  - id: workload
+    label: werkdruk
+    definition: {includes: "tijd, hoeveelheid en tempo van het werk"}
+    keywords: {words: [werkdruk, tijd], compounds: ["nakijk*"]}
+  - id: interaction
+    label: menselijke interactie
+    keywords: {words: [contact, leerling]}
+  - id: work_enjoyment
+    label: werkplezier
+    keywords: {words: [werkplezier, plezier]}
+"""
+
+FORMULA_TEXT = '=HYPERLINK("http://example.org","klik") docenten verliezen de regie als het algoritme bepaalt wat ze doen.'
+
+# (speaker label as in the transcript: real names, case id, text)
+DOC_VO_1 = [
+    ("Interviewer", None, "Wat betekent AI voor uw werk?"),
+    ("Jan Jansen", "R1", "Het nakijkwerk gaat veel sneller met AI, dat scheelt docenten echt een paar uur per week."),
+    ("Jan Jansen", "R1", "Maar de vrijgekomen tijd wordt weer opgevuld met het controleren van wat de AI heeft gemaakt."),
+    ("Piet de Vries", "R2", FORMULA_TEXT),
+    ("Piet de Vries", "R2", "Lesvoorbereiding kost minder tijd."),
+]
+DOC_VO_2 = [
+    ("Interviewer", None, "En het contact met leerlingen?"),
+    ("Karin Bos", "SL1", "Ik ben bang dat het contact met leerlingen minder wordt als alles via een scherm en een chatbot gaat."),
+    ("Karin Bos", "SL1", "Met AI hebben docenten meer tijd voor een-op-een begeleiding, en dat geeft ze werkplezier terug."),
+    ("Karin Bos", "SL1", "We hebben het gebouw vorig jaar verbouwd en de kantine is nu veel lichter dan vroeger."),
+]
+DOC_PO = [
+    ("Interviewer", None, "Hoe is dat in het basisonderwijs?"),
+    ("Els Smit", "P1", "In het basisonderwijs gaat de administratie sneller met AI, dat scheelt werkdruk voor leerkrachten."),
+    ("Els Smit", "P1", "-leerkrachten moeten wel alles controleren wat het systeem voorstelt, dat is gewoon extra werk."),
+    ("Tom Wit", "P2", "Ik merk vooral dat AI de administratie overneemt, en daardoor houden leerkrachten meer tijd over."),
+]
+REAL_NAMES = ("Jan Jansen", "Piet de Vries", "Karin Bos", "Els Smit", "Tom Wit")
+
+
+def _set_cases(project) -> None:
+    con = project.con
+    with store.transaction(con):
+        con.execute("UPDATE cases SET role = 'schoolleider', pseudonym = 'Schoolleider 1' WHERE id = 'SL1'")
+        con.execute("UPDATE cases SET role = 'leerkracht', pseudonym = 'Leerkracht 1' WHERE id = 'P1'")
+        con.execute("UPDATE cases SET role = 'leerkracht', pseudonym = 'Leerkracht 2' WHERE id = 'P2'")
+        for case, schooltype in (("R1", "vo"), ("R2", "vo"), ("SL1", "vo"), ("P1", "po"), ("P2", "po")):
+            con.execute("INSERT INTO case_attributes(case_id, name, value, type) VALUES (?, 'schooltype', ?, 'text')",
+                        (case, schooltype))
+        con.execute("INSERT INTO case_attributes(case_id, name, value, type) VALUES ('R1', 'years', '12', 'int')")
+
+
+def _store_codebook(project, text: str = CODEBOOK_NL, name: str = "werkbeleving.yaml") -> Codebook:
+    cb = Codebook.from_text(text, name)
+    with store.transaction(project.con):
+        codings.store_codebook(project.con, cb)
+    return cb
+
+
+def accept(project, coder: str, *items: tuple[int, str, str]) -> None:
+    codings.apply_decisions(project.con, coder, [Decision(s, "accept", c, d) for s, c, d in items])
+
+
+def reject(project, coder: str, *items: tuple[int, str, str]) -> None:
+    codings.apply_decisions(project.con, coder, [Decision(s, "reject", c, d) for s, c, d in items])
+
+
+def suggest(project, cb: Codebook, *items: tuple[int, str, str], origin: str = "keyword") -> None:
+    sugg = [Suggestion(s, c, d, origin, "keywords.v1", {"words": [c]}) for s, c, d in items]
+    with store.transaction(project.con):
+        codings.write_suggestions(project.con, sugg, origin=origin, segment_ids=sorted({s for s, _, _ in items}),
+                                  codebook_version=cb.version)
+
+
+@pytest.fixture
+def built(project):
+    """Two vo interviews and one po interview, coded by anna; returns (project, codebook, segment ids)."""
+    vo1 = add_document(project, DOC_VO_1, name="int-01.txt", study="vo-2025")
+    vo2 = add_document(project, DOC_VO_2, name="int-02.txt", study="vo-2025")
+    po = add_document(project, DOC_PO, name="po-01.txt", study="po-2019")
+    _set_cases(project)
+    cb = _store_codebook(project)
+    ids = {"vo1": vo1, "vo2": vo2, "po": po}
+    accept(project, "anna",
+           (vo1[1], "workload", "opportunity"),
+           (vo1[2], "workload", "risk"),
+           (vo1[3], "autonomy", "risk"),
+           (vo1[4], "workload", "opportunity"),
+           (vo2[1], "interaction", "risk"),
+           (vo2[2], "interaction", "opportunity"),
+           (vo2[2], "work_enjoyment", "opportunity"),
+           (vo2[2], "workload", "opportunity"),
+           (po[1], "workload", "opportunity"),
+           (po[2], "workload", "risk"))
+    reject(project, "anna", (vo2[3], "work_enjoyment", "opportunity"))
+    return project, cb, ids
+
+
+def cell(result, label: str, direction: str, measure: str = "segments", group: str | None = None) -> int:
+    frame = result.matrix if group is None else result.groups[group]
+    return int(frame.loc[label, (direction, measure)])
+
+
+# -- selection ------------------------------------------------------------------------------
+def test_selection_counts_only_accepted_decisions_of_segments_to_code(built):
+    project, cb, ids = built
+    df = select_codings(project)
+    assert len(df) == 10
+    assert set(df["status"]) == {"accepted"}
+    assert set(df["coder"]) == {"anna"}
+    assert ids["vo1"][0] not in set(df["segment_id"])  # interviewer
+    assert {"segment_id", "document", "study", "case_id", "pseudonym", "role", "schooltype", "years", "speaker",
+            "text", "code", "direction", "origin", "status", "coder", "source_row"} <= set(df.columns)
+    assert not set(df["speaker"]) & set(REAL_NAMES)
+    assert set(df.loc[df["case_id"] == "SL1", "speaker"]) == {"Schoolleider 1"}
+
+
+def test_selection_study_filter_and_unknown_study(built):
+    project, _, _ = built
+    assert set(select_codings(project, study="po-2019")["study"]) == {"po-2019"}
+    with pytest.raises(NotFoundError, match="no study 'x'"):
+        select_codings(project, study="x")
+
+
+def test_several_coders_need_a_choice(built):
+    project, _, ids = built
+    accept(project, "ben", (ids["vo1"][1], "workload", "opportunity"))
+    with pytest.raises(UsageError) as err:
+        select_codings(project)
+    assert str(err.value) == ("2 coders have decisions (anna, ben); count one coder's with --coder NAME, "
+                              "or what they agree on with --reconciled")
+    assert len(select_codings(project, coder="ben")) == 1
+    with pytest.raises(UsageError, match="--coder and --reconciled cannot be used together"):
+        select_codings(project, coder="ben", reconciled=True)
+    with pytest.raises(NotFoundError, match="no decisions by coder 'carl'; the coders are: anna, ben"):
+        select_codings(project, coder="carl")
+
+
+def test_reconciled_takes_settled_decisions_else_what_all_coders_accepted(built):
+    project, _, ids = built
+    vo1, vo2 = ids["vo1"], ids["vo2"]
+    # ben agrees on vo1[1], disagrees on vo1[2] (other direction), decides vo2[1] differently
+    accept(project, "ben", (vo1[1], "workload", "opportunity"), (vo1[2], "workload", "opportunity"),
+           (vo2[1], "interaction", "risk"), (vo2[1], "work_enjoyment", "risk"))
+    # the reconciled pseudo-coder settled vo1[2]
+    accept(project, codings.RECONCILED, (vo1[2], "workload", "risk"), (vo1[2], "work_enjoyment", "risk"))
+    df = select_codings(project, reconciled=True)
+    got = {(r.segment_id, r.code, r.direction) for r in df.itertuples()}
+    assert (vo1[1], "workload", "opportunity") in got  # both accepted
+    assert (vo1[2], "workload", "risk") in got and (vo1[2], "work_enjoyment", "risk") in got  # reconciled
+    assert (vo1[2], "workload", "opportunity") not in got  # only ben, and reconciled decided this segment
+    assert (vo2[1], "interaction", "risk") in got  # both accepted
+    assert (vo2[1], "work_enjoyment", "risk") not in got  # only ben
+    assert (vo1[3], "autonomy", "risk") in got  # only anna decided this segment
+    assert set(df.loc[df["segment_id"] == vo1[2], "coder"]) == {codings.RECONCILED}
+    assert set(df.loc[df["segment_id"] == vo1[1], "coder"]) == {"anna+ben"}
+
+
+def test_include_suggested_adds_only_undecided_segments_marked_suggested(built):
+    project, cb, ids = built
+    vo2 = ids["vo2"]
+    po = ids["po"]
+    # po[3] is undecided: its suggestions count; vo2[3] was decided (rejected): its suggestion does not
+    suggest(project, cb, (po[3], "workload", "opportunity"), (vo2[3], "work_enjoyment", "opportunity"))
+    suggest(project, cb, (po[3], "workload", "opportunity"), origin="model")
+    df = select_codings(project, include_suggested=True)
+    sugg = df[df["status"] == "suggested"]
+    assert list(sugg["segment_id"]) == [po[3]]
+    assert list(sugg["origin"]) == ["keyword"] and sugg["coder"].isna().all()
+    result = opportunity_risk_matrix(df, cb)
+    assert cell(result, "werkdruk", "opportunity") == 5
+    assert int(result.suggested.loc["werkdruk", "opportunity"]) == 1
+    assert result.has_suggested
+    assert not opportunity_risk_matrix(select_codings(project), cb).has_suggested
+
+
+def test_no_codings_yet_says_what_to_do(seeded):
+    project, _ = seeded
+    with pytest.raises(UsageError) as err:
+        select_codings(project)
+    assert str(err.value) == ("no codings yet: run `qualcode code --codebook FILE` and review the suggestions "
+                              "(`qualcode review --coder NAME`), or pass --include-suggested")
+
+
+# -- the matrix -----------------------------------------------------------------------------
+def test_matrix_counts_segments_and_distinct_cases(built):
+    project, cb, _ = built
+    result = opportunity_risk_matrix(select_codings(project), cb)
+    m = result.matrix
+    assert list(m.index) == ["autonomie", "werkdruk", "menselijke interactie", "werkplezier"]
+    assert list(m.columns) == [("opportunity", "segments"), ("opportunity", "cases"),
+                               ("risk", "segments"), ("risk", "cases")]
+    # werkdruk kans: R1 (1), R2 (1), SL1 (1), P1 (1) -> 4 segments, 4 cases
+    assert cell(result, "werkdruk", "opportunity") == 4
+    assert cell(result, "werkdruk", "opportunity", "cases") == 4
+    # werkdruk risico: R1 and P1
+    assert (cell(result, "werkdruk", "risk"), cell(result, "werkdruk", "risk", "cases")) == (2, 2)
+    assert (cell(result, "autonomie", "risk"), cell(result, "autonomie", "opportunity")) == (1, 0)
+    assert result.n_cases == 5  # every case with segments to code, also P2 without codings
+    assert result.directions == ["opportunity", "risk"]
+
+
+def test_distinct_cases_count_a_case_once(built):
+    project, cb, ids = built
+    accept(project, "anna", (ids["vo1"][2], "workload", "opportunity"))  # R1 again
+    result = project.matrix()
+    assert cell(result, "werkdruk", "opportunity") == 5
+    assert cell(result, "werkdruk", "opportunity", "cases") == 4
+
+
+def test_direction_none_column_only_when_present(built):
+    project, cb, ids = built
+    assert "none" not in project.matrix().directions
+    accept(project, "anna", (ids["vo2"][3], "work_enjoyment", "none"))
+    result = project.matrix()
+    assert result.directions == ["opportunity", "risk", "none"]
+    assert cell(result, "werkplezier", "none") == 1
+
+
+def test_matrix_by_role(built):
+    project, cb, _ = built
+    result = project.matrix(by="role")
+    assert list(result.groups) == ["expert", "leerkracht", "schoolleider"]
+    assert cell(result, "werkdruk", "opportunity", group="expert") == 2
+    assert cell(result, "werkdruk", "opportunity", "cases", group="expert") == 2
+    assert cell(result, "werkdruk", "opportunity", group="leerkracht") == 1
+    assert cell(result, "menselijke interactie", "risk", group="schoolleider") == 1
+    assert result.group_n_cases == {"expert": 2, "leerkracht": 2, "schoolleider": 1}
+    total = sum(cell(result, "werkdruk", "opportunity", group=g) for g in result.groups)
+    assert total == cell(result, "werkdruk", "opportunity")
+
+
+def test_unknown_attribute_for_by(built):
+    project, _, _ = built
+    with pytest.raises(UsageError) as err:
+        project.matrix(by="gender")
+    assert str(err.value) == "unknown attribute 'gender' for --by; the attributes are: role, schooltype, study, years"
+
+
+# -- quotes ---------------------------------------------------------------------------------
+def test_quotes_prefer_different_cases_and_never_name_the_speaker(built):
+    project, cb, ids = built
+    accept(project, "anna", (ids["vo1"][2], "workload", "opportunity"))  # a second R1 quote
+    q = quotes(select_codings(project), cb, per_cell=3)
+    cellq = q[(q["code"] == "workload") & (q["direction"] == "opportunity")]
+    assert len(cellq) == 3
+    assert cellq["pseudonym"].nunique() == 3  # three different cases before a second quote of R1
+    # R2's quote is short (<60 chars): SL1, P1 and R1 (one of them) come first
+    assert "Expert 2" not in set(cellq["pseudonym"])
+    assert list(cellq["rank"]) == [1, 2, 3]
+    assert (cellq["aspect"] == "werkdruk").all() and (cellq["direction_label"] == "kans").all()
+    text = q.to_csv()
+    assert not any(name in text for name in REAL_NAMES)
+
+
+def test_quotes_prefer_clear_segments_and_truncate(built):
+    project, cb, ids = built
+    df = select_codings(project)
+    q = quotes(df, cb, per_cell=1, max_chars=50)
+    first = q[(q["code"] == "workload") & (q["direction"] == "opportunity")].iloc[0]
+    assert len(first["text"]) <= 50 and first["text"].endswith("…")
+    # vo2[2] carries three codes: a clear segment of another case is preferred
+    q1 = quotes(df, cb, per_cell=1)
+    first = q1[(q1["code"] == "workload") & (q1["direction"] == "opportunity")].iloc[0]
+    assert first["segment_id"] != ids["vo2"][2]
+    assert first["segment_id"] == ids["vo1"][1]  # clear, long enough, lowest id
+
+
+# -- code presence per case -----------------------------------------------------------------
+def test_code_presence_per_case(built):
+    project, cb, _ = built
+    table = project.code_presence()
+    assert list(table["case"]) == ["Leerkracht 1", "Leerkracht 2", "Expert 1", "Expert 2", "Schoolleider 1"]
+    row = table.set_index("case").loc["Expert 1"]
+    assert row["workload_opportunity"] == 1 and row["workload_risk"] == 1 and row["autonomy_risk"] == 0
+    assert row["n_workload_opportunity"] == 1 and row["schooltype"] == "vo" and row["segments"] == 2
+    assert table.set_index("case").loc["Leerkracht 2", "n_workload_opportunity"] == 0
+    assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", c) for c in table.columns)
+    assert "case_id" not in table.columns
+
+
+# -- compare --------------------------------------------------------------------------------
+def test_compare_by_study_counts_and_shares(built):
+    project, cb, _ = built
+    table = compare(select_codings(project), cb, by="study")
+    assert table.attrs["groups"] == ["po-2019", "vo-2025"]
+    assert table.attrs["n_cases"] == {"po-2019": 2, "vo-2025": 3}
+    assert table.loc["werkdruk", ("po-2019", "opportunity", "segments")] == 1
+    assert table.loc["werkdruk", ("vo-2025", "opportunity", "segments")] == 3
+    assert table.loc["werkdruk", ("po-2019", "opportunity", "share")] == pytest.approx(0.5)
+    assert table.loc["werkdruk", ("vo-2025", "opportunity", "share")] == pytest.approx(1.0)
+    diff = "verschil vo-2025 − po-2019"
+    assert table.loc["werkdruk", (diff, "opportunity", "segments")] == 2
+    assert table.loc["werkdruk", (diff, "opportunity", "cases")] == 2
+    assert table.loc["werkdruk", (diff, "opportunity", "share")] == pytest.approx(0.5)
+    assert table.loc["werkdruk", (diff, "risk", "share")] == pytest.approx(1 / 3 - 1 / 2)
+
+
+def test_compare_refuses_different_codebook_versions(built):
+    project, cb, ids = built
+    changed = CODEBOOK_NL.replace("[werkdruk, tijd]", "[werkdruk, tijd, uren]").replace(
+        "label: werkplezier", "label: plezier in het werk")
+    _store_codebook(project, changed)
+    accept(project, "anna", (ids["po"][3], "workload", "opportunity"))  # made with the new version
+    with pytest.raises(CodebookError) as err:
+        project.compare(by="study")
+    msg = str(err.value)
+    assert "different codebook versions" in msg and "--allow-codebook-change" in msg
+    assert cb.version[:12] in msg
+    comparison = project.compare(by="study", allow_codebook_change=True)
+    assert comparison.codebook_changed
+    changes = "\n".join(comparison.codebook_changes)
+    assert "code workload: keywords added words 'uren'" in changes
+    assert "code work_enjoyment: label 'werkplezier' → 'plezier in het werk'" in changes
+
+
+def test_compare_needs_two_groups(built):
+    project, _, _ = built
+    with pytest.raises(UsageError, match="compare needs two or more values of 'study'"):
+        project.compare(by="study", study="vo-2025")
