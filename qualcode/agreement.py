@@ -217,11 +217,11 @@ def _coded(project: "Project", coder: str) -> tuple[set[int], dict[int, set[tupl
         # The machine ran on every segment to code: no suggestion is its decision "no code".
         decided = {row[0] for row in con.execute("SELECT id FROM segments WHERE to_code = 1")}
         return decided, codings
-    known = coders(con)
     decided = decided_segments(con, coder)
     if not decided:
-        names = ", ".join([*known, *MACHINE_CODERS])
-        raise NotFoundError(f"coder {coder!r} has decided no segments; the coders are: {names}")
+        known = sorted(set(coders(con)) | {r[0] for r in con.execute("SELECT DISTINCT coder FROM decision_log")})
+        raise NotFoundError(f"coder {coder!r} has decided no segments; the coders are: {', '.join(known) or 'none yet'} "
+                            f"(and {' and '.join(MACHINE_CODERS)} for the machine's suggestions)")
     for r in decisions_for(con, coder):
         if r.status == "accepted":
             codings.setdefault(r.segment_id, set()).add((r.code, r.direction))
@@ -326,7 +326,8 @@ def _rows_for(group, units, codes, coded_a, coded_b, truth, coder_a, coder_b, la
     def make(code: str, direction: str | None, a: list[bool], b: list[bool], other: int | None,
              only_a: int | None = None, only_b: int | None = None) -> AgreementRow:
         figures = binary_agreement(a, b)
-        notes = [figures.pop("note")] if figures["note"] else []
+        note = figures.pop("note")
+        notes = [note] if note else []
         if only_a is not None:  # code × direction: "other direction" is split off the one-sided counts
             figures["only_a"], figures["only_b"] = only_a, only_b
         pr: dict[str, Any] = {}

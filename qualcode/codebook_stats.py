@@ -3,9 +3,11 @@
 Three views, all from the store:
 
 * **rules**: per keyword rule (the ``rule`` of each match in the keyword
-  suggestions' evidence, such as ``word:werkdruk`` or ``cue:minder``), on how many
-  segments it fired and how often the coder kept what it suggested: for a code
-  rule the code, for a direction cue the code with that direction. Its precision
+  suggestions' evidence, such as ``word:werkdruk``, ``cue:zorgen`` or
+  ``decrease:minder``), on how many segments it fired and how often the coder kept
+  what it suggested: for a code rule (kind ``aspect``) the code, for a direction
+  cue (``cue:``, ``increase:``, ``decrease:``) the code with the direction it
+  pointed to. Its precision
   is accepted / (accepted + rejected) over the segments the coder decided
   (without ``--coder``, each human coder's decision on a segment counts once).
 * **recall gaps**: per code, the segments where the coder applied the code but no
@@ -82,10 +84,14 @@ class CodebookStats:
     gaps: tuple[RecallGap, ...]
 
 
+_DIRECTION_RULES = ("cue", "increase", "decrease")
+
+
 def _rule_kind(match: Mapping[str, Any]) -> str:
-    rule = str(match.get("rule", ""))
+    """'code' for a rule that suggests the code (kind 'aspect'), 'cue' for one that gives the direction."""
+    prefix = str(match.get("rule", "")).partition(":")[0]
     kind = str(match.get("kind", ""))
-    return "cue" if rule.startswith("cue:") or kind in ("cue", "direction") else "code"
+    return "cue" if prefix in _DIRECTION_RULES or kind in ("opportunity", "risk") else "code"
 
 
 def codebook_stats(project: "Project", coder: str | None = None) -> CodebookStats:
@@ -111,7 +117,11 @@ def codebook_stats(project: "Project", coder: str | None = None) -> CodebookStat
             rule = match.get("rule")
             if not rule:
                 continue
-            fired.setdefault((r.code, rule, _rule_kind(match)), {}).setdefault(r.segment_id, set()).add(r.direction)
+            kind = _rule_kind(match)
+            # a cue's own kind is the direction it pointed to; the suggestion's direction may combine several
+            direction = match.get("kind") if kind == "cue" and match.get("kind") in ("opportunity", "risk") \
+                else r.direction
+            fired.setdefault((r.code, rule, kind), {}).setdefault(r.segment_id, set()).add(direction)
 
     rules = []
     for (code, rule, kind), segments in fired.items():

@@ -6,7 +6,8 @@ the code on a segment vs. decided the segment without it) and a model of
 Features are word TF-IDF (1-2 grams, lower-cased) joined with character n-gram
 TF-IDF (``char_wb``, 3-5), which copes with Dutch compounds and inflection
 (``werkdrukverlichting``, ``leraren``); the classifier is a class-balanced logistic
-regression whose C is chosen by cross-validation.
+regression whose C is chosen by cross-validation (on F1; for direction the
+macro average over opportunity and risk).
 
 The reported precision, recall and F1 are honest: an outer stratified K-fold
 scores every segment once with a model that never saw it, and the choice of C is
@@ -25,7 +26,7 @@ import json
 import pickle
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from . import store
 from .codings import decided_segments, decisions_for, suggestions_for
@@ -128,40 +129,52 @@ def _features() -> Any:
     ])
 
 
-def _pipeline(C: float = 1.0) -> Any:
+def _classifier(C: float) -> Any:
     from sklearn.linear_model import LogisticRegression
+
+    # liblinear: an order of magnitude faster than lbfgs on a few hundred short texts
+    return LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=1000)
+
+
+def _pipeline(C: float = 1.0) -> Any:
     from sklearn.pipeline import Pipeline
 
-    return Pipeline([
-        ("features", _features()),
-        ("classifier", LogisticRegression(C=C, class_weight="balanced", max_iter=5000)),
-    ])
+    return Pipeline([("features", _features()), ("classifier", _classifier(C))])
 
 
-def _select_and_fit(texts: Sequence[str], y: Sequence[int], seed: int = SEED) -> tuple[Any, dict[str, Any]]:
-    """Choose C by an inner stratified CV on these texts only, then fit on all of them."""
+def _select_and_fit(texts: Sequence[str], y: Sequence[int], average: str = "binary",
+                    seed: int = SEED) -> tuple[Any, dict[str, Any]]:
+    """Choose C by an inner stratified CV on these texts only, then fit a pipeline on all of them.
+
+    The features are fitted once per inner split and shared by the C values (the
+    same as a grid search over the pipeline, three times faster).
+    """
     import numpy as np
-    from sklearn.metrics import f1_score, make_scorer
-    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
 
+    texts = list(texts)
     y = np.asarray(y)
     minority = int(min(np.sum(y == 1), np.sum(y == 0)))
     inner = min(INNER_FOLDS, minority)
     if inner < 2:  # too few to choose: the default C
-        model = _pipeline()
-        model.fit(list(texts), y)
-        return model, {"C": 1.0, "selected": False}
-    search = GridSearchCV(
-        _pipeline(), {"classifier__C": list(C_VALUES)},
-        scoring=make_scorer(f1_score, average="macro", zero_division=0),
-        cv=StratifiedKFold(n_splits=inner, shuffle=True, random_state=seed), refit=True,
-    )
-    search.fit(list(texts), y)
-    return search.best_estimator_, {"C": float(search.best_params_["classifier__C"]), "selected": True}
+        return _pipeline(1.0).fit(texts, y), {"C": 1.0, "selected": False}
+    scores: dict[float, list[float]] = {C: [] for C in C_VALUES}
+    for train, test in StratifiedKFold(n_splits=inner, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
+        features = _features()
+        x_train = features.fit_transform([texts[i] for i in train], y[train])
+        x_test = features.transform([texts[i] for i in test])
+        for C in C_VALUES:
+            predicted = _classifier(C).fit(x_train, y[train]).predict(x_test)
+            scores[C].append(float(f1_score(y[test], predicted, average=average, zero_division=0)))
+    mean = {C: sum(v) / len(v) for C, v in scores.items()}
+    best = max(C_VALUES, key=lambda C: (round(mean[C], 9), -abs(np.log10(C))))  # a tie goes to C nearest 1
+    return _pipeline(best).fit(texts, y), {"C": best, "selected": True,
+                                          "inner_f1": {str(C): round(m, 4) for C, m in mean.items()}}
 
 
 def cross_validate(texts: Sequence[str], y: Sequence[int], ids: Sequence[int], folds: int,
-                   seed: int = SEED) -> tuple[list[float], list[Fold]]:
+                   average: str = "binary", seed: int = SEED) -> tuple[list[float], list[Fold]]:
     """Out-of-fold probabilities (in input order) from nested CV, and the folds used.
 
     Every segment is scored exactly once, by a model whose fitting and whose choice
@@ -176,7 +189,7 @@ def cross_validate(texts: Sequence[str], y: Sequence[int], ids: Sequence[int], f
     records = []
     outer = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train, test in outer.split(np.zeros(len(texts)), y):
-        model, params = _select_and_fit([texts[i] for i in train], y[train], seed)
+        model, params = _select_and_fit([texts[i] for i in train], y[train], average, seed)
         proba[test] = model.predict_proba([texts[i] for i in test])[:, 1]
         records.append(Fold(tuple(int(ids[i]) for i in train), tuple(int(ids[i]) for i in test), params))
     return proba.tolist(), records
@@ -219,12 +232,12 @@ def _keyword_baseline(project: "Project", code: str, ids: Sequence[int], y: Sequ
 
 
 def train_models(project: "Project", coder: str, *, min_positive: int = 8, folds: int = 5,
-                 codes: Iterable[str] | None = None) -> TrainingReport:
+                 codes: Iterable[str] | None = None, progress: Callable[[str], None] | None = None) -> TrainingReport:
     """Train, cross-validate and store presence and direction models per code from ``coder``'s decisions.
 
     A code (or a code's direction) with fewer than ``min_positive`` examples of a
     class is skipped with the reason in the report. Raises ModelError when the
-    coder has decided nothing.
+    coder has decided nothing. ``progress`` is called with "code target" before each model.
     """
     if min_positive < 2:
         raise UsageError("--min-positive must be at least 2 (cross-validation needs two examples of each class)")
@@ -240,6 +253,8 @@ def train_models(project: "Project", coder: str, *, min_positive: int = 8, folds
     results: list[ModelResult] = []
     fitted: dict[int, Any] = {}  # index in results -> fitted pipeline
     for code in wanted:
+        if progress is not None:
+            progress(f"{code} presence")
         y = [int(any(c == code for c, _ in accepted[i])) for i in ids]
         result, model = _train_one(project, code, "presence", ids, [texts[i] for i in ids], y, min_positive, folds)
         if model is not None:
@@ -252,6 +267,8 @@ def train_models(project: "Project", coder: str, *, min_positive: int = 8, folds
             if len(directions) == 1:
                 dir_ids.append(i)
                 dir_y.append(int("opportunity" in directions))
+        if progress is not None:
+            progress(f"{code} direction")
         result, model = _train_one(project, code, "direction", dir_ids, [texts[i] for i in dir_ids], dir_y,
                                    min_positive, folds)
         if model is not None:
@@ -269,10 +286,11 @@ def _train_one(project: "Project", code: str, target: str, ids: list[int], texts
     if reason:
         return ModelResult(**base, skipped=reason), None
     k = min(folds, positives, negatives)
-    proba, fold_records = cross_validate(texts, y, ids, k)
+    average = "binary" if target == "presence" else "macro"
+    proba, fold_records = cross_validate(texts, y, ids, k, average)
     predicted = [int(p >= 0.5) for p in proba]
-    scores = _scores(y, predicted, "binary" if target == "presence" else "macro")
-    model, params = _select_and_fit(texts, y)
+    scores = _scores(y, predicted, average)
+    model, params = _select_and_fit(texts, y, average)
     params = dict(params, folds=k, fold_C=[f.params["C"] for f in fold_records])
     baseline = _keyword_baseline(project, code, ids, y) if target == "presence" else None
     return ModelResult(**base, **scores, params=params, folds=tuple(fold_records), baseline=baseline), model

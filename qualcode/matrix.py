@@ -61,6 +61,9 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "codebook_changes": "Wijzigingen in het codeboek tussen de vergeleken versies",
         "no_quotes": "geen citaten",
         "study": "Studie",
+        "suggested_italic": "Cursief vet: het aantal bevat machinesuggesties die nog niet beoordeeld zijn.",
+        "counts_line": "{coded} van {total} te coderen fragmenten gecodeerd; {cases} cases; {codings} coderingen, "
+                       "waarvan {suggested} machinesuggesties",
         "group": "Groep",
         "legend_sheet": "Lees: fragmenten = aantal gecodeerde fragmenten; cases = aantal verschillende respondenten of groepen.",
         "codebook_warning": "Let op: de vergeleken codes zijn met verschillende codeboekversies gemaakt",
@@ -101,6 +104,9 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "codebook_changes": "Codebook changes between the compared versions",
         "no_quotes": "no quotes",
         "study": "Study",
+        "suggested_italic": "Bold italic: the count includes machine suggestions not yet reviewed.",
+        "counts_line": "{coded} of {total} segments to code are coded; {cases} cases; {codings} codings, "
+                       "of which {suggested} machine suggestions",
         "group": "Group",
         "legend_sheet": "Read: segments = number of coded segments; cases = number of distinct respondents or groups.",
         "codebook_warning": "Note: the compared codings were made with different codebook versions",
@@ -111,6 +117,14 @@ UI_TEXT: dict[str, dict[str, str]] = {
 def ui(codebook: "Codebook", key: str) -> str:
     """A user-facing word in the codebook's language (English when the language is unknown)."""
     return UI_TEXT.get(getattr(codebook, "language", "en"), UI_TEXT["en"])[key]
+
+
+ATTRIBUTE_LABELS = {"nl": {"role": "rol", "study": "studie"}}
+
+
+def attribute_label(codebook: "Codebook", name: str | None) -> str:
+    """How an attribute is named to a reader ('rol' for role in a Dutch codebook's outputs)."""
+    return ATTRIBUTE_LABELS.get(getattr(codebook, "language", "en"), {}).get(name or "", name or "")
 
 
 def code_label(codebook: "Codebook", code: str) -> str:
@@ -354,6 +368,10 @@ def variable_name(name: str) -> str:
     return out if out[0].isalpha() else f"v_{out}"
 
 
+def _study_key(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) or value is pd.NA else str(value)
+
+
 def code_presence_per_case(codings_df: pd.DataFrame, project: "Project | None", codebook: "Codebook") -> pd.DataFrame:
     """One row per case (pseudonym) with its attributes, then per code × direction 0/1 and a count.
 
@@ -370,15 +388,24 @@ def code_presence_per_case(codings_df: pd.DataFrame, project: "Project | None", 
     directions = matrix_directions(codings_df)
     attr_cols = [c for c in universe.columns if c not in ("case_id", "pseudonym", "segments")]
     out = universe[["case_id", "pseudonym", *attr_cols, "segments"]].copy().reset_index(drop=True)
-    counts = (codings_df.dropna(subset=["case_id"]).groupby(["case_id", "study", "code", "direction"], dropna=False)
-              ["segment_id"].nunique()) if len(codings_df) else pd.Series(dtype="int64")
-    lookup = {k: int(v) for k, v in counts.items()}
+    # A case is counted within its study (a case id may recur in a repeat study).
+    coded = codings_df.dropna(subset=["case_id"])
+    keys = list(zip(out["case_id"], out["study"].map(_study_key)))
+    lookup: dict[tuple, int] = {}
+    suggested: dict[tuple, int] = {}
+    for r in coded.drop_duplicates(["segment_id", "code", "direction"]).itertuples():
+        key = (r.case_id, _study_key(r.study))
+        lookup[(*key, r.code, r.direction)] = lookup.get((*key, r.code, r.direction), 0) + 1
+        if r.status == "suggested":
+            suggested[key] = suggested.get(key, 0) + 1
     new_cols: dict[str, list[int]] = {}
     for code in codes:
         for d in directions:
-            n = [lookup.get((cid, st, code, d), 0) for cid, st in zip(out["case_id"], out["study"])]
+            n = [lookup.get((*key, code, d), 0) for key in keys]
             new_cols[variable_name(f"{code}_{d}")] = [int(x > 0) for x in n]
             new_cols[variable_name(f"n_{code}_{d}")] = n
+    if suggested:  # the counts include machine suggestions: say how many, per case
+        new_cols["suggested_codings"] = [suggested.get(key, 0) for key in keys]
     out = pd.concat([out, pd.DataFrame(new_cols, index=out.index)], axis=1)
     out = out.drop(columns=["case_id"]).rename(columns={"pseudonym": "case"})
     return out.rename(columns={c: variable_name(c) for c in out.columns})

@@ -377,10 +377,9 @@ class Project:
 
             nlp = build_pipeline(codebook.language, model)
         text = autocode.format_explanation(autocode.explain(codebook, segment, nlp=nlp), codebook, color=color)
-        header = f"segment #{segment.id} · {segment.document_name} · {segment.speaker or '-'} / {segment.case_id or '-'}"
         if not segment.to_code:
-            header += " (interviewer turn: not coded)"
-        return header + "\n" + text
+            text += "\n(this is an interviewer turn or a title block: it is not coded)"
+        return text
 
     # -- outputs: which codings count, the matrix, quotes, comparisons (selection.py, matrix.py) --
     def codings_table(self, *, coder: str | None = None, reconciled: bool = False,
@@ -442,11 +441,11 @@ class Project:
 
         return codebook_stats(self, coder)
 
-    def learn(self, coder: str, *, min_positive: int = 8, folds: int = 5):
+    def learn(self, coder: str, *, min_positive: int = 8, folds: int = 5, progress: Any = None):
         """Train and store models from ``coder``'s decisions; a ``learn.TrainingReport`` with CV scores."""
         from .learn import train_models
 
-        return train_models(self, coder, min_positive=min_positive, folds=folds)
+        return train_models(self, coder, min_positive=min_positive, folds=folds, progress=progress)
 
     def model_suggestions(self, *, threshold: float = 0.5, segment_ids: Iterable[int] | None = None):
         """Suggestions of the stored models (origin 'model'); nothing is written."""

@@ -12,7 +12,7 @@ contains the speaker label too.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import pandas as pd
 
@@ -111,21 +111,44 @@ def _human_coders(project: "Project") -> list[str]:
     return codings.coders(project.con)
 
 
+_DESCRIBE = {
+    "en": {"reconciled": "reconciled decisions (coder '{r}'), else the codes all coders who decided a segment accepted",
+           "coder": "accepted decisions of coder {c}", "nobody": "no human decisions",
+           "suggested": "; plus machine suggestions on segments not yet decided (status 'suggested')",
+           "study": "; study {s} only"},
+    "nl": {"reconciled": "afgestemde beslissingen (codeur '{r}'), anders de codes die alle codeurs van een "
+                         "fragment accepteerden",
+           "coder": "geaccepteerde beslissingen van codeur {c}", "nobody": "geen menselijke beslissingen",
+           "suggested": "; plus machinesuggesties bij fragmenten die nog niet beoordeeld zijn (status 'suggested')",
+           "study": "; alleen studie {s}"},
+}
+
+
 def describe_selection(*, coder: str | None, reconciled: bool, include_suggested: bool, study: str | None,
-                       coders: Iterable[str] = ()) -> str:
+                       coders: Iterable[str] = (), language: str = "en") -> str:
     """One line saying which codings count (for the About sheet and the report's provenance)."""
+    words = _DESCRIBE.get(language, _DESCRIBE["en"])
+    names = list(coders)
     if reconciled:
-        text = f"reconciled decisions (coder '{codings.RECONCILED}'), else the codes all coders accepted"
-    elif coder:
-        text = f"accepted decisions of coder {coder}"
+        text = words["reconciled"].format(r=codings.RECONCILED)
+    elif coder or names:
+        text = words["coder"].format(c=coder or names[0])
     else:
-        names = list(coders)
-        text = f"accepted decisions of coder {names[0]}" if names else "no human decisions"
+        text = words["nobody"]
     if include_suggested:
-        text += "; plus machine suggestions on segments not yet decided (status 'suggested')"
+        text += words["suggested"]
     if study:
-        text += f"; study {study} only"
+        text += words["study"].format(s=study)
     return text
+
+
+def selection_text(selection: Mapping[str, Any], language: str = "en") -> str:
+    """:func:`describe_selection` for the ``selection`` dict that :func:`select_codings` keeps in ``attrs``."""
+    if not selection:
+        return ""
+    return describe_selection(coder=selection.get("coder"), reconciled=bool(selection.get("reconciled")),
+                              include_suggested=bool(selection.get("include_suggested")),
+                              study=selection.get("study"), coders=selection.get("coders", ()), language=language)
 
 
 def select_codings(
@@ -289,7 +312,7 @@ def provenance(project: "Project", codings_df: pd.DataFrame, codebook: Any, **fi
         "project_id": project.project_id,
         "date": store.now(),
         "qualcode_version": __version__,
-        "counted": selection.get("description", ""),
+        "counted": selection_text(selection, getattr(codebook, "language", "en")),
         "filters": ", ".join(f"{k}={v}" for k, v in shown.items()) or "none",
         "segments_to_code": int(to_code),
         "coded_segments": int(codings_df["segment_id"].nunique()) if len(codings_df) else 0,

@@ -7,7 +7,6 @@ import re
 import shutil
 import subprocess
 import zipfile
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -19,7 +18,7 @@ from qualcode.cli import main
 from qualcode.codebook import Codebook
 from qualcode.codings import Decision
 from qualcode.errors import CodebookError, NotFoundError, UsageError
-from qualcode.matrix import code_presence_per_case, compare, opportunity_risk_matrix, quotes
+from qualcode.matrix import compare, opportunity_risk_matrix, quotes
 from qualcode.records import Suggestion
 from qualcode.selection import select_codings
 
@@ -107,6 +106,10 @@ def suggest(project, cb: Codebook, *items: tuple[int, str, str], origin: str = "
 @pytest.fixture
 def built(project):
     """Two vo interviews and one po interview, coded by anna; returns (project, codebook, segment ids)."""
+    return build_project(project)
+
+
+def build_project(project):
     vo1 = add_document(project, DOC_VO_1, name="int-01.txt", study="vo-2025")
     vo2 = add_document(project, DOC_VO_2, name="int-02.txt", study="vo-2025")
     po = add_document(project, DOC_PO, name="po-01.txt", study="po-2019")
@@ -350,3 +353,270 @@ def test_compare_needs_two_groups(built):
     project, _, _ = built
     with pytest.raises(UsageError, match="compare needs two or more values of 'study'"):
         project.compare(by="study", study="vo-2025")
+
+
+# -- the workbook ---------------------------------------------------------------------------
+@pytest.fixture
+def workbook(built, tmp_path):
+    project, cb, ids = built
+    out = tmp_path / "results.xlsx"
+    report = project_export(project, out)
+    return project, cb, ids, out, report
+
+
+def project_export(project, out, **kw):
+    from qualcode.export_xlsx import export_workbook
+
+    return export_workbook(project, out, **kw)
+
+
+def test_workbook_has_every_sheet_with_frozen_headers_and_filters(workbook):
+    project, cb, ids, out, report = workbook
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Matrix", "Matrix by group", "Quotes", "Coded segments", "Code presence per case",
+                             "Codebook", "Cases", "Compare", "About"]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes is not None, ws.title
+        assert ws.auto_filter.ref, ws.title
+    assert wb["Matrix"]["A1"].value == "Aspect" and wb["Matrix"]["B1"].value == "kans: fragmenten"
+    assert wb["Matrix"].conditional_formatting  # the colour scale
+
+
+def test_workbook_matrix_sheet_equals_the_dataframe(workbook):
+    project, cb, ids, out, report = workbook
+    result = project.matrix()
+    ws = openpyxl.load_workbook(out)["Matrix"]
+    for r, label in enumerate(result.matrix.index, start=2):
+        assert ws.cell(r, 1).value == label
+        values = [ws.cell(r, c).value for c in range(2, 6)]
+        assert values == [int(v) for v in result.matrix.loc[label]]
+
+
+def test_workbook_formula_like_text_is_stored_as_a_string(workbook):
+    project, cb, ids, out, report = workbook
+    with zipfile.ZipFile(out) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        xml = {name: z.read(name).decode("utf-8") for name in sheets}
+        strings = z.read("xl/sharedStrings.xml").decode("utf-8") if "xl/sharedStrings.xml" in z.namelist() else ""
+    for name, text in xml.items():
+        assert "<f>" not in text and "<f " not in text, name
+    # the cell holding the formula-like text is a string cell (inline or shared), never a formula
+    cells = re.findall(r'<c r="[A-Z]+\d+"[^>]*>(?:(?!</c>).)*HYPERLINK(?:(?!</c>).)*</c>', "".join(xml.values()))
+    assert cells or "HYPERLINK" in strings
+    for c in cells:
+        assert 't="inlineStr"' in c or 't="s"' in c
+    ws = openpyxl.load_workbook(out)["Coded segments"]
+    texts = {ws.cell(r, 1 + [c.value for c in ws[1]].index("text")).value: r for r in range(2, ws.max_row + 1)}
+    assert FORMULA_TEXT in texts
+    row = texts[FORMULA_TEXT]
+    c = ws.cell(row, 1 + [c.value for c in ws[1]].index("text"))
+    assert c.data_type == "s" and c.quotePrefix
+    minus = [t for t in texts if t and t.startswith("-leerkrachten")]
+    assert minus
+
+
+def test_workbook_never_holds_real_names_or_case_ids(workbook):
+    project, cb, ids, out, report = workbook
+    with zipfile.ZipFile(out) as z:
+        xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+    for name in REAL_NAMES:
+        assert name not in xml
+
+
+def test_workbook_marks_suggestions(built, tmp_path):
+    project, cb, ids = built
+    suggest(project, cb, (ids["po"][3], "workload", "opportunity"))
+    out = tmp_path / "s.xlsx"
+    project_export(project, out, include_suggested=True)
+    wb = openpyxl.load_workbook(out)
+    headers = [c.value for c in wb["Matrix"][1]]
+    assert "kans: waarvan suggestie" in headers
+    col = headers.index("kans: waarvan suggestie") + 1
+    row = [wb["Matrix"].cell(r, 1).value for r in range(1, 6)].index("werkdruk") + 1
+    assert wb["Matrix"].cell(row, col).value == 1
+    statuses = {wb["Coded segments"].cell(r, 1 + [c.value for c in wb["Coded segments"][1]].index("status")).value
+                for r in range(2, wb["Coded segments"].max_row + 1)}
+    assert statuses == {"accepted", "suggested"}
+
+
+def test_workbook_without_second_study_has_no_compare_sheet(built, tmp_path):
+    project, cb, ids = built
+    out = tmp_path / "vo.xlsx"
+    report = project_export(project, out, study="vo-2025", by="schooltype")
+    assert "Compare" not in report.sheets
+    ws = openpyxl.load_workbook(out)["Matrix by group"]
+    assert ws["B1"].value == "vo (n = 3)"
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice not installed")
+def test_libreoffice_opens_the_workbook_and_shows_formula_text_as_text(workbook, tmp_path):
+    project, cb, ids, out, report = workbook
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    outdir = tmp_path / "lo"
+    # sheet 4 (Coded segments) as CSV: the formula-like text must come out verbatim, not evaluated
+    proc = subprocess.run(
+        [office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--convert-to",
+         'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,4', "--outdir", str(outdir),
+         str(out)], capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    csv_files = list(outdir.glob("*.csv"))
+    assert csv_files, proc.stdout + proc.stderr
+    text = csv_files[0].read_text(encoding="utf-8")
+    assert "HYPERLINK" in text and "klik" in text
+    assert "-leerkrachten moeten wel alles controleren" in text
+
+
+# -- the report and the heatmap -------------------------------------------------------------
+def test_report_files_hold_the_matrix_the_png_and_provenance(built, tmp_path):
+    from PIL import Image
+
+    from qualcode.report import write_report
+
+    project, cb, ids = built
+    files = write_report(project, tmp_path / "rep", by="role")
+    for path in (files.html, files.markdown, files.heatmap, files.compare_heatmap):
+        assert path.exists() and path.stat().st_size > 0
+    page = files.html.read_text(encoding="utf-8")
+    md = files.markdown.read_text(encoding="utf-8")
+    for text in (page, md):
+        assert "werkdruk" in text and "kans" in text and "risico" in text
+        assert "4 (4)" in text and "2 (2)" in text  # werkdruk: kans, risico
+        assert cb.version in text and project.project_id in text
+        assert "Vergelijking" in text  # two studies: the comparison section
+        assert "Expert 1" in text
+        assert not any(name in text for name in REAL_NAMES)
+    assert "<style>" in page and 'rel="stylesheet"' not in page
+    embedded = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page).group(1)
+    assert base64.b64decode(embedded) == files.heatmap.read_bytes()
+    with Image.open(files.heatmap) as im:
+        im.verify()
+        assert im.format == "PNG"
+    with Image.open(files.heatmap) as im:
+        assert im.size[0] > 600 and im.size[1] > 300
+    assert "&lt;" not in md and "=HYPERLINK(&quot;" in page  # escaped in HTML, verbatim in Markdown
+
+
+def test_report_lists_codebook_changes_when_allowed(built, tmp_path):
+    from qualcode.report import write_report
+
+    project, cb, ids = built
+    _store_codebook(project, CODEBOOK_NL.replace("label: werkplezier", "label: plezier in het werk"))
+    accept(project, "anna", (ids["po"][3], "workload", "opportunity"))
+    files = write_report(project, tmp_path / "auto")
+    assert "## Vergelijking" not in files.markdown.read_text(encoding="utf-8")
+    assert "--allow-codebook-change" in files.compare_note
+    with pytest.raises(CodebookError):
+        write_report(project, tmp_path / "asked", compare_by="study")
+    files = write_report(project, tmp_path / "allowed", allow_codebook_change=True)
+    md = files.markdown.read_text(encoding="utf-8")
+    assert "Wijzigingen in het codeboek" in md and "'werkplezier' → 'plezier in het werk'" in md
+
+
+def test_heatmap_png_for_one_matrix_groups_and_compare(built):
+    from PIL import Image
+
+    from qualcode.heatmap import compare_heatmap_png, heatmap_png
+
+    project, cb, _ = built
+    for png in (heatmap_png(project.matrix(), cb), heatmap_png(project.matrix(by="role"), cb),
+                compare_heatmap_png(project.matrix(by="study"), cb)):
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        import io
+
+        with Image.open(io.BytesIO(png)) as im:
+            im.verify()
+
+
+# -- the CLI --------------------------------------------------------------------------------
+def run(project, *args):
+    return CliRunner().invoke(main, [*args, "--project", str(project.path)])
+
+
+def test_cli_matrix_table_and_formats(built):
+    project, cb, _ = built
+    r = run(project, "matrix")
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0] == "Kansen en risico's per aspect van werk (n = 5 cases)"
+    assert re.match(r"Aspect\s+kans\s+risico$", lines[1])
+    assert re.match(r"werkdruk\s+4 \(4\)\s+2 \(2\)$", lines[4])
+    r = run(project, "matrix", "--format", "csv")
+    assert r.exit_code == 0
+    rows = list(pd.read_csv(__import__("io").StringIO(r.output)).itertuples())
+    assert any(x.code == "workload" and x.direction_label == "kans" and x.segments == 4 for x in rows)
+    r = run(project, "matrix", "--format", "json", "--quotes", "--by", "role")
+    data = json.loads(r.output)
+    assert data["groups"] == {"expert": 2, "leerkracht": 2, "schoolleider": 1} and data["quotes"]
+    r = run(project, "matrix", "--by", "role", "--quotes")
+    assert r.exit_code == 0 and "rol: expert (n = 2)" in r.output and "Citaten per cel" in r.output
+    assert not any(name in r.output for name in REAL_NAMES)
+
+
+def test_cli_matrix_marks_suggestions(built):
+    project, cb, ids = built
+    suggest(project, cb, (ids["po"][3], "workload", "opportunity"))
+    r = run(project, "matrix", "--include-suggested")
+    assert r.exit_code == 0
+    assert re.search(r"werkdruk\s+5\* \(5\)", r.output)
+    assert "* inclusief machinesuggesties die nog niet beoordeeld zijn" in r.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["matrix", "--by", "gender"],
+     "Error: unknown attribute 'gender' for --by; the attributes are: role, schooltype, study, years"),
+    (["matrix", "--study", "po-2020"], "Error: no study 'po-2020' in {path}; the studies are: po-2019, vo-2025"),
+    (["matrix", "--coder", "anna", "--reconciled"],
+     "Error: --coder and --reconciled cannot be used together; pass one of them"),
+    (["export", "xlsx", "out.xlsx", "--compare-by", "gender"],
+     "Error: unknown attribute 'gender' for --compare-by; the attributes are: role, schooltype, study, years"),
+    (["compare", "--by", "study", "--study", "vo-2025"],
+     "Error: compare needs two or more values of 'study'; found vo-2025. Import another study "
+     "(qualcode import FILES --study NAME) or compare by another attribute"),
+])
+def test_cli_bad_input_is_one_error_line(built, args, message):
+    project, _, _ = built
+    r = run(project, *args)
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines() == [message.format(path=project.path)]
+
+
+def test_cli_no_codings_yet(seeded):
+    project, _ = seeded
+    r = run(project, "matrix")
+    assert r.exit_code == 1
+    assert r.output.strip() == ("Error: no codings yet: run `qualcode code --codebook FILE` and review the suggestions "
+                                "(`qualcode review --coder NAME`), or pass --include-suggested")
+
+
+def test_cli_several_coders(built):
+    project, _, ids = built
+    accept(project, "ben", (ids["vo1"][1], "workload", "opportunity"))
+    r = run(project, "matrix")
+    assert r.exit_code == 1
+    assert r.output.strip() == ("Error: 2 coders have decisions (anna, ben); count one coder's with --coder NAME, "
+                                "or what they agree on with --reconciled")
+    assert run(project, "matrix", "--reconciled").exit_code == 0
+
+
+def test_cli_export_report_compare(built, tmp_path):
+    project, _, _ = built
+    r = run(project, "export", "xlsx", str(tmp_path / "r.xlsx"), "--by", "schooltype")
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith(f"Wrote {tmp_path / 'r.xlsx'}: 10 codings; sheets: Matrix, Matrix by group")
+    r = run(project, "report", str(tmp_path / "rep"))
+    assert r.exit_code == 0 and (tmp_path / "rep" / "report.html").exists()
+    r = run(project, "compare", "--by", "study")
+    assert r.exit_code == 0
+    assert re.search(r"werkdruk\s+1 \(1\) 50%\s+3 \(3\) 100%\s+\+2 \(\+2\) \+50 pp", r.output)
+    r = run(project, "compare", "--format", "json")
+    assert json.loads(r.output)["groups"] == ["po-2019", "vo-2025"]
+
+
+def test_cli_compare_codebook_change(built):
+    project, cb, ids = built
+    _store_codebook(project, CODEBOOK_NL.replace("label: werkplezier", "label: plezier in het werk"))
+    accept(project, "anna", (ids["po"][3], "workload", "opportunity"))
+    r = run(project, "compare")
+    assert r.exit_code == 1 and "--allow-codebook-change" in r.output and len(r.output.strip().splitlines()) == 1
+    r = run(project, "compare", "--allow-codebook-change")
+    assert r.exit_code == 0 and "code work_enjoyment: label 'werkplezier' → 'plezier in het werk'" in r.output

@@ -102,8 +102,9 @@ def learn(project, coder: str, min_positive: int, folds: int, fmt: str) -> None:
     Example:
       qualcode learn --coder anna --min-positive 8
     """
-    click.echo("Training (nested cross-validation; this can take a minute)...", err=True)
-    report = project.learn(coder, min_positive=min_positive, folds=folds)
+    click.echo("Training with nested cross-validation; this can take a few minutes.", err=True)
+    report = project.learn(coder, min_positive=min_positive, folds=folds,
+                           progress=lambda what: click.echo(f"  {what}...", err=True))
     if fmt == "json":
         from dataclasses import asdict
 

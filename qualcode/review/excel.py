@@ -72,6 +72,11 @@ class ReviewImportSummary:
     rows_decided: int
     rows_skipped: int
 
+    def __str__(self) -> str:
+        return (f"{self.rows_decided} rows decided, {self.rows_skipped} skipped; {self.accepted} accepted, "
+                f"{self.rejected} rejected, {self.changed} direction changed, {self.added} added, "
+                f"{self.memos} memo{'s' if self.memos != 1 else ''}")
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -204,6 +209,13 @@ def _instructions(language: str, coder: str, vocab: _Vocabulary, code_labels: Se
 
 
 # -- export ------------------------------------------------------------------------------
+def _as_text(cell: Any, alignment: Any) -> None:
+    # The Text number format ('@') keeps what is typed or edited in the cell text in Excel
+    # and LibreOffice; quotePrefix alone does not survive a save by LibreOffice.
+    cell.number_format = "@"
+    cell.alignment = alignment
+
+
 def export_review(
     project: "Project",
     path: str | Path,
@@ -269,14 +281,14 @@ def export_review(
         for header, value in (("case", item.case_label), ("speaker", item.case_label if seg.speaker else None),
                               ("document", seg.document_name)):
             write_text_cell(ws, r, col[header], value).alignment = top
-        write_text_cell(ws, r, col["text"], seg.text).alignment = wrap
+        _as_text(write_text_cell(ws, r, col["text"], seg.text), wrap)
         shown = {c: _shown_directions(item, c) for c in code_ids}
         for code, label in zip(code_ids, labels):
             write_text_cell(ws, r, col[label], vocab.cell(shown[code])).alignment = top
         if show_others:
             write_text_cell(ws, r, col[OTHERS_COLUMN], _others_text(item, codebook, vocab) or None).alignment = wrap
         write_text_cell(ws, r, col["evidence"], _evidence_text(item, codebook, code_ids) or None).alignment = wrap
-        write_text_cell(ws, r, col["memo"], item.memo).alignment = wrap
+        _as_text(write_text_cell(ws, r, col["memo"], item.memo), wrap)
         write_text_cell(ws, r, col["decided"], vocab.yes if item.decided else None).alignment = top
         decided += item.decided
         meta.cell(row=r, column=4, value=seg.id)
@@ -372,7 +384,8 @@ def _load(path: Path):
         ) from None
 
 
-def import_review(project: "Project", path: str | Path, coder: str) -> ReviewImportSummary:
+def import_review(project: "Project", path: str | Path, coder: str, *,
+                  from_other_project: bool = False) -> ReviewImportSummary:
     """Apply a filled-in review workbook as ``coder``'s decisions: all of it, or (on any problem) nothing.
 
     Every problem (sheet, row, column, what is wrong) is collected before anything is
@@ -380,6 +393,10 @@ def import_review(project: "Project", path: str | Path, coder: str) -> ReviewImp
     cell is recorded as it stands: a prefilled direction left in place is accepted, a
     cleared one rejected, a typed one added, a replaced one changed. A memo that differs
     from the exported one is saved on any row.
+
+    ``from_other_project`` accepts a workbook exported from another project built from
+    the same transcripts (such as a fresh demo project): rows are matched by segment id
+    and every row's text must still be exactly the exported text.
     """
     path = Path(path)
     wb = _load(path)
@@ -399,7 +416,7 @@ def import_review(project: "Project", path: str | Path, coder: str) -> ReviewImp
             meta[str(key)] = _text(value)
     codebook = project.codebook()
     vocab = _Vocabulary(codebook)
-    _check_meta(project, meta, coder, codebook, problems)
+    _check_meta(project, meta, coder, codebook, problems, from_other_project)
     problems.raise_if_any(path)
     code_ids = [c for c in meta["codes"].split(",") if c]
 
@@ -420,7 +437,7 @@ def import_review(project: "Project", path: str | Path, coder: str) -> ReviewImp
         sid = _segment_id(raw_id)
         if sid is None:
             problems.add(REVIEW_SHEET, r, "segment_id",
-                         "empty" if raw_id is None else f"{raw_id!r} is not a segment id; restore the exported value")
+                         ("empty" if raw_id is None else f"{raw_id!r} is not a segment id") + "; restore the exported value")
             continue
         if sid in seen:
             problems.add(REVIEW_SHEET, r, "segment_id", f"segment {sid} is also in row {seen[sid]}; "
@@ -486,7 +503,8 @@ def _code_decisions(segment_id: int, code: str, shown: set[str], wanted: set[str
             + [Decision(segment_id, "reject", code, d) for d in removed])
 
 
-def _check_meta(project: "Project", meta: dict[str, str], coder: str, codebook: Any, problems: _Problems) -> None:
+def _check_meta(project: "Project", meta: dict[str, str], coder: str, codebook: Any, problems: _Problems,
+                from_other_project: bool) -> None:
     if meta.get("format") != FORMAT:
         problems.add(META_SHEET, None, None, "not a qualcode review workbook (no format mark); "
                      "import a workbook written by `qualcode review export`")
@@ -494,9 +512,10 @@ def _check_meta(project: "Project", meta: dict[str, str], coder: str, codebook: 
     if meta.get("format_version") != FORMAT_VERSION:
         problems.add(META_SHEET, None, None, f"written in review format {meta.get('format_version')!r}, this "
                      f"qualcode reads format {FORMAT_VERSION}; export the review again")
-    if meta.get("project_id") != project.project_id:
+    if meta.get("project_id") != project.project_id and not from_other_project:
         problems.add(META_SHEET, None, None, f"this workbook belongs to another project; import it into the "
-                     f"project it was exported from (--project), or export one from {project.path.name}")
+                     f"project it was exported from (--project), or export one from {project.path.name} "
+                     "(--from-other-project accepts it if that project was built from the same transcripts)")
     current = project.meta("codebook_version") or ""
     if meta.get("codebook_version") != current:
         problems.add(META_SHEET, None, None, f"exported with codebook version {meta.get('codebook_version', '')[:12]}, "

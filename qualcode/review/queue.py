@@ -65,10 +65,17 @@ def _matches(evidence: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
     return [m for m in evidence.get("matches") or [] if isinstance(m, Mapping)]
 
 
+_CUE_KINDS = ("opportunity", "risk", "increase", "decrease", "cue", "direction")
+
+
 def is_cue(match: Mapping[str, Any]) -> bool:
     """True for a match that gives a direction (a cue), False for one that names the aspect."""
-    kind = str(match.get("kind") or "")
-    return kind.startswith("cue") or kind in ("direction", "increase", "decrease", "opportunity", "risk")
+    return str(match.get("kind") or "") in _CUE_KINDS
+
+
+def is_aspect(match: Mapping[str, Any]) -> bool:
+    """True for a match of the aspect's own keywords (not a cue, not an exclusion)."""
+    return not is_cue(match) and str(match.get("kind") or "") != "exclusion"
 
 
 def _span(match: Mapping[str, Any]) -> tuple[int, int] | None:
@@ -83,7 +90,7 @@ def is_weak(suggestion: CodingRow) -> bool:
     matches = _matches(suggestion.evidence)
     if suggestion.origin != "keyword" or not matches:
         return False
-    aspects = [m for m in matches if not is_cue(m)]
+    aspects = [m for m in matches if is_aspect(m)]
     if len(aspects) <= 1:
         return True
     aspect_spans = [s for s in map(_span, aspects) if s]
@@ -96,18 +103,25 @@ def is_weak(suggestion: CodingRow) -> bool:
     return False
 
 
+def _rule(match: Mapping[str, Any]) -> tuple[str, str]:
+    """('compound', 'nakijk*') from the auto-coder's rule 'compound:nakijk*'."""
+    rule = str(match.get("rule") or "")
+    kind, _, pattern = rule.partition(":")
+    return (kind, pattern) if pattern else ("", rule)
+
+
 def describe_evidence(suggestion: CodingRow) -> str:
     """Short, human evidence: "'nakijkwerk' (compound nakijk*), cue 'sneller'" or "model 0.71"."""
     parts = []
     for m in _matches(suggestion.evidence):
         text = str(m.get("text", ""))
-        kind, rule = str(m.get("kind") or ""), str(m.get("rule") or "")
+        kind, pattern = _rule(m)
+        note = f" ({m['note']})" if m.get("note") else ""
         if is_cue(m):
-            parts.append(f"cue '{text}'")
-        elif rule and rule.lower() != text.lower():
-            parts.append(f"'{text}' ({kind + ' ' if kind and kind != 'word' else ''}{rule})")
-        else:
-            parts.append(f"'{text}'")
+            parts.append(f"cue '{text}'{note}")
+        elif is_aspect(m):
+            same = not pattern or (kind in ("", "word") and pattern.lower() == text.lower())
+            parts.append(f"'{text}'" + ("" if same else f" ({kind + ' ' if kind else ''}{pattern})") + note)
     if suggestion.origin == "model" or not parts:
         score = f" {suggestion.score:.2f}" if suggestion.score is not None else ""
         parts.append(f"{suggestion.origin}{score}")
@@ -117,7 +131,7 @@ def describe_evidence(suggestion: CodingRow) -> str:
 def evidence_words(suggestions: Iterable[CodingRow]) -> tuple[list[str], list[str]]:
     """The matched aspect words and the direction cues of these suggestions, each once."""
     matches = [m for s in suggestions for m in _matches(s.evidence) if m.get("text")]
-    words = list(dict.fromkeys(str(m["text"]) for m in matches if not is_cue(m)))
+    words = list(dict.fromkeys(str(m["text"]) for m in matches if is_aspect(m)))
     cues = list(dict.fromkeys(str(m["text"]) for m in matches if is_cue(m)))
     return words, cues
 
@@ -125,7 +139,7 @@ def evidence_words(suggestions: Iterable[CodingRow]) -> tuple[list[str], list[st
 def highlight_spans(suggestions: Iterable[CodingRow], text_length: int) -> list[tuple[int, int, bool]]:
     """Non-overlapping (start, end, is_cue) spans of matched words, offsets into the segment text."""
     spans = sorted({(*s, is_cue(m)) for sug in suggestions for m in _matches(sug.evidence)
-                    if (s := _span(m)) and s[1] <= text_length})
+                    if (s := _span(m)) and s[1] <= text_length and (is_cue(m) or is_aspect(m))})
     out: list[tuple[int, int, bool]] = []
     for start, end, cue in spans:
         if out and start < out[-1][1]:
@@ -141,8 +155,8 @@ def _words(text: str) -> set[str]:
     return set(_WORD.findall(text.lower()))
 
 
-def _model_uncertainty(project: "Project", segment_ids: Sequence[int]) -> dict[int, float]:
-    """The trained model's uncertainty per segment; empty when there is no model (module or trained)."""
+def _model_margin(project: "Project", segment_ids: Sequence[int]) -> dict[int, float]:
+    """Per segment, how far the trained model is from undecided (small: unsure); empty without a model."""
     try:
         from ..learn import model_uncertainty  # type: ignore[attr-defined]
     except ImportError:
@@ -154,7 +168,7 @@ def _model_uncertainty(project: "Project", segment_ids: Sequence[int]) -> dict[i
 
 
 def _case_labels(project: "Project") -> dict[str, str]:
-    return {c["case_id"]: c["pseudonym"] or c["case_id"] for c in project.cases()}
+    return {c["case_id"]: c["pseudonym"] for c in project.cases()}  # pseudonym falls back to the id
 
 
 class _Snapshot:
@@ -209,7 +223,7 @@ class _Snapshot:
             case_label=self.cases.get(segment.case_id, segment.case_id) if segment.case_id else "-",
             before=before, after=after,
             suggestions=tuple(self.suggestions.get(segment.id, [])),
-            decisions=tuple(self.own.get(segment.id, [])),
+            decisions=tuple(r for r in self.own.get(segment.id, []) if self.code in (None, r.code)),
             others=tuple(self.others.get(segment.id, [])) if self.show_others else (),
             memo=self.memos.get(segment.id),
             decided=self.is_decided(segment.id),
@@ -238,7 +252,7 @@ def review_queue(
     scoped = [s for s in segments if snap.in_scope(s)]
     open_, done = [s for s in scoped if not snap.is_decided(s.id)], [s for s in scoped if snap.is_decided(s.id)]
 
-    uncertainty = _model_uncertainty(project, [s.id for s in open_])
+    margin = _model_margin(project, [s.id for s in open_])
     # Uncommon words of the segments this coder accepted a code on.
     frequency = Counter(w for s in segments for w in _words(s.text))
     common = max(2, len(segments) // 5)
@@ -250,15 +264,15 @@ def review_queue(
     for index, seg in enumerate(open_):
         sugs = snap.suggestions.get(seg.id, [])
         shared = len(_words(seg.text) & accepted_words) if not sugs else 0
-        if seg.id in uncertainty:
-            tier, reason = 0, f"the model is unsure ({uncertainty[seg.id]:.2f})"
+        if seg.id in margin:
+            tier, reason = 0, f"the model is unsure (p within {margin[seg.id]:.2f} of 0.5)"
         elif any(is_weak(s) for s in sugs):
             tier, reason = 1, "weak evidence"
         elif shared:
             tier, reason = 2, f"no suggestion, but {shared} word{'s' if shared > 1 else ''} in common with segments you accepted"
         else:
             tier, reason = 3, "document order"
-        ranked.append(((tier, -uncertainty.get(seg.id, 0.0), -shared, index), seg, reason))
+        ranked.append(((tier, margin.get(seg.id, 0.0), -shared, index), seg, reason))
     ranked.sort(key=lambda r: r[0])
     items = [snap.item(seg, reason) for _, seg, reason in ranked]
     if include_decided:
@@ -266,16 +280,17 @@ def review_queue(
     return items
 
 
+def open_count(project: "Project", coder: str, *, code: str | None = None, study: str | None = None) -> int:
+    """How many segments the coder has still to decide (the queue's length, without ranking it)."""
+    snap = _Snapshot(project, coder, code, False, study=study)
+    return sum(1 for s in snap.all_segments if snap.in_scope(s) and not snap.is_decided(s.id))
+
+
 def review_item(project: "Project", coder: str, segment_id: int, *, code: str | None = None,
                 show_others: bool = False, reason: str = "") -> ReviewItem:
     """One segment as a fresh :class:`ReviewItem` (after a decision, or going back)."""
     segment = project.segment(segment_id)
     return _Snapshot(project, coder, code, show_others, segment=segment).item(segment, reason)
-
-
-# -- what a set of codings means ---------------------------------------------------------
-def accepted_keys(rows: Iterable[CodingRow]) -> set[tuple[str, str]]:
-    return {(r.code, r.direction) for r in rows if r.status == "accepted"}
 
 
 def check_code(codebook: Any, code: str | None) -> None:

@@ -1,0 +1,1190 @@
+"""The keyword auto-coder (strategy ``keywords.v1``): codebook rules in, suggestions out.
+
+:func:`suggest` is a pure function over segments; :func:`explain` shows for one
+segment every rule that fired or was cancelled, and why. Both share one analysis,
+so what the terminal explains is exactly what was suggested.
+
+How a suggestion comes about, per sentence of a segment:
+
+1. **Aspect hits.** A token matches a code's ``words`` on its lemma or its
+   lower-cased form, its ``compounds`` (patterns with ``*``) on the lower-cased
+   form, the lemma and each part of a hyphenated word; ``phrases`` match runs of
+   lemmas in order (spaCy PhraseMatcher on LEMMA; a hyphen and a space are
+   interchangeable, so 'een-op-een begeleiding' also finds 'een-op-een-begeleiding').
+   A Dutch separable verb in ``words`` ('nakijken', 'toenemen') also matches its
+   split form: 'ik kijk de toetsen na', 'de werkdruk neemt toe'.
+2. **Exclusions.** A code's ``exclude`` pattern in the same sentence cancels that
+   code's hits: only the hit it overlaps ('op tijd' cancels 'tijd'), or, when it
+   overlaps none ('Europese'), every hit of that code in the sentence.
+3. **Direction.** A sentence is cut into clauses at contrast words ('maar',
+   'terwijl', ';'), so 'AI bespaart tijd, maar de werkdruk neemt toe' gives each
+   half its own direction. Opportunity and risk cues give their direction to every
+   aspect in their clause. Increase/decrease cues ('meer', 'minder', 'neemt toe')
+   attach to the nearest aspect hit within three words of the same clause and give
+   a direction through that keyword's valence: less workload is an opportunity,
+   less autonomy a risk. An aspect whose clause has no cue has direction 'none'.
+4. **Negation** (choice documented here). A negation word at most
+   ``negation.before`` words before a cue or ``negation.after`` words after it,
+   in the same clause and not across punctuation, acts on the cue: ``flip`` words
+   ('geen', 'zonder') reverse it ('geen extra werk' is an opportunity, 'bespaart
+   geen tijd' a risk), ``cancel`` words ('niet', 'nooit') void it, because 'niet
+   meer tijd' may mean 'no longer any time' as well as 'not more time'. A code
+   with ``negation: false`` ignores negation. Negation never removes an aspect:
+   'geen werkdruk' still talks about workload.
+
+One segment yields one suggestion per (code, direction), with the evidence of all
+its mentions merged. A code's 'none' suggestion is dropped when the same segment
+has a directed suggestion for that code: it adds nothing a coder needs.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import weakref
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, NamedTuple, Sequence
+
+from .codebook import Codebook, pattern_kind
+from .errors import UsageError
+from .records import Segment, Suggestion
+
+STRATEGY = "keywords.v1"
+ORIGIN = "keyword"
+
+QUANTITY_REACH = 3  # words between an increase/decrease cue and the aspect it modifies
+PARTICLE_REACH = 12  # words between a separable verb and its particle
+
+# Roles a rule can play. Small ints so the per-token loop compares cheaply.
+ASPECT, ASPECT_INV, OPP, RISK, INC, DEC, EXCL, NEG_FLIP, NEG_CANCEL, BREAK, SEP, PARTICLE = range(12)
+_ASPECT_ROLES = (ASPECT, ASPECT_INV)
+_CUE_ROLES = (OPP, RISK, INC, DEC)
+_KIND = {
+    ASPECT: "aspect", ASPECT_INV: "aspect", OPP: "opportunity", RISK: "risk",
+    INC: "increase", DEC: "decrease", EXCL: "exclusion",
+}
+_DIRECTION_ORDER = {"opportunity": 0, "risk": 1, "none": 2}
+
+# Dutch separable-verb particles ('kijk ... na'); a particle followed by one of
+# these words is a preposition instead ('na de les').
+_NL_PARTICLES = (
+    "aan", "achter", "af", "bij", "binnen", "door", "in", "kwijt", "los", "mee", "na", "neer",
+    "om", "op", "over", "samen", "terug", "toe", "uit", "vast", "voor", "vrij", "weg",
+)
+_NL_NOUN_PHRASE_START = frozenset(
+    "de het een 'n mijn m'n jouw je zijn z'n haar hun ons onze uw jullie die dat deze dit "
+    "elke ieder iedere alle veel weinig enkele sommige twee drie vier vijf tien".split()
+)
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Match:
+    """One rule that fired on a span of a segment's text (offsets into the segment)."""
+
+    text: str
+    start: int
+    end: int
+    rule: str  # 'word:werkdruk', 'compound:werkdruk*', 'phrase:extra werk', 'cue:minder', ...
+    kind: str  # 'aspect', 'opportunity', 'risk', 'increase', 'decrease', 'exclusion'
+    code: str | None = None  # the code of an aspect or exclusion rule
+    note: str = ""  # how a cue got its direction: "negated by 'geen'", ...
+
+    def as_evidence(self) -> dict[str, Any]:
+        item: dict[str, Any] = {"text": self.text, "start": self.start, "end": self.end, "rule": self.rule, "kind": self.kind}
+        if self.note:
+            item["note"] = self.note
+        return item
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """A rule that fired but does not count, and why."""
+
+    match: Match
+    reason: str
+
+    def as_evidence(self) -> dict[str, Any]:
+        item = self.match.as_evidence()
+        item["reason"] = self.reason
+        if self.match.code:
+            item["code"] = self.match.code
+        return item
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One aspect hit with the directions its clause gives it."""
+
+    code: str
+    aspect: Match
+    directions: tuple[str, ...]  # ('opportunity',), ('opportunity', 'risk') or ('none',)
+    cues: tuple[Match, ...]  # the cues behind the directions, kind = direction given
+
+
+@dataclass(frozen=True)
+class SentenceExplanation:
+    """Everything the rules did in one sentence."""
+
+    start: int
+    end: int
+    text: str
+    matches: tuple[Match, ...]  # every rule that fired, in text order
+    mentions: tuple[Mention, ...]
+    cancelled: tuple[Cancelled, ...]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why the keyword coder suggested what it did for one segment."""
+
+    segment: Segment
+    sentences: tuple[SentenceExplanation, ...]
+    suggestions: tuple[Suggestion, ...]
+    strategy: str = STRATEGY
+
+
+# --------------------------------------------------------------------------- compiled rules
+
+
+class _CompoundIndex:
+    """Compound patterns grouped so one word form is tested in a few dict lookups."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, list] = {}
+        self.prefix: dict[int, dict[str, list]] = {}
+        self.suffix: dict[int, dict[str, list]] = {}
+        self.contains: dict[str, list] = {}
+        self.other: list[tuple[re.Pattern[str], list]] = []
+
+    def add(self, pattern: str, rule: tuple) -> None:
+        core = pattern.strip("*")
+        starred_start, starred_end = pattern.startswith("*"), pattern.endswith("*")
+        if "*" in core:
+            regex = re.compile("^" + ".*".join(re.escape(part) for part in pattern.split("*")) + "$")
+            for known, rules in self.other:
+                if known.pattern == regex.pattern:
+                    rules.append(rule)
+                    return
+            self.other.append((regex, [rule]))
+        elif starred_start and starred_end:
+            self.contains.setdefault(core, []).append(rule)
+        elif starred_end:
+            self.prefix.setdefault(len(core), {}).setdefault(core, []).append(rule)
+        elif starred_start:
+            self.suffix.setdefault(len(core), {}).setdefault(core, []).append(rule)
+        else:
+            self.exact.setdefault(core, []).append(rule)
+
+    def match(self, candidate: str, out: list) -> None:
+        rules = self.exact.get(candidate)
+        if rules:
+            out.extend(rules)
+        size = len(candidate)
+        for length, table in self.prefix.items():
+            if length <= size:
+                rules = table.get(candidate[:length])
+                if rules:
+                    out.extend(rules)
+        for length, table in self.suffix.items():
+            if length <= size:
+                rules = table.get(candidate[size - length:])
+                if rules:
+                    out.extend(rules)
+        for core, rules in self.contains.items():
+            if core in candidate:
+                out.extend(rules)
+        for regex, rules in self.other:
+            if regex.match(candidate):
+                out.extend(rules)
+
+
+class _Rules:
+    """A codebook compiled for one pipeline: word/compound tables, a per-form
+    cache and one PhraseMatcher. Built once per (codebook version, pipeline)."""
+
+    def __init__(self, codebook: Codebook, nlp: Any):
+        from spacy.matcher import PhraseMatcher
+
+        self.codebook = codebook
+        self.language = codebook.language
+        self.code_ids = tuple(code.id for code in codebook.codes)
+        self.code_order = {code_id: index for index, code_id in enumerate(self.code_ids)}
+        self.valences = tuple(code.valence for code in codebook.codes)
+        self.negates = tuple(code.negation for code in codebook.codes)
+        self._nlp = nlp
+        self.words: dict[str, list] = {}
+        self.compounds = _CompoundIndex()
+        self.lower_only: dict[str, list] = {}
+        self.separable_forms: dict[str, list] = {}
+        self.separable_lemmas: dict[str, list] = {}
+        self.particles: dict[str, int] = {}  # particle -> hash of its lower-cased form
+        self.phrase_rules: dict[int, list] = {}
+        self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self.aspect_phrases = False
+        self.cache: dict[tuple[int, int], tuple] = {}
+        self._separable_wanted: list[tuple[str, str, str, tuple]] = []
+
+        for index, code in enumerate(codebook.codes):
+            keywords = code.keywords
+            for word in keywords.words:
+                self._add(word, "word", (ASPECT, index, f"word:{word}"))
+            for pattern in keywords.compounds:
+                self._add(pattern, "compound", (ASPECT, index, f"compound:{pattern}"))
+            for phrase in keywords.phrases:
+                self._add(phrase, "phrase", (ASPECT, index, f"phrase:{phrase}"))
+            for pattern in keywords.opposite_valence:
+                kind = pattern_kind(pattern)
+                self._add(pattern, kind, (ASPECT_INV, index, f"{kind}:{pattern}"))
+            for pattern in keywords.exclude:
+                self._add(pattern, pattern_kind(pattern), (EXCL, index, f"exclude:{pattern}"))
+        directions = codebook.directions
+        for role, prefix, cues in (
+            (OPP, "cue", directions.opportunity.cues),
+            (RISK, "cue", directions.risk.cues),
+            (INC, "increase", directions.increase),
+            (DEC, "decrease", directions.decrease),
+        ):
+            for cue in cues:
+                self._add(cue, pattern_kind(cue), (role, -1, f"{prefix}:{cue}"))
+        for word in codebook.negation.flip:
+            self.lower_only.setdefault(word, []).append((NEG_FLIP, -1, f"negation:{word}"))
+        for word in codebook.negation.cancel:
+            self.lower_only.setdefault(word, []).append((NEG_CANCEL, -1, f"negation:{word}"))
+        for word in codebook.clause_breaks:
+            self.lower_only.setdefault(word, []).append((BREAK, -1, f"clause:{word}"))
+        self._resolve_separable()
+        self._nlp = None  # the rules must not keep a pipeline alive (weak cache key)
+
+    # -- building
+
+    def _add(self, pattern: str, kind: str, rule: tuple) -> None:
+        if kind == "phrase":
+            self._add_phrase(pattern, rule)
+            return
+        if kind == "compound":
+            self.compounds.add(pattern, rule)
+            return
+        # A word is written as a lemma and matches a token's lemma or its exact
+        # lower-cased form. The pattern itself is not lemmatised: 'drukken' in an
+        # exclusion would otherwise become 'druk' and cancel 'onder druk'.
+        self.words.setdefault(pattern, []).append(rule)
+        if self.language == "nl" and rule[0] in (ASPECT, ASPECT_INV, OPP, RISK, INC, DEC):
+            for particle in _NL_PARTICLES:
+                if pattern.startswith(particle) and len(pattern) > len(particle) + 3:
+                    self._separable_wanted.append((pattern, particle, pattern[len(particle):], rule))
+
+    def _add_phrase(self, phrase: str, rule: tuple) -> None:
+        key = f"qc{len(self.phrase_rules)}:{phrase}"
+        patterns = []
+        seen = set()
+        for doc in self._nlp.pipe(_hyphen_variants(phrase)):
+            lemmas = tuple(token.lemma for token in doc)
+            if lemmas and lemmas not in seen:
+                seen.add(lemmas)
+                patterns.append(doc)
+        if not patterns:
+            return
+        self.phrase_matcher.add(key, patterns)
+        self.phrase_rules.setdefault(self._nlp.vocab.strings[key], []).append(rule)
+        if rule[0] in _ASPECT_ROLES:
+            self.aspect_phrases = True
+
+    def _resolve_separable(self) -> None:
+        """Register 'kijk ... na' for 'nakijken' when 'kijken' is a Dutch verb."""
+        if not self._separable_wanted:
+            return
+        from .nlp import _dutch_tables
+
+        tables = _dutch_tables()
+        verbs = tables.index.get("verb", frozenset())
+        wanted = {}
+        for pattern, particle, verb, rule in self._separable_wanted:
+            if pattern in verbs and verb in verbs:
+                wanted.setdefault(verb, []).append((SEP, rule[1], rule[2], (particle, rule)))
+        if not wanted:
+            return
+        forms: dict[str, set[str]] = {verb: {verb} for verb in wanted}
+        for form, lemma in tables.lookup.items():
+            if lemma in forms:
+                forms[lemma].add(form)
+        for form, lemmas in tables.exc.get("verb", {}).items():
+            for lemma in lemmas:
+                if lemma in forms:
+                    forms[lemma].add(form)
+        for verb, rules in wanted.items():
+            self.separable_lemmas.setdefault(verb, []).extend(rules)
+            for form in forms[verb]:
+                self.separable_forms.setdefault(form, []).extend(rules)
+            for rule in rules:
+                particle = rule[3][0]
+                self.particles[particle] = self._nlp.vocab.strings.add(particle)
+
+    # -- matching one word form (cached)
+
+    def rules_for(self, key: tuple[int, int], strings: Any) -> tuple:
+        lower = strings[key[0]]
+        lemma = strings[key[1]].lower() if key[1] else lower
+        found: list = []
+        words = self.words
+        for candidate in (lower, lemma) if lemma != lower else (lower,):
+            rules = words.get(candidate)
+            if rules:
+                found.extend(rules)
+        candidates = {lower, lemma}
+        for form in (lower, lemma):
+            if "-" in form:
+                candidates.update(part for part in form.split("-") if part)
+        for candidate in candidates:
+            self.compounds.match(candidate, found)
+        rules = self.lower_only.get(lower)
+        if rules:
+            found.extend(rules)
+        if self.separable_forms:
+            rules = self.separable_forms.get(lower) or self.separable_lemmas.get(lemma)
+            if rules:
+                found.extend(rules)
+        # One rule per (role, code) and token: 'werkdruk' is both a word and a
+        # '*werkdruk*' compound; the first rule found (words before compounds)
+        # speaks for the token, the others would only repeat it.
+        kept: dict[Any, tuple] = {}
+        for rule in found:
+            kept.setdefault(rule if rule[0] == SEP else (rule[0], rule[1]), rule)
+        result = tuple(kept.values())
+        self.cache[key] = result
+        return result
+
+
+def _hyphen_variants(phrase: str, limit: int = 6) -> list[str]:
+    """The phrase with every gap written as a space or as a hyphen."""
+    pieces = [piece for piece in re.split(r"[\s\-]+", phrase) if piece]
+    gaps = len(pieces) - 1
+    if gaps < 1 or gaps > limit:
+        return [phrase]
+    variants = [phrase]
+    for mask in range(2 ** gaps):
+        text = pieces[0]
+        for position in range(gaps):
+            text += ("-" if mask >> position & 1 else " ") + pieces[position + 1]
+        if text not in variants:
+            variants.append(text)
+    return variants
+
+
+_COMPILED: "weakref.WeakKeyDictionary[Any, dict[str, _Rules]]" = weakref.WeakKeyDictionary()
+
+
+def _rules_for(codebook: Codebook, nlp: Any) -> _Rules:
+    per_pipeline = _COMPILED.setdefault(nlp, {})
+    rules = per_pipeline.get(codebook.version)
+    if rules is None:
+        rules = _Rules(codebook, nlp)
+        per_pipeline[codebook.version] = rules
+    return rules
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+class _Hit(NamedTuple):
+    """A rule that fired on tokens ``start``..``end`` (exclusive) of a doc."""
+
+    start: int
+    end: int
+    role: int
+    code: int  # index into codebook.codes, -1 for cues and negation words
+    rule: str
+    extra: Any = None  # SEP: (particle, target rule); resolved separable: the particle's text
+
+
+class _Found(NamedTuple):
+    """A fired rule in segment offsets; the fields of :class:`Match`, cheaper to make."""
+
+    text: str
+    start: int
+    end: int
+    rule: str
+    kind: str
+    code: str | None
+    note: str
+
+
+class _SentenceResult:
+    __slots__ = ("start", "end", "matches", "mentions", "cancelled")
+
+    def __init__(self, start: int, end: int, matches: list[_Found], mentions: list[tuple], cancelled: list[tuple[_Found, str]]):
+        self.start, self.end = start, end
+        self.matches = matches  # every rule that fired (filled only when tracing)
+        self.mentions = mentions  # (code id, aspect _Found, directions, cue _Founds)
+        self.cancelled = cancelled  # (_Found, reason)
+
+
+class _DocView:
+    """What the sentence analysis reads from a Doc, read lazily: only a handful
+    of tokens per sentence are ever looked at, so per-token arrays would cost
+    more than they save."""
+
+    __slots__ = ("doc", "text", "lowers", "strings", "size", "_spans")
+
+    def __init__(self, doc: Any, text: str, lowers: list[int]):
+        self.doc = doc
+        self.text = text
+        self.lowers = lowers
+        self.strings = doc.vocab.strings
+        self.size = len(lowers)
+        self._spans: dict[int, tuple[int, int]] = {}
+
+    def char_span(self, index: int) -> tuple[int, int]:
+        span = self._spans.get(index)
+        if span is None:
+            token = self.doc[index]
+            span = self._spans[index] = (token.idx, token.idx + len(token))
+        return span
+
+    def is_punct(self, index: int) -> bool:
+        return self.doc[index].is_punct
+
+    def span_text(self, start: int, end: int) -> str:
+        return self.text[self.char_span(start)[0]:self.char_span(end - 1)[1]]
+
+
+def _analyse_doc(rules: _Rules, doc: Any, text: str, offset: int, trace: bool) -> list[_SentenceResult]:
+    """The sentences of one doc with aspect mentions (with ``trace``: with any rule).
+
+    ``text`` is the text the doc was made from (``doc.text`` rebuilds it token by
+    token, which costs as much as the matching). Offsets in the results are
+    ``offset`` + character offsets in ``doc``.
+    """
+    from spacy.attrs import LEMMA, LOWER
+
+    cache = rules.cache
+    strings = doc.vocab.strings
+    token_hits: list[tuple[int, tuple]] = []
+    append = token_hits.append
+    lowers = doc.to_array(LOWER).tolist()
+    # The hot loop: one dict look-up per token; a form is matched against the
+    # word and compound rules only the first time it is seen.
+    for index, key in enumerate(zip(lowers, doc.to_array(LEMMA).tolist())):
+        found = cache.get(key)
+        if found is None:
+            found = rules.rules_for(key, strings)
+        if found:
+            append((index, found))
+    has_aspect = False
+    present: set[int] | None = None
+    for _, found in token_hits:
+        for rule in found:
+            role = rule[0]
+            if role <= ASPECT_INV:
+                has_aspect = True
+                break
+            if role == SEP and rule[3][1][0] <= ASPECT_INV:
+                # 'werk' may be half of 'samenwerken': only if 'samen' occurs
+                if present is None:
+                    present = set(lowers)
+                if rules.particles[rule[3][0]] in present:
+                    has_aspect = True
+                    break
+        if has_aspect:
+            break
+    phrase_hits: list[_Hit] = []
+    if rules.phrase_rules and (has_aspect or rules.aspect_phrases or trace):
+        for match_id, start, end in rules.phrase_matcher(doc):
+            for rule in rules.phrase_rules.get(match_id, ()):
+                phrase_hits.append(_Hit(start, end, rule[0], rule[1], rule[2]))
+                if rule[0] <= ASPECT_INV:
+                    has_aspect = True
+    if not has_aspect and not trace:
+        return []
+    if not token_hits and not phrase_hits:
+        return []
+
+    sentence_bounds = [(sent.start, sent.end) for sent in doc.sents]
+    sentence_starts = [start for start, _ in sentence_bounds]
+    located = [(bisect.bisect_right(sentence_starts, index) - 1, index, found) for index, found in token_hits]
+    if trace:
+        wanted = None
+    else:
+        # only sentences with an aspect hit (or a separable verb) are analysed
+        wanted = {
+            sentence for sentence, _, found in located
+            if any(rule[0] <= ASPECT_INV or (rule[0] == SEP and rule[3][1][0] <= ASPECT_INV) for rule in found)
+        }
+        wanted.update(bisect.bisect_right(sentence_starts, hit.start) - 1 for hit in phrase_hits if hit.role <= ASPECT_INV)
+    per_sentence: dict[int, list[_Hit]] = {}
+    for sentence, index, found in located:
+        if wanted is not None and sentence not in wanted:
+            continue
+        bucket = per_sentence.setdefault(sentence, [])
+        for rule in found:
+            bucket.append(_Hit(index, index + 1, rule[0], rule[1], rule[2], rule[3] if rule[0] == SEP else None))
+    for hit in phrase_hits:
+        sentence = bisect.bisect_right(sentence_starts, hit.start) - 1
+        if wanted is not None and sentence not in wanted:
+            continue
+        per_sentence.setdefault(sentence, []).append(hit)
+
+    view = _DocView(doc, text, lowers)
+    results = []
+    for sentence_index in sorted(per_sentence):
+        hits = per_sentence[sentence_index]
+        if not trace and not any(
+            hit.role <= ASPECT_INV or (hit.role == SEP and hit.extra[1][0] <= ASPECT_INV) for hit in hits
+        ):
+            continue
+        s_start, s_end = sentence_bounds[sentence_index]
+        result = _analyse_sentence(rules, view, hits, s_start, s_end, offset, trace)
+        if result is not None:
+            results.append(result)
+    return results
+
+
+def _overlaps(a: _Hit, b: _Hit) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _analyse_sentence(rules: _Rules, doc: _DocView, hits: list[_Hit], s_start: int, s_end: int, offset: int, trace: bool) -> _SentenceResult | None:
+    negation = rules.codebook.negation
+    code_ids = rules.code_ids
+
+    aspects: list[_Hit] = []
+    cues: list[_Hit] = []
+    exclusions: list[_Hit] = []
+    separable: list[_Hit] = []
+    negators: dict[int, _Hit] = {}
+    breaks: list[int] = []
+    for hit in hits:
+        role = hit.role
+        if role <= ASPECT_INV:
+            aspects.append(hit)
+        elif role <= DEC:
+            cues.append(hit)
+        elif role == EXCL:
+            exclusions.append(hit)
+        elif role == NEG_FLIP or role == NEG_CANCEL:
+            negators[hit.start] = hit
+        elif role == BREAK:
+            breaks.append(hit.start)
+        elif role == SEP:
+            separable.append(hit)
+    breaks.sort()
+
+    # separable verbs count only when their particle closes the clause: 'kijk ... na'
+    for hit in separable:
+        particle, target = hit.extra
+        position = _find_particle(doc, hit.start, s_end, particle, breaks)
+        if position is None:
+            continue
+        resolved = _Hit(hit.start, hit.end, target[0], target[1], target[2].replace("word:", "separable:", 1), doc.span_text(position, position + 1))
+        (aspects if resolved.role <= ASPECT_INV else cues).append(resolved)
+    if not aspects and not trace:
+        return None
+
+    if breaks:
+        def clause_of(token_index: int) -> int:
+            return bisect.bisect_right(breaks, token_index)
+    else:
+        def clause_of(token_index: int) -> int:
+            return 0
+
+    made: dict[tuple, _Found] = {}
+    char_span = doc.char_span
+
+    def found(hit: _Hit, kind: str | None = None, note: str = "") -> _Found:
+        key = (hit, kind, note)
+        result = made.get(key)
+        if result is None:
+            start = char_span(hit.start)[0]
+            end = char_span(hit.end - 1)[1] if hit.end - hit.start > 1 else char_span(hit.start)[1]
+            if not note and hit.role <= DEC and isinstance(hit.extra, str):
+                note = f"with '{hit.extra}'"
+            result = made[key] = _Found(
+                doc.text[start:end], start + offset, end + offset, hit.rule,
+                kind or _KIND.get(hit.role, "other"), code_ids[hit.code] if hit.code >= 0 else None, note,
+            )
+        return result
+
+    cancelled: list[tuple[_Found, str]] = []
+
+    # per code the longest hit wins over hits inside it, and one span counts once
+    # (the first rule that found it: words before compounds before phrases)
+    if len(aspects) > 1 and (phrase_in := any(hit.end - hit.start > 1 for hit in aspects)) is not None:
+        kept: dict[tuple[int, int, int], _Hit] = {}
+        for hit in aspects:
+            if phrase_in and any(
+                other.code == hit.code and other.start <= hit.start and hit.end <= other.end
+                and other.end - other.start > hit.end - hit.start
+                for other in aspects
+            ):
+                continue
+            kept.setdefault((hit.code, hit.start, hit.end), hit)
+        aspects = list(kept.values())
+
+    # exclusions, sentence scope: the hit they cover, or every hit of the code
+    if exclusions:
+        dropped = set()
+        for code_index in {hit.code for hit in exclusions}:
+            code_exclusions = [hit for hit in exclusions if hit.code == code_index]
+            code_aspects = [hit for hit in aspects if hit.code == code_index]
+            elsewhere = [ex for ex in code_exclusions if not any(_overlaps(ex, aspect) for aspect in code_aspects)]
+            for aspect in code_aspects:
+                covering = [ex for ex in code_exclusions if _overlaps(ex, aspect)]
+                reason = covering[0] if covering else (elsewhere[0] if elsewhere else None)
+                if reason is None:
+                    continue
+                dropped.add(aspect)
+                pattern = reason.rule.split(":", 1)[1]
+                text = doc.span_text(reason.start, reason.end)
+                shown = f"'{text}'" if text.lower() == pattern else f"'{text}' ({pattern})"
+                where = "covers this word" if covering else "in the same sentence"
+                cancelled.append((found(aspect), f"exclusion {shown} {where}"))
+        aspects = [hit for hit in aspects if hit not in dropped]
+
+    # a cue inside a longer cue phrase is part of that phrase ('meer tijd' over 'meer')
+    if len(cues) > 1 and any(hit.end - hit.start > 1 for hit in cues):
+        cues = [
+            hit for hit in cues
+            if not any(
+                other.start <= hit.start and hit.end <= other.end and other.end - other.start > hit.end - hit.start
+                for other in cues
+            )
+        ]
+
+    negated: dict[_Hit, _Hit] = {}
+    if negators:
+        for cue in cues:
+            negator = _negator(doc, cue, negators, clause_of, s_start, s_end, negation.before, negation.after)
+            if negator is not None:
+                negated[cue] = negator
+
+    # increase/decrease cues attach to the nearest aspect hit in their clause
+    attached: dict[_Hit, list[tuple[str, _Found]]] = {}
+    overridden: set[_Hit] = set()
+    for cue in cues:
+        if cue.role != INC and cue.role != DEC:
+            continue
+        clause = clause_of(cue.start)
+        targets = _nearest_aspects(cue, [hit for hit in aspects if clause_of(hit.start) == clause])
+        if not targets:
+            if trace:
+                cancelled.append((found(cue), f"no aspect keyword within {QUANTITY_REACH} words in its clause"))
+            continue
+        negator = negated.get(cue)
+        voided = False
+        for aspect in targets:
+            role = cue.role
+            note = ""
+            if negator is not None and rules.negates[aspect.code]:
+                if negator.role == NEG_CANCEL:
+                    voided = True
+                    continue
+                role = DEC if role == INC else INC
+                note = f"negated by '{doc.span_text(negator.start, negator.end)}'; "
+            valence = rules.valences[aspect.code]
+            if aspect.role == ASPECT_INV:
+                valence = "positive" if valence == "negative" else "negative"
+            direction = "opportunity" if (role == INC) == (valence == "positive") else "risk"
+            what = "more" if role == INC else "less"
+            note += f"{what} of '{doc.span_text(aspect.start, aspect.end)}' ({valence} valence)"
+            attached.setdefault(aspect, []).append((direction, found(cue, direction, note)))
+            # 'minder onzekerheid': the word's own risk gives way to the quantity on it
+            for other in cues:
+                if (other.role == OPP or other.role == RISK) and _overlaps(other, aspect):
+                    overridden.add(other)
+        if voided:
+            cancelled.append((found(cue), f"negated by '{doc.span_text(negator.start, negator.end)}'"))
+
+    for cue in cues:
+        if cue in overridden:
+            cancelled.append((found(cue), "its own direction gives way to the increase/decrease cue on the same word"))
+        elif cue.role == OPP or cue.role == RISK:
+            negator = negated.get(cue)
+            if negator is not None and negator.role == NEG_CANCEL:
+                cancelled.append((found(cue), f"negated by '{doc.span_text(negator.start, negator.end)}'"))
+
+    # opportunity/risk cues act on every aspect of their clause: work them out
+    # once per clause (and per negation setting), not once per aspect
+    per_clause: dict[tuple[int, bool], list[tuple[str, _Found]]] = {}
+
+    def clause_cues(clause: int, honour_negation: bool) -> list[tuple[str, _Found]]:
+        given = per_clause.get((clause, honour_negation))
+        if given is not None:
+            return given
+        given = []
+        for cue in cues:
+            if (cue.role != OPP and cue.role != RISK) or cue in overridden or clause_of(cue.start) != clause:
+                continue
+            direction = "opportunity" if cue.role == OPP else "risk"
+            note = ""
+            negator = negated.get(cue) if honour_negation else None
+            if negator is not None:
+                if negator.role == NEG_CANCEL:
+                    continue
+                direction = "risk" if direction == "opportunity" else "opportunity"
+                note = f"negated by '{doc.span_text(negator.start, negator.end)}'"
+            given.append((direction, found(cue, direction, note)))
+        per_clause[(clause, honour_negation)] = given
+        return given
+
+    mentions: list[tuple] = []
+    for aspect in aspects:
+        given = clause_cues(clause_of(aspect.start), rules.negates[aspect.code])
+        extra = attached.get(aspect)
+        if extra:
+            given = given + extra
+        directions = tuple(sorted({direction for direction, _ in given}, key=_DIRECTION_ORDER.__getitem__)) or ("none",)
+        mentions.append((code_ids[aspect.code], found(aspect), directions, tuple(match for _, match in given)))
+
+    if not mentions and not trace:
+        return None
+    matches: list[_Found] = []
+    if trace:
+        shown = [hit for hit in hits if hit.role <= DEC or hit.role == EXCL]
+        shown += [hit for hit in aspects + cues if isinstance(hit.extra, str)]  # resolved separable verbs
+        if not shown and not cancelled:
+            return None
+        matches = sorted({found(hit) for hit in shown}, key=lambda m: (m.start, m.end, m.rule))
+    return _SentenceResult(doc.char_span(s_start)[0] + offset, doc.char_span(s_end - 1)[1] + offset, matches, mentions, cancelled)
+
+
+def _nearest_aspects(cue: _Hit, aspects: list[_Hit]) -> list[_Hit]:
+    """The aspect hits an increase/decrease cue modifies: the nearest within
+    QUANTITY_REACH words; on a tie the longest span ('leuke taken' over 'taken'),
+    then the one after the cue (a Dutch modifier precedes its noun: 'minder
+    werkdruk'); hits of several codes on that same span all count."""
+    scored = [(_distance(cue, aspect), aspect) for aspect in aspects]
+    scored = [(distance, aspect) for distance, aspect in scored if distance <= QUANTITY_REACH]
+    if not scored:
+        return []
+    nearest = min(distance for distance, _ in scored)
+    tied = [aspect for distance, aspect in scored if distance == nearest]
+    if len(tied) > 1:
+        longest = max(aspect.end - aspect.start for aspect in tied)
+        tied = [aspect for aspect in tied if aspect.end - aspect.start == longest]
+        after = [aspect for aspect in tied if aspect.start >= cue.end]
+        if after and len(after) < len(tied):
+            tied = after
+        first = min((aspect.start, aspect.end) for aspect in tied)
+        tied = [aspect for aspect in tied if (aspect.start, aspect.end) == first]
+    return tied
+
+
+def _distance(a: _Hit, b: _Hit) -> int:
+    if a.start < b.end and b.start < a.end:
+        return 0
+    return b.start - a.end + 1 if b.start >= a.end else a.start - b.end + 1
+
+
+def _negator(doc: _DocView, cue: _Hit, negators: dict[int, _Hit], clause_of: Any, s_start: int, s_end: int, before: int, after: int) -> _Hit | None:
+    """The nearest negation word acting on ``cue``: same clause, no punctuation between."""
+    clause = clause_of(cue.start)
+    best, best_distance = None, None
+    position = cue.start - 1
+    steps = 0
+    while position >= s_start and steps < before:
+        if clause_of(position) != clause or doc.is_punct(position):
+            break
+        if position in negators:
+            best, best_distance = negators[position], steps + 1
+            break
+        position -= 1
+        steps += 1
+    position = cue.end
+    steps = 0
+    while position < s_end and steps < after:
+        if clause_of(position) != clause or doc.is_punct(position):
+            break
+        if position in negators:
+            if best_distance is None or steps + 1 < best_distance:
+                best = negators[position]
+            break
+        position += 1
+        steps += 1
+    return best
+
+
+def _find_particle(doc: _DocView, verb: int, s_end: int, particle: str, breaks: Sequence[int]) -> int | None:
+    """Where the separated particle of the verb at ``verb`` stands, or None."""
+    after_verb = bisect.bisect_right(breaks, verb)
+    next_break = breaks[after_verb] if after_verb < len(breaks) else s_end
+    limit = min(s_end, next_break, verb + 1 + PARTICLE_REACH)
+    wanted = doc.strings.add(particle)
+    for position in range(verb + 1, limit):
+        if doc.lowers[position] != wanted:
+            continue
+        if position + 1 < doc.size:
+            following = doc.strings[doc.lowers[position + 1]]
+            if following in _NL_NOUN_PHRASE_START or following.isdigit():
+                continue  # 'na de les': a preposition, not the particle
+        return position
+    return None
+
+
+# --------------------------------------------------------------------------- suggestions
+
+
+def _evidence_item(match: _Found) -> dict[str, Any]:
+    item: dict[str, Any] = {"text": match.text, "start": match.start, "end": match.end, "rule": match.rule, "kind": match.kind}
+    if match.note:
+        item["note"] = match.note
+    return item
+
+
+def _aggregate(rules: _Rules, segment_id: int, sentences: list[_SentenceResult]) -> list[Suggestion]:
+    """One Suggestion per (code, direction), evidence of all its mentions merged."""
+    groups: dict[tuple[str, str], tuple[dict, list, dict]] = {}
+    for sentence in sentences:
+        span = [sentence.start, sentence.end]
+        for code, aspect, directions, cues in sentence.mentions:
+            for direction in directions:
+                group = groups.get((code, direction))
+                if group is None:
+                    group = groups[(code, direction)] = ({}, [], {})
+                matches, spans, cancelled = group
+                matches[(aspect.start, aspect.end, aspect.rule)] = aspect
+                for cue in cues:
+                    if cue.kind == direction:
+                        matches[(cue.start, cue.end, cue.rule)] = cue
+                if span not in spans:
+                    spans.append(span)
+                for item, reason in sentence.cancelled:
+                    if item.code is None or item.code == code:
+                        cancelled[(item.start, item.end, item.rule)] = (item, reason)
+    order = rules.code_order
+    directed = {code for code, direction in groups if direction != "none"}
+    suggestions = []
+    for (code, direction), (matches, spans, cancelled) in sorted(groups.items(), key=lambda kv: (order[kv[0][0]], _DIRECTION_ORDER[kv[0][1]])):
+        if direction == "none" and code in directed:
+            continue
+        cancelled_items = []
+        for item, reason in sorted(cancelled.values(), key=lambda pair: (pair[0].start, pair[0].end, pair[0].rule)):
+            entry = _evidence_item(item)
+            entry["reason"] = reason
+            if item.code:
+                entry["code"] = item.code
+            cancelled_items.append(entry)
+        suggestions.append(Suggestion(
+            segment_id=segment_id,
+            code=code,
+            direction=direction,
+            origin=ORIGIN,
+            strategy=STRATEGY,
+            evidence={
+                "matches": [_evidence_item(match) for match in sorted(matches.values(), key=lambda m: (m.start, m.end, m.rule))],
+                "sentence": list(spans[0]),
+                "sentences": [list(span) for span in spans],
+                "cancelled": cancelled_items,
+            },
+        ))
+    return suggestions
+
+
+def _pieces(text: str, max_length: int) -> list[tuple[int, str]]:
+    """Split text longer than the pipeline's max_length at paragraph, then
+    sentence, then word boundaries; each piece with its offset in ``text``."""
+    if len(text) <= max_length:
+        return [(0, text)]
+    pieces = []
+    start = 0
+    while len(text) - start > max_length:
+        window = text[start:start + max_length]
+        cut = window.rfind("\n\n")
+        if cut <= 0:
+            ends = [m.end() for m in re.finditer(r"[.!?…]['\"”’)]*\s", window)]
+            cut = ends[-1] if ends else -1
+        if cut <= 0:
+            cut = max(window.rfind(" "), window.rfind("\n"))
+        if cut <= 0:
+            cut = max_length
+        pieces.append((start, text[start:start + cut]))
+        start += cut
+    pieces.append((start, text[start:]))
+    return pieces
+
+
+def _check_pipeline(codebook: Codebook, nlp: Any) -> None:
+    if getattr(nlp, "lang", codebook.language) != codebook.language:
+        raise UsageError(
+            f"codebook {codebook.name!r} is in {codebook.language!r} but the pipeline is "
+            f"{nlp.lang!r}; use a {codebook.language!r} pipeline or another codebook"
+        )
+
+
+def _segment_pieces(items: Iterable[tuple[int, str]], max_length: int) -> Iterator[tuple[str, tuple[int, int, bool, str]]]:
+    for segment_id, text in items:
+        pieces = _pieces(text, max_length)
+        for number, (offset, piece) in enumerate(pieces):
+            yield piece, (segment_id, offset, number == len(pieces) - 1, piece)
+
+
+def _suggest_texts(rules: _Rules, nlp: Any, items: Iterable[tuple[int, str]], batch_size: int) -> Iterator[Suggestion]:
+    """The sequential core: (segment id, text) pairs in, suggestions out, in order."""
+    pending: list[_SentenceResult] = []
+    stream = nlp.pipe(_segment_pieces(items, nlp.max_length), as_tuples=True, batch_size=batch_size)
+    for doc, (segment_id, offset, last, piece) in stream:
+        pending.extend(_analyse_doc(rules, doc, piece, offset, trace=False))
+        if last:
+            if pending:
+                yield from _aggregate(rules, segment_id, pending)
+                pending = []
+
+
+def suggest(
+    codebook: Codebook,
+    segments: Iterable[Segment],
+    *,
+    nlp: Any = None,
+    batch_size: int = 256,
+    jobs: int = 1,
+) -> Iterator[Suggestion]:
+    """Keyword suggestions for every segment with ``to_code`` set, in segment order.
+
+    Yields one :class:`Suggestion` per (segment, code, direction) with
+    ``origin='keyword'``, ``strategy='keywords.v1'`` and JSON-serialisable
+    evidence: ``matches`` (text, start, end, rule, kind [, note]) with offsets into
+    the segment text, ``sentence`` (the first supporting sentence as [start, end]),
+    ``sentences`` (all of them) and ``cancelled`` (hits voided by an exclusion or a
+    negation, with ``reason``). Results are identical for any ``batch_size`` and
+    ``jobs``; segments longer than ``nlp.max_length`` are processed in pieces.
+    Segments are read lazily, so a corpus never has to fit in memory.
+    """
+    if batch_size < 1:
+        raise UsageError(f"batch size must be at least 1, got {batch_size}")
+    if jobs < 1:
+        raise UsageError(f"jobs must be at least 1, got {jobs}")
+    if nlp is None:
+        from .nlp import build_pipeline
+
+        nlp = build_pipeline(codebook.language)
+    _check_pipeline(codebook, nlp)
+    items = ((segment.id, segment.text) for segment in segments if segment.to_code)
+    if jobs > 1:
+        return _suggest_parallel(codebook, nlp, items, batch_size, jobs)
+    return _suggest_texts(_rules_for(codebook, nlp), nlp, items, batch_size)
+
+
+# -- parallel: each worker builds the same pipeline and rules once
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(source_text: str, source_name: str, raw: bytes, spec: Any, max_length: int, batch_size: int) -> None:
+    from .codebook import _parse
+    from .nlp import build_pipeline
+
+    codebook = _parse(source_text, source_name, raw)
+    nlp = build_pipeline(spec["language"], spec["model"]) if isinstance(spec, dict) else spec
+    nlp.max_length = max_length
+    _WORKER.update(rules=_rules_for(codebook, nlp), nlp=nlp, batch_size=batch_size)
+
+
+def _work(chunk: list[tuple[int, str]]) -> list[Suggestion]:
+    return list(_suggest_texts(_WORKER["rules"], _WORKER["nlp"], chunk, _WORKER["batch_size"]))
+
+
+def _suggest_parallel(codebook: Codebook, nlp: Any, items: Iterator[tuple[int, str]], batch_size: int, jobs: int) -> Iterator[Suggestion]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .nlp import pipeline_spec
+
+    spec = pipeline_spec(nlp) or nlp  # a pipeline not made by build_pipeline is pickled
+    raw = _codebook_bytes(codebook)
+    chunk_size = max(batch_size, 64)
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context(),
+        initializer=_init_worker,
+        initargs=(codebook.source_text, codebook.source_name, raw, spec, nlp.max_length, batch_size),
+    ) as pool:
+        in_flight: deque = deque()
+        chunk: list[tuple[int, str]] = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) >= chunk_size:
+                in_flight.append(pool.submit(_work, chunk))
+                chunk = []
+                # keep a bounded number of chunks in flight: memory stays flat
+                while len(in_flight) > 2 * jobs:
+                    yield from in_flight.popleft().result()
+        if chunk:
+            in_flight.append(pool.submit(_work, chunk))
+        while in_flight:
+            yield from in_flight.popleft().result()
+
+
+def _codebook_bytes(codebook: Codebook) -> bytes:
+    # the workers only need to rebuild the same rules; the version is not used there
+    return codebook.source_text.encode("utf-8")
+
+
+# --------------------------------------------------------------------------- explain
+
+
+def explain(codebook: Codebook, segment: Segment, *, nlp: Any = None) -> Explanation:
+    """Every rule that fired on ``segment``, every one cancelled and why, per
+    sentence, and the suggestions :func:`suggest` makes for it (even when the
+    segment has ``to_code=False``: explaining is asking)."""
+    if nlp is None:
+        from .nlp import build_pipeline
+
+        nlp = build_pipeline(codebook.language)
+    _check_pipeline(codebook, nlp)
+    rules = _rules_for(codebook, nlp)
+    sentences: list[_SentenceResult] = []
+    for offset, piece in _pieces(segment.text, nlp.max_length):
+        sentences.extend(_analyse_doc(rules, nlp(piece), piece, offset, trace=True))
+    suggestions = _aggregate(rules, segment.id, [s for s in sentences if s.mentions])
+    explained = tuple(
+        SentenceExplanation(
+            start=s.start,
+            end=s.end,
+            text=segment.text[s.start:s.end],
+            matches=tuple(Match(*found) for found in s.matches),
+            mentions=tuple(
+                Mention(code=code, aspect=Match(*aspect), directions=directions, cues=tuple(Match(*cue) for cue in cues))
+                for code, aspect, directions, cues in s.mentions
+            ),
+            cancelled=tuple(Cancelled(Match(*found), reason) for found, reason in s.cancelled),
+        )
+        for s in sentences
+    )
+    return Explanation(segment=segment, sentences=explained, suggestions=tuple(suggestions))
+
+
+_BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+
+
+def format_explanation(expl: Explanation, codebook: Codebook, color: bool = False) -> str:
+    """The explanation as terminal text: the segment with matched words marked
+    (``[word]``, or bold when ``color``), then per sentence one line per code and
+    direction naming the rules and cues, and one line per cancelled rule."""
+    segment = expl.segment
+    head = [f"segment {segment.id}"]
+    if segment.speaker:
+        head.append(segment.speaker)
+    if segment.document_name:
+        head.append(segment.document_name)
+    lines = [" · ".join(head) + f" (strategy {expl.strategy}, codebook {codebook.name} {codebook.short_version})"]
+    spans = sorted({(m.start, m.end) for s in expl.sentences for m in s.matches})
+    lines.append(_mark(segment.text, spans, color))
+    if not expl.sentences:
+        lines.append("no keyword rule fired.")
+        return "\n".join(lines)
+    for number, sentence in enumerate(expl.sentences, 1):
+        lines.append("")
+        title = f"sentence {number} [{sentence.start}:{sentence.end}]"
+        lines.append(f"{_BOLD}{title}{_RESET}" if color else title)
+        by_line: dict[tuple[str, str], list[str]] = {}
+        for mention in sentence.mentions:
+            for direction in mention.directions:
+                parts = by_line.setdefault((mention.code, direction), [])
+                for part in [_describe_rule(mention.aspect)] + [_describe_rule(cue) for cue in mention.cues if cue.kind == direction]:
+                    if part not in parts:
+                        parts.append(part)
+        order = {code.id: index for index, code in enumerate(codebook.codes)}
+        for (code, direction), parts in sorted(by_line.items(), key=lambda kv: (order.get(kv[0][0], 99), _DIRECTION_ORDER[kv[0][1]])):
+            lines.append(f"  {_code_name(codebook, code)} → {codebook.direction_label(direction)}: " + "; ".join(parts))
+        for item in sentence.cancelled:
+            what = _code_name(codebook, item.match.code) if item.match.code and item.match.kind in ("aspect", "exclusion") else _describe_rule(item.match)
+            if item.match.kind == "aspect":
+                what += f" ('{item.match.text}')"
+            text = f"  cancelled: {what} — {item.reason}"
+            lines.append(f"{_DIM}{text}{_RESET}" if color else text)
+        if not sentence.mentions and not sentence.cancelled:
+            cues = ", ".join(f"'{m.text}' ({m.kind})" for m in sentence.matches)
+            lines.append(f"  only cues, no aspect keyword: {cues}")
+    lines.append("")
+    if expl.suggestions:
+        summary = ", ".join(f"{_code_name(codebook, s.code)} → {codebook.direction_label(s.direction)}" for s in expl.suggestions)
+        lines.append(f"suggested: {summary}")
+    else:
+        lines.append("suggested: nothing")
+    return "\n".join(lines)
+
+
+def _code_name(codebook: Codebook, code_id: str | None) -> str:
+    if code_id is None:
+        return "?"
+    try:
+        label = codebook.label(code_id)
+    except KeyError:
+        return code_id
+    return code_id if label == code_id else f"{code_id} ({label})"
+
+
+def _describe_rule(match: Match) -> str:
+    kind, _, pattern = match.rule.partition(":")
+    if kind in ("word", "compound", "phrase", "separable"):
+        text = f"{kind} {pattern} matched '{match.text}'"
+        return text + (f" {match.note}" if match.note else "")
+    if kind == "cue":
+        text = f"cue '{match.text}' ({match.kind})"
+    elif kind in ("increase", "decrease"):
+        text = f"{kind} '{match.text}' ({match.kind})" if match.kind in ("opportunity", "risk") else f"{kind} cue '{match.text}'"
+    elif kind == "exclude":
+        text = f"exclusion '{match.text}'"
+    else:
+        text = f"{match.rule} '{match.text}'"
+    return text + (f": {match.note}" if match.note else "")
+
+
+def _mark(text: str, spans: list[tuple[int, int]], color: bool) -> str:
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, position = [], 0
+    for start, end in merged:
+        out.append(text[position:start])
+        out.append(f"{_BOLD}{text[start:end]}{_RESET}" if color else f"[{text[start:end]}]")
+        position = end
+    out.append(text[position:])
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- language
+
+
+_NL_WORDS = frozenset(
+    "de het een en van dat die niet op te zijn met voor ook maar wat bij als er je ik wij ze hij "
+    "naar om dan nog wel geen heel kunnen moet deze dit worden wordt hebben heeft uit door over "
+    "meer zo al of hun mijn onze veel echt gewoon eigenlijk nu".split()
+)
+_EN_WORDS = frozenset(
+    "the a an and of that to it not on with for also but what as there you i they he she be are "
+    "was were have has this these can will would from by about more so at or their which my our "
+    "much really just actually now".split()
+)
+
+
+def detect_language(texts: Iterable[str], *, sample_words: int = 20_000) -> str | None:
+    """'nl' or 'en' if the texts clearly are that language, else None.
+
+    Cheap: counts common function words of each language in the first
+    ``sample_words`` words. Needs at least 20 function words and a 2:1 majority,
+    so short or mixed material gives None rather than a guess.
+    """
+    dutch = english = seen = 0
+    for text in texts:
+        for word in re.findall(r"[a-zA-Z']+", text.lower()):
+            seen += 1
+            if word in _NL_WORDS:
+                dutch += 1
+            elif word in _EN_WORDS:
+                english += 1
+            if seen >= sample_words:
+                break
+        if seen >= sample_words:
+            break
+    if dutch + english < 20:
+        return None
+    if dutch >= 2 * english:
+        return "nl"
+    if english >= 2 * dutch:
+        return "en"
+    return None

@@ -1,0 +1,368 @@
+"""Learning from decisions: honest CV, refusal, model suggestions; and codebook statistics.
+
+The corpus is generated, so the truth is known: a code is signalled mostly by words
+the keyword rules do not contain (synonyms), as in real interviews.
+"""
+from __future__ import annotations
+
+import itertools
+import pickle
+import random
+
+import pytest
+from click.testing import CliRunner
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from conftest import add_document
+from qualcode import learn, store
+from qualcode.codebook_stats import candidate_keywords, codebook_stats
+from qualcode.cli import main
+from qualcode.codings import Decision, apply_decisions, decisions_for, history, write_suggestions
+from qualcode.errors import ModelError, UsageError
+from qualcode.records import Suggestion
+
+# What a code sounds like. Only 'werkdruk' and 'contact' are keyword rules; the rest are synonyms.
+SIGNALS = {
+    ("workload", "opportunity"): [
+        "het nakijken gaat nu veel sneller", "ik ben minder uren kwijt aan verslagen", "dat scheelt ons uren per week",
+        "de administratie kost nu minder tijd", "roosters maken gaat vanzelf", "ik hoef minder te corrigeren",
+        "lesvoorbereiding kost de helft van de tijd",
+    ],
+    ("workload", "risk"): [
+        "ik maak elke week overuren", "de taken stapelen zich op", "ik zit tot laat te corrigeren",
+        "het werk is nooit af", "er komen steeds meer verantwoordingsformulieren bij", "de agenda loopt over",
+        "alles moet ik dubbel controleren en dat kost avonden",
+    ],
+    ("interaction", "opportunity"): [
+        "ik heb meer tijd voor gesprekken met leerlingen", "de band met de klas wordt sterker",
+        "ik kan leerlingen persoonlijk begeleiden", "mentorgesprekken worden beter", "er is ruimte voor aandacht per kind",
+    ],
+    ("interaction", "risk"): [
+        "leerlingen praten vooral met een scherm", "de relatie met de klas verwatert", "het persoonlijke gaat verloren",
+        "ouders zien we bijna niet meer", "leerlingen voelen zich minder gezien",
+    ],
+}
+KEYWORD_SIGNALS = {"workload": "de werkdruk is het punt", "interaction": "het contact telt"}
+NEUTRAL = [
+    "het gebouw is vorig jaar verbouwd", "de kantine heeft nieuwe tafels", "de bus rijdt om acht uur",
+    "we hebben een nieuw logo", "de gymzaal ligt aan de overkant", "het schoolplein is groen gemaakt",
+    "de fietsenstalling is vol", "de verwarming doet het weer", "in de aula hangt kunst van leerlingen",
+    "de werkdruk bij de gemeente is geen onderwerp hier",  # the keyword in another sense
+]
+FILLERS = ["eerlijk gezegd", "volgens mij", "zeker", "denk ik", "op onze school", "dit jaar", "soms", "vaak",
+           "in de bovenbouw", "bij ons", "naar mijn idee", "inmiddels"]
+
+
+def generate(n: int, seed: int) -> list[tuple[str, set[tuple[str, str]]]]:
+    """n unique segments with their true (code, direction)s."""
+    rng = random.Random(seed)
+    out, seen = [], set()
+    while len(out) < n:
+        truth: set[tuple[str, str]] = set()
+        parts = []
+        for code in ("workload", "interaction"):
+            if rng.random() < 0.4:
+                direction = rng.choice(["opportunity", "risk"])
+                truth.add((code, direction))
+                parts.append(rng.choice(SIGNALS[(code, direction)]))
+                if rng.random() < 0.25:
+                    parts.append(KEYWORD_SIGNALS[code])
+        parts.append(rng.choice(NEUTRAL))
+        rng.shuffle(parts)
+        text = f"{rng.choice(FILLERS).capitalize()} {', '.join(parts)}, {rng.choice(FILLERS)}."
+        if text not in seen:
+            seen.add(text)
+            out.append((text, truth))
+    return out
+
+
+def keyword_rules(text: str) -> set[str]:
+    """A stand-in for the auto-coder's word rules: 'werkdruk' -> workload, 'contact' -> interaction."""
+    lower = text.lower()
+    return {code for code, word in (("workload", "werkdruk"), ("interaction", "contact")) if word in lower}
+
+
+def keyword_suggestions(segments):
+    out = []
+    for sid, text in segments:
+        for code in keyword_rules(text):
+            word = "werkdruk" if code == "workload" else "contact"
+            start = text.lower().index(word)
+            out.append(Suggestion(sid, code, "none", "keyword", "keywords.v1", {"matches": [
+                {"text": word, "start": start, "end": start + len(word), "rule": f"word:{word}", "kind": "aspect"}]}))
+    return out
+
+
+def _build_corpus(project):
+    """160 segments decided by anna (the truth) and 100 held out; keyword suggestions on all of them."""
+    train = generate(260, seed=1)
+    ids = add_document(project, [("R1", "R1", text) for text, _ in train])
+    truth = {sid: t for sid, (_, t) in zip(ids, train)}
+    texts = {sid: text for sid, (text, _) in zip(ids, train)}
+    train_ids, held_out = ids[:160], ids[160:]
+    write_suggestions(project.con, keyword_suggestions([(s, texts[s]) for s in ids]), origin="keyword",
+                      segment_ids=ids, codebook_version="v1")
+    apply_decisions(project.con, "anna", [Decision(s, "add", c, d) for s in train_ids for c, d in truth[s]],
+                    done_segments=train_ids)
+    return project, train_ids, held_out, truth, texts
+
+
+@pytest.fixture
+def corpus(project):
+    """The generated corpus in a fresh project, untrained."""
+    return _build_corpus(project)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """The generated corpus with models trained once (3 folds), shared by tests that only read it."""
+    from qualcode.project import Project
+
+    project = Project.init(tmp_path_factory.mktemp("trained") / "corpus.qualcode")
+    built = _build_corpus(project)
+    report = learn.train_models(project, "anna", folds=3)
+    yield (*built, report)
+    project.close()
+
+
+def f1(predicted: set[int], actual: set[int]) -> float:
+    tp = len(predicted & actual)
+    if not tp:
+        return 0.0
+    p, r = tp / len(predicted), tp / len(actual)
+    return 2 * p * r / (p + r)
+
+
+# -- learning ------------------------------------------------------------------------------
+def test_the_model_beats_the_keyword_rules_on_held_out_segments(corpus):
+    project, train_ids, held_out, truth, texts = corpus
+    report = learn.train_models(project, "anna", min_positive=8, folds=5)
+    workload = report.result("workload")
+    assert workload.skipped is None and workload.model_id is not None
+    assert workload.f1 > workload.baseline["f1"], "cross-validated F1 should beat the keywords on the same segments"
+
+    suggestions = learn.model_suggestions(project, segment_ids=held_out)
+    for code in ("workload", "interaction"):
+        actual = {s for s in held_out if any(c == code for c, _ in truth[s])}
+        by_model = {s.segment_id for s in suggestions if s.code == code}
+        by_keyword = {s for s in held_out if code in keyword_rules(texts[s])}
+        assert f1(by_model, actual) > f1(by_keyword, actual) + 0.2, code
+        assert f1(by_model, actual) > 0.8, code
+    # the direction model gets the direction of the correctly found segments mostly right
+    right = [s for s in suggestions if (s.code, s.direction) in truth[s.segment_id]]
+    found = [s for s in suggestions if any(c == s.code for c, _ in truth[s.segment_id])]
+    assert len(right) / len(found) > 0.8
+
+
+def test_model_suggestions_carry_strategy_probability_and_terms(trained):
+    project, train_ids, held_out, truth, texts, _ = trained
+    (s, *_) = [s for s in learn.model_suggestions(project, segment_ids=held_out) if s.code == "workload"]
+    assert (s.origin, s.strategy) == ("model", "tfidf-logreg.v1")
+    assert s.score == s.evidence["probability"] or abs(s.score - s.evidence["probability"]) < 1e-4
+    assert s.score >= 0.5 and s.direction in ("opportunity", "risk")
+    terms = s.evidence["terms"]
+    assert terms and all(weight > 0 for _, weight in terms)
+    assert all(term in texts[s.segment_id].lower() for term, _ in terms), "evidence names words of the segment"
+    assert learn.model_suggestions(project, threshold=0.99, segment_ids=held_out) != learn.model_suggestions(
+        project, threshold=0.5, segment_ids=held_out)
+
+
+class Spy(BaseEstimator, TransformerMixin):
+    """Passes texts through and records what each fitted copy was fitted on and asked to score."""
+
+    log: list[tuple[str, int, frozenset]] = []
+    _ids = itertools.count()
+
+    def fit(self, X, y=None):
+        self.uid_ = next(Spy._ids)
+        Spy.log.append(("fit", self.uid_, frozenset(X)))
+        return self
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X, y).transform_(X)
+
+    def transform_(self, X):
+        return X
+
+    def transform(self, X):
+        Spy.log.append(("score", self.uid_, frozenset(X)))
+        return X
+
+
+def test_cross_validation_never_scores_a_segment_it_trained_on(corpus, monkeypatch):
+    from sklearn.pipeline import Pipeline
+
+    project, train_ids, *_ = corpus
+    original = learn._features
+    monkeypatch.setattr(learn, "_features", lambda: Pipeline([("spy", Spy()), ("union", original())]))
+    Spy.log.clear()
+    report = learn.train_models(project, "anna", folds=4, codes=["workload"])
+    result = report.result("workload")
+    # the outer folds: disjoint, and together every decided segment is scored once
+    tested = [i for fold in result.folds for i in fold.test_ids]
+    assert sorted(tested) == sorted(train_ids)
+    for fold in result.folds:
+        assert not set(fold.train_ids) & set(fold.test_ids)
+    # every fitted copy (outer fold models, inner model-selection models) scored only texts it did not see
+    fitted = {uid: texts for kind, uid, texts in Spy.log if kind == "fit"}
+    scored = [(uid, texts) for kind, uid, texts in Spy.log if kind == "score"]
+    assert len(scored) >= 4 * 3 + 4  # per outer fold: each inner split's held-out part, then the outer test fold
+    for uid, texts in scored:
+        assert not fitted[uid] & texts, "a model scored a segment it was trained on"
+
+
+def test_too_few_positives_is_refused_with_the_reason(project):
+    ids = add_document(project, [("R1", "R1", f"zin nummer {i} over de school") for i in range(30)])
+    apply_decisions(project.con, "anna", [Decision(s, "add", "autonomy", "risk") for s in ids[:3]]
+                    + [Decision(s, "add", "workload", "risk") for s in ids[3:13]], done_segments=ids)
+    report = learn.train_models(project, "anna", min_positive=8)
+    assert report.result("autonomy").skipped == \
+        "code 'autonomy': 3 accepted examples, at least 8 needed; review more segments"
+    assert report.result("workload").skipped is None
+    assert report.result("workload", "direction").skipped == (
+        "code 'workload' direction: 0 accepted as opportunity and 10 as risk, at least 8 of each needed; "
+        "its suggestions get direction 'none'")
+    # without a direction model the suggestions have direction 'none'
+    assert {s.direction for s in learn.model_suggestions(project)} == {"none"}
+
+
+def test_nothing_to_learn_from_and_no_model_are_errors(project):
+    add_document(project)
+    with pytest.raises(ModelError, match="coder 'anna' has decided no segments to learn from"):
+        learn.train_models(project, "anna")
+    with pytest.raises(ModelError, match="no trained model .* run `qualcode learn --coder NAME` first"):
+        learn.model_suggestions(project)
+    with pytest.raises(UsageError, match="--min-positive must be at least 2"):
+        learn.train_models(project, "anna", min_positive=1)
+    assert learn.model_uncertainty(project, [1, 2]) == {}
+    assert learn.explain_model(project, 2) == []
+
+
+def test_model_suggestions_never_touch_human_decisions(trained):
+    project, train_ids, held_out, truth, texts, _ = trained
+    before = [(r.segment_id, r.code, r.direction, r.status, r.origin) for r in decisions_for(project.con)]
+    log_before = len(history(project.con))
+    everything = train_ids + held_out
+    with project.transaction():
+        write_suggestions(project.con, project.model_suggestions(segment_ids=everything), origin="model",
+                          segment_ids=everything, codebook_version="v1")
+    after = [(r.segment_id, r.code, r.direction, r.status, r.origin) for r in decisions_for(project.con)]
+    assert after == before and len(history(project.con)) == log_before
+    stored = project.con.execute("SELECT count(*) FROM codings WHERE origin = 'model' AND coder IS NULL").fetchone()[0]
+    assert stored > 0
+    # and the model now counts as a coder for agreement, with anna as the truth
+    from qualcode.agreement import agreement
+
+    result = agreement(project, "anna", "model")
+    assert result.truth == "anna" and result.row("workload").recall > 0.8
+
+
+def test_models_are_stored_and_the_newest_is_used(corpus):
+    project, *_ = corpus
+    assert store.SCHEMA_VERSION == 2
+    first = learn.train_models(project, "anna", folds=2, codes=["workload"]).result("workload").model_id
+    second = learn.train_models(project, "anna", folds=2, codes=["workload"]).result("workload").model_id
+    assert second > first
+    current = learn.stored_models(project)
+    assert current[("workload", "presence")].id == second
+    row = project.con.execute("SELECT coder, target, n_train, n_positive, strategy, metrics FROM models WHERE id = ?",
+                              (second,)).fetchone()
+    assert (row["coder"], row["target"], row["n_train"], row["strategy"]) == ("anna", "presence", 160, "tfidf-logreg.v1")
+    import json
+
+    metrics = json.loads(row["metrics"])
+    assert {"precision", "recall", "f1", "params"} <= metrics.keys() and metrics["params"]["C"] in learn.C_VALUES
+
+
+def test_a_stored_model_with_foreign_code_is_not_loaded(corpus):
+    import os
+
+    project, *_ = corpus
+    with project.transaction():
+        project.con.execute(
+            "INSERT INTO models(created_at, coder, codebook_version, code, target, n_train, n_positive, metrics, blob, "
+            "strategy) VALUES (?, 'mallory', 'v1', 'workload', 'presence', 1, 1, '{}', ?, 'tfidf-logreg.v1')",
+            (store.now(), pickle.dumps(os.getcwd)),
+        )
+    with pytest.raises(ModelError, match="does not load; retrain with `qualcode learn`"):
+        learn.model_suggestions(project)
+
+
+def test_uncertainty_and_explanation(trained):
+    project, train_ids, held_out, truth, texts, _ = trained
+    margins = learn.model_uncertainty(project, held_out[:10])
+    assert set(margins) == set(held_out[:10]) and all(0 <= m <= 0.5 for m in margins.values())
+    sid = next(s for s in held_out if any(c == "workload" for c, _ in truth[s]))
+    explanations = learn.explain_model(project, sid)
+    top = explanations[0]
+    assert top.code == "workload" and top.suggested and top.terms_for
+    assert str(top).startswith("model: workload p = ")
+
+
+def test_cli_learn_reports_scores_and_skips(corpus):
+    project, *_ = corpus
+    path = str(project.path)
+    result = CliRunner().invoke(main, ["learn", "--coder", "anna", "--folds", "2", "--min-positive", "30",
+                                       "--project", path])
+    assert result.exit_code == 0, result.output
+    assert "workload" in result.output and "presence" in result.output and "keyword F1" in result.output
+    assert "at least 30 of each needed" in result.output
+    result = CliRunner().invoke(main, ["learn", "--project", path])
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: who is deciding? pass --coder NAME or set QUALCODE_CODER=NAME"
+
+
+# -- codebook statistics ---------------------------------------------------------------------
+def test_rule_precision_and_recall_gaps(trained):
+    project, train_ids, held_out, truth, texts, _ = trained
+    stats = codebook_stats(project, "anna")
+    rule = next(r for r in stats.rules if r.rule == "word:werkdruk")
+    fired = [s for s in train_ids + held_out if "werkdruk" in texts[s].lower()]
+    kept = [s for s in train_ids if "werkdruk" in texts[s].lower() and any(c == "workload" for c, _ in truth[s])]
+    decided = [s for s in fired if s in train_ids]
+    assert (rule.fired, rule.decided, rule.accepted) == (len(fired), len(decided), len(kept))
+    assert rule.precision == pytest.approx(len(kept) / len(decided))
+    gap = next(g for g in stats.gaps if g.code == "workload")
+    coded = [s for s in train_ids if any(c == "workload" for c, _ in truth[s])]
+    assert gap.coded == len(coded)
+    assert gap.without_keyword == len([s for s in coded if "werkdruk" not in texts[s].lower()])
+    assert 0 < len(gap.examples) <= 5
+    lemmas = [c.lemma for c in gap.candidates]
+    assert lemmas, "the synonyms should surface as candidate keywords"
+    assert "werkdruk" not in lemmas, "a word the rules already have is no candidate"
+    assert not {"de", "het", "een", "en", "ik"} & set(lemmas), "stop words are no candidates"
+    assert any(lemma.startswith(("overu", "uur", "corrig", "taak", "agenda", "nakijk", "verslag", "tijd"))
+               for lemma in lemmas), lemmas
+
+
+def test_candidate_keywords_rank_words_frequent_in_the_gaps_and_rare_elsewhere():
+    target = [["overuur", "week"], ["overuur", "avond"], ["overuur", "week", "school"]]
+    background = [["school", "gebouw"], ["school", "week"], ["gebouw", "kantine"], ["school"]] * 5
+    ranked = candidate_keywords(target, background, min_z=0.0)
+    assert ranked[0].lemma == "overuur"
+    assert "school" not in [c.lemma for c in ranked]
+    assert candidate_keywords(target, background, exclude=["over*"], min_z=0.0)[0].lemma != "overuur"
+
+
+def test_cli_codebook_stats(trained):
+    project, *_ = trained
+    result = CliRunner().invoke(main, ["codebook", "stats", "--coder", "anna", "--project", str(project.path)])
+    assert result.exit_code == 0, result.output
+    assert "word:werkdruk" in result.output and "candidate keywords" in result.output
+
+
+def test_a_direction_cue_is_kept_only_when_its_direction_is(project):
+    ids = add_document(project, [("R1", "R1", f"Het kost minder tijd, zin {i}.") for i in range(3)])
+    evidence = {"matches": [
+        {"text": "tijd", "start": 13, "end": 17, "rule": "word:tijd", "kind": "aspect"},
+        {"text": "minder", "start": 6, "end": 12, "rule": "decrease:minder", "kind": "opportunity"}]}
+    write_suggestions(project.con, [Suggestion(s, "workload", "opportunity", "keyword", "keywords.v1", evidence)
+                                    for s in ids], origin="keyword", segment_ids=ids, codebook_version="v1")
+    apply_decisions(project.con, "anna", [Decision(ids[0], "add", "workload", "opportunity"),
+                                          Decision(ids[1], "add", "workload", "risk")], done_segments=ids)
+    stats = codebook_stats(project, "anna")
+    word = next(r for r in stats.rules if r.rule == "word:tijd")
+    cue = next(r for r in stats.rules if r.rule == "decrease:minder")
+    assert (word.kind, word.fired, word.accepted, word.rejected) == ("code", 3, 2, 1)
+    assert (cue.kind, cue.fired, cue.accepted, cue.rejected) == ("cue", 3, 1, 2)
+    assert stats.gaps[0].without_keyword == 0 and stats.gaps[0].candidates == ()
