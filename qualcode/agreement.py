@@ -88,6 +88,7 @@ class AgreementResult:
     groups: tuple[GroupUnits, ...]  # the first is the whole project (group None)
     truth: str | None = None  # the human coder taken as truth for precision/recall, if any
     codes: tuple[str, ...] = field(default_factory=tuple)
+    in_sample: int = 0  # units the compared model was trained on (its agreement there is optimistic)
 
     @property
     def units(self) -> int:
@@ -108,12 +109,17 @@ class AgreementResult:
                 f"{g.units} segments decided by both {self.coder_a} and {self.coder_b}{where}; left out: "
                 f"{g.only_a} decided only by {self.coder_a}, {g.only_b} only by {self.coder_b}."
             )
+        if self.in_sample:
+            lines.append(
+                f"The model was trained on {self.in_sample} of these segments, so its agreement there is optimistic; "
+                "the cross-validated precision and recall are in `qualcode learn`."
+            )
         return lines
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "coder_a": self.coder_a, "coder_b": self.coder_b, "by": self.by, "truth": self.truth,
-            "codes": list(self.codes),
+            "codes": list(self.codes), "in_sample": self.in_sample, "summary": self.summary(),
             "groups": [asdict(g) for g in self.groups],
             "rows": [asdict(r) for r in self.rows],
         }
@@ -313,7 +319,12 @@ def agreement(project: "Project", coder_a: str, coder_b: str, *, by: str | None 
     for group, group_ids, dec_a, dec_b in groups:
         group_units.append(GroupUnits(group, len(group_ids), len(dec_a - dec_b), len(dec_b - dec_a)))
         rows += _rows_for(group, group_ids, codes, coded_a, coded_b, truth, coder_a, coder_b, labels)
-    return AgreementResult(coder_a, coder_b, by, tuple(rows), tuple(group_units), truth, tuple(codes))
+    in_sample = 0
+    if "model" in (coder_a, coder_b):
+        from .learn import trained_segments
+
+        in_sample = len(trained_segments(project) & set(units))
+    return AgreementResult(coder_a, coder_b, by, tuple(rows), tuple(group_units), truth, tuple(codes), in_sample)
 
 
 def _rows_for(group, units, codes, coded_a, coded_b, truth, coder_a, coder_b, labels) -> list[AgreementRow]:

@@ -324,7 +324,9 @@ def _store_models(project: "Project", coder: str, version: str | None, results: 
             metrics = {"precision": result.precision, "recall": result.recall, "f1": result.f1,
                        "average": "binary" if result.target == "presence" else "macro",
                        "n_negative": result.n_negative, "params": dict(result.params),
-                       "keyword_baseline": result.baseline, "threshold": 0.5}
+                       "keyword_baseline": result.baseline, "threshold": 0.5,
+                       # so agreement with 'model' can say which units are in-sample
+                       "trained_on": sorted({i for f in result.folds for i in f.test_ids})}
             cur = project.con.execute(
                 "INSERT INTO models(created_at, coder, codebook_version, code, target, n_train, n_positive, metrics, "
                 "blob, strategy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -378,6 +380,15 @@ def stored_models(project: "Project") -> dict[tuple[str, str], StoredModel]:
 
 
 _LOADED: dict[tuple[str, str, int], Any] = {}  # stored models never change: load each once
+
+
+def trained_segments(project: "Project") -> set[int]:
+    """Segments the current presence models were trained on."""
+    out: set[int] = set()
+    for (_, target), meta in stored_models(project).items():
+        if target == "presence":
+            out.update(meta.metrics.get("trained_on", ()))
+    return out
 
 
 def _load(project: "Project", model_id: int) -> Any:

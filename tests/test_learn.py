@@ -366,3 +366,16 @@ def test_a_direction_cue_is_kept_only_when_its_direction_is(project):
     assert (word.kind, word.fired, word.accepted, word.rejected) == ("code", 3, 2, 1)
     assert (cue.kind, cue.fired, cue.accepted, cue.rejected) == ("cue", 3, 1, 2)
     assert stats.gaps[0].without_keyword == 0 and stats.gaps[0].candidates == ()
+
+
+def test_agreement_with_the_model_says_which_units_it_was_trained_on(trained):
+    project, train_ids, held_out, *_ = trained
+    from qualcode.agreement import agreement
+
+    everything = train_ids + held_out
+    with project.transaction():
+        write_suggestions(project.con, project.model_suggestions(segment_ids=everything), origin="model",
+                          segment_ids=everything, codebook_version="v1")
+    result = agreement(project, "anna", "model")
+    assert result.in_sample == len(train_ids)
+    assert "trained on 160 of these segments" in " ".join(result.summary())
