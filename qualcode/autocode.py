@@ -58,12 +58,15 @@ PARTICLE_REACH = 12  # words between a separable verb and its particle
 # Roles a rule can play. Small ints so the per-token loop compares cheaply.
 ASPECT, ASPECT_INV, OPP, RISK, INC, DEC, EXCL, NEG_FLIP, NEG_CANCEL, BREAK, SEP, PARTICLE = range(12)
 _ASPECT_ROLES = (ASPECT, ASPECT_INV)
+_HAS_ASPECT, _HAS_SEPARABLE = 1, 2  # flags of a word form's cached rules
 _CUE_ROLES = (OPP, RISK, INC, DEC)
 _KIND = {
     ASPECT: "aspect", ASPECT_INV: "aspect", OPP: "opportunity", RISK: "risk",
     INC: "increase", DEC: "decrease", EXCL: "exclusion",
 }
 _DIRECTION_ORDER = {"opportunity": 0, "risk": 1, "none": 2}
+_DIRECTION_BIT = {"opportunity": 1, "risk": 2}
+_DIRECTIONS_BY_BITS = {0: ("none",), 1: ("opportunity",), 2: ("risk",), 3: ("opportunity", "risk")}
 
 # Dutch separable-verb particles ('kijk ... na'); a particle followed by one of
 # these words is a preposition instead ('na de les').
@@ -352,7 +355,15 @@ class _Rules:
         kept: dict[Any, tuple] = {}
         for rule in found:
             kept.setdefault(rule if rule[0] == SEP else (rule[0], rule[1]), rule)
-        result = tuple(kept.values())
+        rules = tuple(kept.values())
+        flags = 0
+        for rule in rules:
+            if rule[0] <= ASPECT_INV:
+                flags |= _HAS_ASPECT
+            elif rule[0] == SEP and rule[3][1][0] <= ASPECT_INV:
+                flags |= _HAS_SEPARABLE
+        # () for a form without rules, so the hot loop tests it for truth only
+        result = (flags, rules) if rules else ()
         self.cache[key] = result
         return result
 
@@ -400,15 +411,19 @@ class _Hit(NamedTuple):
 
 
 class _Found(NamedTuple):
-    """A fired rule in segment offsets; the fields of :class:`Match`, cheaper to make."""
+    """A fired rule in segment offsets: a :class:`Match`, cheaper to make and
+    ordered by position as a plain tuple (start first)."""
 
-    text: str
     start: int
     end: int
     rule: str
     kind: str
+    text: str
     code: str | None
     note: str
+
+    def public(self) -> Match:
+        return Match(text=self.text, start=self.start, end=self.end, rule=self.rule, kind=self.kind, code=self.code, note=self.note)
 
 
 class _SentenceResult:
@@ -450,6 +465,18 @@ class _DocView:
         return self.text[self.char_span(start)[0]:self.char_span(end - 1)[1]]
 
 
+_ATTRS: tuple[int, int] | None = None
+
+
+def _load_attrs() -> tuple[int, int]:
+    """spaCy's LOWER and LEMMA attribute ids, imported once (spaCy loads lazily)."""
+    global _ATTRS
+    from spacy.attrs import LEMMA, LOWER
+
+    _ATTRS = (LOWER, LEMMA)
+    return _ATTRS
+
+
 def _analyse_doc(rules: _Rules, doc: Any, text: str, offset: int, trace: bool) -> list[_SentenceResult]:
     """The sentences of one doc with aspect mentions (with ``trace``: with any rule).
 
@@ -457,38 +484,32 @@ def _analyse_doc(rules: _Rules, doc: Any, text: str, offset: int, trace: bool) -
     token, which costs as much as the matching). Offsets in the results are
     ``offset`` + character offsets in ``doc``.
     """
-    from spacy.attrs import LEMMA, LOWER
-
     cache = rules.cache
     strings = doc.vocab.strings
     token_hits: list[tuple[int, tuple]] = []
     append = token_hits.append
-    lowers = doc.to_array(LOWER).tolist()
+    lower_attr, lemma_attr = _ATTRS or _load_attrs()
+    lowers = doc.to_array(lower_attr).tolist()
     # The hot loop: one dict look-up per token; a form is matched against the
     # word and compound rules only the first time it is seen.
-    for index, key in enumerate(zip(lowers, doc.to_array(LEMMA).tolist())):
+    for index, key in enumerate(zip(lowers, doc.to_array(lemma_attr).tolist())):
         found = cache.get(key)
         if found is None:
             found = rules.rules_for(key, strings)
         if found:
             append((index, found))
-    has_aspect = False
-    present: set[int] | None = None
+    flags = 0
     for _, found in token_hits:
-        for rule in found:
-            role = rule[0]
-            if role <= ASPECT_INV:
-                has_aspect = True
-                break
-            if role == SEP and rule[3][1][0] <= ASPECT_INV:
-                # 'werk' may be half of 'samenwerken': only if 'samen' occurs
-                if present is None:
-                    present = set(lowers)
-                if rules.particles[rule[3][0]] in present:
-                    has_aspect = True
-                    break
-        if has_aspect:
-            break
+        flags |= found[0]
+    has_aspect = bool(flags & _HAS_ASPECT)
+    if not has_aspect and flags & _HAS_SEPARABLE:
+        # 'werk' may be half of 'samenwerken': only if 'samen' occurs
+        present = set(lowers)
+        has_aspect = any(
+            rules.particles[rule[3][0]] in present
+            for _, found in token_hits if found[0] & _HAS_SEPARABLE
+            for rule in found[1] if rule[0] == SEP
+        )
     phrase_hits: list[_Hit] = []
     if rules.phrase_rules and (has_aspect or rules.aspect_phrases or trace):
         for match_id, start, end in rules.phrase_matcher(doc):
@@ -502,40 +523,40 @@ def _analyse_doc(rules: _Rules, doc: Any, text: str, offset: int, trace: bool) -
         return []
 
     sentence_bounds = [(sent.start, sent.end) for sent in doc.sents]
-    sentence_starts = [start for start, _ in sentence_bounds]
-    located = [(bisect.bisect_right(sentence_starts, index) - 1, index, found) for index, found in token_hits]
-    if trace:
-        wanted = None
-    else:
+    # hits come in token order: walk them along the sentences
+    located = []
+    sentence = 0
+    for index, found in token_hits:
+        while index >= sentence_bounds[sentence][1]:
+            sentence += 1
+        located.append((sentence, index, found))
+    phrase_located = []
+    if phrase_hits:
+        sentence_starts = [start for start, _ in sentence_bounds]
+        phrase_located = [(bisect.bisect_right(sentence_starts, hit.start) - 1, hit) for hit in phrase_hits]
+    wanted: set[int] | None = None
+    if not trace:
         # only sentences with an aspect hit (or a separable verb) are analysed
-        wanted = {
-            sentence for sentence, _, found in located
-            if any(rule[0] <= ASPECT_INV or (rule[0] == SEP and rule[3][1][0] <= ASPECT_INV) for rule in found)
-        }
-        wanted.update(bisect.bisect_right(sentence_starts, hit.start) - 1 for hit in phrase_hits if hit.role <= ASPECT_INV)
+        wanted = {sentence for sentence, _, found in located if found[0]}
+        wanted.update(sentence for sentence, hit in phrase_located if hit.role <= ASPECT_INV)
     per_sentence: dict[int, list[_Hit]] = {}
     for sentence, index, found in located:
         if wanted is not None and sentence not in wanted:
             continue
-        bucket = per_sentence.setdefault(sentence, [])
-        for rule in found:
+        bucket = per_sentence.get(sentence)
+        if bucket is None:
+            bucket = per_sentence[sentence] = []
+        for rule in found[1]:
             bucket.append(_Hit(index, index + 1, rule[0], rule[1], rule[2], rule[3] if rule[0] == SEP else None))
-    for hit in phrase_hits:
-        sentence = bisect.bisect_right(sentence_starts, hit.start) - 1
-        if wanted is not None and sentence not in wanted:
-            continue
-        per_sentence.setdefault(sentence, []).append(hit)
+    for sentence, hit in phrase_located:
+        if wanted is None or sentence in wanted:
+            per_sentence.setdefault(sentence, []).append(hit)
 
     view = _DocView(doc, text, lowers)
     results = []
     for sentence_index in sorted(per_sentence):
-        hits = per_sentence[sentence_index]
-        if not trace and not any(
-            hit.role <= ASPECT_INV or (hit.role == SEP and hit.extra[1][0] <= ASPECT_INV) for hit in hits
-        ):
-            continue
         s_start, s_end = sentence_bounds[sentence_index]
-        result = _analyse_sentence(rules, view, hits, s_start, s_end, offset, trace)
+        result = _analyse_sentence(rules, view, per_sentence[sentence_index], s_start, s_end, offset, trace)
         if result is not None:
             results.append(result)
     return results
@@ -601,8 +622,8 @@ def _analyse_sentence(rules: _Rules, doc: _DocView, hits: list[_Hit], s_start: i
             if not note and hit.role <= DEC and isinstance(hit.extra, str):
                 note = f"with '{hit.extra}'"
             result = made[key] = _Found(
-                doc.text[start:end], start + offset, end + offset, hit.rule,
-                kind or _KIND.get(hit.role, "other"), code_ids[hit.code] if hit.code >= 0 else None, note,
+                start + offset, end + offset, hit.rule, kind or _KIND.get(hit.role, "other"),
+                doc.text[start:end], code_ids[hit.code] if hit.code >= 0 else None, note,
             )
         return result
 
@@ -610,10 +631,11 @@ def _analyse_sentence(rules: _Rules, doc: _DocView, hits: list[_Hit], s_start: i
 
     # per code the longest hit wins over hits inside it, and one span counts once
     # (the first rule that found it: words before compounds before phrases)
-    if len(aspects) > 1 and (phrase_in := any(hit.end - hit.start > 1 for hit in aspects)) is not None:
+    if len(aspects) > 1:
+        longer = any(hit.end - hit.start > 1 for hit in aspects)
         kept: dict[tuple[int, int, int], _Hit] = {}
         for hit in aspects:
-            if phrase_in and any(
+            if longer and any(
                 other.code == hit.code and other.start <= hit.start and hit.end <= other.end
                 and other.end - other.start > hit.end - hit.start
                 for other in aspects
@@ -660,13 +682,21 @@ def _analyse_sentence(rules: _Rules, doc: _DocView, hits: list[_Hit], s_start: i
                 negated[cue] = negator
 
     # increase/decrease cues attach to the nearest aspect hit in their clause
-    attached: dict[_Hit, list[tuple[str, _Found]]] = {}
+    attached: dict[_Hit, tuple[int, list[_Found]]] = {}  # aspect -> (direction bits, cues)
     overridden: set[_Hit] = set()
+    by_clause: dict[int, list[_Hit]] | None = None
     for cue in cues:
         if cue.role != INC and cue.role != DEC:
             continue
-        clause = clause_of(cue.start)
-        targets = _nearest_aspects(cue, [hit for hit in aspects if clause_of(hit.start) == clause])
+        if breaks:
+            if by_clause is None:
+                by_clause = {}
+                for hit in aspects:
+                    by_clause.setdefault(clause_of(hit.start), []).append(hit)
+            candidates = by_clause.get(clause_of(cue.start), [])
+        else:
+            candidates = aspects
+        targets = _nearest_aspects(cue, candidates)
         if not targets:
             if trace:
                 cancelled.append((found(cue), f"no aspect keyword within {QUANTITY_REACH} words in its clause"))
@@ -674,24 +704,25 @@ def _analyse_sentence(rules: _Rules, doc: _DocView, hits: list[_Hit], s_start: i
         negator = negated.get(cue)
         voided = False
         for aspect in targets:
-            role = cue.role
+            more = cue.role == INC
             note = ""
             if negator is not None and rules.negates[aspect.code]:
                 if negator.role == NEG_CANCEL:
                     voided = True
                     continue
-                role = DEC if role == INC else INC
+                more = not more
                 note = f"negated by '{doc.span_text(negator.start, negator.end)}'; "
-            valence = rules.valences[aspect.code]
+            positive = rules.valences[aspect.code] == "positive"
             if aspect.role == ASPECT_INV:
-                valence = "positive" if valence == "negative" else "negative"
-            direction = "opportunity" if (role == INC) == (valence == "positive") else "risk"
-            what = "more" if role == INC else "less"
-            note += f"{what} of '{doc.span_text(aspect.start, aspect.end)}' ({valence} valence)"
-            attached.setdefault(aspect, []).append((direction, found(cue, direction, note)))
+                positive = not positive
+            direction = "opportunity" if more == positive else "risk"
+            note += f"{'more' if more else 'less'} of '{found(aspect).text}' ({'positive' if positive else 'negative'} valence)"
+            bits, founds = attached.get(aspect, (0, []))
+            founds.append(found(cue, direction, note))
+            attached[aspect] = (bits | _DIRECTION_BIT[direction], founds)
             # 'minder onzekerheid': the word's own risk gives way to the quantity on it
             for other in cues:
-                if (other.role == OPP or other.role == RISK) and _overlaps(other, aspect):
+                if (other.role == OPP or other.role == RISK) and other.start < aspect.end and aspect.start < other.end:
                     overridden.add(other)
         if voided:
             cancelled.append((found(cue), f"negated by '{doc.span_text(negator.start, negator.end)}'"))
@@ -706,13 +737,11 @@ def _analyse_sentence(rules: _Rules, doc: _DocView, hits: list[_Hit], s_start: i
 
     # opportunity/risk cues act on every aspect of their clause: work them out
     # once per clause (and per negation setting), not once per aspect
-    per_clause: dict[tuple[int, bool], list[tuple[str, _Found]]] = {}
+    per_clause: dict[tuple[int, bool], tuple[int, tuple[_Found, ...]]] = {}
 
-    def clause_cues(clause: int, honour_negation: bool) -> list[tuple[str, _Found]]:
-        given = per_clause.get((clause, honour_negation))
-        if given is not None:
-            return given
-        given = []
+    def clause_cues(clause: int, honour_negation: bool) -> tuple[int, tuple[_Found, ...]]:
+        bits = 0
+        founds = []
         for cue in cues:
             if (cue.role != OPP and cue.role != RISK) or cue in overridden or clause_of(cue.start) != clause:
                 continue
@@ -724,18 +753,21 @@ def _analyse_sentence(rules: _Rules, doc: _DocView, hits: list[_Hit], s_start: i
                     continue
                 direction = "risk" if direction == "opportunity" else "opportunity"
                 note = f"negated by '{doc.span_text(negator.start, negator.end)}'"
-            given.append((direction, found(cue, direction, note)))
-        per_clause[(clause, honour_negation)] = given
-        return given
+            bits |= _DIRECTION_BIT[direction]
+            founds.append(found(cue, direction, note))
+        result = per_clause[(clause, honour_negation)] = (bits, tuple(founds))
+        return result
 
     mentions: list[tuple] = []
+    negates = rules.negates
     for aspect in aspects:
-        given = clause_cues(clause_of(aspect.start), rules.negates[aspect.code])
+        key = (clause_of(aspect.start), negates[aspect.code])
+        bits, founds = per_clause.get(key) or clause_cues(*key)
         extra = attached.get(aspect)
-        if extra:
-            given = given + extra
-        directions = tuple(sorted({direction for direction, _ in given}, key=_DIRECTION_ORDER.__getitem__)) or ("none",)
-        mentions.append((code_ids[aspect.code], found(aspect), directions, tuple(match for _, match in given)))
+        if extra is not None:
+            bits |= extra[0]
+            founds = founds + tuple(extra[1])
+        mentions.append((code_ids[aspect.code], found(aspect), _DIRECTIONS_BY_BITS[bits], founds))
 
     if not mentions and not trace:
         return None
@@ -745,7 +777,7 @@ def _analyse_sentence(rules: _Rules, doc: _DocView, hits: list[_Hit], s_start: i
         shown += [hit for hit in aspects + cues if isinstance(hit.extra, str)]  # resolved separable verbs
         if not shown and not cancelled:
             return None
-        matches = sorted({found(hit) for hit in shown}, key=lambda m: (m.start, m.end, m.rule))
+        matches = sorted({found(hit) for hit in shown})
     return _SentenceResult(doc.char_span(s_start)[0] + offset, doc.char_span(s_end - 1)[1] + offset, matches, mentions, cancelled)
 
 
@@ -754,21 +786,26 @@ def _nearest_aspects(cue: _Hit, aspects: list[_Hit]) -> list[_Hit]:
     QUANTITY_REACH words; on a tie the longest span ('leuke taken' over 'taken'),
     then the one after the cue (a Dutch modifier precedes its noun: 'minder
     werkdruk'); hits of several codes on that same span all count."""
-    scored = [(_distance(cue, aspect), aspect) for aspect in aspects]
-    scored = [(distance, aspect) for distance, aspect in scored if distance <= QUANTITY_REACH]
-    if not scored:
-        return []
-    nearest = min(distance for distance, _ in scored)
-    tied = [aspect for distance, aspect in scored if distance == nearest]
-    if len(tied) > 1:
-        longest = max(aspect.end - aspect.start for aspect in tied)
-        tied = [aspect for aspect in tied if aspect.end - aspect.start == longest]
-        after = [aspect for aspect in tied if aspect.start >= cue.end]
-        if after and len(after) < len(tied):
-            tied = after
-        first = min((aspect.start, aspect.end) for aspect in tied)
-        tied = [aspect for aspect in tied if (aspect.start, aspect.end) == first]
-    return tied
+    best: list[_Hit] = []
+    best_key = None
+    cue_start, cue_end = cue.start, cue.end
+    for aspect in aspects:
+        start, end = aspect.start, aspect.end
+        if start < cue_end and cue_start < end:
+            distance = 0
+        elif start >= cue_end:
+            distance = start - cue_end + 1
+        else:
+            distance = cue_start - end + 1
+        if distance > QUANTITY_REACH:
+            continue
+        # smaller is better: distance, then longer span, then after the cue, then first
+        key = (distance, start - end, start < cue_end, start, end)
+        if best_key is None or key < best_key:
+            best, best_key = [aspect], key
+        elif key == best_key:
+            best.append(aspect)
+    return best
 
 
 def _distance(a: _Hit, b: _Hit) -> int:
@@ -834,32 +871,39 @@ def _evidence_item(match: _Found) -> dict[str, Any]:
 
 def _aggregate(rules: _Rules, segment_id: int, sentences: list[_SentenceResult]) -> list[Suggestion]:
     """One Suggestion per (code, direction), evidence of all its mentions merged."""
-    groups: dict[tuple[str, str], tuple[dict, list, dict]] = {}
+    # (code, direction) -> [matches by (start, end, rule), sentence spans, cancelled by (start, end, rule)]
+    groups: dict[tuple[str, str], list] = {}
     for sentence in sentences:
-        span = [sentence.start, sentence.end]
+        span = (sentence.start, sentence.end)
         for code, aspect, directions, cues in sentence.mentions:
             for direction in directions:
                 group = groups.get((code, direction))
                 if group is None:
-                    group = groups[(code, direction)] = ({}, [], {})
-                matches, spans, cancelled = group
-                matches[(aspect.start, aspect.end, aspect.rule)] = aspect
+                    group = groups[(code, direction)] = [{}, [], {}]
+                matches = group[0]
+                matches[aspect[:3]] = aspect
                 for cue in cues:
                     if cue.kind == direction:
-                        matches[(cue.start, cue.end, cue.rule)] = cue
-                if span not in spans:
+                        matches[cue[:3]] = cue
+                spans = group[1]
+                if not spans or spans[-1] != span:  # a sentence's mentions come together
                     spans.append(span)
-                for item, reason in sentence.cancelled:
-                    if item.code is None or item.code == code:
-                        cancelled[(item.start, item.end, item.rule)] = (item, reason)
-    order = rules.code_order
+                if sentence.cancelled:
+                    for item, reason in sentence.cancelled:
+                        if item.code is None or item.code == code:
+                            group[2][item[:3]] = (item, reason)
+    if not groups:
+        return []
     directed = {code for code, direction in groups if direction != "none"}
+    order = rules.code_order
     suggestions = []
-    for (code, direction), (matches, spans, cancelled) in sorted(groups.items(), key=lambda kv: (order[kv[0][0]], _DIRECTION_ORDER[kv[0][1]])):
+    for (code, direction) in sorted(groups, key=lambda key: (order[key[0]], _DIRECTION_ORDER[key[1]])):
         if direction == "none" and code in directed:
             continue
+        matches, spans, cancelled = groups[(code, direction)]
         cancelled_items = []
-        for item, reason in sorted(cancelled.values(), key=lambda pair: (pair[0].start, pair[0].end, pair[0].rule)):
+        for key in sorted(cancelled):
+            item, reason = cancelled[key]
             entry = _evidence_item(item)
             entry["reason"] = reason
             if item.code:
@@ -872,7 +916,7 @@ def _aggregate(rules: _Rules, segment_id: int, sentences: list[_SentenceResult])
             origin=ORIGIN,
             strategy=STRATEGY,
             evidence={
-                "matches": [_evidence_item(match) for match in sorted(matches.values(), key=lambda m: (m.start, m.end, m.rule))],
+                "matches": [_evidence_item(matches[key]) for key in sorted(matches)],
                 "sentence": list(spans[0]),
                 "sentences": [list(span) for span in spans],
                 "cancelled": cancelled_items,
@@ -912,23 +956,34 @@ def _check_pipeline(codebook: Codebook, nlp: Any) -> None:
         )
 
 
-def _segment_pieces(items: Iterable[tuple[int, str]], max_length: int) -> Iterator[tuple[str, tuple[int, int, bool, str]]]:
+def _segment_pieces(items: Iterable[tuple[int, str]], max_length: int, pending: deque) -> Iterator[str]:
+    """The texts to feed nlp.pipe; each piece's (segment id, offset, last piece?,
+    text) goes into ``pending`` as it is handed out, to be read back in order."""
     for segment_id, text in items:
+        if len(text) <= max_length:
+            pending.append((segment_id, 0, True, text))
+            yield text
+            continue
         pieces = _pieces(text, max_length)
         for number, (offset, piece) in enumerate(pieces):
-            yield piece, (segment_id, offset, number == len(pieces) - 1, piece)
+            pending.append((segment_id, offset, number == len(pieces) - 1, piece))
+            yield piece
 
 
 def _suggest_texts(rules: _Rules, nlp: Any, items: Iterable[tuple[int, str]], batch_size: int) -> Iterator[Suggestion]:
     """The sequential core: (segment id, text) pairs in, suggestions out, in order."""
-    pending: list[_SentenceResult] = []
-    stream = nlp.pipe(_segment_pieces(items, nlp.max_length), as_tuples=True, batch_size=batch_size)
-    for doc, (segment_id, offset, last, piece) in stream:
-        pending.extend(_analyse_doc(rules, doc, piece, offset, trace=False))
-        if last:
-            if pending:
-                yield from _aggregate(rules, segment_id, pending)
-                pending = []
+    # nlp.pipe yields docs in input order; a queue of what was fed in is cheaper
+    # than as_tuples=True, which tees the input stream
+    fed: deque = deque()
+    sentences: list[_SentenceResult] = []
+    for doc in nlp.pipe(_segment_pieces(items, nlp.max_length, fed), batch_size=batch_size):
+        segment_id, offset, last, piece = fed.popleft()
+        found = _analyse_doc(rules, doc, piece, offset, trace=False)
+        if found:
+            sentences.extend(found)
+        if last and sentences:
+            yield from _aggregate(rules, segment_id, sentences)
+            sentences = []
 
 
 def suggest(
@@ -1042,12 +1097,12 @@ def explain(codebook: Codebook, segment: Segment, *, nlp: Any = None) -> Explana
             start=s.start,
             end=s.end,
             text=segment.text[s.start:s.end],
-            matches=tuple(Match(*found) for found in s.matches),
+            matches=tuple(found.public() for found in s.matches),
             mentions=tuple(
-                Mention(code=code, aspect=Match(*aspect), directions=directions, cues=tuple(Match(*cue) for cue in cues))
+                Mention(code=code, aspect=aspect.public(), directions=directions, cues=tuple(cue.public() for cue in cues))
                 for code, aspect, directions, cues in s.mentions
             ),
-            cancelled=tuple(Cancelled(Match(*found), reason) for found, reason in s.cancelled),
+            cancelled=tuple(Cancelled(found.public(), reason) for found, reason in s.cancelled),
         )
         for s in sentences
     )

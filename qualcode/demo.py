@@ -23,6 +23,7 @@ class DemoResult:
     report: Path
     heatmap: Path
     reviews: tuple[tuple[str, str], ...]  # (coder, summary line)
+    coder: str  # whose decisions the outputs count
 
 
 def _remove_project(path: Path) -> None:
@@ -63,15 +64,18 @@ def run_demo(
         reviews = []
         for workbook in sorted((sample_dir / "review").glob("review-*.xlsx")):
             coder = workbook.stem.removeprefix("review-")
-            summary = import_review(project, workbook, coder)
+            # The committed review was exported from another build of the same sample: rows are
+            # matched by segment id and must carry exactly the same text.
+            summary = import_review(project, workbook, coder, from_other_project=True)
             reviews.append((coder, str(summary)))
             echo(f"Applied the review of {coder} ({workbook.name}): {summary}")
         if not reviews:
             raise UsageError(f"{sample_dir / 'review'}: no review-CODER.xlsx workbooks; the demo needs the sample's review")
         main_coder = reviews[0][0]
         workbook_path = out_dir / "qualcode-demo.xlsx"
-        export_workbook(project, workbook_path, coder=main_coder, by="role")
+        pair = (reviews[0][0], reviews[1][0]) if len(reviews) > 1 else (main_coder, "keyword")
+        export_workbook(project, workbook_path, coder=main_coder, by="role", agreement=pair)
         report_dir = out_dir / "report"
         write_report(project, report_dir, coder=main_coder, by="role")
     return DemoResult(project_path, workbook_path, report_dir / "report.html", report_dir / "heatmap.png",
-                      tuple(reviews))
+                      tuple(reviews), main_coder)

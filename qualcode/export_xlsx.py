@@ -52,8 +52,11 @@ def export_workbook(
     compare_by: str | None = None,
     allow_codebook_change: bool = False,
     per_cell: int = 3,
+    agreement: tuple[str, str] | None = None,
 ) -> WorkbookReport:
     """Write the results workbook to ``path``; ``by`` splits the group sheet (default: role).
+
+    ``agreement=(coder_a, coder_b)`` adds an Agreement sheet (kappa, alpha per code).
 
     A Compare sheet is written when ``compare_by`` is given, or, by study, when the
     selection covers two or more studies.
@@ -86,6 +89,8 @@ def export_workbook(
     _cases_sheet(wb.create_sheet("Cases"), project, study)
     if comparison is not None:
         _compare_sheet(wb.create_sheet("Compare"), comparison, codebook)
+    if agreement is not None:
+        _agreement_sheet(wb.create_sheet("Agreement"), project, agreement, by)
     _about_sheet(wb.create_sheet("About"), info, codebook, compare_note)
     wb.properties.creator = "qualcode"
     wb.properties.title = mx.ui(codebook, "title")
@@ -347,6 +352,17 @@ def _frame_sheet(ws: "Worksheet", frame: pd.DataFrame) -> None:
     _header(ws, 1, [str(c) for c in frame.columns])
     last = _rows(ws, 2, frame.itertuples(index=False))
     _finish(ws, 1, last, len(frame.columns), freeze="B2")
+
+
+def _agreement_sheet(ws: "Worksheet", project: "Project", coders: tuple[str, str], by: str | None) -> None:
+    from .agreement import agreement, agreement_frame
+
+    frame = agreement_frame(agreement(project, coders[0], coders[1], by=by))
+    _frame_sheet(ws, frame)
+    row = ws.max_row + 2
+    for line in frame.attrs.get("summary", []):
+        _note(ws, row, str(line))
+        row += 1
 
 
 def _codebook_sheet(ws: "Worksheet", codebook) -> None:

@@ -91,7 +91,7 @@ def format_option(choices: tuple[str, ...] = ("table", "csv", "json", "markdown"
 
 
 # Register the commands (each module adds its own to `main`).
-from . import commands_code, commands_foundation  # noqa: E402,F401
+from . import commands_code, commands_demo, commands_foundation  # noqa: E402,F401
 from . import commands_agree  # noqa: E402,F401
 from . import commands_review  # noqa: E402,F401
 from . import commands_report  # noqa: E402,F401

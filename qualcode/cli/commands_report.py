@@ -12,6 +12,7 @@ import click
 
 from . import CONTEXT_SETTINGS, format_option, main, project_option
 from .output import format_table
+from ..errors import UsageError
 
 
 def selection_options(func: Callable) -> Callable:
@@ -169,8 +170,10 @@ def export() -> None:
 @click.option("--allow-codebook-change", is_flag=True,
               help="Compare codings made with different codebook versions (the sheet lists what changed).")
 @click.option("--per-cell", default=3, show_default=True, type=click.IntRange(1, 50), help="Quotes per cell.")
+@click.option("--agreement", "agreement_coders", default=None, metavar="A,B",
+              help="Add an Agreement sheet for two coders (or A,keyword / A,model).")
 @project_option
-def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, per_cell) -> None:
+def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, per_cell, agreement_coders) -> None:
     """Write the results workbook (.xlsx) for Excel and LibreOffice.
 
     Sheets: Matrix, Matrix by group, Quotes, Coded segments, Code presence per case,
@@ -184,8 +187,13 @@ def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, 
     """
     from ..export_xlsx import export_workbook
 
-    report = export_workbook(project, out, by=by, compare_by=compare_by,
-                             allow_codebook_change=allow_codebook_change, per_cell=per_cell, **selection)
+    pair = None
+    if agreement_coders:
+        pair = tuple(c.strip() for c in agreement_coders.split(","))
+        if len(pair) != 2 or not all(pair):
+            raise UsageError("--agreement takes two coders separated by a comma, e.g. --agreement anna,bob")
+    report = export_workbook(project, out, by=by, compare_by=compare_by, allow_codebook_change=allow_codebook_change,
+                             per_cell=per_cell, agreement=pair, **selection)
     click.echo(f"Wrote {report.path}: {report.codings} codings; sheets: {', '.join(report.sheets)}")
     if report.compare_note:
         click.echo(f"Note: {report.compare_note}", err=True)

@@ -1,0 +1,41 @@
+"""demo: the whole job on the sample study in one command."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import CONTEXT_SETTINGS, main
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.option("--out", "out_dir", default="demo-output", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the demo project, workbook and report (the demo project in it is rebuilt).")
+@click.option("--sample", "sample_dir", default="transcripts_sample", show_default=True,
+              type=click.Path(file_okay=False), help="The sample study (with cases.csv and review/).")
+@click.option("--codebook", default="codebooks/werkbeleving.yaml", show_default=True,
+              type=click.Path(dir_okay=False), help="The codebook to code with.")
+def demo(out_dir: str, sample_dir: str, codebook: str) -> None:
+    """Run the whole job on the sample study: import, code, apply the review, matrix, workbook, report.
+
+    \b
+    Example:
+      qualcode demo --out demo-output
+    """
+    from ..demo import run_demo
+
+    result = run_demo(out_dir, sample_dir=sample_dir, codebook=codebook, echo=click.echo)
+    project = str(result.project)
+    click.echo("")
+    main.main(["matrix", "--project", project, "--coder", result.coder], standalone_mode=False)
+    click.echo("")
+    main.main(["matrix", "--project", project, "--coder", result.coder, "--by", "study"], standalone_mode=False)
+    click.echo("")
+    click.echo(f"Workbook: {result.workbook}")
+    click.echo(f"Report:   {result.report}  (heatmap: {result.heatmap})")
+    click.echo(f"Project:  {result.project}")
+    click.echo("Next, try:")
+    click.echo(f"  export QUALCODE_PROJECT={project}")
+    click.echo("  qualcode matrix --by role --quotes --coder " + result.coder)
+    click.echo("  qualcode agree --coders " + ",".join(c for c, _ in result.reviews[:2]))
+    click.echo("  qualcode review --coder YOUR_NAME      (review the sample yourself in the terminal)")
