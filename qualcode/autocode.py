@@ -47,6 +47,7 @@ from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
 from .codebook import Codebook, pattern_kind
 from .errors import UsageError
+from .nlp import LOWERS_KEY
 from .records import Segment, Suggestion
 
 STRATEGY = "keywords.v1"
@@ -56,10 +57,11 @@ QUANTITY_REACH = 3  # words between an increase/decrease cue and the aspect it m
 PARTICLE_REACH = 12  # words between a separable verb and its particle
 
 # Roles a rule can play. Small ints so the per-token loop compares cheaply.
-ASPECT, ASPECT_INV, OPP, RISK, INC, DEC, EXCL, NEG_FLIP, NEG_CANCEL, BREAK, SEP, PARTICLE = range(12)
+ASPECT, ASPECT_INV, OPP, RISK, INC, DEC, EXCL, NEG_FLIP, NEG_CANCEL, BREAK, SEP = range(11)
 _ASPECT_ROLES = (ASPECT, ASPECT_INV)
-_HAS_ASPECT, _HAS_SEPARABLE = 1, 2  # flags of a word form's cached rules
-_CUE_ROLES = (OPP, RISK, INC, DEC)
+# flags of a word form's cached rules: it fires an aspect rule, is a separable
+# verb that may be one, anchors an aspect phrase, anchors another phrase
+_HAS_ASPECT, _HAS_SEPARABLE, _HAS_PHRASE_ANCHOR, _HAS_OTHER_ANCHOR = 1, 2, 4, 8
 _KIND = {
     ASPECT: "aspect", ASPECT_INV: "aspect", OPP: "opportunity", RISK: "risk",
     INC: "increase", DEC: "decrease", EXCL: "exclusion",
@@ -226,8 +228,10 @@ class _Rules:
         self.particles: dict[str, int] = {}  # particle -> hash of its lower-cased form
         self.phrase_rules: dict[int, list] = {}
         self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
-        self.aspect_phrases = False
-        self.cache: dict[tuple[int, int], tuple] = {}
+        self.cache: dict[tuple[int, int], tuple] = {}  # (lower, lemma) hashes -> (flags, rules)
+        self.cache_by_lower: dict[int, tuple] = {}  # the same, when the lemma follows from the form
+        self.phrase_anchors: set[str] = set()  # the longest lemma of each aspect phrase
+        self.other_anchors: set[str] = set()  # ... of each cue or exclusion phrase
         self._separable_wanted: list[tuple[str, str, str, tuple]] = []
 
         for index, code in enumerate(codebook.codes):
@@ -288,12 +292,12 @@ class _Rules:
             if lemmas and lemmas not in seen:
                 seen.add(lemmas)
                 patterns.append(doc)
+                anchor = max((token.lemma_.lower() for token in doc), key=len)
+                (self.phrase_anchors if rule[0] in _ASPECT_ROLES else self.other_anchors).add(anchor)
         if not patterns:
             return
         self.phrase_matcher.add(key, patterns)
         self.phrase_rules.setdefault(self._nlp.vocab.strings[key], []).append(rule)
-        if rule[0] in _ASPECT_ROLES:
-            self.aspect_phrases = True
 
     def _resolve_separable(self) -> None:
         """Register 'kijk ... na' for 'nakijken' when 'kijken' is a Dutch verb."""
@@ -362,8 +366,12 @@ class _Rules:
                 flags |= _HAS_ASPECT
             elif rule[0] == SEP and rule[3][1][0] <= ASPECT_INV:
                 flags |= _HAS_SEPARABLE
+        if lower in self.phrase_anchors or lemma in self.phrase_anchors:
+            flags |= _HAS_PHRASE_ANCHOR
+        if lower in self.other_anchors or lemma in self.other_anchors:
+            flags |= _HAS_OTHER_ANCHOR
         # () for a form without rules, so the hot loop tests it for truth only
-        result = (flags, rules) if rules else ()
+        result = (flags, rules) if rules or flags else ()
         self.cache[key] = result
         return result
 
@@ -484,20 +492,31 @@ def _analyse_doc(rules: _Rules, doc: Any, text: str, offset: int, trace: bool) -
     token, which costs as much as the matching). Offsets in the results are
     ``offset`` + character offsets in ``doc``.
     """
-    cache = rules.cache
     strings = doc.vocab.strings
     token_hits: list[tuple[int, tuple]] = []
     append = token_hits.append
-    lower_attr, lemma_attr = _ATTRS or _load_attrs()
-    lowers = doc.to_array(lower_attr).tolist()
     # The hot loop: one dict look-up per token; a form is matched against the
     # word and compound rules only the first time it is seen.
-    for index, key in enumerate(zip(lowers, doc.to_array(lemma_attr).tolist())):
-        found = cache.get(key)
-        if found is None:
-            found = rules.rules_for(key, strings)
-        if found:
-            append((index, found))
+    lowers = doc.user_data.get(LOWERS_KEY)
+    if lowers is not None and len(lowers) == len(doc):
+        # qualcode's own lemmatiser: the lemma follows from the lower-cased form
+        cache = rules.cache_by_lower
+        for index, lower in enumerate(lowers):
+            found = cache.get(lower)
+            if found is None:
+                found = cache[lower] = rules.rules_for((lower, doc[index].lemma), strings)
+            if found:
+                append((index, found))
+    else:
+        lower_attr, lemma_attr = _ATTRS or _load_attrs()
+        lowers = doc.to_array(lower_attr).tolist()
+        cache = rules.cache
+        for index, key in enumerate(zip(lowers, doc.to_array(lemma_attr).tolist())):
+            found = cache.get(key)
+            if found is None:
+                found = rules.rules_for(key, strings)
+            if found:
+                append((index, found))
     flags = 0
     for _, found in token_hits:
         flags |= found[0]
@@ -511,7 +530,12 @@ def _analyse_doc(rules: _Rules, doc: Any, text: str, offset: int, trace: bool) -
             for rule in found[1] if rule[0] == SEP
         )
     phrase_hits: list[_Hit] = []
-    if rules.phrase_rules and (has_aspect or rules.aspect_phrases or trace):
+    # The phrase matcher runs only where a phrase can match (each phrase has an
+    # anchor: its longest lemma) and an aspect can come of it: an aspect phrase,
+    # or cue and exclusion phrases next to an aspect hit.
+    if rules.phrase_rules and (
+        flags & _HAS_PHRASE_ANCHOR or (flags & _HAS_OTHER_ANCHOR and (has_aspect or trace))
+    ):
         for match_id, start, end in rules.phrase_matcher(doc):
             for rule in rules.phrase_rules.get(match_id, ()):
                 phrase_hits.append(_Hit(start, end, rule[0], rule[1], rule[2]))
@@ -785,12 +809,15 @@ def _nearest_aspects(cue: _Hit, aspects: list[_Hit]) -> list[_Hit]:
     """The aspect hits an increase/decrease cue modifies: the nearest within
     QUANTITY_REACH words; on a tie the longest span ('leuke taken' over 'taken'),
     then the one after the cue (a Dutch modifier precedes its noun: 'minder
-    werkdruk'); hits of several codes on that same span all count."""
+    werkdruk'); hits of several codes on that same span all count. A cue that is
+    a word of a longer aspect phrase does not modify that phrase."""
     best: list[_Hit] = []
     best_key = None
     cue_start, cue_end = cue.start, cue.end
     for aspect in aspects:
         start, end = aspect.start, aspect.end
+        if start <= cue_start and cue_end <= end and end - start > cue_end - cue_start:
+            continue  # a word of the aspect phrase itself ('kwijt' in 'tijd kwijt')
         if start < cue_end and cue_start < end:
             distance = 0
         elif start >= cue_end:
@@ -806,12 +833,6 @@ def _nearest_aspects(cue: _Hit, aspects: list[_Hit]) -> list[_Hit]:
         elif key == best_key:
             best.append(aspect)
     return best
-
-
-def _distance(a: _Hit, b: _Hit) -> int:
-    if a.start < b.end and b.start < a.end:
-        return 0
-    return b.start - a.end + 1 if b.start >= a.end else a.start - b.end + 1
 
 
 def _negator(doc: _DocView, cue: _Hit, negators: dict[int, _Hit], clause_of: Any, s_start: int, s_end: int, before: int, after: int) -> _Hit | None:
@@ -1145,7 +1166,7 @@ def format_explanation(expl: Explanation, codebook: Codebook, color: bool = Fals
         for item in sentence.cancelled:
             what = _code_name(codebook, item.match.code) if item.match.code and item.match.kind in ("aspect", "exclusion") else _describe_rule(item.match)
             if item.match.kind == "aspect":
-                what += f" ('{item.match.text}')"
+                what += f": '{item.match.text}'"
             text = f"  cancelled: {what} — {item.reason}"
             lines.append(f"{_DIM}{text}{_RESET}" if color else text)
         if not sentence.mentions and not sentence.cancelled:

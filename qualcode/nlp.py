@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 SUPPORTED_LANGUAGES = ("nl", "en")
 
 LEMMATIZER_NAME = "qualcode_lemmatizer"
+LOWERS_KEY = "qualcode.lowers"  # doc.user_data: token lower-form hashes that fix each lemma
 
 
 class PipelineNotInstalledError(QualcodeError):
@@ -227,7 +228,11 @@ class _LemmaComponent:
 
         cache = self._by_lower
         strings = doc.vocab.strings
-        lowers = doc.to_array([LOWER]).tolist()
+        lowers = doc.to_array(LOWER).tolist()
+        # Here a lemma depends on the lower-cased form alone; saying so lets the
+        # keyword matcher key its per-form cache on these hashes without reading
+        # the arrays a second time.
+        doc.user_data[LOWERS_KEY] = lowers
         lemmas = []
         for lower in lowers:
             found = cache.get(lower)

@@ -9,7 +9,8 @@ It builds the sample project afresh, exports a new review workbook per coder and
 copies each decided row's code cells, memo and *decided* mark from the old workbook
 (matched by segment id, and only when the text is the same), exactly as a coder
 would retype them. A JSON file of decisions (``{"id", "codes", "memo"}`` per
-segment) can be given instead of an old workbook with ``--from-json CODER FILE``.
+segment) can be given instead of an old workbook with ``--from-json CODER FILE SEGMENTS``.
+Rows are matched by document and exact text, so a changed transcript is reviewed again.
 """
 from __future__ import annotations
 
@@ -38,36 +39,54 @@ def _rows(ws):
         yield {h: c for h, c in zip(header, row)}
 
 
-def _old_decisions(path: Path, codebook) -> dict[int, dict]:
-    wb = openpyxl.load_workbook(path)
+# Segments are matched by (document, text, n-th occurrence), not by id: ids depend on
+# the order in which documents were imported.
+Key = tuple[str, str, int]
+
+
+def _keyed(items) -> dict[Key, dict]:
+    seen: dict[tuple[str, str], int] = {}
     out = {}
-    for cells in _rows(wb["Review"]):
-        if str(cells["decided"].value or "").strip().lower() not in ("ja", "yes"):
-            continue
-        out[int(cells["segment_id"].value)] = {
-            "text": cells["text"].value,
-            "codes": {c.id: cells[codebook.label(c.id)].value or "-" for c in codebook.codes},
-            "memo": cells["memo"].value or "",
-        }
+    for document, text, decision in items:
+        n = seen.get((document, text), 0)
+        seen[(document, text)] = n + 1
+        out[(document, text, n)] = decision
     return out
 
 
-def _json_decisions(path: Path) -> dict[int, dict]:
-    return {int(d["id"]): {"text": None, "codes": d["codes"], "memo": d.get("memo", "")}
-            for d in json.loads(path.read_text(encoding="utf-8"))}
+def _old_decisions(path: Path, codebook) -> dict[Key, dict]:
+    wb = openpyxl.load_workbook(path)
+    items = []
+    for cells in _rows(wb["Review"]):
+        if cells["segment_id"].value is None:
+            continue
+        decided = str(cells["decided"].value or "").strip().lower() in ("ja", "yes")
+        items.append((cells["document"].value, cells["text"].value, {
+            "decided": decided,
+            "codes": {c.id: cells[codebook.label(c.id)].value or "-" for c in codebook.codes},
+            "memo": cells["memo"].value or "",
+        }))
+    return {k: v for k, v in _keyed(items).items() if v["decided"]}
 
 
-def refresh(coder: str, decisions: dict[int, dict], project: Project, codebook, out: Path) -> int:
+def _json_decisions(path: Path, segments: Path) -> dict[Key, dict]:
+    """Decisions by segment id in ``path``; ``segments`` (id, document, text) says what the ids were."""
+    where = {int(s["id"]): (s["document"], s["text"]) for s in json.loads(segments.read_text(encoding="utf-8"))}
+    items = [(*where[int(d["id"])], {"codes": d["codes"], "memo": d.get("memo", "")})
+             for d in sorted(json.loads(path.read_text(encoding="utf-8")), key=lambda d: int(d["id"]))]
+    return _keyed(items)
+
+
+def refresh(coder: str, decisions: dict[Key, dict], project: Project, codebook, out: Path) -> int:
     export_review(project, out, coder)
     wb = openpyxl.load_workbook(out)
     filled = 0
-    for cells in _rows(wb["Review"]):
-        sid = cells["segment_id"].value
-        if sid is None or int(sid) not in decisions:
+    rows = [cells for cells in _rows(wb["Review"]) if cells["segment_id"].value is not None]
+    keys = _keyed((c["document"].value, c["text"].value, c) for c in rows)
+    for key, cells in keys.items():
+        if key not in decisions:
             continue
-        d = decisions[int(sid)]
-        if d["text"] is not None and d["text"] != cells["text"].value:
-            raise SystemExit(f"segment {sid}: the text changed since the old review; review it again by hand")
+        d = decisions[key]
         for code in codebook.codes:
             cells[codebook.label(code.id)].value = VALUE[d["codes"].get(code.id, "-")]
         if d["memo"]:
@@ -80,12 +99,13 @@ def refresh(coder: str, decisions: dict[int, dict], project: Project, codebook, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--from-json", nargs=2, action="append", metavar=("CODER", "FILE"), default=[])
+    parser.add_argument("--from-json", nargs=3, action="append", metavar=("CODER", "FILE", "SEGMENTS"), default=[],
+                        help="decisions by segment id, and the JSON list of those segments (id, document, text)")
     args = parser.parse_args()
     codebook = load_codebook(ROOT / "codebooks" / "werkbeleving.yaml")
     sources = {p.stem.removeprefix("review-"): _old_decisions(p, codebook) for p in sorted(HERE.glob("review-*.xlsx"))}
-    for coder, file in args.from_json:
-        sources[coder] = _json_decisions(Path(file))
+    for coder, file, segments in args.from_json:
+        sources[coder] = _json_decisions(Path(file), Path(segments))
     with tempfile.TemporaryDirectory() as tmp:
         with Project.init(Path(tmp) / "sample.qualcode") as project:
             studies = sorted(p for p in SAMPLE.iterdir() if p.is_dir() and p.name != "review")
