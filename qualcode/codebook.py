@@ -298,12 +298,14 @@ def _did_you_mean(word: str, options: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-_SCALARS = yaml.constructor.SafeConstructor()
-
-
 def _value(node: yaml.Node) -> Any:
-    """A scalar node's Python value (str, int, bool, None) as YAML defines it."""
-    return _SCALARS.construct_object(node, deep=True)
+    """A scalar node's Python value (str, int, bool, None) as YAML defines it;
+    a scalar with a tag YAML does not know (``!foo x``) is taken as its text."""
+    try:
+        # a fresh constructor: one would remember every node it ever built
+        return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError:
+        return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
 def _mapping(node: yaml.Node, where: str, allowed: Iterable[str], problems: _Problems) -> dict[str, tuple[yaml.Node, yaml.Node]]:
@@ -591,7 +593,14 @@ def _parse_negation(entry: tuple[yaml.Node, yaml.Node] | None, language: str, pr
 
 def _parse_code(node: yaml.Node, position: int, language: str, problems: _Problems) -> tuple[Code | None, yaml.Node | None]:
     line = node.start_mark.line + 1
-    fields = _mapping(node, f"code #{position + 1}", _CODE_KEYS, problems)
+    # name the code by its id in every message, also those about other keys
+    peeked = None
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == "id" and isinstance(value_node, yaml.ScalarNode):
+                peeked = value_node.value.strip() or None
+                break
+    fields = _mapping(node, f"code {peeked!r}" if peeked else f"code #{position + 1}", _CODE_KEYS, problems)
     if not isinstance(node, yaml.MappingNode):
         return None, None
 

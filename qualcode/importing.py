@@ -179,7 +179,9 @@ def _expand(paths: list[Path]) -> list[Path]:
             out.extend(found)
         else:
             out.append(path)
-    return out
+    # Sorted and de-duplicated: the same files give the same documents and segment ids,
+    # whatever order they were named in (a review workbook refers to segment ids).
+    return sorted(dict.fromkeys(out), key=lambda p: str(p))
 
 
 def _read_bytes(path: Path) -> bytes:

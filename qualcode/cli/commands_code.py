@@ -1,6 +1,7 @@
 """code, explain, and the codebook group (check, show)."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -29,7 +30,7 @@ def code(project, codebook_path, study, model, jobs, with_model, threshold) -> N
       qualcode code --codebook codebooks/werkbeleving.yaml
     """
     total = len(project.segments(study=study, only_to_code=True))
-    with click.progressbar(length=max(total, 1), label="Coding segments", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=max(total, 1), label="Coding segments", file=sys.stderr) as bar:
         done = [0]
 
         def progress(n: int) -> None:
@@ -61,7 +62,7 @@ def explain(project, segment_id, model) -> None:
     Example:
       qualcode explain 42
     """
-    click.echo(project.explain(segment_id, color=click.get_text_stream("stdout").isatty(), model=model))
+    click.echo(project.explain(segment_id, color=sys.stdout.isatty(), model=model))
     try:
         from ..learn import explain_model
     except ImportError:
