@@ -184,18 +184,28 @@ class Project:
         return row
 
     _SEGMENT_SQL = (
-        "SELECT g.*, d.name AS document_name, d.text AS doc_text, s.name AS study "
+        "SELECT g.*, d.name AS document_name, s.name AS study "
         "FROM segments g JOIN documents d ON d.id = g.document_id LEFT JOIN studies s ON s.id = d.study_id"
     )
 
-    @staticmethod
-    def _segment(row: sqlite3.Row) -> Segment:
-        return Segment(
-            id=row["id"], document_id=row["document_id"], start=row["start"], end=row["end"],
-            text=row["doc_text"][row["start"]:row["end"]], speaker=row["speaker"], case_id=row["case_id"],
-            kind=row["kind"], to_code=bool(row["to_code"]), document_name=row["document_name"],
-            study=row["study"], source_row=row["source_row"], position=row["position"],
-        )
+    def _document_text(self, document_id: int, cache: dict[int, str]) -> str:
+        # A document's text is read once per call, not once per segment row.
+        if document_id not in cache:
+            cache[document_id] = self.con.execute("SELECT text FROM documents WHERE id = ?", (document_id,)).fetchone()[0]
+        return cache[document_id]
+
+    def _segments_from(self, rows: Iterable[sqlite3.Row]) -> list[Segment]:
+        texts: dict[int, str] = {}
+        out = []
+        for row in rows:
+            text = self._document_text(row["document_id"], texts)
+            out.append(Segment(
+                id=row["id"], document_id=row["document_id"], start=row["start"], end=row["end"],
+                text=text[row["start"]:row["end"]], speaker=row["speaker"], case_id=row["case_id"],
+                kind=row["kind"], to_code=bool(row["to_code"]), document_name=row["document_name"],
+                study=row["study"], source_row=row["source_row"], position=row["position"],
+            ))
+        return out
 
     def segments(
         self,
@@ -219,17 +229,21 @@ class Project:
             where.append("g.to_code = 1")
         if ids is not None:
             id_list = list(ids)
-            where.append(f"g.id IN ({','.join('?' * len(id_list))})" if id_list else "0")
-            args.extend(id_list)
+            if not id_list:
+                return []
+            # a temporary table instead of IN (...): no limit on the number of ids
+            self.con.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_ids (id INTEGER PRIMARY KEY)")
+            self.con.execute("DELETE FROM wanted_ids")
+            self.con.executemany("INSERT OR IGNORE INTO wanted_ids(id) VALUES (?)", [(i,) for i in id_list])
+            where.append("g.id IN (SELECT id FROM wanted_ids)")
         sql = self._SEGMENT_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY g.document_id, g.position"
-        # Documents are large and repeated per row: slice each once.
-        return [self._segment(r) for r in self.con.execute(sql, args)]
+        return self._segments_from(self.con.execute(sql, args).fetchall())
 
     def segment(self, segment_id: int) -> Segment:
-        row = self.con.execute(self._SEGMENT_SQL + " WHERE g.id = ?", (segment_id,)).fetchone()
-        if row is None:
+        rows = self.con.execute(self._SEGMENT_SQL + " WHERE g.id = ?", (segment_id,)).fetchall()
+        if not rows:
             raise NotFoundError(f"no segment {segment_id} in {self.path}; `qualcode show DOC` lists segment ids")
-        return self._segment(row)
+        return self._segments_from(rows)[0]
 
     def neighbours(self, segment: Segment) -> tuple[Segment | None, Segment | None]:
         """The segments just before and after ``segment`` in its document (context for review)."""
@@ -237,7 +251,7 @@ class Project:
             self._SEGMENT_SQL + " WHERE g.document_id = ? AND g.position IN (?, ?) ORDER BY g.position",
             (segment.document_id, segment.position - 1, segment.position + 1),
         ).fetchall()
-        by_pos = {r["position"]: self._segment(r) for r in rows}
+        by_pos = {s.position: s for s in self._segments_from(rows)}
         return by_pos.get(segment.position - 1), by_pos.get(segment.position + 1)
 
     def cases(self) -> list[dict[str, Any]]:

@@ -164,10 +164,11 @@ def test_an_exclusion_cancels_only_the_word_it_covers(nl):
 
 
 def test_drukken_is_not_druk(nl):
-    (suggestion,) = suggest(nl, [segment("Ik hoef niets meer af te drukken, want ik heb het al te druk.")])
+    text = "Ik hoef niets meer af te drukken, want ik heb het al te druk."
+    (suggestion,) = suggest(nl, [segment(text)])
     assert suggestion.code == "workload"
     assert [m["text"] for m in suggestion.evidence["matches"]] == ["te druk"]
-    assert suggestion.evidence["matches"][0]["start"] == 43
+    assert suggestion.evidence["matches"][0]["start"] == text.rindex("te druk")
     assert [c["text"] for c in suggestion.evidence["cancelled"]] == ["te drukken"]
 
 
@@ -234,7 +235,7 @@ def test_suggestion_records_and_evidence_offsets(nl):
         start, end = evidence["sentence"]
         assert evidence["sentences"][0] == [start, end]
     workload = suggestions[0].evidence
-    assert workload["sentences"] == [[0, 33], [34, 103]]
+    assert workload["sentences"] == [[0, 33], [34, len(text)]]
     assert [(m["text"], m["rule"], m["kind"]) for m in workload["matches"]] == [
         ("minder", "decrease:minder", "opportunity"),
         ("werkdruk", "word:werkdruk", "aspect"),
@@ -298,7 +299,8 @@ def test_two_jobs_give_the_same_result_as_one(nl):
     segments = [segment(text, number) for number, text in enumerate(texts, 1)]
     one = list(suggest(nl, segments))
     assert list(suggest(nl, segments, jobs=2, batch_size=16)) == one
-    assert len(one) == 30 * 7
+    assert len(one) == 30 * 6
+    assert ("autonomy", "risk") in {(s.code, s.direction) for s in one}
 
 
 def test_bad_arguments_are_refused_before_any_work(nl):
@@ -335,7 +337,7 @@ def test_explain_lists_what_fired_and_what_was_cancelled(nl):
     explanation = explain(nl, seg)
     assert isinstance(explanation, Explanation)
     assert list(explanation.suggestions) == list(suggest(nl, [seg]))
-    assert [(s.start, s.end) for s in explanation.sentences] == [(0, 80), (81, 133)]
+    assert [(s.start, s.end) for s in explanation.sentences] == [(0, 79), (80, len(text))]
     first, second = explanation.sentences
     assert {m.code: m.directions for m in first.mentions}["workload"] == ("opportunity",)
     assert [c.match.text for c in second.cancelled] == ["autonomie"]
