@@ -56,7 +56,8 @@ ORIGIN = "keyword"
 QUANTITY_REACH = 3  # words between an increase/decrease cue and the aspect it modifies
 PARTICLE_REACH = 12  # words between a separable verb and its particle
 
-# Roles a rule can play. Small ints so the per-token loop compares cheaply.
+# Roles a rule can play. Small ints so the per-token loop compares cheaply; the
+# order matters: role <= ASPECT_INV is an aspect, role <= DEC an aspect or a cue.
 ASPECT, ASPECT_INV, OPP, RISK, INC, DEC, EXCL, NEG_FLIP, NEG_CANCEL, BREAK, SEP = range(11)
 _ASPECT_ROLES = (ASPECT, ASPECT_INV)
 # flags of a word form's cached rules: it fires an aspect rule, is a separable
@@ -332,6 +333,8 @@ class _Rules:
     # -- matching one word form (cached)
 
     def rules_for(self, key: tuple[int, int], strings: Any) -> tuple:
+        """The rules one word form fires, as (flags, rules), or () for none;
+        computed once per (lower form, lemma) and kept in :attr:`cache`."""
         lower = strings[key[0]]
         lemma = strings[key[1]].lower() if key[1] else lower
         found: list = []
