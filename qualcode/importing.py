@@ -101,7 +101,7 @@ def import_files(
     interviewers: Sequence[str],
     progress: Any = None,
 ) -> "ImportReport":
-    from .importers import read_document
+    from .importers import read_bytes, read_document
     from .importers.cases import read_cases_file
     from .project import ImportedFile, ImportReport
 
@@ -123,7 +123,7 @@ def import_files(
     parsed: list[tuple[Path, str, list[ParsedDocument]]] = []
     seen_hashes: dict[str, Path] = {}
     for path in files:
-        data = _read_bytes(path)
+        data = read_bytes(path)
         digest = hashlib.sha256(data).hexdigest()
         existing = con.execute("SELECT name FROM documents WHERE sha256 = ?", (digest,)).fetchone()
         if existing is not None or digest in seen_hashes:
@@ -131,7 +131,8 @@ def import_files(
             report.files.append(ImportedFile(str(path), None, 0, f"already imported (same content as {other})"))
             continue
         seen_hashes[digest] = path
-        docs = read_document(path, text_columns=text_columns, id_column=id_column, case_column=case_column)
+        docs = read_document(path, text_columns=text_columns, id_column=id_column, case_column=case_column,
+                             data=data)
         parsed.append((path, digest, docs))
         if progress is not None:
             progress(path)
@@ -182,17 +183,6 @@ def _expand(paths: list[Path]) -> list[Path]:
     # Sorted and de-duplicated: the same files give the same documents and segment ids,
     # whatever order they were named in (a review workbook refers to segment ids).
     return sorted(dict.fromkeys(out), key=lambda p: str(p))
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ImportFormatError(f"{path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise ImportFormatError(f"{path}: is a folder; name the files in it") from None
-    except OSError as exc:
-        raise ImportFormatError(f"{path}: cannot be read ({exc.strerror}); check its permissions") from None
 
 
 def _last_id(con) -> int:

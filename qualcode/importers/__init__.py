@@ -44,8 +44,11 @@ def read_document(
     id_column: str | None = None,
     case_column: str | None = None,
     sheet: str | None = None,
+    data: bytes | None = None,
 ) -> list[ParsedDocument]:
     """Read one transcript or table file into its document(s).
+
+    ``data`` is the file's content when the caller has read it already (to hash it).
 
     The table options (``text_columns``, ``id_column``, ``case_column``,
     ``sheet``) apply to .csv and .xlsx only and are ignored for other formats,
@@ -55,7 +58,8 @@ def read_document(
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
         raise ImportFormatError(_unsupported(path))
-    data = _read_bytes(path)
+    if data is None:
+        data = read_bytes(path)
     if suffix in _TABLE_EXTENSIONS:
         return read_table(
             path, data, text_columns=text_columns, id_column=id_column,
@@ -76,7 +80,8 @@ def _unsupported(path: Path) -> str:
     return f"{path.name}: cannot import {what}; rename or export it to one of: {supported}"
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or one ImportFormatError line naming the file and the fix."""
     try:
         return path.read_bytes()
     except FileNotFoundError:
