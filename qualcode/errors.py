@@ -39,5 +39,9 @@ class UsageError(QualcodeError):
     """Options that do not fit together or a required value (such as --coder) is missing."""
 
 
+class PipelineNotInstalledError(QualcodeError):
+    """A spaCy pipeline named with --model is not installed (it is never downloaded)."""
+
+
 class ModelError(QualcodeError):
     """A model cannot be trained or used (too few examples, no model stored)."""

@@ -18,7 +18,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any, Mapping
 
-from .errors import QualcodeError, UsageError
+from .errors import PipelineNotInstalledError, QualcodeError, UsageError  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from spacy.language import Language
@@ -28,9 +28,6 @@ SUPPORTED_LANGUAGES = ("nl", "en")
 LEMMATIZER_NAME = "qualcode_lemmatizer"
 LOWERS_KEY = "qualcode.lowers"  # doc.user_data: token lower-form hashes that fix each lemma
 
-
-class PipelineNotInstalledError(QualcodeError):
-    """A spaCy pipeline named with --model is not installed (it is never downloaded)."""
 
 
 # --------------------------------------------------------------------------- tables
