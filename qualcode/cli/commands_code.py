@@ -30,6 +30,8 @@ def code(project, codebook_path, study, model, jobs, with_model, threshold) -> N
       qualcode code --codebook codebooks/werkbeleving.yaml
     """
     total = len(project.segments(study=study, only_to_code=True))
+    if total == 0:  # let the API say what to do, before a progress bar is drawn
+        project.code(codebook_path, study=study, model=model, jobs=jobs)
     with click.progressbar(length=max(total, 1), label="Coding segments", file=sys.stderr) as bar:
         done = [0]
 
