@@ -39,9 +39,11 @@ has a directed suggestion for that code: it adds nothing a coder needs.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import weakref
 from collections import deque
+from itertools import compress
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
@@ -61,8 +63,16 @@ PARTICLE_REACH = 12  # words between a separable verb and its particle
 ASPECT, ASPECT_INV, OPP, RISK, INC, DEC, EXCL, NEG_FLIP, NEG_CANCEL, BREAK, SEP = range(11)
 _ASPECT_ROLES = (ASPECT, ASPECT_INV)
 # flags of a word form's cached rules: it fires an aspect rule, is a separable
-# verb that may be one, anchors an aspect phrase, anchors another phrase
-_HAS_ASPECT, _HAS_SEPARABLE, _HAS_PHRASE_ANCHOR, _HAS_OTHER_ANCHOR = 1, 2, 4, 8
+# verb that may be one, is an anchor of a phrase pattern (see _Rules.anchor_bits)
+_HAS_ASPECT, _HAS_SEPARABLE, _HAS_ANCHOR = 1, 2, 4
+_NO_BREAKS: tuple[int, ...] = ()
+_NO_DIRECTION = ("none",)
+# the groups a sentence's hits are sorted into (see _analyse_sentence)
+_G_ASPECT, _G_CUE, _G_EXCL, _G_SEP, _G_NEG, _G_BREAK = range(6)
+_GROUP_OF_ROLE = {
+    ASPECT: _G_ASPECT, ASPECT_INV: _G_ASPECT, OPP: _G_CUE, RISK: _G_CUE, INC: _G_CUE, DEC: _G_CUE,
+    EXCL: _G_EXCL, SEP: _G_SEP, NEG_FLIP: _G_NEG, NEG_CANCEL: _G_NEG, BREAK: _G_BREAK,
+}
 _KIND = {
     ASPECT: "aspect", ASPECT_INV: "aspect", OPP: "opportunity", RISK: "risk",
     INC: "increase", DEC: "decrease", EXCL: "exclusion",
@@ -70,6 +80,11 @@ _KIND = {
 _DIRECTION_ORDER = {"opportunity": 0, "risk": 1, "none": 2}
 _DIRECTION_BIT = {"opportunity": 1, "risk": 2}
 _DIRECTIONS_BY_BITS = {0: ("none",), 1: ("opportunity",), 2: ("risk",), 3: ("opportunity", "risk")}
+
+
+def _first_clause(token_index: int) -> int:
+    """The clause of a token in a sentence without clause breaks."""
+    return 0
 
 # Dutch separable-verb particles ('kijk ... na'); a particle followed by one of
 # these words is a preposition instead ('na de les').
@@ -231,8 +246,15 @@ class _Rules:
         self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self.cache: dict[tuple[int, int], tuple] = {}  # (lower, lemma) hashes -> (flags, rules)
         self.cache_by_lower: dict[int, tuple] = {}  # the same, when the lemma follows from the form
-        self.phrase_anchors: set[str] = set()  # the longest lemma of each aspect phrase
-        self.other_anchors: set[str] = set()  # ... of each cue or exclusion phrase
+        # Two anchors per phrase pattern, its two longest lemmas (or its one lemma
+        # twice), with one bit per pattern: a pattern can only match a doc that
+        # holds both, so the matcher runs only when first & second anchor bits
+        # of the doc's forms share a bit (of an aspect phrase, or of another
+        # phrase next to an aspect hit).
+        self.anchor_bits: tuple[dict[str, int], dict[str, int]] = ({}, {})
+        self.aspect_phrase_bits = 0
+        self.other_phrase_bits = 0
+        self._pattern_count = 0
         self._separable_wanted: list[tuple[str, str, str, tuple]] = []
 
         for index, code in enumerate(codebook.codes):
@@ -293,12 +315,24 @@ class _Rules:
             if lemmas and lemmas not in seen:
                 seen.add(lemmas)
                 patterns.append(doc)
-                anchor = max((token.lemma_.lower() for token in doc), key=len)
-                (self.phrase_anchors if rule[0] in _ASPECT_ROLES else self.other_anchors).add(anchor)
+                self._add_anchors(doc, rule[0] in _ASPECT_ROLES)
         if not patterns:
             return
         self.phrase_matcher.add(key, patterns)
         self.phrase_rules.setdefault(self._nlp.vocab.strings[key], []).append(rule)
+
+    def _add_anchors(self, pattern: Any, aspect: bool) -> None:
+        bit = 1 << self._pattern_count
+        self._pattern_count += 1
+        if aspect:
+            self.aspect_phrase_bits |= bit
+        else:
+            self.other_phrase_bits |= bit
+        lemmas = sorted({token.lemma_.lower() for token in pattern}, key=lambda lemma: (-len(lemma), lemma))
+        first, second = self.anchor_bits
+        first[lemmas[0]] = first.get(lemmas[0], 0) | bit
+        anchor = lemmas[1] if len(lemmas) > 1 else lemmas[0]
+        second[anchor] = second.get(anchor, 0) | bit
 
     def _resolve_separable(self) -> None:
         """Register 'kijk ... na' for 'nakijken' when 'kijken' is a Dutch verb."""
@@ -369,12 +403,19 @@ class _Rules:
                 flags |= _HAS_ASPECT
             elif rule[0] == SEP and rule[3][1][0] <= ASPECT_INV:
                 flags |= _HAS_SEPARABLE
-        if lower in self.phrase_anchors or lemma in self.phrase_anchors:
-            flags |= _HAS_PHRASE_ANCHOR
-        if lower in self.other_anchors or lemma in self.other_anchors:
-            flags |= _HAS_OTHER_ANCHOR
+        first, second = self.anchor_bits
+        first_bits = first.get(lower, 0) | first.get(lemma, 0)
+        second_bits = second.get(lower, 0) | second.get(lemma, 0)
+        if first_bits or second_bits:
+            flags |= _HAS_ANCHOR
+        # The rules again as hit templates (role, code, rule, extra), each with
+        # the group the sentence analysis sorts it into: the per-token work
+        # there is then one tuple concatenation per rule.
+        parts = tuple((_GROUP_OF_ROLE[rule[0]], (rule[0], rule[1], rule[2], rule[3] if rule[0] == SEP else None)) for rule in rules)
         # () for a form without rules, so the hot loop tests it for truth only
-        result = (flags, rules) if rules or flags else ()
+        # the particles of separable verbs that may be an aspect ('samen' for 'werk')
+        particles = tuple({self.particles[rule[3][0]] for rule in rules if rule[0] == SEP and rule[3][1][0] <= ASPECT_INV})
+        result = (flags, rules, parts, particles, first_bits, second_bits) if rules or flags else ()
         self.cache[key] = result
         return result
 
@@ -408,6 +449,9 @@ def _rules_for(codebook: Codebook, nlp: Any) -> _Rules:
 
 
 # --------------------------------------------------------------------------- analysis
+
+
+_new_tuple = tuple.__new__  # builds a NamedTuple without its Python-level __new__
 
 
 class _Hit(NamedTuple):
@@ -494,98 +538,133 @@ def _analyse_doc(rules: _Rules, doc: Any, text: str, offset: int, trace: bool) -
     ``text`` is the text the doc was made from (``doc.text`` rebuilds it token by
     token, which costs as much as the matching). Offsets in the results are
     ``offset`` + character offsets in ``doc``.
+
+    The per-token work is done at C speed where it can be: one ``map`` of the
+    per-form cache over the doc's lower-form hashes, and ``compress`` to keep the
+    tokens that fire a rule. Only sentences with an aspect hit (or a separable
+    verb that may be one) are then looked at, unless tracing.
     """
     strings = doc.vocab.strings
-    token_hits: list[tuple[int, tuple]] = []
-    append = token_hits.append
-    # The hot loop: one dict look-up per token; a form is matched against the
-    # word and compound rules only the first time it is seen.
+    size = len(doc)
     lowers = doc.user_data.get(LOWERS_KEY)
-    if lowers is not None and len(lowers) == len(doc):
+    if lowers is not None and len(lowers) == size:
         # qualcode's own lemmatiser: the lemma follows from the lower-cased form
         cache = rules.cache_by_lower
-        for index, lower in enumerate(lowers):
-            found = cache.get(lower)
-            if found is None:
-                found = cache[lower] = rules.rules_for((lower, doc[index].lemma), strings)
-            if found:
-                append((index, found))
+        try:
+            per_token = list(map(cache.__getitem__, lowers))
+        except KeyError:  # forms seen for the first time: match each once
+            for lower in set(lowers).difference(cache):
+                cache[lower] = rules.rules_for((lower, doc[lowers.index(lower)].lemma), strings)
+            per_token = list(map(cache.__getitem__, lowers))
     else:
         lower_attr, lemma_attr = _ATTRS or _load_attrs()
         lowers = doc.to_array(lower_attr).tolist()
         cache = rules.cache
-        for index, key in enumerate(zip(lowers, doc.to_array(lemma_attr).tolist())):
-            found = cache.get(key)
-            if found is None:
-                found = rules.rules_for(key, strings)
-            if found:
-                append((index, found))
+        keys = list(zip(lowers, doc.to_array(lemma_attr).tolist()))
+        per_token = list(map(cache.get, keys))
+        if None in per_token:
+            for index, found in enumerate(per_token):
+                if found is None:
+                    key = keys[index]
+                    found = cache.get(key)
+                    if found is None:
+                        found = rules.rules_for(key, strings)
+                    per_token[index] = found
+    # () for a form without rules: compress keeps the tokens that fire something
+    hit_indices = list(compress(range(size), per_token))
+    if not hit_indices:
+        return []
+    hits = list(compress(per_token, per_token))
     flags = 0
-    for _, found in token_hits:
+    first_bits = second_bits = 0
+    for found in hits:
         flags |= found[0]
+        if found[0] & _HAS_ANCHOR:
+            first_bits |= found[4]
+            second_bits |= found[5]
     has_aspect = bool(flags & _HAS_ASPECT)
     if not has_aspect and flags & _HAS_SEPARABLE:
         # 'werk' may be half of 'samenwerken': only if 'samen' occurs
         present = set(lowers)
         has_aspect = any(
             rules.particles[rule[3][0]] in present
-            for _, found in token_hits if found[0] & _HAS_SEPARABLE
+            for found in hits if found[0] & _HAS_SEPARABLE
             for rule in found[1] if rule[0] == SEP
         )
     phrase_hits: list[_Hit] = []
-    # The phrase matcher runs only where a phrase can match (each phrase has an
-    # anchor: its longest lemma) and an aspect can come of it: an aspect phrase,
-    # or cue and exclusion phrases next to an aspect hit.
-    if rules.phrase_rules and (
-        flags & _HAS_PHRASE_ANCHOR or (flags & _HAS_OTHER_ANCHOR and (has_aspect or trace))
+    # The phrase matcher runs only where a phrase can match (both its anchors
+    # occur) and an aspect can come of it: an aspect phrase, or cue and
+    # exclusion phrases next to an aspect hit.
+    possible = first_bits & second_bits
+    if possible and (
+        possible & rules.aspect_phrase_bits or (possible & rules.other_phrase_bits and (has_aspect or trace))
     ):
+        phrase_rules = rules.phrase_rules
         for match_id, start, end in rules.phrase_matcher(doc):
-            for rule in rules.phrase_rules.get(match_id, ()):
+            for rule in phrase_rules.get(match_id, ()):
                 phrase_hits.append(_Hit(start, end, rule[0], rule[1], rule[2]))
                 if rule[0] <= ASPECT_INV:
                     has_aspect = True
     if not has_aspect and not trace:
         return []
-    if not token_hits and not phrase_hits:
-        return []
 
-    sentence_bounds = [(sent.start, sent.end) for sent in doc.sents]
-    # hits come in token order: walk them along the sentences
-    located = []
-    sentence = 0
-    for index, found in token_hits:
-        while index >= sentence_bounds[sentence][1]:
-            sentence += 1
-        located.append((sentence, index, found))
-    phrase_located = []
+    # The token positions whose sentences are analysed: those of aspect hits
+    # (or separable verbs that may be one), as no other sentence can yield a
+    # mention; when tracing, those of every hit.
+    if trace:
+        targets = hit_indices + [hit.start for hit in phrase_hits]
+    else:
+        targets = []
+        for index, found in zip(hit_indices, hits):
+            if found[0] & _HAS_ASPECT:
+                targets.append(index)
+            elif found[0] & _HAS_SEPARABLE:
+                # 'werk' is half of 'samenwerken' only if 'samen' follows within reach
+                following = lowers[index + 1:index + 1 + PARTICLE_REACH]
+                if any(particle in following for particle in found[3]):
+                    targets.append(index)
+        targets += [hit.start for hit in phrase_hits if hit.role <= ASPECT_INV]
+        if not targets:
+            return []
     if phrase_hits:
-        sentence_starts = [start for start, _ in sentence_bounds]
-        phrase_located = [(bisect.bisect_right(sentence_starts, hit.start) - 1, hit) for hit in phrase_hits]
-    wanted: set[int] | None = None
-    if not trace:
-        # only sentences with an aspect hit (or a separable verb) are analysed
-        wanted = {sentence for sentence, _, found in located if found[0]}
-        wanted.update(sentence for sentence, hit in phrase_located if hit.role <= ASPECT_INV)
-    per_sentence: dict[int, list[_Hit]] = {}
-    for sentence, index, found in located:
-        if wanted is not None and sentence not in wanted:
-            continue
-        bucket = per_sentence.get(sentence)
-        if bucket is None:
-            bucket = per_sentence[sentence] = []
-        for rule in found[1]:
-            bucket.append(_Hit(index, index + 1, rule[0], rule[1], rule[2], rule[3] if rule[0] == SEP else None))
-    for sentence, hit in phrase_located:
-        if wanted is None or sentence in wanted:
-            per_sentence.setdefault(sentence, []).append(hit)
+        targets.sort()
 
     view = _DocView(doc, text, lowers)
     results = []
-    for sentence_index in sorted(per_sentence):
-        s_start, s_end = sentence_bounds[sentence_index]
-        result = _analyse_sentence(rules, view, per_sentence[sentence_index], s_start, s_end, offset, trace)
+    target, last_target = 0, len(targets)
+    position, hit_count = 0, len(hit_indices)
+    # walk the sentences up to the last one wanted (each costs a Span)
+    for sent in doc.sents:
+        s_end = sent.end
+        if targets[target] >= s_end:
+            continue
+        while target < last_target and targets[target] < s_end:
+            target += 1
+        s_start = sent.start
+        # the sentence's hits by group: token hits in token order, then phrase hits
+        groups: tuple[list, ...] = ([], [], [], [], [], [])
+        long_groups = 0  # bit per group with a hit of more than one token
+        while position < hit_count and hit_indices[position] < s_start:
+            position += 1
+        while position < hit_count:
+            index = hit_indices[position]
+            if index >= s_end:
+                break
+            span = (index, index + 1)
+            for group, template in hits[position][2]:
+                groups[group].append(_new_tuple(_Hit, span + template))
+            position += 1
+        for hit in phrase_hits:
+            if s_start <= hit.start < s_end:
+                group = _GROUP_OF_ROLE[hit.role]
+                groups[group].append(hit)
+                if hit.end - hit.start > 1:
+                    long_groups |= 1 << group
+        result = _analyse_sentence(rules, view, groups, long_groups, s_start, s_end, sent.start_char + offset, sent.end_char + offset, offset, trace)
         if result is not None:
             results.append(result)
+        if target == last_target:
+            break
     return results
 
 
@@ -593,31 +672,22 @@ def _overlaps(a: _Hit, b: _Hit) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def _analyse_sentence(rules: _Rules, doc: _DocView, hits: list[_Hit], s_start: int, s_end: int, offset: int, trace: bool) -> _SentenceResult | None:
-    negation = rules.codebook.negation
-    code_ids = rules.code_ids
-
-    aspects: list[_Hit] = []
-    cues: list[_Hit] = []
-    exclusions: list[_Hit] = []
-    separable: list[_Hit] = []
-    negators: dict[int, _Hit] = {}
-    breaks: list[int] = []
-    for hit in hits:
-        role = hit.role
-        if role <= ASPECT_INV:
-            aspects.append(hit)
-        elif role <= DEC:
-            cues.append(hit)
-        elif role == EXCL:
-            exclusions.append(hit)
-        elif role == NEG_FLIP or role == NEG_CANCEL:
-            negators[hit.start] = hit
-        elif role == BREAK:
-            breaks.append(hit.start)
-        elif role == SEP:
-            separable.append(hit)
-    breaks.sort()
+def _analyse_sentence(rules: _Rules, doc: _DocView, groups: tuple[list, ...], long_groups: int, s_start: int, s_end: int, start_char: int, end_char: int, offset: int, trace: bool) -> _SentenceResult | None:
+    """The rules applied to one sentence. ``groups`` holds its hits sorted by
+    what they do (aspects, cues, exclusions, separable verbs, negation words,
+    clause breaks; see ``_GROUP_OF_ROLE``), each in text order; ``long_groups``
+    has bit ``1 << group`` set when that group has a hit of several tokens.
+    ``s_start``..``s_end`` are its tokens, ``start_char``..``end_char`` its
+    characters in segment offsets."""
+    aspects, cues, exclusions, separable, negation_hits, break_hits = groups
+    if trace:
+        fired = aspects + cues + exclusions  # every rule that fired, for the trace
+    if break_hits:
+        breaks = [hit[0] for hit in break_hits]
+        if len(breaks) > 1:
+            breaks.sort()
+    else:
+        breaks = _NO_BREAKS
 
     # separable verbs count only when their particle closes the clause: 'kijk ... na'
     for hit in separable:
@@ -625,33 +695,45 @@ def _analyse_sentence(rules: _Rules, doc: _DocView, hits: list[_Hit], s_start: i
         position = _find_particle(doc, hit.start, s_end, particle, breaks)
         if position is None:
             continue
-        resolved = _Hit(hit.start, hit.end, target[0], target[1], target[2].replace("word:", "separable:", 1), doc.span_text(position, position + 1))
+        resolved = _new_tuple(_Hit, (hit.start, hit.end, target[0], target[1], target[2].replace("word:", "separable:", 1), doc.span_text(position, position + 1)))
         (aspects if resolved.role <= ASPECT_INV else cues).append(resolved)
+        if trace:
+            fired.append(resolved)
     if not aspects and not trace:
         return None
 
-    if breaks:
-        def clause_of(token_index: int) -> int:
-            return bisect.bisect_right(breaks, token_index)
-    else:
-        def clause_of(token_index: int) -> int:
-            return 0
-
+    code_ids = rules.code_ids
+    clause_of = functools.partial(bisect.bisect_right, breaks) if breaks else _first_clause
     made: dict[tuple, _Found] = {}
-    char_span = doc.char_span
+    spans = doc._spans
+    tokens = doc.doc
+    text = doc.text
 
     def found(hit: _Hit, kind: str | None = None, note: str = "") -> _Found:
         key = (hit, kind, note)
         result = made.get(key)
         if result is None:
-            start = char_span(hit.start)[0]
-            end = char_span(hit.end - 1)[1] if hit.end - hit.start > 1 else char_span(hit.start)[1]
-            if not note and hit.role <= DEC and isinstance(hit.extra, str):
-                note = f"with '{hit.extra}'"
-            result = made[key] = _Found(
-                start + offset, end + offset, hit.rule, kind or _KIND.get(hit.role, "other"),
-                doc.text[start:end], code_ids[hit.code] if hit.code >= 0 else None, note,
-            )
+            first = hit[0]
+            span = spans.get(first)
+            if span is None:
+                token = tokens[first]
+                span = spans[first] = (token.idx, token.idx + len(token))
+            start, end = span
+            if hit[1] - first > 1:
+                last = hit[1] - 1
+                span = spans.get(last)
+                if span is None:
+                    token = tokens[last]
+                    span = spans[last] = (token.idx, token.idx + len(token))
+                end = span[1]
+            role = hit[2]
+            if not note and role <= DEC and hit[5].__class__ is str:
+                note = f"with '{hit[5]}'"
+            code = hit[3]
+            result = made[key] = _new_tuple(_Found, (
+                start + offset, end + offset, hit[4], kind or _KIND.get(role, "other"),
+                text[start:end], code_ids[code] if code >= 0 else None, note,
+            ))
         return result
 
     cancelled: list[tuple[_Found, str]] = []
@@ -659,17 +741,20 @@ def _analyse_sentence(rules: _Rules, doc: _DocView, hits: list[_Hit], s_start: i
     # per code the longest hit wins over hits inside it, and one span counts once
     # (the first rule that found it: words before compounds before phrases)
     if len(aspects) > 1:
-        longer = any(hit.end - hit.start > 1 for hit in aspects)
         kept: dict[tuple[int, int, int], _Hit] = {}
+        longer = [hit for hit in aspects if hit[1] - hit[0] > 1] if long_groups & (1 << _G_ASPECT) else ()
         for hit in aspects:
             if longer and any(
                 other.code == hit.code and other.start <= hit.start and hit.end <= other.end
                 and other.end - other.start > hit.end - hit.start
-                for other in aspects
+                for other in longer
             ):
                 continue
-            kept.setdefault((hit.code, hit.start, hit.end), hit)
-        aspects = list(kept.values())
+            key = (hit[3], hit[0], hit[1])
+            if key not in kept:
+                kept[key] = hit
+        if len(kept) != len(aspects):
+            aspects = list(kept.values())
 
     # exclusions, sentence scope: the hit they cover, or every hit of the code
     if exclusions:
@@ -685,30 +770,93 @@ def _analyse_sentence(rules: _Rules, doc: _DocView, hits: list[_Hit], s_start: i
                     continue
                 dropped.add(aspect)
                 pattern = reason.rule.split(":", 1)[1]
-                text = doc.span_text(reason.start, reason.end)
-                shown = f"'{text}'" if text.lower() == pattern else f"'{text}' ({pattern})"
+                shown_text = doc.span_text(reason.start, reason.end)
+                shown = f"'{shown_text}'" if shown_text.lower() == pattern else f"'{shown_text}' ({pattern})"
                 where = "covers this word" if covering else "in the same sentence"
                 cancelled.append((found(aspect), f"exclusion {shown} {where}"))
-        aspects = [hit for hit in aspects if hit not in dropped]
+        if dropped:
+            aspects = [hit for hit in aspects if hit not in dropped]
 
-    # a cue inside a longer cue phrase is part of that phrase ('meer tijd' over 'meer')
-    if len(cues) > 1 and any(hit.end - hit.start > 1 for hit in cues):
-        cues = [
-            hit for hit in cues
-            if not any(
-                other.start <= hit.start and hit.end <= other.end and other.end - other.start > hit.end - hit.start
-                for other in cues
-            )
-        ]
+    if cues:
+        # a cue inside a longer cue phrase is part of that phrase ('meer tijd' over 'meer')
+        if long_groups & (1 << _G_CUE) and len(cues) > 1:
+            cues = [
+                hit for hit in cues
+                if not any(
+                    other.start <= hit.start and hit.end <= other.end and other.end - other.start > hit.end - hit.start
+                    for other in cues
+                )
+            ]
+        negated: dict[_Hit, _Hit] = {}
+        if negation_hits:
+            negators: dict[int, _Hit] = {}
+            for hit in negation_hits:
+                negators[hit[0]] = hit
+            negation = rules.codebook.negation
+            for cue in cues:
+                negator = _negator(doc, cue, negators, clause_of, s_start, s_end, negation.before, negation.after)
+                if negator is not None:
+                    negated[cue] = negator
+        attached, overridden = _quantities(rules, doc, aspects, cues, negated, breaks, clause_of, found, cancelled, trace)
+    else:
+        negated = attached = {}
+        overridden = set()
 
-    negated: dict[_Hit, _Hit] = {}
-    if negators:
+    # opportunity/risk cues act on every aspect of their clause: work them out
+    # once per clause (and per negation setting), not once per aspect
+    per_clause: dict[tuple[int, bool], tuple[int, tuple[_Found, ...]]] = {}
+
+    def clause_cues(clause: int, honour_negation: bool) -> tuple[int, tuple[_Found, ...]]:
+        bits = 0
+        founds = []
         for cue in cues:
-            negator = _negator(doc, cue, negators, clause_of, s_start, s_end, negation.before, negation.after)
+            role = cue[2]
+            if (role != OPP and role != RISK) or cue in overridden or (breaks and clause_of(cue[0]) != clause):
+                continue
+            direction = "opportunity" if role == OPP else "risk"
+            note = ""
+            negator = negated.get(cue) if honour_negation else None
             if negator is not None:
-                negated[cue] = negator
+                if negator.role == NEG_CANCEL:
+                    continue
+                direction = "risk" if direction == "opportunity" else "opportunity"
+                note = f"negated by '{doc.span_text(negator.start, negator.end)}'"
+            bits |= _DIRECTION_BIT[direction]
+            founds.append(found(cue, direction, note))
+        result = per_clause[(clause, honour_negation)] = (bits, tuple(founds))
+        return result
 
-    # increase/decrease cues attach to the nearest aspect hit in their clause
+    mentions: list[tuple] = []
+    if not cues:
+        # no cue in the sentence: every aspect has direction 'none'
+        for aspect in aspects:
+            mentions.append((code_ids[aspect[3]], found(aspect), _NO_DIRECTION, ()))
+    negates = rules.negates
+    for aspect in aspects if cues else ():
+        code = aspect[3]
+        key = (clause_of(aspect[0]) if breaks else 0, negates[code])
+        bits, founds = per_clause.get(key) or clause_cues(*key)
+        if attached:
+            extra = attached.get(aspect)
+            if extra is not None:
+                bits |= extra[0]
+                founds = founds + tuple(extra[1])
+        mentions.append((code_ids[code], found(aspect), _DIRECTIONS_BY_BITS[bits], founds))
+
+    if not mentions and not trace:
+        return None
+    matches: list[_Found] = []
+    if trace:
+        if not fired and not cancelled:
+            return None
+        matches = sorted({found(hit) for hit in fired})
+    return _SentenceResult(start_char, end_char, matches, mentions, cancelled)
+
+
+def _quantities(rules: _Rules, doc: _DocView, aspects: list[_Hit], cues: list[_Hit], negated: dict[_Hit, _Hit], breaks: list[int], clause_of: Any, found: Any, cancelled: list, trace: bool) -> tuple[dict, set]:
+    """Attach increase/decrease cues to the nearest aspect hit in their clause:
+    (aspect -> (direction bits, cue _Founds), opportunity/risk cues overridden);
+    cancellations go into ``cancelled``."""
     attached: dict[_Hit, tuple[int, list[_Found]]] = {}  # aspect -> (direction bits, cues)
     overridden: set[_Hit] = set()
     by_clause: dict[int, list[_Hit]] | None = None
@@ -761,51 +909,7 @@ def _analyse_sentence(rules: _Rules, doc: _DocView, hits: list[_Hit], s_start: i
             negator = negated.get(cue)
             if negator is not None and negator.role == NEG_CANCEL:
                 cancelled.append((found(cue), f"negated by '{doc.span_text(negator.start, negator.end)}'"))
-
-    # opportunity/risk cues act on every aspect of their clause: work them out
-    # once per clause (and per negation setting), not once per aspect
-    per_clause: dict[tuple[int, bool], tuple[int, tuple[_Found, ...]]] = {}
-
-    def clause_cues(clause: int, honour_negation: bool) -> tuple[int, tuple[_Found, ...]]:
-        bits = 0
-        founds = []
-        for cue in cues:
-            if (cue.role != OPP and cue.role != RISK) or cue in overridden or clause_of(cue.start) != clause:
-                continue
-            direction = "opportunity" if cue.role == OPP else "risk"
-            note = ""
-            negator = negated.get(cue) if honour_negation else None
-            if negator is not None:
-                if negator.role == NEG_CANCEL:
-                    continue
-                direction = "risk" if direction == "opportunity" else "opportunity"
-                note = f"negated by '{doc.span_text(negator.start, negator.end)}'"
-            bits |= _DIRECTION_BIT[direction]
-            founds.append(found(cue, direction, note))
-        result = per_clause[(clause, honour_negation)] = (bits, tuple(founds))
-        return result
-
-    mentions: list[tuple] = []
-    negates = rules.negates
-    for aspect in aspects:
-        key = (clause_of(aspect.start), negates[aspect.code])
-        bits, founds = per_clause.get(key) or clause_cues(*key)
-        extra = attached.get(aspect)
-        if extra is not None:
-            bits |= extra[0]
-            founds = founds + tuple(extra[1])
-        mentions.append((code_ids[aspect.code], found(aspect), _DIRECTIONS_BY_BITS[bits], founds))
-
-    if not mentions and not trace:
-        return None
-    matches: list[_Found] = []
-    if trace:
-        shown = [hit for hit in hits if hit.role <= DEC or hit.role == EXCL]
-        shown += [hit for hit in aspects + cues if isinstance(hit.extra, str)]  # resolved separable verbs
-        if not shown and not cancelled:
-            return None
-        matches = sorted({found(hit) for hit in shown})
-    return _SentenceResult(doc.char_span(s_start)[0] + offset, doc.char_span(s_end - 1)[1] + offset, matches, mentions, cancelled)
+    return attached, overridden
 
 
 def _nearest_aspects(cue: _Hit, aspects: list[_Hit]) -> list[_Hit]:
@@ -887,9 +991,10 @@ def _find_particle(doc: _DocView, verb: int, s_end: int, particle: str, breaks: 
 
 
 def _evidence_item(match: _Found) -> dict[str, Any]:
-    item: dict[str, Any] = {"text": match.text, "start": match.start, "end": match.end, "rule": match.rule, "kind": match.kind}
-    if match.note:
-        item["note"] = match.note
+    # _Found is (start, end, rule, kind, text, code, note)
+    item: dict[str, Any] = {"text": match[4], "start": match[0], "end": match[1], "rule": match[2], "kind": match[3]}
+    if match[6]:
+        item["note"] = match[6]
     return item
 
 
@@ -899,40 +1004,55 @@ def _aggregate(rules: _Rules, segment_id: int, sentences: list[_SentenceResult])
     groups: dict[tuple[str, str], list] = {}
     for sentence in sentences:
         span = (sentence.start, sentence.end)
+        sentence_cancelled = sentence.cancelled
         for code, aspect, directions, cues in sentence.mentions:
             for direction in directions:
-                group = groups.get((code, direction))
+                key = (code, direction)
+                group = groups.get(key)
                 if group is None:
-                    group = groups[(code, direction)] = [{}, [], {}]
+                    group = groups[key] = [{}, [span], {}]
+                elif group[1][-1] != span:  # a sentence's mentions come together
+                    group[1].append(span)
                 matches = group[0]
                 matches[aspect[:3]] = aspect
                 for cue in cues:
-                    if cue.kind == direction:
+                    if cue[3] == direction:
                         matches[cue[:3]] = cue
-                spans = group[1]
-                if not spans or spans[-1] != span:  # a sentence's mentions come together
-                    spans.append(span)
-                if sentence.cancelled:
-                    for item, reason in sentence.cancelled:
-                        if item.code is None or item.code == code:
+                if sentence_cancelled:
+                    for item, reason in sentence_cancelled:
+                        if item[5] is None or item[5] == code:
                             group[2][item[:3]] = (item, reason)
     if not groups:
         return []
-    directed = {code for code, direction in groups if direction != "none"}
     order = rules.code_order
+    if len(groups) == 1:
+        keys = list(groups)
+        directed: set[str] = set()
+    else:
+        directed = {code for code, direction in groups if direction != "none"}
+        keys = sorted(groups, key=lambda key: (order[key[0]], _DIRECTION_ORDER[key[1]]))
     suggestions = []
-    for (code, direction) in sorted(groups, key=lambda key: (order[key[0]], _DIRECTION_ORDER[key[1]])):
+    for key in keys:
+        code, direction = key
         if direction == "none" and code in directed:
             continue
-        matches, spans, cancelled = groups[(code, direction)]
+        matches, spans, cancelled = groups[key]
         cancelled_items = []
-        for key in sorted(cancelled):
-            item, reason = cancelled[key]
-            entry = _evidence_item(item)
-            entry["reason"] = reason
-            if item.code:
-                entry["code"] = item.code
-            cancelled_items.append(entry)
+        if cancelled:
+            for cancelled_key in sorted(cancelled):
+                item, reason = cancelled[cancelled_key]
+                entry = _evidence_item(item)
+                entry["reason"] = reason
+                if item[5]:
+                    entry["code"] = item[5]
+                cancelled_items.append(entry)
+        items = []
+        for match_key in sorted(matches):
+            match = matches[match_key]
+            item = {"text": match[4], "start": match[0], "end": match[1], "rule": match[2], "kind": match[3]}
+            if match[6]:
+                item["note"] = match[6]
+            items.append(item)
         suggestions.append(Suggestion(
             segment_id=segment_id,
             code=code,
@@ -940,7 +1060,7 @@ def _aggregate(rules: _Rules, segment_id: int, sentences: list[_SentenceResult])
             origin=ORIGIN,
             strategy=STRATEGY,
             evidence={
-                "matches": [_evidence_item(matches[key]) for key in sorted(matches)],
+                "matches": items,
                 "sentence": list(spans[0]),
                 "sentences": [list(span) for span in spans],
                 "cancelled": cancelled_items,
