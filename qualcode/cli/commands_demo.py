@@ -34,7 +34,7 @@ def demo(out_dir: str, sample_dir: str, codebook: str) -> None:
     click.echo(f"Workbook: {result.workbook}")
     click.echo(f"Report:   {result.report}  (heatmap: {result.heatmap})")
     click.echo(f"Project:  {result.project}")
-    click.echo("Next, try:")
+    click.echo("Next, try (after `source .venv/bin/activate` when qualcode was installed by make):")
     click.echo(f"  export QUALCODE_PROJECT={project}")
     click.echo("  qualcode matrix --by role --quotes --coder " + result.coder)
     click.echo("  qualcode agree --coders " + ",".join(c for c, _ in result.reviews[:2]))
