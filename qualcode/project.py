@@ -6,16 +6,14 @@ methods are thin: the work is done in the modules they call.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Sequence
 
 from . import store
-from .errors import CasesFileError, NotFoundError, ProjectError, QualcodeError, UsageError
-from .records import ParsedDocument, Segment
+from .errors import NotFoundError, UsageError
+from .records import Segment
 
 DEFAULT_PROJECT = "project.qualcode"
 # Speaker labels that are the interviewer unless a cases file says otherwise.

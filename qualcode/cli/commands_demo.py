@@ -1,7 +1,6 @@
 """demo: the whole job on the sample study in one command."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import click
 
