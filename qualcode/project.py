@@ -464,3 +464,41 @@ class Project:
         from .learn import model_suggestions
 
         return model_suggestions(self, threshold=threshold, segment_ids=segment_ids)
+
+    # -- decisions and review ------------------------------------------------------------
+    def decide(self, coder: str, decisions, *, source: str = "api") -> dict[str, int]:
+        """Apply a coder's decisions (``codings.Decision``) in one transaction; counts per action."""
+        from . import codings
+
+        return codings.apply_decisions(self.con, coder, decisions, source=source,
+                                       valid_codes=self.codebook().code_ids)
+
+    def history(self, segment_id: int | None = None, coder: str | None = None):
+        """The decision log (who decided what, when, before → after), oldest first."""
+        from . import codings
+
+        return codings.history(self.con, segment_id=segment_id, coder=coder)
+
+    def undo(self, coder: str, batches: int = 1):
+        """Take back the coder's last ``batches`` groups of decisions (the undo is logged too)."""
+        from . import codings
+
+        return codings.undo(self.con, coder, batches)
+
+    def review_queue(self, coder: str, **options):
+        """The segments this coder has still to decide, most informative first."""
+        from .review.queue import review_queue
+
+        return review_queue(self, coder, **options)
+
+    def export_review(self, path: str | Path, coder: str, **options):
+        """Write the Excel review workbook for ``coder``."""
+        from .review.excel import export_review
+
+        return export_review(self, path, coder, **options)
+
+    def import_review(self, path: str | Path, coder: str, **options):
+        """Apply a filled-in review workbook as ``coder``'s decisions: all of it or nothing."""
+        from .review.excel import import_review
+
+        return import_review(self, path, coder, **options)
