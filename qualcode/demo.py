@@ -74,7 +74,7 @@ def run_demo(
         main_coder = reviews[0][0]
         workbook_path = out_dir / "qualcode-demo.xlsx"
         pair = (reviews[0][0], reviews[1][0]) if len(reviews) > 1 else (main_coder, "keyword")
-        export_workbook(project, workbook_path, coder=main_coder, by="role", agreement=pair)
+        export_workbook(project, workbook_path, coder=main_coder, by="role", agreement=pair, overwrite=True)
         report_dir = out_dir / "report"
         write_report(project, report_dir, coder=main_coder, by="role")
     return DemoResult(project_path, workbook_path, report_dir / "report.html", report_dir / "heatmap.png",

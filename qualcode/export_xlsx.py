@@ -53,6 +53,7 @@ def export_workbook(
     allow_codebook_change: bool = False,
     per_cell: int = 3,
     agreement: tuple[str, str] | None = None,
+    overwrite: bool = False,
 ) -> WorkbookReport:
     """Write the results workbook to ``path``; ``by`` splits the group sheet (default: role).
 
@@ -68,6 +69,8 @@ def export_workbook(
         raise UsageError(f"{path}: the workbook must end in .xlsx")
     if not path.parent.exists():
         raise UsageError(f"{path}: folder {path.parent} does not exist; create it first")
+    if path.exists() and not overwrite:
+        raise UsageError(f"{path}: already exists; pass --force to replace it, or choose another name")
     check_attribute(project, by)
     check_attribute(project, compare_by, "--compare-by")
     codebook = project.codebook()

@@ -620,3 +620,14 @@ def test_cli_compare_codebook_change(built):
     assert r.exit_code == 1 and "--allow-codebook-change" in r.output and len(r.output.strip().splitlines()) == 1
     r = run(project, "compare", "--allow-codebook-change")
     assert r.exit_code == 0 and "code work_enjoyment: label 'werkplezier' → 'plezier in het werk'" in r.output
+
+
+def test_an_existing_workbook_is_not_replaced_without_force(workbook):
+    from qualcode.errors import UsageError
+
+    project, _, _, out, _ = workbook
+    before = out.read_bytes()
+    with pytest.raises(UsageError, match="already exists; pass --force to replace it"):
+        project_export(project, out)
+    assert out.read_bytes() == before
+    project_export(project, out, overwrite=True)

@@ -172,8 +172,10 @@ def export() -> None:
 @click.option("--per-cell", default=3, show_default=True, type=click.IntRange(1, 50), help="Quotes per cell.")
 @click.option("--agreement", "agreement_coders", default=None, metavar="A,B",
               help="Add an Agreement sheet for two coders (or A,keyword / A,model).")
+@click.option("--force", is_flag=True, help="Replace the workbook if it exists.")
 @project_option
-def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, per_cell, agreement_coders) -> None:
+def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, per_cell, agreement_coders,
+                force) -> None:
     """Write the results workbook (.xlsx) for Excel and LibreOffice.
 
     Sheets: Matrix, Matrix by group, Quotes, Coded segments, Code presence per case,
@@ -193,7 +195,7 @@ def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, 
         if len(pair) != 2 or not all(pair):
             raise UsageError("--agreement takes two coders separated by a comma, e.g. --agreement anna,bob")
     report = export_workbook(project, out, by=by, compare_by=compare_by, allow_codebook_change=allow_codebook_change,
-                             per_cell=per_cell, agreement=pair, **selection)
+                             per_cell=per_cell, agreement=pair, overwrite=force, **selection)
     click.echo(f"Wrote {report.path}: {report.codings} codings; sheets: {', '.join(report.sheets)}")
     if report.compare_note:
         click.echo(f"Note: {report.compare_note}", err=True)
