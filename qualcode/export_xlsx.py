@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import pandas as pd
 
 from . import matrix as mx
-from .errors import CodebookError, UsageError
+from .errors import UsageError
 from .selection import check_attribute, provenance, select_codings
 from .xlsx_safe import write_text_cell, write_value_cell
 
@@ -77,7 +77,9 @@ def export_workbook(
     df = select_codings(project, coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
     group_by = by or "role"
     result = mx.opportunity_risk_matrix(df, codebook, by=group_by)
-    comparison, compare_note = _comparison(project, df, codebook, compare_by, allow_codebook_change)
+    comparison, compare_note = mx.chosen_comparison(project, df, codebook, compare_by=compare_by,
+                                               allow_codebook_change=allow_codebook_change)
+    compare_note = f"no Compare sheet: {compare_note}" if compare_note else None
     info = provenance(project, df, codebook, by=group_by, compare_by=comparison.by if comparison else None,
                       per_cell=per_cell)
 
@@ -102,24 +104,6 @@ def export_workbook(
     except PermissionError:
         raise UsageError(f"{path}: cannot write (is it open in Excel?); close it or choose another name") from None
     return WorkbookReport(path, tuple(wb.sheetnames), len(df), compare_note)
-
-
-def _comparison(project, df, codebook, compare_by, allow_codebook_change):
-    """The comparison to show, and a note when the automatic one (by study) was left out.
-
-    Asked for with ``compare_by``: errors propagate. Automatic (two or more studies): a
-    problem such as different codebook versions without the flag leaves the sheet out,
-    and the note (shown in About and by the CLI) says why and what to pass.
-    """
-    if compare_by is not None:
-        return mx.compare_codings(project, df, codebook, by=compare_by, allow_codebook_change=allow_codebook_change), None
-    cases = df.attrs.get("cases")
-    if cases is None or cases["study"].dropna().nunique() < 2:
-        return None, None
-    try:
-        return mx.compare_codings(project, df, codebook, by="study", allow_codebook_change=allow_codebook_change), None
-    except (CodebookError, UsageError) as exc:
-        return None, f"no Compare sheet: {exc}"
 
 
 # -- writing helpers --------------------------------------------------------------------------

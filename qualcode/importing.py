@@ -244,6 +244,7 @@ def _write_document(con, doc: ParsedDocument, digest: str, study_id: int | None,
     if study_id is not None:
         study_name = con.execute("SELECT name FROM studies WHERE id = ?", (study_id,)).fetchone()[0]
     auto_cases: dict[str | None, str] = {}
+    written: set[tuple[str, str]] = set()
     rows = []
     # In a transcript with speakers, unlabelled paragraphs before the first speaker are a
     # title or metadata block ("Interview expert 3 – 4 februari"): kept, not coded.
@@ -262,11 +263,13 @@ def _write_document(con, doc: ParsedDocument, digest: str, study_id: int | None,
             if turn.speaker not in auto_cases:
                 auto_cases[turn.speaker] = _auto_case_id(doc.name, turn.speaker)
             case_id = auto_cases[turn.speaker]
-        if case_id is not None:
+        attrs = dict(turn.attributes)
+        if study_name and "study" not in attrs:
+            attrs["study"] = study_name
+        # A case is written once per distinct set of attributes, not once per segment.
+        if case_id is not None and (case_id, repr(sorted(attrs.items()))) not in written:
+            written.add((case_id, repr(sorted(attrs.items()))))
             exists = con.execute("SELECT 1 FROM cases WHERE id = ?", (case_id,)).fetchone()
-            attrs = dict(turn.attributes)
-            if study_name and "study" not in attrs:
-                attrs["study"] = study_name
             if not exists:
                 n = con.execute("SELECT count(*) FROM cases").fetchone()[0] + 1
                 pseudonym = None if turn.case_id is not None else f"Respondent {n}"

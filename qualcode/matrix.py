@@ -595,3 +595,24 @@ def codebook_changes(project: "Project", versions: list[str]) -> list[str]:
         diff = codebook_diff(a, b)
         lines.extend(f"{head}: {line}" for line in diff) if diff else lines.append(f"{head}: codes unchanged")
     return lines
+
+
+def chosen_comparison(project: "Project", codings_df: pd.DataFrame, codebook: "Codebook", *,
+                      compare_by: str | None, allow_codebook_change: bool) -> tuple["Comparison | None", str | None]:
+    """The comparison an output shows, and why the automatic one was left out (or None).
+
+    Asked for with ``compare_by``: errors propagate (the user named it). Automatic (the
+    selection spans two or more studies): a problem such as different codebook versions
+    without the flag leaves the comparison out, and the returned text says why.
+    """
+    if compare_by is not None:
+        return compare_codings(project, codings_df, codebook, by=compare_by,
+                               allow_codebook_change=allow_codebook_change), None
+    cases = codings_df.attrs.get("cases")
+    if cases is None or cases["study"].dropna().nunique() < 2:
+        return None, None
+    try:
+        return compare_codings(project, codings_df, codebook, by="study",
+                               allow_codebook_change=allow_codebook_change), None
+    except (CodebookError, UsageError) as exc:
+        return None, str(exc)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import heatmap
 from . import matrix as mx
-from .errors import CodebookError, UsageError
+from .errors import UsageError
 from .selection import check_attribute, provenance, select_codings
 
 if TYPE_CHECKING:
@@ -70,7 +70,9 @@ def write_report(
     df = select_codings(project, coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
     result = mx.opportunity_risk_matrix(df, codebook)
     grouped = mx.opportunity_risk_matrix(df, codebook, by=by) if by else None
-    comparison, note = _comparison(project, df, codebook, compare_by, allow_codebook_change)
+    comparison, note = mx.chosen_comparison(project, df, codebook, compare_by=compare_by,
+                                               allow_codebook_change=allow_codebook_change)
+    note = f"no comparison of studies: {note}" if note else None
     info = provenance(project, df, codebook, by=by, compare_by=comparison.by if comparison else compare_by,
                       per_cell=per_cell)
     content = _Content(codebook, result, grouped, mx.quotes(df, codebook, per_cell=per_cell, max_chars=max_chars),
@@ -89,23 +91,6 @@ def write_report(
     html_path.write_text(_html(content, png, compare_png), encoding="utf-8")
     md_path.write_text(_markdown(content, compare_path is not None), encoding="utf-8")
     return ReportFiles(html_path, md_path, heatmap_path, compare_path, note)
-
-
-def _comparison(project, df, codebook, compare_by, allow_codebook_change):
-    """Compare when asked, or by study when the selection spans two or more studies.
-
-    Asked for: errors propagate (the user named it). Automatic: a problem (such as
-    different codebook versions without the flag) leaves the section out with a note.
-    """
-    if compare_by is not None:
-        return mx.compare_codings(project, df, codebook, by=compare_by, allow_codebook_change=allow_codebook_change), None
-    cases = df.attrs.get("cases")
-    if cases is None or cases["study"].dropna().nunique() < 2:
-        return None, None
-    try:
-        return mx.compare_codings(project, df, codebook, by="study", allow_codebook_change=allow_codebook_change), None
-    except (CodebookError, UsageError) as exc:
-        return None, f"no comparison of studies: {exc}"
 
 
 # -- shared pieces ------------------------------------------------------------------------------

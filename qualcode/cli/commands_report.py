@@ -39,6 +39,26 @@ def selection_options(func: Callable) -> Callable:
     return wrapper
 
 
+def layout_options(what: str, by_help: str) -> Callable:
+    """--by / --compare-by / --allow-codebook-change / --per-cell, shared by the workbook and the report."""
+
+    def decorate(func: Callable) -> Callable:
+        for option in reversed([
+            click.option("--by", default=None, help=by_help),
+            click.option("--compare-by", default=None,
+                         help=f"Add a comparison by this attribute to the {what} "
+                              "(by default: by study, when there are two or more)."),
+            click.option("--allow-codebook-change", is_flag=True,
+                         help=f"Compare codings made with different codebook versions (the {what} lists what changed)."),
+            click.option("--per-cell", default=3, show_default=True, type=click.IntRange(1, 50),
+                         help="Quotes per cell."),
+        ]):
+            func = option(func)
+        return func
+
+    return decorate
+
+
 def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
@@ -164,12 +184,7 @@ def export() -> None:
 @export.command("xlsx", context_settings=CONTEXT_SETTINGS)
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @selection_options
-@click.option("--by", default=None, help="Case attribute for the 'Matrix by group' sheet (default: role).")
-@click.option("--compare-by", default=None,
-              help="Add a Compare sheet by this attribute (by default: by study, when there are two or more).")
-@click.option("--allow-codebook-change", is_flag=True,
-              help="Compare codings made with different codebook versions (the sheet lists what changed).")
-@click.option("--per-cell", default=3, show_default=True, type=click.IntRange(1, 50), help="Quotes per cell.")
+@layout_options("workbook", "Case attribute for the 'Matrix by group' sheet (default: role).")
 @click.option("--agreement", "agreement_coders", default=None, metavar="A,B",
               help="Add an Agreement sheet for two coders (or A,keyword / A,model).")
 @click.option("--force", is_flag=True, help="Replace the workbook if it exists.")
@@ -204,12 +219,7 @@ def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, 
 @main.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @selection_options
-@click.option("--by", default=None, help="Also the matrix per value of this case attribute (role, study, ...).")
-@click.option("--compare-by", default=None,
-              help="Add a comparison by this attribute (by default: by study, when there are two or more).")
-@click.option("--allow-codebook-change", is_flag=True,
-              help="Compare codings made with different codebook versions (the report lists what changed).")
-@click.option("--per-cell", default=3, show_default=True, type=click.IntRange(1, 50), help="Quotes per cell.")
+@layout_options("report", "Also the matrix per value of this case attribute (role, study, ...).")
 @project_option
 def report(project, out_dir, selection, by, compare_by, allow_codebook_change, per_cell) -> None:
     """Write report.html (self-contained), report.md and heatmap.png into a folder.
