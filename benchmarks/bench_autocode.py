@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
-from qualcode.codebook import Codebook, default_codebook_path, load_codebook  # noqa: E402
+from qualcode.coding.codebook import Codebook, default_codebook_path, load_codebook  # noqa: E402
 from qualcode.records import Segment  # noqa: E402
 
 
@@ -171,7 +171,7 @@ def generate_corpus(words: int, seed: int = 2025, coded_share: float = DEFAULT_C
 
 def _fresh_pipeline(language: str):
     """A pipeline with cold caches, so no measurement profits from an earlier one."""
-    from qualcode import nlp as nlp_module
+    from qualcode.coding import nlp as nlp_module
 
     nlp_module._dutch_lemma.cache_clear()
     nlp = nlp_module.build_pipeline.__wrapped__(language)
@@ -220,7 +220,7 @@ def measure_pipeline(corpus: Corpus, language: str = "nl", batch_size: int = 256
 
 def measure_suggest(corpus: Corpus, codebook: Codebook, batch_size: int = 256, jobs: int = 1) -> dict:
     """suggest(): the same pipeline plus keyword matching and directions."""
-    from qualcode.autocode import _rules_for, suggest
+    from qualcode.coding.autocode import _rules_for, suggest
 
     nlp = _fresh_pipeline(codebook.language)
     # Compiling the codebook (matchers, phrase patterns) is a one-off per run,

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_autocode import generate_corpus  # noqa: E402
 
 from qualcode import store  # noqa: E402
-from qualcode.codebook import default_codebook_path, load_codebook  # noqa: E402
+from qualcode.coding.codebook import default_codebook_path, load_codebook  # noqa: E402
 from qualcode.project import Project  # noqa: E402
 
 
@@ -71,7 +71,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         with Project.init(Path(tmp) / "bench.qualcode") as project:
             fill_project(project, corpus)
-            from qualcode.nlp import build_pipeline
+            from qualcode.coding.nlp import build_pipeline
 
             nlp = build_pipeline.__wrapped__(codebook.language)  # a fresh pipeline: cold caches
             gc.collect()

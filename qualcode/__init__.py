@@ -4,7 +4,7 @@ The Python API is :class:`qualcode.Project`; the `qualcode` command is a thin fa
 """
 from __future__ import annotations
 
-from .errors import QualcodeError
+from qualcode.errors import QualcodeError
 
 __all__ = ["Project", "QualcodeError", "__version__"]
 __version__ = "0.1.0"
@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str):
     # Lazy, so that `qualcode --help` does not import pandas or spaCy.
     if name == "Project":
-        from .project import Project
+        from qualcode.project import Project
 
         return Project
     raise AttributeError(name)

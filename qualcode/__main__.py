@@ -1,3 +1,3 @@
-from .cli import main
+from qualcode.cli import main
 
 main()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import UsageError
+from qualcode.errors import UsageError
 
 PROJECT_NAME = "demo.qualcode"
 # The workshop notes are a table: which columns hold the text, the row id and the group.
@@ -39,10 +39,10 @@ def run_demo(
     echo: Callable[[str], None] = print,
 ) -> DemoResult:
     """Build ``out_dir/demo.qualcode`` from the sample and write the workbook and the report there."""
-    from .export_xlsx import export_workbook
-    from .project import Project
-    from .report import write_report
-    from .review.excel import import_review
+    from qualcode.outputs.xlsx import export_workbook
+    from qualcode.project import Project
+    from qualcode.outputs.report import write_report
+    from qualcode.review.excel import import_review
 
     sample_dir, codebook, out_dir = Path(sample_dir), Path(codebook), Path(out_dir)
     if not (sample_dir / "cases.csv").exists():

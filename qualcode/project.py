@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from . import store
-from .errors import NotFoundError, UsageError
-from .records import Segment
+from qualcode import store
+from qualcode.errors import NotFoundError, UsageError
+from qualcode.records import Segment
 
 DEFAULT_PROJECT = "project.qualcode"
 # Speaker labels that are the interviewer unless a cases file says otherwise.
@@ -148,7 +148,7 @@ class Project:
         A file already in the project (same SHA-256) is skipped and reported. Any error
         rolls back the whole import: the project stays as it was.
         """
-        from . import importing
+        from qualcode.ingest import run as importing
 
         return importing.import_files(
             self, [Path(p) for p in paths], study=study, cases=Path(cases) if cases else None,
@@ -303,8 +303,8 @@ class Project:
     # -- codebook and auto-coding --------------------------------------------------------
     def codebook(self, version: str | None = None):
         """The project's current codebook (or a stored older version), parsed."""
-        from .codebook import Codebook
-        from .codings import stored_codebook_text
+        from qualcode.coding.codebook import Codebook
+        from qualcode.store.codings import stored_codebook_text
 
         stored = stored_codebook_text(self.con, version)
         if stored is None:
@@ -331,8 +331,9 @@ class Project:
         Refreshes or withdraws only earlier machine suggestions; human decisions stay exactly
         as decided. ``progress`` is called with the number of segments done so far.
         """
-        from . import autocode, codings
-        from .codebook import load_codebook
+        from qualcode.coding import autocode
+        from qualcode.store import codings
+        from qualcode.coding.codebook import load_codebook
 
         codebook = load_codebook(Path(codebook_path)) if codebook_path else self.codebook()
         segments = self.segments(study=study, only_to_code=True)
@@ -356,7 +357,7 @@ class Project:
 
         nlp = None
         if model:
-            from .nlp import build_pipeline
+            from qualcode.coding.nlp import build_pipeline
 
             nlp = build_pipeline(codebook.language, model)
         suggestions = list(autocode.suggest(codebook, counted(segments), nlp=nlp, jobs=jobs))
@@ -379,13 +380,13 @@ class Project:
 
     def explain(self, segment_id: int, *, color: bool = False, model: str | None = None) -> str:
         """Why each code was (or was not) suggested for one segment, as text for the terminal."""
-        from . import autocode
+        from qualcode.coding import autocode
 
         codebook = self.codebook()
         segment = self.segment(segment_id)
         nlp = None
         if model:
-            from .nlp import build_pipeline
+            from qualcode.coding.nlp import build_pipeline
 
             nlp = build_pipeline(codebook.language, model)
         text = autocode.format_explanation(autocode.explain(codebook, segment, nlp=nlp), codebook, color=color)
@@ -397,7 +398,7 @@ class Project:
     def codings_table(self, *, coder: str | None = None, reconciled: bool = False,
                       include_suggested: bool = False, study: str | None = None):
         """The codings that count, one row per (segment, code, direction): see ``selection.select_codings``."""
-        from .selection import select_codings
+        from qualcode.analysis.selection import select_codings
 
         return select_codings(self, coder=coder, reconciled=reconciled, include_suggested=include_suggested,
                               study=study)
@@ -405,7 +406,7 @@ class Project:
     def matrix(self, *, by: str | None = None, coder: str | None = None, reconciled: bool = False,
                include_suggested: bool = False, study: str | None = None):
         """The opportunity/risk matrix per aspect (and per value of ``by``): a ``matrix.MatrixResult``."""
-        from . import matrix, selection
+        from qualcode.analysis import matrix, selection
 
         selection.check_attribute(self, by)
         table = self.codings_table(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
@@ -414,7 +415,7 @@ class Project:
     def quotes(self, *, per_cell: int = 3, max_chars: int = 300, coder: str | None = None, reconciled: bool = False,
                include_suggested: bool = False, study: str | None = None):
         """The most telling quotes per matrix cell, with case pseudonym and segment id (a DataFrame)."""
-        from . import matrix
+        from qualcode.analysis import matrix
 
         table = self.codings_table(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
         return matrix.quotes(table, self.codebook(), per_cell=per_cell, max_chars=max_chars)
@@ -422,7 +423,7 @@ class Project:
     def code_presence(self, *, coder: str | None = None, reconciled: bool = False,
                       include_suggested: bool = False, study: str | None = None):
         """Per case 0/1 and counts per code × direction, with case attributes (for R/SPSS)."""
-        from . import matrix
+        from qualcode.analysis import matrix
 
         table = self.codings_table(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
         return matrix.code_presence_per_case(table, self, self.codebook())
@@ -433,7 +434,7 @@ class Project:
 
         Refuses codings made with different codebook versions unless ``allow_codebook_change``.
         """
-        from . import matrix, selection
+        from qualcode.analysis import matrix, selection
 
         selection.check_attribute(self, by)
         table = self.codings_table(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
@@ -443,62 +444,62 @@ class Project:
     # -- agreement and learning (agreement.py, codebook_stats.py, learn.py) ---------------
     def agreement(self, coder_a: str, coder_b: str, *, by: str | None = None):
         """Kappa, alpha and percent agreement of two coders (or a coder and ``keyword``/``model``)."""
-        from .agreement import agreement
+        from qualcode.analysis.agreement import agreement
 
         return agreement(self, coder_a, coder_b, by=by)
 
     def codebook_stats(self, coder: str | None = None):
         """Keyword rule precision, recall gaps and candidate keywords from the coders' decisions."""
-        from .codebook_stats import codebook_stats
+        from qualcode.analysis.codebook_stats import codebook_stats
 
         return codebook_stats(self, coder)
 
     def learn(self, coder: str, *, min_positive: int = 8, folds: int = 5, progress: Any = None):
         """Train and store models from ``coder``'s decisions; a ``learn.TrainingReport`` with CV scores."""
-        from .learn import train_models
+        from qualcode.coding.learn import train_models
 
         return train_models(self, coder, min_positive=min_positive, folds=folds, progress=progress)
 
     def model_suggestions(self, *, threshold: float = 0.5, segment_ids: Iterable[int] | None = None):
         """Suggestions of the stored models (origin 'model'); nothing is written."""
-        from .learn import model_suggestions
+        from qualcode.coding.learn import model_suggestions
 
         return model_suggestions(self, threshold=threshold, segment_ids=segment_ids)
 
     # -- decisions and review ------------------------------------------------------------
     def decide(self, coder: str, decisions, *, source: str = "api") -> dict[str, int]:
         """Apply a coder's decisions (``codings.Decision``) in one transaction; counts per action."""
-        from . import codings
+        from qualcode.store import codings
 
         return codings.apply_decisions(self.con, coder, decisions, source=source,
                                        valid_codes=self.codebook().code_ids)
 
     def history(self, segment_id: int | None = None, coder: str | None = None):
         """The decision log (who decided what, when, before → after), oldest first."""
-        from . import codings
+        from qualcode.store import codings
 
         return codings.history(self.con, segment_id=segment_id, coder=coder)
 
     def undo(self, coder: str, batches: int = 1):
         """Take back the coder's last ``batches`` groups of decisions (the undo is logged too)."""
-        from . import codings
+        from qualcode.store import codings
 
         return codings.undo(self.con, coder, batches)
 
     def review_queue(self, coder: str, **options):
         """The segments this coder has still to decide, most informative first."""
-        from .review.queue import review_queue
+        from qualcode.review.queue import review_queue
 
         return review_queue(self, coder, **options)
 
     def export_review(self, path: str | Path, coder: str, **options):
         """Write the Excel review workbook for ``coder``."""
-        from .review.excel import export_review
+        from qualcode.review.excel import export_review
 
         return export_review(self, path, coder, **options)
 
     def import_review(self, path: str | Path, coder: str, **options):
         """Apply a filled-in review workbook as ``coder``'s decisions: all of it or nothing."""
-        from .review.excel import import_review
+        from qualcode.review.excel import import_review
 
         return import_review(self, path, coder, **options)

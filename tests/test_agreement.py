@@ -7,12 +7,9 @@ import math
 import pytest
 from click.testing import CliRunner
 
-from qualcode.agreement import (
-    ALL_CODES, ALL_DIRECTIONS, NOT_USED, TOO_FEW, agreement, agreement_frame, binary_agreement, cohen_kappa,
-    krippendorff_alpha,
-)
+from qualcode.analysis.agreement import ALL_CODES, ALL_DIRECTIONS, NOT_USED, TOO_FEW, agreement, agreement_frame, binary_agreement, cohen_kappa, krippendorff_alpha
 from qualcode.cli import main
-from qualcode.codings import Decision, apply_decisions, write_suggestions
+from qualcode.store.codings import Decision, apply_decisions, write_suggestions
 from qualcode.errors import NotFoundError, UsageError
 from qualcode.records import Suggestion
 

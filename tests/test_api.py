@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qualcode import Project
-from qualcode.codings import Decision
+from qualcode.store.codings import Decision
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,18 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qualcode.autocode import (
-    STRATEGY,
-    Explanation,
-    detect_language,
-    explain,
-    format_explanation,
-    suggest,
-)
-from qualcode.autocode import _pieces
-from qualcode.codebook import Codebook, default_codebook_path, load_codebook
+from qualcode.coding.autocode import STRATEGY, Explanation, detect_language, explain, format_explanation, suggest
+from qualcode.coding.autocode import _pieces
+from qualcode.coding.codebook import Codebook, default_codebook_path, load_codebook
 from qualcode.errors import UsageError
-from qualcode.nlp import PipelineNotInstalledError, build_pipeline, lemma
+from qualcode.coding.nlp import PipelineNotInstalledError, build_pipeline, lemma
 from qualcode.records import Segment
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qualcode.codebook import Codebook, default_codebook_path, load_codebook, pattern_kind
+from qualcode.coding.codebook import Codebook, default_codebook_path, load_codebook, pattern_kind
 from qualcode.errors import CodebookError, QualcodeError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qualcode import codings
-from qualcode.codings import Decision, apply_decisions, decisions_for, history, replay, undo, write_suggestions
+from qualcode.store import codings
+from qualcode.store.codings import Decision, apply_decisions, decisions_for, history, replay, undo, write_suggestions
 from qualcode.errors import UsageError
 from qualcode.records import Suggestion
 

@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qualcode.errors import CasesFileError, ImportFormatError, QualcodeError
-from qualcode.importers import SUPPORTED_EXTENSIONS, read_cases_file, read_document
-from qualcode.importers.encoding import decode_bytes
-from qualcode.importers.turns import find_turns, parse_timestamp
+from qualcode.ingest.importers import SUPPORTED_EXTENSIONS, read_cases_file, read_document
+from qualcode.ingest.importers.encoding import decode_bytes
+from qualcode.ingest.importers.turns import find_turns, parse_timestamp
 
 Turns = list[tuple[str | None, str]]
 

@@ -14,10 +14,11 @@ from click.testing import CliRunner
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from conftest import add_document
-from qualcode import learn, store
-from qualcode.codebook_stats import candidate_keywords, codebook_stats
+from qualcode.coding import learn
+from qualcode import store
+from qualcode.analysis.codebook_stats import candidate_keywords, codebook_stats
 from qualcode.cli import main
-from qualcode.codings import Decision, apply_decisions, decisions_for, history, write_suggestions
+from qualcode.store.codings import Decision, apply_decisions, decisions_for, history, write_suggestions
 from qualcode.errors import ModelError, UsageError
 from qualcode.records import Suggestion
 
@@ -251,7 +252,7 @@ def test_model_suggestions_never_touch_human_decisions(trained):
     stored = project.con.execute("SELECT count(*) FROM codings WHERE origin = 'model' AND coder IS NULL").fetchone()[0]
     assert stored > 0
     # and the model now counts as a coder for agreement, with anna as the truth
-    from qualcode.agreement import agreement
+    from qualcode.analysis.agreement import agreement
 
     result = agreement(project, "anna", "model")
     assert result.truth == "anna" and result.row("workload").recall > 0.8
@@ -370,7 +371,7 @@ def test_a_direction_cue_is_kept_only_when_its_direction_is(project):
 
 def test_agreement_with_the_model_says_which_units_it_was_trained_on(trained):
     project, train_ids, held_out, *_ = trained
-    from qualcode.agreement import agreement
+    from qualcode.analysis.agreement import agreement
 
     everything = train_ids + held_out
     with project.transaction():

@@ -13,14 +13,15 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from qualcode import codings, store
+from qualcode.store import codings
+from qualcode import store
 from qualcode.cli import main
-from qualcode.codebook import Codebook
-from qualcode.codings import Decision
+from qualcode.coding.codebook import Codebook
+from qualcode.store.codings import Decision
 from qualcode.errors import CodebookError, NotFoundError, UsageError
-from qualcode.matrix import compare, opportunity_risk_matrix, quotes
+from qualcode.analysis.matrix import compare, opportunity_risk_matrix, quotes
 from qualcode.records import Suggestion
-from qualcode.selection import select_codings
+from qualcode.analysis.selection import select_codings
 
 from conftest import add_document
 
@@ -365,7 +366,7 @@ def workbook(built, tmp_path):
 
 
 def project_export(project, out, **kw):
-    from qualcode.export_xlsx import export_workbook
+    from qualcode.outputs.xlsx import export_workbook
 
     return export_workbook(project, out, **kw)
 
@@ -470,7 +471,7 @@ def test_libreoffice_opens_the_workbook_and_shows_formula_text_as_text(workbook,
 def test_report_files_hold_the_matrix_the_png_and_provenance(built, tmp_path):
     from PIL import Image
 
-    from qualcode.report import write_report
+    from qualcode.outputs.report import write_report
 
     project, cb, ids = built
     files = write_report(project, tmp_path / "rep", by="role")
@@ -497,7 +498,7 @@ def test_report_files_hold_the_matrix_the_png_and_provenance(built, tmp_path):
 
 
 def test_report_lists_codebook_changes_when_allowed(built, tmp_path):
-    from qualcode.report import write_report
+    from qualcode.outputs.report import write_report
 
     project, cb, ids = built
     _store_codebook(project, CODEBOOK_NL.replace("label: werkplezier", "label: plezier in het werk"))
@@ -515,7 +516,7 @@ def test_report_lists_codebook_changes_when_allowed(built, tmp_path):
 def test_heatmap_png_for_one_matrix_groups_and_compare(built):
     from PIL import Image
 
-    from qualcode.heatmap import compare_heatmap_png, heatmap_png
+    from qualcode.outputs.heatmap import compare_heatmap_png, heatmap_png
 
     project, cb, _ = built
     for png in (heatmap_png(project.matrix(), cb), heatmap_png(project.matrix(by="role"), cb),

@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from qualcode import codings
+from qualcode.store import codings
 from qualcode.cli import main
-from qualcode.codebook import Codebook
-from qualcode.codings import Decision, apply_decisions, decisions_for, history, replay
+from qualcode.coding.codebook import Codebook
+from qualcode.store.codings import Decision, apply_decisions, decisions_for, history, replay
 from qualcode.project import Project
 from qualcode.records import Suggestion
 from qualcode.review.queue import is_weak, review_queue
@@ -155,10 +155,10 @@ def test_the_queue_uses_a_model_when_one_exists(review, monkeypatch):
     import types
 
     project, ids = review
-    learn = types.ModuleType("qualcode.learn")
+    learn = types.ModuleType("qualcode.coding.learn")
     # the model's margin |p - 0.5|: small means unsure, so that segment comes first
     learn.model_uncertainty = lambda project, segment_ids: {ids[4]: 0.02, ids[1]: 0.4, ids[2]: 0.3, ids[3]: 0.1}
-    monkeypatch.setitem(sys.modules, "qualcode.learn", learn)
+    monkeypatch.setitem(sys.modules, "qualcode.coding.learn", learn)
     assert [i.segment.id for i in review_queue(project, "anna")] == [ids[4], ids[3], ids[2], ids[1]]
 
 

@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from qualcode import store
+from qualcode.store import connection as store
 from qualcode.errors import ProjectError
 from qualcode.project import Project
 
@@ -63,7 +63,7 @@ def test_missing_project_names_init(tmp_path):
 
 def test_decision_log_is_append_only(seeded):
     project, ids = seeded
-    from qualcode.codings import Decision, apply_decisions
+    from qualcode.store.codings import Decision, apply_decisions
 
     apply_decisions(project.con, "anna", [Decision(ids[1], "add", "workload", "opportunity")])
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import click
 
-from ..errors import QualcodeError
+from qualcode.errors import QualcodeError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -59,7 +59,7 @@ def project_option(func: Callable) -> Callable:
     )
     @functools.wraps(func)
     def wrapper(*args: Any, project_path: str, **kwargs: Any) -> Any:
-        from ..project import Project
+        from qualcode.project import Project
 
         with Project.open(project_path) as project:
             return func(*args, project=project, **kwargs)
@@ -74,7 +74,7 @@ def coder_option(required: bool = True, help: str = "Your coder name (also from 
         @click.option("--coder", envvar="QUALCODE_CODER", default=None, help=help)
         @functools.wraps(func)
         def wrapper(*args: Any, coder: str | None, **kwargs: Any) -> Any:
-            from ..errors import UsageError
+            from qualcode.errors import UsageError
 
             if required and not (coder and coder.strip()):
                 raise UsageError("who is deciding? pass --coder NAME or set QUALCODE_CODER=NAME")
@@ -91,7 +91,7 @@ def format_option(choices: tuple[str, ...] = ("table", "csv", "json", "markdown"
 
 
 # Register the commands (each module adds its own to `main`).
-from . import commands_code, commands_demo, commands_foundation  # noqa: E402,F401
-from . import commands_agree  # noqa: E402,F401
-from . import commands_review  # noqa: E402,F401
-from . import commands_report  # noqa: E402,F401
+from qualcode.cli import commands_code, commands_demo, commands_foundation  # noqa: E402,F401
+from qualcode.cli import commands_agree  # noqa: E402,F401
+from qualcode.cli import commands_review  # noqa: E402,F401
+from qualcode.cli import commands_report  # noqa: E402,F401

@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from . import coder_option, format_option, main, project_option
-from .output import echo_table
+from qualcode.cli import coder_option, format_option, main, project_option
+from qualcode.cli.output import echo_table
 
 UNDEFINED = "n/a"
 
@@ -38,8 +38,8 @@ def agree(project, coders: str, by: str | None, fmt: str) -> None:
       qualcode agree --coders anna,bob
       qualcode agree --coders anna,keyword --by study --format csv > agreement.csv
     """
-    from ..agreement import ALL_CODES, ALL_GROUPS, agreement_frame
-    from ..errors import UsageError
+    from qualcode.analysis.agreement import ALL_CODES, ALL_GROUPS, agreement_frame
+    from qualcode.errors import UsageError
 
     names = [c.strip() for c in coders.split(",") if c.strip()]
     if len(names) != 2:
@@ -136,7 +136,7 @@ def learn(project, coder: str, min_positive: int, folds: int, fmt: str) -> None:
 def _codebook_group() -> click.Group:
     """The `codebook` group of commands_code (check, show); made here if it does not exist."""
     try:
-        from .commands_code import codebook_group
+        from qualcode.cli.commands_code import codebook_group
     except ImportError:
         existing = main.commands.get("codebook")
         if isinstance(existing, click.Group):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import main, project_option
+from qualcode.cli import main, project_option
 
 
 @main.command()
@@ -66,7 +66,7 @@ def explain(project, segment_id, model) -> None:
     """
     click.echo(project.explain(segment_id, color=sys.stdout.isatty(), model=model))
     try:
-        from ..learn import explain_model
+        from qualcode.coding.learn import explain_model
     except ImportError:
         return
     lines = explain_model(project, segment_id)
@@ -88,7 +88,7 @@ def codebook_check(path: Path) -> None:
     Example:
       qualcode codebook check codebooks/werkbeleving.yaml
     """
-    from ..codebook import load_codebook
+    from qualcode.coding.codebook import load_codebook
 
     cb = load_codebook(path)
     click.echo(f"{path}: valid codebook {cb.name!r} ({cb.language}), {len(cb.codes)} codes, version {cb.version[:12]}")
@@ -106,8 +106,8 @@ def codebook_show(path: Path | None, project_path: str) -> None:
       qualcode codebook show codebooks/werkbeleving.yaml
       qualcode codebook show --project study.qualcode
     """
-    from ..codebook import load_codebook
-    from ..project import Project
+    from qualcode.coding.codebook import load_codebook
+    from qualcode.project import Project
 
     if path is not None:
         cb = load_codebook(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import CONTEXT_SETTINGS, main
+from qualcode.cli import CONTEXT_SETTINGS, main
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
@@ -21,7 +21,7 @@ def demo(out_dir: str, sample_dir: str, codebook: str) -> None:
     Example:
       qualcode demo --out demo-output
     """
-    from ..demo import run_demo
+    from qualcode.demo import run_demo
 
     result = run_demo(out_dir, sample_dir=sample_dir, codebook=codebook, echo=click.echo)
     project = str(result.project)

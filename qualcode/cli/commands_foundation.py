@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from . import format_option, main, project_option
-from .output import echo_table
+from qualcode.cli import format_option, main, project_option
+from qualcode.cli.output import echo_table
 
 
 @main.command()
@@ -20,7 +20,7 @@ def init(path: str) -> None:
       qualcode init                      # project.qualcode in this folder
       qualcode init studies/ai-vo.qualcode
     """
-    from ..project import Project
+    from qualcode.project import Project
 
     with Project.init(path) as project:
         click.echo(f"Created project {project.path}. Next: qualcode import FILES --project {project.path}")
@@ -54,7 +54,7 @@ def import_(project, paths, study, cases, unit, max_words, text_columns, id_colu
       qualcode import interviews/ --study vo-2025 --cases cases.csv
       qualcode import workshop.xlsx --text-column notitie --id-column id --case-column groep
     """
-    from ..project import DEFAULT_INTERVIEWERS
+    from qualcode.project import DEFAULT_INTERVIEWERS
 
     report = project.import_files(
         paths, study=study, cases=cases, unit=unit, max_words=max_words, text_columns=text_columns or None,

@@ -10,9 +10,9 @@ from typing import Any, Callable
 
 import click
 
-from . import CONTEXT_SETTINGS, format_option, main, project_option
-from .output import format_table
-from ..errors import UsageError
+from qualcode.cli import CONTEXT_SETTINGS, format_option, main, project_option
+from qualcode.cli.output import format_table
+from qualcode.errors import UsageError
 
 
 def selection_options(func: Callable) -> Callable:
@@ -28,7 +28,7 @@ def selection_options(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args: Any, coder: str | None, reconciled: bool, include_suggested: bool, study: str | None,
                 **kwargs: Any) -> Any:
-        from ..errors import UsageError
+        from qualcode.errors import UsageError
 
         if coder and reconciled:
             raise UsageError("--coder and --reconciled cannot be used together; pass one of them")
@@ -73,7 +73,7 @@ def _records(frame) -> list[dict[str, Any]]:
 
 
 def _matrix_text(result, codebook, title: str, n: int) -> str:
-    from .. import matrix as mx
+    from qualcode.analysis import matrix as mx
 
     headers = [mx.ui(codebook, "aspect"), *[mx.direction_label(codebook, d) for d in result.directions]]
     return title + f" (n = {n} {mx.ui(codebook, 'cases')})\n" + format_table(
@@ -81,7 +81,7 @@ def _matrix_text(result, codebook, title: str, n: int) -> str:
 
 
 def _rows_as_dicts(result, codebook, frame, sugg) -> list[dict[str, str]]:
-    from .. import matrix as mx
+    from qualcode.analysis import matrix as mx
 
     out = []
     for label in frame.index:
@@ -110,9 +110,9 @@ def matrix(project, by, selection, with_quotes, per_cell, fmt) -> None:
       qualcode matrix --by role --quotes
       qualcode matrix --coder anna --format csv > matrix.csv
     """
-    from .. import matrix as mx
-    from ..report import group_table, matrix_table, md_table
-    from ..selection import selection_text
+    from qualcode.analysis import matrix as mx
+    from qualcode.outputs.report import group_table, matrix_table, md_table
+    from qualcode.analysis.selection import selection_text
 
     result = project.matrix(by=by, **selection)
     codebook = project.codebook()
@@ -202,7 +202,7 @@ def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, 
       qualcode export xlsx results.xlsx
       qualcode export xlsx results.xlsx --reconciled --by role --compare-by study
     """
-    from ..export_xlsx import export_workbook
+    from qualcode.outputs.xlsx import export_workbook
 
     pair = None
     if agreement_coders:
@@ -229,7 +229,7 @@ def report(project, out_dir, selection, by, compare_by, allow_codebook_change, p
       qualcode report results/
       qualcode report results/ --by role --reconciled
     """
-    from ..report import write_report
+    from qualcode.outputs.report import write_report
 
     files = write_report(project, out_dir, by=by, compare_by=compare_by,
                          allow_codebook_change=allow_codebook_change, per_cell=per_cell, **selection)
@@ -257,8 +257,8 @@ def compare(project, by, allow_codebook_change, selection, fmt) -> None:
       qualcode compare --by study
       qualcode compare --by study --allow-codebook-change --format markdown
     """
-    from .. import matrix as mx
-    from ..report import compare_table, md_table
+    from qualcode.analysis import matrix as mx
+    from qualcode.outputs.report import compare_table, md_table
 
     comparison = project.compare(by=by, allow_codebook_change=allow_codebook_change, **selection)
     codebook = project.codebook()

@@ -9,16 +9,16 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from ..review.queue import QUEUE_ORDER
-from . import coder_option, format_option, main, project_option
-from .output import echo_table
+from qualcode.review.queue import QUEUE_ORDER
+from qualcode.cli import coder_option, format_option, main, project_option
+from qualcode.cli.output import echo_table
 
 
 def _refuse_group_options(ctx: click.Context) -> None:
     given = [f"--{name.replace('_', '-')}" for name in ("code", "study", "show_others", "coder", "project_path")
              if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE]
     if given:
-        from ..errors import UsageError
+        from qualcode.errors import UsageError
 
         given = [g.replace("--project-path", "--project") for g in given]
         raise UsageError(f"put {', '.join(given)} after `{ctx.invoked_subcommand}`: "
@@ -61,9 +61,9 @@ def review(ctx: click.Context, code: str | None, study: str | None, show_others:
     if ctx.invoked_subcommand is not None:
         _refuse_group_options(ctx)
         return
-    from ..errors import UsageError
-    from ..project import Project
-    from ..review.terminal import run_review
+    from qualcode.errors import UsageError
+    from qualcode.project import Project
+    from qualcode.review.terminal import run_review
 
     if not coder:
         raise UsageError("who is deciding? pass --coder NAME or set QUALCODE_CODER=NAME")
@@ -94,8 +94,8 @@ def review_export(project, path: Path, codes, study, show_others, force, coder) 
     Example:
       qualcode review export review-anna.xlsx --coder anna
     """
-    from ..errors import UsageError
-    from ..review.excel import export_review
+    from qualcode.errors import UsageError
+    from qualcode.review.excel import export_review
 
     if path.exists() and not force:
         raise UsageError(f"{path} exists (a filled-in review?); import it first with `qualcode review import {path} "
@@ -125,7 +125,7 @@ def review_import(project, path: Path, from_other_project, coder) -> None:
     Example:
       qualcode review import review-anna.xlsx --coder anna
     """
-    from ..review.excel import import_review
+    from qualcode.review.excel import import_review
 
     summary = import_review(project, path, coder, from_other_project=from_other_project)
     click.echo(f"Imported {path.name} for {coder}: {summary}.")
@@ -159,7 +159,7 @@ def history(project, segment_id, coder, fmt) -> None:
       qualcode history 42
       qualcode history --coder anna
     """
-    from .. import codings
+    from qualcode.store import codings
 
     if segment_id is not None:
         project.segment(segment_id)  # NotFoundError for an unknown id
@@ -193,7 +193,7 @@ def undo(project, coder, count) -> None:
     Example:
       qualcode undo --coder anna --count 2
     """
-    from .. import codings
+    from qualcode.store import codings
 
     undone = codings.undo(project.con, coder, batches=count)
     segments = sorted({e.segment_id for e in undone})
@@ -223,8 +223,8 @@ def reconcile(project, coders, coder, study, list_only) -> None:
       qualcode reconcile --coders anna,bob --list
       qualcode reconcile --coders anna,bob --coder carla
     """
-    from ..review.reconcile import check_coders, disputes
-    from ..review.terminal import codings_text, run_reconcile
+    from qualcode.review.reconcile import check_coders, disputes
+    from qualcode.review.terminal import codings_text, run_reconcile
 
     first, second = check_coders(project, coders.split(","))
     if list_only:

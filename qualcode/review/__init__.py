@@ -7,7 +7,7 @@ where two coders differ. Every decision goes through
 """
 from __future__ import annotations
 
-from .queue import QUEUE_ORDER, ReviewItem, review_item, review_queue
+from qualcode.review.queue import QUEUE_ORDER, ReviewItem, review_item, review_queue
 
 __all__ = ["QUEUE_ORDER", "ReviewItem", "review_item", "review_queue", "export_review", "import_review",
            "ReviewImportSummary", "disputes", "settle"]
@@ -16,11 +16,11 @@ __all__ = ["QUEUE_ORDER", "ReviewItem", "review_item", "review_queue", "export_r
 def __getattr__(name: str):
     # Lazy, so that importing the queue does not import openpyxl.
     if name in ("export_review", "import_review", "ReviewImportSummary"):
-        from . import excel
+        from qualcode.review import excel
 
         return getattr(excel, name)
     if name in ("disputes", "settle"):
-        from . import reconcile
+        from qualcode.review import reconcile
 
         return getattr(reconcile, name)
     raise AttributeError(name)

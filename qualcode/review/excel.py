@@ -25,15 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from .. import __version__, codings, store
-from ..codings import Decision
-from ..errors import ReviewImportError, UsageError
-from ..records import DIRECTIONS
-from ..xlsx_safe import safe_cell_value, write_text_cell
-from .queue import ReviewItem, check_code, evidence_words, review_queue
+from qualcode import __version__, store
+from qualcode.store import codings
+from qualcode.store.codings import Decision
+from qualcode.errors import ReviewImportError, UsageError
+from qualcode.records import DIRECTIONS
+from qualcode.xlsx_safe import safe_cell_value, write_text_cell
+from qualcode.review.queue import ReviewItem, check_code, evidence_words, review_queue
 
 if TYPE_CHECKING:
-    from ..project import Project
+    from qualcode.project import Project
 
 REVIEW_SHEET, INSTRUCTIONS_SHEET, META_SHEET = "Review", "Instructions", "_meta"
 FORMAT, FORMAT_VERSION = "qualcode-review", "1"

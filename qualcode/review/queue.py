@@ -11,13 +11,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from .. import codings
-from ..codings import CodingRow
-from ..errors import ModelError, NotFoundError
-from ..records import Segment
+from qualcode.store import codings
+from qualcode.store.codings import CodingRow
+from qualcode.errors import ModelError, NotFoundError
+from qualcode.records import Segment
 
 if TYPE_CHECKING:
-    from ..project import Project
+    from qualcode.project import Project
 
 # A direction cue further than this (in characters) from every aspect word it colours
 # is weak evidence: roughly ten words, usually another clause.
@@ -158,7 +158,7 @@ def _words(text: str) -> set[str]:
 def _model_margin(project: "Project", segment_ids: Sequence[int]) -> dict[int, float]:
     """Per segment, how far the trained model is from undecided (small: unsure); empty without a model."""
     try:
-        from ..learn import model_uncertainty  # type: ignore[attr-defined]
+        from qualcode.coding.learn import model_uncertainty
     except ImportError:
         return {}
     try:

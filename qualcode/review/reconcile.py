@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, AbstractSet, Sequence
 
-from .. import codings
-from ..codings import RECONCILED, Decision
-from ..errors import NotFoundError, UsageError
-from ..records import Segment
+from qualcode.store import codings
+from qualcode.store.codings import RECONCILED, Decision
+from qualcode.errors import NotFoundError, UsageError
+from qualcode.records import Segment
 
 if TYPE_CHECKING:
-    from ..project import Project
+    from qualcode.project import Project
 
 Key = tuple[str, str]  # (code, direction)
 

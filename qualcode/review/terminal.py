@@ -14,15 +14,14 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import click
 
-from .. import codings
-from ..codings import Decision
-from ..records import DIRECTIONS, Segment
-from .queue import (ReviewItem, check_code, describe_evidence, highlight_spans, open_count, review_item,
-                    review_queue)
+from qualcode.store import codings
+from qualcode.store.codings import Decision
+from qualcode.records import DIRECTIONS, Segment
+from qualcode.review.queue import ReviewItem, check_code, describe_evidence, highlight_spans, open_count, review_item, review_queue
 
 if TYPE_CHECKING:
-    from ..project import Project
-    from .reconcile import Dispute
+    from qualcode.project import Project
+    from qualcode.review.reconcile import Dispute
 
 CONTEXT_CHARS = 160
 ENTER = "\n"
@@ -389,7 +388,7 @@ def _edit_set(dispute: "Dispute", first: str, second: str, keys: Keys, codebook:
 def run_reconcile(project: "Project", first: str, second: str, *, settled_by: str | None = None,
                   study: str | None = None, keys: Keys | None = None) -> ReconcileSummary:
     """Settle, one segment at a time, where ``first`` and ``second`` differ."""
-    from .reconcile import disputes, settle
+    from qualcode.review.reconcile import disputes, settle
 
     codebook = project.codebook()
     keys = keys or Keys()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import openpyxl
 
-from qualcode.codebook import load_codebook
+from qualcode.coding.codebook import load_codebook
 from qualcode.demo import TABLE_OPTIONS
 from qualcode.project import Project
 from qualcode.review.excel import export_review

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.errors import CasesFileError, ImportFormatError
-from qualcode.importers.table import cell_text, read_grid, typed_value
+from qualcode.ingest.importers.table import cell_text, read_grid, typed_value
 
 CASES_EXTENSIONS = (".csv", ".xlsx")
 INTERVIEWER_ROLES = frozenset({"interviewer", "interviewster", "onderzoeker", "gespreksleider", "moderator"})

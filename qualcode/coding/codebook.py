@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from .errors import CodebookError
+from qualcode.errors import CodebookError
 
 LANGUAGES = ("nl", "en")
 VALENCES = ("positive", "negative")
@@ -248,7 +248,7 @@ def load_codebook(path: str | Path) -> Codebook:
 
 def default_codebook_path(language: str = "nl") -> Path:
     """The bundled werkbeleving codebook for 'nl' or 'en'."""
-    root = Path(__file__).resolve().parent.parent / "codebooks"
+    root = Path(__file__).resolve().parents[2] / "codebooks"
     return root / ("werkbeleving.yaml" if language == "nl" else f"werkbeleving.{language}.yaml")
 
 

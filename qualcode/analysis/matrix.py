@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import pandas as pd
 
-from .errors import CodebookError, UsageError
+from qualcode.errors import CodebookError, UsageError
 
 if TYPE_CHECKING:
-    from .codebook import Codebook
-    from .project import Project
+    from qualcode.coding.codebook import Codebook
+    from qualcode.project import Project
 
 MAIN_DIRECTIONS = ("opportunity", "risk")
 MEASURES = ("segments", "cases")
@@ -381,7 +381,7 @@ def code_presence_per_case(codings_df: pd.DataFrame, project: "Project | None", 
     """
     universe = codings_df.attrs.get("cases")
     if not isinstance(universe, pd.DataFrame):
-        from .selection import case_universe
+        from qualcode.analysis.selection import case_universe
 
         universe = case_universe(project)
     codes = matrix_codes(codings_df, codebook)
@@ -576,8 +576,8 @@ def codebook_diff(old: "Codebook", new: "Codebook") -> list[str]:
 
 def codebook_changes(project: "Project", versions: list[str]) -> list[str]:
     """What changed between consecutive stored codebook versions (oldest first)."""
-    from . import codings
-    from .codebook import Codebook
+    from qualcode.store import codings
+    from qualcode.coding.codebook import Codebook
 
     books = []
     for v in versions:

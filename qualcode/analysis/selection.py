@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import pandas as pd
 
-from . import codings
-from .errors import NotFoundError, UsageError
+from qualcode.store import codings
+from qualcode.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
-    from .project import Project
+    from qualcode.project import Project
 
 BASE_COLUMNS = [
     "segment_id", "document", "study", "case_id", "pseudonym", "role",
@@ -291,7 +291,7 @@ def _frame(project: "Project", chosen: list[dict[str, Any]], segments: dict) -> 
 
 def provenance(project: "Project", codings_df: pd.DataFrame, codebook: Any, **filters: Any) -> dict[str, Any]:
     """What an output was made from: codebook, project, date, what counts, filters and counts."""
-    from . import __version__, store
+    from qualcode import __version__, store
 
     selection = codings_df.attrs.get("selection", {})
     cases = codings_df.attrs.get("cases")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qualcode.importers.encoding import decode_bytes
-from qualcode.importers.turns import find_turns
+from qualcode.ingest.importers.encoding import decode_bytes
+from qualcode.ingest.importers.turns import find_turns
 from qualcode.records import ParsedDocument
 
 

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from . import matrix as mx
+from qualcode.analysis import matrix as mx
 
 if TYPE_CHECKING:
-    from .matrix import MatrixResult
+    from qualcode.analysis.matrix import MatrixResult
 
 CMAP = "Oranges"
 DPI = 150

@@ -26,13 +26,13 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from .codings import MACHINE_CODERS, coders, decided_segments, decisions_for, suggestions_for
-from .errors import NotFoundError, UsageError
+from qualcode.store.codings import MACHINE_CODERS, coders, decided_segments, decisions_for, suggestions_for
+from qualcode.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas
 
-    from .project import Project
+    from qualcode.project import Project
 
 ALL_CODES = "(all codes)"
 ALL_GROUPS = "(all)"
@@ -246,7 +246,7 @@ def _codebook(project: "Project") -> Any:
 
 def _group_values(project: "Project", segment_ids: Iterable[int], by: str) -> dict[int, str]:
     """segment id -> the value of ``by`` (study, role or a case attribute, named as ``--by`` names it elsewhere)."""
-    from .selection import check_attribute
+    from qualcode.analysis.selection import check_attribute
 
     check_attribute(project, by)
     attributes = set(project.case_attribute_names())
@@ -321,7 +321,7 @@ def agreement(project: "Project", coder_a: str, coder_b: str, *, by: str | None 
         rows += _rows_for(group, group_ids, codes, coded_a, coded_b, truth, coder_a, coder_b, labels)
     in_sample = 0
     if "model" in (coder_a, coder_b):
-        from .learn import trained_segments
+        from qualcode.coding.learn import trained_segments
 
         in_sample = len(trained_segments(project) & set(units))
     return AgreementResult(coder_a, coder_b, by, tuple(rows), tuple(group_units), truth, tuple(codes), in_sample)

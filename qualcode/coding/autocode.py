@@ -47,10 +47,10 @@ from itertools import compress
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
-from .codebook import Codebook, pattern_kind
-from .errors import UsageError
-from .nlp import LOWERS_KEY
-from .records import Segment, Suggestion
+from qualcode.coding.codebook import Codebook, pattern_kind
+from qualcode.errors import UsageError
+from qualcode.coding.nlp import LOWERS_KEY
+from qualcode.records import Segment, Suggestion
 
 STRATEGY = "keywords.v1"
 ORIGIN = "keyword"
@@ -338,7 +338,7 @@ class _Rules:
         """Register 'kijk ... na' for 'nakijken' when 'kijken' is a Dutch verb."""
         if not self._separable_wanted:
             return
-        from .nlp import _dutch_tables
+        from qualcode.coding.nlp import _dutch_tables
 
         tables = _dutch_tables()
         verbs = tables.index.get("verb", frozenset())
@@ -1154,7 +1154,7 @@ def suggest(
     if jobs < 1:
         raise UsageError(f"jobs must be at least 1, got {jobs}")
     if nlp is None:
-        from .nlp import build_pipeline
+        from qualcode.coding.nlp import build_pipeline
 
         nlp = build_pipeline(codebook.language)
     _check_pipeline(codebook, nlp)
@@ -1170,8 +1170,8 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(source_text: str, source_name: str, raw: bytes, spec: Any, max_length: int, batch_size: int) -> None:
-    from .codebook import _parse
-    from .nlp import build_pipeline
+    from qualcode.coding.codebook import _parse
+    from qualcode.coding.nlp import build_pipeline
 
     codebook = _parse(source_text, source_name, raw)
     nlp = build_pipeline(spec["language"], spec["model"]) if isinstance(spec, dict) else spec
@@ -1187,7 +1187,7 @@ def _suggest_parallel(codebook: Codebook, nlp: Any, items: Iterator[tuple[int, s
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from .nlp import pipeline_spec
+    from qualcode.coding.nlp import pipeline_spec
 
     spec = pipeline_spec(nlp) or nlp  # a pipeline not made by build_pipeline is pickled
     raw = _codebook_bytes(codebook)
@@ -1227,7 +1227,7 @@ def explain(codebook: Codebook, segment: Segment, *, nlp: Any = None) -> Explana
     sentence, and the suggestions :func:`suggest` makes for it (even when the
     segment has ``to_code=False``: explaining is asking)."""
     if nlp is None:
-        from .nlp import build_pipeline
+        from qualcode.coding.nlp import build_pipeline
 
         nlp = build_pipeline(codebook.language)
     _check_pipeline(codebook, nlp)

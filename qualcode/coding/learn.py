@@ -28,13 +28,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
-from . import store
-from .codings import decided_segments, decisions_for, suggestions_for
-from .errors import ModelError, UsageError
-from .records import Suggestion
+from qualcode import store
+from qualcode.store.codings import decided_segments, decisions_for, suggestions_for
+from qualcode.errors import ModelError, UsageError
+from qualcode.records import Suggestion
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from .project import Project
+    from qualcode.project import Project
 
 STRATEGY = "tfidf-logreg.v1"
 C_VALUES = (0.1, 1.0, 10.0)
@@ -215,7 +215,7 @@ def _training_data(project: "Project", coder: str) -> tuple[dict[int, str], dict
 
 
 def _codes(project: "Project", accepted: Mapping[int, set[tuple[str, str]]]) -> list[str]:
-    from .agreement import _codebook
+    from qualcode.analysis.agreement import _codebook
 
     codebook = _codebook(project)
     codes = [c.id for c in codebook.codes] if codebook is not None else []
@@ -411,7 +411,7 @@ def _load(project: "Project", model_id: int) -> Any:
 
 def _current_models(project: "Project") -> tuple[dict[str, tuple[StoredModel, Any]], dict[str, tuple[StoredModel, Any]]]:
     """(presence models, direction models) by code, loaded; codes no longer in the codebook are left out."""
-    from .agreement import _codebook
+    from qualcode.analysis.agreement import _codebook
 
     codebook = _codebook(project)
     current = {c.id for c in codebook.codes} if codebook is not None else None

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from qualcode.errors import ImportFormatError
-from qualcode.importers.cases import CaseRow, read_cases_file
-from qualcode.importers.docx import read_docx
-from qualcode.importers.subtitles import read_subtitles
-from qualcode.importers.table import read_table
-from qualcode.importers.text import read_text
+from qualcode.ingest.importers.cases import CaseRow, read_cases_file
+from qualcode.ingest.importers.docx import read_docx
+from qualcode.ingest.importers.subtitles import read_subtitles
+from qualcode.ingest.importers.table import read_table
+from qualcode.ingest.importers.text import read_text
 from qualcode.records import ParsedDocument
 
 __all__ = ["SUPPORTED_EXTENSIONS", "CaseRow", "read_cases_file", "read_document"]

@@ -18,9 +18,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from . import store
-from .errors import NotFoundError, UsageError
-from .records import DIRECTIONS, Suggestion
+from qualcode import store
+from qualcode.errors import NotFoundError, UsageError
+from qualcode.records import DIRECTIONS, Suggestion
 
 ACTIONS = ("accept", "reject", "add", "remove", "change_direction", "memo")
 RECONCILED = "reconciled"  # the coder name under which `reconcile` records settled decisions

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Iterator
 
 from qualcode.errors import ImportFormatError
-from qualcode.importers.encoding import decode_bytes
-from qualcode.importers.turns import clean_speaker, is_known_speaker, looks_like_label
+from qualcode.ingest.importers.encoding import decode_bytes
+from qualcode.ingest.importers.turns import clean_speaker, is_known_speaker, looks_like_label
 from qualcode.records import ParsedDocument, ParsedTurn
 
 PAUSE_SECONDS = 2.0

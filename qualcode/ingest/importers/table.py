@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from qualcode.errors import ImportFormatError
-from qualcode.importers.encoding import decode_bytes, normalise_newlines
+from qualcode.ingest.importers.encoding import decode_bytes, normalise_newlines
 from qualcode.records import ParsedDocument, ParsedTurn
 
 _ZIP_MAGIC = b"PK\x03\x04"

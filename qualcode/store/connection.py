@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from .errors import ProjectError
+from qualcode.errors import ProjectError
 
 APPLICATION_ID = 0x51434F44  # 'QCOD': marks the SQLite file as a qualcode project
 

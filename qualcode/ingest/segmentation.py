@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from .records import ParsedTurn
+from qualcode.records import ParsedTurn
 
 UNITS = ("turn", "paragraph", "sentence")
 

@@ -26,12 +26,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from .codings import coders as all_coders
-from .codings import decided_segments, decisions_for, suggestions_for
-from .errors import NotFoundError
+from qualcode.store.codings import coders as all_coders
+from qualcode.store.codings import decided_segments, decisions_for, suggestions_for
+from qualcode.errors import NotFoundError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from .project import Project
+    from qualcode.project import Project
 
 PRIOR_SIZE = 100.0  # alpha_0 of the Dirichlet prior: how many pseudo-tokens the background is worth
 MIN_SEGMENTS = 2  # a candidate must occur in at least this many gap segments
@@ -175,14 +175,14 @@ def _recall_gaps(project: "Project", names: Sequence[str], decided: Mapping[str,
 
 
 def _codebook(project: "Project") -> Any:
-    from .agreement import _codebook as current
+    from qualcode.analysis.agreement import _codebook as current
 
     return current(project)
 
 
 def _lemmas(project: "Project", segment_ids: Sequence[int], language: str) -> dict[int, list[str]]:
     """Content-word lemmas per segment (no stop words, punctuation, numbers or one/two-letter words)."""
-    from .nlp import build_pipeline
+    from qualcode.coding.nlp import build_pipeline
 
     nlp = build_pipeline(language)
     segments = [s for s in project.segments(ids=list(segment_ids)) if s.to_code]

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from . import store
-from .errors import CasesFileError, ImportFormatError, UsageError
-from .records import ParsedDocument
-from .segmentation import UNITS, segment_turns
+from qualcode import store
+from qualcode.errors import CasesFileError, ImportFormatError, UsageError
+from qualcode.records import ParsedDocument
+from qualcode.ingest.segmentation import UNITS, segment_turns
 
 if TYPE_CHECKING:
-    from .importers.cases import CaseRow
-    from .project import ImportReport, Project
+    from qualcode.ingest.importers.cases import CaseRow
+    from qualcode.project import ImportReport, Project
 
 
 @dataclass(frozen=True)
@@ -101,9 +101,9 @@ def import_files(
     interviewers: Sequence[str],
     progress: Any = None,
 ) -> "ImportReport":
-    from .importers import read_bytes, read_document
-    from .importers.cases import read_cases_file
-    from .project import ImportedFile, ImportReport
+    from qualcode.ingest.importers import read_bytes, read_document
+    from qualcode.ingest.importers.cases import read_cases_file
+    from qualcode.project import ImportedFile, ImportReport
 
     if unit not in UNITS:
         raise UsageError(f"--unit must be one of {', '.join(UNITS)}, not {unit!r}")
@@ -166,7 +166,7 @@ def import_files(
 
 
 def _expand(paths: list[Path]) -> list[Path]:
-    from .importers import SUPPORTED_EXTENSIONS
+    from qualcode.ingest.importers import SUPPORTED_EXTENSIONS
 
     out: list[Path] = []
     for path in paths:
@@ -209,7 +209,7 @@ def _study_from_cases(con, case_map: CaseMap, doc: ParsedDocument) -> int | None
 
 def _upsert_case(con, case_id: str, pseudonym: str | None, role: str | None,
                  attributes: dict[str, Any], study_id: int | None) -> bool:
-    from .project import _typed
+    from qualcode.project import _typed
 
     if "study" in attributes and attributes["study"] is not None:
         study_id = _study_id(con, str(attributes["study"]))

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import heatmap
-from . import matrix as mx
-from .errors import UsageError
-from .selection import check_attribute, provenance, select_codings
+from qualcode.outputs import heatmap
+from qualcode.analysis import matrix as mx
+from qualcode.errors import UsageError
+from qualcode.analysis.selection import check_attribute, provenance, select_codings
 
 if TYPE_CHECKING:
-    from .project import Project
+    from qualcode.project import Project
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import ImportFormatError
-from qualcode.importers.turns import LineLabel, find_turns, looks_like_label, parse_timestamp
+from qualcode.ingest.importers.turns import LineLabel, find_turns, looks_like_label, parse_timestamp
 from qualcode.records import ParsedDocument
 
 if TYPE_CHECKING:

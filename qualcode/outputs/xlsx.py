@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import pandas as pd
 
-from . import matrix as mx
-from .errors import UsageError
-from .selection import check_attribute, provenance, select_codings
-from .xlsx_safe import write_text_cell, write_value_cell
+from qualcode.analysis import matrix as mx
+from qualcode.errors import UsageError
+from qualcode.analysis.selection import check_attribute, provenance, select_codings
+from qualcode.xlsx_safe import write_text_cell, write_value_cell
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from .project import Project
+    from qualcode.project import Project
 
 SHEETS = ("Matrix", "Matrix by group", "Quotes", "Coded segments", "Code presence per case", "Codebook", "Cases",
           "Compare", "About")
@@ -342,7 +342,7 @@ def _frame_sheet(ws: "Worksheet", frame: pd.DataFrame) -> None:
 
 
 def _agreement_sheet(ws: "Worksheet", project: "Project", coders: tuple[str, str], by: str | None) -> None:
-    from .agreement import agreement, agreement_frame
+    from qualcode.analysis.agreement import agreement, agreement_frame
 
     frame = agreement_frame(agreement(project, coders[0], coders[1], by=by))
     _frame_sheet(ws, frame)
@@ -377,7 +377,7 @@ def _codebook_sheet(ws: "Worksheet", codebook) -> None:
 
 def _cases_sheet(ws: "Worksheet", project: "Project", study: str | None) -> None:
     """Pseudonym and attributes of each case (no case id: automatic ids hold the speaker label)."""
-    from .selection import _case_rows, attribute_columns
+    from qualcode.analysis.selection import _case_rows, attribute_columns
 
     counts = {r[0]: (r[1], r[2]) for r in project.con.execute(
         "SELECT g.case_id, sum(g.to_code), count(DISTINCT g.document_id) FROM segments g "
