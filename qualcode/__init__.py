@@ -7,7 +7,6 @@ from __future__ import annotations
 from qualcode.errors import QualcodeError
 
 __all__ = ["Project", "QualcodeError", "__version__"]
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str):

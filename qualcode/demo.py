@@ -39,10 +39,7 @@ def run_demo(
     echo: Callable[[str], None] = print,
 ) -> DemoResult:
     """Build ``out_dir/demo.qualcode`` from the sample and write the workbook and the report there."""
-    from qualcode.outputs.xlsx import export_workbook
     from qualcode.project import Project
-    from qualcode.outputs.report import write_report
-    from qualcode.review.excel import import_review
 
     sample_dir, codebook, out_dir = Path(sample_dir), Path(codebook), Path(out_dir)
     if not (sample_dir / "cases.csv").exists():
@@ -66,7 +63,7 @@ def run_demo(
             coder = workbook.stem.removeprefix("review-")
             # The committed review was exported from another build of the same sample: rows are
             # matched by segment id and must carry exactly the same text.
-            summary = import_review(project, workbook, coder, from_other_project=True)
+            summary = project.import_review(workbook, coder, from_other_project=True)
             reviews.append((coder, str(summary)))
             echo(f"Applied the review of {coder} ({workbook.name}): {summary}")
         if not reviews:
@@ -74,8 +71,8 @@ def run_demo(
         main_coder = reviews[0][0]
         workbook_path = out_dir / "qualcode-demo.xlsx"
         pair = (reviews[0][0], reviews[1][0]) if len(reviews) > 1 else (main_coder, "keyword")
-        export_workbook(project, workbook_path, coder=main_coder, by="role", agreement=pair, overwrite=True)
+        project.export_workbook(workbook_path, coder=main_coder, by="role", agreement=pair, overwrite=True)
         report_dir = out_dir / "report"
-        write_report(project, report_dir, coder=main_coder, by="role")
+        project.write_report(report_dir, coder=main_coder, by="role")
     return DemoResult(project_path, workbook_path, report_dir / "report.html", report_dir / "heatmap.png",
                       tuple(reviews), main_coder)

@@ -59,6 +59,32 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Case:
+    """A respondent or a group, with its pseudonym (what leaves the project) and typed attributes."""
+
+    case_id: str
+    pseudonym: str  # falls back to the case id when the cases file gave none
+    role: str | None
+    study: str | None
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A stored document without its text: what `qualcode status --documents` lists."""
+
+    id: int
+    name: str
+    format: str
+    unit: str
+    sha256: str
+    imported_at: str
+    study: str | None
+    chars: int
+    segments: int
+
+
+@dataclass(frozen=True)
 class Suggestion:
     """A code suggested by a machine (keyword rules or a model) for one segment."""
 

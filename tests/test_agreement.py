@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from qualcode.analysis.agreement import ALL_CODES, ALL_DIRECTIONS, NOT_USED, TOO_FEW, agreement, agreement_frame, binary_agreement, cohen_kappa, krippendorff_alpha
 from qualcode.cli import main
-from qualcode.store.codings import Decision, apply_decisions, write_suggestions
+from qualcode.coding.codebook import Codebook
+from qualcode.store.codings import Decision, apply_decisions, store_codebook, write_suggestions
 from qualcode.errors import NotFoundError, UsageError
 from qualcode.records import Suggestion
 
@@ -19,23 +20,23 @@ nan = float("nan")
 CODES = ("autonomy", "workload", "interaction", "work_enjoyment")
 
 
-class _Code:
-    def __init__(self, id: str):
-        self.id = id
-
-
-class StandInCodebook:
-    """Just what agreement needs of a Codebook: codes with ids, labels, direction labels."""
-
-    codes = tuple(_Code(c) for c in CODES)
-    _labels = {"autonomy": "autonomie", "workload": "werkdruk", "interaction": "menselijke interactie",
-               "work_enjoyment": "werkplezier"}
-
-    def label(self, code: str) -> str:
-        return self._labels[code]
-
-    def direction_label(self, direction: str) -> str:
-        return {"opportunity": "kans", "risk": "risico", "none": "geen richting"}[direction]
+CODEBOOK = """\
+codebook: test
+language: nl
+codes:
+  - id: autonomy
+    label: autonomie
+    keywords: {words: [regie]}
+  - id: workload
+    label: werkdruk
+    keywords: {words: [tijd]}
+  - id: interaction
+    label: menselijke interactie
+    keywords: {words: [contact]}
+  - id: work_enjoyment
+    label: werkplezier
+    keywords: {words: [plezier]}
+"""
 
 
 @pytest.fixture
@@ -43,7 +44,8 @@ def fifty(project):
     """A project with 50 segments to code and the stand-in codebook."""
     turns = [("R1" if i % 2 else "R2", "R1" if i % 2 else "R2", f"Uitspraak nummer {i} over het werk.") for i in range(50)]
     ids = add_document(project, turns)
-    project.codebook = lambda: StandInCodebook()
+    with project.transaction():
+        store_codebook(project.con, Codebook.from_text(CODEBOOK, "test.yaml"))
     return project, ids
 
 
@@ -91,7 +93,7 @@ def test_the_fifty_item_table_through_the_project(fifty):
     project, ids = fifty
     decide(project, "anna", ids, {sid: [("workload", "risk")] for sid in ids[:25]})
     decide(project, "bob", ids, {sid: [("workload", "risk")] for sid in ids[:20] + ids[25:35]})
-    result = agreement(project, "anna", "bob")
+    result = agreement(project.store, "anna", "bob")
     row = result.row("workload")
     assert (row.n, row.both, row.only_a, row.only_b, row.neither) == (50, 20, 5, 10, 15)
     assert (row.percent, round(row.kappa, 3), round(row.alpha, 3)) == (70.0, 0.4, 0.4)
@@ -114,7 +116,7 @@ def test_pooled_figure_is_over_all_segment_by_code_units(fifty):
     few = ids[:4]
     decide(project, "anna", few, {few[0]: [("workload", "risk")], few[1]: [("autonomy", "opportunity")]})
     decide(project, "bob", few, {few[0]: [("workload", "risk")], few[2]: [("autonomy", "opportunity")]})
-    result = agreement(project, "anna", "bob")
+    result = agreement(project.store, "anna", "bob")
     pooled = result.row(ALL_CODES)
     assert pooled.n == 4 * len(CODES)
     assert (pooled.both, pooled.only_a, pooled.only_b) == (1, 1, 1)
@@ -136,7 +138,7 @@ def test_same_code_other_direction_is_its_own_kind_of_disagreement(fifty):
                                   few[2]: [("workload", "risk")]})
     decide(project, "bob", few, {few[0]: [("workload", "risk")], few[1]: [("workload", "risk")],
                                  few[3]: [("workload", "risk")]})
-    result = agreement(project, "anna", "bob")
+    result = agreement(project.store, "anna", "bob")
     assert result.row("workload").only_a == 1 and result.row("workload").only_b == 1  # few[2], few[3]
     opp = result.row("workload", "opportunity")
     assert (opp.only_a, opp.only_b, opp.other_direction) == (0, 0, 1)
@@ -151,7 +153,7 @@ def test_a_code_neither_coder_used_is_explained(fifty):
     project, ids = fifty
     decide(project, "anna", ids[:5], {ids[0]: [("workload", "risk")]})
     decide(project, "bob", ids[:5], {ids[0]: [("workload", "risk")], ids[1]: [("workload", "risk")]})
-    row = agreement(project, "anna", "bob").row("autonomy")
+    row = agreement(project.store, "anna", "bob").row("autonomy")
     assert (row.percent, row.kappa, row.alpha) == (100.0, None, None)
     assert row.note == NOT_USED == "not used by either coder: agreement is trivially 100%, kappa/alpha undefined"
 
@@ -166,7 +168,7 @@ def test_fewer_than_two_units_is_explained(fifty):
     project, ids = fifty
     decide(project, "anna", ids[:2], {ids[0]: [("workload", "risk")]})
     decide(project, "bob", ids[1:3], {ids[1]: [("workload", "risk")]})
-    result = agreement(project, "anna", "bob")
+    result = agreement(project.store, "anna", "bob")
     row = result.row("workload")
     assert row.n == 1 and row.kappa is None and row.alpha is None and row.note == TOO_FEW
 
@@ -175,7 +177,7 @@ def test_no_shared_segment_is_explained(fifty):
     project, ids = fifty
     decide(project, "anna", ids[:2], {ids[0]: [("workload", "risk")]})
     decide(project, "bob", ids[2:4], {ids[2]: [("workload", "risk")]})
-    row = agreement(project, "anna", "bob").row("workload")
+    row = agreement(project.store, "anna", "bob").row("workload")
     assert row.n == 0 and row.percent is None and "no segments decided by both" in row.note
 
 
@@ -183,7 +185,7 @@ def test_no_nan_anywhere_in_json_csv_or_the_frame(fifty):
     project, ids = fifty
     decide(project, "anna", ids[:6], {ids[0]: [("workload", "risk")]})
     decide(project, "bob", ids[:6], {ids[0]: [("workload", "risk")]})
-    result = agreement(project, "anna", "bob")
+    result = agreement(project.store, "anna", "bob")
     text = json.dumps(result.to_dict())
     assert "NaN" not in text
     frame = agreement_frame(result)
@@ -199,7 +201,7 @@ def test_segments_decided_by_one_coder_are_left_out_and_counted(fifty):
     project, ids = fifty
     decide(project, "anna", ids[:5], {ids[0]: [("workload", "risk")], ids[1]: [("workload", "risk")]})
     decide(project, "bob", ids[2:9], {ids[2]: [("workload", "risk")], ids[8]: [("workload", "risk")]})
-    result = agreement(project, "anna", "bob")
+    result = agreement(project.store, "anna", "bob")
     assert result.units == 3
     assert (result.groups[0].only_a, result.groups[0].only_b) == (2, 4)
     assert result.row("workload").n == 3
@@ -211,7 +213,7 @@ def test_a_segment_decided_as_no_code_counts_as_a_unit(fifty):
     project, ids = fifty
     decide(project, "anna", ids[:3], {})
     decide(project, "bob", ids[:3], {ids[0]: [("workload", "risk")]})
-    row = agreement(project, "anna", "bob").row("workload")
+    row = agreement(project.store, "anna", "bob").row("workload")
     assert (row.n, row.only_b, row.neither) == (3, 1, 2)
 
 
@@ -227,7 +229,7 @@ def test_precision_recall_f1_of_keyword_against_a_human(fifty):
     write_suggestions(project.con, [_keyword(s, "workload", "risk") for s in ids[:6]], origin="keyword",
                       segment_ids=ids, codebook_version="v1")
     decide(project, "anna", ids, {s: [("workload", "risk")] for s in ids[3:10]})
-    result = agreement(project, "anna", "keyword")
+    result = agreement(project.store, "anna", "keyword")
     assert result.truth == "anna"
     row = result.row("workload")
     # tp = 3 (3,4,5), fp = 3 (0,1,2), fn = 4 (6..9)
@@ -244,13 +246,13 @@ def test_keyword_counts_every_segment_to_code_as_decided(fifty):
     write_suggestions(project.con, [_keyword(ids[0], "workload")], origin="keyword", segment_ids=ids,
                       codebook_version="v1")
     decide(project, "anna", ids[:10], {ids[1]: [("interaction", "risk")]})
-    result = agreement(project, "anna", "keyword")
+    result = agreement(project.store, "anna", "keyword")
     assert result.units == 10 and result.groups[0].only_b == 40
     inter = result.row("interaction")
     assert inter.precision is None and "keyword never suggested it: precision undefined" in inter.note
     assert inter.recall == 0.0
     # reversed order: the human is still the truth
-    reverse = agreement(project, "keyword", "anna")
+    reverse = agreement(project.store, "keyword", "anna")
     assert reverse.truth == "anna" and reverse.row("interaction").recall == 0.0
 
 
@@ -258,16 +260,16 @@ def test_keyword_without_any_suggestion_says_what_to_run(fifty):
     project, ids = fifty
     decide(project, "anna", ids[:3], {})
     with pytest.raises(NotFoundError, match="no keyword suggestions .*run `qualcode code` first"):
-        agreement(project, "anna", "keyword")
+        agreement(project.store, "anna", "keyword")
 
 
 def test_unknown_coder_and_same_coder_are_refused(fifty):
     project, ids = fifty
     decide(project, "anna", ids[:3], {})
     with pytest.raises(NotFoundError, match="coder 'zoe' has decided no segments; the coders are: anna"):
-        agreement(project, "anna", "zoe")
+        agreement(project.store, "anna", "zoe")
     with pytest.raises(UsageError, match="both coders are 'anna'"):
-        agreement(project, "anna", "anna")
+        agreement(project.store, "anna", "anna")
 
 
 # -- split by a case attribute -------------------------------------------------------------
@@ -277,7 +279,7 @@ def test_by_study_splits_the_figures(project):
     everything = ids_vo + ids_po
     decide(project, "anna", everything, {ids_vo[0]: [("workload", "risk")], ids_po[0]: [("workload", "risk")]})
     decide(project, "bob", everything, {ids_vo[0]: [("workload", "risk")], ids_po[1]: [("workload", "risk")]})
-    result = agreement(project, "anna", "bob", by="study")
+    result = agreement(project.store, "anna", "bob", by="study")
     assert [g.group for g in result.groups] == [None, "po-2019", "vo-2025"]
     assert result.row("workload", group="vo-2025").percent == 100.0
     assert result.row("workload", group="po-2019").percent == 50.0
@@ -286,7 +288,7 @@ def test_by_study_splits_the_figures(project):
     assert list(frame.columns[:2]) == ["study", "code"]
     assert set(frame["study"]) == {"(all)", "po-2019", "vo-2025"}
     with pytest.raises(UsageError, match="unknown attribute 'school'"):
-        agreement(project, "anna", "bob", by="school")
+        agreement(project.store, "anna", "bob", by="school")
 
 
 # -- the frame and the CLI ----------------------------------------------------------------------
@@ -295,7 +297,7 @@ def test_agreement_frame_has_the_columns_for_the_workbook(fifty):
     write_suggestions(project.con, [_keyword(ids[0], "workload", "risk")], origin="keyword", segment_ids=ids,
                       codebook_version="v1")
     decide(project, "anna", ids[:4], {ids[0]: [("workload", "risk")]})
-    frame = agreement_frame(agreement(project, "anna", "keyword"))
+    frame = agreement_frame(agreement(project.store, "anna", "keyword"))
     assert list(frame.columns) == ["code", "label", "direction", "direction label", "n", "both", "neither",
                                    "only anna", "only keyword", "other direction", "% agreement", "kappa", "alpha",
                                    "precision", "recall", "F1", "note"]

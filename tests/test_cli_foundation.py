@@ -152,7 +152,7 @@ def test_a_file_that_is_not_a_project(tmp_path):
 
 
 def test_a_project_from_a_newer_program(tmp_path):
-    from qualcode import store
+    from qualcode.store import schema as store
 
     project = tmp_path / "p.qualcode"
     run(["init", str(project)])

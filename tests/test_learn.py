@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from conftest import add_document
 from qualcode.coding import learn
 from qualcode import store
+from qualcode.store import schema
 from qualcode.analysis.codebook_stats import candidate_keywords, codebook_stats
 from qualcode.cli import main
 from qualcode.store.codings import Decision, apply_decisions, decisions_for, history, write_suggestions
@@ -121,7 +122,7 @@ def trained(tmp_path_factory):
 
     project = Project.init(tmp_path_factory.mktemp("trained") / "corpus.qualcode")
     built = _build_corpus(project)
-    report = learn.train_models(project, "anna", folds=3)
+    report = learn.train_models(project.store, "anna", folds=3)
     yield (*built, report)
     project.close()
 
@@ -137,12 +138,12 @@ def f1(predicted: set[int], actual: set[int]) -> float:
 # -- learning ------------------------------------------------------------------------------
 def test_the_model_beats_the_keyword_rules_on_held_out_segments(corpus):
     project, train_ids, held_out, truth, texts = corpus
-    report = learn.train_models(project, "anna", min_positive=8, folds=5)
+    report = learn.train_models(project.store, "anna", min_positive=8, folds=5)
     workload = report.result("workload")
     assert workload.skipped is None and workload.model_id is not None
     assert workload.f1 > workload.baseline["f1"], "cross-validated F1 should beat the keywords on the same segments"
 
-    suggestions = learn.model_suggestions(project, segment_ids=held_out)
+    suggestions = learn.model_suggestions(project.store, segment_ids=held_out)
     for code in ("workload", "interaction"):
         actual = {s for s in held_out if any(c == code for c, _ in truth[s])}
         by_model = {s.segment_id for s in suggestions if s.code == code}
@@ -157,15 +158,15 @@ def test_the_model_beats_the_keyword_rules_on_held_out_segments(corpus):
 
 def test_model_suggestions_carry_strategy_probability_and_terms(trained):
     project, train_ids, held_out, truth, texts, _ = trained
-    (s, *_) = [s for s in learn.model_suggestions(project, segment_ids=held_out) if s.code == "workload"]
+    (s, *_) = [s for s in learn.model_suggestions(project.store, segment_ids=held_out) if s.code == "workload"]
     assert (s.origin, s.strategy) == ("model", "tfidf-logreg.v1")
     assert s.score == s.evidence["probability"] or abs(s.score - s.evidence["probability"]) < 1e-4
     assert s.score >= 0.5 and s.direction in ("opportunity", "risk")
     terms = s.evidence["terms"]
     assert terms and all(weight > 0 for _, weight in terms)
     assert all(term in texts[s.segment_id].lower() for term, _ in terms), "evidence names words of the segment"
-    assert learn.model_suggestions(project, threshold=0.99, segment_ids=held_out) != learn.model_suggestions(
-        project, threshold=0.5, segment_ids=held_out)
+    assert learn.model_suggestions(project.store, threshold=0.99, segment_ids=held_out) != learn.model_suggestions(
+        project.store, threshold=0.5, segment_ids=held_out)
 
 
 class Spy(BaseEstimator, TransformerMixin):
@@ -197,7 +198,7 @@ def test_cross_validation_never_scores_a_segment_it_trained_on(corpus, monkeypat
     original = learn._features
     monkeypatch.setattr(learn, "_features", lambda: Pipeline([("spy", Spy()), ("union", original())]))
     Spy.log.clear()
-    report = learn.train_models(project, "anna", folds=4, codes=["workload"])
+    report = learn.train_models(project.store, "anna", folds=4, codes=["workload"])
     result = report.result("workload")
     # the outer folds: disjoint, and together every decided segment is scored once
     tested = [i for fold in result.folds for i in fold.test_ids]
@@ -216,7 +217,7 @@ def test_too_few_positives_is_refused_with_the_reason(project):
     ids = add_document(project, [("R1", "R1", f"zin nummer {i} over de school") for i in range(30)])
     apply_decisions(project.con, "anna", [Decision(s, "add", "autonomy", "risk") for s in ids[:3]]
                     + [Decision(s, "add", "workload", "risk") for s in ids[3:13]], done_segments=ids)
-    report = learn.train_models(project, "anna", min_positive=8)
+    report = learn.train_models(project.store, "anna", min_positive=8)
     assert report.result("autonomy").skipped == \
         "code 'autonomy': 3 accepted examples, at least 8 needed; review more segments"
     assert report.result("workload").skipped is None
@@ -224,19 +225,19 @@ def test_too_few_positives_is_refused_with_the_reason(project):
         "code 'workload' direction: 0 accepted as opportunity and 10 as risk, at least 8 of each needed; "
         "its suggestions get direction 'none'")
     # without a direction model the suggestions have direction 'none'
-    assert {s.direction for s in learn.model_suggestions(project)} == {"none"}
+    assert {s.direction for s in learn.model_suggestions(project.store)} == {"none"}
 
 
 def test_nothing_to_learn_from_and_no_model_are_errors(project):
     add_document(project)
     with pytest.raises(ModelError, match="coder 'anna' has decided no segments to learn from"):
-        learn.train_models(project, "anna")
+        learn.train_models(project.store, "anna")
     with pytest.raises(ModelError, match="no trained model .* run `qualcode learn --coder NAME` first"):
-        learn.model_suggestions(project)
+        learn.model_suggestions(project.store)
     with pytest.raises(UsageError, match="--min-positive must be at least 2"):
-        learn.train_models(project, "anna", min_positive=1)
-    assert learn.model_uncertainty(project, [1, 2]) == {}
-    assert learn.explain_model(project, 2) == []
+        learn.train_models(project.store, "anna", min_positive=1)
+    assert learn.model_uncertainty(project.store, [1, 2]) == {}
+    assert learn.explain_model(project.store, 2) == []
 
 
 def test_model_suggestions_never_touch_human_decisions(trained):
@@ -254,17 +255,17 @@ def test_model_suggestions_never_touch_human_decisions(trained):
     # and the model now counts as a coder for agreement, with anna as the truth
     from qualcode.analysis.agreement import agreement
 
-    result = agreement(project, "anna", "model")
+    result = agreement(project.store, "anna", "model")
     assert result.truth == "anna" and result.row("workload").recall > 0.8
 
 
 def test_models_are_stored_and_the_newest_is_used(corpus):
     project, *_ = corpus
-    assert store.SCHEMA_VERSION == 2
-    first = learn.train_models(project, "anna", folds=2, codes=["workload"]).result("workload").model_id
-    second = learn.train_models(project, "anna", folds=2, codes=["workload"]).result("workload").model_id
+    assert schema.SCHEMA_VERSION == 2
+    first = learn.train_models(project.store, "anna", folds=2, codes=["workload"]).result("workload").model_id
+    second = learn.train_models(project.store, "anna", folds=2, codes=["workload"]).result("workload").model_id
     assert second > first
-    current = learn.stored_models(project)
+    current = learn.stored_models(project.store)
     assert current[("workload", "presence")].id == second
     row = project.con.execute("SELECT coder, target, n_train, n_positive, strategy, metrics FROM models WHERE id = ?",
                               (second,)).fetchone()
@@ -286,15 +287,15 @@ def test_a_stored_model_with_foreign_code_is_not_loaded(corpus):
             (store.now(), pickle.dumps(os.getcwd)),
         )
     with pytest.raises(ModelError, match="does not load; retrain with `qualcode learn`"):
-        learn.model_suggestions(project)
+        learn.model_suggestions(project.store)
 
 
 def test_uncertainty_and_explanation(trained):
     project, train_ids, held_out, truth, texts, _ = trained
-    margins = learn.model_uncertainty(project, held_out[:10])
+    margins = learn.model_uncertainty(project.store, held_out[:10])
     assert set(margins) == set(held_out[:10]) and all(0 <= m <= 0.5 for m in margins.values())
     sid = next(s for s in held_out if any(c == "workload" for c, _ in truth[s]))
-    explanations = learn.explain_model(project, sid)
+    explanations = learn.explain_model(project.store, sid)
     top = explanations[0]
     assert top.code == "workload" and top.suggested and top.terms_for
     assert str(top).startswith("model: workload p = ")
@@ -316,7 +317,7 @@ def test_cli_learn_reports_scores_and_skips(corpus):
 # -- codebook statistics ---------------------------------------------------------------------
 def test_rule_precision_and_recall_gaps(trained):
     project, train_ids, held_out, truth, texts, _ = trained
-    stats = codebook_stats(project, "anna")
+    stats = codebook_stats(project.store, "anna")
     rule = next(r for r in stats.rules if r.rule == "word:werkdruk")
     fired = [s for s in train_ids + held_out if "werkdruk" in texts[s].lower()]
     kept = [s for s in train_ids if "werkdruk" in texts[s].lower() and any(c == "workload" for c, _ in truth[s])]
@@ -361,7 +362,7 @@ def test_a_direction_cue_is_kept_only_when_its_direction_is(project):
                                     for s in ids], origin="keyword", segment_ids=ids, codebook_version="v1")
     apply_decisions(project.con, "anna", [Decision(ids[0], "add", "workload", "opportunity"),
                                           Decision(ids[1], "add", "workload", "risk")], done_segments=ids)
-    stats = codebook_stats(project, "anna")
+    stats = codebook_stats(project.store, "anna")
     word = next(r for r in stats.rules if r.rule == "word:tijd")
     cue = next(r for r in stats.rules if r.rule == "decrease:minder")
     assert (word.kind, word.fired, word.accepted, word.rejected) == ("code", 3, 2, 1)
@@ -377,6 +378,6 @@ def test_agreement_with_the_model_says_which_units_it_was_trained_on(trained):
     with project.transaction():
         write_suggestions(project.con, project.model_suggestions(segment_ids=everything), origin="model",
                           segment_ids=everything, codebook_version="v1")
-    result = agreement(project, "anna", "model")
+    result = agreement(project.store, "anna", "model")
     assert result.in_sample == len(train_ids)
     assert "trained on 160 of these segments" in " ".join(result.summary())

@@ -140,7 +140,7 @@ def cell(result, label: str, direction: str, measure: str = "segments", group: s
 # -- selection ------------------------------------------------------------------------------
 def test_selection_counts_only_accepted_decisions_of_segments_to_code(built):
     project, cb, ids = built
-    df = select_codings(project)
+    df = select_codings(project.store)
     assert len(df) == 10
     assert set(df["status"]) == {"accepted"}
     assert set(df["coder"]) == {"anna"}
@@ -153,23 +153,23 @@ def test_selection_counts_only_accepted_decisions_of_segments_to_code(built):
 
 def test_selection_study_filter_and_unknown_study(built):
     project, _, _ = built
-    assert set(select_codings(project, study="po-2019")["study"]) == {"po-2019"}
+    assert set(select_codings(project.store, study="po-2019")["study"]) == {"po-2019"}
     with pytest.raises(NotFoundError, match="no study 'x'"):
-        select_codings(project, study="x")
+        select_codings(project.store, study="x")
 
 
 def test_several_coders_need_a_choice(built):
     project, _, ids = built
     accept(project, "ben", (ids["vo1"][1], "workload", "opportunity"))
     with pytest.raises(UsageError) as err:
-        select_codings(project)
+        select_codings(project.store)
     assert str(err.value) == ("2 coders have decisions (anna, ben); count one coder's with --coder NAME, "
                               "or what they agree on with --reconciled")
-    assert len(select_codings(project, coder="ben")) == 1
+    assert len(select_codings(project.store, coder="ben")) == 1
     with pytest.raises(UsageError, match="--coder and --reconciled cannot be used together"):
-        select_codings(project, coder="ben", reconciled=True)
+        select_codings(project.store, coder="ben", reconciled=True)
     with pytest.raises(NotFoundError, match="no decisions by coder 'carl'; the coders are: anna, ben"):
-        select_codings(project, coder="carl")
+        select_codings(project.store, coder="carl")
 
 
 def test_reconciled_takes_settled_decisions_else_what_all_coders_accepted(built):
@@ -180,7 +180,7 @@ def test_reconciled_takes_settled_decisions_else_what_all_coders_accepted(built)
            (vo2[1], "interaction", "risk"), (vo2[1], "work_enjoyment", "risk"))
     # the reconciled pseudo-coder settled vo1[2]
     accept(project, codings.RECONCILED, (vo1[2], "workload", "risk"), (vo1[2], "work_enjoyment", "risk"))
-    df = select_codings(project, reconciled=True)
+    df = select_codings(project.store, reconciled=True)
     got = {(r.segment_id, r.code, r.direction) for r in df.itertuples()}
     assert (vo1[1], "workload", "opportunity") in got  # both accepted
     assert (vo1[2], "workload", "risk") in got and (vo1[2], "work_enjoyment", "risk") in got  # reconciled
@@ -199,7 +199,7 @@ def test_include_suggested_adds_only_undecided_segments_marked_suggested(built):
     # po[3] is undecided: its suggestions count; vo2[3] was decided (rejected): its suggestion does not
     suggest(project, cb, (po[3], "workload", "opportunity"), (vo2[3], "work_enjoyment", "opportunity"))
     suggest(project, cb, (po[3], "workload", "opportunity"), origin="model")
-    df = select_codings(project, include_suggested=True)
+    df = select_codings(project.store, include_suggested=True)
     sugg = df[df["status"] == "suggested"]
     assert list(sugg["segment_id"]) == [po[3]]
     assert list(sugg["origin"]) == ["keyword"] and sugg["coder"].isna().all()
@@ -207,13 +207,13 @@ def test_include_suggested_adds_only_undecided_segments_marked_suggested(built):
     assert cell(result, "werkdruk", "opportunity") == 5
     assert int(result.suggested.loc["werkdruk", "opportunity"]) == 1
     assert result.has_suggested
-    assert not opportunity_risk_matrix(select_codings(project), cb).has_suggested
+    assert not opportunity_risk_matrix(select_codings(project.store), cb).has_suggested
 
 
 def test_no_codings_yet_says_what_to_do(seeded):
     project, _ = seeded
     with pytest.raises(UsageError) as err:
-        select_codings(project)
+        select_codings(project.store)
     assert str(err.value) == ("no codings yet: run `qualcode code --codebook FILE` and review the suggestions "
                               "(`qualcode review --coder NAME`), or pass --include-suggested")
 
@@ -221,7 +221,7 @@ def test_no_codings_yet_says_what_to_do(seeded):
 # -- the matrix -----------------------------------------------------------------------------
 def test_matrix_counts_segments_and_distinct_cases(built):
     project, cb, _ = built
-    result = opportunity_risk_matrix(select_codings(project), cb)
+    result = opportunity_risk_matrix(select_codings(project.store), cb)
     m = result.matrix
     assert list(m.index) == ["autonomie", "werkdruk", "menselijke interactie", "werkplezier"]
     assert list(m.columns) == [("opportunity", "segments"), ("opportunity", "cases"),
@@ -277,7 +277,7 @@ def test_unknown_attribute_for_by(built):
 def test_quotes_prefer_different_cases_and_never_name_the_speaker(built):
     project, cb, ids = built
     accept(project, "anna", (ids["vo1"][2], "workload", "opportunity"))  # a second R1 quote
-    q = quotes(select_codings(project), cb, per_cell=3)
+    q = quotes(select_codings(project.store), cb, per_cell=3)
     cellq = q[(q["code"] == "workload") & (q["direction"] == "opportunity")]
     assert len(cellq) == 3
     assert cellq["pseudonym"].nunique() == 3  # three different cases before a second quote of R1
@@ -291,7 +291,7 @@ def test_quotes_prefer_different_cases_and_never_name_the_speaker(built):
 
 def test_quotes_prefer_clear_segments_and_truncate(built):
     project, cb, ids = built
-    df = select_codings(project)
+    df = select_codings(project.store)
     q = quotes(df, cb, per_cell=1, max_chars=50)
     first = q[(q["code"] == "workload") & (q["direction"] == "opportunity")].iloc[0]
     assert len(first["text"]) <= 50 and first["text"].endswith("…")
@@ -318,7 +318,7 @@ def test_code_presence_per_case(built):
 # -- compare --------------------------------------------------------------------------------
 def test_compare_by_study_counts_and_shares(built):
     project, cb, _ = built
-    table = compare(select_codings(project), cb, by="study")
+    table = compare(select_codings(project.store), cb, by="study")
     assert table.attrs["groups"] == ["po-2019", "vo-2025"]
     assert table.attrs["n_cases"] == {"po-2019": 2, "vo-2025": 3}
     assert table.loc["werkdruk", ("po-2019", "opportunity", "segments")] == 1
@@ -368,7 +368,7 @@ def workbook(built, tmp_path):
 def project_export(project, out, **kw):
     from qualcode.outputs.xlsx import export_workbook
 
-    return export_workbook(project, out, **kw)
+    return export_workbook(project.store, out, **kw)
 
 
 def test_workbook_has_every_sheet_with_frozen_headers_and_filters(workbook):
@@ -474,7 +474,7 @@ def test_report_files_hold_the_matrix_the_png_and_provenance(built, tmp_path):
     from qualcode.outputs.report import write_report
 
     project, cb, ids = built
-    files = write_report(project, tmp_path / "rep", by="role")
+    files = write_report(project.store, tmp_path / "rep", by="role")
     for path in (files.html, files.markdown, files.heatmap, files.compare_heatmap):
         assert path.exists() and path.stat().st_size > 0
     page = files.html.read_text(encoding="utf-8")
@@ -503,12 +503,12 @@ def test_report_lists_codebook_changes_when_allowed(built, tmp_path):
     project, cb, ids = built
     _store_codebook(project, CODEBOOK_NL.replace("label: werkplezier", "label: plezier in het werk"))
     accept(project, "anna", (ids["po"][3], "workload", "opportunity"))
-    files = write_report(project, tmp_path / "auto")
+    files = write_report(project.store, tmp_path / "auto")
     assert "## Vergelijking" not in files.markdown.read_text(encoding="utf-8")
     assert "--allow-codebook-change" in files.compare_note
     with pytest.raises(CodebookError):
-        write_report(project, tmp_path / "asked", compare_by="study")
-    files = write_report(project, tmp_path / "allowed", allow_codebook_change=True)
+        write_report(project.store, tmp_path / "asked", compare_by="study")
+    files = write_report(project.store, tmp_path / "allowed", allow_codebook_change=True)
     md = files.markdown.read_text(encoding="utf-8")
     assert "Wijzigingen in het codeboek" in md and "'werkplezier' → 'plezier in het werk'" in md
 

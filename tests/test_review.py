@@ -109,7 +109,7 @@ def replayed_equals_store(project: Project) -> bool:
 # -- the queue ---------------------------------------------------------------------------------
 def test_queue_puts_weak_evidence_first_then_document_order(review):
     project, ids = review
-    queue = review_queue(project, "anna")
+    queue = review_queue(project.store, "anna")
     assert [i.segment.id for i in queue] == [ids[2], ids[3], ids[1], ids[4]]
     assert [i.reason for i in queue[:2]] == ["weak evidence", "weak evidence"]
     assert ids[0] not in [i.segment.id for i in queue], "the interviewer's turn is not coded"
@@ -130,9 +130,9 @@ def test_queue_brings_segments_sharing_words_with_accepted_ones_forward(project)
         codings.write_suggestions(project.con, [Suggestion(ids[0], "workload", "opportunity", "keyword", "k.v1", {
             "matches": [match(text, "nakijkwerk"), match(text, "toetsen"), match(text, "scheelt", "opportunity")]})],
             origin="keyword", segment_ids=ids, codebook_version=project.meta("codebook_version"))
-    assert [i.segment.id for i in review_queue(project, "anna")] == ids
+    assert [i.segment.id for i in review_queue(project.store, "anna")] == ids
     apply_decisions(project.con, "anna", [Decision(ids[0], "accept", "workload", "opportunity")], done_segments=[ids[0]])
-    queue = review_queue(project, "anna")
+    queue = review_queue(project.store, "anna")
     assert [i.segment.id for i in queue] == [ids[2], ids[1], ids[3]]
     assert "in common with segments you accepted" in queue[0].reason
 
@@ -159,7 +159,7 @@ def test_the_queue_uses_a_model_when_one_exists(review, monkeypatch):
     # the model's margin |p - 0.5|: small means unsure, so that segment comes first
     learn.model_uncertainty = lambda project, segment_ids: {ids[4]: 0.02, ids[1]: 0.4, ids[2]: 0.3, ids[3]: 0.1}
     monkeypatch.setitem(sys.modules, "qualcode.coding.learn", learn)
-    assert [i.segment.id for i in review_queue(project, "anna")] == [ids[4], ids[3], ids[2], ids[1]]
+    assert [i.segment.id for i in review_queue(project.store, "anna")] == [ids[4], ids[3], ids[2], ids[1]]
 
 
 # -- the terminal review -----------------------------------------------------------------------
@@ -241,7 +241,7 @@ def test_blind_double_coding(review):
     assert "anna" not in blind.output
     seeing = run(project, "review", "--coder", "bob", "--show-others", input="q\n")
     assert "anna accepted: menselijke interactie → risico" in seeing.output
-    assert review_queue(project, "bob")[0].others == ()
+    assert review_queue(project.store, "bob")[0].others == ()
 
 
 def test_undo_puts_the_last_segment_back_in_the_queue(review):
@@ -251,7 +251,7 @@ def test_undo_puts_the_last_segment_back_in_the_queue(review):
     assert result.exit_code == 0, result.output
     assert f"on 1 segment: #{ids[3]}" in result.output
     assert state(project, "anna") == {("anna", ids[2], "interaction", "risk"): "accepted"}
-    assert review_queue(project, "anna")[0].segment.id == ids[3]
+    assert review_queue(project.store, "anna")[0].segment.id == ids[3]
     assert replayed_equals_store(project)
     nothing = run(project, "undo", "--coder", "zoe")
     assert nothing.exit_code == 1 and "coder 'zoe' has no decisions to undo" in nothing.output

@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from qualcode.store import connection as store
+from qualcode.store import schema as store
 from qualcode.errors import ProjectError
 from qualcode.project import Project
 
@@ -85,6 +85,6 @@ def test_transaction_rolls_back_on_error(seeded):
 def test_segment_text_is_the_slice_of_the_document(seeded):
     project, ids = seeded
     for seg in project.segments():
-        doc = project.document(seg.document_id)
-        assert seg.text == doc["text"][seg.start:seg.end]
+        text = project.store.document_text(seg.document_id)
+        assert seg.text == text[seg.start:seg.end]
     assert project.segment(ids[3]).text.startswith("Docenten houden zelf de regie")

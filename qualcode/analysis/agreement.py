@@ -26,13 +26,16 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from qualcode.store.codings import MACHINE_CODERS, coders, decided_segments, decisions_for, suggestions_for
+from qualcode.coding.codebook import stored_codebook_or_none
+from qualcode.store import documents
+from qualcode.store.codings import (MACHINE_CODERS, coders, decided_segments, decision_log_coders, decisions_for,
+                                    suggestions_for)
 from qualcode.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas
 
-    from qualcode.project import Project
+    from qualcode.store import Store
 
 ALL_CODES = "(all codes)"
 ALL_GROUPS = "(all)"
@@ -208,24 +211,24 @@ def precision_recall(tp: int, fp: int, fn: int, machine: str) -> dict[str, Any]:
 
 
 # -- what each coder decided -----------------------------------------------------------
-def _coded(project: "Project", coder: str) -> tuple[set[int], dict[int, set[tuple[str, str]]]]:
+def _coded(store: "Store", coder: str) -> tuple[set[int], dict[int, set[tuple[str, str]]]]:
     """(decided segments, segment -> {(code, direction)} accepted) for a human or machine coder."""
-    con = project.con
+    con = store.con
     codings: dict[int, set[tuple[str, str]]] = {}
     if coder in MACHINE_CODERS:
         rows = suggestions_for(con, origin=coder)
         if not rows:
             hint = ("run `qualcode code` first" if coder == "keyword"
                     else "run `qualcode learn` and `qualcode code --with-model` first")
-            raise NotFoundError(f"no {coder} suggestions in {project.path}; {hint}")
+            raise NotFoundError(f"no {coder} suggestions in {store.path}; {hint}")
         for r in rows:
             codings.setdefault(r.segment_id, set()).add((r.code, r.direction))
         # The machine ran on every segment to code: no suggestion is its decision "no code".
-        decided = {row[0] for row in con.execute("SELECT id FROM segments WHERE to_code = 1")}
+        decided = documents.segment_ids(con, only_to_code=True)
         return decided, codings
     decided = decided_segments(con, coder)
     if not decided:
-        known = sorted(set(coders(con)) | {r[0] for r in con.execute("SELECT DISTINCT coder FROM decision_log")})
+        known = sorted(set(coders(con)) | set(decision_log_coders(con)))
         raise NotFoundError(f"coder {coder!r} has decided no segments; the coders are: {', '.join(known) or 'none yet'} "
                             f"(and {' and '.join(MACHINE_CODERS)} for the machine's suggestions)")
     for r in decisions_for(con, coder):
@@ -234,44 +237,34 @@ def _coded(project: "Project", coder: str) -> tuple[set[int], dict[int, set[tupl
     return decided, codings
 
 
-def _codebook(project: "Project") -> Any:
-    get = getattr(project, "codebook", None)
-    if get is None:
-        return None
-    try:
-        return get()
-    except Exception:  # no codebook loaded yet: codes come from the codings themselves
-        return None
-
-
-def _group_values(project: "Project", segment_ids: Iterable[int], by: str) -> dict[int, str]:
+def _group_values(store: "Store", segment_ids: Iterable[int], by: str) -> dict[int, str]:
     """segment id -> the value of ``by`` (study, role or a case attribute, named as ``--by`` names it elsewhere)."""
     from qualcode.analysis.selection import check_attribute
 
-    check_attribute(project, by)
-    attributes = set(project.case_attribute_names())
+    check_attribute(store, by)
+    attributes = set(store.case_attribute_names())
     name = by[len("case_"):] if by.startswith("case_") and by not in attributes else by
     ids = list(segment_ids)
-    segments = {s.id: s for s in project.segments(ids=ids)}
-    cases = {c["case_id"]: c for c in project.cases()}
+    segments = {s.id: s for s in store.segments(ids=ids)}
+    cases = {c.case_id: c for c in store.cases()}
     out = {}
     for sid in ids:
         seg = segments.get(sid)
         case = cases.get(seg.case_id) if seg is not None and seg.case_id else None
         value: Any = None
         if name == "study":
-            value = (seg.study if seg else None) or (case["study"] if case else None) \
-                or (case["attributes"].get("study") if case else None)
+            value = (seg.study if seg else None) or (case.study if case else None) \
+                or (case.attributes.get("study") if case else None)
         elif name == "role":
-            value = (case["role"] if case else None) or (case["attributes"].get("role") if case else None)
+            value = (case.role if case else None) or (case.attributes.get("role") if case else None)
         elif case is not None:
-            value = case["attributes"].get(name)
+            value = case.attributes.get(name)
         out[sid] = NO_VALUE if value is None or value == "" else str(value)
     return out
 
 
 # -- agreement ---------------------------------------------------------------------------
-def agreement(project: "Project", coder_a: str, coder_b: str, *, by: str | None = None) -> AgreementResult:
+def agreement(store: "Store", coder_a: str, coder_b: str, *, by: str | None = None) -> AgreementResult:
     """Agreement of ``coder_a`` and ``coder_b`` per code, per code × direction and overall.
 
     ``coder_b`` (or ``coder_a``) may be ``keyword`` or ``model``. ``by`` names a case
@@ -282,11 +275,11 @@ def agreement(project: "Project", coder_a: str, coder_b: str, *, by: str | None 
         raise UsageError("name two coders: --coders anna,bob (or anna,keyword)")
     if coder_a == coder_b:
         raise UsageError(f"both coders are {coder_a!r}; name two different coders, e.g. --coders {coder_a},keyword")
-    decided_a, coded_a = _coded(project, coder_a)
-    decided_b, coded_b = _coded(project, coder_b)
+    decided_a, coded_a = _coded(store, coder_a)
+    decided_b, coded_b = _coded(store, coder_b)
     units = sorted(decided_a & decided_b)
 
-    codebook = _codebook(project)
+    codebook = stored_codebook_or_none(store)
     codes: list[str] = [c.id for c in codebook.codes] if codebook is not None else []
     seen = {code for coded in (coded_a, coded_b) for sid in units for code, _ in coded.get(sid, ())}
     codes += sorted(seen - set(codes))
@@ -309,7 +302,7 @@ def agreement(project: "Project", coder_a: str, coder_b: str, *, by: str | None 
 
     groups: list[tuple[str | None, list[int], set[int], set[int]]] = [(None, units, decided_a, decided_b)]
     if by is not None:
-        values = _group_values(project, decided_a | decided_b, by)
+        values = _group_values(store, decided_a | decided_b, by)
         for value in sorted(set(values.values()), key=lambda v: (v == NO_VALUE, v)):
             in_group = {sid for sid, v in values.items() if v == value}
             groups.append((value, [u for u in units if u in in_group], decided_a & in_group, decided_b & in_group))
@@ -323,7 +316,7 @@ def agreement(project: "Project", coder_a: str, coder_b: str, *, by: str | None 
     if "model" in (coder_a, coder_b):
         from qualcode.coding.learn import trained_segments
 
-        in_sample = len(trained_segments(project) & set(units))
+        in_sample = len(trained_segments(store) & set(units))
     return AgreementResult(coder_a, coder_b, by, tuple(rows), tuple(group_units), truth, tuple(codes), in_sample)
 
 

@@ -28,10 +28,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from qualcode.store.codings import coders as all_coders
 from qualcode.store.codings import decided_segments, decisions_for, suggestions_for
+from qualcode.coding.codebook import stored_codebook_or_none
 from qualcode.errors import NotFoundError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from qualcode.project import Project
+    from qualcode.store import Store
 
 PRIOR_SIZE = 100.0  # alpha_0 of the Dirichlet prior: how many pseudo-tokens the background is worth
 MIN_SEGMENTS = 2  # a candidate must occur in at least this many gap segments
@@ -94,9 +95,9 @@ def _rule_kind(match: Mapping[str, Any]) -> str:
     return "cue" if prefix in _DIRECTION_RULES or kind in ("opportunity", "risk") else "code"
 
 
-def codebook_stats(project: "Project", coder: str | None = None) -> CodebookStats:
+def codebook_stats(store: "Store", coder: str | None = None) -> CodebookStats:
     """Rule precision, recall gaps and candidate keywords, from ``coder``'s decisions (or every human coder's)."""
-    con = project.con
+    con = store.con
     names = [coder] if coder else [c for c in all_coders(con)]
     if coder and coder not in all_coders(con):
         raise NotFoundError(f"coder {coder!r} has decided nothing; the coders are: {', '.join(all_coders(con)) or 'none yet'}")
@@ -139,11 +140,11 @@ def codebook_stats(project: "Project", coder: str | None = None) -> CodebookStat
         rules.append(RuleStats(code, rule, kind, len(segments), n_decided, n_accepted, n_decided - n_accepted))
     rules.sort(key=lambda r: (r.code, r.kind, -r.fired, r.rule))
 
-    gaps = _recall_gaps(project, names, decided, accepted_code, suggested_codes, fired)
+    gaps = _recall_gaps(store, names, decided, accepted_code, suggested_codes, fired)
     return CodebookStats(tuple(names), tuple(rules), tuple(gaps))
 
 
-def _recall_gaps(project: "Project", names: Sequence[str], decided: Mapping[str, set[int]],
+def _recall_gaps(store: "Store", names: Sequence[str], decided: Mapping[str, set[int]],
                  accepted_code: Mapping[str, set[tuple[int, str]]], suggested: set[tuple[int, str]],
                  fired: Mapping[tuple[str, str, str], Any]) -> list[RecallGap]:
     coded: dict[str, set[int]] = {}
@@ -153,13 +154,13 @@ def _recall_gaps(project: "Project", names: Sequence[str], decided: Mapping[str,
     if not coded:
         return []
     all_decided = set().union(*decided.values()) if decided else set()
-    codebook = _codebook(project)
+    codebook = stored_codebook_or_none(store)
     order = [c.id for c in codebook.codes] if codebook is not None else []
     codes = [c for c in order if c in coded] + sorted(set(coded) - set(order))
 
     gap_ids = {code: sorted(s for s in coded[code] if (s, code) not in suggested) for code in codes}
     needed = set(all_decided)
-    lemmas = _lemmas(project, sorted(needed), codebook.language if codebook is not None else "nl")
+    lemmas = _lemmas(store, sorted(needed), codebook.language if codebook is not None else "nl")
 
     out = []
     for code in codes:
@@ -174,18 +175,12 @@ def _recall_gaps(project: "Project", names: Sequence[str], decided: Mapping[str,
     return out
 
 
-def _codebook(project: "Project") -> Any:
-    from qualcode.analysis.agreement import _codebook as current
-
-    return current(project)
-
-
-def _lemmas(project: "Project", segment_ids: Sequence[int], language: str) -> dict[int, list[str]]:
+def _lemmas(store: "Store", segment_ids: Sequence[int], language: str) -> dict[int, list[str]]:
     """Content-word lemmas per segment (no stop words, punctuation, numbers or one/two-letter words)."""
     from qualcode.coding.nlp import build_pipeline
 
     nlp = build_pipeline(language)
-    segments = [s for s in project.segments(ids=list(segment_ids)) if s.to_code]
+    segments = [s for s in store.segments(ids=list(segment_ids)) if s.to_code]
     out = {}
     for segment, doc in zip(segments, nlp.pipe(s.text for s in segments)):
         out[segment.id] = [

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 import pandas as pd
 
 from qualcode.errors import CodebookError, UsageError
+from qualcode.store import codings
 
 if TYPE_CHECKING:
     from qualcode.coding.codebook import Codebook
-    from qualcode.project import Project
+    from qualcode.store import Store
 
 MAIN_DIRECTIONS = ("opportunity", "risk")
 MEASURES = ("segments", "cases")
@@ -372,7 +373,7 @@ def _study_key(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and value != value) or value is pd.NA else str(value)
 
 
-def code_presence_per_case(codings_df: pd.DataFrame, project: "Project | None", codebook: "Codebook") -> pd.DataFrame:
+def code_presence_per_case(codings_df: pd.DataFrame, store: "Store | None", codebook: "Codebook") -> pd.DataFrame:
     """One row per case (pseudonym) with its attributes, then per code × direction 0/1 and a count.
 
     Columns ``<code>_<direction>`` hold 1 when the case has at least one such segment,
@@ -383,7 +384,7 @@ def code_presence_per_case(codings_df: pd.DataFrame, project: "Project | None", 
     if not isinstance(universe, pd.DataFrame):
         from qualcode.analysis.selection import case_universe
 
-        universe = case_universe(project)
+        universe = case_universe(store)
     codes = matrix_codes(codings_df, codebook)
     directions = matrix_directions(codings_df)
     attr_cols = [c for c in universe.columns if c not in ("case_id", "pseudonym", "segments")]
@@ -482,7 +483,7 @@ def versions_per_group(codings_df: pd.DataFrame, by: str, language: str = "en") 
     return out
 
 
-def compare_codings(project: "Project", codings_df: pd.DataFrame, codebook: "Codebook", *, by: str = "study",
+def compare_codings(store: "Store", codings_df: pd.DataFrame, codebook: "Codebook", *, by: str = "study",
                     allow_codebook_change: bool = False) -> Comparison:
     """:func:`compare` after checking that the compared codings used one codebook version.
 
@@ -492,7 +493,7 @@ def compare_codings(project: "Project", codings_df: pd.DataFrame, codebook: "Cod
     language = getattr(codebook, "language", "en")
     table = compare(codings_df, codebook, by=by)
     versions = versions_per_group(codings_df, by, language)
-    distinct = sorted({v for vs in versions.values() for v in vs}, key=lambda v: _loaded_at(project, v))
+    distinct = sorted({v for vs in versions.values() for v in vs}, key=lambda v: _loaded_at(store, v))
     changes: list[str] = []
     if len(distinct) > 1:
         listing = "; ".join(f"{g}: {', '.join(short_version(v) for v in vs) or 'unknown'}" for g, vs in versions.items())
@@ -501,15 +502,14 @@ def compare_codings(project: "Project", codings_df: pd.DataFrame, codebook: "Cod
                 f"the codings compared were made with different codebook versions ({by} {listing}); "
                 "compare them anyway with --allow-codebook-change (the output then lists the codes that changed)"
             )
-        changes = codebook_changes(project, distinct)
+        changes = codebook_changes(store, distinct)
     return Comparison(table=table, result=opportunity_risk_matrix(codings_df, codebook, by=by), by=by,
                       groups=list(table.attrs["groups"]), baseline=table.attrs["baseline"],
                       n_cases=dict(table.attrs["n_cases"]), versions=versions, codebook_changes=changes)
 
 
-def _loaded_at(project: "Project", version: str) -> str:
-    row = project.con.execute("SELECT loaded_at FROM codebooks WHERE version = ?", (version,)).fetchone()
-    return (row[0] if row else "") + version
+def _loaded_at(store: "Store", version: str) -> str:
+    return (codings.codebook_loaded_at(store.con, version) or "") + version
 
 
 KEYWORD_KINDS = ("words", "compounds", "phrases", "exclude", "opposite_valence")
@@ -574,14 +574,13 @@ def codebook_diff(old: "Codebook", new: "Codebook") -> list[str]:
     return sorted(lines)
 
 
-def codebook_changes(project: "Project", versions: list[str]) -> list[str]:
+def codebook_changes(store: "Store", versions: list[str]) -> list[str]:
     """What changed between consecutive stored codebook versions (oldest first)."""
-    from qualcode.store import codings
     from qualcode.coding.codebook import Codebook
 
     books = []
     for v in versions:
-        stored = codings.stored_codebook_text(project.con, v)
+        stored = codings.stored_codebook_text(store.con, v)
         if stored is None:
             books.append((v, None))
             continue
@@ -597,7 +596,7 @@ def codebook_changes(project: "Project", versions: list[str]) -> list[str]:
     return lines
 
 
-def chosen_comparison(project: "Project", codings_df: pd.DataFrame, codebook: "Codebook", *,
+def chosen_comparison(store: "Store", codings_df: pd.DataFrame, codebook: "Codebook", *,
                       compare_by: str | None, allow_codebook_change: bool) -> tuple["Comparison | None", str | None]:
     """The comparison an output shows, and why the automatic one was left out (or None).
 
@@ -606,13 +605,13 @@ def chosen_comparison(project: "Project", codings_df: pd.DataFrame, codebook: "C
     without the flag leaves the comparison out, and the returned text says why.
     """
     if compare_by is not None:
-        return compare_codings(project, codings_df, codebook, by=compare_by,
+        return compare_codings(store, codings_df, codebook, by=compare_by,
                                allow_codebook_change=allow_codebook_change), None
     cases = codings_df.attrs.get("cases")
     if cases is None or cases["study"].dropna().nunique() < 2:
         return None, None
     try:
-        return compare_codings(project, codings_df, codebook, by="study",
+        return compare_codings(store, codings_df, codebook, by="study",
                                allow_codebook_change=allow_codebook_change), None
     except (CodebookError, UsageError) as exc:
         return None, str(exc)

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import pandas as pd
 
-from qualcode.store import codings
+from qualcode.store import codings, documents
 from qualcode.errors import NotFoundError, UsageError
 
 if TYPE_CHECKING:
-    from qualcode.project import Project
+    from qualcode.store import Store
 
 BASE_COLUMNS = [
     "segment_id", "document", "study", "case_id", "pseudonym", "role",
@@ -33,82 +33,73 @@ UNKNOWN_CASE = "(no case)"
 _MACHINE_ORDER = {"keyword": 0, "model": 1}
 
 
-def attribute_columns(project: "Project") -> list[str]:
+def attribute_columns(store: "Store") -> list[str]:
     """Case attribute names as they appear as columns (a clash with a fixed column gets a ``case_`` prefix)."""
     fixed = set(BASE_COLUMNS) | set(TAIL_COLUMNS)
     out = []
-    for name in project.case_attribute_names():
+    for name in store.case_attribute_names():
         if name in ("study", "role"):
             continue  # already the study and role columns
         out.append(f"case_{name}" if name in fixed else name)
     return out
 
 
-def grouping_attributes(project: "Project") -> list[str]:
+def grouping_attributes(store: "Store") -> list[str]:
     """What ``--by`` may name: role, study and every case attribute."""
-    return sorted({"role", "study", *attribute_columns(project)})
+    return sorted({"role", "study", *attribute_columns(store)})
 
 
-def check_attribute(project: "Project", by: str | None, option: str = "--by") -> None:
+def check_attribute(store: "Store", by: str | None, option: str = "--by") -> None:
     """UsageError naming the attributes when ``by`` is not one of them."""
     if by is None:
         return
-    names = grouping_attributes(project)
+    names = grouping_attributes(store)
     if by not in names:
         raise UsageError(f"unknown attribute {by!r} for {option}; the attributes are: {', '.join(names)}")
 
 
-def check_study(project: "Project", study: str | None) -> None:
-    if study is not None and study not in project.studies():
-        raise NotFoundError(
-            f"no study {study!r} in {project.path}; the studies are: {', '.join(project.studies()) or 'none'}"
-        )
+def check_study(store: "Store", study: str | None) -> None:
+    store.check_study(study)
 
 
-def _case_rows(project: "Project") -> dict[str, dict[str, Any]]:
+def case_rows(store: "Store") -> dict[str, dict[str, Any]]:
     """case id -> pseudonym, role, study and attribute columns."""
     fixed = set(BASE_COLUMNS) | set(TAIL_COLUMNS)
     out = {}
-    for case in project.cases():
-        attrs = case["attributes"]
-        row = {"pseudonym": case["pseudonym"] or UNKNOWN_CASE,
-               "role": case["role"] if case["role"] is not None else attrs.get("role"),
-               "case_study": case["study"] if case["study"] is not None else attrs.get("study")}
+    for case in store.cases():
+        attrs = case.attributes
+        row = {"pseudonym": case.pseudonym or UNKNOWN_CASE,
+               "role": case.role if case.role is not None else attrs.get("role"),
+               "case_study": case.study if case.study is not None else attrs.get("study")}
         for name, value in attrs.items():
             if name in ("study", "role"):
                 continue
             row[f"case_{name}" if name in fixed else name] = value
-        out[case["case_id"]] = row
+        out[case.case_id] = row
     return out
 
 
-def case_universe(project: "Project", study: str | None = None) -> pd.DataFrame:
+def case_universe(store: "Store", study: str | None = None) -> pd.DataFrame:
     """One row per (case, study) with at least one segment to code: the denominator of shares.
 
     Columns: case_id, pseudonym, role, study, every case attribute, segments (to code).
     """
-    check_study(project, study)
-    cases = _case_rows(project)
-    attr_cols = attribute_columns(project)
-    sql = ("SELECT g.case_id, s.name AS study, count(*) AS n FROM segments g JOIN documents d ON d.id = g.document_id "
-           "LEFT JOIN studies s ON s.id = d.study_id WHERE g.to_code = 1 AND g.case_id IS NOT NULL")
-    args: list[Any] = []
-    if study is not None:
-        sql += " AND s.name = ?"
-        args.append(study)
+    check_study(store, study)
+    cases = case_rows(store)
+    attr_cols = attribute_columns(store)
     rows = []
-    for r in project.con.execute(sql + " GROUP BY g.case_id, s.name ORDER BY g.case_id, s.name", args):
-        case = cases.get(r["case_id"], {})
-        row = {"case_id": r["case_id"], "pseudonym": case.get("pseudonym", UNKNOWN_CASE), "role": case.get("role"),
-               "study": r["study"] if r["study"] is not None else case.get("case_study")}
+    for case_id, case_study, n in documents.segments_to_code_per_case(store.con, study):
+        case = cases.get(case_id, {})
+        row = {"case_id": case_id, "pseudonym": case.get("pseudonym", UNKNOWN_CASE), "role": case.get("role"),
+               "study": case_study if case_study is not None else case.get("case_study")}
         row.update({c: case.get(c) for c in attr_cols})
-        row["segments"] = r["n"]
+        row["segments"] = n
         rows.append(row)
     return pd.DataFrame(rows, columns=["case_id", "pseudonym", "role", "study", *attr_cols, "segments"])
 
 
-def _human_coders(project: "Project") -> list[str]:
-    return codings.coders(project.con)
+def _human_coders(store: "Store") -> list[str]:
+    return codings.coders(store.con)
 
 
 _DESCRIBE = {
@@ -152,7 +143,7 @@ def selection_text(selection: Mapping[str, Any], language: str = "en") -> str:
 
 
 def select_codings(
-    project: "Project",
+    store: "Store",
     *,
     coder: str | None = None,
     reconciled: bool = False,
@@ -175,9 +166,9 @@ def select_codings(
     """
     if coder and reconciled:
         raise UsageError("--coder and --reconciled cannot be used together; pass one of them")
-    check_study(project, study)
-    con = project.con
-    all_coders = _human_coders(project)
+    check_study(store, study)
+    con = store.con
+    all_coders = _human_coders(store)
     if coder is not None and coder not in all_coders:
         raise NotFoundError(
             f"no decisions by coder {coder!r}; the coders are: {', '.join(all_coders) or 'none yet'}"
@@ -187,7 +178,7 @@ def select_codings(
             f"{len(all_coders)} coders have decisions ({', '.join(all_coders)}); count one coder's with "
             "--coder NAME, or what they agree on with --reconciled"
         )
-    has_suggestions = con.execute("SELECT 1 FROM codings WHERE coder IS NULL LIMIT 1").fetchone() is not None
+    has_suggestions = codings.has_suggestions(con)
     if not all_coders and not (include_suggested and has_suggestions):
         if has_suggestions:
             raise UsageError(
@@ -201,7 +192,7 @@ def select_codings(
     if coder is None and not reconciled and all_coders:
         coder = all_coders[0]
 
-    segments = {s.id: s for s in project.segments(study=study, only_to_code=True)}
+    segments = {s.id: s for s in store.segments(study=study, only_to_code=True)}
     chosen: list[dict[str, Any]] = []
     decided: set[int] = set()  # segments whose codes the chosen coder(s) have settled
 
@@ -214,7 +205,7 @@ def select_codings(
             chosen.append(item)
 
     if reconciled:
-        decided = _take_reconciled(project, all_coders, take)
+        decided = _take_reconciled(store, all_coders, take)
     elif coder is not None:
         decided = codings.decided_segments(con, coder)
         for row in codings.decisions_for(con, coder=coder):
@@ -232,8 +223,8 @@ def select_codings(
         for row in best.values():
             take(row, status="suggested", coder=None)
 
-    df = _frame(project, chosen, segments)
-    df.attrs["cases"] = case_universe(project, study)
+    df = _frame(store, chosen, segments)
+    df.attrs["cases"] = case_universe(store, study)
     df.attrs["selection"] = {
         "coder": None if reconciled else coder, "reconciled": reconciled, "include_suggested": include_suggested,
         "study": study, "coders": all_coders,
@@ -243,8 +234,8 @@ def select_codings(
     return df
 
 
-def _take_reconciled(project: "Project", all_coders: list[str], take) -> set[int]:
-    con = project.con
+def _take_reconciled(store: "Store", all_coders: list[str], take) -> set[int]:
+    con = store.con
     humans = [c for c in all_coders if c != codings.RECONCILED]
     decided_by = {c: codings.decided_segments(con, c) for c in humans}
     settled = codings.decided_segments(con, codings.RECONCILED) if codings.RECONCILED in all_coders else set()
@@ -265,9 +256,9 @@ def _take_reconciled(project: "Project", all_coders: list[str], take) -> set[int
     return settled.union(*decided_by.values()) if decided_by else settled
 
 
-def _frame(project: "Project", chosen: list[dict[str, Any]], segments: dict) -> pd.DataFrame:
-    cases = _case_rows(project)
-    attr_cols = attribute_columns(project)
+def _frame(store: "Store", chosen: list[dict[str, Any]], segments: dict) -> pd.DataFrame:
+    cases = case_rows(store)
+    attr_cols = attribute_columns(store)
     columns = [*BASE_COLUMNS, *attr_cols, *TAIL_COLUMNS]
     rows = []
     for item in sorted(chosen, key=lambda i: (i["segment_id"], i["code"], i["direction"])):
@@ -289,18 +280,15 @@ def _frame(project: "Project", chosen: list[dict[str, Any]], segments: dict) -> 
     return df
 
 
-def provenance(project: "Project", codings_df: pd.DataFrame, codebook: Any, **filters: Any) -> dict[str, Any]:
+def provenance(store: "Store", codings_df: pd.DataFrame, codebook: Any, **filters: Any) -> dict[str, Any]:
     """What an output was made from: codebook, project, date, what counts, filters and counts."""
-    from qualcode import __version__, store
+    from qualcode.version import __version__
+    from qualcode.store import now
 
     selection = codings_df.attrs.get("selection", {})
     cases = codings_df.attrs.get("cases")
     study = selection.get("study")
-    to_code = project.con.execute(
-        "SELECT count(*) FROM segments g JOIN documents d ON d.id = g.document_id LEFT JOIN studies s "
-        "ON s.id = d.study_id WHERE g.to_code = 1" + (" AND s.name = ?" if study else ""),
-        (study,) if study else (),
-    ).fetchone()[0]
+    to_code = documents.count_segments_to_code(store.con, study)
     shown = {k: v for k, v in filters.items() if v not in (None, False, "")}
     if study:
         shown["study"] = study
@@ -308,9 +296,9 @@ def provenance(project: "Project", codings_df: pd.DataFrame, codebook: Any, **fi
         "codebook": codebook.name,
         "codebook_version": codebook.version,
         "codebook_language": codebook.language,
-        "project_file": str(project.path),
-        "project_id": project.project_id,
-        "date": store.now(),
+        "project_file": str(store.path),
+        "project_id": store.project_id,
+        "date": now(),
         "qualcode_version": __version__,
         "counted": selection_text(selection, getattr(codebook, "language", "en")),
         "filters": ", ".join(f"{k}={v}" for k, v in shown.items()) or "none",

@@ -65,11 +65,7 @@ def explain(project, segment_id, model) -> None:
       qualcode explain 42
     """
     click.echo(project.explain(segment_id, color=sys.stdout.isatty(), model=model))
-    try:
-        from qualcode.coding.learn import explain_model
-    except ImportError:
-        return
-    lines = explain_model(project, segment_id)
+    lines = project.explain_model(segment_id)
     if lines:
         click.echo(lines if isinstance(lines, str) else "\n".join(map(str, lines)))
 

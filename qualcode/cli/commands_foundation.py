@@ -54,7 +54,7 @@ def import_(project, paths, study, cases, unit, max_words, text_columns, id_colu
       qualcode import interviews/ --study vo-2025 --cases cases.csv
       qualcode import workshop.xlsx --text-column notitie --id-column id --case-column groep
     """
-    from qualcode.project import DEFAULT_INTERVIEWERS
+    from qualcode.ingest.case_map import DEFAULT_INTERVIEWERS
 
     report = project.import_files(
         paths, study=study, cases=cases, unit=unit, max_words=max_words, text_columns=text_columns or None,
@@ -112,8 +112,8 @@ def show(project, document, width) -> None:
       qualcode show expert-01.vtt
     """
     doc = project.document(document)
-    click.echo(f"{doc['name']} ({doc['format']}, {len(doc['text'])} characters, unit {doc['unit']})")
-    for seg in project.segments(document=doc["id"]):
+    click.echo(f"{doc.name} ({doc.format}, {doc.chars} characters, unit {doc.unit})")
+    for seg in project.segments(document=doc.id):
         flag = "" if seg.to_code else "  (not coded)"
         text = " ".join(seg.text.split())
         if len(text) > width:

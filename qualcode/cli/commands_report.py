@@ -202,14 +202,13 @@ def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, 
       qualcode export xlsx results.xlsx
       qualcode export xlsx results.xlsx --reconciled --by role --compare-by study
     """
-    from qualcode.outputs.xlsx import export_workbook
 
     pair = None
     if agreement_coders:
         pair = tuple(c.strip() for c in agreement_coders.split(","))
         if len(pair) != 2 or not all(pair):
             raise UsageError("--agreement takes two coders separated by a comma, e.g. --agreement anna,bob")
-    report = export_workbook(project, out, by=by, compare_by=compare_by, allow_codebook_change=allow_codebook_change,
+    report = project.export_workbook(out, by=by, compare_by=compare_by, allow_codebook_change=allow_codebook_change,
                              per_cell=per_cell, agreement=pair, overwrite=force, **selection)
     click.echo(f"Wrote {report.path}: {report.codings} codings; sheets: {', '.join(report.sheets)}")
     if report.compare_note:
@@ -229,9 +228,8 @@ def report(project, out_dir, selection, by, compare_by, allow_codebook_change, p
       qualcode report results/
       qualcode report results/ --by role --reconciled
     """
-    from qualcode.outputs.report import write_report
 
-    files = write_report(project, out_dir, by=by, compare_by=compare_by,
+    files = project.write_report(out_dir, by=by, compare_by=compare_by,
                          allow_codebook_change=allow_codebook_change, per_cell=per_cell, **selection)
     written = [files.html, files.markdown, files.heatmap] + ([files.compare_heatmap] if files.compare_heatmap else [])
     click.echo("Wrote " + ", ".join(str(p) for p in written))

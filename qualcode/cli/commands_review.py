@@ -63,12 +63,11 @@ def review(ctx: click.Context, code: str | None, study: str | None, show_others:
         return
     from qualcode.errors import UsageError
     from qualcode.project import Project
-    from qualcode.review.terminal import run_review
 
     if not coder:
         raise UsageError("who is deciding? pass --coder NAME or set QUALCODE_CODER=NAME")
     with Project.open(project_path) as project:
-        summary = run_review(project, coder, code=code, study=study, show_others=show_others)
+        summary = project.review_in_terminal(coder, code=code, study=study, show_others=show_others)
     click.echo(summary.line())
     if summary.interrupted:
         click.echo("Interrupted; every segment you confirmed is saved.", err=True)
@@ -95,12 +94,11 @@ def review_export(project, path: Path, codes, study, show_others, force, coder) 
       qualcode review export review-anna.xlsx --coder anna
     """
     from qualcode.errors import UsageError
-    from qualcode.review.excel import export_review
 
     if path.exists() and not force:
         raise UsageError(f"{path} exists (a filled-in review?); import it first with `qualcode review import {path} "
                          f"--coder {coder}`, or pass --force to overwrite it")
-    result = export_review(project, path, coder, codes=codes or None, study=study, show_others=show_others)
+    result = project.export_review(path, coder, codes=codes or None, study=study, show_others=show_others)
     click.echo(f"Wrote {result.path}: {result.rows} segments ({result.decided} decided before), "
                f"{len(result.codes)} code columns. Next: fill it in, then "
                f"qualcode review import {result.path} --coder {coder}")
@@ -125,9 +123,8 @@ def review_import(project, path: Path, from_other_project, coder) -> None:
     Example:
       qualcode review import review-anna.xlsx --coder anna
     """
-    from qualcode.review.excel import import_review
 
-    summary = import_review(project, path, coder, from_other_project=from_other_project)
+    summary = project.import_review(path, coder, from_other_project=from_other_project)
     click.echo(f"Imported {path.name} for {coder}: {summary}.")
 
 
@@ -159,11 +156,7 @@ def history(project, segment_id, coder, fmt) -> None:
       qualcode history 42
       qualcode history --coder anna
     """
-    from qualcode.store import codings
-
-    if segment_id is not None:
-        project.segment(segment_id)  # NotFoundError for an unknown id
-    entries = codings.history(project.con, segment_id=segment_id, coder=coder)
+    entries = project.history(segment_id, coder=coder)
     if fmt == "json":
         click.echo(json.dumps([e.__dict__ for e in entries], indent=2, ensure_ascii=False))
         return
@@ -193,9 +186,7 @@ def undo(project, coder, count) -> None:
     Example:
       qualcode undo --coder anna --count 2
     """
-    from qualcode.store import codings
-
-    undone = codings.undo(project.con, coder, batches=count)
+    undone = project.undo(coder, batches=count)
     segments = sorted({e.segment_id for e in undone})
     changes = [e for e in undone if e.action != "segment_done"]
     shown = ", ".join(f"#{s}" for s in segments[:10]) + (f" and {len(segments) - 10} more" if len(segments) > 10 else "")
@@ -223,13 +214,12 @@ def reconcile(project, coders, coder, study, list_only) -> None:
       qualcode reconcile --coders anna,bob --list
       qualcode reconcile --coders anna,bob --coder carla
     """
-    from qualcode.review.reconcile import check_coders, disputes
-    from qualcode.review.terminal import codings_text, run_reconcile
+    from qualcode.review.terminal import codings_text
 
-    first, second = check_coders(project, coders.split(","))
+    first, second = project.check_coders(coders.split(","))
     if list_only:
         codebook = project.codebook()
-        found = disputes(project, first, second, study=study)
+        found = project.disputes(first, second, study=study)
         if not found:
             click.echo(f"{first} and {second} agree on every segment they both decided.")
             return
@@ -242,7 +232,7 @@ def reconcile(project, coders, coder, study, list_only) -> None:
         click.echo(f"\n{len(found)} segments differ, {open_count} not settled. "
                    f"Settle them with: qualcode reconcile --coders {first},{second}")
         return
-    summary = run_reconcile(project, first, second, settled_by=coder, study=study)
+    summary = project.reconcile_in_terminal(first, second, settled_by=coder, study=study)
     click.echo(summary.line())
     if summary.interrupted:
         click.echo("Interrupted; every segment you settled is saved.", err=True)

@@ -15,11 +15,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import yaml
 
 from qualcode.errors import CodebookError
+
+if TYPE_CHECKING:
+    from qualcode.store import Store
 
 LANGUAGES = ("nl", "en")
 VALENCES = ("positive", "negative")
@@ -719,3 +722,21 @@ def _check_parents(codes: list[Code], parent_nodes: Mapping[str, yaml.Node], pro
         first = min(cycle, key=lambda cid: parent_nodes[cid].start_mark.line)
         loop = cycle[cycle.index(first):] + cycle[: cycle.index(first)] + [first]
         problems.add(parent_nodes[first], "parent cycle " + " → ".join(repr(cid) for cid in loop) + "; one of these codes must have another parent (or none)")
+
+
+def stored_codebook(store: "Store", version: str | None = None) -> Codebook:
+    """The project's current codebook (or a stored older ``version``), parsed; the errors name the fix."""
+    from qualcode.errors import NotFoundError, UsageError
+
+    stored = store.codebook_source(version)
+    if stored is None:
+        if version is not None:
+            raise NotFoundError(f"no codebook version {version[:12]} in {store.path}")
+        raise UsageError("no codebook in this project yet; run `qualcode code` (the default codebook) "
+                         "or `qualcode code --codebook FILE`")
+    return Codebook.from_text(stored[1], stored[0])
+
+
+def stored_codebook_or_none(store: "Store") -> Codebook | None:
+    """The project's current codebook, or None when none was loaded yet (then codes come from the codings)."""
+    return None if store.codebook_source() is None else stored_codebook(store)

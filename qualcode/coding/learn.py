@@ -28,13 +28,15 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
-from qualcode import store
+from qualcode.coding.codebook import stored_codebook_or_none
+from qualcode.store import models, now
+from qualcode.store.models import StoredModel
 from qualcode.store.codings import decided_segments, decisions_for, suggestions_for
 from qualcode.errors import ModelError, UsageError
 from qualcode.records import Suggestion
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from qualcode.project import Project
+    from qualcode.store import Store
 
 STRATEGY = "tfidf-logreg.v1"
 C_VALUES = (0.1, 1.0, 10.0)
@@ -203,35 +205,33 @@ def _scores(y: Sequence[int], predicted: Sequence[int], average: str) -> dict[st
 
 
 # -- training ----------------------------------------------------------------------------
-def _training_data(project: "Project", coder: str) -> tuple[dict[int, str], dict[int, set[tuple[str, str]]]]:
+def _training_data(store: "Store", coder: str) -> tuple[dict[int, str], dict[int, set[tuple[str, str]]]]:
     """Texts of the to-code segments the coder decided, and what they accepted on each."""
-    decided = decided_segments(project.con, coder)
-    texts = {s.id: s.text for s in project.segments(ids=sorted(decided), only_to_code=True)}
+    decided = decided_segments(store.con, coder)
+    texts = {s.id: s.text for s in store.segments(ids=sorted(decided), only_to_code=True)}
     accepted: dict[int, set[tuple[str, str]]] = {sid: set() for sid in texts}
-    for r in decisions_for(project.con, coder):
+    for r in decisions_for(store.con, coder):
         if r.status == "accepted" and r.segment_id in accepted:
             accepted[r.segment_id].add((r.code, r.direction))
     return texts, accepted
 
 
-def _codes(project: "Project", accepted: Mapping[int, set[tuple[str, str]]]) -> list[str]:
-    from qualcode.analysis.agreement import _codebook
-
-    codebook = _codebook(project)
+def _codes(store: "Store", accepted: Mapping[int, set[tuple[str, str]]]) -> list[str]:
+    codebook = stored_codebook_or_none(store)
     codes = [c.id for c in codebook.codes] if codebook is not None else []
     return codes + sorted({c for pairs in accepted.values() for c, _ in pairs} - set(codes))
 
 
-def _keyword_baseline(project: "Project", code: str, ids: Sequence[int], y: Sequence[int]) -> dict[str, Any] | None:
+def _keyword_baseline(store: "Store", code: str, ids: Sequence[int], y: Sequence[int]) -> dict[str, Any] | None:
     """The keyword rules' precision/recall on the same segments and labels, if they ran."""
-    rows = suggestions_for(project.con, origin="keyword")
+    rows = suggestions_for(store.con, origin="keyword")
     if not rows:
         return None
     hit = {r.segment_id for r in rows if r.code == code}
     return _scores(list(y), [int(i in hit) for i in ids], "binary")
 
 
-def train_models(project: "Project", coder: str, *, min_positive: int = 8, folds: int = 5,
+def train_models(store: "Store", coder: str, *, min_positive: int = 8, folds: int = 5,
                  codes: Iterable[str] | None = None, progress: Callable[[str], None] | None = None) -> TrainingReport:
     """Train, cross-validate and store presence and direction models per code from ``coder``'s decisions.
 
@@ -243,20 +243,20 @@ def train_models(project: "Project", coder: str, *, min_positive: int = 8, folds
         raise UsageError("--min-positive must be at least 2 (cross-validation needs two examples of each class)")
     if folds < 2:
         raise UsageError("--folds must be at least 2")
-    texts, accepted = _training_data(project, coder)
+    texts, accepted = _training_data(store, coder)
     if not texts:
         raise ModelError(f"coder {coder!r} has decided no segments to learn from; review some first "
                          f"(`qualcode review --coder {coder}`)")
     ids = sorted(texts)
-    version = project.meta("codebook_version")
-    wanted = list(codes) if codes is not None else _codes(project, accepted)
+    version = store.meta("codebook_version")
+    wanted = list(codes) if codes is not None else _codes(store, accepted)
     results: list[ModelResult] = []
     fitted: dict[int, Any] = {}  # index in results -> fitted pipeline
     for code in wanted:
         if progress is not None:
             progress(f"{code} presence")
         y = [int(any(c == code for c, _ in accepted[i])) for i in ids]
-        result, model = _train_one(project, code, "presence", ids, [texts[i] for i in ids], y, min_positive, folds)
+        result, model = _train_one(store, code, "presence", ids, [texts[i] for i in ids], y, min_positive, folds)
         if model is not None:
             fitted[len(results)] = model
         results.append(result)
@@ -269,16 +269,16 @@ def train_models(project: "Project", coder: str, *, min_positive: int = 8, folds
                 dir_y.append(int("opportunity" in directions))
         if progress is not None:
             progress(f"{code} direction")
-        result, model = _train_one(project, code, "direction", dir_ids, [texts[i] for i in dir_ids], dir_y,
+        result, model = _train_one(store, code, "direction", dir_ids, [texts[i] for i in dir_ids], dir_y,
                                    min_positive, folds)
         if model is not None:
             fitted[len(results)] = model
         results.append(result)
-    results = _store_models(project, coder, version, results, fitted)
+    results = _store_models(store, coder, version, results, fitted)
     return TrainingReport(coder, version, tuple(results))
 
 
-def _train_one(project: "Project", code: str, target: str, ids: list[int], texts: list[str], y: list[int],
+def _train_one(store: "Store", code: str, target: str, ids: list[int], texts: list[str], y: list[int],
                min_positive: int, folds: int) -> tuple[ModelResult, Any]:
     positives, negatives = sum(y), len(y) - sum(y)
     base = dict(code=code, target=target, n=len(y), n_positive=positives, n_negative=negatives)
@@ -292,7 +292,7 @@ def _train_one(project: "Project", code: str, target: str, ids: list[int], texts
     scores = _scores(y, predicted, average)
     model, params = _select_and_fit(texts, y, average)
     params = dict(params, folds=k, fold_C=[f.params["C"] for f in fold_records])
-    baseline = _keyword_baseline(project, code, ids, y) if target == "presence" else None
+    baseline = _keyword_baseline(store, code, ids, y) if target == "presence" else None
     return ModelResult(**base, **scores, params=params, folds=tuple(fold_records), baseline=baseline), model
 
 
@@ -311,14 +311,14 @@ def _too_few(code: str, target: str, positives: int, negatives: int, min_positiv
     return None
 
 
-def _store_models(project: "Project", coder: str, version: str | None, results: list[ModelResult],
+def _store_models(store: "Store", coder: str, version: str | None, results: list[ModelResult],
                   fitted: Mapping[int, Any]) -> list[ModelResult]:
     """Store the fitted models in one transaction; return the results with their model ids."""
     from dataclasses import replace
 
     out = list(results)
-    at = store.now()
-    with project.transaction():
+    at = now()
+    with store.transaction():
         for index, model in fitted.items():
             result = results[index]
             metrics = {"precision": result.precision, "recall": result.recall, "f1": result.f1,
@@ -327,13 +327,11 @@ def _store_models(project: "Project", coder: str, version: str | None, results: 
                        "keyword_baseline": result.baseline, "threshold": 0.5,
                        # so agreement with 'model' can say which units are in-sample
                        "trained_on": sorted({i for f in result.folds for i in f.test_ids})}
-            cur = project.con.execute(
-                "INSERT INTO models(created_at, coder, codebook_version, code, target, n_train, n_positive, metrics, "
-                "blob, strategy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (at, coder, version, result.code, result.target, result.n, result.n_positive,
-                 json.dumps(metrics), pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL), STRATEGY),
-            )
-            out[index] = replace(result, model_id=cur.lastrowid)
+            model_id = models.add_model(
+                store.con, at=at, coder=coder, codebook_version=version, code=result.code, target=result.target,
+                n_train=result.n, n_positive=result.n_positive, metrics=metrics,
+                blob=pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL), strategy=STRATEGY)
+            out[index] = replace(result, model_id=model_id)
     return out
 
 
@@ -356,49 +354,31 @@ class _ModelUnpickler(pickle.Unpickler):
                          "retrain with `qualcode learn`")
 
 
-@dataclass(frozen=True)
-class StoredModel:
-    id: int
-    code: str
-    target: str
-    coder: str
-    codebook_version: str | None
-    metrics: Mapping[str, Any]
-    created_at: str
-
-
-def stored_models(project: "Project") -> dict[tuple[str, str], StoredModel]:
+def stored_models(store: "Store") -> dict[tuple[str, str], StoredModel]:
     """The newest model per (code, target), without loading the fitted objects."""
-    out = {}
-    for r in project.con.execute(
-        "SELECT id, code, target, coder, codebook_version, metrics, created_at FROM models WHERE strategy = ? "
-        "AND id IN (SELECT max(id) FROM models GROUP BY code, target)", (STRATEGY,)
-    ):
-        out[(r["code"], r["target"])] = StoredModel(r["id"], r["code"], r["target"], r["coder"], r["codebook_version"],
-                                                    json.loads(r["metrics"]), r["created_at"])
-    return out
+    return models.newest_models(store.con, STRATEGY)
 
 
 _LOADED: dict[tuple[str, str, int], Any] = {}  # stored models never change: load each once
 
 
-def trained_segments(project: "Project") -> set[int]:
+def trained_segments(store: "Store") -> set[int]:
     """Segments the current presence models were trained on."""
     out: set[int] = set()
-    for (_, target), meta in stored_models(project).items():
+    for (_, target), meta in stored_models(store).items():
         if target == "presence":
             out.update(meta.metrics.get("trained_on", ()))
     return out
 
 
-def _load(project: "Project", model_id: int) -> Any:
-    key = (project.project_id, str(project.path), model_id)
+def _load(store: "Store", model_id: int) -> Any:
+    key = (store.project_id, str(store.path), model_id)
     if key not in _LOADED:
-        row = project.con.execute("SELECT blob FROM models WHERE id = ?", (model_id,)).fetchone()
-        if row is None:
+        blob = models.model_blob(store.con, model_id)
+        if blob is None:
             raise ModelError(f"no stored model {model_id}; run `qualcode learn --coder NAME`")
         try:
-            model = _ModelUnpickler(io.BytesIO(bytes(row[0]))).load()
+            model = _ModelUnpickler(io.BytesIO(blob)).load()
         except ModelError:
             raise
         except Exception as exc:
@@ -409,24 +389,22 @@ def _load(project: "Project", model_id: int) -> Any:
     return _LOADED[key]
 
 
-def _current_models(project: "Project") -> tuple[dict[str, tuple[StoredModel, Any]], dict[str, tuple[StoredModel, Any]]]:
+def _current_models(store: "Store") -> tuple[dict[str, tuple[StoredModel, Any]], dict[str, tuple[StoredModel, Any]]]:
     """(presence models, direction models) by code, loaded; codes no longer in the codebook are left out."""
-    from qualcode.analysis.agreement import _codebook
-
-    codebook = _codebook(project)
+    codebook = stored_codebook_or_none(store)
     current = {c.id for c in codebook.codes} if codebook is not None else None
     presence, direction = {}, {}
-    for (code, target), meta in sorted(stored_models(project).items()):
+    for (code, target), meta in sorted(stored_models(store).items()):
         if current is not None and code not in current:
             continue
-        (presence if target == "presence" else direction)[code] = (meta, _load(project, meta.id))
+        (presence if target == "presence" else direction)[code] = (meta, _load(store, meta.id))
     return presence, direction
 
 
-def _require_models(project: "Project") -> tuple[dict, dict]:
-    presence, direction = _current_models(project)
+def _require_models(store: "Store") -> tuple[dict, dict]:
+    presence, direction = _current_models(store)
     if not presence:
-        raise ModelError(f"no trained model in {project.path}; run `qualcode learn --coder NAME` first "
+        raise ModelError(f"no trained model in {store.path}; run `qualcode learn --coder NAME` first "
                          "(it needs reviewed segments)")
     return presence, direction
 
@@ -482,13 +460,13 @@ def _top(weights: list[tuple[str, float]], k: int, sign: int) -> list[list[Any]]
 
 
 # -- using -------------------------------------------------------------------------------
-def _segments_to_score(project: "Project", segment_ids: Iterable[int] | None) -> list[Any]:
+def _segments_to_score(store: "Store", segment_ids: Iterable[int] | None) -> list[Any]:
     if segment_ids is None:
-        return project.segments(only_to_code=True)
-    return [s for s in project.segments(ids=list(segment_ids)) if s.to_code]
+        return store.segments(only_to_code=True)
+    return [s for s in store.segments(ids=list(segment_ids)) if s.to_code]
 
 
-def model_suggestions(project: "Project", *, threshold: float = 0.5,
+def model_suggestions(store: "Store", *, threshold: float = 0.5,
                       segment_ids: Iterable[int] | None = None) -> list[Suggestion]:
     """Model suggestions (origin 'model') for to-code segments whose probability is at least ``threshold``.
 
@@ -497,8 +475,8 @@ def model_suggestions(project: "Project", *, threshold: float = 0.5,
     """
     if not 0.0 < threshold < 1.0:
         raise UsageError(f"--threshold must be between 0 and 1 (exclusive), not {threshold}")
-    presence, direction = _require_models(project)
-    segments = _segments_to_score(project, segment_ids)
+    presence, direction = _require_models(store)
+    segments = _segments_to_score(store, segment_ids)
     if not segments:
         return []
     texts = [s.text for s in segments]
@@ -521,13 +499,13 @@ def model_suggestions(project: "Project", *, threshold: float = 0.5,
     return out
 
 
-def model_uncertainty(project: "Project", segment_ids: Iterable[int]) -> dict[int, float]:
+def model_uncertainty(store: "Store", segment_ids: Iterable[int]) -> dict[int, float]:
     """Per segment, min over codes of |p - 0.5|: small means the model is unsure (review it first).
 
     Empty when no model is stored, so a review queue can call it unconditionally.
     """
-    presence, _ = _current_models(project)
-    segments = _segments_to_score(project, segment_ids)
+    presence, _ = _current_models(store)
+    segments = _segments_to_score(store, segment_ids)
     if not presence or not segments:
         return {}
     texts = [s.text for s in segments]
@@ -538,15 +516,15 @@ def model_uncertainty(project: "Project", segment_ids: Iterable[int]) -> dict[in
     return {s.id: m for s, m in zip(segments, margin)}
 
 
-def explain_model(project: "Project", segment_id: int, *, threshold: float = 0.5, k: int = 8) -> list[Explanation]:
+def explain_model(store: "Store", segment_id: int, *, threshold: float = 0.5, k: int = 8) -> list[Explanation]:
     """Per code: the model's probability for this segment and the words that weighed most, for and against.
 
     Most probable code first; empty when no model is stored (so `qualcode explain` works without one).
     """
-    presence, direction = _current_models(project)
+    presence, direction = _current_models(store)
     if not presence:
         return []
-    segment = project.segment(segment_id)
+    segment = store.segment(segment_id)
     out = []
     for code, (_, model) in presence.items():
         p = float(model.predict_proba([segment.text])[0, 1])

@@ -7,103 +7,69 @@ and which turns are the interviewer's and so not to be coded.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from qualcode import store
 from qualcode.errors import CasesFileError, ImportFormatError, UsageError
-from qualcode.records import ParsedDocument
+from qualcode.ingest.case_map import DEFAULT_INTERVIEWERS, CaseMap, auto_case_id
 from qualcode.ingest.segmentation import UNITS, segment_turns
+from qualcode.records import ParsedDocument
+from qualcode.store import cases as stored_cases
+from qualcode.store import documents as stored_documents
 
 if TYPE_CHECKING:
-    from qualcode.ingest.importers.cases import CaseRow
-    from qualcode.project import ImportReport, Project
+    from qualcode.store import Store
 
 
 @dataclass(frozen=True)
-class _Assignment:
-    case_id: str | None
-    to_code: bool
+class ImportedFile:
+    """What happened to one file in an import."""
+
+    path: str
+    document_id: int | None
+    segments: int
+    skipped_reason: str | None = None
 
 
-class CaseMap:
-    """Which case a (document, speaker) belongs to, from the rows of a cases file.
+@dataclass
+class ImportReport:
+    """What an import did: every file (imported or skipped) and the cases created or updated."""
 
-    The most specific row wins: document + speaker, then document only, then speaker only.
-    """
+    files: list[ImportedFile] = field(default_factory=list)
+    cases_created: int = 0
+    cases_updated: int = 0
 
-    def __init__(self, rows: Sequence["CaseRow"], interviewers: Sequence[str], source: str = "cases file"):
-        self.rows = list(rows)
-        self.source = source
-        self.interviewers = {s.casefold() for s in interviewers}
-        self.by_doc_speaker: dict[tuple[str, str], "CaseRow"] = {}
-        self.by_doc: dict[str, list["CaseRow"]] = {}
-        self.by_speaker: dict[str, "CaseRow"] = {}
-        for row in self.rows:
-            doc = row.document.casefold() if row.document else None
-            spk = row.speaker.casefold() if row.speaker else None
-            if doc and spk:
-                self.by_doc_speaker[(doc, spk)] = row
-            elif doc:
-                self.by_doc.setdefault(doc, []).append(row)
-            elif spk:
-                self.by_speaker[spk] = row
+    @property
+    def imported(self) -> list[ImportedFile]:
+        return [f for f in self.files if f.skipped_reason is None]
 
-    def documents_named(self) -> dict[str, "CaseRow"]:
-        named: dict[str, CaseRow] = {}
-        for row in self.rows:
-            if row.document:
-                named.setdefault(row.document.casefold(), row)
-        return named
-
-    def assign(self, document: str, speaker: str | None, table_case: str | None) -> _Assignment:
-        doc = document.casefold()
-        spk = speaker.casefold() if speaker else None
-        row = None
-        if spk is not None:
-            row = self.by_doc_speaker.get((doc, spk))
-        if row is None and table_case is not None:
-            return _Assignment(table_case, True)
-        if row is None:
-            if spk is not None and spk in self.interviewers:
-                return _Assignment(None, False)
-            whole = self.by_doc.get(doc, [])
-            if len({r.case_id for r in whole}) > 1:
-                rows = ", ".join(str(r.row) for r in whole)
-                raise CasesFileError(
-                    f"{self.source}, rows {rows}: document {whole[0].document!r} is mapped as a whole to several cases "
-                    f"({', '.join(r.case_id for r in whole)}); add a speaker column to those rows, or, for a table, "
-                    "pass --case-column"
-                )
-            row = (whole[0] if whole else None) or (self.by_speaker.get(spk) if spk else None)
-        if row is None:
-            return _Assignment(None, True)
-        return _Assignment(row.case_id, not row.is_interviewer)
-
-
-def _auto_case_id(document: str, speaker: str | None) -> str:
-    stem = Path(document).stem
-    return f"{stem}:{speaker}" if speaker else stem
+    @property
+    def skipped(self) -> list[ImportedFile]:
+        return [f for f in self.files if f.skipped_reason is not None]
 
 
 def import_files(
-    project: "Project",
+    store: "Store",
     paths: list[Path],
     *,
-    study: str | None,
-    cases: Path | None,
-    unit: str,
-    max_words: int | None,
-    text_columns: Sequence[str] | None,
-    id_column: str | None,
-    case_column: str | None,
-    interviewers: Sequence[str],
+    study: str | None = None,
+    cases: Path | None = None,
+    unit: str = "turn",
+    max_words: int | None = None,
+    text_columns: Sequence[str] | None = None,
+    id_column: str | None = None,
+    case_column: str | None = None,
+    interviewers: Sequence[str] = DEFAULT_INTERVIEWERS,
     progress: Any = None,
-) -> "ImportReport":
+) -> ImportReport:
+    """Import transcripts and tables (and a cases file) in one transaction.
+
+    A file already in the project (same SHA-256) is skipped and reported. Any error
+    rolls back the whole import: the project stays as it was.
+    """
     from qualcode.ingest.importers import read_bytes, read_document
     from qualcode.ingest.importers.cases import read_cases_file
-    from qualcode.project import ImportedFile, ImportReport
 
     if unit not in UNITS:
         raise UsageError(f"--unit must be one of {', '.join(UNITS)}, not {unit!r}")
@@ -115,7 +81,7 @@ def import_files(
         # One cases file often covers several studies: with --study, use the rows of that study.
         case_rows = [r for r in case_rows if r.attributes.get("study") is None or str(r.attributes["study"]) == study]
     case_map = CaseMap(case_rows, interviewers, cases.name if cases else "cases file")
-    con = project.con
+    con = store.con
     report = ImportReport()
 
     # Read and parse everything before writing anything: a bad file stops the import
@@ -125,9 +91,9 @@ def import_files(
     for path in files:
         data = read_bytes(path)
         digest = hashlib.sha256(data).hexdigest()
-        existing = con.execute("SELECT name FROM documents WHERE sha256 = ?", (digest,)).fetchone()
+        existing = stored_documents.document_with_hash(con, digest)
         if existing is not None or digest in seen_hashes:
-            other = existing["name"] if existing is not None else seen_hashes[digest].name
+            other = existing if existing is not None else seen_hashes[digest].name
             report.files.append(ImportedFile(str(path), None, 0, f"already imported (same content as {other})"))
             continue
         seen_hashes[digest] = path
@@ -137,7 +103,7 @@ def import_files(
         if progress is not None:
             progress(path)
 
-    known_docs = {r["name"].casefold() for r in con.execute("SELECT name FROM documents")}
+    known_docs = {name.casefold() for name in stored_documents.document_names(con)}
     known_docs |= {d.name.casefold() for _, _, docs in parsed for d in docs}
     known_docs |= {p.name.casefold() for p in files}
     if cases is not None:
@@ -148,10 +114,10 @@ def import_files(
                     "which is not in the project or this import; import it first or fix the name"
                 )
 
-    with store.transaction(con):
-        study_id = _study_id(con, study) if study else None
+    with store.transaction():
+        study_id = stored_documents.study_id(con, study) if study else None
         for row in case_rows:
-            created = _upsert_case(con, row.case_id, row.pseudonym, row.role, row.attributes, study_id)
+            created = stored_cases.upsert_case(con, row.case_id, row.pseudonym, row.role, row.attributes, study_id)
             if created:
                 report.cases_created += 1
             else:
@@ -185,15 +151,6 @@ def _expand(paths: list[Path]) -> list[Path]:
     return sorted(dict.fromkeys(out), key=lambda p: str(p))
 
 
-def _last_id(con) -> int:
-    return con.execute("SELECT last_insert_rowid()").fetchone()[0]
-
-
-def _study_id(con, name: str) -> int:
-    con.execute("INSERT OR IGNORE INTO studies(name) VALUES (?)", (name,))
-    return con.execute("SELECT id FROM studies WHERE name = ?", (name,)).fetchone()[0]
-
-
 def _study_from_cases(con, case_map: CaseMap, doc: ParsedDocument) -> int | None:
     """Without --study, a document takes the study its cases agree on (from the cases file)."""
     studies = set()
@@ -203,49 +160,18 @@ def _study_from_cases(con, case_map: CaseMap, doc: ParsedDocument) -> int | None
             if value is not None:
                 studies.add(str(value))
     if len(studies) == 1:
-        return _study_id(con, studies.pop())
+        return stored_documents.study_id(con, studies.pop())
     return None
 
 
-def _upsert_case(con, case_id: str, pseudonym: str | None, role: str | None,
-                 attributes: dict[str, Any], study_id: int | None) -> bool:
-    from qualcode.project import _typed
-
-    if "study" in attributes and attributes["study"] is not None:
-        study_id = _study_id(con, str(attributes["study"]))
-    exists = con.execute("SELECT 1 FROM cases WHERE id = ?", (case_id,)).fetchone() is not None
-    if exists:
-        con.execute(
-            "UPDATE cases SET pseudonym = coalesce(?, pseudonym), role = coalesce(?, role), "
-            "study_id = coalesce(?, study_id) WHERE id = ?",
-            (pseudonym, role, study_id, case_id),
-        )
-    else:
-        con.execute("INSERT INTO cases(id, pseudonym, role, study_id) VALUES (?, ?, ?, ?)",
-                    (case_id, pseudonym, role, study_id))
-    for name, value in attributes.items():
-        text, kind = _typed(value)
-        con.execute(
-            "INSERT INTO case_attributes(case_id, name, value, type) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(case_id, name) DO UPDATE SET value = excluded.value, type = excluded.type",
-            (case_id, name, text, kind),
-        )
-    return not exists
-
-
 def _write_document(con, doc: ParsedDocument, digest: str, study_id: int | None, unit: str,
-                    max_words: int | None, case_map: CaseMap, report: "ImportReport") -> tuple[int, int]:
-    con.execute(
-        "INSERT INTO documents(study_id, name, format, text, sha256, unit, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (study_id, doc.name, doc.format, doc.text, digest, unit, store.now()),
-    )
-    doc_id = _last_id(con)
-    study_name = None
-    if study_id is not None:
-        study_name = con.execute("SELECT name FROM studies WHERE id = ?", (study_id,)).fetchone()[0]
+                    max_words: int | None, case_map: CaseMap, report: ImportReport) -> tuple[int, int]:
+    doc_id = stored_documents.add_document(con, name=doc.name, format=doc.format, text=doc.text, sha256=digest,
+                                           unit=unit, study_id=study_id)
+    study_name = stored_documents.study_name(con, study_id) if study_id is not None else None
     auto_cases: dict[str | None, str] = {}
     written: set[tuple[str, str]] = set()
-    rows = []
+    rows: list[stored_documents.SegmentRow] = []
     # In a transcript with speakers, unlabelled paragraphs before the first speaker are a
     # title or metadata block ("Interview expert 3 – 4 februari"): kept, not coded.
     first_spoken = next((i for i, t in enumerate(doc.turns) if t.speaker is not None), None)
@@ -261,7 +187,7 @@ def _write_document(con, doc: ParsedDocument, digest: str, study_id: int | None,
         if case_id is None and assignment.to_code:
             # No cases file entry: one case per speaker of this document, pseudonymised.
             if turn.speaker not in auto_cases:
-                auto_cases[turn.speaker] = _auto_case_id(doc.name, turn.speaker)
+                auto_cases[turn.speaker] = auto_case_id(doc.name, turn.speaker)
             case_id = auto_cases[turn.speaker]
         attrs = dict(turn.attributes)
         if study_name and "study" not in attrs:
@@ -269,19 +195,14 @@ def _write_document(con, doc: ParsedDocument, digest: str, study_id: int | None,
         # A case is written once per distinct set of attributes, not once per segment.
         if case_id is not None and (case_id, repr(sorted(attrs.items()))) not in written:
             written.add((case_id, repr(sorted(attrs.items()))))
-            exists = con.execute("SELECT 1 FROM cases WHERE id = ?", (case_id,)).fetchone()
-            if not exists:
-                n = con.execute("SELECT count(*) FROM cases").fetchone()[0] + 1
+            if not stored_cases.case_exists(con, case_id):
+                n = stored_cases.count_cases(con) + 1
                 pseudonym = None if turn.case_id is not None else f"Respondent {n}"
-                _upsert_case(con, case_id, pseudonym, None, attrs, study_id)
+                stored_cases.upsert_case(con, case_id, pseudonym, None, attrs, study_id)
                 report.cases_created += 1
             elif attrs:
-                _upsert_case(con, case_id, None, None, attrs, None)
+                stored_cases.upsert_case(con, case_id, None, None, attrs, None)
         rows.append((doc_id, position, span.start, span.end, turn.speaker, case_id, span.kind,
                      int(assignment.to_code), turn.start_time, turn.end_time, turn.source_row))
-    con.executemany(
-        'INSERT INTO segments(document_id, position, start, "end", speaker, case_id, kind, to_code, '
-        "start_time, end_time, source_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+    stored_documents.add_segments(con, rows)
     return doc_id, len(rows)

@@ -19,9 +19,10 @@ from qualcode.outputs import heatmap
 from qualcode.analysis import matrix as mx
 from qualcode.errors import UsageError
 from qualcode.analysis.selection import check_attribute, provenance, select_codings
+from qualcode.coding.codebook import stored_codebook
 
 if TYPE_CHECKING:
-    from qualcode.project import Project
+    from qualcode.store import Store
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class _Content:
 
 
 def write_report(
-    project: "Project",
+    store: "Store",
     out_dir: str | Path,
     *,
     coder: str | None = None,
@@ -64,16 +65,16 @@ def write_report(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: is a file; give a folder for the report")
-    check_attribute(project, by)
-    check_attribute(project, compare_by, "--compare-by")
-    codebook = project.codebook()
-    df = select_codings(project, coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
+    check_attribute(store, by)
+    check_attribute(store, compare_by, "--compare-by")
+    codebook = stored_codebook(store)
+    df = select_codings(store, coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
     result = mx.opportunity_risk_matrix(df, codebook)
     grouped = mx.opportunity_risk_matrix(df, codebook, by=by) if by else None
-    comparison, note = mx.chosen_comparison(project, df, codebook, compare_by=compare_by,
+    comparison, note = mx.chosen_comparison(store, df, codebook, compare_by=compare_by,
                                                allow_codebook_change=allow_codebook_change)
     note = f"no comparison of studies: {note}" if note else None
-    info = provenance(project, df, codebook, by=by, compare_by=comparison.by if comparison else compare_by,
+    info = provenance(store, df, codebook, by=by, compare_by=comparison.by if comparison else compare_by,
                       per_cell=per_cell)
     content = _Content(codebook, result, grouped, mx.quotes(df, codebook, per_cell=per_cell, max_chars=max_chars),
                        comparison, note, info)

@@ -18,11 +18,12 @@ from qualcode.analysis import matrix as mx
 from qualcode.errors import UsageError
 from qualcode.analysis.selection import check_attribute, provenance, select_codings
 from qualcode.xlsx_safe import write_text_cell, write_value_cell
+from qualcode.coding.codebook import stored_codebook
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from qualcode.project import Project
+    from qualcode.store import Store
 
 SHEETS = ("Matrix", "Matrix by group", "Quotes", "Coded segments", "Code presence per case", "Codebook", "Cases",
           "Compare", "About")
@@ -41,7 +42,7 @@ class WorkbookReport:
 
 
 def export_workbook(
-    project: "Project",
+    store: "Store",
     path: str | Path,
     *,
     coder: str | None = None,
@@ -71,16 +72,16 @@ def export_workbook(
         raise UsageError(f"{path}: folder {path.parent} does not exist; create it first")
     if path.exists() and not overwrite:
         raise UsageError(f"{path}: already exists; pass --force to replace it, or choose another name")
-    check_attribute(project, by)
-    check_attribute(project, compare_by, "--compare-by")
-    codebook = project.codebook()
-    df = select_codings(project, coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
+    check_attribute(store, by)
+    check_attribute(store, compare_by, "--compare-by")
+    codebook = stored_codebook(store)
+    df = select_codings(store, coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
     group_by = by or "role"
     result = mx.opportunity_risk_matrix(df, codebook, by=group_by)
-    comparison, compare_note = mx.chosen_comparison(project, df, codebook, compare_by=compare_by,
+    comparison, compare_note = mx.chosen_comparison(store, df, codebook, compare_by=compare_by,
                                                allow_codebook_change=allow_codebook_change)
     compare_note = f"no Compare sheet: {compare_note}" if compare_note else None
-    info = provenance(project, df, codebook, by=group_by, compare_by=comparison.by if comparison else None,
+    info = provenance(store, df, codebook, by=group_by, compare_by=comparison.by if comparison else None,
                       per_cell=per_cell)
 
     wb = Workbook()
@@ -89,13 +90,13 @@ def export_workbook(
     _group_sheet(wb.create_sheet("Matrix by group"), result, codebook)
     _quotes_sheet(wb.create_sheet("Quotes"), mx.quotes(df, codebook, per_cell=per_cell), codebook)
     _segments_sheet(wb.create_sheet("Coded segments"), df, codebook)
-    _frame_sheet(wb.create_sheet("Code presence per case"), mx.code_presence_per_case(df, project, codebook))
+    _frame_sheet(wb.create_sheet("Code presence per case"), mx.code_presence_per_case(df, store, codebook))
     _codebook_sheet(wb.create_sheet("Codebook"), codebook)
-    _cases_sheet(wb.create_sheet("Cases"), project, study)
+    _cases_sheet(wb.create_sheet("Cases"), store, study)
     if comparison is not None:
         _compare_sheet(wb.create_sheet("Compare"), comparison, codebook)
     if agreement is not None:
-        _agreement_sheet(wb.create_sheet("Agreement"), project, agreement, by)
+        _agreement_sheet(wb.create_sheet("Agreement"), store, agreement, by)
     _about_sheet(wb.create_sheet("About"), info, codebook, compare_note)
     wb.properties.creator = "qualcode"
     wb.properties.title = mx.ui(codebook, "title")
@@ -341,10 +342,10 @@ def _frame_sheet(ws: "Worksheet", frame: pd.DataFrame) -> None:
     _finish(ws, 1, last, len(frame.columns), freeze="B2")
 
 
-def _agreement_sheet(ws: "Worksheet", project: "Project", coders: tuple[str, str], by: str | None) -> None:
+def _agreement_sheet(ws: "Worksheet", store: "Store", coders: tuple[str, str], by: str | None) -> None:
     from qualcode.analysis.agreement import agreement, agreement_frame
 
-    frame = agreement_frame(agreement(project, coders[0], coders[1], by=by))
+    frame = agreement_frame(agreement(store, coders[0], coders[1], by=by))
     _frame_sheet(ws, frame)
     row = ws.max_row + 2
     for line in frame.attrs.get("summary", []):
@@ -375,15 +376,14 @@ def _codebook_sheet(ws: "Worksheet", codebook) -> None:
     _finish(ws, 1, last, len(headers), freeze="B2", widths={5: 40, 6: 40, 7: 40, 8: 30, 9: 30, 10: 30})
 
 
-def _cases_sheet(ws: "Worksheet", project: "Project", study: str | None) -> None:
+def _cases_sheet(ws: "Worksheet", store: "Store", study: str | None) -> None:
     """Pseudonym and attributes of each case (no case id: automatic ids hold the speaker label)."""
-    from qualcode.analysis.selection import _case_rows, attribute_columns
+    from qualcode.analysis.selection import attribute_columns, case_rows
+    from qualcode.store.documents import counts_per_case_to_code
 
-    counts = {r[0]: (r[1], r[2]) for r in project.con.execute(
-        "SELECT g.case_id, sum(g.to_code), count(DISTINCT g.document_id) FROM segments g "
-        "WHERE g.case_id IS NOT NULL GROUP BY g.case_id")}
-    cases = _case_rows(project)
-    attrs = attribute_columns(project)
+    counts = counts_per_case_to_code(store.con)
+    cases = case_rows(store)
+    attrs = attribute_columns(store)
     headers = ["case", "role", "study", *attrs, "segments to code", "documents"]
     _header(ws, 1, headers)
     rows = []

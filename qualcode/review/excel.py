@@ -25,16 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from qualcode import __version__, store
-from qualcode.store import codings
+from qualcode.version import __version__
+from qualcode.store import now
+from qualcode.store import codings, documents
 from qualcode.store.codings import Decision
 from qualcode.errors import ReviewImportError, UsageError
 from qualcode.records import DIRECTIONS
 from qualcode.xlsx_safe import safe_cell_value, write_text_cell
 from qualcode.review.queue import ReviewItem, check_code, evidence_words, review_queue
+from qualcode.coding.codebook import stored_codebook
 
 if TYPE_CHECKING:
-    from qualcode.project import Project
+    from qualcode.store import Store
 
 REVIEW_SHEET, INSTRUCTIONS_SHEET, META_SHEET = "Review", "Instructions", "_meta"
 FORMAT, FORMAT_VERSION = "qualcode-review", "1"
@@ -218,7 +220,7 @@ def _as_text(cell: Any, alignment: Any) -> None:
 
 
 def export_review(
-    project: "Project",
+    store: "Store",
     path: str | Path,
     coder: str,
     *,
@@ -237,12 +239,12 @@ def export_review(
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"{path}: the review workbook must be an .xlsx file; name it e.g. review-{coder}.xlsx")
-    codebook = project.codebook()
+    codebook = stored_codebook(store)
     code_ids = list(dict.fromkeys(codes)) if codes else list(codebook.code_ids)
     for code in code_ids:
         check_code(codebook, code)
     vocab = _Vocabulary(codebook)
-    items = review_queue(project, coder, study=study, show_others=show_others, include_decided=True)
+    items = review_queue(store, coder, study=study, show_others=show_others, include_decided=True)
     if not items:
         raise UsageError("no segments to review; import transcripts first with `qualcode import FILES`")
     items.sort(key=lambda i: (i.segment.document_id, i.segment.position))  # transcript order: rows read as context
@@ -263,9 +265,9 @@ def export_review(
 
     meta = wb.create_sheet(META_SHEET)
     meta_rows = [
-        ("format", FORMAT), ("format_version", FORMAT_VERSION), ("project_id", project.project_id),
-        ("codebook_version", project.meta("codebook_version") or ""), ("coder", coder),
-        ("exported_at", store.now()), ("language", codebook.language), ("codes", ",".join(code_ids)),
+        ("format", FORMAT), ("format_version", FORMAT_VERSION), ("project_id", store.project_id),
+        ("codebook_version", store.meta("codebook_version") or ""), ("coder", coder),
+        ("exported_at", now()), ("language", codebook.language), ("codes", ",".join(code_ids)),
         ("qualcode", __version__),
     ]
     for r, (key, value) in enumerate(meta_rows, start=1):
@@ -385,7 +387,7 @@ def _load(path: Path):
         ) from None
 
 
-def import_review(project: "Project", path: str | Path, coder: str, *,
+def import_review(store: "Store", path: str | Path, coder: str, *,
                   from_other_project: bool = False) -> ReviewImportSummary:
     """Apply a filled-in review workbook as ``coder``'s decisions: all of it, or (on any problem) nothing.
 
@@ -415,9 +417,9 @@ def import_review(project: "Project", path: str | Path, coder: str, *,
     for key, value in meta_ws.iter_rows(min_col=1, max_col=2, values_only=True):
         if key is not None:
             meta[str(key)] = _text(value)
-    codebook = project.codebook()
+    codebook = stored_codebook(store)
     vocab = _Vocabulary(codebook)
-    _check_meta(project, meta, coder, codebook, problems, from_other_project)
+    _check_meta(store, meta, coder, codebook, problems, from_other_project)
     problems.raise_if_any(path)
     code_ids = [c for c in meta["codes"].split(",") if c]
 
@@ -426,8 +428,8 @@ def import_review(project: "Project", path: str | Path, coder: str, *,
     problems.raise_if_any(path)
     label_of = {c: codebook.label(c) for c in code_ids}
 
-    current = {s.id: s for s in project.segments(only_to_code=True)}
-    known_ids = {r[0] for r in project.con.execute("SELECT id FROM segments")}
+    current = {s.id: s for s in store.segments(only_to_code=True)}
+    known_ids = documents.segment_ids(store.con)
     seen: dict[int, int] = {}
     rows: list[tuple[int, dict[str, set[str]], str, bool]] = []
     for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
@@ -446,7 +448,7 @@ def import_review(project: "Project", path: str | Path, coder: str, *,
             continue
         seen[sid] = r
         if sid not in known_ids:
-            problems.add(REVIEW_SHEET, r, "segment_id", f"there is no segment {sid} in {project.path.name}; "
+            problems.add(REVIEW_SHEET, r, "segment_id", f"there is no segment {sid} in {store.path.name}; "
                          "restore the exported value")
             continue
         if sid not in exported or sid not in current:
@@ -486,7 +488,7 @@ def import_review(project: "Project", path: str | Path, coder: str, *,
         done.append(sid)
         for code in code_ids:
             decisions.extend(_code_decisions(sid, code, before["codes"][code], wanted[code]))
-    counts = codings.apply_decisions(project.con, coder, decisions, source="excel",
+    counts = codings.apply_decisions(store.con, coder, decisions, source="excel",
                                      valid_codes=codebook.code_ids, done_segments=done)
     return ReviewImportSummary(
         accepted=counts["accept"], rejected=counts["reject"] + counts["remove"], changed=counts["change_direction"],
@@ -504,7 +506,7 @@ def _code_decisions(segment_id: int, code: str, shown: set[str], wanted: set[str
             + [Decision(segment_id, "reject", code, d) for d in removed])
 
 
-def _check_meta(project: "Project", meta: dict[str, str], coder: str, codebook: Any, problems: _Problems,
+def _check_meta(store: "Store", meta: dict[str, str], coder: str, codebook: Any, problems: _Problems,
                 from_other_project: bool) -> None:
     if meta.get("format") != FORMAT:
         problems.add(META_SHEET, None, None, "not a qualcode review workbook (no format mark); "
@@ -513,11 +515,11 @@ def _check_meta(project: "Project", meta: dict[str, str], coder: str, codebook: 
     if meta.get("format_version") != FORMAT_VERSION:
         problems.add(META_SHEET, None, None, f"written in review format {meta.get('format_version')!r}, this "
                      f"qualcode reads format {FORMAT_VERSION}; export the review again")
-    if meta.get("project_id") != project.project_id and not from_other_project:
+    if meta.get("project_id") != store.project_id and not from_other_project:
         problems.add(META_SHEET, None, None, f"this workbook belongs to another project; import it into the "
-                     f"project it was exported from (--project), or export one from {project.path.name} "
+                     f"project it was exported from (--project), or export one from {store.path.name} "
                      "(--from-other-project accepts it if that project was built from the same transcripts)")
-    current = project.meta("codebook_version") or ""
+    current = store.meta("codebook_version") or ""
     if meta.get("codebook_version") != current:
         problems.add(META_SHEET, None, None, f"exported with codebook version {meta.get('codebook_version', '')[:12]}, "
                      f"but the project now uses {current[:12]}; export the review again (your decisions "

@@ -17,7 +17,7 @@ from qualcode.errors import ModelError, NotFoundError
 from qualcode.records import Segment
 
 if TYPE_CHECKING:
-    from qualcode.project import Project
+    from qualcode.store import Store
 
 # A direction cue further than this (in characters) from every aspect word it colours
 # is weak evidence: roughly ten words, usually another clause.
@@ -155,33 +155,33 @@ def _words(text: str) -> set[str]:
     return set(_WORD.findall(text.lower()))
 
 
-def _model_margin(project: "Project", segment_ids: Sequence[int]) -> dict[int, float]:
+def _model_margin(store: "Store", segment_ids: Sequence[int]) -> dict[int, float]:
     """Per segment, how far the trained model is from undecided (small: unsure); empty without a model."""
     try:
         from qualcode.coding.learn import model_uncertainty
     except ImportError:
         return {}
     try:
-        return dict(model_uncertainty(project, list(segment_ids)) or {})
+        return dict(model_uncertainty(store, list(segment_ids)) or {})
     except ModelError:  # no model trained yet
         return {}
 
 
-def _case_labels(project: "Project") -> dict[str, str]:
-    return {c["case_id"]: c["pseudonym"] for c in project.cases()}  # pseudonym falls back to the id
+def _case_labels(store: "Store") -> dict[str, str]:
+    return {c.case_id: c.pseudonym for c in store.cases()}  # pseudonym falls back to the id
 
 
 class _Snapshot:
     """Everything the queue needs, read once (a few queries, not a few per segment)."""
 
-    def __init__(self, project: "Project", coder: str, code: str | None, show_others: bool,
+    def __init__(self, store: "Store", coder: str, code: str | None, show_others: bool,
                  study: str | None = None, segment: Segment | None = None):
-        con = project.con
+        con = store.con
         self.code, self.show_others = code, show_others
         if segment is None:
-            self.all_segments = project.segments(study=study)
+            self.all_segments = store.segments(study=study)
         else:  # one item: the segment and its neighbours only
-            self.all_segments = [s for s in (segment, *project.neighbours(segment)) if s is not None]
+            self.all_segments = [s for s in (segment, *store.neighbours(segment)) if s is not None]
         only = segment.id if segment is not None else None
         by_position = {(s.document_id, s.position): s for s in self.all_segments}
         self.neighbours = {s.id: (by_position.get((s.document_id, s.position - 1)),
@@ -197,7 +197,7 @@ class _Snapshot:
             target.setdefault(row.segment_id, []).append(row)
         self.memos = {sid: text for (sid, _), text in codings.memos(con, coder).items()}
         self.done = codings.decided_segments(con, coder)
-        self.cases = _case_labels(project)
+        self.cases = _case_labels(store)
 
     def is_decided(self, segment_id: int) -> bool:
         own = self.own.get(segment_id, [])
@@ -232,7 +232,7 @@ class _Snapshot:
 
 
 def review_queue(
-    project: "Project",
+    store: "Store",
     coder: str,
     *,
     code: str | None = None,
@@ -247,12 +247,12 @@ def review_queue(
     ``show_others`` (blind double coding by default). ``include_decided`` appends the
     segments already decided, in document order (the Excel export shows them too).
     """
-    snap = _Snapshot(project, coder, code, show_others, study=study)
+    snap = _Snapshot(store, coder, code, show_others, study=study)
     segments = [s for s in snap.all_segments if s.to_code]
     scoped = [s for s in segments if snap.in_scope(s)]
     open_, done = [s for s in scoped if not snap.is_decided(s.id)], [s for s in scoped if snap.is_decided(s.id)]
 
-    margin = _model_margin(project, [s.id for s in open_])
+    margin = _model_margin(store, [s.id for s in open_])
     # Uncommon words of the segments this coder accepted a code on.
     frequency = Counter(w for s in segments for w in _words(s.text))
     common = max(2, len(segments) // 5)
@@ -280,17 +280,17 @@ def review_queue(
     return items
 
 
-def open_count(project: "Project", coder: str, *, code: str | None = None, study: str | None = None) -> int:
+def open_count(store: "Store", coder: str, *, code: str | None = None, study: str | None = None) -> int:
     """How many segments the coder has still to decide (the queue's length, without ranking it)."""
-    snap = _Snapshot(project, coder, code, False, study=study)
+    snap = _Snapshot(store, coder, code, False, study=study)
     return sum(1 for s in snap.all_segments if snap.in_scope(s) and not snap.is_decided(s.id))
 
 
-def review_item(project: "Project", coder: str, segment_id: int, *, code: str | None = None,
+def review_item(store: "Store", coder: str, segment_id: int, *, code: str | None = None,
                 show_others: bool = False, reason: str = "") -> ReviewItem:
     """One segment as a fresh :class:`ReviewItem` (after a decision, or going back)."""
-    segment = project.segment(segment_id)
-    return _Snapshot(project, coder, code, show_others, segment=segment).item(segment, reason)
+    segment = store.segment(segment_id)
+    return _Snapshot(store, coder, code, show_others, segment=segment).item(segment, reason)
 
 
 def check_code(codebook: Any, code: str | None) -> None:

@@ -14,9 +14,10 @@ from qualcode.store import codings
 from qualcode.store.codings import RECONCILED, Decision
 from qualcode.errors import NotFoundError, UsageError
 from qualcode.records import Segment
+from qualcode.coding.codebook import stored_codebook
 
 if TYPE_CHECKING:
-    from qualcode.project import Project
+    from qualcode.store import Store
 
 Key = tuple[str, str]  # (code, direction)
 
@@ -40,12 +41,12 @@ class Dispute:
         return self.second - self.first
 
 
-def check_coders(project: "Project", coders: Sequence[str]) -> tuple[str, str]:
+def check_coders(store: "Store", coders: Sequence[str]) -> tuple[str, str]:
     """The two coders to compare; UsageError/NotFoundError naming the coders who decided anything."""
     names = [c.strip() for c in coders if c.strip()]
     if len(names) != 2 or names[0] == names[1]:
         raise UsageError("reconcile compares two coders: pass --coders A,B with two different names")
-    known = [c for c in codings.coders(project.con) if c != RECONCILED]
+    known = [c for c in codings.coders(store.con) if c != RECONCILED]
     for name in names:
         if name == RECONCILED:
             raise UsageError(f"{RECONCILED!r} holds the reconciled decisions; compare two human coders")
@@ -54,10 +55,10 @@ def check_coders(project: "Project", coders: Sequence[str]) -> tuple[str, str]:
     return names[0], names[1]
 
 
-def disputes(project: "Project", first: str, second: str, *, study: str | None = None,
+def disputes(store: "Store", first: str, second: str, *, study: str | None = None,
              include_settled: bool = True) -> list[Dispute]:
     """Segments both coders decided whose accepted codings differ, in document order."""
-    con = project.con
+    con = store.con
     both = codings.decided_segments(con, first) & codings.decided_segments(con, second)
     settled_ids = codings.decided_segments(con, RECONCILED)
     accepted: dict[str, dict[int, set[Key]]] = {first: {}, second: {}, RECONCILED: {}}
@@ -65,9 +66,9 @@ def disputes(project: "Project", first: str, second: str, *, study: str | None =
         for row in codings.decisions_for(con, coder):
             if row.status == "accepted":
                 accepted[coder].setdefault(row.segment_id, set()).add((row.code, row.direction))
-    cases = {c["case_id"]: c["pseudonym"] for c in project.cases()}
+    cases = {c.case_id: c.pseudonym for c in store.cases()}
     out = []
-    for seg in project.segments(study=study, only_to_code=True):
+    for seg in store.segments(study=study, only_to_code=True):
         if seg.id not in both:
             continue
         a, b = frozenset(accepted[first].get(seg.id, ())), frozenset(accepted[second].get(seg.id, ()))
@@ -80,19 +81,19 @@ def disputes(project: "Project", first: str, second: str, *, study: str | None =
     return out
 
 
-def settle(project: "Project", dispute: Dispute, chosen: AbstractSet[Key], *, how: str,
+def settle(store: "Store", dispute: Dispute, chosen: AbstractSet[Key], *, how: str,
            settled_by: str | None = None) -> dict[str, int]:
     """Record ``chosen`` as the segment's full reconciled coding set (one transaction, one undo batch).
 
     Every other (code, direction) either coder or an earlier reconciliation accepted is
     rejected, and a memo records ``how`` it was settled and ``settled_by`` whom.
     """
-    codebook = project.codebook()
+    codebook = stored_codebook(store)
     sid = dispute.segment.id
     previous = set(dispute.first | dispute.second | (dispute.settled or frozenset()))
     decisions = [Decision(sid, "accept", code, direction) for code, direction in sorted(chosen)]
     decisions += [Decision(sid, "reject", code, direction) for code, direction in sorted(previous - set(chosen))]
     memo = f"settled{' by ' + settled_by if settled_by else ''}: {how}"
     decisions.append(Decision(sid, "memo", memo=memo))
-    return codings.apply_decisions(project.con, RECONCILED, decisions, source="reconcile",
+    return codings.apply_decisions(store.con, RECONCILED, decisions, source="reconcile",
                                    valid_codes=codebook.code_ids, done_segments=[sid])

@@ -18,9 +18,10 @@ from qualcode.store import codings
 from qualcode.store.codings import Decision
 from qualcode.records import DIRECTIONS, Segment
 from qualcode.review.queue import ReviewItem, check_code, describe_evidence, highlight_spans, open_count, review_item, review_queue
+from qualcode.coding.codebook import stored_codebook
 
 if TYPE_CHECKING:
-    from qualcode.project import Project
+    from qualcode.store import Store
     from qualcode.review.reconcile import Dispute
 
 CONTEXT_CHARS = 160
@@ -268,14 +269,14 @@ def decisions_from(segment_id: int, entries: Iterable[Entry]) -> list[Decision]:
 
 
 # -- the review session ----------------------------------------------------------------------
-def run_review(project: "Project", coder: str, *, code: str | None = None, study: str | None = None,
+def run_review(store: "Store", coder: str, *, code: str | None = None, study: str | None = None,
                show_others: bool = False, keys: Keys | None = None) -> ReviewSummary:
     """Review the coder's queue one segment at a time until it ends or the coder quits."""
-    codebook = project.codebook()
+    codebook = stored_codebook(store)
     check_code(codebook, code)
     keys = keys or Keys()
     summary = ReviewSummary()
-    queue = review_queue(project, coder, code=code, study=study, show_others=show_others)
+    queue = review_queue(store, coder, code=code, study=study, show_others=show_others)
     if not queue:
         click.echo(f"Nothing to review: coder {coder} has decided every segment"
                    + (f" with a suggestion of {code}" if code else "")
@@ -285,7 +286,7 @@ def run_review(project: "Project", coder: str, *, code: str | None = None, study
     i = 0
     try:
         while 0 <= i < len(queue):
-            item = review_item(project, coder, queue[i].segment.id, code=code, show_others=show_others,
+            item = review_item(store, coder, queue[i].segment.id, code=code, show_others=show_others,
                                reason=queue[i].reason)
             entries = entries_for(item, codebook)
             redraw = True
@@ -301,7 +302,7 @@ def run_review(project: "Project", coder: str, *, code: str | None = None, study
                         for e in entries:
                             e.ticked = key == "a"
                     counts = codings.apply_decisions(
-                        project.con, coder, decisions_from(item.segment.id, entries), source="terminal",
+                        store.con, coder, decisions_from(item.segment.id, entries), source="terminal",
                         valid_codes=valid, done_segments=[] if code else [item.segment.id])
                     summary.count(counts)
                     summary.decided += 1
@@ -315,9 +316,9 @@ def run_review(project: "Project", coder: str, *, code: str | None = None, study
                     text = keys.line("memo (enter keeps it, '-' deletes it)").strip()
                     if text:
                         summary.count(codings.apply_decisions(
-                            project.con, coder, [Decision(item.segment.id, "memo", memo=None if text == "-" else text)],
+                            store.con, coder, [Decision(item.segment.id, "memo", memo=None if text == "-" else text)],
                             source="terminal"))
-                        item = review_item(project, coder, item.segment.id, code=code, show_others=show_others,
+                        item = review_item(store, coder, item.segment.id, code=code, show_others=show_others,
                                            reason=item.reason)
                 elif key == "s":
                     summary.skipped += 1
@@ -340,7 +341,7 @@ def run_review(project: "Project", coder: str, *, code: str | None = None, study
             click.echo("\nEnd of the queue.")
     except KeyboardInterrupt:
         summary.interrupted = True
-    summary.remaining = open_count(project, coder, code=code, study=study)
+    summary.remaining = open_count(store, coder, code=code, study=study)
     return summary
 
 
@@ -385,15 +386,15 @@ def _edit_set(dispute: "Dispute", first: str, second: str, keys: Keys, codebook:
             return None
 
 
-def run_reconcile(project: "Project", first: str, second: str, *, settled_by: str | None = None,
+def run_reconcile(store: "Store", first: str, second: str, *, settled_by: str | None = None,
                   study: str | None = None, keys: Keys | None = None) -> ReconcileSummary:
     """Settle, one segment at a time, where ``first`` and ``second`` differ."""
     from qualcode.review.reconcile import disputes, settle
 
-    codebook = project.codebook()
+    codebook = stored_codebook(store)
     keys = keys or Keys()
     summary = ReconcileSummary()
-    open_disputes = disputes(project, first, second, study=study, include_settled=False)
+    open_disputes = disputes(store, first, second, study=study, include_settled=False)
     if not open_disputes:
         click.echo(f"Nothing to settle: {first} and {second} agree on every segment they both decided "
                    "(or every difference is settled).")
@@ -428,7 +429,7 @@ def run_reconcile(project: "Project", first: str, second: str, *, settled_by: st
                 else:
                     click.echo(f"  unknown key {key!r}")
                     continue
-                for action, number in settle(project, dispute, chosen, how=how, settled_by=settled_by).items():
+                for action, number in settle(store, dispute, chosen, how=how, settled_by=settled_by).items():
                     summary.counts[action] = summary.counts.get(action, 0) + number
                 summary.settled += 1
                 break
@@ -436,7 +437,7 @@ def run_reconcile(project: "Project", first: str, second: str, *, settled_by: st
         pass
     except KeyboardInterrupt:
         summary.interrupted = True
-    summary.remaining = len(disputes(project, first, second, study=study, include_settled=False))
+    summary.remaining = len(disputes(store, first, second, study=study, include_settled=False))
     return summary
 
 

@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from qualcode import store
+from qualcode.store.connection import now, transaction
 from qualcode.errors import NotFoundError, UsageError
 from qualcode.records import DIRECTIONS, Suggestion
 
@@ -72,7 +72,7 @@ def store_codebook(con: sqlite3.Connection, codebook: Any) -> None:
         "INSERT OR IGNORE INTO codebooks(version, name, language, source_name, source_text, loaded_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (codebook.version, codebook.name, codebook.language, getattr(codebook, "source_name", codebook.name),
-         codebook.source_text, store.now()),
+         codebook.source_text, now()),
     )
     con.execute(
         "INSERT INTO meta(key, value) VALUES ('codebook_version', ?) "
@@ -114,7 +114,7 @@ def write_suggestions(
     Touches only rows with ``coder IS NULL`` and this origin: human decisions are
     never read, changed or removed here (the never-overwrite property).
     """
-    t = store.now()
+    t = now()
     new: dict[tuple[int, str, str], Suggestion] = {}
     for s in suggestions:
         if s.origin != origin:
@@ -302,10 +302,10 @@ def apply_decisions(
         raise UsageError(f"{coder!r} is reserved for machine suggestions; choose another coder name")
     codes = set(valid_codes) if valid_codes is not None else None
     batch = uuid.uuid4().hex
-    at = store.now()
+    at = now()
     counts = {a: 0 for a in ACTIONS}
     version = _current_codebook(con)
-    with store.transaction(con):
+    with transaction(con):
         for d in decisions:
             if con.execute("SELECT 1 FROM segments WHERE id = ?", (d.segment_id,)).fetchone() is None:
                 raise NotFoundError(f"no segment {d.segment_id}; `qualcode show DOC` lists segment ids")
@@ -366,8 +366,8 @@ def mark_segment_done(con: sqlite3.Connection, coder: str, segment_ids: Iterable
 
     Pass the ``batch`` of the decisions made with it, so that one undo takes back both.
     """
-    at, batch = store.now(), batch or uuid.uuid4().hex
-    with store.transaction(con):
+    at, batch = now(), batch or uuid.uuid4().hex
+    with transaction(con):
         for sid in segment_ids:
             _log(con, at=at, coder=coder, segment_id=sid, action="segment_done", code=None, direction=None,
                  before=None, after=None, source=source, batch=batch)
@@ -443,8 +443,8 @@ def undo(con: sqlite3.Connection, coder: str, batches: int = 1) -> list[LogEntry
                 break
             wanted.append(e.batch)
     targets = [e for e in reversed(entries) if e.batch in wanted]  # newest first
-    at, batch = store.now(), uuid.uuid4().hex
-    with store.transaction(con):
+    at, batch = now(), uuid.uuid4().hex
+    with transaction(con):
         for e in targets:
             if e.action == "segment_done":
                 before, after = {"done": True}, None
@@ -457,3 +457,27 @@ def undo(con: sqlite3.Connection, coder: str, batches: int = 1) -> list[LogEntry
             _log(con, at=at, coder=coder, segment_id=e.segment_id, action="undo", code=e.code, direction=e.direction,
                  before=before, after=after, source="undo", batch=batch, undoes=e.id)
     return targets
+
+
+def counts_per_status(con: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Codings per status and coder (or machine origin), for `qualcode status`."""
+    return [dict(r) for r in con.execute(
+        "SELECT status, coalesce(coder, origin) AS who, count(*) AS n FROM codings GROUP BY status, who "
+        "ORDER BY status, who"
+    )]
+
+
+def has_suggestions(con: sqlite3.Connection) -> bool:
+    """Whether any machine suggestion is stored."""
+    return con.execute("SELECT 1 FROM codings WHERE coder IS NULL LIMIT 1").fetchone() is not None
+
+
+def decision_log_coders(con: sqlite3.Connection) -> list[str]:
+    """Every coder named in the decision log (also those whose decisions were all undone)."""
+    return sorted(r[0] for r in con.execute("SELECT DISTINCT coder FROM decision_log"))
+
+
+def codebook_loaded_at(con: sqlite3.Connection, version: str) -> str | None:
+    """When codebook ``version`` was first loaded into the project."""
+    row = con.execute("SELECT loaded_at FROM codebooks WHERE version = ?", (version,)).fetchone()
+    return None if row is None else str(row[0])

@@ -78,7 +78,7 @@ def _json_decisions(path: Path, segments: Path) -> dict[Key, dict]:
 
 
 def refresh(coder: str, decisions: dict[Key, dict], project: Project, codebook, out: Path) -> int:
-    export_review(project, out, coder)
+    export_review(project.store, out, coder)
     wb = openpyxl.load_workbook(out)
     filled = 0
     rows = [cells for cells in _rows(wb["Review"]) if cells["segment_id"].value is not None]

@@ -1,0 +1,83 @@
+"""Which case each (document, speaker) belongs to, and which turns are the interviewer's.
+
+From a cases file, a table's case column, or one case per document and speaker.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from qualcode.errors import CasesFileError
+
+if TYPE_CHECKING:
+    from qualcode.ingest.importers.cases import CaseRow
+
+# Speaker labels that are the interviewer unless a cases file says otherwise.
+DEFAULT_INTERVIEWERS = ("interviewer", "interviewster", "i", "int", "onderzoeker", "gespreksleider", "moderator", "q")
+
+
+@dataclass(frozen=True)
+class _Assignment:
+    case_id: str | None
+    to_code: bool
+
+
+class CaseMap:
+    """Which case a (document, speaker) belongs to, from the rows of a cases file.
+
+    The most specific row wins: document + speaker, then document only, then speaker only.
+    """
+
+    def __init__(self, rows: Sequence["CaseRow"], interviewers: Sequence[str], source: str = "cases file"):
+        self.rows = list(rows)
+        self.source = source
+        self.interviewers = {s.casefold() for s in interviewers}
+        self.by_doc_speaker: dict[tuple[str, str], "CaseRow"] = {}
+        self.by_doc: dict[str, list["CaseRow"]] = {}
+        self.by_speaker: dict[str, "CaseRow"] = {}
+        for row in self.rows:
+            doc = row.document.casefold() if row.document else None
+            spk = row.speaker.casefold() if row.speaker else None
+            if doc and spk:
+                self.by_doc_speaker[(doc, spk)] = row
+            elif doc:
+                self.by_doc.setdefault(doc, []).append(row)
+            elif spk:
+                self.by_speaker[spk] = row
+
+    def documents_named(self) -> dict[str, "CaseRow"]:
+        named: dict[str, CaseRow] = {}
+        for row in self.rows:
+            if row.document:
+                named.setdefault(row.document.casefold(), row)
+        return named
+
+    def assign(self, document: str, speaker: str | None, table_case: str | None) -> _Assignment:
+        doc = document.casefold()
+        spk = speaker.casefold() if speaker else None
+        row = None
+        if spk is not None:
+            row = self.by_doc_speaker.get((doc, spk))
+        if row is None and table_case is not None:
+            return _Assignment(table_case, True)
+        if row is None:
+            if spk is not None and spk in self.interviewers:
+                return _Assignment(None, False)
+            whole = self.by_doc.get(doc, [])
+            if len({r.case_id for r in whole}) > 1:
+                rows = ", ".join(str(r.row) for r in whole)
+                raise CasesFileError(
+                    f"{self.source}, rows {rows}: document {whole[0].document!r} is mapped as a whole to several cases "
+                    f"({', '.join(r.case_id for r in whole)}); add a speaker column to those rows, or, for a table, "
+                    "pass --case-column"
+                )
+            row = (whole[0] if whole else None) or (self.by_speaker.get(spk) if spk else None)
+        if row is None:
+            return _Assignment(None, True)
+        return _Assignment(row.case_id, not row.is_interviewer)
+
+
+def auto_case_id(document: str, speaker: str | None) -> str:
+    stem = Path(document).stem
+    return f"{stem}:{speaker}" if speaker else stem
