@@ -6,24 +6,15 @@ from typing import Any
 
 import click
 
-from qualcode.cli import coder_option, format_option, main, project_option
-from qualcode.cli.output import echo_table
-
-UNDEFINED = "n/a"
+from qualcode.cli.options import by_option, coder_option, format_option, project_option
+from qualcode.cli.output import echo_table, number_text as _num, percent_text as _pct
 
 
-def _num(value: float | None, digits: int = 2) -> str:
-    return UNDEFINED if value is None else f"{value:.{digits}f}"
 
-
-def _pct(value: float | None) -> str:
-    return UNDEFINED if value is None else f"{value:.1f}%"
-
-
-@main.command()
+@click.command()
 @click.option("--coders", required=True, metavar="A,B",
               help="Two coders separated by a comma; 'keyword' or 'model' stands for the machine's suggestions.")
-@click.option("--by", metavar="ATTR", help="Also give the figures per value of a case attribute (study, role, ...).")
+@by_option(help="Also give the figures per value of a case attribute (study, role, ...).")
 @format_option(("table", "json", "csv"))
 @project_option
 def agree(project, coders: str, by: str | None, fmt: str) -> None:
@@ -83,7 +74,7 @@ def _row_cells(r: Any, what: str) -> dict[str, Any]:
             "precision": _num(r.precision), "recall": _num(r.recall), "f1": _num(r.f1), "note": r.note}
 
 
-@main.command()
+@click.command()
 @coder_option(help="Learn from this coder's decisions (also from QUALCODE_CODER); e.g. 'reconciled'.")
 @click.option("--min-positive", type=int, default=8, show_default=True,
               help="Fewest examples of each class a code needs before a model is trained.")
@@ -133,63 +124,4 @@ def learn(project, coder: str, min_positive: int, folds: int, fmt: str) -> None:
         click.echo("No model trained; review more segments and run qualcode learn again.")
 
 
-def _codebook_group() -> click.Group:
-    """The `codebook` group of commands_code (check, show); made here if it does not exist."""
-    try:
-        from qualcode.cli.commands_code import codebook_group
-    except ImportError:
-        existing = main.commands.get("codebook")
-        if isinstance(existing, click.Group):
-            return existing
-
-        @main.group("codebook")
-        def codebook_group() -> None:
-            """Codebook statistics."""
-
-    return codebook_group
-
-
-@_codebook_group().command("stats")
-@coder_option(required=False, help="Only this coder's decisions (default: every human coder's).")
-@format_option(("table", "json"))
-@project_option
-def codebook_stats(project, coder: str | None, fmt: str) -> None:
-    """How well the keyword rules work: precision per rule, recall gaps, candidate keywords.
-
-    A rule's precision is how often the coder kept the code it suggested. A recall
-    gap is a segment a coder coded where no rule fired; the candidate keywords are
-    words frequent in those segments and rare elsewhere (log-odds, Monroe et al. 2008).
-
-    \b
-    Example:
-      qualcode codebook stats --coder anna
-    """
-    stats = project.codebook_stats(coder)
-    if fmt == "json":
-        from dataclasses import asdict
-
-        payload = {"coders": list(stats.coders),
-                   "rules": [dict(asdict(r), precision=r.precision) for r in stats.rules],
-                   "gaps": [dict(asdict(g), keyword_recall=g.keyword_recall) for g in stats.gaps]}
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-        return
-    who = ", ".join(stats.coders) or "no coder"
-    if stats.rules:
-        echo_table([{"code": r.code, "rule": r.rule, "kind": r.kind, "fired": r.fired, "decided": r.decided,
-                     "accepted": r.accepted, "rejected": r.rejected, "precision": _num(r.precision)}
-                    for r in stats.rules],
-                   ["code", "rule", "kind", "fired", "decided", "accepted", "rejected", "precision"],
-                   title=f"Keyword rules (decisions of {who})")
-    else:
-        click.echo("No keyword suggestions yet; run qualcode code first.")
-    if stats.gaps:
-        echo_table([{"code": g.code, "coded": g.coded, "missed": g.without_keyword,
-                     "recall": _num(g.keyword_recall), "examples": " ".join(map(str, g.examples)),
-                     "candidates": ", ".join(f"{c.lemma} ({c.gap_segments}/{c.other_segments})" for c in g.candidates)}
-                    for g in stats.gaps],
-                   ["code", "coded", "missed", "recall", "examples", "candidates"],
-                   title="Coded by hand where no keyword fired",
-                   headers=["code", "coded", "no keyword", "keyword recall", "example segments",
-                            "candidate keywords (gap/other segments)"])
-    else:
-        click.echo("No accepted codes yet; review some segments first (qualcode review --coder NAME).")
+COMMANDS = (agree, learn)

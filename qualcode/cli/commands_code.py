@@ -1,18 +1,22 @@
-"""code, explain, and the codebook group (check, show)."""
+"""code, explain, and the codebook group (check, show, stats)."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
-from qualcode.cli import main, project_option
+from qualcode.cli.app import CONTEXT_SETTINGS
+from qualcode.cli.options import coder_option, format_option, project_option, project_path_option, study_option
+from qualcode.cli.output import echo_table
+from qualcode.cli.output import number_text as _num
 
 
-@main.command()
+@click.command()
 @click.option("--codebook", "codebook_path", type=click.Path(dir_okay=False, path_type=Path),
               help="YAML codebook; becomes the project's current codebook. Default: the current one.")
-@click.option("--study", help="Code only this study.")
+@study_option(help="Code only this study.")
 @click.option("--model", help="An installed spaCy pipeline (e.g. nl_core_news_md); default: blank + lookup lemmas.")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Processes for the NLP pipeline.")
 @click.option("--with-model", is_flag=True, help="Also add suggestions of the model trained with `qualcode learn`.")
@@ -53,7 +57,7 @@ def code(project, codebook_path, study, model, jobs, with_model, threshold) -> N
     click.echo("Next: qualcode review --coder NAME  (or qualcode review export review.xlsx --coder NAME)")
 
 
-@main.command()
+@click.command()
 @click.argument("segment_id", type=int)
 @click.option("--model", help="The spaCy pipeline used when coding, if not the default.")
 @project_option
@@ -70,7 +74,7 @@ def explain(project, segment_id, model) -> None:
         click.echo(lines if isinstance(lines, str) else "\n".join(map(str, lines)))
 
 
-@main.group("codebook", context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("codebook", context_settings=CONTEXT_SETTINGS)
 def codebook_group() -> None:
     """Check and show codebooks (and, once decisions exist, their statistics)."""
 
@@ -92,8 +96,7 @@ def codebook_check(path: Path) -> None:
 
 @codebook_group.command("show")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--project", "project_path", default="project.qualcode", envvar="QUALCODE_PROJECT",
-              help="Project whose current codebook to show (when no PATH is given).")
+@project_path_option(help="Project whose current codebook to show (when no PATH is given).")
 def codebook_show(path: Path | None, project_path: str) -> None:
     """List the codes with their labels and definitions (from a file or the project's codebook).
 
@@ -119,3 +122,52 @@ def codebook_show(path: Path | None, project_path: str) -> None:
                 click.echo(f"  {key}: {value}")
         elif definition:
             click.echo(f"  {definition}")
+
+
+@codebook_group.command("stats")
+@coder_option(required=False, help="Only this coder's decisions (default: every human coder's).")
+@format_option(("table", "json"))
+@project_option
+def codebook_stats(project, coder: str | None, fmt: str) -> None:
+    """How well the keyword rules work: precision per rule, recall gaps, candidate keywords.
+
+    A rule's precision is how often the coder kept the code it suggested. A recall
+    gap is a segment a coder coded where no rule fired; the candidate keywords are
+    words frequent in those segments and rare elsewhere (log-odds, Monroe et al. 2008).
+
+    \b
+    Example:
+      qualcode codebook stats --coder anna
+    """
+    stats = project.codebook_stats(coder)
+    if fmt == "json":
+        from dataclasses import asdict
+
+        payload = {"coders": list(stats.coders),
+                   "rules": [dict(asdict(r), precision=r.precision) for r in stats.rules],
+                   "gaps": [dict(asdict(g), keyword_recall=g.keyword_recall) for g in stats.gaps]}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    who = ", ".join(stats.coders) or "no coder"
+    if stats.rules:
+        echo_table([{"code": r.code, "rule": r.rule, "kind": r.kind, "fired": r.fired, "decided": r.decided,
+                     "accepted": r.accepted, "rejected": r.rejected, "precision": _num(r.precision)}
+                    for r in stats.rules],
+                   ["code", "rule", "kind", "fired", "decided", "accepted", "rejected", "precision"],
+                   title=f"Keyword rules (decisions of {who})")
+    else:
+        click.echo("No keyword suggestions yet; run qualcode code first.")
+    if stats.gaps:
+        echo_table([{"code": g.code, "coded": g.coded, "missed": g.without_keyword,
+                     "recall": _num(g.keyword_recall), "examples": " ".join(map(str, g.examples)),
+                     "candidates": ", ".join(f"{c.lemma} ({c.gap_segments}/{c.other_segments})" for c in g.candidates)}
+                    for g in stats.gaps],
+                   ["code", "coded", "missed", "recall", "examples", "candidates"],
+                   title="Coded by hand where no keyword fired",
+                   headers=["code", "coded", "no keyword", "keyword recall", "example segments",
+                            "candidate keywords (gap/other segments)"])
+    else:
+        click.echo("No accepted codes yet; review some segments first (qualcode review --coder NAME).")
+
+
+COMMANDS = (code, explain, codebook_group)

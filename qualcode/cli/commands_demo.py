@@ -1,13 +1,13 @@
 """demo: the whole job on the sample study in one command."""
 from __future__ import annotations
 
-
 import click
 
-from qualcode.cli import CONTEXT_SETTINGS, main
+from qualcode.cli.app import CONTEXT_SETTINGS
+from qualcode.cli.commands_report import matrix
 
 
-@main.command(context_settings=CONTEXT_SETTINGS)
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.option("--out", "out_dir", default="demo-output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the demo project, workbook and report (the demo project in it is rebuilt).")
 @click.option("--sample", "sample_dir", default="transcripts_sample", show_default=True,
@@ -26,9 +26,9 @@ def demo(out_dir: str, sample_dir: str, codebook: str) -> None:
     result = run_demo(out_dir, sample_dir=sample_dir, codebook=codebook, echo=click.echo)
     project = str(result.project)
     click.echo("")
-    main.main(["matrix", "--project", project, "--coder", result.coder], standalone_mode=False)
+    matrix.main(["--project", project, "--coder", result.coder], standalone_mode=False)
     click.echo("")
-    main.main(["matrix", "--project", project, "--coder", result.coder, "--by", "study"], standalone_mode=False)
+    matrix.main(["--project", project, "--coder", result.coder, "--by", "study"], standalone_mode=False)
     click.echo("")
     click.echo(f"Workbook: {result.workbook}")
     click.echo(f"Report:   {result.report}  (heatmap: {result.heatmap})")
@@ -38,3 +38,6 @@ def demo(out_dir: str, sample_dir: str, codebook: str) -> None:
     click.echo("  qualcode matrix --by role --quotes --coder " + result.coder)
     click.echo("  qualcode agree --coders " + ",".join(c for c, _ in result.reviews[:2]))
     click.echo("  qualcode review --coder YOUR_NAME      (review the sample yourself in the terminal)")
+
+
+COMMANDS = (demo,)

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from qualcode.cli import format_option, main, project_option
+from qualcode.cli.options import format_option, project_option, study_option
 from qualcode.cli.output import echo_table
 
 
-@main.command()
+@click.command()
 @click.argument("path", default="project.qualcode", type=click.Path(dir_okay=False))
 def init(path: str) -> None:
     """Create an empty project file (one SQLite file that holds everything).
@@ -26,9 +26,9 @@ def init(path: str) -> None:
         click.echo(f"Created project {project.path}. Next: qualcode import FILES --project {project.path}")
 
 
-@main.command("import")
+@click.command("import")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--study", help="Study these files belong to (vo-2025, po-2019, ...).")
+@study_option(help="Study these files belong to (vo-2025, po-2019, ...).")
 @click.option("--cases", type=click.Path(dir_okay=False, path_type=Path),
               help="cases.csv/.xlsx mapping documents and speakers to cases and attributes.")
 @click.option("--unit", type=click.Choice(["turn", "paragraph", "sentence"]), default="turn", show_default=True,
@@ -72,7 +72,7 @@ def import_(project, paths, study, cases, unit, max_words, text_columns, id_colu
     )
 
 
-@main.command()
+@click.command()
 @click.option("--documents", is_flag=True, help="List every document.")
 @click.option("--cases", "show_cases", is_flag=True, help="List every case.")
 @format_option(("table", "json"))
@@ -98,7 +98,7 @@ def status(project, documents, show_cases, fmt) -> None:
         echo_table(info["codings"], ["status", "who", "n"], title="Codings")
 
 
-@main.command()
+@click.command()
 @click.argument("document")
 @click.option("--width", default=90, show_default=True, help="Characters of text shown per segment.")
 @project_option
@@ -120,3 +120,6 @@ def show(project, document, width) -> None:
             text = text[: width - 1] + "…"
         click.echo(f"#{seg.id:<5} [{seg.start}:{seg.end}] {seg.speaker or '-'} / {seg.case_id or '-'}{flag}")
         click.echo(f"       {text}")
+
+
+COMMANDS = (init, import_, status, show)

@@ -2,61 +2,18 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
-from qualcode.cli import CONTEXT_SETTINGS, format_option, main, project_option
+from qualcode.cli.app import CONTEXT_SETTINGS
+from qualcode.cli.options import (allow_codebook_change_option, by_option, format_option, layout_options,
+                                  project_option, selection_options)
 from qualcode.cli.output import format_table
 from qualcode.errors import UsageError
-
-
-def selection_options(func: Callable) -> Callable:
-    """--coder / --reconciled / --include-suggested / --study: which codings count (shared by every output)."""
-
-    @click.option("--coder", default=None,
-                  help="Count this coder's accepted decisions (default: the only coder; required when there are several).")
-    @click.option("--reconciled", is_flag=True,
-                  help="Count reconciled decisions, else what all coders of a segment accepted.")
-    @click.option("--include-suggested", is_flag=True,
-                  help="Also count machine suggestions on segments nobody has decided yet (marked as suggested).")
-    @click.option("--study", default=None, help="Only this study (see `qualcode status`).")
-    @functools.wraps(func)
-    def wrapper(*args: Any, coder: str | None, reconciled: bool, include_suggested: bool, study: str | None,
-                **kwargs: Any) -> Any:
-        from qualcode.errors import UsageError
-
-        if coder and reconciled:
-            raise UsageError("--coder and --reconciled cannot be used together; pass one of them")
-        selection = {"coder": coder.strip() if coder else None, "reconciled": reconciled,
-                     "include_suggested": include_suggested, "study": study}
-        return func(*args, selection=selection, **kwargs)
-
-    return wrapper
-
-
-def layout_options(what: str, by_help: str) -> Callable:
-    """--by / --compare-by / --allow-codebook-change / --per-cell, shared by the workbook and the report."""
-
-    def decorate(func: Callable) -> Callable:
-        for option in reversed([
-            click.option("--by", default=None, help=by_help),
-            click.option("--compare-by", default=None,
-                         help=f"Add a comparison by this attribute to the {what} "
-                              "(by default: by study, when there are two or more)."),
-            click.option("--allow-codebook-change", is_flag=True,
-                         help=f"Compare codings made with different codebook versions (the {what} lists what changed)."),
-            click.option("--per-cell", default=3, show_default=True, type=click.IntRange(1, 50),
-                         help="Quotes per cell."),
-        ]):
-            func = option(func)
-        return func
-
-    return decorate
 
 
 def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
@@ -94,8 +51,8 @@ def _rows_as_dicts(result, codebook, frame, sugg) -> list[dict[str, str]]:
     return out
 
 
-@main.command(context_settings=CONTEXT_SETTINGS)
-@click.option("--by", default=None, help="Also one matrix per value of this case attribute (role, study, ...).")
+@click.command(context_settings=CONTEXT_SETTINGS)
+@by_option()
 @selection_options
 @click.option("--quotes", "with_quotes", is_flag=True, help="Also show the most telling quotes per cell.")
 @click.option("--per-cell", default=3, show_default=True, type=click.IntRange(1, 50), help="Quotes per cell.")
@@ -171,7 +128,7 @@ def matrix(project, by, selection, with_quotes, per_cell, fmt) -> None:
             click.echo(f"    “{q.text}” — {q.pseudonym}, #{q.segment_id}{mark}")
 
 
-@main.group(context_settings=CONTEXT_SETTINGS)
+@click.group(context_settings=CONTEXT_SETTINGS)
 def export() -> None:
     """Export results to files other programs open (xlsx; more formats to come).
 
@@ -215,7 +172,7 @@ def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, 
         click.echo(f"Note: {report.compare_note}", err=True)
 
 
-@main.command(context_settings=CONTEXT_SETTINGS)
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @selection_options
 @layout_options("report", "Also the matrix per value of this case attribute (role, study, ...).")
@@ -237,10 +194,9 @@ def report(project, out_dir, selection, by, compare_by, allow_codebook_change, p
         click.echo(f"Note: {files.compare_note}", err=True)
 
 
-@main.command(context_settings=CONTEXT_SETTINGS)
-@click.option("--by", default="study", show_default=True, help="Case attribute whose values are compared.")
-@click.option("--allow-codebook-change", is_flag=True,
-              help="Compare codings made with different codebook versions and list what changed.")
+@click.command(context_settings=CONTEXT_SETTINGS)
+@by_option(default="study", help="Case attribute whose values are compared.")
+@allow_codebook_change_option("comparison")
 @selection_options
 @format_option()
 @project_option
@@ -306,3 +262,6 @@ def compare(project, by, allow_codebook_change, selection, fmt) -> None:
         click.echo(f"\n{mx.ui(codebook, 'codebook_changes')}:")
         for line in comparison.codebook_changes:
             click.echo(f"  {line}")
+
+
+COMMANDS = (matrix, export, report, compare)

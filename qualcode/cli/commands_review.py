@@ -10,7 +10,7 @@ import click
 from click.core import ParameterSource
 
 from qualcode.review.queue import QUEUE_ORDER
-from qualcode.cli import coder_option, format_option, main, project_option
+from qualcode.cli.options import coder_option, format_option, project_option, project_path_option, study_option
 from qualcode.cli.output import echo_table
 
 
@@ -25,7 +25,7 @@ def _refuse_group_options(ctx: click.Context) -> None:
                          f"qualcode review {ctx.invoked_subcommand} FILE {' '.join(given)} ...")
 
 
-@main.group("review", invoke_without_command=True, help=f"""Decide the suggested codes, one segment at a time.
+@click.group("review", invoke_without_command=True, help=f"""Decide the suggested codes, one segment at a time.
 
 Without a subcommand, the review runs in the terminal: each segment with the turn
 before and after it, the matched words highlighted and the suggested codes
@@ -47,12 +47,10 @@ Examples:
   qualcode review import review-anna.xlsx --coder anna
 """)
 @click.option("--code", help="Review only the segments with a suggestion of this code (its id, e.g. workload).")
-@click.option("--study", help="Review only this study.")
+@study_option(help="Review only this study.")
 @click.option("--show-others", is_flag=True, help="Show other coders' decisions (off: blind double coding).")
 @coder_option(required=False)
-@click.option("--project", "project_path", default="project.qualcode", envvar="QUALCODE_PROJECT",
-              show_default=True, type=click.Path(dir_okay=False),
-              help="Project file (also from the QUALCODE_PROJECT environment variable).")
+@project_path_option()
 @click.pass_context
 def review(ctx: click.Context, code: str | None, study: str | None, show_others: bool, coder: str | None,
            project_path: str) -> None:
@@ -77,7 +75,7 @@ def review(ctx: click.Context, code: str | None, study: str | None, show_others:
 @review.command("export", short_help="Write a review workbook to fill in with Excel.")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--code", "codes", multiple=True, help="Only this code's column (repeatable); default: every code.")
-@click.option("--study", help="Only the segments of this study.")
+@study_option(help="Only the segments of this study.")
 @click.option("--show-others", is_flag=True, help="Add a column with other coders' decisions (off: blind coding).")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @coder_option(required=True)
@@ -141,7 +139,7 @@ def _state_text(state: Any) -> str:
     return f"{state.get('status')} ({state.get('origin')})"
 
 
-@main.command()
+@click.command()
 @click.argument("segment_id", type=int, required=False)
 @coder_option(required=False, help="Only this coder's decisions.")
 @format_option(("table", "json"))
@@ -172,7 +170,7 @@ def history(project, segment_id, coder, fmt) -> None:
     echo_table(rows, ["id", "at", "coder", "segment", "action", "code", "direction", "change", "source"])
 
 
-@main.command()
+@click.command()
 @coder_option(required=True)
 @click.option("--count", default=1, show_default=True, type=click.IntRange(min=1),
               help="How many steps to take back (one step: one confirmed segment, or one imported workbook).")
@@ -195,10 +193,10 @@ def undo(project, coder, count) -> None:
                "They are back in your review queue.")
 
 
-@main.command()
+@click.command()
 @click.option("--coders", required=True, help="The two coders to compare, as A,B.")
 @coder_option(required=False, help="Who settles the differences (named in each settled segment's memo).")
-@click.option("--study", help="Only this study.")
+@study_option()
 @click.option("--list", "list_only", is_flag=True, help="Only list where the two coders differ.")
 @project_option
 def reconcile(project, coders, coder, study, list_only) -> None:
@@ -237,3 +235,6 @@ def reconcile(project, coders, coder, study, list_only) -> None:
     if summary.interrupted:
         click.echo("Interrupted; every segment you settled is saved.", err=True)
         sys.exit(130)
+
+
+COMMANDS = (review, history, undo, reconcile)

@@ -5,6 +5,17 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import click
 
+UNDEFINED = "n/a"
+
+
+def number_text(value: float | None, digits: int = 2) -> str:
+    """A figure with ``digits`` decimals, or n/a where it is undefined."""
+    return UNDEFINED if value is None else f"{value:.{digits}f}"
+
+
+def percent_text(value: float | None) -> str:
+    return UNDEFINED if value is None else f"{value:.1f}%"
+
 
 def format_table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], headers: Sequence[str] | None = None) -> str:
     rows = list(rows)
