@@ -95,7 +95,7 @@ def layout_options(what: str, by_help: str) -> Decorator:
     """--by / --compare-by / --allow-codebook-change / --per-cell, shared by the workbook and the report."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed([
+        options: list[Decorator] = [
             by_option(help=by_help),
             click.option("--compare-by", default=None, metavar="ATTR",
                          help=f"Add a comparison by this attribute to the {what} "
@@ -103,7 +103,8 @@ def layout_options(what: str, by_help: str) -> Decorator:
             allow_codebook_change_option(what),
             click.option("--per-cell", default=3, show_default=True, type=click.IntRange(1, 50),
                          help="Quotes per cell."),
-        ]):
+        ]
+        for option in reversed(options):
             func = option(func)
         return func
 

@@ -253,8 +253,8 @@ def export_review(
     headers = [*FIXED_BEFORE, *labels, *([OTHERS_COLUMN] if show_others else []), *FIXED_AFTER]
     col = {h: i for i, h in enumerate(headers, start=1)}
     wb = Workbook()
-    ws = wb.active
-    ws.title = REVIEW_SHEET
+    ws = wb.create_sheet(REVIEW_SHEET)
+    wb.remove(wb.worksheets[0])  # the default empty sheet: the review sheet comes first
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDDDDD")
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
@@ -281,9 +281,11 @@ def export_review(
     for r, item in enumerate(items, start=2):
         seg = item.segment
         ws.cell(row=r, column=col["segment_id"], value=seg.id).alignment = top
-        for header, value in (("case", item.case_label), ("speaker", item.case_label if seg.speaker else None),
-                              ("document", seg.document_name)):
-            write_text_cell(ws, r, col[header], value).alignment = top
+        cells: tuple[tuple[str, str | None], ...] = (
+            ("case", item.case_label), ("speaker", item.case_label if seg.speaker else None),
+            ("document", seg.document_name))
+        for header, cell_value in cells:
+            write_text_cell(ws, r, col[header], cell_value).alignment = top
         _as_text(write_text_cell(ws, r, col["text"], seg.text), wrap)
         shown = {c: _shown_directions(item, c) for c in code_ids}
         for code, label in zip(code_ids, labels):

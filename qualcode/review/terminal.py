@@ -225,12 +225,11 @@ def _change_direction(entries: list[Entry], keys: Keys, codebook: Any) -> None:
     if not entries:
         click.echo("  nothing to change; add a code with c")
         return
-    if len(entries) == 1:
-        index = 0
-    else:
+    index: int | None = 0
+    if len(entries) > 1:
         index = _choose(keys, "which code", [_entry_line(n, e, codebook).strip() for n, e in enumerate(entries, 1)])
-        if index is None:
-            return
+    if index is None:
+        return
     entry = entries[index]
     choice = _choose(keys, "new direction", [codebook.direction_label(d) for d in DIRECTIONS])
     if choice is None:

@@ -150,7 +150,7 @@ def write_suggestions(
 
 
 def suggestions_for(con: sqlite3.Connection, segment_id: int | None = None, origin: str | None = None) -> list[CodingRow]:
-    sql, args = "SELECT * FROM codings WHERE coder IS NULL", []
+    sql, args = "SELECT * FROM codings WHERE coder IS NULL", list[object]()
     if segment_id is not None:
         sql += " AND segment_id = ?"
         args.append(segment_id)
@@ -163,7 +163,7 @@ def suggestions_for(con: sqlite3.Connection, segment_id: int | None = None, orig
 # -- decisions ---------------------------------------------------------------------------
 def decisions_for(con: sqlite3.Connection, coder: str | None = None, segment_id: int | None = None) -> list[CodingRow]:
     """Human decision rows, of one coder or of all (coder None)."""
-    sql, args = "SELECT * FROM codings WHERE coder IS NOT NULL", []
+    sql, args = "SELECT * FROM codings WHERE coder IS NOT NULL", list[object]()
     if coder is not None:
         sql += " AND coder = ?"
         args.append(coder)
@@ -320,37 +320,40 @@ def apply_decisions(
                          after={"memo": d.memo} if d.memo else None, source=source, batch=batch)
                     counts["memo"] += 1
                 continue
-            if codes is not None and d.code not in codes:
-                raise NotFoundError(f"no code {d.code!r} in the codebook; the codes are: {', '.join(sorted(codes))}")
-            if d.direction not in DIRECTIONS or (d.new_direction is not None and d.new_direction not in DIRECTIONS):
+            if d.code is None or d.direction is None:
+                raise UsageError(f"a {d.action} decision needs a code and a direction")
+            code, direction = d.code, d.direction
+            if codes is not None and code not in codes:
+                raise NotFoundError(f"no code {code!r} in the codebook; the codes are: {', '.join(sorted(codes))}")
+            if direction not in DIRECTIONS or (d.new_direction is not None and d.new_direction not in DIRECTIONS):
                 raise UsageError(f"direction must be one of {', '.join(DIRECTIONS)}")
             changed = False
             if d.action in ("accept", "add"):
-                sug = _suggestion_state(con, d.segment_id, d.code, d.direction)
+                sug = _suggestion_state(con, d.segment_id, code, direction)
                 after = dict(sug) if sug else {"origin": "human", "evidence": None, "score": None,
                                                "strategy": None, "codebook_version": version}
                 after["status"] = "accepted"
-                changed = _change(con, coder=coder, segment_id=d.segment_id, code=d.code, direction=d.direction,
+                changed = _change(con, coder=coder, segment_id=d.segment_id, code=code, direction=direction,
                                   after=after, action=d.action, source=source, batch=batch, at=at)
             elif d.action in ("reject", "remove"):
-                current = _state(con, coder, d.segment_id, d.code, d.direction)
-                base = current or _suggestion_state(con, d.segment_id, d.code, d.direction) or {
+                current = _state(con, coder, d.segment_id, code, direction)
+                base = current or _suggestion_state(con, d.segment_id, code, direction) or {
                     "origin": "human", "evidence": None, "score": None, "strategy": None, "codebook_version": version}
                 after = dict(base)
                 after["status"] = "rejected"
-                changed = _change(con, coder=coder, segment_id=d.segment_id, code=d.code, direction=d.direction,
+                changed = _change(con, coder=coder, segment_id=d.segment_id, code=code, direction=direction,
                                   after=after, action=d.action, source=source, batch=batch, at=at)
             elif d.action == "change_direction":
-                if d.new_direction is None or d.new_direction == d.direction:
+                if d.new_direction is None or d.new_direction == direction:
                     raise UsageError("change_direction needs a new direction different from the old one")
-                old = _state(con, coder, d.segment_id, d.code, d.direction) or _suggestion_state(
-                    con, d.segment_id, d.code, d.direction) or {"origin": "human", "evidence": None, "score": None,
+                old = _state(con, coder, d.segment_id, code, direction) or _suggestion_state(
+                    con, d.segment_id, code, direction) or {"origin": "human", "evidence": None, "score": None,
                                                                  "strategy": None, "codebook_version": version}
                 rejected = dict(old, status="rejected")
                 accepted = dict(old, status="accepted")
-                a = _change(con, coder=coder, segment_id=d.segment_id, code=d.code, direction=d.direction,
+                a = _change(con, coder=coder, segment_id=d.segment_id, code=code, direction=direction,
                             after=rejected, action="change_direction", source=source, batch=batch, at=at)
-                b = _change(con, coder=coder, segment_id=d.segment_id, code=d.code, direction=d.new_direction,
+                b = _change(con, coder=coder, segment_id=d.segment_id, code=code, direction=d.new_direction,
                             after=accepted, action="change_direction", source=source, batch=batch, at=at)
                 changed = a or b
             if changed:
@@ -391,7 +394,7 @@ class LogEntry:
 
 
 def history(con: sqlite3.Connection, segment_id: int | None = None, coder: str | None = None) -> list[LogEntry]:
-    sql, args, where = "SELECT * FROM decision_log", [], []
+    sql, args, where = "SELECT * FROM decision_log", list[object](), list[str]()
     if segment_id is not None:
         where.append("segment_id = ?")
         args.append(segment_id)
@@ -416,13 +419,13 @@ def replay(entries: Iterable[LogEntry]) -> tuple[dict[tuple[str, int, str, str],
         if e.action == "segment_done" or e.before == {"done": True}:
             continue  # marks that a segment was seen; no coding state
         if e.code is None:  # a memo (or the undo of one)
-            key = (e.coder, e.segment_id)
+            memo_key = (e.coder, e.segment_id)
             if e.after is None:
-                memo_state.pop(key, None)
+                memo_state.pop(memo_key, None)
             else:
-                memo_state[key] = e.after["memo"]
+                memo_state[memo_key] = e.after["memo"]
             continue
-        key = (e.coder, e.segment_id, e.code, e.direction)
+        key = (e.coder, e.segment_id, e.code, e.direction or "none")
         if e.after is None:
             rows.pop(key, None)
         else:
@@ -452,7 +455,7 @@ def undo(con: sqlite3.Connection, coder: str, batches: int = 1) -> list[LogEntry
                 _set_memo(con, coder, e.segment_id, (e.before or {}).get("memo"), at)
                 before, after = e.after, e.before
             else:
-                _set_state(con, coder, e.segment_id, e.code, e.direction, e.before, at)
+                _set_state(con, coder, e.segment_id, e.code, e.direction or "none", e.before, at)
                 before, after = e.after, e.before
             _log(con, at=at, coder=coder, segment_id=e.segment_id, action="undo", code=e.code, direction=e.direction,
                  before=before, after=after, source="undo", batch=batch, undoes=e.id)
