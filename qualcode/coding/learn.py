@@ -156,22 +156,22 @@ def _select_and_fit(texts: Sequence[str], y: Sequence[int], average: str = "bina
     from sklearn.model_selection import StratifiedKFold
 
     texts = list(texts)
-    y = np.asarray(y)
-    minority = int(min(np.sum(y == 1), np.sum(y == 0)))
+    labels = np.asarray(y)
+    minority = int(min(np.sum(labels == 1), np.sum(labels == 0)))
     inner = min(INNER_FOLDS, minority)
     if inner < 2:  # too few to choose: the default C
-        return _pipeline(1.0).fit(texts, y), {"C": 1.0, "selected": False}
+        return _pipeline(1.0).fit(texts, labels), {"C": 1.0, "selected": False}
     scores: dict[float, list[float]] = {C: [] for C in C_VALUES}
-    for train, test in StratifiedKFold(n_splits=inner, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
+    for train, test in StratifiedKFold(n_splits=inner, shuffle=True, random_state=seed).split(np.zeros(len(labels)), labels):
         features = _features()
-        x_train = features.fit_transform([texts[i] for i in train], y[train])
+        x_train = features.fit_transform([texts[i] for i in train], labels[train])
         x_test = features.transform([texts[i] for i in test])
         for C in C_VALUES:
-            predicted = _classifier(C).fit(x_train, y[train]).predict(x_test)
-            scores[C].append(float(f1_score(y[test], predicted, average=average, zero_division=0)))
+            predicted = _classifier(C).fit(x_train, labels[train]).predict(x_test)
+            scores[C].append(float(f1_score(labels[test], predicted, average=average, zero_division=0)))
     mean = {C: sum(v) / len(v) for C, v in scores.items()}
     best = max(C_VALUES, key=lambda C: (round(mean[C], 9), -abs(np.log10(C))))  # a tie goes to C nearest 1
-    return _pipeline(best).fit(texts, y), {"C": best, "selected": True,
+    return _pipeline(best).fit(texts, labels), {"C": best, "selected": True,
                                           "inner_f1": {str(C): round(m, 4) for C, m in mean.items()}}
 
 
@@ -185,13 +185,13 @@ def cross_validate(texts: Sequence[str], y: Sequence[int], ids: Sequence[int], f
     import numpy as np
     from sklearn.model_selection import StratifiedKFold
 
-    y = np.asarray(y)
+    labels = np.asarray(y)
     texts = list(texts)
     proba = np.full(len(texts), np.nan)
     records = []
     outer = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train, test in outer.split(np.zeros(len(texts)), y):
-        model, params = _select_and_fit([texts[i] for i in train], y[train], average, seed)
+        model, params = _select_and_fit([texts[i] for i in train], labels[train], average, seed)
         proba[test] = model.predict_proba([texts[i] for i in test])[:, 1]
         records.append(Fold(tuple(int(ids[i]) for i in train), tuple(int(ids[i]) for i in test), params))
     return proba.tolist(), records
@@ -281,7 +281,7 @@ def train_models(store: "Store", coder: str, *, min_positive: int = 8, folds: in
 def _train_one(store: "Store", code: str, target: str, ids: list[int], texts: list[str], y: list[int],
                min_positive: int, folds: int) -> tuple[ModelResult, Any]:
     positives, negatives = sum(y), len(y) - sum(y)
-    base = dict(code=code, target=target, n=len(y), n_positive=positives, n_negative=negatives)
+    base: dict[str, Any] = dict(code=code, target=target, n=len(y), n_positive=positives, n_negative=negatives)
     reason = _too_few(code, target, positives, negatives, min_positive)
     if reason:
         return ModelResult(**base, skipped=reason), None
@@ -289,7 +289,7 @@ def _train_one(store: "Store", code: str, target: str, ids: list[int], texts: li
     average = "binary" if target == "presence" else "macro"
     proba, fold_records = cross_validate(texts, y, ids, k, average)
     predicted = [int(p >= 0.5) for p in proba]
-    scores = _scores(y, predicted, average)
+    scores: dict[str, Any] = dict(_scores(y, predicted, average))
     model, params = _select_and_fit(texts, y, average)
     params = dict(params, folds=k, fold_C=[f.params["C"] for f in fold_records])
     baseline = _keyword_baseline(store, code, ids, y) if target == "presence" else None
@@ -393,7 +393,8 @@ def _current_models(store: "Store") -> tuple[dict[str, tuple[StoredModel, Any]],
     """(presence models, direction models) by code, loaded; codes no longer in the codebook are left out."""
     codebook = stored_codebook_or_none(store)
     current = {c.id for c in codebook.codes} if codebook is not None else None
-    presence, direction = {}, {}
+    presence: dict[str, tuple[StoredModel, Any]] = {}
+    direction: dict[str, tuple[StoredModel, Any]] = {}
     for (code, target), meta in sorted(stored_models(store).items()):
         if current is not None and code not in current:
             continue
@@ -438,10 +439,10 @@ def term_weights(model: Any, text: str) -> list[tuple[str, float]]:
         for gram in set(analyse(word)):
             owners.setdefault(gram, []).append(word)
     for gram, holders in owners.items():
-        value = contribution.get("chars__" + gram)
-        if value:
+        weight = contribution.get("chars__" + gram)
+        if weight:
             for word in holders:
-                weights[word] = weights.get(word, 0.0) + value / len(holders)
+                weights[word] = weights.get(word, 0.0) + weight / len(holders)
     return sorted(((t, w) for t, w in weights.items() if w), key=lambda tw: -abs(tw[1]))
 
 
