@@ -31,6 +31,7 @@ from qualcode.store import documents
 from qualcode.store.codings import (MACHINE_CODERS, coders, decided_segments, decision_log_coders, decisions_for,
                                     suggestions_for)
 from qualcode.errors import NotFoundError, UsageError
+from qualcode.records import DIRECTIONS
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas
@@ -290,14 +291,9 @@ def agreement(store: "Store", coder_a: str, coder_b: str, *, by: str | None = No
     def labels(code: str, direction: str | None) -> tuple[str, str]:
         if codebook is None or code == ALL_CODES:
             return code, direction or ""
-        try:
-            label = codebook.label(code)
-        except Exception:
-            label = code
-        try:
-            dlabel = codebook.direction_label(direction) if direction else ""
-        except Exception:
-            dlabel = direction or ""
+        # A code no longer in the codebook (or a direction it does not know) keeps its id as label.
+        label = codebook.label(code) if code in codebook.code_ids else code
+        dlabel = codebook.direction_label(direction) if direction in DIRECTIONS else (direction or "")
         return label, dlabel
 
     groups: list[tuple[str | None, list[int], set[int], set[int]]] = [(None, units, decided_a, decided_b)]

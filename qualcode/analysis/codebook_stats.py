@@ -193,13 +193,10 @@ def _lemmas(store: "Store", segment_ids: Sequence[int], language: str) -> dict[i
 def _covered_by_rules(codebook: Any, code: str, rules: Iterable[str]) -> list[str]:
     """Patterns (words, or compounds with '*') that the code's rules already match."""
     patterns: list[str] = []
-    if codebook is not None:
-        try:
-            keywords = codebook.code(code).keywords
-            patterns += [*keywords.words, *keywords.compounds, *keywords.opposite_valence]
-            patterns += [w for phrase in keywords.phrases for w in phrase.split()]
-        except Exception:  # a code no longer in the codebook: its rules from the evidence suffice
-            pass
+    if codebook is not None and code in codebook.code_ids:  # else: its rules from the evidence suffice
+        keywords = codebook.code(code).keywords
+        patterns += [*keywords.words, *keywords.compounds, *keywords.opposite_valence]
+        patterns += [w for phrase in keywords.phrases for w in phrase.split()]
     for rule in rules:
         _, _, pattern = rule.partition(":")
         patterns += pattern.split() if " " in pattern else [pattern]

@@ -157,10 +157,8 @@ def _words(text: str) -> set[str]:
 
 def _model_margin(store: "Store", segment_ids: Sequence[int]) -> dict[int, float]:
     """Per segment, how far the trained model is from undecided (small: unsure); empty without a model."""
-    try:
-        from qualcode.coding.learn import model_uncertainty
-    except ImportError:
-        return {}
+    from qualcode.coding.learn import model_uncertainty
+
     try:
         return dict(model_uncertainty(store, list(segment_ids)) or {})
     except ModelError:  # no model trained yet
