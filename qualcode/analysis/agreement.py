@@ -4,7 +4,7 @@ A coder is a human (their accepted decisions), or a machine: ``keyword`` (the
 auto-coder's suggestions) or ``model`` (the learned model's suggestions).
 
 **Units.** A unit is a segment both coders have decided. A human has decided the
-segments in :func:`qualcode.codings.decided_segments` (also those where they
+segments in :func:`qualcode.store.codings.decided_segments` (also those where they
 decided that no code applies). A machine has decided every to-code segment: a
 segment without one of its suggestions is its decision "no code". Segments only
 one coder decided are left out of the figures and counted.

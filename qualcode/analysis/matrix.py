@@ -1,7 +1,7 @@
 """The opportunity/risk matrix per aspect of work, its quotes, per-case presence and comparisons.
 
 Everything here is a pandas DataFrame computed from the table of codings that
-count (:func:`qualcode.selection.select_codings`); Excel, Markdown/HTML and PNG
+count (:func:`qualcode.analysis.selection.select_codings`); Excel, Markdown/HTML and PNG
 are renderings of these frames. A cell holds the number of coded segments and the
 number of distinct cases (respondents or groups) behind them.
 """

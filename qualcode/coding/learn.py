@@ -42,7 +42,6 @@ STRATEGY = "tfidf-logreg.v1"
 C_VALUES = (0.1, 1.0, 10.0)
 INNER_FOLDS = 3
 SEED = 0
-TARGETS = ("presence", "direction")
 
 
 # -- records -----------------------------------------------------------------------------

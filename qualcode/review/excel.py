@@ -13,7 +13,7 @@ cell (never a formula) with Excel's quote-prefix style, so ``=SUM(A1)`` or
 after the cell is edited, and comes back unchanged on import (no marker to strip).
 
 The import checks everything before it applies anything, and then applies all
-decisions in one transaction through :func:`qualcode.codings.apply_decisions`.
+decisions in one transaction through :func:`qualcode.store.codings.apply_decisions`.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 It knows nothing of the screen: the terminal review, the Excel round trip and any
 later interface are thin faces over :func:`review_queue`. Decisions go back through
-:func:`qualcode.codings.apply_decisions`; this module only reads.
+:func:`qualcode.store.codings.apply_decisions`; this module only reads.
 """
 from __future__ import annotations
 

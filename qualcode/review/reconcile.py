@@ -1,9 +1,9 @@
 """Reconciling two coders: where they differ, and a third decision that settles each segment.
 
 A settled segment's full set of codings is recorded under the pseudo-coder
-:data:`qualcode.codings.RECONCILED` (source ``reconcile``), with a memo saying how
+:data:`qualcode.store.codings.RECONCILED` (source ``reconcile``), with a memo saying how
 it was settled and by whom. Segments the two coders agree on need no settling:
-:func:`qualcode.selection.select_codings` counts what they both accepted.
+:func:`qualcode.analysis.selection.select_codings` counts what they both accepted.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Keys are read with ``click.getchar()`` on a terminal; when stdin is not a terminal
 (a pipe, a test's ``CliRunner``) one line is read per key, so ``"a\\n1\\n\\n"`` drives
 a session. Every confirmed segment is applied at once through
-:func:`qualcode.codings.apply_decisions` (its own transaction), so quitting,
+:func:`qualcode.store.codings.apply_decisions` (its own transaction), so quitting,
 Ctrl-C or a crash never loses a decision made before.
 """
 from __future__ import annotations

@@ -108,7 +108,7 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER decision_log_no_delete BEFORE DELETE ON decision_log
         BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
     """,
-    # 2: models learned from human decisions (qualcode.learn); the newest per (code, target) is used
+    # 2: models learned from human decisions (qualcode.coding.learn); the newest per (code, target) is used
     """
     CREATE TABLE models (
         id INTEGER PRIMARY KEY,

@@ -7,7 +7,7 @@ each row of a table on its own line. A two-column table ``speaker | text`` (or
 rendered as its cells joined by `` | ``. Headers, footers, footnotes, comments
 and text boxes are not part of the text.
 
-Speakers are found as in :mod:`qualcode.importers.turns`, plus a bold run at the
+Speakers are found as in :mod:`qualcode.ingest.importers.turns`, plus a bold run at the
 start of a paragraph (**Marieke:** tekst, or **Marieke** tekst).
 """
 from __future__ import annotations
