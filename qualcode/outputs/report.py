@@ -3,7 +3,8 @@
 Both hold the matrix as a table, the quotes per cell, the comparison between studies
 (when there are two or more, or when asked for) and a provenance block saying which
 codebook version, project and codings the numbers come from. Respondents appear by
-pseudonym only.
+pseudonym only. Both render one :class:`~qualcode.analysis.results.Analysis` through its
+accessors, in the words of :mod:`qualcode.outputs.i18n`.
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The results workbook: matrix, matrix per group, quotes, coded segments, per-case table and more.
 
-A rendering of the DataFrames in :mod:`qualcode.matrix`, made to open cleanly in
-Excel and LibreOffice: one header row per table (frozen, with a filter), wrapped
+A rendering of one :class:`~qualcode.analysis.results.Analysis` (read through its
+accessors, worded by :mod:`qualcode.outputs.i18n`), made to open cleanly in Excel and
+LibreOffice: one header row per table (frozen, with a filter), wrapped
 text, sensible widths. Every string goes through :mod:`qualcode.xlsx_safe`, so a
 transcript line such as ``=HYPERLINK(...)`` stays text. Respondents appear by
 pseudonym only: no speaker labels, no case ids (both may hold real names).
