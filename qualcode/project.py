@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from qualcode.analysis.agreement import AgreementResult
     from qualcode.analysis.codebook_stats import CodebookStats
     from qualcode.analysis.matrix import Comparison, MatrixResult
+    from qualcode.analysis.results import Analysis
     from qualcode.coding.codebook import Codebook
     from qualcode.coding.learn import TrainingReport
     from qualcode.coding.run import CodeReport
@@ -226,17 +227,50 @@ class Project:
         return matrix.compare_codings(self.store, table, self.codebook(), by=by,
                                       allow_codebook_change=allow_codebook_change)
 
-    def export_workbook(self, path: str | Path, **options: Any) -> "WorkbookReport":
-        """Write the results workbook: see ``outputs.xlsx.export_workbook`` for the options."""
-        from qualcode.outputs.xlsx import export_workbook
+    def analyse(self, *, coder: str | None = None, reconciled: bool = False, include_suggested: bool = False,
+                study: str | None = None, by: str | None = None, compare_by: str | None = None,
+                auto_compare: bool = True, allow_codebook_change: bool = False, per_cell: int | None = 3,
+                max_chars: int = 300, presence: bool = True, agreement: tuple[str, str] | None = None,
+                agreement_by: str | None = None) -> "Analysis":
+        """Everything the outputs show, computed once: see ``analysis.results.analyse``."""
+        from qualcode.analysis.results import analyse
 
-        return export_workbook(self.store, path, **options)
+        return analyse(self.store, coder=coder, reconciled=reconciled,
+                       include_suggested=include_suggested, study=study, by=by, compare_by=compare_by,
+                       auto_compare=auto_compare, allow_codebook_change=allow_codebook_change, per_cell=per_cell,
+                       max_chars=max_chars, presence=presence, agreement=agreement, agreement_by=agreement_by)
 
-    def write_report(self, out_dir: str | Path, **options: Any) -> "ReportFiles":
-        """Write report.html, report.md and the heatmaps: see ``outputs.report.write_report``."""
-        from qualcode.outputs.report import write_report
+    def export_workbook(self, path: str | Path, *, coder: str | None = None, reconciled: bool = False,
+                        include_suggested: bool = False, study: str | None = None, by: str | None = None,
+                        compare_by: str | None = None, allow_codebook_change: bool = False, per_cell: int = 3,
+                        agreement: tuple[str, str] | None = None, overwrite: bool = False) -> "WorkbookReport":
+        """Write the results workbook; ``by`` splits the group sheet (default: role).
 
-        return write_report(self.store, out_dir, **options)
+        ``agreement=(coder_a, coder_b)`` adds an Agreement sheet (kappa, alpha per code, per
+        value of ``by`` when given). A Compare sheet is written when ``compare_by`` is given,
+        or, by study, when the selection covers two or more studies.
+        """
+        from qualcode.outputs import xlsx
+
+        path = xlsx.check_path(path, overwrite=overwrite)
+        analysis = self.analyse(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study,
+                                by=by or xlsx.DEFAULT_BY, compare_by=compare_by,
+                                allow_codebook_change=allow_codebook_change, per_cell=per_cell, agreement=agreement,
+                                agreement_by=by)
+        return xlsx.export_workbook(analysis, path, overwrite=overwrite)
+
+    def write_report(self, out_dir: str | Path, *, coder: str | None = None, reconciled: bool = False,
+                     include_suggested: bool = False, study: str | None = None, by: str | None = None,
+                     compare_by: str | None = None, allow_codebook_change: bool = False, per_cell: int = 3,
+                     max_chars: int = 300) -> "ReportFiles":
+        """Write report.html, report.md and heatmap.png (and heatmap-compare.png) into ``out_dir``."""
+        from qualcode.outputs import report
+
+        out = report.check_folder(out_dir)
+        analysis = self.analyse(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study,
+                                by=by, compare_by=compare_by, allow_codebook_change=allow_codebook_change,
+                                per_cell=per_cell, max_chars=max_chars, presence=False)
+        return report.write_report(analysis, out)
 
     # -- agreement and learning ------------------------------------------------------------
     def agreement(self, coder_a: str, coder_b: str, *, by: str | None = None) -> "AgreementResult":

@@ -366,9 +366,7 @@ def workbook(built, tmp_path):
 
 
 def project_export(project, out, **kw):
-    from qualcode.outputs.xlsx import export_workbook
-
-    return export_workbook(project.store, out, **kw)
+    return project.export_workbook(out, **kw)
 
 
 def test_workbook_has_every_sheet_with_frozen_headers_and_filters(workbook):
@@ -471,10 +469,8 @@ def test_libreoffice_opens_the_workbook_and_shows_formula_text_as_text(workbook,
 def test_report_files_hold_the_matrix_the_png_and_provenance(built, tmp_path):
     from PIL import Image
 
-    from qualcode.outputs.report import write_report
-
     project, cb, ids = built
-    files = write_report(project.store, tmp_path / "rep", by="role")
+    files = project.write_report(tmp_path / "rep", by="role")
     for path in (files.html, files.markdown, files.heatmap, files.compare_heatmap):
         assert path.exists() and path.stat().st_size > 0
     page = files.html.read_text(encoding="utf-8")
@@ -498,17 +494,15 @@ def test_report_files_hold_the_matrix_the_png_and_provenance(built, tmp_path):
 
 
 def test_report_lists_codebook_changes_when_allowed(built, tmp_path):
-    from qualcode.outputs.report import write_report
-
     project, cb, ids = built
     _store_codebook(project, CODEBOOK_NL.replace("label: werkplezier", "label: plezier in het werk"))
     accept(project, "anna", (ids["po"][3], "workload", "opportunity"))
-    files = write_report(project.store, tmp_path / "auto")
+    files = project.write_report(tmp_path / "auto")
     assert "## Vergelijking" not in files.markdown.read_text(encoding="utf-8")
     assert "--allow-codebook-change" in files.compare_note
     with pytest.raises(CodebookError):
-        write_report(project.store, tmp_path / "asked", compare_by="study")
-    files = write_report(project.store, tmp_path / "allowed", allow_codebook_change=True)
+        project.write_report(tmp_path / "asked", compare_by="study")
+    files = project.write_report(tmp_path / "allowed", allow_codebook_change=True)
     md = files.markdown.read_text(encoding="utf-8")
     assert "Wijzigingen in het codeboek" in md and "'werkplezier' → 'plezier in het werk'" in md
 

@@ -1,9 +1,11 @@
 """The opportunity/risk matrix per aspect of work, its quotes, per-case presence and comparisons.
 
 Everything here is a pandas DataFrame computed from the table of codings that
-count (:func:`qualcode.analysis.selection.select_codings`); Excel, Markdown/HTML and PNG
-are renderings of these frames. A cell holds the number of coded segments and the
-number of distinct cases (respondents or groups) behind them.
+count (:func:`qualcode.analysis.selection.select_codings`), for notebooks and for
+:mod:`qualcode.analysis.results`, which reads these frames once into the one result
+every output renders (the renderers never index the frames themselves). A cell holds
+the number of coded segments and the number of distinct cases (respondents or groups)
+behind them.
 """
 from __future__ import annotations
 
@@ -22,110 +24,15 @@ if TYPE_CHECKING:
 
 MAIN_DIRECTIONS = ("opportunity", "risk")
 MEASURES = ("segments", "cases")
-NO_VALUE = {"nl": "(geen waarde)", "en": "(no value)"}
-
-# What a user reads, in the codebook's language. Keys are stable; add a language by adding a dict.
-UI_TEXT: dict[str, dict[str, str]] = {
-    "nl": {
-        "title": "Kansen en risico's per aspect van werk",
-        "aspect": "Aspect",
-        "segments": "fragmenten",
-        "cases": "cases",
-        "share": "aandeel cases",
-        "suggested": "waarvan suggestie",
-        "n_cases": "aantal cases (met te coderen fragmenten)",
-        "cell_legend": "Per cel: aantal fragmenten (aantal verschillende cases). Kleur: aantal fragmenten.",
-        "suggested_legend": "* inclusief machinesuggesties die nog niet beoordeeld zijn",
-        "suggested_note": "[n sugg.] = waarvan n machinesuggesties, nog niet beoordeeld",
-        "difference": "verschil",
-        "all": "alle",
-        "quotes": "Citaten per cel",
-        "quote": "Citaat",
-        "case": "Case",
-        "segment": "Fragment",
-        "rank": "Nr",
-        "status": "Status",
-        "accepted": "beoordeeld",
-        "suggestion": "suggestie",
-        "direction": "Richting",
-        "by_group": "Matrix per groep",
-        "compare": "Vergelijking",
-        "provenance": "Herkomst",
-        "codebook": "Codeboek",
-        "version": "versie",
-        "project": "Project",
-        "project_id": "Project-id",
-        "date": "Datum",
-        "counted": "Wat telt",
-        "filters": "Filters",
-        "none": "geen",
-        "codebook_changes": "Wijzigingen in het codeboek tussen de vergeleken versies",
-        "no_quotes": "geen citaten",
-        "study": "Studie",
-        "suggested_italic": "Cursief vet: het aantal bevat machinesuggesties die nog niet beoordeeld zijn.",
-        "counts_line": "{coded} van {total} te coderen fragmenten gecodeerd; {cases} cases; {codings} coderingen, "
-                       "waarvan {suggested} machinesuggesties",
-        "group": "Groep",
-        "legend_sheet": "Lees: fragmenten = aantal gecodeerde fragmenten; cases = aantal verschillende respondenten of groepen.",
-        "codebook_warning": "Let op: de vergeleken codes zijn met verschillende codeboekversies gemaakt",
-    },
-    "en": {
-        "title": "Opportunities and risks per aspect of work",
-        "aspect": "Aspect",
-        "segments": "segments",
-        "cases": "cases",
-        "share": "share of cases",
-        "suggested": "of which suggested",
-        "n_cases": "number of cases (with segments to code)",
-        "cell_legend": "Each cell: number of segments (number of distinct cases). Colour: number of segments.",
-        "suggested_legend": "* includes machine suggestions not yet reviewed",
-        "suggested_note": "[n sugg.] = of which n machine suggestions, not yet reviewed",
-        "difference": "difference",
-        "all": "all",
-        "quotes": "Quotes per cell",
-        "quote": "Quote",
-        "case": "Case",
-        "segment": "Segment",
-        "rank": "No",
-        "status": "Status",
-        "accepted": "reviewed",
-        "suggestion": "suggestion",
-        "direction": "Direction",
-        "by_group": "Matrix by group",
-        "compare": "Comparison",
-        "provenance": "Provenance",
-        "codebook": "Codebook",
-        "version": "version",
-        "project": "Project",
-        "project_id": "Project id",
-        "date": "Date",
-        "counted": "What counts",
-        "filters": "Filters",
-        "none": "none",
-        "codebook_changes": "Codebook changes between the compared versions",
-        "no_quotes": "no quotes",
-        "study": "Study",
-        "suggested_italic": "Bold italic: the count includes machine suggestions not yet reviewed.",
-        "counts_line": "{coded} of {total} segments to code are coded; {cases} cases; {codings} codings, "
-                       "of which {suggested} machine suggestions",
-        "group": "Group",
-        "legend_sheet": "Read: segments = number of coded segments; cases = number of distinct respondents or groups.",
-        "codebook_warning": "Note: the compared codings were made with different codebook versions",
-    },
+# Words that are keys of the tables made here, not just text: the name of the missing value of a
+# group attribute (a key of ``MatrixResult.groups`` like any other group name) and the word in
+# the name of a difference block of :func:`compare`'s table. Every other word a reader sees is
+# in :mod:`qualcode.outputs.i18n`, which takes these two from here.
+KEY_WORDS: dict[str, dict[str, str]] = {
+    "nl": {"no_value": "(geen waarde)", "difference": "verschil"},
+    "en": {"no_value": "(no value)", "difference": "difference"},
 }
-
-
-def ui(codebook: "Codebook", key: str) -> str:
-    """A user-facing word in the codebook's language (English when the language is unknown)."""
-    return UI_TEXT.get(getattr(codebook, "language", "en"), UI_TEXT["en"])[key]
-
-
-ATTRIBUTE_LABELS = {"nl": {"role": "rol", "study": "studie"}}
-
-
-def attribute_label(codebook: "Codebook", name: str | None) -> str:
-    """How an attribute is named to a reader ('rol' for role in a Dutch codebook's outputs)."""
-    return ATTRIBUTE_LABELS.get(getattr(codebook, "language", "en"), {}).get(name or "", name or "")
+NO_VALUE = {language: words["no_value"] for language, words in KEY_WORDS.items()}
 
 
 def code_label(codebook: "Codebook", code: str) -> str:
@@ -293,11 +200,6 @@ def opportunity_risk_matrix(codings_df: pd.DataFrame, codebook: "Codebook", *, b
     )
 
 
-def cell_text(segments: int, cases: int, suggested: int = 0, *, mark: str = "") -> str:
-    """'12 (5)': segments (distinct cases); ``mark`` is appended when some are suggestions."""
-    return f"{segments}{mark if suggested else ''} ({cases})"
-
-
 # -- quotes -------------------------------------------------------------------------------
 QUOTE_MIN_CHARS = 60
 
@@ -439,7 +341,7 @@ def compare(codings_df: pd.DataFrame, codebook: "Codebook", by: str = "study") -
             blocks[(g, d, "cases")] = frame[(d, "cases")]
             blocks[(g, d, "share")] = shares[g][d].astype(float)
     base = groups[0]
-    diff_word = UI_TEXT.get(language, UI_TEXT["en"])["difference"]
+    diff_word = KEY_WORDS.get(language, KEY_WORDS["en"])["difference"]
     for g in groups[1:]:
         name = f"{diff_word} {g} − {base}"
         for d in result.directions:

@@ -12,7 +12,7 @@ contains the speaker label too.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -102,46 +102,6 @@ def _human_coders(store: "Store") -> list[str]:
     return codings.coders(store.con)
 
 
-_DESCRIBE = {
-    "en": {"reconciled": "reconciled decisions (coder '{r}'), else the codes all coders who decided a segment accepted",
-           "coder": "accepted decisions of coder {c}", "nobody": "no human decisions",
-           "suggested": "; plus machine suggestions on segments not yet decided (status 'suggested')",
-           "study": "; study {s} only"},
-    "nl": {"reconciled": "afgestemde beslissingen (codeur '{r}'), anders de codes die alle codeurs van een "
-                         "fragment accepteerden",
-           "coder": "geaccepteerde beslissingen van codeur {c}", "nobody": "geen menselijke beslissingen",
-           "suggested": "; plus machinesuggesties bij fragmenten die nog niet beoordeeld zijn (status 'suggested')",
-           "study": "; alleen studie {s}"},
-}
-
-
-def describe_selection(*, coder: str | None, reconciled: bool, include_suggested: bool, study: str | None,
-                       coders: Iterable[str] = (), language: str = "en") -> str:
-    """One line saying which codings count (for the About sheet and the report's provenance)."""
-    words = _DESCRIBE.get(language, _DESCRIBE["en"])
-    names = list(coders)
-    if reconciled:
-        text = words["reconciled"].format(r=codings.RECONCILED)
-    elif coder or names:
-        text = words["coder"].format(c=coder or names[0])
-    else:
-        text = words["nobody"]
-    if include_suggested:
-        text += words["suggested"]
-    if study:
-        text += words["study"].format(s=study)
-    return text
-
-
-def selection_text(selection: Mapping[str, Any], language: str = "en") -> str:
-    """:func:`describe_selection` for the ``selection`` dict that :func:`select_codings` keeps in ``attrs``."""
-    if not selection:
-        return ""
-    return describe_selection(coder=selection.get("coder"), reconciled=bool(selection.get("reconciled")),
-                              include_suggested=bool(selection.get("include_suggested")),
-                              study=selection.get("study"), coders=selection.get("coders", ()), language=language)
-
-
 def select_codings(
     store: "Store",
     *,
@@ -228,8 +188,6 @@ def select_codings(
     df.attrs["selection"] = {
         "coder": None if reconciled else coder, "reconciled": reconciled, "include_suggested": include_suggested,
         "study": study, "coders": all_coders,
-        "description": describe_selection(coder=coder, reconciled=reconciled, include_suggested=include_suggested,
-                                          study=study, coders=all_coders),
     }
     return df
 
@@ -278,33 +236,3 @@ def _frame(store: "Store", chosen: list[dict[str, Any]], segments: dict) -> pd.D
     df = pd.DataFrame(rows, columns=columns)
     df["segment_id"] = df["segment_id"].astype("int64")
     return df
-
-
-def provenance(store: "Store", codings_df: pd.DataFrame, codebook: Any, **filters: Any) -> dict[str, Any]:
-    """What an output was made from: codebook, project, date, what counts, filters and counts."""
-    from qualcode.version import __version__
-    from qualcode.store import now
-
-    selection = codings_df.attrs.get("selection", {})
-    cases = codings_df.attrs.get("cases")
-    study = selection.get("study")
-    to_code = documents.count_segments_to_code(store.con, study)
-    shown = {k: v for k, v in filters.items() if v not in (None, False, "")}
-    if study:
-        shown["study"] = study
-    return {
-        "codebook": codebook.name,
-        "codebook_version": codebook.version,
-        "codebook_language": codebook.language,
-        "project_file": str(store.path),
-        "project_id": store.project_id,
-        "date": now(),
-        "qualcode_version": __version__,
-        "counted": selection_text(selection, getattr(codebook, "language", "en")),
-        "filters": ", ".join(f"{k}={v}" for k, v in shown.items()) or "none",
-        "segments_to_code": int(to_code),
-        "coded_segments": int(codings_df["segment_id"].nunique()) if len(codings_df) else 0,
-        "codings": int(len(codings_df)),
-        "suggested_codings": int((codings_df["status"] == "suggested").sum()) if len(codings_df) else 0,
-        "cases": int(cases["case_id"].nunique()) if isinstance(cases, pd.DataFrame) else 0,
-    }

@@ -29,26 +29,18 @@ def _records(frame) -> list[dict[str, Any]]:
     return json.loads(frame.to_json(orient="records", force_ascii=False))
 
 
-def _matrix_text(result, codebook, title: str, n: int) -> str:
-    from qualcode.analysis import matrix as mx
+def _matrix_rows(analysis, w, group: str | None) -> list[dict[str, str]]:
+    from qualcode.outputs.i18n import cell_of
 
-    headers = [mx.ui(codebook, "aspect"), *[mx.direction_label(codebook, d) for d in result.directions]]
-    return title + f" (n = {n} {mx.ui(codebook, 'cases')})\n" + format_table(
-        _rows_as_dicts(result, codebook, result.matrix, result.suggested), headers, headers)
+    return [{w("aspect"): w.code(code), **{w.direction(d): cell_of(analysis.cell(code, d, group))
+                                           for d in analysis.directions}}
+            for code in analysis.codes]
 
 
-def _rows_as_dicts(result, codebook, frame, sugg) -> list[dict[str, str]]:
-    from qualcode.analysis import matrix as mx
-
-    out = []
-    for label in frame.index:
-        row = {mx.ui(codebook, "aspect"): label}
-        for d in result.directions:
-            row[mx.direction_label(codebook, d)] = mx.cell_text(
-                int(frame.loc[label, (d, "segments")]), int(frame.loc[label, (d, "cases")]), int(sugg.loc[label, d]),
-                mark="*")
-        out.append(row)
-    return out
+def _matrix_text(analysis, w, title: str, group: str | None) -> str:
+    headers = [w("aspect"), *[w.direction(d) for d in analysis.directions]]
+    return f"{title} (n = {analysis.n_cases(group)}{' ' + w('cases') if group is None else ''})\n" + format_table(
+        _matrix_rows(analysis, w, group), headers, headers)
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -67,64 +59,60 @@ def matrix(project, by, selection, with_quotes, per_cell, fmt) -> None:
       qualcode matrix --by role --quotes
       qualcode matrix --coder anna --format csv > matrix.csv
     """
-    from qualcode.analysis import matrix as mx
+    from qualcode.outputs.i18n import words
     from qualcode.outputs.report import group_table, matrix_table, md_table
-    from qualcode.analysis.selection import selection_text
 
-    result = project.matrix(by=by, **selection)
-    codebook = project.codebook()
-    quotes = project.quotes(per_cell=per_cell, **selection) if with_quotes else None
+    analysis = project.analyse(by=by, per_cell=per_cell if with_quotes else None, auto_compare=False,
+                               presence=False, **selection)
+    codebook = analysis.codebook
+    w = words(codebook)
+    quotes = analysis.quotes_table if with_quotes else None
     if fmt == "csv":
         if quotes is not None:
             click.echo(_csv(_records(quotes), list(quotes.columns)))
             return
-        long = result.long()
+        long = analysis.long_table()
         long.insert(long.columns.get_loc("direction") + 1, "direction_label",
-                    [mx.direction_label(codebook, d) for d in long["direction"]])
+                    [w.direction(d) for d in long["direction"]])
         click.echo(_csv(_records(long), list(long.columns)))
         return
     if fmt == "json":
         payload = {"codebook": codebook.name, "codebook_version": codebook.version, "by": by,
-                   "n_cases": result.n_cases, "groups": result.group_n_cases,
-                   "counted": selection_text(result.selection), "matrix": _records(result.long())}
+                   "n_cases": analysis.n_cases(), "groups": {g: analysis.n_cases(g) for g in analysis.groups},
+                   "counted": w.selection(analysis.selection), "matrix": _records(analysis.long_table())}
         if quotes is not None:
             payload["quotes"] = _records(quotes)
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    legend = mx.ui(codebook, "cell_legend").split(". ")[0] + "."
+    legend = w("cell_legend").split(". ")[0] + "."
     if fmt == "markdown":
-        out = [f"## {mx.ui(codebook, 'title')} (n = {result.n_cases} {mx.ui(codebook, 'cases')})", "",
-               md_table(*matrix_table(codebook, result))]
+        out = [f"## {w('title')} (n = {analysis.n_cases()} {w('cases')})", "", md_table(*matrix_table(analysis))]
         if by:
-            out += ["", f"### {mx.ui(codebook, 'by_group')}: {mx.attribute_label(codebook, by)}", "",
-                    md_table(*group_table(codebook, result))]
+            out += ["", f"### {w('by_group')}: {w.attribute(by)}", "", md_table(*group_table(analysis))]
         out += ["", f"_{legend}_"]
         if quotes is not None:
-            out += ["", f"### {mx.ui(codebook, 'quotes')}", ""]
-            for q in quotes.itertuples():
-                out.append(f"- **{q.aspect} — {q.direction_label}**: {q.text} — {q.pseudonym}, #{q.segment_id}")
+            out += ["", f"### {w('quotes')}", ""]
+            for q in analysis.quotes:
+                out.append(f"- **{w.code(q.code)} — {w.direction(q.direction)}**: {q.text} — {q.pseudonym}, "
+                           f"#{q.segment_id}")
         click.echo("\n".join(out))
         return
-    click.echo(_matrix_text(result, codebook, mx.ui(codebook, "title"), result.n_cases))
-    for group in result.groups:
-        title = f"\n{mx.attribute_label(codebook, by)}: {group}"
-        frame, sugg = result.groups[group], result.group_suggested[group]
-        headers = [mx.ui(codebook, "aspect"), *[mx.direction_label(codebook, d) for d in result.directions]]
-        click.echo(title + f" (n = {result.group_n_cases[group]})\n"
-                   + format_table(_rows_as_dicts(result, codebook, frame, sugg), headers, headers))
+    click.echo(_matrix_text(analysis, w, w("title"), None))
+    for group in analysis.groups:
+        click.echo(_matrix_text(analysis, w, f"\n{w.attribute(by)}: {group}", group))
     click.echo(f"\n{legend}")
-    if result.has_suggested:
-        click.echo(mx.ui(codebook, "suggested_legend"))
-    click.echo(f"{mx.ui(codebook, 'counted')}: {selection_text(result.selection, codebook.language)}")
+    if analysis.has_suggested:
+        click.echo(w("suggested_legend"))
+    click.echo(f"{w('counted')}: {w.selection(analysis.selection)}")
     if quotes is not None:
-        click.echo(f"\n{mx.ui(codebook, 'quotes')}")
+        click.echo(f"\n{w('quotes')}")
         current = None
-        for q in quotes.itertuples():
-            heading = f"{q.aspect} — {q.direction_label}"
+        for q in analysis.quotes:
+            heading = f"{w.code(q.code)} — {w.direction(q.direction)}"
             if heading != current:
                 click.echo(f"\n  {heading}")
                 current = heading
-            mark = f" ({mx.ui(codebook, 'suggestion')})" if q.status == "suggested" else ""
+            mark = f" ({w('suggestion')})" if q.status == "suggested" else ""
             click.echo(f"    “{q.text}” — {q.pseudonym}, #{q.segment_id}{mark}")
 
 
@@ -211,55 +199,55 @@ def compare(project, by, allow_codebook_change, selection, fmt) -> None:
       qualcode compare --by study
       qualcode compare --by study --allow-codebook-change --format markdown
     """
-    from qualcode.analysis import matrix as mx
-    from qualcode.outputs.report import compare_table, md_table
+    from qualcode.outputs.i18n import words
+    from qualcode.outputs.report import compare_blocks, compare_cell_text, compare_table, md_table
 
-    comparison = project.compare(by=by, allow_codebook_change=allow_codebook_change, **selection)
-    codebook = project.codebook()
-    table = comparison.table
+    analysis = project.analyse(by=by, compare_by=by, allow_codebook_change=allow_codebook_change, per_cell=None,
+                               presence=False, **selection)
+    comparison = analysis.comparison
+    w = words(analysis.codebook)
+    blocks = compare_blocks(comparison, w)
     if fmt in ("csv", "json"):
         rows = []
-        for label, code in zip(table.index, table.attrs["codes"]):
-            for block in dict.fromkeys(table.columns.get_level_values(0)):
-                for d in comparison.result.directions:
-                    rows.append({"code": code, "aspect": label, "direction": d,
-                                 "direction_label": mx.direction_label(codebook, d), by: block,
-                                 "n_cases": comparison.n_cases.get(block),
-                                 **{m: table.loc[label, (block, d, m)].item() for m in ("segments", "cases", "share")}})
+        for code in comparison.codes:
+            for group, name, diff in blocks:
+                for d in comparison.directions:
+                    figures = comparison.difference(code, d, group) if diff else comparison.cell(code, d, group)
+                    rows.append({"code": code, "aspect": w.code(code), "direction": d,
+                                 "direction_label": w.direction(d), by: name,
+                                 "n_cases": None if diff else comparison.n_cases(group),
+                                 "segments": figures.segments, "cases": figures.cases,
+                                 "share": figures.share_of_cases})
         columns = ["code", "aspect", "direction", "direction_label", by, "n_cases", "segments", "cases", "share"]
         if fmt == "csv":
             click.echo(_csv(rows, columns))
         else:
-            click.echo(json.dumps({"by": by, "groups": comparison.groups, "baseline": comparison.baseline,
-                                   "n_cases": comparison.n_cases, "codebook_versions": comparison.versions,
-                                   "codebook_changes": comparison.codebook_changes, "cells": rows},
+            click.echo(json.dumps({"by": by, "groups": list(comparison.groups), "baseline": comparison.baseline,
+                                   "n_cases": {g: comparison.n_cases(g) for g in comparison.groups},
+                                   "codebook_versions": {g: list(vs) for g, vs in comparison.versions.items()},
+                                   "codebook_changes": list(comparison.codebook_changes), "cells": rows},
                                   ensure_ascii=False, indent=2))
         return
     if fmt == "markdown":
-        click.echo(md_table(*compare_table(codebook, comparison)))
+        click.echo(md_table(*compare_table(analysis)))
     else:
-        blocks = list(dict.fromkeys(table.columns.get_level_values(0)))
-        for d in comparison.result.directions:
-            headers = [mx.ui(codebook, "aspect")]
+        for d in comparison.directions:
+            headers = [w("aspect")]
             rows = []
-            for label in table.index:
-                row = {mx.ui(codebook, "aspect"): label}
-                for block in blocks:
-                    diff = block not in comparison.n_cases
-                    name = block if diff else f"{block} (n = {comparison.n_cases[block]})"
-                    segs, cases, share = (table.loc[label, (block, d, m)] for m in ("segments", "cases", "share"))
-                    mark = "" if diff or not comparison.result.group_suggested[block].loc[label, d] else "*"
-                    row[name] = (f"{int(segs):+d} ({int(cases):+d}) {share * 100:+.0f} pp" if diff
-                                 else f"{int(segs)}{mark} ({int(cases)}) {share * 100:.0f}%")
-                    if name not in headers:
-                        headers.append(name)
+            for code in comparison.codes:
+                row = {w("aspect"): w.code(code)}
+                for group, name, diff in blocks:
+                    column = name if diff else w.group_heading(name, comparison.n_cases(group))
+                    row[column] = compare_cell_text(comparison, code, d, group, diff, sep=" ")
+                    if column not in headers:
+                        headers.append(column)
                 rows.append(row)
-            click.echo(f"\n{mx.direction_label(codebook, d)}\n" + format_table(rows, headers, headers))
-        click.echo(f"\n{mx.ui(codebook, 'cell_legend').split('. ')[0]}; % = {mx.ui(codebook, 'share')}.")
-        if comparison.result.has_suggested:
-            click.echo(mx.ui(codebook, "suggested_legend"))
+            click.echo(f"\n{w.direction(d)}\n" + format_table(rows, headers, headers))
+        click.echo(f"\n{w('cell_legend').split('. ')[0]}; % = {w('share')}.")
+        if comparison.has_suggested:
+            click.echo(w("suggested_legend"))
     if comparison.codebook_changed:
-        click.echo(f"\n{mx.ui(codebook, 'codebook_changes')}:")
+        click.echo(f"\n{w('codebook_changes')}:")
         for line in comparison.codebook_changes:
             click.echo(f"  {line}")
 

@@ -12,22 +12,24 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from qualcode.analysis import matrix as mx
+from qualcode.analysis.results import matrix_view
+from qualcode.outputs.i18n import cell_text, words
 
 if TYPE_CHECKING:
     from qualcode.analysis.matrix import MatrixResult
+    from qualcode.analysis.results import Matrix
 
 CMAP = "Oranges"
 DPI = 150
 
 
-def _panel_data(result: "MatrixResult", group: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    frame = result.matrix if group is None else result.groups[group]
-    sugg = result.suggested if group is None else result.group_suggested[group]
-    segs = np.array([[int(frame.loc[label, (d, "segments")]) for d in result.directions] for label in frame.index])
-    cases = np.array([[int(frame.loc[label, (d, "cases")]) for d in result.directions] for label in frame.index])
-    sug = np.array([[int(sugg.loc[label, d]) for d in result.directions] for label in frame.index])
-    return segs.reshape(len(frame.index), len(result.directions)), cases.reshape(segs.shape), sug.reshape(segs.shape)
+def _panel_data(matrix: "Matrix", group: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    cells = [[matrix.cell(code, d, group) for d in matrix.directions] for code in matrix.codes]
+    shape = (len(matrix.codes), len(matrix.directions))
+    segs = np.array([[c.segments for c in row] for row in cells]).reshape(shape)
+    cases = np.array([[c.cases for c in row] for row in cells]).reshape(shape)
+    sug = np.array([[c.suggested for c in row] for row in cells]).reshape(shape)
+    return segs, cases, sug
 
 
 def _draw(ax, segs: np.ndarray, cases: np.ndarray, sugg: np.ndarray, row_labels: Sequence[str],
@@ -50,7 +52,7 @@ def _draw(ax, segs: np.ndarray, cases: np.ndarray, sugg: np.ndarray, row_labels:
     for i in range(segs.shape[0]):
         for j in range(segs.shape[1]):
             value = segs[i, j]
-            text = mx.cell_text(int(value), int(cases[i, j]), int(sugg[i, j]), mark="*")
+            text = cell_text(int(value), int(cases[i, j]), int(sugg[i, j]), mark="*")
             dark = norm(value) > 0.55
             ax.text(j, i, text, ha="center", va="center", fontsize=12, fontweight="bold" if value else "normal",
                     color="white" if dark else ("#222222" if value else "#888888"))
@@ -61,12 +63,12 @@ def _wrap(label: str, width: int = 18) -> str:
     return "\n".join(textwrap.wrap(str(label), width)) or str(label)
 
 
-def _legend(codebook, n_cases: int | None, suggested: bool, extra: str | None) -> str:
-    lines = [mx.ui(codebook, "cell_legend")]
+def _legend(w, n_cases: int | None, suggested: bool, extra: str | None) -> str:
+    lines = [w("cell_legend")]
     if n_cases is not None:
-        lines[0] += f"  n = {n_cases} {mx.ui(codebook, 'cases')}."
+        lines[0] += f"  n = {n_cases} {w('cases')}."
     if suggested:
-        lines.append(mx.ui(codebook, "suggested_legend"))
+        lines.append(w("suggested_legend"))
     if extra:
         lines.append(extra)
     return "\n".join(lines)
@@ -86,25 +88,26 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def heatmap_png(result: "MatrixResult", codebook, *, by_group: bool | None = None, title: str | None = None,
+def heatmap_png(result: "Matrix | MatrixResult", codebook, *, by_group: bool | None = None, title: str | None = None,
                 note: str | None = None) -> bytes:
     """The matrix as PNG bytes; with groups (``result.by``) the kans/risico columns repeat per group."""
     from matplotlib import colors
     from matplotlib.figure import Figure
 
-    by_group = bool(result.groups) if by_group is None else by_group and bool(result.groups)
-    rows = [_wrap(label) for label in result.matrix.index]
-    dir_labels = [mx.direction_label(codebook, d) for d in result.directions]
+    matrix, w = matrix_view(result), words(codebook)
+    by_group = bool(matrix.groups) if by_group is None else by_group and bool(matrix.groups)
+    rows = [_wrap(w.code(code)) for code in matrix.codes]
+    dir_labels = [w.direction(d) for d in matrix.directions]
     if by_group:
-        groups = list(result.groups)
-        parts = [_panel_data(result, g) for g in groups]
+        groups = list(matrix.groups)
+        parts = [_panel_data(matrix, g) for g in groups]
         segs = np.hstack([p[0] for p in parts])
         cases = np.hstack([p[1] for p in parts])
         sugg = np.hstack([p[2] for p in parts])
         cols = dir_labels * len(groups)
     else:
         groups = []
-        segs, cases, sugg = _panel_data(result, None)
+        segs, cases, sugg = _panel_data(matrix, None)
         cols = dir_labels
     ncols = max(1, segs.shape[1])
     width = 2.6 + 1.35 * ncols + 1.2
@@ -117,31 +120,33 @@ def heatmap_png(result: "MatrixResult", codebook, *, by_group: bool | None = Non
     for k, g in enumerate(groups):
         # group names above their kans/risico pair, between the title and the column labels
         x = len(dir_labels) * k + (len(dir_labels) - 1) / 2
-        ax.annotate(f"{_wrap(g, 16)} (n = {result.group_n_cases[g]})", xy=(x, 1.0),
+        ax.annotate(f"{_wrap(g, 16)} (n = {matrix.n_cases(g)})", xy=(x, 1.0),
                     xycoords=("data", "axes fraction"), xytext=(0, 24), textcoords="offset points",
                     ha="center", va="bottom", fontsize=11, fontweight="bold")
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.03)
-    bar.set_label(mx.ui(codebook, "segments"), fontsize=10)
+    bar.set_label(w("segments"), fontsize=10)
     bar.ax.tick_params(labelsize=9)
     bar.locator = _integer_locator()
     bar.update_ticks()
-    heading = title or mx.ui(codebook, "title")
+    heading = title or w("title")
     if groups:
-        heading += f" — {mx.attribute_label(codebook, result.by)}"
+        heading += f" — {w.attribute(matrix.by)}"
     ax.set_title(heading, fontsize=14, fontweight="bold", pad=62 if groups else 30)
-    _legend_text(fig, _legend(codebook, None if groups else result.n_cases, result.has_suggested, note))
+    _legend_text(fig, _legend(w, None if groups else matrix.n_cases(), matrix.has_suggested, note))
     return _png(fig)
 
 
-def compare_heatmap_png(result: "MatrixResult", codebook, *, title: str | None = None, note: str | None = None) -> bytes:
+def compare_heatmap_png(result: "Matrix | MatrixResult", codebook, *, title: str | None = None,
+                        note: str | None = None) -> bytes:
     """One panel per group (e.g. per study) side by side, on the same colour scale."""
     from matplotlib import colors
     from matplotlib.figure import Figure
 
-    groups = list(result.groups)
-    rows = [_wrap(label) for label in result.matrix.index]
-    dir_labels = [mx.direction_label(codebook, d) for d in result.directions]
-    parts = {g: _panel_data(result, g) for g in groups}
+    matrix, w = matrix_view(result), words(codebook)
+    groups = list(matrix.groups)
+    rows = [_wrap(w.code(code)) for code in matrix.codes]
+    dir_labels = [w.direction(d) for d in matrix.directions]
+    parts = {g: _panel_data(matrix, g) for g in groups}
     vmax = max([1, *[int(p[0].max()) for p in parts.values() if p[0].size]])
     norm = colors.Normalize(vmin=0, vmax=vmax)
     panel_w = 0.7 + 1.3 * len(dir_labels)
@@ -152,15 +157,14 @@ def compare_heatmap_png(result: "MatrixResult", codebook, *, title: str | None =
     for k, (ax, g) in enumerate(zip(axes, groups)):
         segs, cases, sugg = parts[g]
         image = _draw(ax, segs, cases, sugg, rows, dir_labels, norm, CMAP, show_rows=k == 0)
-        ax.set_title(f"{g} (n = {result.group_n_cases[g]})", fontsize=12, fontweight="bold", pad=30)
+        ax.set_title(f"{g} (n = {matrix.n_cases(g)})", fontsize=12, fontweight="bold", pad=30)
     bar = fig.colorbar(image, ax=list(axes), fraction=0.03, pad=0.02)
-    bar.set_label(mx.ui(codebook, "segments"), fontsize=10)
+    bar.set_label(w("segments"), fontsize=10)
     bar.ax.tick_params(labelsize=9)
     bar.locator = _integer_locator()
     bar.update_ticks()
-    fig.suptitle(title or f"{mx.ui(codebook, 'compare')}: {mx.attribute_label(codebook, result.by)}",
-                 fontsize=14, fontweight="bold")
-    _legend_text(fig, _legend(codebook, None, result.has_suggested, note))
+    fig.suptitle(title or f"{w('compare')}: {w.attribute(matrix.by)}", fontsize=14, fontweight="bold")
+    _legend_text(fig, _legend(w, None, matrix.has_suggested, note))
     return _png(fig)
 
 

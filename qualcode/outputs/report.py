@@ -3,7 +3,8 @@
 Both hold the matrix as a table, the quotes per cell, the comparison between studies
 (when there are two or more, or when asked for) and a provenance block saying which
 codebook version, project and codings the numbers come from. Respondents appear by
-pseudonym only.
+pseudonym only. Both render one :class:`~qualcode.analysis.results.Analysis` through its
+accessors, in the words of :mod:`qualcode.outputs.i18n`.
 """
 from __future__ import annotations
 
@@ -13,16 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from qualcode.outputs import heatmap
-from qualcode.analysis import matrix as mx
 from qualcode.errors import UsageError
-from qualcode.analysis.selection import check_attribute, provenance, select_codings
-from qualcode.coding.codebook import stored_codebook
+from qualcode.outputs import heatmap
+from qualcode.outputs.i18n import ENGLISH, Words, cell_of, words
 
 if TYPE_CHECKING:
-    from qualcode.store import Store
+    from qualcode.analysis.results import Analysis, ComparisonResult, Quote
 
 
 @dataclass(frozen=True)
@@ -31,150 +28,117 @@ class ReportFiles:
     markdown: Path
     heatmap: Path
     compare_heatmap: Path | None = None
-    compare_note: str | None = None  # why there is no comparison section
+    compare_note: str | None = None  # why there is no comparison section (for the terminal, in English)
 
 
-@dataclass(frozen=True)
-class _Content:
-    """Everything the two renderings show, computed once."""
-
-    codebook: Any
-    result: mx.MatrixResult
-    grouped: mx.MatrixResult | None
-    quotes: pd.DataFrame
-    comparison: mx.Comparison | None
-    compare_note: str | None
-    info: dict[str, Any]
-
-
-def write_report(
-    store: "Store",
-    out_dir: str | Path,
-    *,
-    coder: str | None = None,
-    reconciled: bool = False,
-    include_suggested: bool = False,
-    study: str | None = None,
-    by: str | None = None,
-    compare_by: str | None = None,
-    allow_codebook_change: bool = False,
-    per_cell: int = 3,
-    max_chars: int = 300,
-) -> ReportFiles:
-    """Write report.html, report.md and heatmap.png (and heatmap-compare.png) into ``out_dir``."""
+def check_folder(out_dir: str | Path) -> Path:
+    """The report's folder, checked before anything is computed."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: is a file; give a folder for the report")
-    check_attribute(store, by)
-    check_attribute(store, compare_by, "--compare-by")
-    codebook = stored_codebook(store)
-    df = select_codings(store, coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
-    result = mx.opportunity_risk_matrix(df, codebook)
-    grouped = mx.opportunity_risk_matrix(df, codebook, by=by) if by else None
-    comparison, note = mx.chosen_comparison(store, df, codebook, compare_by=compare_by,
-                                               allow_codebook_change=allow_codebook_change)
-    note = f"no comparison of studies: {note}" if note else None
-    info = provenance(store, df, codebook, by=by, compare_by=comparison.by if comparison else compare_by,
-                      per_cell=per_cell)
-    content = _Content(codebook, result, grouped, mx.quotes(df, codebook, per_cell=per_cell, max_chars=max_chars),
-                       comparison, note, info)
+    return out
 
+
+def write_report(analysis: "Analysis", out_dir: str | Path) -> ReportFiles:
+    """Write report.html, report.md and heatmap.png (and heatmap-compare.png) of ``analysis`` into ``out_dir``."""
+    out = check_folder(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    png = heatmap.heatmap_png(grouped or result, codebook)
+    png = heatmap.heatmap_png(analysis.matrix, analysis.codebook)
     heatmap_path = out / "heatmap.png"
     heatmap_path.write_bytes(png)
     compare_png, compare_path = None, None
-    if comparison is not None:
-        compare_png = heatmap.compare_heatmap_png(comparison.result, codebook)
+    if analysis.comparison is not None:
+        compare_png = heatmap.compare_heatmap_png(analysis.comparison.matrix, analysis.codebook)
         compare_path = out / "heatmap-compare.png"
         compare_path.write_bytes(compare_png)
     html_path, md_path = out / "report.html", out / "report.md"
-    html_path.write_text(_html(content, png, compare_png), encoding="utf-8")
-    md_path.write_text(_markdown(content, compare_path is not None), encoding="utf-8")
-    return ReportFiles(html_path, md_path, heatmap_path, compare_path, note)
+    html_path.write_text(_html(analysis, png, compare_png), encoding="utf-8")
+    md_path.write_text(_markdown(analysis, compare_path is not None), encoding="utf-8")
+    reason = analysis.comparison_left_out
+    return ReportFiles(html_path, md_path, heatmap_path, compare_path,
+                       ENGLISH("no_comparison", reason=reason) if reason else None)
 
 
-# -- shared pieces ------------------------------------------------------------------------------
-def _matrix_rows(result: mx.MatrixResult, frame: pd.DataFrame, sugg: pd.DataFrame) -> list[list[str]]:
-    return [[label, *[mx.cell_text(int(frame.loc[label, (d, "segments")]), int(frame.loc[label, (d, "cases")]),
-                                   int(sugg.loc[label, d]), mark="*") for d in result.directions]]
-            for label in frame.index]
+# -- shared pieces (also the CLI's markdown and terminal tables) ---------------------------------
+def _matrix_row(analysis: "Analysis", code: str, group: str | None) -> list[str]:
+    return [cell_of(analysis.cell(code, d, group)) for d in analysis.directions]
 
 
-def matrix_table(cb, r: mx.MatrixResult) -> tuple[list[str], list[list[str]]]:
+def matrix_table(analysis: "Analysis") -> tuple[list[str], list[list[str]]]:
     """Headers and rows of the matrix as text: aspect, then '12 (5)' per direction."""
-    headers = [mx.ui(cb, "aspect"), *[mx.direction_label(cb, d) for d in r.directions]]
-    return headers, _matrix_rows(r, r.matrix, r.suggested)
+    w = words(analysis.codebook)
+    headers = [w("aspect"), *[w.direction(d) for d in analysis.directions]]
+    return headers, [[w.code(code), *_matrix_row(analysis, code, None)] for code in analysis.codes]
 
 
-def group_table(cb, g: mx.MatrixResult) -> tuple[list[str], list[list[str]]]:
+def group_table(analysis: "Analysis") -> tuple[list[str], list[list[str]]]:
     """The matrices per group side by side: one column per group × direction."""
-    headers = [mx.ui(cb, "aspect")]
-    for name in g.groups:
-        headers += [f"{name} (n = {g.group_n_cases[name]}): {mx.direction_label(cb, d)}" for d in g.directions]
+    w = words(analysis.codebook)
+    headers = [w("aspect")]
+    for name in analysis.groups:
+        headers += [f"{w.group_heading(name, analysis.n_cases(name))}: {w.direction(d)}" for d in analysis.directions]
     rows = []
-    for label in g.matrix.index:
-        row = [label]
-        for name, frame in g.groups.items():
-            row += _matrix_rows(g, frame.loc[[label]], g.group_suggested[name].loc[[label]])[0][1:]
+    for code in analysis.codes:
+        row = [w.code(code)]
+        for name in analysis.groups:
+            row += _matrix_row(analysis, code, name)
         rows.append(row)
     return headers, rows
 
 
-def compare_table(cb, c: mx.Comparison) -> tuple[list[str], list[list[str]]]:
+def compare_blocks(c: "ComparisonResult", w: Words) -> list[tuple[str, str, bool]]:
+    """(group, block name, is a difference) for the groups, then each difference to the baseline."""
+    return ([(g, g, False) for g in c.groups]
+            + [(g, w.difference_name(g, c.baseline), True) for g in c.compared])
+
+
+def compare_cell_text(c: "ComparisonResult", code: str, direction: str, group: str, is_diff: bool,
+                      sep: str = "; ") -> str:
+    """'3 (3); 100%' for a group, '+2 (+2); +50 pp' for a difference (``sep`` between the two)."""
+    if is_diff:
+        d = c.difference(code, direction, group)
+        return f"{d.segments:+d} ({d.cases:+d}){sep}{d.share_of_cases * 100:+.0f} pp"
+    cell = c.cell(code, direction, group)
+    mark = "*" if cell.suggested else ""
+    return f"{cell.segments}{mark} ({cell.cases}){sep}{cell.share_of_cases * 100:.0f}%"
+
+
+def compare_table(analysis: "Analysis") -> tuple[list[str], list[list[str]]]:
     """The comparison as text: '3 (3); 100%' per group, '+2 (+2); +50 pp' per difference."""
-    t = c.table
-    headers = [mx.ui(cb, "aspect")]
-    rows: list[list[str]] = [[label] for label in t.index]
-    blocks = list(dict.fromkeys(t.columns.get_level_values(0)))
-    for block in blocks:
-        diff = block not in c.n_cases
-        for d in c.result.directions:
-            headers.append(f"{block}{'' if diff else f' (n = {c.n_cases[block]})'}: {mx.direction_label(cb, d)}")
-            for row, label in zip(rows, t.index):
-                segs, cases, share = (t.loc[label, (block, d, m)] for m in ("segments", "cases", "share"))
-                if diff:
-                    row.append(f"{int(segs):+d} ({int(cases):+d}); {share * 100:+.0f} pp")
-                else:
-                    mark = "*" if c.result.group_suggested[block].loc[label, d] else ""
-                    row.append(f"{int(segs)}{mark} ({int(cases)}); {share * 100:.0f}%")
+    c = analysis.comparison
+    w = words(analysis.codebook)
+    headers = [w("aspect")]
+    rows: list[list[str]] = [[w.code(code)] for code in c.codes]
+    for group, name, diff in compare_blocks(c, w):
+        for d in c.directions:
+            headers.append(f"{name if diff else w.group_heading(name, c.n_cases(group))}: {w.direction(d)}")
+            for row, code in zip(rows, c.codes):
+                row.append(compare_cell_text(c, code, d, group, diff))
     return headers, rows
 
 
-def _provenance_items(content: _Content) -> list[tuple[str, str]]:
-    cb, info = content.codebook, content.info
-    u = lambda k: mx.ui(cb, k)  # noqa: E731
-    items = [
-        (u("codebook"), f"{info['codebook']} ({info['codebook_language']}), {u('version')} {info['codebook_version']}"),
-        (u("project"), info["project_file"]),
-        (u("project_id"), info["project_id"]),
-        (u("date"), info["date"]),
-        (u("counted"), info["counted"]),
-        (u("filters"), info["filters"]),
-        ("n", u("counts_line").format(coded=info["coded_segments"], total=info["segments_to_code"],
-                                      cases=info["cases"], codings=info["codings"],
-                                      suggested=info["suggested_codings"])),
-        ("qualcode", info["qualcode_version"]),
-    ]
-    if content.compare_note:
-        items.append((u("compare"), content.compare_note))
-    return items
+def _provenance_items(analysis: "Analysis", w: Words) -> list[tuple[str, str]]:
+    reason = analysis.comparison_left_out
+    return w.provenance(analysis.provenance, w("no_comparison", reason=reason) if reason else None)
 
 
-def _quote_cells(content: _Content):
-    """(heading, list of quote rows) per cell in matrix order, empty cells included."""
-    cb, q, r = content.codebook, content.quotes, content.result
-    for code in r.codes:
-        for d in r.directions:
-            rows = q[(q["code"] == code) & (q["direction"] == d)]
-            yield f"{mx.code_label(cb, code)} — {mx.direction_label(cb, d)}", rows
+def _quote_cells(analysis: "Analysis", w: Words):
+    """(heading, quotes) per cell in matrix order, empty cells included."""
+    for code in analysis.codes:
+        for d in analysis.directions:
+            yield f"{w.code(code)} — {w.direction(d)}", analysis.quotes_for(code, d)
 
 
-def _legend(content: _Content) -> str:
-    cb = content.codebook
-    text = f"{mx.ui(cb, 'cell_legend')} n = {content.result.n_cases} {mx.ui(cb, 'cases')}."
-    if content.result.has_suggested:
-        text += " " + mx.ui(cb, "suggested_legend")
+def _who(q: "Quote", w: Words) -> tuple[str, str]:
+    """'Expert 1, fragment 125' and ' (suggestie)' when the quote is a machine suggestion."""
+    mark = f" ({w('suggestion')})" if q.status == "suggested" else ""
+    return f"{q.pseudonym}, {w('segment').lower()} {q.segment_id}", mark
+
+
+def _legend(analysis: "Analysis", w: Words) -> str:
+    text = f"{w('cell_legend')} n = {analysis.n_cases()} {w('cases')}."
+    if analysis.has_suggested:
+        text += " " + w("suggested_legend")
     return text
 
 
@@ -190,33 +154,31 @@ def md_table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _markdown(content: _Content, has_compare_png: bool) -> str:
-    cb = content.codebook
-    u = lambda k: mx.ui(cb, k)  # noqa: E731
-    out = [f"# {u('title')}", ""]
-    out += [md_table(*matrix_table(cb, content.result)), "", f"_{_legend(content)}_", "", "![heatmap](heatmap.png)", ""]
-    if content.grouped is not None:
-        out += [f"## {u('by_group')}: {mx.attribute_label(cb, content.grouped.by)}", "",
-                md_table(*group_table(cb, content.grouped)), ""]
-    out += [f"## {u('quotes')}", ""]
-    for heading, rows in _quote_cells(content):
+def _markdown(analysis: "Analysis", has_compare_png: bool) -> str:
+    w = words(analysis.codebook)
+    out = [f"# {w('title')}", ""]
+    out += [md_table(*matrix_table(analysis)), "", f"_{_legend(analysis, w)}_", "", "![heatmap](heatmap.png)", ""]
+    if analysis.by is not None:
+        out += [f"## {w('by_group')}: {w.attribute(analysis.by)}", "", md_table(*group_table(analysis)), ""]
+    out += [f"## {w('quotes')}", ""]
+    for heading, quotes in _quote_cells(analysis, w):
         out += [f"### {heading}", ""]
-        if not len(rows):
-            out += [f"_{u('no_quotes')}_", ""]
-        for r in rows.itertuples():
-            mark = f" ({u('suggestion')})" if r.status == "suggested" else ""
-            out += [f"> {_md_cell(r.text)}", ">", f"> — {r.pseudonym}, {u('segment').lower()} {r.segment_id}{mark}", ""]
-    if content.comparison is not None:
-        c = content.comparison
-        out += [f"## {u('compare')}: {mx.attribute_label(cb, c.by)}", "", md_table(*compare_table(cb, c)), "",
-                f"_{u('share')} = {u('cases')} / n; pp = {u('difference')} × 100_", ""]
-        if c.result.has_suggested:
-            out += [f"_{u('suggested_legend')}_", ""]
+        if not quotes:
+            out += [f"_{w('no_quotes')}_", ""]
+        for q in quotes:
+            who, mark = _who(q, w)
+            out += [f"> {_md_cell(q.text)}", ">", f"> — {who}{mark}", ""]
+    if analysis.comparison is not None:
+        c = analysis.comparison
+        out += [f"## {w('compare')}: {w.attribute(c.by)}", "", md_table(*compare_table(analysis)), "",
+                f"_{w('share')} = {w('cases')} / n; pp = {w('difference')} × 100_", ""]
+        if c.has_suggested:
+            out += [f"_{w('suggested_legend')}_", ""]
         if has_compare_png:
             out += ["![heatmap compare](heatmap-compare.png)", ""]
         if c.codebook_changed:
-            out += [f"**{u('codebook_changes')}**", ""] + [f"- {_md_cell(line)}" for line in c.codebook_changes] + [""]
-    out += [f"## {u('provenance')}", ""] + [f"- **{k}**: {_md_cell(v)}" for k, v in _provenance_items(content)]
+            out += [f"**{w('codebook_changes')}**", ""] + [f"- {_md_cell(line)}" for line in c.codebook_changes] + [""]
+    out += [f"## {w('provenance')}", ""] + [f"- **{k}**: {_md_cell(v)}" for k, v in _provenance_items(analysis, w)]
     return "\n".join(out) + "\n"
 
 
@@ -255,38 +217,35 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{_h(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
 
 
-def _html(content: _Content, png: bytes, compare_png: bytes | None) -> str:
-    cb = content.codebook
-    u = lambda k: mx.ui(cb, k)  # noqa: E731
-    lang = getattr(cb, "language", "en")
-    parts = [f"<!DOCTYPE html><html lang=\"{_h(lang)}\"><head><meta charset=\"utf-8\">",
-             f"<title>{_h(u('title'))}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{_h(u('title'))}</h1>", _html_table(*matrix_table(cb, content.result)),
-             f"<p class=\"legend\">{_h(_legend(content))}</p>", _img(png, u("title"))]
-    if content.grouped is not None:
-        parts += [f"<h2>{_h(u('by_group'))}: {_h(mx.attribute_label(cb, content.grouped.by))}</h2>",
-                  _html_table(*group_table(cb, content.grouped))]
-    parts.append(f"<h2>{_h(u('quotes'))}</h2>")
-    for heading, rows in _quote_cells(content):
+def _html(analysis: "Analysis", png: bytes, compare_png: bytes | None) -> str:
+    w = words(analysis.codebook)
+    parts = [f"<!DOCTYPE html><html lang=\"{_h(analysis.language)}\"><head><meta charset=\"utf-8\">",
+             f"<title>{_h(w('title'))}</title><style>{_CSS}</style></head><body>",
+             f"<h1>{_h(w('title'))}</h1>", _html_table(*matrix_table(analysis)),
+             f"<p class=\"legend\">{_h(_legend(analysis, w))}</p>", _img(png, w("title"))]
+    if analysis.by is not None:
+        parts += [f"<h2>{_h(w('by_group'))}: {_h(w.attribute(analysis.by))}</h2>",
+                  _html_table(*group_table(analysis))]
+    parts.append(f"<h2>{_h(w('quotes'))}</h2>")
+    for heading, quotes in _quote_cells(analysis, w):
         parts.append(f"<h3>{_h(heading)}</h3>")
-        if not len(rows):
-            parts.append(f"<p class=\"note\">{_h(u('no_quotes'))}</p>")
-        for r in rows.itertuples():
-            mark = f" ({u('suggestion')})" if r.status == "suggested" else ""
-            parts.append(f"<blockquote>{_h(r.text)}<span class=\"who\">— {_h(r.pseudonym)}, "
-                         f"{_h(u('segment').lower())} {int(r.segment_id)}{_h(mark)}</span></blockquote>")
-    if content.comparison is not None:
-        c = content.comparison
-        parts += [f"<h2>{_h(u('compare'))}: {_h(mx.attribute_label(cb, c.by))}</h2>",
-                  _html_table(*compare_table(cb, c)),
-                  f"<p class=\"legend\">{_h(u('share'))} = {_h(u('cases'))} / n; pp = {_h(u('difference'))} × 100"
-                  + (f"<br>{_h(u('suggested_legend'))}" if c.result.has_suggested else "") + "</p>"]
+        if not quotes:
+            parts.append(f"<p class=\"note\">{_h(w('no_quotes'))}</p>")
+        for q in quotes:
+            who, mark = _who(q, w)
+            parts.append(f"<blockquote>{_h(q.text)}<span class=\"who\">— {_h(who)}{_h(mark)}</span></blockquote>")
+    if analysis.comparison is not None:
+        c = analysis.comparison
+        parts += [f"<h2>{_h(w('compare'))}: {_h(w.attribute(c.by))}</h2>",
+                  _html_table(*compare_table(analysis)),
+                  f"<p class=\"legend\">{_h(w('share'))} = {_h(w('cases'))} / n; pp = {_h(w('difference'))} × 100"
+                  + (f"<br>{_h(w('suggested_legend'))}" if c.has_suggested else "") + "</p>"]
         if compare_png is not None:
-            parts.append(_img(compare_png, f"{u('compare')}: {c.by}"))
+            parts.append(_img(compare_png, f"{w('compare')}: {c.by}"))
         if c.codebook_changed:
             items = "".join(f"<li>{_h(line)}</li>" for line in c.codebook_changes)
-            parts.append(f"<div class=\"warning\"><strong>{_h(u('codebook_changes'))}</strong><ul>{items}</ul></div>")
-    parts.append(f"<h2>{_h(u('provenance'))}</h2><dl class=\"provenance\">")
-    parts += [f"<dt>{_h(k)}</dt><dd>{_h(v)}</dd>" for k, v in _provenance_items(content)]
+            parts.append(f"<div class=\"warning\"><strong>{_h(w('codebook_changes'))}</strong><ul>{items}</ul></div>")
+    parts.append(f"<h2>{_h(w('provenance'))}</h2><dl class=\"provenance\">")
+    parts += [f"<dt>{_h(k)}</dt><dd>{_h(v)}</dd>" for k, v in _provenance_items(analysis, w)]
     parts.append("</dl></body></html>")
     return "\n".join(parts)

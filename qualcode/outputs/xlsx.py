@@ -1,7 +1,8 @@
 """The results workbook: matrix, matrix per group, quotes, coded segments, per-case table and more.
 
-A rendering of the DataFrames in :mod:`qualcode.matrix`, made to open cleanly in
-Excel and LibreOffice: one header row per table (frozen, with a filter), wrapped
+A rendering of one :class:`~qualcode.analysis.results.Analysis` (read through its
+accessors, worded by :mod:`qualcode.outputs.i18n`), made to open cleanly in Excel and
+LibreOffice: one header row per table (frozen, with a filter), wrapped
 text, sensible widths. Every string goes through :mod:`qualcode.xlsx_safe`, so a
 transcript line such as ``=HYPERLINK(...)`` stays text. Respondents appear by
 pseudonym only: no speaker labels, no case ids (both may hold real names).
@@ -12,18 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-import pandas as pd
-
 from qualcode.analysis import matrix as mx
 from qualcode.errors import UsageError
-from qualcode.analysis.selection import check_attribute, provenance, select_codings
+from qualcode.outputs.i18n import Words, words
 from qualcode.xlsx_safe import write_text_cell, write_value_cell
-from qualcode.coding.codebook import stored_codebook
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from qualcode.store import Store
+    from qualcode.analysis.results import Analysis, ComparisonResult
 
 SHEETS = ("Matrix", "Matrix by group", "Quotes", "Coded segments", "Code presence per case", "Codebook", "Cases",
           "Compare", "About")
@@ -31,6 +29,7 @@ HEADER_FILL = "DDE4EE"
 SCALE_END = "E8743B"  # warm orange: many segments
 MAX_WIDTH = 60
 TEXT_WIDTH = 80
+DEFAULT_BY = "role"  # the 'Matrix by group' sheet's attribute when none is given
 
 
 @dataclass(frozen=True)
@@ -41,30 +40,8 @@ class WorkbookReport:
     compare_note: str | None = None  # why there is no Compare sheet, or a warning about it
 
 
-def export_workbook(
-    store: "Store",
-    path: str | Path,
-    *,
-    coder: str | None = None,
-    reconciled: bool = False,
-    include_suggested: bool = False,
-    study: str | None = None,
-    by: str | None = None,
-    compare_by: str | None = None,
-    allow_codebook_change: bool = False,
-    per_cell: int = 3,
-    agreement: tuple[str, str] | None = None,
-    overwrite: bool = False,
-) -> WorkbookReport:
-    """Write the results workbook to ``path``; ``by`` splits the group sheet (default: role).
-
-    ``agreement=(coder_a, coder_b)`` adds an Agreement sheet (kappa, alpha per code).
-
-    A Compare sheet is written when ``compare_by`` is given, or, by study, when the
-    selection covers two or more studies.
-    """
-    from openpyxl import Workbook
-
+def check_path(path: str | Path, *, overwrite: bool = False) -> Path:
+    """The workbook's path, checked before anything is computed: .xlsx, an existing folder, not replaced unasked."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"{path}: the workbook must end in .xlsx")
@@ -72,39 +49,45 @@ def export_workbook(
         raise UsageError(f"{path}: folder {path.parent} does not exist; create it first")
     if path.exists() and not overwrite:
         raise UsageError(f"{path}: already exists; pass --force to replace it, or choose another name")
-    check_attribute(store, by)
-    check_attribute(store, compare_by, "--compare-by")
-    codebook = stored_codebook(store)
-    df = select_codings(store, coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
-    group_by = by or "role"
-    result = mx.opportunity_risk_matrix(df, codebook, by=group_by)
-    comparison, compare_note = mx.chosen_comparison(store, df, codebook, compare_by=compare_by,
-                                               allow_codebook_change=allow_codebook_change)
-    compare_note = f"no Compare sheet: {compare_note}" if compare_note else None
-    info = provenance(store, df, codebook, by=group_by, compare_by=comparison.by if comparison else None,
-                      per_cell=per_cell)
+    return path
+
+
+def export_workbook(analysis: "Analysis", path: str | Path, *, overwrite: bool = False) -> WorkbookReport:
+    """Write the results workbook of ``analysis`` to ``path``.
+
+    The 'Matrix by group' sheet splits by ``analysis.by``; a Compare sheet is written
+    when the analysis holds a comparison, an Agreement sheet when it holds agreement
+    figures. Every word in the codebook's language (:mod:`qualcode.outputs.i18n`).
+    """
+    from openpyxl import Workbook
+
+    path = check_path(path, overwrite=overwrite)
+    w = words(analysis.codebook)
+    reason = analysis.comparison_left_out
+    compare_note = w("no_compare_sheet", reason=reason) if reason else None
 
     wb = Workbook()
     wb.remove(wb.active)
-    _matrix_sheet(wb.create_sheet("Matrix"), result, codebook, info)
-    _group_sheet(wb.create_sheet("Matrix by group"), result, codebook)
-    _quotes_sheet(wb.create_sheet("Quotes"), mx.quotes(df, codebook, per_cell=per_cell), codebook)
-    _segments_sheet(wb.create_sheet("Coded segments"), df, codebook)
-    _frame_sheet(wb.create_sheet("Code presence per case"), mx.code_presence_per_case(df, store, codebook))
-    _codebook_sheet(wb.create_sheet("Codebook"), codebook)
-    _cases_sheet(wb.create_sheet("Cases"), store, study)
-    if comparison is not None:
-        _compare_sheet(wb.create_sheet("Compare"), comparison, codebook)
-    if agreement is not None:
-        _agreement_sheet(wb.create_sheet("Agreement"), store, agreement, by)
-    _about_sheet(wb.create_sheet("About"), info, codebook, compare_note)
+    _matrix_sheet(wb.create_sheet("Matrix"), analysis, w)
+    _group_sheet(wb.create_sheet("Matrix by group"), analysis, w)
+    _quotes_sheet(wb.create_sheet("Quotes"), analysis, w)
+    _segments_sheet(wb.create_sheet("Coded segments"), analysis, w)
+    if analysis.presence is not None:
+        _frame_sheet(wb.create_sheet("Code presence per case"), analysis.presence)
+    _codebook_sheet(wb.create_sheet("Codebook"), analysis.codebook, w)
+    _cases_sheet(wb.create_sheet("Cases"), analysis)
+    if analysis.comparison is not None:
+        _compare_sheet(wb.create_sheet("Compare"), analysis.comparison, w)
+    if analysis.agreement is not None:
+        _agreement_sheet(wb.create_sheet("Agreement"), analysis)
+    _about_sheet(wb.create_sheet("About"), analysis, w, compare_note)
     wb.properties.creator = "qualcode"
-    wb.properties.title = mx.ui(codebook, "title")
+    wb.properties.title = w("title")
     try:
         wb.save(path)
     except PermissionError:
         raise UsageError(f"{path}: cannot write (is it open in Excel?); close it or choose another name") from None
-    return WorkbookReport(path, tuple(wb.sheetnames), len(df), compare_note)
+    return WorkbookReport(path, tuple(wb.sheetnames), len(analysis.codings), compare_note)
 
 
 # -- writing helpers --------------------------------------------------------------------------
@@ -214,23 +197,23 @@ def _color_scale(ws: "Worksheet", ranges: Sequence[str], max_value: int) -> None
     ws.conditional_formatting.add(" ".join(ranges), rule)
 
 
-def _matrix_headers(result: mx.MatrixResult, codebook, with_suggested: bool) -> list[str]:
+def _matrix_headers(analysis: "Analysis", w: Words, with_suggested: bool) -> list[str]:
     headers = []
-    for d in result.directions:
-        dl = mx.direction_label(codebook, d)
-        headers += [f"{dl}: {mx.ui(codebook, 'segments')}", f"{dl}: {mx.ui(codebook, 'cases')}"]
+    for d in analysis.directions:
+        dl = w.direction(d)
+        headers += [f"{dl}: {w('segments')}", f"{dl}: {w('cases')}"]
         if with_suggested:
-            headers.append(f"{dl}: {mx.ui(codebook, 'suggested')}")
+            headers.append(f"{dl}: {w('suggested')}")
     return headers
 
 
-def _matrix_values(result: mx.MatrixResult, frame: pd.DataFrame, sugg: pd.DataFrame, label: str,
-                   with_suggested: bool) -> list[int]:
+def _matrix_values(analysis: "Analysis", code: str, group: str | None, with_suggested: bool) -> list[int]:
     values = []
-    for d in result.directions:
-        values += [int(frame.loc[label, (d, "segments")]), int(frame.loc[label, (d, "cases")])]
+    for d in analysis.directions:
+        cell = analysis.cell(code, d, group)
+        values += [cell.segments, cell.cases]
         if with_suggested:
-            values.append(int(sugg.loc[label, d]))
+            values.append(cell.suggested)
     return values
 
 
@@ -242,76 +225,71 @@ def _segment_ranges(first_col: int, first_row: int, last_row: int, ndirections: 
 
 
 # -- the sheets -------------------------------------------------------------------------------
-def _matrix_sheet(ws: "Worksheet", result: mx.MatrixResult, codebook, info: dict[str, Any]) -> None:
-    with_sugg = bool(result.selection.get("include_suggested"))
+def _matrix_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
+    with_sugg = analysis.include_suggested
     step = 3 if with_sugg else 2
-    _header(ws, 1, [mx.ui(codebook, "aspect"), *_matrix_headers(result, codebook, with_sugg)])
-    rows = [[label, *_matrix_values(result, result.matrix, result.suggested, label, with_sugg)]
-            for label in result.matrix.index]
+    _header(ws, 1, [w("aspect"), *_matrix_headers(analysis, w, with_sugg)])
+    rows = [[w.code(code), *_matrix_values(analysis, code, None, with_sugg)] for code in analysis.codes]
     last = _rows(ws, 2, rows)
-    seg_max = int(result.matrix.xs("segments", axis=1, level="measure").to_numpy().max()) if len(rows) else 0
-    _color_scale(ws, _segment_ranges(2, 2, last, len(result.directions), step), seg_max)
-    ncols = 1 + step * len(result.directions)
+    seg_max = analysis.matrix.max_segments()
+    _color_scale(ws, _segment_ranges(2, 2, last, len(analysis.directions), step), seg_max)
+    ncols = 1 + step * len(analysis.directions)
     r = last + 2
-    write_text_cell(ws, r, 1, "n cases")
-    write_value_cell(ws, r, 2, result.n_cases)
-    _note(ws, r, mx.ui(codebook, "n_cases"), col=3)
-    _note(ws, r + 1, mx.ui(codebook, "legend_sheet"))
-    _note(ws, r + 2, f"{mx.ui(codebook, 'counted')}: {info['counted']}")
+    write_text_cell(ws, r, 1, w("n_cases_row"))
+    write_value_cell(ws, r, 2, analysis.n_cases())
+    _note(ws, r, w("n_cases"), col=3)
+    _note(ws, r + 1, w("legend_sheet"))
+    _note(ws, r + 2, f"{w('counted')}: {w.selection(analysis.selection)}")
     if with_sugg:
-        _note(ws, r + 3, mx.ui(codebook, "suggested_legend").lstrip("* "))
+        _note(ws, r + 3, w("suggested_legend").lstrip("* "))
     _finish(ws, 1, last, ncols, freeze="B2", widths={1: 26})
 
 
-def _group_sheet(ws: "Worksheet", result: mx.MatrixResult, codebook) -> None:
+def _group_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
     """One block of columns per group value, side by side, under a title naming the group and its n."""
     from openpyxl.utils import get_column_letter
 
     st = _styles()
-    with_sugg = bool(result.selection.get("include_suggested"))
+    with_sugg = analysis.include_suggested
     step = 3 if with_sugg else 2
-    headers = _matrix_headers(result, codebook, with_sugg)
-    write_text_cell(ws, 1, 1, f"{mx.ui(codebook, 'group')}: {result.by}").font = st["title"]
-    _header(ws, 2, [mx.ui(codebook, "aspect")])
+    headers = _matrix_headers(analysis, w, with_sugg)
+    write_text_cell(ws, 1, 1, f"{w('group')}: {analysis.by}").font = st["title"]
+    _header(ws, 2, [w("aspect")])
     col = 2
     ranges: list[str] = []
-    seg_max = 0
-    last = 2 + len(result.matrix.index)
-    for label_row, label in enumerate(result.matrix.index, start=3):
-        write_text_cell(ws, label_row, 1, label)
-    for group, frame in result.groups.items():
-        title = f"{group} (n = {result.group_n_cases[group]})"
-        c = write_text_cell(ws, 1, col, title)
+    last = 2 + len(analysis.codes)
+    for label_row, code in enumerate(analysis.codes, start=3):
+        write_text_cell(ws, label_row, 1, w.code(code))
+    for group in analysis.groups:
+        c = write_text_cell(ws, 1, col, w.group_heading(group, analysis.n_cases(group)))
         c.font, c.alignment = st["title"], st["center"]
         ws.merge_cells(start_row=1, start_column=col, end_row=1, end_column=col + len(headers) - 1)
         _header(ws, 2, headers, col=col)
-        for r, label in enumerate(frame.index, start=3):
-            for i, v in enumerate(_matrix_values(result, frame, result.group_suggested[group], label, with_sugg)):
+        for r, code in enumerate(analysis.codes, start=3):
+            for i, v in enumerate(_matrix_values(analysis, code, group, with_sugg)):
                 write_value_cell(ws, r, col + i, v)
-        ranges += _segment_ranges(col, 3, last, len(result.directions), step)
-        if len(frame):
-            seg_max = max(seg_max, int(frame.xs("segments", axis=1, level="measure").to_numpy().max()))
+        ranges += _segment_ranges(col, 3, last, len(analysis.directions), step)
         col += len(headers)
-    _color_scale(ws, ranges, seg_max)
-    _note(ws, last + 2, mx.ui(codebook, "legend_sheet"))
+    _color_scale(ws, ranges, analysis.matrix.max_segments(analysis.groups))
+    _note(ws, last + 2, w("legend_sheet"))
     _finish(ws, 2, last, col - 1, freeze="B3", widths={1: 26})
     for c in range(2, col):
         ws.column_dimensions[get_column_letter(c)].width = 14
 
 
-def _quotes_sheet(ws: "Worksheet", q: pd.DataFrame, codebook) -> None:
-    u = lambda k: mx.ui(codebook, k)  # noqa: E731
-    headers = [u("aspect"), u("direction"), u("rank"), u("case"), u("segment"), u("quote"), u("status"), u("study")]
+def _quotes_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
+    headers = [w("aspect"), w("direction"), w("rank"), w("case"), w("segment"), w("quote"), w("status"), w("study")]
     _header(ws, 1, headers)
-    status = {"accepted": u("accepted"), "suggested": u("suggestion")}
-    rows = [[r.aspect, r.direction_label, r.rank, r.pseudonym, r.segment_id, r.text, status.get(r.status, r.status),
-             r.study] for r in q.itertuples()]
+    status = {"accepted": w("accepted"), "suggested": w("suggestion")}
+    rows = [[w.code(q.code), w.direction(q.direction), q.rank, q.pseudonym, q.segment_id, q.text,
+             status.get(q.status, q.status), q.study] for q in analysis.quotes]
     last = _rows(ws, 2, rows, wrap_cols=[6])
     _finish(ws, 1, last, len(headers), widths={6: TEXT_WIDTH})
 
 
-def _segments_sheet(ws: "Worksheet", df: pd.DataFrame, codebook) -> None:
+def _segments_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
     """One row per segment × code, with the case's pseudonym and attributes (never case id or speaker label)."""
+    df, codebook = analysis.codings, analysis.codebook
     attr_cols = [c for c in df.columns if c not in (*_SEGMENT_FIXED, "case_id")]
     headers = ["study", "document", "case", "role", *attr_cols, "speaker", "text", "code", "aspect", "code path",
                "direction", "direction label", "origin", "status", "coder", "segment id", "source row"]
@@ -324,8 +302,8 @@ def _segments_sheet(ws: "Worksheet", df: pd.DataFrame, codebook) -> None:
             return code
 
     rows = [[r["study"], r["document"], r["pseudonym"], r["role"], *[r[c] for c in attr_cols], r["speaker"],
-             r["text"], r["code"], mx.code_label(codebook, r["code"]), path(r["code"]), r["direction"],
-             mx.direction_label(codebook, r["direction"]), r["origin"], r["status"], r["coder"],
+             r["text"], r["code"], w.code(r["code"]), path(r["code"]), r["direction"],
+             w.direction(r["direction"]), r["origin"], r["status"], r["coder"],
              int(r["segment_id"]), r["source_row"]] for r in df.to_dict("records")]
     text_col = headers.index("text") + 1
     last = _rows(ws, 2, rows, wrap_cols=[text_col])
@@ -336,16 +314,17 @@ _SEGMENT_FIXED = ("segment_id", "document", "study", "pseudonym", "role", "speak
                   "origin", "status", "coder", "source_row", "codebook_version")
 
 
-def _frame_sheet(ws: "Worksheet", frame: pd.DataFrame) -> None:
+def _frame_sheet(ws: "Worksheet", frame) -> None:
+    """A flat table (one header row, one row per record) as it is."""
     _header(ws, 1, [str(c) for c in frame.columns])
     last = _rows(ws, 2, frame.itertuples(index=False))
     _finish(ws, 1, last, len(frame.columns), freeze="B2")
 
 
-def _agreement_sheet(ws: "Worksheet", store: "Store", coders: tuple[str, str], by: str | None) -> None:
-    from qualcode.analysis.agreement import agreement, agreement_frame
+def _agreement_sheet(ws: "Worksheet", analysis: "Analysis") -> None:
+    from qualcode.analysis.agreement import agreement_frame
 
-    frame = agreement_frame(agreement(store, coders[0], coders[1], by=by))
+    frame = agreement_frame(analysis.agreement)
     _frame_sheet(ws, frame)
     row = ws.max_row + 2
     for line in frame.attrs.get("summary", []):
@@ -353,7 +332,7 @@ def _agreement_sheet(ws: "Worksheet", store: "Store", coders: tuple[str, str], b
         row += 1
 
 
-def _codebook_sheet(ws: "Worksheet", codebook) -> None:
+def _codebook_sheet(ws: "Worksheet", codebook, w: Words) -> None:
     from openpyxl.styles import PatternFill
 
     headers = ["code", "label", "parent", "code path", "includes", "excludes", "example", "words", "compounds",
@@ -372,104 +351,78 @@ def _codebook_sheet(ws: "Worksheet", codebook) -> None:
     for r, code in enumerate(codebook.codes, start=2):
         if code.color and len(code.color) == 7:
             ws.cell(r, len(headers)).fill = PatternFill("solid", start_color=code.color[1:], end_color=code.color[1:])
-    _note(ws, last + 2, f"{codebook.name} ({codebook.language}), version {codebook.version}")
+    _note(ws, last + 2, f"{codebook.name} ({codebook.language}), {w('version')} {codebook.version}")
     _finish(ws, 1, last, len(headers), freeze="B2", widths={5: 40, 6: 40, 7: 40, 8: 30, 9: 30, 10: 30})
 
 
-def _cases_sheet(ws: "Worksheet", store: "Store", study: str | None) -> None:
+def _cases_sheet(ws: "Worksheet", analysis: "Analysis") -> None:
     """Pseudonym and attributes of each case (no case id: automatic ids hold the speaker label)."""
-    from qualcode.analysis.selection import attribute_columns, case_rows
-    from qualcode.store.documents import counts_per_case_to_code
-
-    counts = counts_per_case_to_code(store.con)
-    cases = case_rows(store)
-    attrs = attribute_columns(store)
-    headers = ["case", "role", "study", *attrs, "segments to code", "documents"]
+    headers = ["case", "role", "study", *analysis.case_attributes, "segments to code", "documents"]
     _header(ws, 1, headers)
-    rows = []
-    for case_id, c in sorted(cases.items(), key=lambda kv: (str(kv[1]["pseudonym"]), kv[0])):
-        if study is not None and c.get("case_study") != study:
-            continue
-        n, docs = counts.get(case_id, (0, 0))
-        rows.append([c["pseudonym"], c["role"], c["case_study"], *[c.get(a) for a in attrs], int(n or 0), int(docs)])
+    rows = [[c.pseudonym, c.role, c.study, *c.attributes, c.segments_to_code, c.documents] for c in analysis.cases]
     last = _rows(ws, 2, rows)
     _finish(ws, 1, last, len(headers), freeze="B2")
 
 
-def _compare_sheet(ws: "Worksheet", comparison: mx.Comparison, codebook) -> None:
+def _compare_sheet(ws: "Worksheet", comparison: "ComparisonResult", w: Words) -> None:
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     st = _styles()
-    table = comparison.table
-    blocks = list(dict.fromkeys(table.columns.get_level_values(0)))
-    write_text_cell(ws, 1, 1, f"{mx.ui(codebook, 'compare')}: {comparison.by}").font = st["title"]
-    _header(ws, 2, [mx.ui(codebook, "aspect")])
-    measure_word = {"segments": mx.ui(codebook, "segments"), "cases": mx.ui(codebook, "cases"),
-                    "share": mx.ui(codebook, "share")}
+    write_text_cell(ws, 1, 1, f"{w('compare')}: {comparison.by}").font = st["title"]
+    _header(ws, 2, [w("aspect")])
+    measure_word = {"segments": w("segments"), "cases": w("cases"), "share": w("share")}
+    measures = ("segments", "cases", "share")
+    blocks = [(g, w.group_heading(g, comparison.n_cases(g)), False) for g in comparison.groups]
+    blocks += [(g, w.difference_name(g, comparison.baseline), True) for g in comparison.compared]
     col = 2
-    for block in blocks:
-        sub = table[block]
-        title = f"{block} (n = {comparison.n_cases[block]})" if block in comparison.n_cases else block
+    width = len(comparison.directions) * len(measures)
+    for group, title, is_diff in blocks:
         c = write_text_cell(ws, 1, col, title)
         c.font, c.alignment = st["title"], st["center"]
-        ws.merge_cells(start_row=1, start_column=col, end_row=1, end_column=col + len(sub.columns) - 1)
-        headers = [f"{mx.direction_label(codebook, d)}: {measure_word[m]}" for d, m in sub.columns]
-        _header(ws, 2, headers, col=col)
-        is_diff = block not in comparison.n_cases
-        for r, label in enumerate(table.index, start=3):
-            write_text_cell(ws, r, 1, label)
-            for i, (d, m) in enumerate(sub.columns):
-                v = sub.loc[label, (d, m)]
-                cell = write_value_cell(ws, r, col + i, float(v) if m == "share" else int(v))
-                if not is_diff and m == "segments" and comparison.result.group_suggested[block].loc[label, d]:
-                    cell.font = Font(italic=True, bold=True)
-                if m == "share":
-                    cell.number_format = "+0%;-0%;0%" if is_diff else "0%"
-                elif is_diff:
-                    cell.number_format = "+0;-0;0"
-        col += len(sub.columns)
-    last = 2 + len(table.index)
+        ws.merge_cells(start_row=1, start_column=col, end_row=1, end_column=col + width - 1)
+        _header(ws, 2, [f"{w.direction(d)}: {measure_word[m]}" for d in comparison.directions for m in measures],
+                col=col)
+        for r, code in enumerate(comparison.codes, start=3):
+            write_text_cell(ws, r, 1, w.code(code))
+            i = 0
+            for d in comparison.directions:
+                figures = comparison.difference(code, d, group) if is_diff else comparison.cell(code, d, group)
+                for m in measures:
+                    v = figures.share_of_cases if m == "share" else getattr(figures, m)
+                    cell = write_value_cell(ws, r, col + i, float(v) if m == "share" else int(v))
+                    if not is_diff and m == "segments" and figures.suggested:
+                        cell.font = Font(italic=True, bold=True)
+                    if m == "share":
+                        cell.number_format = "+0%;-0%;0%" if is_diff else "0%"
+                    elif is_diff:
+                        cell.number_format = "+0;-0;0"
+                    i += 1
+        col += width
+    last = 2 + len(comparison.codes)
     r = last + 2
-    _note(ws, r, mx.ui(codebook, "legend_sheet"))
-    _note(ws, r + 1, f"{mx.ui(codebook, 'share')} = {mx.ui(codebook, 'cases')} / n")
-    if comparison.result.has_suggested:
+    _note(ws, r, w("legend_sheet"))
+    _note(ws, r + 1, f"{w('share')} = {w('cases')} / n")
+    if comparison.has_suggested:
         r += 1
-        _note(ws, r + 1, mx.ui(codebook, "suggested_italic"))
+        _note(ws, r + 1, w("suggested_italic"))
     if comparison.codebook_changed:
         r += 2
         versions = "; ".join(f"{g}: {', '.join(mx.short_version(v) for v in vs)}" for g, vs in comparison.versions.items())
-        c = write_text_cell(ws, r, 1, f"{mx.ui(codebook, 'codebook_warning')} ({versions})")
+        c = write_text_cell(ws, r, 1, f"{w('codebook_warning')} ({versions})")
         c.font = st["header"]
         for i, line in enumerate(comparison.codebook_changes, start=1):
             write_text_cell(ws, r + i, 1, line)
     _finish(ws, 2, last, col - 1, freeze="B3", widths={1: 26})
-    from openpyxl.utils import get_column_letter
-
     for c in range(2, col):
         ws.column_dimensions[get_column_letter(c)].width = 14
 
 
-def _about_sheet(ws: "Worksheet", info: dict[str, Any], codebook, compare_note: str | None) -> None:
-    _header(ws, 1, ["item", "value"])
-    rows = [
-        ["title", mx.ui(codebook, "title")],
-        ["codebook", info["codebook"]],
-        ["codebook version", info["codebook_version"]],
-        ["codebook language", info["codebook_language"]],
-        ["project file", info["project_file"]],
-        ["project id", info["project_id"]],
-        ["date (UTC)", info["date"]],
-        ["qualcode version", info["qualcode_version"]],
-        ["codings counted", info["counted"]],
-        ["filters and options", info["filters"]],
-        ["segments to code", info["segments_to_code"]],
-        ["coded segments", info["coded_segments"]],
-        ["codings (segment × code × direction)", info["codings"]],
-        ["of which machine suggestions", info["suggested_codings"]],
-        ["cases with segments to code", info["cases"]],
-        ["privacy", "cases appear by pseudonym only; speaker labels and case ids are left out"],
-    ]
-    if compare_note:
-        rows.append(["compare", compare_note])
+def _about_sheet(ws: "Worksheet", analysis: "Analysis", w: Words, compare_note: str | None) -> None:
+    """The provenance, in the same lines and words as the report's."""
+    _header(ws, 1, [w("item"), w("value")])
+    rows = [[w("title_item"), w("title")]]
+    rows += [[label, value] for label, value in w.provenance(analysis.provenance, compare_note)]
+    rows.append([w("privacy"), w("privacy_note")])
     last = _rows(ws, 2, rows, wrap_cols=[2])
     _finish(ws, 1, last, 2, widths={1: 36, 2: 90})

@@ -1,0 +1,249 @@
+"""Every word the outputs show a reader, in the codebook's language: one language per output.
+
+The analysis returns codes, directions, values and facts (:mod:`qualcode.analysis.results`);
+the renderers (workbook, report, heatmap, the CLI's tables) look their words up here with
+:func:`words`, so a Dutch codebook gives a Dutch workbook, report and terminal table alike.
+Add a language by adding a dict to :data:`TEXT` (and, if wanted, :data:`ATTRIBUTE_LABELS`
+and :data:`SELECTION`); a missing language falls back to English.
+
+Two words are not here but in :mod:`qualcode.analysis.matrix` (``KEY_WORDS``): the name of
+the missing group value, "(geen waarde)", and "verschil" in the name of a difference block of
+the comparison table. They are keys of the analysis' own tables (group names), made before
+any rendering; this module reads them from there so that there is one copy of each.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from qualcode.analysis.matrix import KEY_WORDS, code_label, direction_label
+
+if TYPE_CHECKING:
+    from qualcode.analysis.results import Cell, Provenance, Selection
+
+DEFAULT_LANGUAGE = "en"
+
+TEXT: dict[str, dict[str, str]] = {
+    "nl": {
+        "title": "Kansen en risico's per aspect van werk",
+        "aspect": "Aspect",
+        "segments": "fragmenten",
+        "cases": "cases",
+        "share": "aandeel cases",
+        "suggested": "waarvan suggestie",
+        "n_cases": "aantal cases (met te coderen fragmenten)",
+        "n_cases_row": "n cases",
+        "cell_legend": "Per cel: aantal fragmenten (aantal verschillende cases). Kleur: aantal fragmenten.",
+        "suggested_legend": "* inclusief machinesuggesties die nog niet beoordeeld zijn",
+        "suggested_note": "[n sugg.] = waarvan n machinesuggesties, nog niet beoordeeld",
+        "difference": KEY_WORDS["nl"]["difference"],
+        "no_value": KEY_WORDS["nl"]["no_value"],
+        "all": "alle",
+        "quotes": "Citaten per cel",
+        "quote": "Citaat",
+        "case": "Case",
+        "segment": "Fragment",
+        "rank": "Nr",
+        "status": "Status",
+        "accepted": "beoordeeld",
+        "suggestion": "suggestie",
+        "direction": "Richting",
+        "by_group": "Matrix per groep",
+        "compare": "Vergelijking",
+        "provenance": "Herkomst",
+        "codebook": "Codeboek",
+        "version": "versie",
+        "project": "Project",
+        "project_id": "Project-id",
+        "date": "Datum",
+        "counted": "Wat telt",
+        "filters": "Filters",
+        "none": "geen",
+        "codebook_changes": "Wijzigingen in het codeboek tussen de vergeleken versies",
+        "no_quotes": "geen citaten",
+        "study": "Studie",
+        "suggested_italic": "Cursief vet: het aantal bevat machinesuggesties die nog niet beoordeeld zijn.",
+        "counts_line": "{coded} van {total} te coderen fragmenten gecodeerd; {cases} cases; {codings} coderingen, "
+                       "waarvan {suggested} machinesuggesties",
+        "group": "Groep",
+        "legend_sheet": "Lees: fragmenten = aantal gecodeerde fragmenten; cases = aantal verschillende respondenten of groepen.",
+        "codebook_warning": "Let op: de vergeleken codes zijn met verschillende codeboekversies gemaakt",
+        "item": "onderdeel",
+        "title_item": "titel",
+        "value": "waarde",
+        "privacy": "privacy",
+        "privacy_note": "cases verschijnen alleen met hun pseudoniem; sprekerlabels en case-id's zijn weggelaten",
+        "no_compare_sheet": "geen blad Vergelijking: {reason}",
+        "no_comparison": "geen vergelijking van studies: {reason}",
+    },
+    "en": {
+        "title": "Opportunities and risks per aspect of work",
+        "aspect": "Aspect",
+        "segments": "segments",
+        "cases": "cases",
+        "share": "share of cases",
+        "suggested": "of which suggested",
+        "n_cases": "number of cases (with segments to code)",
+        "n_cases_row": "n cases",
+        "cell_legend": "Each cell: number of segments (number of distinct cases). Colour: number of segments.",
+        "suggested_legend": "* includes machine suggestions not yet reviewed",
+        "suggested_note": "[n sugg.] = of which n machine suggestions, not yet reviewed",
+        "difference": KEY_WORDS["en"]["difference"],
+        "no_value": KEY_WORDS["en"]["no_value"],
+        "all": "all",
+        "quotes": "Quotes per cell",
+        "quote": "Quote",
+        "case": "Case",
+        "segment": "Segment",
+        "rank": "No",
+        "status": "Status",
+        "accepted": "reviewed",
+        "suggestion": "suggestion",
+        "direction": "Direction",
+        "by_group": "Matrix by group",
+        "compare": "Comparison",
+        "provenance": "Provenance",
+        "codebook": "Codebook",
+        "version": "version",
+        "project": "Project",
+        "project_id": "Project id",
+        "date": "Date",
+        "counted": "What counts",
+        "filters": "Filters",
+        "none": "none",
+        "codebook_changes": "Codebook changes between the compared versions",
+        "no_quotes": "no quotes",
+        "study": "Study",
+        "suggested_italic": "Bold italic: the count includes machine suggestions not yet reviewed.",
+        "counts_line": "{coded} of {total} segments to code are coded; {cases} cases; {codings} codings, "
+                       "of which {suggested} machine suggestions",
+        "group": "Group",
+        "legend_sheet": "Read: segments = number of coded segments; cases = number of distinct respondents or groups.",
+        "codebook_warning": "Note: the compared codings were made with different codebook versions",
+        "item": "item",
+        "title_item": "title",
+        "value": "value",
+        "privacy": "privacy",
+        "privacy_note": "cases appear by pseudonym only; speaker labels and case ids are left out",
+        "no_compare_sheet": "no Compare sheet: {reason}",
+        "no_comparison": "no comparison of studies: {reason}",
+    },
+}
+
+# How a case attribute is named to a reader ('rol' for role); an attribute not listed keeps its name.
+ATTRIBUTE_LABELS: dict[str, dict[str, str]] = {"nl": {"role": "rol", "study": "studie"}}
+
+# Which codings count, in one line (the matrix sheet's note, the provenance, the terminal).
+SELECTION: dict[str, dict[str, str]] = {
+    "en": {"reconciled": "reconciled decisions (coder '{r}'), else the codes all coders who decided a segment accepted",
+           "coder": "accepted decisions of coder {c}", "nobody": "no human decisions",
+           "suggested": "; plus machine suggestions on segments not yet decided (status 'suggested')",
+           "study": "; study {s} only"},
+    "nl": {"reconciled": "afgestemde beslissingen (codeur '{r}'), anders de codes die alle codeurs van een "
+                         "fragment accepteerden",
+           "coder": "geaccepteerde beslissingen van codeur {c}", "nobody": "geen menselijke beslissingen",
+           "suggested": "; plus machinesuggesties bij fragmenten die nog niet beoordeeld zijn (status 'suggested')",
+           "study": "; alleen studie {s}"},
+}
+
+
+def language_of(codebook: Any) -> str:
+    """The codebook's language when this module knows it, else English."""
+    language = getattr(codebook, "language", DEFAULT_LANGUAGE)
+    return language if language in TEXT else DEFAULT_LANGUAGE
+
+
+def cell_text(segments: int, cases: int, suggested: int = 0, *, mark: str = "") -> str:
+    """'12 (5)': segments (distinct cases); ``mark`` is appended when some are suggestions."""
+    return f"{segments}{mark if suggested else ''} ({cases})"
+
+
+def cell_of(cell: "Cell", mark: str = "*") -> str:
+    """:func:`cell_text` of one matrix cell."""
+    return cell_text(cell.segments, cell.cases, cell.suggested, mark=mark)
+
+
+class Words:
+    """The words of one output: ``w("aspect")``, ``w.code(code)``, ``w.direction(d)``, ``w.attribute("role")``.
+
+    Code and direction labels come from the codebook (it is written in its language);
+    everything else from :data:`TEXT`.
+    """
+
+    def __init__(self, codebook: Any):
+        self.codebook = codebook
+        self.language = language_of(codebook)
+        self._text = TEXT[self.language]
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = self._text[key]
+        return text.format(**values) if values else text
+
+    # -- labels from the codebook ------------------------------------------------------------
+    def code(self, code: str) -> str:
+        """The code's label in the codebook, or its id when the codebook does not (or no longer) know it."""
+        return code_label(self.codebook, code)
+
+    def direction(self, direction: str) -> str:
+        return direction_label(self.codebook, direction)
+
+    def attribute(self, name: str | None) -> str:
+        """How an attribute is named to a reader ('rol' for role in a Dutch codebook's outputs)."""
+        return ATTRIBUTE_LABELS.get(self.language, {}).get(name or "", name or "")
+
+    # -- composed phrases --------------------------------------------------------------------
+    def group_heading(self, group: str, n_cases: int) -> str:
+        """'expert (n = 6)'."""
+        return f"{group} (n = {n_cases})"
+
+    def difference_name(self, group: str, baseline: str) -> str:
+        """'verschil vo-2025 − po-2019': the name of a difference block of the comparison."""
+        return f"{self('difference')} {group} − {baseline}"
+
+    def selection(self, selection: "Selection | None") -> str:
+        """One line saying which codings count: 'geaccepteerde beslissingen van codeur anna'."""
+        if selection is None:
+            return ""
+        words = SELECTION.get(self.language, SELECTION[DEFAULT_LANGUAGE])
+        if selection.reconciled:
+            from qualcode.store.codings import RECONCILED
+
+            text = words["reconciled"].format(r=RECONCILED)
+        elif selection.coder or selection.coders:
+            text = words["coder"].format(c=selection.coder or selection.coders[0])
+        else:
+            text = words["nobody"]
+        if selection.include_suggested:
+            text += words["suggested"]
+        if selection.study:
+            text += words["study"].format(s=selection.study)
+        return text
+
+    def filters(self, provenance: "Provenance") -> str:
+        return ", ".join(f"{k}={v}" for k, v in provenance.filters) or self("none")
+
+    def provenance(self, provenance: "Provenance", compare_note: str | None = None) -> list[tuple[str, str]]:
+        """The provenance as (label, value) lines: the same lines in the report and the workbook."""
+        p = provenance
+        items = [
+            (self("codebook"), f"{p.codebook} ({p.codebook_language}), {self('version')} {p.codebook_version}"),
+            (self("project"), p.project_file),
+            (self("project_id"), p.project_id),
+            (self("date"), p.date),
+            (self("counted"), self.selection(p.selection)),
+            (self("filters"), self.filters(p)),
+            ("n", self("counts_line", coded=p.coded_segments, total=p.segments_to_code, cases=p.cases,
+                       codings=p.codings, suggested=p.suggested_codings)),
+            ("qualcode", p.qualcode_version),
+        ]
+        if compare_note:
+            items.append((self("compare"), compare_note))
+        return items
+
+
+def words(codebook: Any) -> Words:
+    """The words for an output made with ``codebook`` (its language; English when unknown)."""
+    return Words(codebook)
+
+
+# For messages to the terminal (the CLI speaks English), e.g. why an output has no comparison.
+ENGLISH = Words(None)
