@@ -90,7 +90,8 @@ class MatrixResult:
     def long(self) -> pd.DataFrame:
         """One row per (group, code, direction): for CSV and JSON output."""
         rows = []
-        parts = [(None, self.matrix, self.suggested, self.n_cases)]
+        parts: list[tuple[str | None, pd.DataFrame, pd.DataFrame, int]] = [
+            (None, self.matrix, self.suggested, self.n_cases)]
         parts += [(g, self.groups[g], self.group_suggested[g], self.group_n_cases[g]) for g in self.groups]
         for group, frame, sugg, n in parts:
             for code, label in zip(self.codes, frame.index):
@@ -244,7 +245,8 @@ def quotes(codings_df: pd.DataFrame, codebook: "Codebook", per_cell: int = 3, ma
         cells = sorted(df.groupby(["code", "direction"], sort=False),
                        key=lambda kv: (order.get(kv[0][0], 99), dir_order.get(kv[0][1], 99)))
         for (code, direction), cell in cells:
-            picked, seen = [], set()
+            picked: list[dict[str, Any]] = []
+            seen: set[str] = set()
             records = cell.to_dict("records")
             for r in records:  # first pass: one quote per case
                 key = r["case_id"] if isinstance(r["case_id"], str) else f"segment {r['segment_id']}"
@@ -286,6 +288,8 @@ def code_presence_per_case(codings_df: pd.DataFrame, store: "Store | None", code
     if not isinstance(universe, pd.DataFrame):
         from qualcode.analysis.selection import case_universe
 
+        if store is None:
+            raise UsageError("the codings table carries no case universe; pass the store it was selected from")
         universe = case_universe(store)
     codes = matrix_codes(codings_df, codebook)
     directions = matrix_directions(codings_df)
@@ -480,7 +484,7 @@ def codebook_changes(store: "Store", versions: list[str]) -> list[str]:
     """What changed between consecutive stored codebook versions (oldest first)."""
     from qualcode.coding.codebook import Codebook
 
-    books = []
+    books: list[tuple[str, Codebook | None]] = []
     for v in versions:
         stored = codings.stored_codebook_text(store.con, v)
         if stored is None:

@@ -87,8 +87,9 @@ def matrix_view(result: "MatrixResult | Matrix") -> Matrix:
     """The :class:`Matrix` of a :class:`~qualcode.analysis.matrix.MatrixResult` (a Matrix is returned as is)."""
     if isinstance(result, Matrix):
         return result
-    n = {None: result.n_cases, **result.group_n_cases}
-    parts = [(None, result.matrix, result.suggested)]
+    n: dict[str | None, int] = {None: result.n_cases}
+    n.update(result.group_n_cases)
+    parts: list[tuple[str | None, Any, Any]] = [(None, result.matrix, result.suggested)]
     parts += [(g, result.groups[g], result.group_suggested[g]) for g in result.groups]
     cells: dict[tuple[str | None, str, str], Cell] = {}
     for group, frame, sugg in parts:
@@ -379,7 +380,8 @@ def analyse(
                       per_cell=per_cell)
     quotes_table = mx.quotes(df, codebook, per_cell=per_cell, max_chars=max_chars) if per_cell else None
     quotes = tuple(Quote(r["code"], r["direction"], int(r["rank"]), r["pseudonym"], int(r["segment_id"]), r["text"],
-                         r["status"], r["study"]) for r in quotes_table.to_dict("records")) if per_cell else ()
+                         r["status"], r["study"]) for r in quotes_table.to_dict("records")) \
+        if quotes_table is not None else ()
     attrs, cases = case_listing(store, study) if presence else ((), ())
     agreed = None
     if agreement is not None:

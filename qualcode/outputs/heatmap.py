@@ -141,6 +141,7 @@ def compare_heatmap_png(result: "Matrix | MatrixResult", codebook, *, title: str
     """One panel per group (e.g. per study) side by side, on the same colour scale."""
     from matplotlib import colors
     from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     matrix, w = matrix_view(result), words(codebook)
     groups = list(matrix.groups)
@@ -151,15 +152,18 @@ def compare_heatmap_png(result: "Matrix | MatrixResult", codebook, *, title: str
     norm = colors.Normalize(vmin=0, vmax=vmax)
     panel_w = 0.7 + 1.3 * len(dir_labels)
     fig = Figure(figsize=(2.6 + panel_w * len(groups) + 1.0, 2.3 + 0.62 * len(rows)), layout="constrained")
-    fig.get_layout_engine().set(wspace=0.06)  # a visible gap between the groups' panels
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        engine.set(wspace=0.06)  # a visible gap between the groups' panels
     axes = fig.subplots(1, len(groups), squeeze=False)[0]
     image = None
     for k, (ax, g) in enumerate(zip(axes, groups)):
         segs, cases, sugg = parts[g]
         image = _draw(ax, segs, cases, sugg, rows, dir_labels, norm, CMAP, show_rows=k == 0)
         ax.set_title(f"{g} (n = {matrix.n_cases(g)})", fontsize=12, fontweight="bold", pad=30)
-    bar = fig.colorbar(image, ax=list(axes), fraction=0.03, pad=0.02)
-    bar.set_label(w("segments"), fontsize=10)
+    if image is not None:
+        bar = fig.colorbar(image, ax=list(axes), fraction=0.03, pad=0.02)
+        bar.set_label(w("segments"), fontsize=10)
     bar.ax.tick_params(labelsize=9)
     bar.locator = _integer_locator()
     bar.update_ticks()

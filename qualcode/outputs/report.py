@@ -106,6 +106,8 @@ def compare_cell_text(c: "ComparisonResult", code: str, direction: str, group: s
 def compare_table(analysis: "Analysis") -> tuple[list[str], list[list[str]]]:
     """The comparison as text: '3 (3); 100%' per group, '+2 (+2); +50 pp' per difference."""
     c = analysis.comparison
+    if c is None:
+        raise ValueError("no comparison in this analysis; make it with compare_by")
     w = words(analysis.codebook)
     headers = [w("aspect")]
     rows: list[list[str]] = [[w.code(code)] for code in c.codes]

@@ -67,7 +67,7 @@ def export_workbook(analysis: "Analysis", path: str | Path, *, overwrite: bool =
     compare_note = w("no_compare_sheet", reason=reason) if reason else None
 
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the default empty sheet
     _matrix_sheet(wb.create_sheet("Matrix"), analysis, w)
     _group_sheet(wb.create_sheet("Matrix by group"), analysis, w)
     _quotes_sheet(wb.create_sheet("Quotes"), analysis, w)
@@ -130,12 +130,13 @@ def _finish(ws: "Worksheet", header_row: int, last_row: int, ncols: int, *, free
             widths: dict[int, float] | None = None) -> None:
     """Freeze the header, filter the table, set widths from content."""
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     ws.freeze_panes = freeze or f"A{header_row + 1}"
     # printing: landscape, all columns on one page width, the header repeated on every page
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_title_rows = f"{header_row}:{header_row}"
     if ncols:
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(ncols)}{max(last_row, header_row)}"
@@ -157,7 +158,7 @@ def _fit_row_heights(ws: "Worksheet", header_row: int) -> None:
             width = ws.column_dimensions[get_column_letter(cell.column)].width or 10
             per_line = max(1, int(width * 1.1) - 2)
             lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in cell.value.split("\n")))
-        if lines > 1:
+        if lines > 1 and row[0].row is not None:
             ws.row_dimensions[row[0].row].height = min(409, 15 * lines)
 
 
@@ -324,6 +325,8 @@ def _frame_sheet(ws: "Worksheet", frame) -> None:
 def _agreement_sheet(ws: "Worksheet", analysis: "Analysis") -> None:
     from qualcode.analysis.agreement import agreement_frame
 
+    if analysis.agreement is None:
+        raise ValueError("an Agreement sheet needs the analysis made with agreement=(A, B)")
     frame = agreement_frame(analysis.agreement)
     _frame_sheet(ws, frame)
     row = ws.max_row + 2
@@ -366,6 +369,8 @@ def _cases_sheet(ws: "Worksheet", analysis: "Analysis") -> None:
 
 def _compare_sheet(ws: "Worksheet", comparison: "ComparisonResult", w: Words) -> None:
     from openpyxl.styles import Font
+
+    from qualcode.analysis.results import Cell
     from openpyxl.utils import get_column_letter
 
     st = _styles()
@@ -391,7 +396,7 @@ def _compare_sheet(ws: "Worksheet", comparison: "ComparisonResult", w: Words) ->
                 for m in measures:
                     v = figures.share_of_cases if m == "share" else getattr(figures, m)
                     cell = write_value_cell(ws, r, col + i, float(v) if m == "share" else int(v))
-                    if not is_diff and m == "segments" and figures.suggested:
+                    if isinstance(figures, Cell) and m == "segments" and figures.suggested:
                         cell.font = Font(italic=True, bold=True)
                     if m == "share":
                         cell.number_format = "+0%;-0%;0%" if is_diff else "0%"
