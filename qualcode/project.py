@@ -331,7 +331,7 @@ class Project:
         Refreshes or withdraws only earlier machine suggestions; human decisions stay exactly
         as decided. ``progress`` is called with the number of segments done so far.
         """
-        from qualcode.coding import autocode
+        from qualcode.coding import keywords
         from qualcode.store import codings
         from qualcode.coding.codebook import load_codebook
 
@@ -342,7 +342,7 @@ class Project:
                 "no segments to code in this project; import transcripts first with `qualcode import FILES`"
             )
         warnings: list[str] = []
-        language = autocode.detect_language(s.text for s in segments[:200])
+        language = keywords.detect_language(s.text for s in segments[:200])
         if language and language != codebook.language:
             warnings.append(
                 f"the codebook is in {codebook.language!r} but the transcripts look {language!r}; "
@@ -360,7 +360,7 @@ class Project:
             from qualcode.coding.nlp import build_pipeline
 
             nlp = build_pipeline(codebook.language, model)
-        suggestions = list(autocode.suggest(codebook, counted(segments), nlp=nlp, jobs=jobs))
+        suggestions = list(keywords.suggest(codebook, counted(segments), nlp=nlp, jobs=jobs))
         model_suggestions = self.model_suggestions(threshold=threshold, segment_ids=[s.id for s in segments]) \
             if with_model else []
         ids = [s.id for s in segments]
@@ -380,7 +380,8 @@ class Project:
 
     def explain(self, segment_id: int, *, color: bool = False, model: str | None = None) -> str:
         """Why each code was (or was not) suggested for one segment, as text for the terminal."""
-        from qualcode.coding import autocode
+        from qualcode.coding import keywords
+        from qualcode.outputs.explanation import format_explanation
 
         codebook = self.codebook()
         segment = self.segment(segment_id)
@@ -389,7 +390,7 @@ class Project:
             from qualcode.coding.nlp import build_pipeline
 
             nlp = build_pipeline(codebook.language, model)
-        text = autocode.format_explanation(autocode.explain(codebook, segment, nlp=nlp), codebook, color=color)
+        text = format_explanation(keywords.explain(codebook, segment, nlp=nlp), codebook, color=color)
         if not segment.to_code:
             text += "\n(this is an interviewer turn or a title block: it is not coded)"
         return text
