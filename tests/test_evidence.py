@@ -1,8 +1,6 @@
-"""Keyword evidence as records (qualcode.records.Evidence), the strategy registry, and the
-coding layer's imports."""
+"""Keyword evidence as records (qualcode.records.Evidence) and the strategy registry."""
 from __future__ import annotations
 
-import ast
 import importlib
 import json
 from pathlib import Path
@@ -88,22 +86,3 @@ def test_strategy_registry():
         assert strategy(name) is known and importlib.import_module(known.module).STRATEGY == name
     with pytest.raises(UsageError, match="unknown strategy 'keywords.v9'; the known strategies are: keywords.v1, tfidf-logreg.v1"):
         strategy("keywords.v9")
-
-
-HIGHER_LAYERS = ("qualcode.outputs", "qualcode.review", "qualcode.analysis", "qualcode.project", "qualcode.cli")
-# learn.py still reaches into qualcode.analysis and qualcode.project; its move onto the
-# store (under way) ends that, and then this exception goes.
-NOT_YET = {"learn.py"}
-
-
-def test_the_coding_layer_imports_no_higher_layer():
-    found = []
-    for path in sorted((ROOT / "qualcode" / "coding").rglob("*.py")):
-        if path.name in NOT_YET and path.parent.name == "coding":
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            found += [f"{path.relative_to(ROOT)}:{node.lineno} {name}" for name in names
-                      if any(name == layer or name.startswith(layer + ".") for layer in HIGHER_LAYERS)]
-    assert found == []

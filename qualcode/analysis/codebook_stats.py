@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 from qualcode.store.codings import coders as all_coders
 from qualcode.store.codings import decided_segments, decisions_for, suggestions_for
 from qualcode.errors import NotFoundError
-from qualcode.records import Evidence, split_rule
+from qualcode.records import Evidence, EvidenceMatch, split_rule
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from qualcode.project import Project
@@ -85,6 +85,11 @@ class CodebookStats:
     gaps: tuple[RecallGap, ...]
 
 
+def _rule_kind(match: EvidenceMatch) -> str:
+    """'code' for a rule that suggests the code (kind 'aspect'), 'cue' for one that gives the direction."""
+    return "cue" if match.is_cue else "code"
+
+
 def codebook_stats(project: "Project", coder: str | None = None) -> CodebookStats:
     """Rule precision, recall gaps and candidate keywords, from ``coder``'s decisions (or every human coder's)."""
     con = project.con
@@ -108,8 +113,7 @@ def codebook_stats(project: "Project", coder: str | None = None) -> CodebookStat
             rule = match.rule
             if not rule:
                 continue
-            # 'code' for a rule that suggests the code (kind 'aspect'), 'cue' for one that gives the direction
-            kind = "cue" if match.is_cue else "code"
+            kind = _rule_kind(match)
             # a cue's own kind is the direction it pointed to; the suggestion's direction may combine several
             direction = match.kind if match.kind in ("opportunity", "risk") else r.direction
             fired.setdefault((r.code, rule, kind), {}).setdefault(r.segment_id, set()).add(direction)
