@@ -166,7 +166,8 @@ class Project:
 
     def explain(self, segment_id: int, *, color: bool = False, model: str | None = None) -> str:
         """Why each code was (or was not) suggested for one segment, as text for the terminal."""
-        from qualcode.coding import autocode
+        from qualcode.coding import keywords
+        from qualcode.outputs.explanation import format_explanation
 
         codebook = self.codebook()
         segment = self.segment(segment_id)
@@ -175,7 +176,7 @@ class Project:
             from qualcode.coding.nlp import build_pipeline
 
             nlp = build_pipeline(codebook.language, model)
-        text = autocode.format_explanation(autocode.explain(codebook, segment, nlp=nlp), codebook, color=color)
+        text = format_explanation(keywords.explain(codebook, segment, nlp=nlp), codebook, color=color)
         if not segment.to_code:
             text += "\n(this is an interviewer turn or a title block: it is not coded)"
         return text

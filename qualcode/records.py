@@ -98,3 +98,137 @@ class Suggestion:
 
 
 DIRECTIONS = ("opportunity", "risk", "none")
+
+
+# --------------------------------------------------------------------------- keyword evidence
+#
+# The evidence of a keyword suggestion, as stored (JSON, in ``Suggestion.evidence``):
+#
+#   {"matches": [{"text", "start", "end", "rule", "kind"[, "note"]}, ...],
+#    "sentence": [start, end], "sentences": [[start, end], ...],
+#    "cancelled": [{"text", "start", "end", "rule", "kind"[, "note"], "reason"[, "code"]}, ...]}
+#
+# ``rule`` is '<rule kind>:<pattern>' ('word:werkdruk', 'compound:samenwerk*'); ``kind`` is
+# what the match did. These are every kind the keyword coder writes, defined here only.
+
+RULE_KINDS = ("word", "compound", "phrase", "separable", "cue", "increase", "decrease", "exclude")
+ASPECT_RULE_KINDS = RULE_KINDS[:4]  # a code's own keywords ('separable': 'kijk ... na' for 'nakijken')
+# 'aspect': names the code's aspect; 'opportunity'/'risk': a cue, with the direction it gave;
+# 'increase'/'decrease': a quantity cue that gave no direction (so only when cancelled or explained);
+# 'exclusion': an exclude rule (only explained, never stored).
+MATCH_KINDS = ("aspect", "opportunity", "risk", "increase", "decrease", "exclusion")
+CUE_KINDS = MATCH_KINDS[1:5]
+
+
+def split_rule(rule: str) -> tuple[str, str]:
+    """('compound', 'nakijk*') from 'compound:nakijk*'; ('', rule) for a rule without a kind."""
+    kind, colon, pattern = rule.partition(":")
+    return (kind, pattern) if colon else ("", rule)
+
+
+def match_json(text: str, start: int, end: int, rule: str, kind: str, note: str = "") -> dict[str, Any]:
+    """One stored match. The keyword coder writes its evidence with these three functions."""
+    item: dict[str, Any] = {"text": text, "start": start, "end": end, "rule": rule, "kind": kind}
+    if note:
+        item["note"] = note
+    return item
+
+
+def cancelled_json(match: dict[str, Any], reason: str, code: str | None) -> dict[str, Any]:
+    """One stored cancelled match: the match (from :func:`match_json`), why, and its code if it has one."""
+    match["reason"] = reason
+    if code:
+        match["code"] = code
+    return match
+
+
+def evidence_json(matches: list[dict[str, Any]], sentences: list[tuple[int, int]],
+                  cancelled: list[dict[str, Any]]) -> dict[str, Any]:
+    """A keyword suggestion's stored evidence; ``sentence`` is the first of ``sentences``."""
+    return {
+        "matches": matches,
+        "sentence": list(sentences[0]) if sentences else None,
+        "sentences": [list(span) for span in sentences],
+        "cancelled": cancelled,
+    }
+
+
+@dataclass(frozen=True)
+class EvidenceMatch:
+    """One keyword rule that fired on a span of a segment's text (offsets into the segment)."""
+
+    text: str
+    start: int
+    end: int
+    rule_kind: str  # one of RULE_KINDS ('' for a rule written without one)
+    pattern: str  # as in the codebook: 'werkdruk', 'samenwerk*', 'extra werk'
+    kind: str  # one of MATCH_KINDS
+    note: str = ""  # how it got its direction: "negated by 'geen'", "with 'na'", ...
+    # the code of an aspect or exclusion rule; a suggestion's own matches are of its code,
+    # so it is stored only with a cancelled match
+    code: str | None = None
+
+    @property
+    def rule(self) -> str:
+        """The rule as stored: 'word:werkdruk'."""
+        return f"{self.rule_kind}:{self.pattern}" if self.rule_kind else self.pattern
+
+    @property
+    def is_cue(self) -> bool:
+        """True for a match that gives (or would give) a direction."""
+        return self.kind in CUE_KINDS
+
+    @property
+    def is_aspect(self) -> bool:
+        """True for a match of the aspect's own keywords."""
+        return self.kind == "aspect"
+
+    def to_json(self) -> dict[str, Any]:
+        return match_json(self.text, self.start, self.end, self.rule, self.kind, self.note)
+
+    @classmethod
+    def from_json(cls, item: Mapping[str, Any], code: str | None = None) -> "EvidenceMatch":
+        rule_kind, pattern = split_rule(item.get("rule", ""))
+        return cls(item["text"], item["start"], item["end"], rule_kind, pattern, item["kind"], item.get("note", ""), code)
+
+
+@dataclass(frozen=True)
+class CancelledMatch:
+    """A rule that fired but does not count, and why."""
+
+    match: EvidenceMatch
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return cancelled_json(self.match.to_json(), self.reason, self.match.code)
+
+    @classmethod
+    def from_json(cls, item: Mapping[str, Any]) -> "CancelledMatch":
+        return cls(EvidenceMatch.from_json(item, item.get("code")), item["reason"])
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The evidence of a keyword suggestion: its matches, the sentences they are in
+    (segment offsets, in text order) and the matches cancelled there."""
+
+    matches: tuple[EvidenceMatch, ...] = ()
+    sentences: tuple[tuple[int, int], ...] = ()
+    cancelled: tuple[CancelledMatch, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON stored for it: ``Evidence.from_json(stored).to_json() == stored``."""
+        return evidence_json([m.to_json() for m in self.matches], list(self.sentences),
+                             [c.to_json() for c in self.cancelled])
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> "Evidence":
+        """The record of stored evidence. Evidence without matches (none, or a model's
+        terms and probability) reads as empty."""
+        if not data:
+            return cls()
+        return cls(
+            tuple(EvidenceMatch.from_json(item) for item in data.get("matches") or ()),
+            tuple((start, end) for start, end in data.get("sentences") or ()),
+            tuple(CancelledMatch.from_json(item) for item in data.get("cancelled") or ()),
+        )

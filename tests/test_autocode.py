@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qualcode.coding.autocode import STRATEGY, Explanation, detect_language, explain, format_explanation, suggest
-from qualcode.coding.autocode import _pieces
+from qualcode.coding.keywords import STRATEGY, Explanation, detect_language, explain, suggest
+from qualcode.coding.keywords.scan import pieces
+from qualcode.outputs.explanation import format_explanation
 from qualcode.coding.codebook import Codebook, default_codebook_path, load_codebook
 from qualcode.errors import UsageError
 from qualcode.coding.nlp import PipelineNotInstalledError, build_pipeline, lemma
@@ -264,9 +265,9 @@ def test_long_segment_is_processed_in_pieces_with_the_same_result(nl, monkeypatc
     whole = list(suggest(nl, [segment(text)]))
     nlp = build_pipeline("nl")
     monkeypatch.setattr(nlp, "max_length", 300)
-    pieces = _pieces(text, 300)
-    assert len(pieces) > 4 and "".join(piece for _, piece in pieces) == text
-    assert all(text[offset:offset + len(piece)] == piece for offset, piece in pieces)
+    cut = pieces(text, 300)
+    assert len(cut) > 4 and "".join(piece for _, piece in cut) == text
+    assert all(text[offset:offset + len(piece)] == piece for offset, piece in cut)
     split = list(suggest(nl, [segment(text)], nlp=nlp))
     assert split == whole
     last = [m for s in split for m in s.evidence["matches"] if m["text"] == "mentoraat"]

@@ -30,6 +30,7 @@ from qualcode.store.codings import coders as all_coders
 from qualcode.store.codings import decided_segments, decisions_for, suggestions_for
 from qualcode.coding.codebook import stored_codebook_or_none
 from qualcode.errors import NotFoundError
+from qualcode.records import Evidence, EvidenceMatch, split_rule
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from qualcode.store import Store
@@ -85,14 +86,9 @@ class CodebookStats:
     gaps: tuple[RecallGap, ...]
 
 
-_DIRECTION_RULES = ("cue", "increase", "decrease")
-
-
-def _rule_kind(match: Mapping[str, Any]) -> str:
+def _rule_kind(match: EvidenceMatch) -> str:
     """'code' for a rule that suggests the code (kind 'aspect'), 'cue' for one that gives the direction."""
-    prefix = str(match.get("rule", "")).partition(":")[0]
-    kind = str(match.get("kind", ""))
-    return "cue" if prefix in _DIRECTION_RULES or kind in ("opportunity", "risk") else "code"
+    return "cue" if match.is_cue else "code"
 
 
 def codebook_stats(store: "Store", coder: str | None = None) -> CodebookStats:
@@ -114,14 +110,13 @@ def codebook_stats(store: "Store", coder: str | None = None) -> CodebookStats:
     suggested_codes: set[tuple[int, str]] = set()
     for r in suggestions_for(con, origin="keyword"):
         suggested_codes.add((r.segment_id, r.code))
-        for match in (r.evidence or {}).get("matches", ()):
-            rule = match.get("rule")
+        for match in Evidence.from_json(r.evidence).matches:
+            rule = match.rule
             if not rule:
                 continue
             kind = _rule_kind(match)
             # a cue's own kind is the direction it pointed to; the suggestion's direction may combine several
-            direction = match.get("kind") if kind == "cue" and match.get("kind") in ("opportunity", "risk") \
-                else r.direction
+            direction = match.kind if match.kind in ("opportunity", "risk") else r.direction
             fired.setdefault((r.code, rule, kind), {}).setdefault(r.segment_id, set()).add(direction)
 
     rules = []
@@ -198,7 +193,7 @@ def _covered_by_rules(codebook: Any, code: str, rules: Iterable[str]) -> list[st
         patterns += [*keywords.words, *keywords.compounds, *keywords.opposite_valence]
         patterns += [w for phrase in keywords.phrases for w in phrase.split()]
     for rule in rules:
-        _, _, pattern = rule.partition(":")
+        _, pattern = split_rule(rule)
         patterns += pattern.split() if " " in pattern else [pattern]
     return [p.lower() for p in patterns if p]
 

@@ -100,9 +100,6 @@ class Keywords:
     exclude: tuple[str, ...] = ()
     opposite_valence: tuple[str, ...] = ()
 
-    def is_empty(self) -> bool:
-        return not (self.words or self.compounds or self.phrases or self.opposite_valence)
-
 
 @dataclass(frozen=True)
 class Code:

@@ -34,11 +34,12 @@ from qualcode.store.models import StoredModel
 from qualcode.store.codings import decided_segments, decisions_for, suggestions_for
 from qualcode.errors import ModelError, UsageError
 from qualcode.records import Suggestion
+from qualcode.coding.strategies import TFIDF_LOGREG
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from qualcode.store import Store
 
-STRATEGY = "tfidf-logreg.v1"
+STRATEGY = TFIDF_LOGREG
 C_VALUES = (0.1, 1.0, 10.0)
 INNER_FOLDS = 3
 SEED = 0

@@ -35,7 +35,7 @@ def _counted(segments: list[Segment], progress: Callable[[int], None] | None) ->
 
 
 def _language_warning(codebook: "Codebook", texts: Iterable[str]) -> str | None:
-    from qualcode.coding.autocode import detect_language
+    from qualcode.coding.keywords import detect_language
 
     language = detect_language(texts)
     if language and language != codebook.language:
@@ -52,7 +52,7 @@ def code_segments(store: "Store", codebook: "Codebook", *, study: str | None = N
     Refreshes or withdraws only earlier machine suggestions; human decisions stay exactly
     as decided. ``progress`` is called with the number of segments done so far.
     """
-    from qualcode.coding import autocode
+    from qualcode.coding import keywords
 
     segments = store.segments(study=study, only_to_code=True)
     if not segments:
@@ -63,7 +63,7 @@ def code_segments(store: "Store", codebook: "Codebook", *, study: str | None = N
         from qualcode.coding.nlp import build_pipeline
 
         nlp = build_pipeline(codebook.language, model)
-    suggestions = list(autocode.suggest(codebook, _counted(segments, progress), nlp=nlp, jobs=jobs))
+    suggestions = list(keywords.suggest(codebook, _counted(segments, progress), nlp=nlp, jobs=jobs))
     ids = [s.id for s in segments]
     model_suggestions = []
     if with_model:

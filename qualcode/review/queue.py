@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 from qualcode.store import codings
 from qualcode.store.codings import CodingRow
 from qualcode.errors import ModelError, NotFoundError
-from qualcode.records import Segment
+from qualcode.records import Evidence, EvidenceMatch, Segment
 
 if TYPE_CHECKING:
     from qualcode.store import Store
@@ -59,30 +59,8 @@ class ReviewItem:
 
 
 # -- evidence ----------------------------------------------------------------------------
-def _matches(evidence: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
-    if not evidence:
-        return []
-    return [m for m in evidence.get("matches") or [] if isinstance(m, Mapping)]
-
-
-_CUE_KINDS = ("opportunity", "risk", "increase", "decrease", "cue", "direction")
-
-
-def is_cue(match: Mapping[str, Any]) -> bool:
-    """True for a match that gives a direction (a cue), False for one that names the aspect."""
-    return str(match.get("kind") or "") in _CUE_KINDS
-
-
-def is_aspect(match: Mapping[str, Any]) -> bool:
-    """True for a match of the aspect's own keywords (not a cue, not an exclusion)."""
-    return not is_cue(match) and str(match.get("kind") or "") != "exclusion"
-
-
-def _span(match: Mapping[str, Any]) -> tuple[int, int] | None:
-    start, end = match.get("start"), match.get("end")
-    if isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
-        return start, end
-    return None
+def _matches(evidence: Mapping[str, Any] | None) -> tuple[EvidenceMatch, ...]:
+    return Evidence.from_json(evidence).matches
 
 
 def is_weak(suggestion: CodingRow) -> bool:
@@ -90,36 +68,26 @@ def is_weak(suggestion: CodingRow) -> bool:
     matches = _matches(suggestion.evidence)
     if suggestion.origin != "keyword" or not matches:
         return False
-    aspects = [m for m in matches if is_aspect(m)]
+    aspects = [m for m in matches if m.is_aspect]
     if len(aspects) <= 1:
         return True
-    aspect_spans = [s for s in map(_span, aspects) if s]
-    for cue in filter(is_cue, matches):
-        span = _span(cue)
-        if span and aspect_spans:
-            gap = min(max(0, span[0] - a[1], a[0] - span[1]) for a in aspect_spans)
+    for cue in matches:
+        if cue.is_cue:
+            gap = min(max(0, cue.start - a.end, a.start - cue.end) for a in aspects)
             if gap > FAR_CUE_CHARS:
                 return True
     return False
-
-
-def _rule(match: Mapping[str, Any]) -> tuple[str, str]:
-    """('compound', 'nakijk*') from the auto-coder's rule 'compound:nakijk*'."""
-    rule = str(match.get("rule") or "")
-    kind, _, pattern = rule.partition(":")
-    return (kind, pattern) if pattern else ("", rule)
 
 
 def describe_evidence(suggestion: CodingRow) -> str:
     """Short, human evidence: "'nakijkwerk' (compound nakijk*), cue 'sneller'" or "model 0.71"."""
     parts = []
     for m in _matches(suggestion.evidence):
-        text = str(m.get("text", ""))
-        kind, pattern = _rule(m)
-        note = f" ({m['note']})" if m.get("note") else ""
-        if is_cue(m):
+        text, kind, pattern = m.text, m.rule_kind, m.pattern
+        note = f" ({m.note})" if m.note else ""
+        if m.is_cue:
             parts.append(f"cue '{text}'{note}")
-        elif is_aspect(m):
+        elif m.is_aspect:
             same = not pattern or (kind in ("", "word") and pattern.lower() == text.lower())
             parts.append(f"'{text}'" + ("" if same else f" ({kind + ' ' if kind else ''}{pattern})") + note)
     if suggestion.origin == "model" or not parts:
@@ -130,16 +98,16 @@ def describe_evidence(suggestion: CodingRow) -> str:
 
 def evidence_words(suggestions: Iterable[CodingRow]) -> tuple[list[str], list[str]]:
     """The matched aspect words and the direction cues of these suggestions, each once."""
-    matches = [m for s in suggestions for m in _matches(s.evidence) if m.get("text")]
-    words = list(dict.fromkeys(str(m["text"]) for m in matches if is_aspect(m)))
-    cues = list(dict.fromkeys(str(m["text"]) for m in matches if is_cue(m)))
+    matches = [m for s in suggestions for m in _matches(s.evidence) if m.text]
+    words = list(dict.fromkeys(m.text for m in matches if m.is_aspect))
+    cues = list(dict.fromkeys(m.text for m in matches if m.is_cue))
     return words, cues
 
 
 def highlight_spans(suggestions: Iterable[CodingRow], text_length: int) -> list[tuple[int, int, bool]]:
     """Non-overlapping (start, end, is_cue) spans of matched words, offsets into the segment text."""
-    spans = sorted({(*s, is_cue(m)) for sug in suggestions for m in _matches(sug.evidence)
-                    if (s := _span(m)) and s[1] <= text_length and (is_cue(m) or is_aspect(m))})
+    spans = sorted({(m.start, m.end, m.is_cue) for sug in suggestions for m in _matches(sug.evidence)
+                    if 0 <= m.start < m.end <= text_length and (m.is_cue or m.is_aspect)})
     out: list[tuple[int, int, bool]] = []
     for start, end, cue in spans:
         if out and start < out[-1][1]:

@@ -1,0 +1,84 @@
+"""The records one doc's analysis passes along: what it reads of the doc, the rules that
+fired on its tokens, those matches in segment offsets, and what each sentence yields."""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from qualcode.records import EvidenceMatch, split_rule
+
+new_tuple = tuple.__new__  # builds a NamedTuple without its Python-level __new__: new_tuple(Hit, values)
+
+
+class DocView:
+    """What the sentence analysis reads from a Doc, read lazily: only a handful
+    of tokens per sentence are ever looked at, so per-token arrays would cost
+    more than they save."""
+
+    __slots__ = ("doc", "text", "lowers", "strings", "size", "spans")
+
+    def __init__(self, doc: Any, text: str, lowers: list[int]):
+        self.doc = doc
+        self.text = text
+        self.lowers = lowers
+        self.strings = doc.vocab.strings
+        self.size = len(lowers)
+        self.spans: dict[int, tuple[int, int]] = {}  # token index -> its characters, filled as read
+
+    def char_span(self, index: int) -> tuple[int, int]:
+        span = self.spans.get(index)
+        if span is None:
+            token = self.doc[index]
+            span = self.spans[index] = (token.idx, token.idx + len(token))
+        return span
+
+    def is_punct(self, index: int) -> bool:
+        return self.doc[index].is_punct
+
+    def span_text(self, start: int, end: int) -> str:
+        return self.text[self.char_span(start)[0]:self.char_span(end - 1)[1]]
+
+
+class Hit(NamedTuple):
+    """A rule that fired on tokens ``start``..``end`` (exclusive) of a doc."""
+
+    start: int
+    end: int
+    role: int
+    code: int  # index into codebook.codes, -1 for cues and negation words
+    rule: str
+    extra: Any = None  # SEP: its rules.SeparableVerb; a resolved separable verb: the particle's text
+
+
+class Found(NamedTuple):
+    """A fired rule in segment offsets: an :class:`EvidenceMatch`, cheaper to make and
+    ordered by position as a plain tuple (start first)."""
+
+    start: int
+    end: int
+    rule: str
+    kind: str
+    text: str
+    code: str | None
+    note: str
+
+    def public(self) -> EvidenceMatch:
+        rule_kind, pattern = split_rule(self.rule)
+        return EvidenceMatch(text=self.text, start=self.start, end=self.end, rule_kind=rule_kind, pattern=pattern,
+                             kind=self.kind, note=self.note, code=self.code)
+
+
+# One aspect hit with the directions its clause gives it: (code id, aspect, directions, cues),
+# directions ('opportunity',), ('opportunity', 'risk') or ('none',), cues the Founds behind them
+# (kind = direction given). A plain tuple: one is made per aspect hit.
+MentionHit = tuple[str, Found, tuple[str, ...], tuple[Found, ...]]
+
+
+class SentenceResult:
+    __slots__ = ("start", "end", "matches", "mentions", "cancelled")
+
+    def __init__(self, start: int, end: int, matches: list[Found], mentions: list[MentionHit],
+                 cancelled: list[tuple[Found, str]]):
+        self.start, self.end = start, end  # characters, segment offsets
+        self.matches = matches  # every rule that fired (filled only when tracing)
+        self.mentions = mentions
+        self.cancelled = cancelled  # (Found, reason)

@@ -1,0 +1,210 @@
+"""The rules applied to one sentence: aspect hits, exclusions, clauses, and the directions
+each aspect mention gets from the cues of its clause."""
+from __future__ import annotations
+
+import bisect
+import functools
+
+from qualcode.coding.keywords.direction import DIRECTION_BIT, negator, quantities
+from qualcode.coding.keywords.hits import DocView, Found, Hit, MentionHit, SentenceResult, new_tuple
+from qualcode.coding.keywords.rules import ASPECT_INV, DEC, G_ASPECT, G_CUE, MATCH_KIND, NEG_CANCEL, OPP, RISK, CompiledRules
+from qualcode.coding.keywords.separable import find_particle
+from qualcode.records import split_rule
+
+_NO_BREAKS: tuple[int, ...] = ()
+_NO_DIRECTION = ("none",)
+_DIRECTIONS_BY_BITS = {0: ("none",), 1: ("opportunity",), 2: ("risk",), 3: ("opportunity", "risk")}
+
+
+def first_clause(token_index: int) -> int:
+    """The clause of a token in a sentence without clause breaks."""
+    return 0
+
+
+def overlaps(a: Hit, b: Hit) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def analyse_sentence(rules: CompiledRules, doc: DocView, groups: tuple[list[Hit], ...], long_groups: int, s_start: int,
+                     s_end: int, start_char: int, end_char: int, offset: int, trace: bool) -> SentenceResult | None:
+    """The rules applied to one sentence. ``groups`` holds its hits sorted by
+    what they do (aspects, cues, exclusions, separable verbs, negation words,
+    clause breaks; see ``rules.GROUP_OF_ROLE``), each in text order; ``long_groups``
+    has bit ``1 << group`` set when that group has a hit of several tokens.
+    ``s_start``..``s_end`` are its tokens, ``start_char``..``end_char`` its
+    characters in segment offsets."""
+    aspects, cues, exclusions, separable, negation_hits, break_hits = groups
+    if trace:
+        fired = aspects + cues + exclusions  # every rule that fired, for the trace
+    if break_hits:
+        breaks = [hit.start for hit in break_hits]
+        if len(breaks) > 1:
+            breaks.sort()
+    else:
+        breaks = _NO_BREAKS
+
+    # separable verbs count only when their particle closes the clause: 'kijk ... na'
+    for hit in separable:
+        verb = hit.extra
+        position = find_particle(doc, hit.start, s_end, verb.particle, breaks)
+        if position is None:
+            continue
+        target = verb.target
+        resolved = new_tuple(Hit, (hit.start, hit.end, target.role, target.code, verb.name,
+                                   doc.span_text(position, position + 1)))
+        (aspects if resolved.role <= ASPECT_INV else cues).append(resolved)
+        if trace:
+            fired.append(resolved)
+    if not aspects and not trace:
+        return None
+
+    code_ids = rules.code_ids
+    clause_of = functools.partial(bisect.bisect_right, breaks) if breaks else first_clause
+    made: dict[tuple, Found] = {}
+    spans = doc.spans
+    tokens = doc.doc
+    text = doc.text
+
+    def found(hit: Hit, kind: str | None = None, note: str = "") -> Found:
+        # a hit as a Found, once per (hit, kind, note); hits are read by index here: this runs per hit
+        key = (hit, kind, note)
+        result = made.get(key)
+        if result is None:
+            first = hit[0]  # start
+            span = spans.get(first)
+            if span is None:
+                token = tokens[first]
+                span = spans[first] = (token.idx, token.idx + len(token))
+            start, end = span
+            if hit[1] - first > 1:  # end
+                last = hit[1] - 1
+                span = spans.get(last)
+                if span is None:
+                    token = tokens[last]
+                    span = spans[last] = (token.idx, token.idx + len(token))
+                end = span[1]
+            role = hit[2]
+            if not note and role <= DEC and hit[5].__class__ is str:  # extra: a separable verb's particle
+                note = f"with '{hit[5]}'"
+            code = hit[3]
+            result = made[key] = new_tuple(Found, (
+                start + offset, end + offset, hit[4], kind or MATCH_KIND[role],
+                text[start:end], code_ids[code] if code >= 0 else None, note,
+            ))
+        return result
+
+    cancelled: list[tuple[Found, str]] = []
+
+    # per code the longest hit wins over hits inside it, and one span counts once
+    # (the first rule that found it: words before compounds before phrases)
+    if len(aspects) > 1:
+        kept: dict[tuple[int, int, int], Hit] = {}
+        longer = [hit for hit in aspects if hit.end - hit.start > 1] if long_groups & (1 << G_ASPECT) else ()
+        for hit in aspects:
+            if longer and any(
+                other.code == hit.code and other.start <= hit.start and hit.end <= other.end
+                and other.end - other.start > hit.end - hit.start
+                for other in longer
+            ):
+                continue
+            key = (hit.code, hit.start, hit.end)
+            if key not in kept:
+                kept[key] = hit
+        if len(kept) != len(aspects):
+            aspects = list(kept.values())
+
+    # exclusions, sentence scope: the hit they cover, or every hit of the code
+    if exclusions:
+        dropped = set()
+        for code_index in {hit.code for hit in exclusions}:
+            code_exclusions = [hit for hit in exclusions if hit.code == code_index]
+            code_aspects = [hit for hit in aspects if hit.code == code_index]
+            elsewhere = [ex for ex in code_exclusions if not any(overlaps(ex, aspect) for aspect in code_aspects)]
+            for aspect in code_aspects:
+                covering = [ex for ex in code_exclusions if overlaps(ex, aspect)]
+                reason = covering[0] if covering else (elsewhere[0] if elsewhere else None)
+                if reason is None:
+                    continue
+                dropped.add(aspect)
+                pattern = split_rule(reason.rule)[1]
+                shown_text = doc.span_text(reason.start, reason.end)
+                shown = f"'{shown_text}'" if shown_text.lower() == pattern else f"'{shown_text}' ({pattern})"
+                where = "covers this word" if covering else "in the same sentence"
+                cancelled.append((found(aspect), f"exclusion {shown} {where}"))
+        if dropped:
+            aspects = [hit for hit in aspects if hit not in dropped]
+
+    if cues:
+        # a cue inside a longer cue phrase is part of that phrase ('meer tijd' over 'meer')
+        if long_groups & (1 << G_CUE) and len(cues) > 1:
+            cues = [
+                hit for hit in cues
+                if not any(
+                    other.start <= hit.start and hit.end <= other.end and other.end - other.start > hit.end - hit.start
+                    for other in cues
+                )
+            ]
+        negated: dict[Hit, Hit] = {}
+        if negation_hits:
+            negators: dict[int, Hit] = {}
+            for hit in negation_hits:
+                negators[hit.start] = hit
+            negation = rules.codebook.negation
+            for cue in cues:
+                found_negator = negator(doc, cue, negators, clause_of, s_start, s_end, negation.before, negation.after)
+                if found_negator is not None:
+                    negated[cue] = found_negator
+        attached, overridden = quantities(rules, doc, aspects, cues, negated, breaks, clause_of, found, cancelled, trace)
+    else:
+        negated = attached = {}
+        overridden = set()
+
+    # opportunity/risk cues act on every aspect of their clause: work them out
+    # once per clause (and per negation setting), not once per aspect
+    per_clause: dict[tuple[int, bool], tuple[int, tuple[Found, ...]]] = {}
+
+    def clause_cues(clause: int, honour_negation: bool) -> tuple[int, tuple[Found, ...]]:
+        bits = 0
+        founds = []
+        for cue in cues:
+            role = cue.role
+            if (role != OPP and role != RISK) or cue in overridden or (breaks and clause_of(cue.start) != clause):
+                continue
+            direction = "opportunity" if role == OPP else "risk"
+            note = ""
+            cue_negator = negated.get(cue) if honour_negation else None
+            if cue_negator is not None:
+                if cue_negator.role == NEG_CANCEL:
+                    continue
+                direction = "risk" if direction == "opportunity" else "opportunity"
+                note = f"negated by '{doc.span_text(cue_negator.start, cue_negator.end)}'"
+            bits |= DIRECTION_BIT[direction]
+            founds.append(found(cue, direction, note))
+        result = per_clause[(clause, honour_negation)] = (bits, tuple(founds))
+        return result
+
+    mentions: list[MentionHit] = []
+    if not cues:
+        # no cue in the sentence: every aspect has direction 'none'
+        for aspect in aspects:
+            mentions.append((code_ids[aspect.code], found(aspect), _NO_DIRECTION, ()))
+    negates = rules.negates
+    for aspect in aspects if cues else ():
+        code = aspect.code
+        key = (clause_of(aspect.start) if breaks else 0, negates[code])
+        bits, founds = per_clause.get(key) or clause_cues(*key)
+        if attached:
+            extra = attached.get(aspect)
+            if extra is not None:
+                bits |= extra[0]
+                founds = founds + tuple(extra[1])
+        mentions.append((code_ids[code], found(aspect), _DIRECTIONS_BY_BITS[bits], founds))
+
+    if not mentions and not trace:
+        return None
+    matches: list[Found] = []
+    if trace:
+        if not fired and not cancelled:
+            return None
+        matches = sorted({found(hit) for hit in fired})
+    return SentenceResult(start_char, end_char, matches, mentions, cancelled)

@@ -1,0 +1,46 @@
+"""The public :func:`suggest`: keyword suggestions for a stream of segments."""
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator
+
+from qualcode.coding.codebook import Codebook
+from qualcode.coding.keywords.parallel import suggest_parallel
+from qualcode.coding.keywords.rules import check_pipeline, compile_rules
+from qualcode.coding.keywords.stream import suggest_texts
+from qualcode.errors import UsageError
+from qualcode.records import Segment, Suggestion
+
+
+def suggest(
+    codebook: Codebook,
+    segments: Iterable[Segment],
+    *,
+    nlp: Any = None,
+    batch_size: int = 256,
+    jobs: int = 1,
+) -> Iterator[Suggestion]:
+    """Keyword suggestions for every segment with ``to_code`` set, in segment order.
+
+    Yields one :class:`Suggestion` per (segment, code, direction) with
+    ``origin='keyword'``, ``strategy='keywords.v1'`` and JSON-serialisable
+    evidence (read it with :meth:`qualcode.records.Evidence.from_json`): ``matches``
+    (text, start, end, rule, kind [, note]) with offsets into the segment text,
+    ``sentence`` (the first supporting sentence as [start, end]), ``sentences`` (all
+    of them) and ``cancelled`` (hits voided by an exclusion or a negation, with
+    ``reason``). Results are identical for any ``batch_size`` and ``jobs``;
+    segments longer than ``nlp.max_length`` are processed in pieces. Segments are
+    read lazily, so a corpus never has to fit in memory.
+    """
+    if batch_size < 1:
+        raise UsageError(f"batch size must be at least 1, got {batch_size}")
+    if jobs < 1:
+        raise UsageError(f"jobs must be at least 1, got {jobs}")
+    if nlp is None:
+        from qualcode.coding.nlp import build_pipeline
+
+        nlp = build_pipeline(codebook.language)
+    check_pipeline(codebook, nlp)
+    items = ((segment.id, segment.text) for segment in segments if segment.to_code)
+    if jobs > 1:
+        return suggest_parallel(codebook, nlp, items, batch_size, jobs)
+    return suggest_texts(compile_rules(codebook, nlp), nlp, items, batch_size)
