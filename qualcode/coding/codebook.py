@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, NoReturn
 
 import yaml
 
@@ -292,6 +292,12 @@ class _Problems:
         error.problems = tuple(lines)  # type: ignore[attr-defined]
         raise error
 
+    def fail(self, node: yaml.Node | None, message: str, line: int | None = None) -> NoReturn:
+        """Add a problem that stops the parse here and raise them all."""
+        self.add(node, message, line=line)
+        self.raise_if_any()
+        raise AssertionError("unreachable")  # pragma: no cover - raise_if_any raised
+
 
 def _did_you_mean(word: str, options: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
@@ -377,7 +383,7 @@ def _text_list(node: yaml.Node, where: str, problems: _Problems) -> list[tuple[s
     if not isinstance(node, yaml.SequenceNode):
         problems.add(node, f"{where}: expected a list, got {_describe(node)}")
         return []
-    items = []
+    items: list[tuple[str, yaml.Node]] = []
     for item in node.value:
         if not isinstance(item, yaml.ScalarNode):
             problems.add(item, f"{where}: each item must be text, got {_describe(item)}")
@@ -455,15 +461,11 @@ def _parse(text: str, source_name: str, raw: bytes) -> Codebook:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or "cannot be read"
         context = f" ({exc.context})" if exc.context else ""
-        problems.add(None, f"YAML syntax error at column {column}: {what}{context}; check indentation and quotes", line=line)
-        problems.raise_if_any()
-        raise AssertionError("unreachable")  # pragma: no cover
+        problems.fail(None, f"YAML syntax error at column {column}: {what}{context}; check indentation and quotes", line=line)
     except yaml.YAMLError as exc:
-        problems.add(None, f"YAML syntax error: {exc}")
-        problems.raise_if_any()
+        problems.fail(None, f"YAML syntax error: {exc}")
     if root is None:
-        problems.add(None, "the codebook is empty; start from codebooks/werkbeleving.yaml")
-        problems.raise_if_any()
+        problems.fail(None, "the codebook is empty; start from codebooks/werkbeleving.yaml")
 
     top = _mapping(root, "codebook file", _TOP_KEYS, problems)
 

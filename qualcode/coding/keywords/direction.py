@@ -2,7 +2,7 @@
 cues giving a direction to the nearest aspect through that keyword's valence."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 from qualcode.coding.keywords.hits import DocView, Found, Hit
 from qualcode.coding.keywords.rules import ASPECT_INV, DEC, INC, NEG_CANCEL, OPP, RISK, CompiledRules
@@ -12,7 +12,7 @@ DIRECTION_BIT = {"opportunity": 1, "risk": 2}
 
 
 def quantities(rules: CompiledRules, doc: DocView, aspects: list[Hit], cues: list[Hit], negated: dict[Hit, Hit],
-               breaks: list[int], clause_of: Callable[[int], int], found: Callable[..., Found],
+               breaks: Sequence[int], clause_of: Callable[[int], int], found: Callable[..., Found],
                cancelled: list[tuple[Found, str]], trace: bool) -> tuple[dict[Hit, tuple[int, list[Found]]], set[Hit]]:
     """Attach increase/decrease cues to the nearest aspect hit in their clause:
     (aspect -> (direction bits, cue Founds), opportunity/risk cues overridden);
@@ -37,13 +37,13 @@ def quantities(rules: CompiledRules, doc: DocView, aspects: list[Hit], cues: lis
                 cancelled.append((found(cue), f"no aspect keyword within {QUANTITY_REACH} words in its clause"))
             continue
         cue_negator = negated.get(cue)
-        voided = False
+        voided_by: Hit | None = None  # the cancelling negation word, if it voided the cue on an aspect
         for aspect in targets:
             more = cue.role == INC
             note = ""
             if cue_negator is not None and rules.negates[aspect.code]:
                 if cue_negator.role == NEG_CANCEL:
-                    voided = True
+                    voided_by = cue_negator
                     continue
                 more = not more
                 note = f"negated by '{doc.span_text(cue_negator.start, cue_negator.end)}'; "
@@ -59,8 +59,8 @@ def quantities(rules: CompiledRules, doc: DocView, aspects: list[Hit], cues: lis
             for other in cues:
                 if (other.role == OPP or other.role == RISK) and other.start < aspect.end and aspect.start < other.end:
                     overridden.add(other)
-        if voided:
-            cancelled.append((found(cue), f"negated by '{doc.span_text(cue_negator.start, cue_negator.end)}'"))
+        if voided_by is not None:
+            cancelled.append((found(cue), f"negated by '{doc.span_text(voided_by.start, voided_by.end)}'"))
 
     for cue in cues:
         if cue in overridden:

@@ -51,7 +51,7 @@ class FormRules(NamedTuple):
     rules: tuple[Rule, ...]
     # the rules as hit templates (group, (role, code, name, separable verb or None)):
     # a token's hits.Hit is then (start, end) + template, one tuple concatenation per rule
-    templates: tuple[tuple[int, tuple[int, int, str, Any]], ...]
+    templates: tuple[tuple[int, tuple[int, int, str, SeparableVerb | None]], ...]
     particles: tuple[int, ...]  # hashes of the particles of separable verbs that may be an aspect
     first_bits: int  # the phrase patterns it is a first / second anchor of
     second_bits: int
@@ -233,11 +233,10 @@ class CompiledRules:
 
         tables = _dutch_tables()
         verbs = tables.index.get("verb", frozenset())
-        wanted: dict[str, list[Rule]] = {}
+        wanted: dict[str, list[SeparableVerb]] = {}
         for pattern, particle, verb, rule in self._separable_wanted:
             if pattern in verbs and verb in verbs:
-                split = SeparableVerb(particle, rule, rule.name.replace("word:", "separable:", 1))
-                wanted.setdefault(verb, []).append(Rule(SEP, rule.code, rule.name, split))
+                wanted.setdefault(verb, []).append(SeparableVerb(particle, rule, rule.name.replace("word:", "separable:", 1)))
         if not wanted:
             return
         forms: dict[str, set[str]] = {verb: {verb} for verb in wanted}
@@ -248,13 +247,13 @@ class CompiledRules:
             for lemma in lemmas:
                 if lemma in forms:
                     forms[lemma].add(form)
-        for verb, rules in wanted.items():
+        for verb, splits in wanted.items():
+            rules = [Rule(SEP, split.target.code, split.target.name, split) for split in splits]
             self.separable_lemmas.setdefault(verb, []).extend(rules)
             for form in forms[verb]:
                 self.separable_forms.setdefault(form, []).extend(rules)
-            for rule in rules:
-                particle = rule.separable.particle
-                self.particles[particle] = self._nlp.vocab.strings.add(particle)
+            for split in splits:
+                self.particles[split.particle] = self._nlp.vocab.strings.add(split.particle)
 
     # -- matching one word form (cached)
 
@@ -285,27 +284,31 @@ class CompiledRules:
         # One rule per (role, code) and token: 'werkdruk' is both a word and a
         # '*werkdruk*' compound; the first rule found (words before compounds)
         # speaks for the token, the others would only repeat it.
-        kept: dict[Any, Rule] = {}
+        kept: dict[Rule | tuple[int, int], Rule] = {}
         for rule in found:
             kept.setdefault(rule if rule.role == SEP else (rule.role, rule.code), rule)
-        rules = tuple(kept.values())
-        flags = 0
-        for rule in rules:
+        form_rules = tuple(kept.values())
+        # the separable verbs among them that may be an aspect ('separable' is set on SEP rules only)
+        aspect_splits = [
+            rule.separable for rule in form_rules
+            if rule.separable is not None and rule.separable.target.role <= ASPECT_INV
+        ]
+        flags = HAS_SEPARABLE if aspect_splits else 0
+        for rule in form_rules:
             if rule.role <= ASPECT_INV:
                 flags |= HAS_ASPECT
-            elif rule.role == SEP and rule.separable.target.role <= ASPECT_INV:
-                flags |= HAS_SEPARABLE
         first, second = self.anchor_bits
         first_bits = first.get(lower, 0) | first.get(lemma, 0)
         second_bits = second.get(lower, 0) | second.get(lemma, 0)
         if first_bits or second_bits:
             flags |= HAS_ANCHOR
-        templates = tuple((GROUP_OF_ROLE[rule.role], (rule.role, rule.code, rule.name, rule.separable)) for rule in rules)
-        particles = tuple({
-            self.particles[rule.separable.particle] for rule in rules
-            if rule.role == SEP and rule.separable.target.role <= ASPECT_INV
-        })
-        result = FormRules(flags, rules, templates, particles, first_bits, second_bits) if rules or flags else NO_RULES
+        templates = tuple(
+            (GROUP_OF_ROLE[rule.role], (rule.role, rule.code, rule.name, rule.separable)) for rule in form_rules
+        )
+        particles = tuple({self.particles[split.particle] for split in aspect_splits})
+        result: Cached = (
+            FormRules(flags, form_rules, templates, particles, first_bits, second_bits) if form_rules or flags else NO_RULES
+        )
         self.cache[key] = result
         return result
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from itertools import compress
-from typing import Any
+from typing import Any, cast
 
 from qualcode.coding.keywords.hits import DocView, Hit, SentenceResult, new_tuple
-from qualcode.coding.keywords.rules import ASPECT_INV, GROUP_OF_ROLE, HAS_ANCHOR, HAS_ASPECT, HAS_SEPARABLE, SEP, CompiledRules
+from qualcode.coding.keywords.rules import ASPECT_INV, GROUP_OF_ROLE, HAS_ANCHOR, HAS_ASPECT, HAS_SEPARABLE, CompiledRules, FormRules
 from qualcode.coding.keywords.sentence import analyse_sentence
 from qualcode.coding.keywords.separable import PARTICLE_REACH
 from qualcode.coding.nlp import LOWERS_KEY
@@ -42,32 +42,30 @@ def analyse_doc(rules: CompiledRules, doc: Any, text: str, offset: int, trace: b
     lowers = doc.user_data.get(LOWERS_KEY)
     if lowers is not None and len(lowers) == size:
         # qualcode's own lemmatiser: the lemma follows from the lower-cased form
-        cache = rules.cache_by_lower
+        by_lower = rules.cache_by_lower
         try:
-            per_token = list(map(cache.__getitem__, lowers))
+            per_token = list(map(by_lower.__getitem__, lowers))
         except KeyError:  # forms seen for the first time: match each once
-            for lower in set(lowers).difference(cache):
-                cache[lower] = rules.form_rules((lower, doc[lowers.index(lower)].lemma), strings)
-            per_token = list(map(cache.__getitem__, lowers))
+            for lower in set(lowers).difference(by_lower):
+                by_lower[lower] = rules.form_rules((lower, doc[lowers.index(lower)].lemma), strings)
+            per_token = list(map(by_lower.__getitem__, lowers))
     else:
         lower_attr, lemma_attr = _ATTRS or _load_attrs()
         lowers = doc.to_array(lower_attr).tolist()
-        cache = rules.cache
-        keys = list(zip(lowers, doc.to_array(lemma_attr).tolist()))
-        per_token = list(map(cache.get, keys))
-        if None in per_token:
-            for index, found in enumerate(per_token):
-                if found is None:
-                    key = keys[index]
-                    found = cache.get(key)
-                    if found is None:
-                        found = rules.form_rules(key, strings)
-                    per_token[index] = found
+        by_form = rules.cache
+        keys: list[tuple[int, int]] = list(zip(lowers, doc.to_array(lemma_attr).tolist()))
+        try:
+            per_token = list(map(by_form.__getitem__, keys))
+        except KeyError:  # forms seen for the first time: match each once (form_rules caches it)
+            for key in set(keys).difference(by_form):
+                rules.form_rules(key, strings)
+            per_token = list(map(by_form.__getitem__, keys))
     # NO_RULES (an empty tuple) for a form without rules: compress keeps the tokens that fire something
     hit_indices = list(compress(range(size), per_token))
     if not hit_indices:
         return []
-    hits = list(compress(per_token, per_token))
+    # compress with the entries as their own selectors drops NO_RULES, the only falsy entry: all FormRules
+    hits = cast("list[FormRules]", list(compress(per_token, per_token)))
     flags = 0
     first_bits = second_bits = 0
     for found in hits:
@@ -83,7 +81,7 @@ def analyse_doc(rules: CompiledRules, doc: Any, text: str, offset: int, trace: b
         has_aspect = any(
             rules.particles[rule.separable.particle] in present
             for found in hits if found.flags & HAS_SEPARABLE
-            for rule in found.rules if rule.role == SEP
+            for rule in found.rules if rule.separable is not None  # set on SEP rules only
         )
     phrase_hits: list[Hit] = []
     # The phrase matcher runs only where a phrase can match (both its anchors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+from typing import Sequence
 
 from qualcode.coding.keywords.direction import DIRECTION_BIT, negator, quantities
 from qualcode.coding.keywords.hits import DocView, Found, Hit, MentionHit, SentenceResult, new_tuple
@@ -36,6 +37,7 @@ def analyse_sentence(rules: CompiledRules, doc: DocView, groups: tuple[list[Hit]
     aspects, cues, exclusions, separable, negation_hits, break_hits = groups
     if trace:
         fired = aspects + cues + exclusions  # every rule that fired, for the trace
+    breaks: Sequence[int]  # the clause breaks' token positions, in order
     if break_hits:
         breaks = [hit.start for hit in break_hits]
         if len(breaks) > 1:
@@ -156,7 +158,8 @@ def analyse_sentence(rules: CompiledRules, doc: DocView, groups: tuple[list[Hit]
                     negated[cue] = found_negator
         attached, overridden = quantities(rules, doc, aspects, cues, negated, breaks, clause_of, found, cancelled, trace)
     else:
-        negated = attached = {}
+        negated = {}
+        attached = {}
         overridden = set()
 
     # opportunity/risk cues act on every aspect of their clause: work them out
@@ -191,8 +194,8 @@ def analyse_sentence(rules: CompiledRules, doc: DocView, groups: tuple[list[Hit]
     negates = rules.negates
     for aspect in aspects if cues else ():
         code = aspect.code
-        key = (clause_of(aspect.start) if breaks else 0, negates[code])
-        bits, founds = per_clause.get(key) or clause_cues(*key)
+        clause_key = (clause_of(aspect.start) if breaks else 0, negates[code])
+        bits, founds = per_clause.get(clause_key) or clause_cues(*clause_key)
         if attached:
             extra = attached.get(aspect)
             if extra is not None:
