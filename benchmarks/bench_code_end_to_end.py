@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_autocode import generate_corpus  # noqa: E402
+from bench_autocode import generate_corpus
 
-from qualcode import store  # noqa: E402
-from qualcode.coding.codebook import default_codebook_path, load_codebook  # noqa: E402
-from qualcode.project import Project  # noqa: E402
+from qualcode import store
+from qualcode.coding.codebook import default_codebook_path, load_codebook
+from qualcode.project import Project
 
 
 def _peak_rss_mb() -> float:
@@ -68,21 +68,20 @@ def main() -> int:
     codebook = load_codebook(codebook_path)
     corpus = generate_corpus(args.words)
     print(f"corpus: {corpus.words:,} words in {len(corpus.segments):,} segments")
-    with tempfile.TemporaryDirectory() as tmp:
-        with Project.init(Path(tmp) / "bench.qualcode") as project:
-            fill_project(project, corpus)
-            from qualcode.coding.nlp import build_pipeline
+    with tempfile.TemporaryDirectory() as tmp, Project.init(Path(tmp) / "bench.qualcode") as project:
+        fill_project(project, corpus)
+        from qualcode.coding.nlp import build_pipeline
 
-            nlp = build_pipeline.__wrapped__(codebook.language)  # a fresh pipeline: cold caches
-            gc.collect()
-            t0 = time.process_time()
-            tokens = sum(len(doc) for doc in nlp.pipe(corpus.texts, batch_size=256))
-            bare = time.process_time() - t0
-            gc.collect()
-            t0, w0 = time.process_time(), time.perf_counter()
-            report = project.code(codebook_path)
-            coded = time.process_time() - t0
-            wall = time.perf_counter() - w0
+        nlp = build_pipeline.__wrapped__(codebook.language)  # a fresh pipeline: cold caches
+        gc.collect()
+        t0 = time.process_time()
+        tokens = sum(len(doc) for doc in nlp.pipe(corpus.texts, batch_size=256))
+        bare = time.process_time() - t0
+        gc.collect()
+        t0, w0 = time.process_time(), time.perf_counter()
+        report = project.code(codebook_path)
+        coded = time.process_time() - t0
+        wall = time.perf_counter() - w0
     bare_wps, code_wps = corpus.words / bare, corpus.words / coded
     print(f"bare pipeline (nlp.pipe)            {bare_wps:>10,.0f} words/s  (CPU {bare:.1f} s, {tokens:,} tokens)")
     print(f"qualcode code (store→NLP→store)     {code_wps:>10,.0f} words/s  (CPU {coded:.1f} s, wall {wall:.1f} s, "

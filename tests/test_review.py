@@ -262,7 +262,7 @@ def test_history_shows_who_decided_what(review):
     run(project, "review", "--coder", "anna", input="a\nq\n")
     result = run(project, "history", str(ids[2]))
     assert result.exit_code == 0, result.output
-    line = next(l for l in result.output.splitlines() if "interaction" in l)
+    line = next(text for text in result.output.splitlines() if "interaction" in text)
     assert "anna" in line and "accept" in line and "- → accepted (keyword)" in line and "terminal" in line
     assert run(project, "history", "999").exit_code == 1
 

@@ -75,10 +75,9 @@ def test_decision_log_is_append_only(seeded):
 def test_transaction_rolls_back_on_error(seeded):
     project, ids = seeded
     before = project.con.execute("SELECT count(*) FROM segments").fetchone()[0]
-    with pytest.raises(RuntimeError):
-        with project.transaction():
-            project.con.execute("DELETE FROM segments WHERE id = ?", (ids[-1],))
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), project.transaction():
+        project.con.execute("DELETE FROM segments WHERE id = ?", (ids[-1],))
+        raise RuntimeError("boom")
     assert project.con.execute("SELECT count(*) FROM segments").fetchone()[0] == before
 
 

@@ -94,7 +94,7 @@ def _rule_kind(match: EvidenceMatch) -> str:
 def codebook_stats(store: "Store", coder: str | None = None) -> CodebookStats:
     """Rule precision, recall gaps and candidate keywords, from ``coder``'s decisions (or every human coder's)."""
     con = store.con
-    names = [coder] if coder else [c for c in all_coders(con)]
+    names = [coder] if coder else list(all_coders(con))
     if coder and coder not in all_coders(con):
         raise NotFoundError(f"coder {coder!r} has decided nothing; the coders are: {', '.join(all_coders(con)) or 'none yet'}")
     decided = {name: decided_segments(con, name) for name in names}

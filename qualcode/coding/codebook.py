@@ -408,7 +408,7 @@ def _pattern_problem(pattern: str, kind: str) -> str | None:
     for char in pattern:
         if char in _BRACKETS:
             stack.append(_BRACKETS[char])
-        elif char in _BRACKETS.values():
+        elif char in _BRACKETS.values():  # noqa: SIM102 (kept apart: the inner test pops the stack)
             if not stack or stack.pop() != char:
                 return f"pattern {pattern!r} has an unbalanced {char!r}; remove it"
     if stack:
@@ -622,7 +622,7 @@ def _parse_code(node: yaml.Node, position: int, language: str, problems: _Proble
     else:
         label_node = fields["label"][1]
         if isinstance(label_node, yaml.MappingNode):
-            for lang, (lang_key, value_node) in _mapping(label_node, f"{where}: label", LANGUAGES, problems).items():
+            for lang, (_lang_key, value_node) in _mapping(label_node, f"{where}: label", LANGUAGES, problems).items():
                 text = _text(value_node, f"{where}: label.{lang}", problems, required=True)
                 if text:
                     labels[lang] = text

@@ -22,7 +22,6 @@ file from elsewhere cannot run code through a crafted model.
 from __future__ import annotations
 
 import io
-import json
 import pickle
 import re
 from dataclasses import dataclass, field
@@ -281,7 +280,8 @@ def train_models(store: "Store", coder: str, *, min_positive: int = 8, folds: in
 def _train_one(store: "Store", code: str, target: str, ids: list[int], texts: list[str], y: list[int],
                min_positive: int, folds: int) -> tuple[ModelResult, Any]:
     positives, negatives = sum(y), len(y) - sum(y)
-    base: dict[str, Any] = dict(code=code, target=target, n=len(y), n_positive=positives, n_negative=negatives)
+    base: dict[str, Any] = {"code": code, "target": target, "n": len(y), "n_positive": positives,
+                            "n_negative": negatives}
     reason = _too_few(code, target, positives, negatives, min_positive)
     if reason:
         return ModelResult(**base, skipped=reason), None

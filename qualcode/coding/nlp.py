@@ -18,7 +18,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any, Mapping
 
-from qualcode.errors import PipelineNotInstalledError, QualcodeError, UsageError  # noqa: F401 (re-exported)
+from qualcode.errors import PipelineNotInstalledError, QualcodeError, UsageError  # tests import PipelineNotInstalledError from here too
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from spacy.language import Language

@@ -303,7 +303,7 @@ def apply_decisions(
     codes = set(valid_codes) if valid_codes is not None else None
     batch = uuid.uuid4().hex
     at = now()
-    counts = {a: 0 for a in ACTIONS}
+    counts = dict.fromkeys(ACTIONS, 0)
     version = _current_codebook(con)
     with transaction(con):
         for d in decisions:

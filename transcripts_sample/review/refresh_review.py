@@ -36,7 +36,7 @@ VALUE = {"kans": "kans", "risico": "risico", "kans+risico": "kans+risico", "geen
 def _rows(ws):
     header = [c.value for c in ws[1]]
     for row in ws.iter_rows(min_row=2):
-        yield {h: c for h, c in zip(header, row)}
+        yield dict(zip(header, row))
 
 
 # Segments are matched by (document, text, n-th occurrence), not by id: ids depend on
@@ -106,16 +106,15 @@ def main() -> None:
     sources = {p.stem.removeprefix("review-"): _old_decisions(p, codebook) for p in sorted(HERE.glob("review-*.xlsx"))}
     for coder, file, segments in args.from_json:
         sources[coder] = _json_decisions(Path(file), Path(segments))
-    with tempfile.TemporaryDirectory() as tmp:
-        with Project.init(Path(tmp) / "sample.qualcode") as project:
-            studies = sorted(p for p in SAMPLE.iterdir() if p.is_dir() and p.name != "review")
-            project.import_files(studies, cases=SAMPLE / "cases.csv", **TABLE_OPTIONS)
-            project.code(ROOT / "codebooks" / "werkbeleving.yaml")
-            for coder, decisions in sorted(sources.items()):
-                target = Path(tmp) / f"review-{coder}.xlsx"
-                n = refresh(coder, decisions, project, codebook, target)
-                shutil.copy(target, HERE / target.name)
-                print(f"review-{coder}.xlsx: {n} decided rows")
+    with tempfile.TemporaryDirectory() as tmp, Project.init(Path(tmp) / "sample.qualcode") as project:
+        studies = sorted(p for p in SAMPLE.iterdir() if p.is_dir() and p.name != "review")
+        project.import_files(studies, cases=SAMPLE / "cases.csv", **TABLE_OPTIONS)
+        project.code(ROOT / "codebooks" / "werkbeleving.yaml")
+        for coder, decisions in sorted(sources.items()):
+            target = Path(tmp) / f"review-{coder}.xlsx"
+            n = refresh(coder, decisions, project, codebook, target)
+            shutil.copy(target, HERE / target.name)
+            print(f"review-{coder}.xlsx: {n} decided rows")
 
 
 if __name__ == "__main__":

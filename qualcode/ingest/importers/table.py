@@ -70,7 +70,7 @@ def read_table(
     parts: list[str] = []
     turns: list[ParsedTurn] = []
     length = 0
-    for (number, values), source_row in zip(grid.rows, ids):
+    for (_number, values), source_row in zip(grid.rows, ids):
         case_id = (cell_text(values[case]) or None) if case is not None else None
         attributes = {
             grid.columns[index]: typed_value(values[index], decimal_comma=grid.decimal_comma)
