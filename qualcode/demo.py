@@ -34,19 +34,28 @@ def _remove_project(path: Path) -> None:
 def run_demo(
     out_dir: str | Path = "demo-output",
     *,
-    sample_dir: str | Path = "transcripts_sample",
-    codebook: str | Path = "codebooks/werkbeleving.yaml",
+    sample_dir: str | Path | None = None,
+    codebook: str | Path | None = None,
     echo: Callable[[str], None] = print,
 ) -> DemoResult:
-    """Build ``out_dir/demo.qualcode`` from the sample and write the workbook and the report there."""
+    """Build ``out_dir/demo.qualcode`` from the sample and write the workbook and the report there.
+
+    By default the sample study and the Dutch codebook that ship with qualcode are used
+    (:mod:`qualcode.resources`), so the demo runs from any folder.
+    """
     from qualcode.project import Project
 
-    sample_dir, codebook, out_dir = Path(sample_dir), Path(codebook), Path(out_dir)
+    from qualcode import resources
+
+    sample_dir = Path(sample_dir) if sample_dir is not None else resources.sample_dir()
+    codebook = Path(codebook) if codebook is not None else resources.default_codebook_path("nl")
+    out_dir = Path(out_dir)
     if not (sample_dir / "cases.csv").exists():
-        raise UsageError(f"{sample_dir}: no sample study here (cases.csv missing); run the demo from the qualcode "
-                         "folder or pass --sample DIR")
+        raise UsageError(f"{sample_dir}: no sample study here (cases.csv missing); check the path, or leave out "
+                         "--sample to use the sample study that comes with qualcode")
     if not codebook.exists():
-        raise UsageError(f"{codebook}: no such codebook; run the demo from the qualcode folder or pass --codebook FILE")
+        raise UsageError(f"{codebook}: no such codebook; check the path, or leave out --codebook to use the default "
+                         "Dutch codebook")
     out_dir.mkdir(parents=True, exist_ok=True)
     project_path = out_dir / PROJECT_NAME
     _remove_project(project_path)

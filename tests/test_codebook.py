@@ -245,7 +245,8 @@ def test_unquoted_colour_and_bad_values_say_how_to_fix_them():
 
 
 def test_structure_problems():
-    assert problems_of("") == ["bad.yaml:1: the codebook is empty; start from codebooks/werkbeleving.yaml"]
+    assert problems_of("") == ["bad.yaml:1: the codebook is empty; start from a copy of the default one "
+                               "(`qualcode codebook show --default` says where it is)"]
     assert problems_of("- a\n- b\n") == [
         "bad.yaml:1: codebook file: expected a mapping of codebook, language, description, directions, "
         "negation, clause_breaks, codes, got a list",

@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import openpyxl
 import pytest
 
 from qualcode.demo import run_demo
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
+    """The demo with its defaults: the sample study and the Dutch codebook found by qualcode.resources."""
     out = tmp_path_factory.mktemp("demo")
     lines: list[str] = []
-    result = run_demo(out, sample_dir=ROOT / "transcripts_sample", codebook=ROOT / "codebooks" / "werkbeleving.yaml",
-                      echo=lines.append)
+    result = run_demo(out, echo=lines.append)
     return result, lines
 
 

@@ -15,7 +15,8 @@ from qualcode.cli.output import number_text as _num
 
 @click.command()
 @click.option("--codebook", "codebook_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML codebook; becomes the project's current codebook. Default: the current one.")
+              help="YAML codebook; becomes the project's current codebook. Default: the current one (in a new "
+              "project: the default Dutch codebook).")
 @study_option(help="Code only this study.")
 @click.option("--model", help="An installed spaCy pipeline (e.g. nl_core_news_md); default: blank + lookup lemmas.")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Processes for the NLP pipeline.")
@@ -29,13 +30,24 @@ def code(project, codebook_path, study, model, jobs, with_model, threshold) -> N
     Re-running refreshes or withdraws only earlier suggestions: every decision a
     coder made stays exactly as it is.
 
+    Without --codebook the project's current codebook is used; a project that has none
+    yet gets the default Dutch codebook (`qualcode codebook show --default` shows it).
+
     \b
-    Example:
-      qualcode code --codebook codebooks/werkbeleving.yaml
+    Examples:
+      qualcode code
+      qualcode code --codebook my-codebook.yaml
     """
+    default = codebook_path is None and project.meta("codebook_version") is None
+    if default:
+        from qualcode.resources import default_codebook_path
+
+        codebook_path = default_codebook_path("nl")
     total = len(project.segments(study=study, only_to_code=True))
     if total == 0:  # let the API say what to do, before a progress bar is drawn
         project.code(codebook_path, study=study, model=model, jobs=jobs)
+    if default:
+        click.echo(f"No codebook in this project yet: coding with the default Dutch codebook ({codebook_path}).")
     with click.progressbar(length=max(total, 1), label="Coding segments", file=sys.stderr) as bar:
         done = [0]
 
@@ -86,7 +98,7 @@ def codebook_check(path: Path) -> None:
 
     \b
     Example:
-      qualcode codebook check codebooks/werkbeleving.yaml
+      qualcode codebook check my-codebook.yaml
     """
     from qualcode.coding.codebook import load_codebook
 
@@ -96,19 +108,33 @@ def codebook_check(path: Path) -> None:
 
 @codebook_group.command("show")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--default", "default_language", type=click.Choice(["nl", "en"]), is_flag=False, flag_value="nl",
+              default=None, help="Show the default codebook that comes with qualcode (nl or en; nl if no value) "
+              "and where its file is.")
 @project_path_option(help="Project whose current codebook to show (when no PATH is given).")
-def codebook_show(path: Path | None, project_path: str) -> None:
+def codebook_show(path: Path | None, default_language: str | None, project_path: str) -> None:
     """List the codes with their labels and definitions (from a file or the project's codebook).
 
     \b
     Examples:
-      qualcode codebook show codebooks/werkbeleving.yaml
+      qualcode codebook show my-codebook.yaml
       qualcode codebook show --project study.qualcode
+      qualcode codebook show --default          (the default Dutch codebook; --default en: English)
     """
     from qualcode.coding.codebook import load_codebook
+    from qualcode.errors import UsageError
     from qualcode.project import Project
 
-    if path is not None:
+    if path is not None and default_language is not None:
+        raise UsageError("give a codebook FILE or --default, not both")
+    if default_language is not None:
+        from qualcode.resources import LANGUAGE_NAMES, default_codebook_path
+
+        path = default_codebook_path(default_language)
+        cb = load_codebook(path)
+        click.echo(f"The default {LANGUAGE_NAMES[default_language]} codebook: {path}")
+        click.echo("To adapt it, copy that file, edit the copy and code with `qualcode code --codebook COPY`.\n")
+    elif path is not None:
         cb = load_codebook(path)
     else:
         with Project.open(project_path) as project:

@@ -10,11 +10,11 @@ from qualcode.cli.commands_report import matrix
 @click.command(context_settings=CONTEXT_SETTINGS)
 @click.option("--out", "out_dir", default="demo-output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the demo project, workbook and report (the demo project in it is rebuilt).")
-@click.option("--sample", "sample_dir", default="transcripts_sample", show_default=True,
+@click.option("--sample", "sample_dir", default=None, show_default="the sample study that comes with qualcode",
               type=click.Path(file_okay=False), help="The sample study (with cases.csv and review/).")
-@click.option("--codebook", default="codebooks/werkbeleving.yaml", show_default=True,
+@click.option("--codebook", default=None, show_default="the default Dutch codebook",
               type=click.Path(dir_okay=False), help="The codebook to code with.")
-def demo(out_dir: str, sample_dir: str, codebook: str) -> None:
+def demo(out_dir: str, sample_dir: str | None, codebook: str | None) -> None:
     """Run the whole job on the sample study: import, code, apply the review, matrix, workbook, report.
 
     \b

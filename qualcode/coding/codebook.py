@@ -231,8 +231,8 @@ def load_codebook(path: str | Path) -> Codebook:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise CodebookError(
-            f"codebook {str(path)!r} does not exist; check the path, or leave out "
-            "--codebook to use the default werkbeleving codebook"
+            f"codebook {str(path)!r} does not exist; check the path, or leave out --codebook to use the "
+            "project's current codebook (in a new project the default Dutch one: `qualcode codebook show --default`)"
         ) from None
     except OSError as exc:
         raise CodebookError(f"cannot read codebook {str(path)!r}: {exc.strerror or exc}") from None
@@ -247,9 +247,10 @@ def load_codebook(path: str | Path) -> Codebook:
 
 
 def default_codebook_path(language: str = "nl") -> Path:
-    """The bundled werkbeleving codebook for 'nl' or 'en'."""
-    root = Path(__file__).resolve().parents[2] / "codebooks"
-    return root / ("werkbeleving.yaml" if language == "nl" else f"werkbeleving.{language}.yaml")
+    """The bundled werkbeleving codebook for 'nl' or 'en' (see :mod:`qualcode.resources`)."""
+    from qualcode.resources import default_codebook_path as bundled
+
+    return bundled(language)
 
 
 def pattern_kind(pattern: str) -> str:
@@ -465,7 +466,8 @@ def _parse(text: str, source_name: str, raw: bytes) -> Codebook:
     except yaml.YAMLError as exc:
         problems.fail(None, f"YAML syntax error: {exc}")
     if root is None:
-        problems.fail(None, "the codebook is empty; start from codebooks/werkbeleving.yaml")
+        problems.fail(None, "the codebook is empty; start from a copy of the default one "
+                            "(`qualcode codebook show --default` says where it is)")
 
     top = _mapping(root, "codebook file", _TOP_KEYS, problems)
 

@@ -40,7 +40,8 @@ def _language_warning(codebook: "Codebook", texts: Iterable[str]) -> str | None:
     language = detect_language(texts)
     if language and language != codebook.language:
         return (f"the codebook is in {codebook.language!r} but the transcripts look {language!r}; "
-                "use the codebook of their language (e.g. codebooks/werkbeleving.en.yaml) for useful suggestions")
+                "use the codebook of their language for useful suggestions "
+                f"(`qualcode codebook show --default {language}` shows the default one and where it is)")
     return None
 
 
