@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from qualcode import Project
 from qualcode.store.codings import Decision
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow  # the whole sample through the API, ~2 s
 def test_a_notebook_session_through_the_project_api(tmp_path):
     transcript = tmp_path / "int-01.txt"
     transcript.write_text(

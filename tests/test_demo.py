@@ -8,6 +8,9 @@ import pytest
 
 from qualcode.demo import run_demo
 
+# The whole demo runs once for the module, ~3.5 s.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):

@@ -65,6 +65,7 @@ def test_keyword_suggestions_on_the_sample(coded):
     _check("suggestions-sample.jsonl", "\n".join(lines) + "\n")
 
 
+@pytest.mark.slow  # the whole demo (module fixture), ~3 s
 def test_explain_for_a_dozen_segments(demo):
     with Project.open(demo.project) as project:
         segments = project.segments(only_to_code=True)
@@ -79,10 +80,12 @@ def _normalised(text: str, demo) -> str:
     return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", "<TIME>", text)
 
 
+@pytest.mark.slow  # the whole demo (module fixture), ~3 s
 def test_demo_report_markdown(demo):
     _check("report.md", _normalised((demo.report.parent / "report.md").read_text(encoding="utf-8"), demo))
 
 
+@pytest.mark.slow  # the whole demo (module fixture), ~3 s
 def test_demo_workbook_matrix_sheet(demo):
     sheet = openpyxl.load_workbook(demo.workbook, read_only=True)["Matrix"]
     rows = ["\t".join("" if v is None else str(v) for v in row) for row in sheet.iter_rows(values_only=True)]

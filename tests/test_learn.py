@@ -136,6 +136,7 @@ def f1(predicted: set[int], actual: set[int]) -> float:
 
 
 # -- learning ------------------------------------------------------------------------------
+@pytest.mark.slow  # five-fold training, ~3 s
 def test_the_model_beats_the_keyword_rules_on_held_out_segments(corpus):
     project, train_ids, held_out, truth, texts = corpus
     report = learn.train_models(project.store, "anna", min_positive=8, folds=5)
@@ -156,6 +157,7 @@ def test_the_model_beats_the_keyword_rules_on_held_out_segments(corpus):
     assert len(right) / len(found) > 0.8
 
 
+@pytest.mark.slow  # uses `trained`: models trained once, ~1.7 s
 def test_model_suggestions_carry_strategy_probability_and_terms(trained):
     project, train_ids, held_out, truth, texts, _ = trained
     (s, *_) = [s for s in learn.model_suggestions(project.store, segment_ids=held_out) if s.code == "workload"]
@@ -191,6 +193,7 @@ class Spy(BaseEstimator, TransformerMixin):
         return X
 
 
+@pytest.mark.slow  # trains models on the generated corpus, 1.1-2.3 s
 def test_cross_validation_never_scores_a_segment_it_trained_on(corpus, monkeypatch):
     from sklearn.pipeline import Pipeline
 
@@ -240,6 +243,7 @@ def test_nothing_to_learn_from_and_no_model_are_errors(project):
     assert learn.explain_model(project.store, 2) == []
 
 
+@pytest.mark.slow  # uses `trained`: models trained once, ~1.7 s
 def test_model_suggestions_never_touch_human_decisions(trained):
     project, train_ids, held_out, truth, texts, _ = trained
     before = [(r.segment_id, r.code, r.direction, r.status, r.origin) for r in decisions_for(project.con)]
@@ -259,6 +263,7 @@ def test_model_suggestions_never_touch_human_decisions(trained):
     assert result.truth == "anna" and result.row("workload").recall > 0.8
 
 
+@pytest.mark.slow  # trains models on the generated corpus, 1.1-2.3 s
 def test_models_are_stored_and_the_newest_is_used(corpus):
     project, *_ = corpus
     assert schema.SCHEMA_VERSION == 2
@@ -290,6 +295,7 @@ def test_a_stored_model_with_foreign_code_is_not_loaded(corpus):
         learn.model_suggestions(project.store)
 
 
+@pytest.mark.slow  # uses `trained`: models trained once, ~1.7 s
 def test_uncertainty_and_explanation(trained):
     project, train_ids, held_out, truth, texts, _ = trained
     margins = learn.model_uncertainty(project.store, held_out[:10])
@@ -301,6 +307,7 @@ def test_uncertainty_and_explanation(trained):
     assert str(top).startswith("model: workload p = ")
 
 
+@pytest.mark.slow  # trains models on the generated corpus, 1.1-2.3 s
 def test_cli_learn_reports_scores_and_skips(corpus):
     project, *_ = corpus
     path = str(project.path)
@@ -315,6 +322,7 @@ def test_cli_learn_reports_scores_and_skips(corpus):
 
 
 # -- codebook statistics ---------------------------------------------------------------------
+@pytest.mark.slow  # uses `trained`: models trained once, ~1.7 s
 def test_rule_precision_and_recall_gaps(trained):
     project, train_ids, held_out, truth, texts, _ = trained
     stats = codebook_stats(project.store, "anna")
@@ -346,6 +354,7 @@ def test_candidate_keywords_rank_words_frequent_in_the_gaps_and_rare_elsewhere()
     assert candidate_keywords(target, background, exclude=["over*"], min_z=0.0)[0].lemma != "overuur"
 
 
+@pytest.mark.slow  # uses `trained`: models trained once, ~1.7 s
 def test_cli_codebook_stats(trained):
     project, *_ = trained
     result = CliRunner().invoke(main, ["codebook", "stats", "--coder", "anna", "--project", str(project.path)])
@@ -370,6 +379,7 @@ def test_a_direction_cue_is_kept_only_when_its_direction_is(project):
     assert stats.gaps[0].without_keyword == 0 and stats.gaps[0].candidates == ()
 
 
+@pytest.mark.slow  # uses `trained`: models trained once, ~1.7 s
 def test_agreement_with_the_model_says_which_units_it_was_trained_on(trained):
     project, train_ids, held_out, *_ = trained
     from qualcode.analysis.agreement import agreement

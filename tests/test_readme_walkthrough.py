@@ -5,6 +5,7 @@ import re
 import shlex
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from qualcode.cli import main
@@ -26,6 +27,7 @@ def test_the_walkthrough_has_the_steps_a_researcher_needs():
         assert step in commands
 
 
+@pytest.mark.slow  # every walkthrough command on the whole sample, ~3.5 s
 def test_the_walkthrough_runs_on_the_sample(tmp_path, monkeypatch):
     for name in ("transcripts_sample", "codebooks"):
         (tmp_path / name).symlink_to(ROOT / name)
