@@ -447,6 +447,7 @@ def test_workbook_without_second_study_has_no_compare_sheet(built, tmp_path):
     assert ws["B1"].value == "vo (n = 3)"
 
 
+@pytest.mark.slow  # starts LibreOffice, ~2 s
 @pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice not installed")
 def test_libreoffice_opens_the_workbook_and_shows_formula_text_as_text(workbook, tmp_path):
     project, cb, ids, out, report = workbook

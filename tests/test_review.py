@@ -447,6 +447,7 @@ def test_formula_like_text_survives_export_and_import_unchanged(project, tmp_pat
     assert codings.memos(project.con, "anna") == {(ids[0], "anna"): "- eerst navragen"}
 
 
+@pytest.mark.slow  # starts LibreOffice, ~2 s
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_keeps_formula_like_text_as_text(project, tmp_path):
     ids = add_document(project, [("R1", "R1", text) for text in FORMULA_LIKE])
