@@ -19,13 +19,12 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-# Everything: the linter and every test, the slow ones included (CI: .ci/run).
-test: lint $(STAMP)
+# Everything: the linter, the type checker and every test, the slow ones included (CI: .ci/run).
+test: lint typecheck $(STAMP)
 	$(BIN)/python -m pytest
 
-# While working: the linter and the tests that take less than about 1.5 s each.
-# mypy joins once it is clean; until then it is `make typecheck`.
-check: lint fast
+# While working: the linter, the type checker and the tests that take less than about 1.5 s each.
+check: lint typecheck fast
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,11 +5,12 @@ The Python API is :class:`qualcode.Project`; the `qualcode` command is a thin fa
 from __future__ import annotations
 
 from qualcode.errors import QualcodeError
+from qualcode.version import __version__
 
 __all__ = ["Project", "QualcodeError", "__version__"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     # Lazy, so that `qualcode --help` does not import pandas or spaCy.
     if name == "Project":
         from qualcode.project import Project

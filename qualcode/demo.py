@@ -7,13 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypedDict
 
 from qualcode.errors import UsageError
 
 PROJECT_NAME = "demo.qualcode"
 # The workshop notes are a table: which columns hold the text, the row id and the group.
-TABLE_OPTIONS = {"text_columns": ["notitie"], "id_column": "opmerking_id", "case_column": "groep"}
+class TableOptions(TypedDict):
+    text_columns: list[str]
+    id_column: str
+    case_column: str
+
+
+TABLE_OPTIONS: TableOptions = {"text_columns": ["notitie"], "id_column": "opmerking_id", "case_column": "groep"}
 
 
 @dataclass(frozen=True)

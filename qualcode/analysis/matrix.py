@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, cast
 
 import pandas as pd
 
@@ -131,13 +131,16 @@ def _count(df: pd.DataFrame, codes: list[str], directions: list[str], labels: li
         segs = df.groupby(["code", "direction"])["segment_id"].nunique()
         cases = df.dropna(subset=["case_id"]).groupby(["code", "direction"])["case_id"].nunique()
         sugg = df[df["status"] == "suggested"].groupby(["code", "direction"])["segment_id"].nunique()
-        for (code, d), n in segs.items():
+        for key, n in segs.items():
+            code, d = cast("tuple[str, str]", key)  # grouped by two columns: the keys are pairs
             if code in label_of and d in directions:
                 counts.loc[label_of[code], (d, "segments")] = int(n)
-        for (code, d), n in cases.items():
+        for key, n in cases.items():
+            code, d = cast("tuple[str, str]", key)
             if code in label_of and d in directions:
                 counts.loc[label_of[code], (d, "cases")] = int(n)
-        for (code, d), n in sugg.items():
+        for key, n in sugg.items():
+            code, d = cast("tuple[str, str]", key)
             if code in label_of and d in directions:
                 suggested.loc[label_of[code], d] = int(n)
     return counts, suggested
@@ -302,7 +305,8 @@ def code_presence_per_case(codings_df: pd.DataFrame, store: "Store | None", code
     suggested: dict[tuple, int] = {}
     for r in coded.drop_duplicates(["segment_id", "code", "direction"]).itertuples():
         key = (r.case_id, _study_key(r.study))
-        lookup[(*key, r.code, r.direction)] = lookup.get((*key, r.code, r.direction), 0) + 1
+        cell = key + (r.code, r.direction)
+        lookup[cell] = lookup.get(cell, 0) + 1
         if r.status == "suggested":
             suggested[key] = suggested.get(key, 0) + 1
     new_cols: dict[str, list[int]] = {}
