@@ -433,25 +433,6 @@ def keyword_items(code: Any) -> list[tuple[str, str]]:
     return [(kind, pattern) for kind in KEYWORD_KINDS for pattern in getattr(kw, kind, ()) or ()]
 
 
-def keyword_text(code: Any, kinds: Iterable[str] = KEYWORD_KINDS) -> str:
-    """'words: werkdruk, tijd; compounds: werkdruk*' for one cell or line."""
-    parts = []
-    for kind in kinds:
-        patterns = [p for k, p in keyword_items(code) if k == kind]
-        if patterns:
-            parts.append(f"{kind}: {', '.join(patterns)}")
-    return "; ".join(parts)
-
-
-def definition_text(code: Any) -> str:
-    d = getattr(code, "definition", None)
-    if d is None:
-        return ""
-    if isinstance(d, str):
-        return d
-    return " ".join(part for part in (getattr(d, "includes", ""), ) if part)
-
-
 def _keyword_set(code: Any) -> set[str]:
     return {f"{kind} {pattern!r}" for kind, pattern in keyword_items(code)}
 
