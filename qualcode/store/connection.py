@@ -1,4 +1,4 @@
-"""The project store: one SQLite file per project, versioned schema, one transaction per command.
+"""Opening, creating and migrating a project file (one SQLite file per project), and its transactions.
 
 Every stage reads from and writes to this file; nothing keeps state elsewhere.
 ``open_store`` refuses files that are not qualcode projects or were written by a
