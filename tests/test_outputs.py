@@ -23,7 +23,7 @@ from qualcode.analysis.matrix import compare, opportunity_risk_matrix, quotes
 from qualcode.records import Suggestion
 from qualcode.analysis.selection import select_codings
 
-from conftest import add_document
+from conftest import add_document, libreoffice
 
 CODEBOOK_NL = """\
 codebook: werkbeleving
@@ -448,10 +448,9 @@ def test_workbook_without_second_study_has_no_compare_sheet(built, tmp_path):
 
 
 @pytest.mark.slow  # starts LibreOffice, ~2 s
-@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice not installed")
 def test_libreoffice_opens_the_workbook_and_shows_formula_text_as_text(workbook, tmp_path):
     project, cb, ids, out, report = workbook
-    office = shutil.which("soffice") or shutil.which("libreoffice")
+    office = libreoffice()
     outdir = tmp_path / "lo"
     # sheet 4 (Coded segments) as CSV: the formula-like text must come out verbatim, not evaluated
     proc = subprocess.run(

@@ -18,7 +18,7 @@ from qualcode.project import Project
 from qualcode.records import Suggestion
 from qualcode.review.queue import is_weak, review_queue
 
-from conftest import add_document
+from conftest import add_document, libreoffice
 
 CODEBOOK = """\
 codebook: test
@@ -448,17 +448,16 @@ def test_formula_like_text_survives_export_and_import_unchanged(project, tmp_pat
 
 
 @pytest.mark.slow  # starts LibreOffice, ~2 s
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_keeps_formula_like_text_as_text(project, tmp_path):
+    office = libreoffice()
     ids = add_document(project, [("R1", "R1", text) for text in FORMULA_LIKE])
     store_codebook(project)
     path = export(project, tmp_path)
     out = tmp_path / "lo"
     out.mkdir()
-    proc = subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+    proc = subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
                            "--convert-to", "xlsx", "--outdir", str(out), str(path)], capture_output=True, timeout=120)
-    if proc.returncode != 0 or not (out / path.name).exists():
-        pytest.skip(f"LibreOffice could not convert: {proc.stderr.decode()[:200]}")
+    assert proc.returncode == 0 and (out / path.name).exists(), f"LibreOffice could not convert: {proc.stderr.decode()[:200]}"
     ws = openpyxl.load_workbook(out / path.name)["Review"]
     assert [row[4].value for row in ws.iter_rows(min_row=2)] == FORMULA_LIKE
     assert {row[4].number_format for row in ws.iter_rows(min_row=2)} == {"@"}, "still text when edited there"
