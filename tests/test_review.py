@@ -1,7 +1,6 @@
 """Human review: the queue, the terminal session, the Excel round trip, undo and reconcile."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
