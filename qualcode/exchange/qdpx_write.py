@@ -100,7 +100,8 @@ def select_codings(store: "Store", *, coder: str | None, reconciled: bool, all_c
     if sum(map(bool, (coder, reconciled, all_coders))) > 1:
         raise UsageError("--coder, --reconciled and --all-coders choose whose codings go out; pass one of them")
     decisions = stored_codings.decisions_for(con)
-    coders = stored_codings.coders(con)
+    # a coder who only wrote memos is a coder too
+    coders = sorted(set(stored_codings.coders(con)) | {c for (_, c) in stored_codings.memos(con)})
     humans = [c for c in coders if c != RECONCILED]
     left_out: list[str] = []
     if coder:
