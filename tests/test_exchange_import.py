@@ -296,3 +296,38 @@ def test_codebook_import_refuses_entities_too(tmp_path):
     (tmp_path / "x.qdc").write_text(XXE.replace("Project", "CodeBook"))
     r = CliRunner().invoke(main, ["codebook", "import", str(tmp_path / "x.qdc")])
     assert r.exit_code == 1 and r.output.startswith("Error: x.qdc: declares a DTD or entities")
+
+
+def test_an_nvivo_docx_source_with_an_empty_txt_is_read_from_the_docx(tmp_path):
+    import docx
+
+    word = docx.Document()
+    word.add_paragraph("Interviewer: Wat doet AI?")
+    word.add_paragraph("Sanne: Het scheelt nakijkwerk.")
+    word.add_paragraph("Interviewer: En verder?")
+    word.add_paragraph("Sanne: Meer tijd.")
+    buf = io.BytesIO()
+    word.save(buf)
+    qde = ('<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="nv"><Sources>'
+           '<TextSource guid="d097e6fd-7671-4d95-a8b6-7795fa4a72e1" name="Sanne" '
+           'plainTextPath="internal://d097e6fd-7671-4d95-a8b6-7795fa4a72e1.txt" '
+           'richTextPath="internal://d097e6fd-7671-4d95-a8b6-7795fa4a72e1.docx"/></Sources></Project>')
+    file = make_qdpx(tmp_path / "nv.qdpx", qde, {"sources/d097e6fd-7671-4d95-a8b6-7795fa4a72e1.txt": b"\n",
+                                                 "sources/d097e6fd-7671-4d95-a8b6-7795fa4a72e1.docx": buf.getvalue()})
+    project, report = _import(tmp_path, file, study="wave-0")
+    assert any("plain text is empty; read the text of its .docx" in r for r in report.repairs)
+    [doc] = project.documents()
+    assert doc.study == "wave-0" and doc.name == "Sanne"
+    assert project.store.document_text(doc.id) == ("Interviewer: Wat doet AI?\nSanne: Het scheelt nakijkwerk.\n"
+                                                   "Interviewer: En verder?\nSanne: Meer tijd.")
+    assert [(s.speaker, s.to_code, s.text) for s in project.segments()][:2] == [
+        ("Interviewer", False, "Wat doet AI?"), ("Sanne", True, "Het scheelt nakijkwerk.")]
+
+
+def test_an_external_source_is_named_and_not_read(tmp_path):
+    qde = ('<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="ext" basePath="C:/PROJECT">'
+           '<Sources><TextSource guid="d097e6fd-7671-4d95-a8b6-7795fa4a72e1" name="Robert" '
+           'plainTextPath="absolute:///etc/passwd"/></Sources></Project>')
+    project, report = _import(tmp_path, make_qdpx(tmp_path / "ext.qdpx", qde))
+    assert project.documents() == []
+    assert any("'absolute:///etc/passwd' is an external file, not inside the .qdpx" in w for w in report.warnings)

@@ -38,7 +38,7 @@ decision = st.tuples(st.sampled_from(["anna", "bob"]), st.integers(0, 50), st.sa
                      st.sampled_from(["opportunity", "risk", "none"]))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(__import__("os").environ.get("QC_EXAMPLES", "30")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(docs=st.lists(document, min_size=1, max_size=3), decisions=st.lists(decision, max_size=12),
        memos=st.lists(st.tuples(st.sampled_from(["anna", "bob"]), st.integers(0, 50), memo_text), max_size=4),
        attributes=st.dictionaries(st.sampled_from(["age", "fte", "lead", "school"]), attribute_value, max_size=4),

@@ -72,11 +72,12 @@ class _Seg:
     id: int | None = None
 
 
-def _turn_segments(text: str) -> list[_Seg]:
+def _turn_segments(text: str, turns: Any = None) -> list[_Seg]:
+    """The segments `qualcode import` would make of this text (turns of a .docx as its reader found them)."""
     from qualcode.ingest.importers.turns import find_turns
     from qualcode.ingest.segmentation import segment_turns
 
-    turns = find_turns(text)
+    turns = tuple(turns) if turns is not None else find_turns(text)
     interviewers = {s.casefold() for s in DEFAULT_INTERVIEWERS}
     first_spoken = next((i for i, t in enumerate(turns) if t.speaker is not None), None)
     preamble = {id(t) for t in turns[:first_spoken]} if first_spoken else set()
@@ -154,7 +155,7 @@ def import_qdpx(store: "Store", path: Path, *, study: str | None = None) -> Qdpx
                 warnings.append(f"{path.name}: source {src.name!r} has the text of {len(reuse)} documents; "
                                 f"its codings go to document {doc_id}")
         else:
-            doc_id, segs = None, _turn_segments(src.text)
+            doc_id, segs = None, _turn_segments(src.text, src.turns)
         index = {(s.start, s.end): i for i, s in enumerate(segs)}
         sel_index: dict[str, int] = {}
         for sel in src.selections:

@@ -70,6 +70,7 @@ class QSource:
     selections: tuple[QSelection, ...]
     variables: Mapping[str, Any]
     notes: tuple[str, ...] = ()
+    turns: tuple[Any, ...] | None = None  # ParsedTurns when the text came from a .docx (its paragraphs, speakers)
 
 
 @dataclass(frozen=True)
@@ -225,20 +226,20 @@ class _Reader:
         return out
 
     # -- sources -------------------------------------------------------------------------
-    def source_text(self, el: Any, name: str) -> tuple[str, bool, bytes] | None:
+    def source_text(self, el: Any, name: str) -> tuple[str, bool, bytes, tuple[Any, ...] | None] | None:
         """(text without BOM, had BOM, bytes) of a text source, or None when it has none."""
         where = f"{self.c.name}: source {name!r}"
         inline = child_text(el, "PlainTextContent")
         if inline is not None and inline.strip():
-            return inline, False, inline.encode("utf-8")
+            return inline, False, inline.encode("utf-8"), None
         plain = el.get("plainTextPath")
-        text: tuple[str, bool, bytes] | None = None
+        text: tuple[str, bool, bytes, tuple[Any, ...] | None] | None = None
         if plain:
             member = self.member_for(plain, f"source {name!r}")
             if member is not None:
                 data = self.read_member(member)
                 decoded, bom = self.decode(data, f"{self.c.name}: member {member!r}")
-                text = (decoded, bom, data)
+                text = (decoded, bom, data, None)
         if text is None or not text[0].strip():
             rich = el.get("richTextPath")
             if rich and rich.lower().endswith(".docx"):
@@ -257,7 +258,7 @@ class _Reader:
                     if children(el, "PlainTextSelection"):
                         self.warnings.append(f"{where}: positions were counted in the program's own plain text, "
                                              "which the file lacks; they are checked against the .docx text")
-                    return doc.text, False, data
+                    return doc.text, False, data, doc.turns
         if text is None or not text[0].strip():
             self.warnings.append(f"{where}: has no text in the file (no plain text, no readable .docx); skipped"
                                  + (f" with its {n} selection(s)" if (n := len(children(el, 'PlainTextSelection'))) else ""))
@@ -269,7 +270,7 @@ class _Reader:
         got = self.source_text(el, name)
         if got is None:
             return None
-        raw, had_bom, data = got
+        raw, had_bom, data, turns = got
         where = f"{self.c.name}: source {name!r}"
         text = raw.replace("\r\n", "\n").replace("\r", "\n")
         crs = [i for i in range(len(raw) - 1) if raw[i] == "\r" and raw[i + 1] == "\n"]
@@ -297,7 +298,7 @@ class _Reader:
             selections.append(QSelection(f"{guid}:whole", 0, len(text), default_user, tuple(c for c in whole if c)))
         notes = tuple(g for g in (normalise_guid(n.get("targetGUID")) for n in children(el, "NoteRef")) if g)
         return QSource(guid, name, text, hashlib.sha256(data).hexdigest(), tuple(selections),
-                       self.values(el, where), notes)
+                       self.values(el, where), notes, turns)
 
     def coding(self, el: Any, selection_user: str | None, where: str) -> QCoding | None:
         ref = child(el, "CodeRef")
