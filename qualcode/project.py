@@ -102,12 +102,13 @@ class Project:
         case_column: str | None = None,
         interviewers: Sequence[str] = DEFAULT_INTERVIEWERS,
         progress: Callable[[Path], None] | None = None,
-    ) -> "ImportReport | QdpxImport":
+    ) -> "ImportReport":
         """Import transcripts and tables (and a cases file) in one transaction: see ``ingest.run.import_files``.
 
-        One ``.qdpx`` file (a REFI-QDA project) is handed to :meth:`import_qdpx`.
+        One ``.qdpx`` file (a REFI-QDA project) is handed to :meth:`import_qdpx`; its report is
+        the ``exchange`` of the returned report.
         """
-        from qualcode.ingest.run import import_files
+        from qualcode.ingest.run import ImportedFile, ImportReport, import_files
 
         qdpx = [Path(p) for p in paths if Path(p).suffix.lower() == ".qdpx"]
         if qdpx:
@@ -115,7 +116,10 @@ class Project:
 
             if len(qdpx) != len(paths) or len(qdpx) > 1 or cases or text_columns or id_column or case_column:
                 raise UsageError("import a .qdpx file on its own (one per command; of the options only --study applies)")
-            return self.import_qdpx(qdpx[0], study=study)
+            done = self.import_qdpx(qdpx[0], study=study)
+            skipped = f"already imported ({done.already_imported})" if done.already_imported else None
+            return ImportReport(files=[ImportedFile(str(qdpx[0]), None, done.segments, skipped)],
+                                cases_created=done.cases_created, exchange=done)
 
         return import_files(
             self.store, [Path(p) for p in paths], study=study, cases=Path(cases) if cases else None,

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from exchange_helpers import assert_valid_qdc, assert_valid_qdpx
+
 from qualcode.cli import main
 from qualcode.coding.codebook import Codebook, load_codebook
 from qualcode.exchange.qdc import import_codebook
-from qualcode.project import Project
 from qualcode.store import cases as stored_cases
 from qualcode.store import transaction
 from qualcode.store.codings import Decision
@@ -126,7 +125,7 @@ def test_qdpx_export_is_valid_and_holds_the_exact_text_and_positions(coded, tmp_
     out = tmp_path / "p.qdpx"
     report = project.export_qdpx(out, all_coders=True)
     assert_valid_qdpx(out)
-    root, zf = _xml(out)
+    root, _ = _xml(out)
     with zipfile.ZipFile(out) as zf:
         names = zf.namelist()
         [source] = root.find(f"{NS}Sources").findall(f"{NS}TextSource")

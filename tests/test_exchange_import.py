@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from exchange_helpers import SAMPLES, dump, make_qdpx
 
-from exchange_helpers import SAMPLES, assert_valid_qdpx, dump, make_qdpx
 from qualcode.cli import main
 from qualcode.exchange.qdc import import_codebook
 from qualcode.project import Project

@@ -5,10 +5,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from exchange_helpers import assert_valid_qdc, assert_valid_qdpx, dump
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exchange_helpers import assert_valid_qdc, assert_valid_qdpx, dump
 from qualcode.coding.codebook import load_codebook
 from qualcode.exchange.qdc import import_codebook
 from qualcode.project import Project

@@ -60,10 +60,10 @@ def import_(project, paths, study, cases, unit, max_words, text_columns, id_colu
         paths, study=study, cases=cases, unit=unit, max_words=max_words, text_columns=text_columns or None,
         id_column=id_column, case_column=case_column, interviewers=interviewers or DEFAULT_INTERVIEWERS,
     )
-    if not hasattr(report, "files"):  # a REFI-QDA project (.qdpx)
+    if report.exchange is not None:  # a REFI-QDA project (.qdpx)
         from qualcode.cli.commands_exchange import echo_qdpx_import
 
-        echo_qdpx_import(report)
+        echo_qdpx_import(report.exchange)
         return
     for item in report.files:
         name = Path(item.path).name

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from qualcode.exchange.guids import normalise_guid
@@ -38,7 +39,7 @@ _META = re.compile(r"^qualcode:\s*(.*)$")
 _PREFIXES = {"Excludes: ": "excludes", "Example: ": "example"}
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
-_RGB = re.compile(r"^rgba?\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*(?:,\s*[\d.]+\s*)?\)$", re.I)
+_RGB = re.compile(r"^rgba?\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*(?:,\s*[\d.]+\s*)?\)$", re.IGNORECASE)
 _CODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -82,7 +83,7 @@ def normalise_color(value: str | None) -> tuple[str | None, bool]:
 
 
 # -- descriptions -----------------------------------------------------------------------------
-def describe(code: "Code") -> str:
+def describe(code: Code) -> str:
     """The definition as readable text, with the ``qualcode:`` line that carries the id back."""
     parts = []
     if code.definition.includes:
@@ -125,14 +126,14 @@ class TreeCode:
     codable: bool
     color: str | None = None
     description: str = ""
-    children: tuple["TreeCode", ...] = ()
+    children: tuple[TreeCode, ...] = ()
 
 
-def _is_category(code: "Code", has_children: bool, coded: set[str]) -> bool:
+def _is_category(code: Code, has_children: bool, coded: set[str]) -> bool:
     return has_children and code.keywords.is_empty() and code.id not in coded
 
 
-def export_tree(codebook: "Codebook | None", guid: Callable[[str], str], *,
+def export_tree(codebook: Codebook | None, guid: Callable[[str], str], *,
                 extra: Mapping[str, set[str]] | None = None, coded: Iterable[str] = ()
                 ) -> tuple[list[TreeCode], dict[tuple[str, str], str]]:
     """The codebook as a code tree and the GUID of each (code, direction).
@@ -158,7 +159,7 @@ def export_tree(codebook: "Codebook | None", guid: Callable[[str], str], *,
                                                 DIRECTION_COLORS.get(d, color), ""))
         return TreeCode(guid(key), name, not category, color, description, tuple(direction_nodes + kids))
 
-    def build(code: "Code") -> TreeCode:
+    def build(code: Code) -> TreeCode:
         assert codebook is not None
         kids = [build(c) for c in codebook.children(code.id)]
         category = _is_category(code, bool(kids), coded_set)
@@ -247,7 +248,7 @@ def _direction_children(node: TreeCode, labels: Mapping[str, set[str]]) -> dict[
     return {}
 
 
-def plan_codes(tree: Iterable[TreeCode], known: "Codebook | None" = None) -> CodePlan:
+def plan_codes(tree: Iterable[TreeCode], known: Codebook | None = None) -> CodePlan:
     """Read a code tree as aspects with directions, matched onto ``known`` by id or label where given."""
     plan = CodePlan()
     labels: dict[str, set[str]] = {d: set(n) for d, n in DEFAULT_DIRECTION_LABELS.items()}

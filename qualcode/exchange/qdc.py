@@ -7,8 +7,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualcode.errors import ExchangeError
-from qualcode.exchange.codetree import (CODEBOOK_NS, CodePlan, TreeCode, codebook_yaml, element, export_tree,
-                                        plan_codes, read_tree, tree_root_codes, tree_xml, xml_bytes)
+from qualcode.exchange.codetree import (
+    CODEBOOK_NS,
+    CodePlan,
+    TreeCode,
+    codebook_yaml,
+    element,
+    export_tree,
+    plan_codes,
+    read_tree,
+    tree_root_codes,
+    tree_xml,
+    xml_bytes,
+)
 from qualcode.exchange.guids import GuidMaker
 from qualcode.exchange.safety import children, local, parse_xml, read_file
 
@@ -45,7 +56,7 @@ def _count(tree: tuple[TreeCode, ...] | list[TreeCode]) -> int:
     return sum(1 + _count(c.children) for c in tree)
 
 
-def qdc_bytes(codebook: "Codebook", project_id: str) -> bytes:
+def qdc_bytes(codebook: Codebook, project_id: str) -> bytes:
     tree, _ = export_tree(codebook, GuidMaker(project_id))
     root = element(None, "CodeBook", {"xmlns": CODEBOOK_NS, "origin": _origin()})
     tree_xml(element(root, "Codes"), tree)
@@ -58,7 +69,7 @@ def _origin() -> str:
     return f"qualcode {__version__}"
 
 
-def export_qdc(codebook: "Codebook", path: Path, project_id: str, *, force: bool = False) -> QdcExport:
+def export_qdc(codebook: Codebook, path: Path, project_id: str, *, force: bool = False) -> QdcExport:
     path = Path(path)
     if path.exists() and not force:
         raise ExchangeError(f"{path}: exists already; choose another name or pass --force to replace it")

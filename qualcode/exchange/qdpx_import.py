@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from qualcode.exchange.codetree import codebook_yaml, plan_codes, slug
-from qualcode.exchange.qdpx_read import QdpxContent, QSelection, QSource, read_qdpx
+from qualcode.exchange.qdpx_read import QdpxContent, QSource, read_qdpx
 from qualcode.ingest.case_map import DEFAULT_INTERVIEWERS, auto_case_id
 from qualcode.store import cases as stored_cases
 from qualcode.store import codings as stored_codings
@@ -92,7 +93,7 @@ def _turn_segments(text: str, turns: Any = None) -> list[_Seg]:
     return out
 
 
-def import_qdpx(store: "Store", path: Path, *, study: str | None = None) -> QdpxImport:
+def import_qdpx(store: Store, path: Path, *, study: str | None = None) -> QdpxImport:
     from qualcode.coding.codebook import Codebook, stored_codebook_or_none
 
     path = Path(path)
@@ -206,8 +207,9 @@ def import_qdpx(store: "Store", path: Path, *, study: str | None = None) -> Qdpx
         for sel_guid, i in sel_index.items():
             if sel_guid in case_of_selection:
                 segs[i].case_id = case_ids[case_of_selection[sel_guid]]
-                if segs[i].speaker is not None:
-                    speaker_cases[segs[i].speaker].add(segs[i].case_id)
+                speaker, held = segs[i].speaker, segs[i].case_id
+                if speaker is not None and held is not None:
+                    speaker_cases[speaker].add(held)
         for speaker, cids in speaker_cases.items():
             if len(cids) == 1:
                 for s in segs:
@@ -308,27 +310,27 @@ def import_qdpx(store: "Store", path: Path, *, study: str | None = None) -> Qdpx
                 for pos, i in enumerate(order):
                     segs[i].id = ids[(segs[i].start, segs[i].end, pos)]
             else:
-                base = stored_documents.max_position(con, doc_id) + 1
+                first_pos = stored_documents.max_position(con, doc_id) + 1
                 fresh = [s for s in segs if s.id is None]
-                rows = [(doc_id, base + k, s.start, s.end, s.speaker, s.case_id, s.kind, int(s.to_code), None, None,
+                rows = [(doc_id, first_pos + k, s.start, s.end, s.speaker, s.case_id, s.kind, int(s.to_code), None, None,
                          None) for k, s in enumerate(sorted(fresh, key=lambda s: (s.start, s.end)))]
                 stored_documents.add_segments(con, rows)
                 n_segments += len(rows)
                 ids = {(s.start, s.end, s.position): s.id for s in stored_documents.segments(con, document_id=doc_id)}
                 for k, s in enumerate(sorted(fresh, key=lambda s: (s.start, s.end))):
-                    s.id = ids[(s.start, s.end, base + k)]
+                    s.id = ids[(s.start, s.end, first_pos + k)]
             doc_ids.append(doc_id)
-        for coder, items in decisions.items():
+        for coder, wanted in decisions.items():
             existing = {(r.segment_id, r.code, r.direction) for r in stored_codings.decisions_for(con, coder=coder)}
             todo = []
-            for p, i, code, direction in items:
+            for p, i, code, direction in wanted:
                 segment_id = planned[p][2][i].id
                 assert segment_id is not None
-                key = (segment_id, code, direction)
-                if key in existing:
+                decision_key = (segment_id, code, direction)
+                if decision_key in existing:
                     kept += 1
                     continue
-                existing.add(key)
+                existing.add(decision_key)
                 todo.append(stored_codings.Decision(segment_id, "add", code, direction))
             counts = stored_codings.apply_decisions(con, coder, todo, source="qdpx", origin="imported")
             added[coder] = counts["add"]

@@ -11,17 +11,26 @@ moved to the nearest place that does, and a warning names it.
 from __future__ import annotations
 
 import bisect
-import re
 import codecs
 import hashlib
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Mapping
+from typing import Any
 
 from qualcode.errors import ExchangeError, QualcodeError
 from qualcode.exchange.codetree import PROJECT_NS, TreeCode, read_tree, tree_root_codes
 from qualcode.exchange.guids import normalise_guid
-from qualcode.exchange.safety import SafeZip, child, child_text, children, local, parse_xml, read_file
+from qualcode.exchange.safety import (
+    SafeZip,
+    child,
+    child_text,
+    children,
+    local,
+    parse_xml,
+    read_file,
+)
 
 _SCHEMES = ("internal://", "relative://", "absolute://", "file://")
 _QUOTE_MIN = 4
@@ -135,7 +144,7 @@ class _Reader:
         self.where = f"{container.name}: {container.project_member}"
         self.repairs: list[str] = list(container.repairs)
         self.warnings: list[str] = []
-        self.members = {}
+        self.members: dict[Any, str] = {}
         folders = set()
         for n in container.zip.names:
             parts = PurePosixPath(n.replace("\\", "/")).parts

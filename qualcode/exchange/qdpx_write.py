@@ -24,13 +24,20 @@ from __future__ import annotations
 
 import zipfile
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import ExchangeError, NotFoundError, UsageError
-from qualcode.exchange.codetree import PROJECT_NS, element, export_tree, tree_xml, xml_bytes
+from qualcode.exchange.codetree import (
+    PROJECT_NS,
+    element,
+    export_tree,
+    tree_xml,
+    xml_bytes,
+)
 from qualcode.exchange.guids import GuidMaker
 from qualcode.records import Segment
 from qualcode.store import codings as stored_codings
@@ -65,7 +72,7 @@ class _Coding:
     at: str
 
 
-def source_text(store: "Store", document_id: int) -> str:
+def source_text(store: Store, document_id: int) -> str:
     """The text of a document as exported: today the exact stored text (the seam for issue 14)."""
     return store.document_text(document_id)
 
@@ -93,7 +100,7 @@ def _value_element(parent: Any, kind: str, value: Any) -> None:
         element(parent, "TextValue", text=str(value))
 
 
-def select_codings(store: "Store", *, coder: str | None, reconciled: bool, all_coders: bool,
+def select_codings(store: Store, *, coder: str | None, reconciled: bool, all_coders: bool,
                    include_suggested: bool) -> tuple[list[_Coding], list[str], list[str]]:
     """(codings to export, coders whose memos go along, what is left out)."""
     con = store.con
@@ -148,7 +155,7 @@ def select_codings(store: "Store", *, coder: str | None, reconciled: bool, all_c
     return out, chosen, left_out
 
 
-def export_qdpx(store: "Store", path: Path, *, coder: str | None = None, reconciled: bool = False,
+def export_qdpx(store: Store, path: Path, *, coder: str | None = None, reconciled: bool = False,
                 all_coders: bool = False, include_suggested: bool = False, force: bool = False) -> QdpxExport:
     from qualcode.coding.codebook import stored_codebook_or_none
     from qualcode.version import __version__
@@ -280,17 +287,17 @@ def export_qdpx(store: "Store", path: Path, *, coder: str | None = None, reconci
                                   memos.get((segment_id, user))))
             for seg in extra_selections.get(doc.id, []):
                 items.append((seg.start, seg.end, selection_of_segment[seg.id], None, [], None))
-            for start, end, sel_guid, user, cs, memo in sorted(items, key=lambda i: (i[0], i[1], i[2])):
+            for start, end, sel_guid, sel_user, cs, memo in sorted(items, key=lambda i: (i[0], i[1], i[2])):
                 quote = text[start:end][:60]
-                sel = element(el, "PlainTextSelection", {
+                sel_el = element(el, "PlainTextSelection", {
                     "guid": sel_guid, "name": quote, "startPosition": start, "endPosition": end,
-                    "creatingUser": guid(f"user:{user}") if user else None})
+                    "creatingUser": guid(f"user:{sel_user}") if sel_user else None})
                 for c in sorted(cs, key=lambda c: (c.code, c.direction, c.key)):
-                    coding = element(sel, "Coding", {"guid": guid(c.key), "creatingUser": guid(f"user:{c.user}"),
+                    coding = element(sel_el, "Coding", {"guid": guid(c.key), "creatingUser": guid(f"user:{c.user}"),
                                                      "creationDateTime": c.at or None})
                     element(coding, "CodeRef", {"targetGUID": code_guids[(c.code, c.direction)]})
-                if memo is not None and user is not None:
-                    element(sel, "NoteRef", {"targetGUID": guid(f"note:{sel_guid}")})
+                if memo is not None and sel_user is not None:
+                    element(sel_el, "NoteRef", {"targetGUID": guid(f"note:{sel_guid}")})
             if doc.study:
                 variable_value(el, "study", doc.study)
     if memos:
