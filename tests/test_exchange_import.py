@@ -331,3 +331,35 @@ def test_an_external_source_is_named_and_not_read(tmp_path):
     project, report = _import(tmp_path, make_qdpx(tmp_path / "ext.qdpx", qde))
     assert project.documents() == []
     assert any("'absolute:///etc/passwd' is an external file, not inside the .qdpx" in w for w in report.warnings)
+
+
+def test_empty_codes_are_repaired_in_a_project_and_refused_as_a_codebook(tmp_path):
+    qde = ('<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="e"><CodeBook><Codes/></CodeBook>'
+           '<Sets/></Project>')
+    project, report = _import(tmp_path, make_qdpx(tmp_path / "e.qdpx", qde))
+    assert any("empty <Codes/>" in r for r in report.repairs) and any("empty <Sets/>" in r for r in report.repairs)
+    assert project.store.codebook_source() is None
+    (tmp_path / "e.qdc").write_text('<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes/></CodeBook>')
+    r = CliRunner().invoke(main, ["codebook", "import", str(tmp_path / "e.qdc")])
+    assert r.exit_code == 1
+    assert r.output.endswith("Error: e.qdc: holds no codes, so there is no codebook to make\n")
+
+
+def test_a_selection_with_white_space_around_its_quote_is_not_moved(tmp_path):
+    text = "Sanne:   Het scheelt nakijkwerk.  \n"
+    qde = ('<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="w">'
+           '<Users><User guid="bbbbbbbb-0000-0000-0000-000000000001" name="u"/></Users>'
+           '<CodeBook><Codes><Code guid="aaaaaaaa-0000-0000-0000-000000000001" name="c" isCodable="true"/></Codes>'
+           '</CodeBook><Sources><TextSource guid="cccccccc-0000-0000-0000-000000000001" name="w" '
+           'plainTextPath="internal://cccccccc-0000-0000-0000-000000000001.txt">'
+           '<PlainTextSelection guid="dddddddd-0000-0000-0000-000000000001" name="Het scheelt nakijkwerk." '
+           'startPosition="6" endPosition="34" creatingUser="bbbbbbbb-0000-0000-0000-000000000001">'
+           '<Coding guid="dddddddd-0000-0000-0000-000000000002">'
+           '<CodeRef targetGUID="aaaaaaaa-0000-0000-0000-000000000001"/></Coding></PlainTextSelection>'
+           '</TextSource></Sources></Project>')
+    file = make_qdpx(tmp_path / "w.qdpx", qde, {"sources/cccccccc-0000-0000-0000-000000000001.txt": text.encode()})
+    project, report = _import(tmp_path, file)
+    assert report.warnings == ()
+    [row] = codings.decisions_for(project.con)
+    seg = project.segment(row.segment_id)
+    assert (seg.start, seg.end, row.coder) == (6, 34, "u")

@@ -344,6 +344,12 @@ class _Reader:
             return None
         return name
 
+    @staticmethod
+    def reads(text: str, s: int, e: int, quote: str) -> bool:
+        """Whether the span s-e reads the quote (leading/trailing white space aside; a quote may be cut short)."""
+        span = text[max(s, 0):max(e, s)].strip()
+        return bool(span) and (span.startswith(quote) or quote.startswith(span))
+
     def choose_mode(self, text: str, crs: list[int], had_bom: bool, items: list, where: str) -> tuple[int, bool]:
         modes = [(0, True)] + ([(0, False)] if crs else []) + ([(1, True)] if had_bom else []) \
             + ([(1, False)] if had_bom and crs else [])
@@ -366,8 +372,7 @@ class _Reader:
         def score(mode: tuple[int, bool]) -> int:
             hits = 0
             for q, s, e in quotes:
-                a = self.convert(s, mode, crs)
-                hits += text[a:a + len(q)] == q
+                hits += self.reads(text, self.convert(s, mode, crs), self.convert(e, mode, crs), q)
             return hits
 
         best = max(modes, key=lambda m: (score(m), -modes.index(m)))
@@ -392,7 +397,7 @@ class _Reader:
             self.warnings.append(f"{label}: outside the text of {n} characters (or empty); kept at {fixed_s}-{fixed_e}")
             s, e = fixed_s, fixed_e
         q = self.quote(sel, text)
-        if q is None or text[s:s + len(q)] == q:
+        if q is None or self.reads(text, s, e, q):
             return s, e
         found, i = [], text.find(q)
         while i >= 0:
