@@ -363,3 +363,27 @@ def test_a_selection_with_white_space_around_its_quote_is_not_moved(tmp_path):
     [row] = codings.decisions_for(project.con)
     seg = project.segment(row.segment_id)
     assert (seg.start, seg.end, row.coder) == (6, 34, "u")
+
+
+def test_atlas_ti_crlf_counts_as_one_and_a_qualcoder_memo_in_the_description_is_kept(tmp_path):
+    text = "Interviewer: Hoe gaat het?\r\nMarieke: De werkdruk is hoog.\r\n"
+    start = NORMAL_A.index("De werkdruk")
+    qde = ('<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="a" origin="ATLAS.ti Win 23.4.0">'
+           '<Users><User guid="bbbbbbbb-0000-0000-0000-000000000001" name="Enric"/></Users>'
+           '<CodeBook><Codes><Code guid="aaaaaaaa-0000-0000-0000-000000000001" name="c" isCodable="true"/></Codes>'
+           '</CodeBook><Sources><TextSource guid="cccccccc-0000-0000-0000-000000000001" name="a" '
+           'plainTextPath="internal://cccccccc-0000-0000-0000-000000000001.txt">'
+           f'<PlainTextSelection guid="dddddddd-0000-0000-0000-000000000001" name="" startPosition="{start}" '
+           f'endPosition="{start + 19}" creatingUser="bbbbbbbb-0000-0000-0000-000000000001">'
+           '<Description>waarom zo hoog?</Description><Coding guid="dddddddd-0000-0000-0000-000000000002">'
+           '<CodeRef targetGUID="aaaaaaaa-0000-0000-0000-000000000001"/></Coding></PlainTextSelection>'
+           '</TextSource></Sources></Project>')
+    file = make_qdpx(tmp_path / "a.qdpx", qde, {"sources/cccccccc-0000-0000-0000-000000000001.txt": text.encode()})
+    project, report = _import(tmp_path, file)
+    assert any("counted as one character by ATLAS.ti" in r for r in report.repairs)
+    [row] = codings.decisions_for(project.con)
+    assert project.segment(row.segment_id).text == "De werkdruk is hoog"
+    assert codings.memos(project.con) == {(row.segment_id, "Enric"): "waarom zo hoog?"}
+
+
+NORMAL_A = "Interviewer: Hoe gaat het?\nMarieke: De werkdruk is hoog.\n"

@@ -249,6 +249,8 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None) -> QdpxIm
                     _add_note(content, note, coding.user or sel.user, coder_for, memo_parts, (p, i), referenced_notes)
             for note in sel.notes:
                 _add_note(content, note, sel.user, coder_for, memo_parts, (p, i), referenced_notes)
+            if sel.description.strip():  # a memo in the selection itself (QualCoder)
+                memo_parts[(p, i, coder_for(sel.user))].append(sel.description)
         first = next((i for i, s in enumerate(segs) if s.to_code), 0 if segs else None)
         for note in src.notes:
             if first is not None:

@@ -68,6 +68,7 @@ class QSelection:
     user: str | None
     codings: tuple[QCoding, ...]
     notes: tuple[str, ...] = ()
+    description: str = ""  # QualCoder writes a coding's memo here
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,9 @@ def read_qdpx(path: Path) -> QdpxContent:
 
 
 class _Reader:
-    def __init__(self, container: Container):
+    def __init__(self, container: Container, origin: str = ""):
         self.c = container
+        self.origin = origin
         self.where = f"{container.name}: {container.project_member}"
         self.repairs: list[str] = list(container.repairs)
         self.warnings: list[str] = []
@@ -300,7 +302,8 @@ class _Reader:
             sel_user = normalise_guid(sel.get("creatingUser")) or default_user
             codings = tuple(self.coding(c, sel_user, where) for c in children(sel, "Coding"))
             notes = tuple(g for g in (normalise_guid(n.get("targetGUID")) for n in children(sel, "NoteRef")) if g)
-            selections.append(QSelection(sel_guid, s, e, sel_user, tuple(c for c in codings if c), notes))
+            selections.append(QSelection(sel_guid, s, e, sel_user, tuple(c for c in codings if c), notes,
+                                         (child_text(sel, "Description") or "").replace("\r\n", "\n")))
         whole = [self.coding(c, default_user, where) for c in children(el, "Coding")]
         if whole:
             self.repairs.append(f"{where}: {len(whole)} coding(s) of the whole source; kept on its whole text")
@@ -358,6 +361,10 @@ class _Reader:
         if len(modes) == 1:
             return modes[0]
         quotes = [(q, s, e) for sel, s, e in items if (q := self.quote(sel, text))]
+        if not quotes and crs and self.origin.lower().startswith("atlas"):
+            # ATLAS.ti writes CR+LF in the source but counts it as one character (QualCoder's importer knows too)
+            self.repairs.append(f"{where}: CRLF line ends, counted as one character by {self.origin}; converted")
+            return (0, False) if (0, False) in modes else modes[0]
         if not quotes:
             if items:
                 self.warnings.append(
@@ -414,7 +421,7 @@ class _Reader:
 def read_qdpx_bytes(data: bytes, name: str) -> QdpxContent:
     container = open_container(data, name)
     root = parse_xml(container.project_xml, f"{name}: {container.project_member}")
-    reader = _Reader(container)
+    reader = _Reader(container, root.get("origin") or "")
     where = reader.where
     if local(root.tag) != "Project":
         raise ExchangeError(f"{where}: the root element is <{local(root.tag)}>, not <Project>; not a REFI-QDA project")

@@ -292,6 +292,9 @@ def export_qdpx(store: Store, path: Path, *, coder: str | None = None, reconcile
                 sel_el = element(el, "PlainTextSelection", {
                     "guid": sel_guid, "name": quote, "startPosition": start, "endPosition": end,
                     "creatingUser": guid(f"user:{sel_user}") if sel_user else None})
+                if memo is not None and sel_user is not None:
+                    # QualCoder reads a selection's memo from its Description, other programs from the note
+                    element(sel_el, "Description", text=memo)
                 for c in sorted(cs, key=lambda c: (c.code, c.direction, c.key)):
                     coding = element(sel_el, "Coding", {"guid": guid(c.key), "creatingUser": guid(f"user:{c.user}"),
                                                      "creationDateTime": c.at or None})
