@@ -74,3 +74,26 @@ def dump(project) -> dict:
         "memos": sorted((segs[k[0]].document_name, segs[k[0]].start, segs[k[0]].end, k[1], v)
                         for k, v in codings.memos(project.con).items()),
     }
+
+
+import pytest
+
+
+@pytest.fixture(autouse=False)
+def validate_every_export(monkeypatch):
+    """Every .qdpx written during a test is validated against Project.xsd before it is written."""
+    from lxml import etree
+
+    from qualcode.exchange import qdpx_write
+
+    original = qdpx_write._write_zip
+
+    def checked(path, project, members):
+        xsd = schema("Project.xsd")
+        assert xsd.validate(etree.fromstring(project)), str(xsd.error_log)
+        validated.append(path)
+        return original(path, project, members)
+
+    validated: list = []
+    monkeypatch.setattr(qdpx_write, "_write_zip", checked)
+    return validated

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from exchange_helpers import assert_valid_qdc, assert_valid_qdpx
+from exchange_helpers import (
+    assert_valid_qdc,
+    assert_valid_qdpx,
+    validate_every_export,  # noqa: F401
+)
 
 from qualcode.cli import main
 from qualcode.coding.codebook import Codebook, load_codebook
@@ -15,6 +19,8 @@ from qualcode.exchange.qdc import import_codebook
 from qualcode.store import cases as stored_cases
 from qualcode.store import transaction
 from qualcode.store.codings import Decision
+
+pytestmark = pytest.mark.usefixtures("validate_every_export")  # every .qdpx written is checked against Project.xsd
 
 ROOT = Path(__file__).resolve().parent.parent
 CODEBOOK = ROOT / "codebooks" / "werkbeleving.yaml"
@@ -168,10 +174,11 @@ def test_each_coding_sits_under_the_code_for_aspect_and_direction(coded, tmp_pat
     assert note.find(f"{NS}PlainTextContent").text == "tijdwinst,\nmaar opgevuld"
 
 
-def test_two_exports_of_the_same_project_are_identical(coded, tmp_path):
+def test_two_exports_of_the_same_project_are_identical(coded, tmp_path, validate_every_export):
     project, _ = coded
     project.export_qdpx(tmp_path / "a.qdpx", all_coders=True)
     project.export_qdpx(tmp_path / "b.qdpx", all_coders=True)
+    assert validate_every_export == [tmp_path / "a.qdpx", tmp_path / "b.qdpx"]  # both checked against the XSD
     digest = [hashlib.sha256((tmp_path / n).read_bytes()).hexdigest() for n in ("a.qdpx", "b.qdpx")]
     assert digest[0] == digest[1]
     project.export_qdc(tmp_path / "a.qdc")

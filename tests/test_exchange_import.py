@@ -9,12 +9,19 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from exchange_helpers import SAMPLES, dump, make_qdpx
+from exchange_helpers import (
+    SAMPLES,
+    dump,
+    make_qdpx,
+    validate_every_export,  # noqa: F401
+)
 
 from qualcode.cli import main
 from qualcode.exchange.qdc import import_codebook
 from qualcode.project import Project
 from qualcode.store import codings
+
+pytestmark = pytest.mark.usefixtures("validate_every_export")  # every .qdpx written is checked against Project.xsd
 
 ROOT = Path(__file__).resolve().parent.parent
 CODEBOOK = ROOT / "codebooks" / "werkbeleving.yaml"

@@ -5,7 +5,13 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from exchange_helpers import assert_valid_qdc, assert_valid_qdpx, dump
+import pytest
+from exchange_helpers import (
+    assert_valid_qdc,
+    assert_valid_qdpx,
+    dump,
+    validate_every_export,  # noqa: F401
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +22,8 @@ from qualcode.store import cases as stored_cases
 from qualcode.store import codings as stored_codings
 from qualcode.store import transaction
 from qualcode.store.codings import Decision
+
+pytestmark = pytest.mark.usefixtures("validate_every_export")  # every .qdpx written is checked against Project.xsd
 
 ROOT = Path(__file__).resolve().parent.parent
 CODEBOOK = load_codebook(ROOT / "codebooks" / "werkbeleving.yaml")
@@ -38,7 +46,7 @@ decision = st.tuples(st.sampled_from(["anna", "bob"]), st.integers(0, 50), st.sa
                      st.sampled_from(["opportunity", "risk", "none"]))
 
 
-@settings(max_examples=int(__import__("os").environ.get("QC_EXAMPLES", "30")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(__import__("os").environ.get("QC_EXAMPLES", "30")), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(docs=st.lists(document, min_size=1, max_size=3), decisions=st.lists(decision, max_size=12),
        memos=st.lists(st.tuples(st.sampled_from(["anna", "bob"]), st.integers(0, 50), memo_text), max_size=4),
        attributes=st.dictionaries(st.sampled_from(["age", "fte", "lead", "school"]), attribute_value, max_size=4),
@@ -76,7 +84,7 @@ def test_qdpx_round_trip_keeps_everything_a_researcher_made(docs, decisions, mem
             assert {r.origin for r in stored_codings.decisions_for(copy.con)} <= {"imported"}
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(codes=st.lists(st.tuples(words, st.sampled_from(["#e07b39", "#abc", "#4E79A7"]), words,
                                 st.sampled_from(["positive", "negative"])), min_size=1, max_size=5),
        language=st.sampled_from(["nl", "en"]))

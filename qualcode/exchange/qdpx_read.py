@@ -259,6 +259,8 @@ class _Reader:
                     from qualcode.ingest.importers.docx import read_docx
 
                     data = self.read_member(member)
+                    if data[:4] == b"PK\x03\x04":  # a .docx is a zip too: the same limits before python-docx opens it
+                        SafeZip(data, f"{self.c.name}: member {member!r}").check_members()
                     try:
                         doc = read_docx(Path(member), data)[0]
                     except QualcodeError as exc:

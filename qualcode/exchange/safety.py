@@ -90,6 +90,18 @@ class SafeZip:
             )
         self.infos = [i for i in infos if not i.is_dir()]
 
+    def check_members(self) -> None:
+        """Every member's declared size and expansion within the limits, without reading any (for an
+        archive handed to another reader, such as a .docx inside a .qdpx)."""
+        for info in self.infos:
+            where = f"{self.name}: member {info.filename!r}"
+            if info.file_size > MAX_MEMBER_BYTES:
+                raise ExchangeError(f"{where} is {info.file_size // 1024**2} MB (the limit is "
+                                    f"{MAX_MEMBER_BYTES // 1024**2} MB); refused")
+            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise ExchangeError(f"{where} expands {info.file_size // max(info.compress_size, 1)} times; "
+                                    "refused as a zip bomb")
+
     @property
     def names(self) -> list[str]:
         return [i.filename for i in self.infos]
