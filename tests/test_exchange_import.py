@@ -394,3 +394,39 @@ def test_atlas_ti_crlf_counts_as_one_and_a_qualcoder_memo_in_the_description_is_
 
 
 NORMAL_A = "Interviewer: Hoe gaat het?\nMarieke: De werkdruk is hoog.\n"
+
+
+def test_a_zip_bomb_inside_a_docx_source_is_refused(seeded, tmp_path):
+    project, _ = seeded
+    inner = _zip([("word/document.xml", b" " * (20 * 1024**2))])
+    qde = ('<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="b"><Sources>'
+           '<TextSource guid="d097e6fd-7671-4d95-a8b6-7795fa4a72e1" name="x" '
+           'plainTextPath="internal://d097e6fd-7671-4d95-a8b6-7795fa4a72e1.txt" '
+           'richTextPath="internal://d097e6fd-7671-4d95-a8b6-7795fa4a72e1.docx"/></Sources></Project>')
+    file = make_qdpx(tmp_path / "bomb.qdpx", qde, {"sources/d097e6fd-7671-4d95-a8b6-7795fa4a72e1.txt": b"",
+                                                   "sources/d097e6fd-7671-4d95-a8b6-7795fa4a72e1.docx": inner})
+    before = dump(project)
+    r = CliRunner().invoke(main, ["import", str(file), "--project", str(project.path)])
+    assert r.exit_code == 1
+    assert r.output.startswith("Error: bomb.qdpx: member 'sources/d097e6fd-7671-4d95-a8b6-7795fa4a72e1.docx': "
+                               "member 'word/document.xml' expands")
+    assert dump(project) == before
+
+
+def test_users_who_are_coders_already_are_named(seeded, tmp_path):
+    from qualcode.store.codings import Decision
+
+    project, ids = seeded
+    project.code(CODEBOOK)
+    project.decide("anna", [Decision(ids[1], "add", "workload", "opportunity")])
+    project.export_qdpx(tmp_path / "out.qdpx")
+    other = Project.init(tmp_path / "other.qualcode")
+    other.import_qdpx(tmp_path / "out.qdpx")
+    other.decide("anna", [Decision(other.segments(only_to_code=True)[2].id, "add", "workload", "risk")])
+    other.export_qdpx(tmp_path / "back.qdpx")
+    report = project.import_qdpx(tmp_path / "back.qdpx")
+    assert any("user(s) 'anna' are coders of this project already" in w for w in report.warnings)
+    assert report.codings == {"anna": 1} and report.codings_kept == 1 and report.documents_reused == 1
+    got = sorted((project.segment(r.segment_id).id, r.code, r.direction)
+                 for r in codings.decisions_for(project.con, coder="anna"))
+    assert got == [(ids[1], "workload", "opportunity"), (ids[3], "workload", "risk")]

@@ -276,6 +276,12 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None) -> QdpxIm
         warnings.append(f"{path.name}: case(s) {', '.join(map(repr, skipped_cases[:5]))} hold no imported text; "
                         "not imported")
 
+    known_coders = set(stored_codings.decision_log_coders(con))
+    joined = sorted(c for c in decisions if c in known_coders)
+    if joined:
+        warnings.append(f"{path.name}: user(s) {', '.join(map(repr, joined))} are coders of this project already; "
+                        "their codings in the file were added to their decisions (every existing decision kept)")
+
     # -- write, in one transaction ----------------------------------------------------------
     added: dict[str, int] = {}
     kept = 0
