@@ -114,9 +114,11 @@ class Project:
         if qdpx:
             from qualcode.errors import UsageError
 
-            if len(qdpx) != len(paths) or len(qdpx) > 1 or cases or text_columns or id_column or case_column:
-                raise UsageError("import a .qdpx file on its own (one per command; of the options only --study applies)")
-            done = self.import_qdpx(qdpx[0], study=study)
+            if (len(qdpx) != len(paths) or len(qdpx) > 1 or cases or text_columns or id_column or case_column
+                    or unit != "turn" or max_words):
+                raise UsageError("import a .qdpx file on its own (one per command; of the options only --study and "
+                                 "--interviewer apply)")
+            done = self.import_qdpx(qdpx[0], study=study, interviewers=interviewers)
             skipped = f"already imported ({done.already_imported})" if done.already_imported else None
             return ImportReport(files=[ImportedFile(str(qdpx[0]), None, done.segments, skipped)],
                                 cases_created=done.cases_created, exchange=done)
@@ -127,11 +129,12 @@ class Project:
             case_column=case_column, interviewers=interviewers, progress=progress,
         )
 
-    def import_qdpx(self, path: str | Path, *, study: str | None = None) -> "QdpxImport":
+    def import_qdpx(self, path: str | Path, *, study: str | None = None,
+                    interviewers: Sequence[str] = DEFAULT_INTERVIEWERS) -> "QdpxImport":
         """Import a REFI-QDA project (NVivo, ATLAS.ti, MAXQDA, QualCoder) in one transaction."""
         from qualcode.exchange.qdpx_import import import_qdpx
 
-        return import_qdpx(self.store, Path(path), study=study)
+        return import_qdpx(self.store, Path(path), study=study, interviewers=interviewers)
 
     # -- exchange (REFI-QDA) -------------------------------------------------------------
     def export_qdc(self, path: str | Path, *, force: bool = False) -> "QdcExport":

@@ -229,7 +229,7 @@ def test_import_options_that_do_not_apply_are_refused(seeded, tmp_path):
                                   "--project", str(project.path)])
     assert r.exit_code == 1
     assert r.output == ("Error: import a .qdpx file on its own (one per command; of the options only --study "
-                        "applies)\n")
+                        "and --interviewer apply)\n")
 
 
 # -- safety -----------------------------------------------------------------------------------
@@ -430,3 +430,14 @@ def test_users_who_are_coders_already_are_named(seeded, tmp_path):
     got = sorted((project.segment(r.segment_id).id, r.code, r.direction)
                  for r in codings.decisions_for(project.con, coder="anna"))
     assert got == [(ids[1], "workload", "opportunity"), (ids[3], "workload", "risk")]
+
+
+def test_interviewer_labels_apply_to_a_qdpx_import(tmp_path):
+    Project.init(tmp_path / "p.qualcode").close()
+    r = CliRunner().invoke(main, ["import", str(SAMPLES / "qc_demo.qdpx"), "--interviewer", "Max Bigman",
+                                  "--project", str(tmp_path / "p.qualcode")])
+    assert r.exit_code == 0, r.output
+    with Project.open(tmp_path / "p.qualcode") as project:
+        max_turns = [s for s in project.segments() if s.speaker == "Max Bigman" and s.kind == "turn"]
+        assert max_turns and not any(s.to_code for s in max_turns)
+        assert all(s.to_code for s in project.segments() if s.speaker == "Automation")

@@ -53,6 +53,7 @@ def import_(project, paths, study, cases, unit, max_words, text_columns, id_colu
     Examples:
       qualcode import interviews/ --study vo-2025 --cases cases.csv
       qualcode import workshop.xlsx --text-column notitie --id-column id --case-column groep
+      qualcode import wave0-nvivo.qdpx --study wave-0
     """
     from qualcode.ingest.case_map import DEFAULT_INTERVIEWERS
 

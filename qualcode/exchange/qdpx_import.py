@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from qualcode.exchange.codetree import codebook_yaml, plan_codes, slug
 from qualcode.exchange.qdpx_read import QdpxContent, QSource, read_qdpx
@@ -73,13 +73,13 @@ class _Seg:
     id: int | None = None
 
 
-def _turn_segments(text: str, turns: Any = None) -> list[_Seg]:
+def _turn_segments(text: str, turns: Any = None, interviewers: Sequence[str] = DEFAULT_INTERVIEWERS) -> list[_Seg]:
     """The segments `qualcode import` would make of this text (turns of a .docx as its reader found them)."""
     from qualcode.ingest.importers.turns import find_turns
     from qualcode.ingest.segmentation import segment_turns
 
     turns = tuple(turns) if turns is not None else find_turns(text)
-    interviewers = {s.casefold() for s in DEFAULT_INTERVIEWERS}
+    interviewer_labels = {s.casefold() for s in interviewers}
     first_spoken = next((i for i, t in enumerate(turns) if t.speaker is not None), None)
     preamble = {id(t) for t in turns[:first_spoken]} if first_spoken else set()
     out = []
@@ -89,11 +89,12 @@ def _turn_segments(text: str, turns: Any = None) -> list[_Seg]:
             continue
         speaker = span.turn.speaker
         out.append(_Seg(span.start, span.end, speaker, span.kind,
-                        not (speaker is not None and speaker.casefold() in interviewers)))
+                        not (speaker is not None and speaker.casefold() in interviewer_labels)))
     return out
 
 
-def import_qdpx(store: Store, path: Path, *, study: str | None = None) -> QdpxImport:
+def import_qdpx(store: Store, path: Path, *, study: str | None = None,
+                interviewers: Sequence[str] = DEFAULT_INTERVIEWERS) -> QdpxImport:
     from qualcode.coding.codebook import Codebook, stored_codebook_or_none
 
     path = Path(path)
@@ -156,7 +157,7 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None) -> QdpxIm
                 warnings.append(f"{path.name}: source {src.name!r} has the text of {len(reuse)} documents; "
                                 f"its codings go to document {doc_id}")
         else:
-            doc_id, segs = None, _turn_segments(src.text, src.turns)
+            doc_id, segs = None, _turn_segments(src.text, src.turns, interviewers)
         index = {(s.start, s.end): i for i, s in enumerate(segs)}
         sel_index: dict[str, int] = {}
         for sel in src.selections:
