@@ -441,3 +441,23 @@ def test_interviewer_labels_apply_to_a_qdpx_import(tmp_path):
         max_turns = [s for s in project.segments() if s.speaker == "Max Bigman" and s.kind == "turn"]
         assert max_turns and not any(s.to_code for s in max_turns)
         assert all(s.to_code for s in project.segments() if s.speaker == "Automation")
+
+
+def test_names_that_are_labels_do_not_move_codings(tmp_path):
+    text = "Interviewer: Data?\nMarieke: Ik heb data en nog meer data hier.\n"
+    sels = "".join(
+        f'<PlainTextSelection guid="dddddddd-0000-0000-0000-00000000000{i}" name="data" startPosition="{s}" '
+        f'endPosition="{e}" creatingUser="bbbbbbbb-0000-0000-0000-000000000001"><Coding guid="eeeeeeee-0000-0000-'
+        f'0000-00000000000{i}"><CodeRef targetGUID="aaaaaaaa-0000-0000-0000-000000000001"/></Coding>'
+        '</PlainTextSelection>' for i, (s, e) in enumerate([(28, 31), (32, 60)], start=1))
+    qde = ('<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="l">'
+           '<Users><User guid="bbbbbbbb-0000-0000-0000-000000000001" name="u"/></Users>'
+           '<CodeBook><Codes><Code guid="aaaaaaaa-0000-0000-0000-000000000001" name="c" isCodable="true"/></Codes>'
+           '</CodeBook><Sources><TextSource guid="cccccccc-0000-0000-0000-000000000001" name="l" '
+           f'plainTextPath="internal://cccccccc-0000-0000-0000-000000000001.txt">{sels}</TextSource></Sources></Project>')
+    file = make_qdpx(tmp_path / "l.qdpx", qde, {"sources/cccccccc-0000-0000-0000-000000000001.txt": text.encode()})
+    project, report = _import(tmp_path, file)
+    assert any("the names are taken as labels, the positions as written" in w for w in report.warnings)
+    spans = sorted((project.segment(r.segment_id).start, project.segment(r.segment_id).end)
+                   for r in codings.decisions_for(project.con))
+    assert spans == [(28, 31), (32, 60)]

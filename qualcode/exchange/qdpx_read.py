@@ -35,6 +35,7 @@ from qualcode.exchange.safety import (
 _SCHEMES = ("internal://", "relative://", "absolute://", "file://")
 _QUOTE_MIN = 4
 _QUOTE_MAX = 60
+_RELOCATE_MIN = 12  # a selection is moved to where its name reads only when the name is at least this long
 
 
 @dataclass(frozen=True)
@@ -296,6 +297,16 @@ class _Reader:
                 continue
             items.append((sel, start, end))
         mode = self.choose_mode(text, crs, had_bom, items, where)
+        # Names are taken as quotes of the text only when at least one of them reads at its positions
+        # (or there is only one): a program that names selections otherwise must not get its codings moved.
+        quoted = [(sel, a, b) for sel, a, b in items if self.quote(sel, text)]
+        confirmed = sum(self.reads(text, self.convert(a, mode, crs), self.convert(b, mode, crs), self.quote(sel, text) or "")
+                        for sel, a, b in quoted)
+        self.trust_quotes = confirmed > 0 or len(quoted) == 1
+        if quoted and not self.trust_quotes:
+            self.warnings.append(f"{where}: none of the {len(quoted)} selections whose name occurs in the text reads "
+                                 "its name at its positions; the names are taken as labels, the positions as written "
+                                 "(check a few codings)")
         selections = []
         for sel, start, end in items:
             s, e = (self.convert(p, mode, crs) for p in (start, end))
@@ -328,6 +339,7 @@ class _Reader:
         return QCoding(normalise_guid(el.get("guid")) or "", code, user, notes)
 
     missing_user = 0
+    trust_quotes = True
 
     # -- positions -------------------------------------------------------------------------
     @staticmethod
@@ -407,6 +419,10 @@ class _Reader:
             s, e = fixed_s, fixed_e
         q = self.quote(sel, text)
         if q is None or self.reads(text, s, e, q):
+            return s, e
+        if not self.trust_quotes or len(q) < _RELOCATE_MIN:
+            self.warnings.append(f"{label}: the text there does not read {q[:30]!r}; kept at its positions "
+                                 "(the name is too short to find it elsewhere with confidence): check this coding")
             return s, e
         found, i = [], text.find(q)
         while i >= 0:
