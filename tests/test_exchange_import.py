@@ -461,3 +461,40 @@ def test_names_that_are_labels_do_not_move_codings(tmp_path):
     spans = sorted((project.segment(r.segment_id).start, project.segment(r.segment_id).end)
                    for r in codings.decisions_for(project.con))
     assert spans == [(28, 31), (32, 60)]
+
+
+def test_a_project_coded_elsewhere_gets_the_same_matrix(seeded, tmp_path):
+    from qualcode.store.codings import Decision
+
+    project, ids = seeded
+    project.code(CODEBOOK)
+    project.decide("anna", [Decision(ids[1], "add", "workload", "opportunity"),
+                            Decision(ids[2], "add", "interaction", "risk"),
+                            Decision(ids[3], "add", "autonomy", "opportunity"),
+                            Decision(ids[4], "add", "workload", "risk")])
+    runner = CliRunner()
+    out = tmp_path / "wave.qdpx"
+    r = runner.invoke(main, ["export", "qdpx", str(out), "--project", str(project.path)])
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith(f"Wrote {out}: 1 sources, 2 cases, 12 codes, 4 codings by anna, 0 memos.\n")
+    r = runner.invoke(main, ["init", str(tmp_path / "elsewhere.qualcode")])
+    assert r.exit_code == 0
+    r = runner.invoke(main, ["import", str(out), "--project", str(tmp_path / "elsewhere.qualcode")])
+    assert r.exit_code == 0, r.output
+    assert "Codebook 'test' made from the file's codes" in r.output
+    matrices = [runner.invoke(main, ["matrix", "--coder", "anna", "--format", "csv", "--project", str(p)]).output
+                for p in (project.path, tmp_path / "elsewhere.qualcode")]
+    assert matrices[0] == matrices[1] and "werkdruk" in matrices[0]
+
+
+def test_codebook_import_reads_the_codebook_of_a_qdpx(tmp_path):
+    from qualcode.coding.codebook import Codebook
+
+    r = CliRunner().invoke(main, ["codebook", "import", str(SAMPLES / "nvivo_project.qdpx")])
+    assert r.exit_code == 0, r.output
+    cb = Codebook.from_text(r.stdout)
+    assert len(cb.codes) == 262
+    # NVivo has 'programming' under two parents: two codes with their own ids, the same label
+    programming = [c for c in cb.codes if c.label == "programming"]
+    assert len(programming) == 2 and len({c.id for c in programming}) == 2
+    assert {cb.code(c.parent).label for c in programming} == {"competencies", "cs_as_programming"}
