@@ -21,7 +21,7 @@ from qualcode.exchange.codetree import (
     xml_bytes,
 )
 from qualcode.exchange.guids import GuidMaker
-from qualcode.exchange.safety import children, local, parse_xml, read_file
+from qualcode.exchange.safety import MAX_MEMBER_BYTES, children, local, parse_xml, read_file
 
 if TYPE_CHECKING:
     from qualcode.coding.codebook import Codebook
@@ -87,6 +87,9 @@ def read_codebook_file(path: Path) -> CodebookRead:
     path = Path(path)
     data = read_file(path)
     name = path.name
+    if data[:4] != b"PK\x03\x04" and len(data) > MAX_MEMBER_BYTES:
+        raise ExchangeError(f"{name}: is {len(data) // 1024**2} MB, too large for a codebook "
+                            f"(the limit is {MAX_MEMBER_BYTES // 1024**2} MB); refused")
     if data[:4] == b"PK\x03\x04":
         from qualcode.exchange.qdpx_read import open_container
 

@@ -127,7 +127,12 @@ class SafeZip:
 
 
 def read_file(path: Path) -> bytes:
+    """A .qdpx or .qdc file's bytes (at most the total limit), or one ExchangeError line."""
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_TOTAL_BYTES:
+            raise ExchangeError(f"{path}: is {size // 1024**2} MB (the limit is {MAX_TOTAL_BYTES // 1024**2} MB); "
+                                "refused")
         return Path(path).read_bytes()
     except FileNotFoundError:
         raise ExchangeError(f"{path}: no such file; check the path") from None
