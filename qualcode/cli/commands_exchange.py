@@ -95,7 +95,7 @@ def echo_qdpx_import(report: Any) -> None:
     if report.codebook_created:
         click.echo(f"Codebook {report.codebook_created!r} made from the file's codes (keywords empty; "
                    "`qualcode codebook show` lists it).")
-    coders = ", ".join(f"{c} {n}" for c, n in sorted((report.codings or {}).items())) or "none"
+    coders = ", ".join(f"{c} {n}" for c, n in sorted(report.codings.items())) or "none"
     click.echo(f"imported {report.file}: {report.documents_new} new documents"
                + (f", {report.documents_reused} already in the project" if report.documents_reused else "")
                + f", {report.segments} segments, {report.cases_created} cases, {report.codings_added} codings "

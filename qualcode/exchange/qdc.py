@@ -21,7 +21,13 @@ from qualcode.exchange.codetree import (
     xml_bytes,
 )
 from qualcode.exchange.guids import GuidMaker
-from qualcode.exchange.safety import MAX_MEMBER_BYTES, children, local, parse_xml, read_file
+from qualcode.exchange.safety import (
+    MAX_MEMBER_BYTES,
+    children,
+    local,
+    parse_xml,
+    read_file,
+)
 
 if TYPE_CHECKING:
     from qualcode.coding.codebook import Codebook

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from qualcode.exchange.codetree import codebook_yaml, plan_codes, slug
 from qualcode.exchange.qdpx_read import QdpxContent, QSource, read_qdpx
@@ -49,7 +49,7 @@ class QdpxImport:
     segments: int = 0
     cases_created: int = 0
     codes: int = 0
-    codings: Mapping[str, int] = None  # type: ignore[assignment]  # coder -> codings added
+    codings: Mapping[str, int] = field(default_factory=dict)  # coder -> codings added
     codings_kept: int = 0  # the coder's existing decision on the same segment and code was kept
     memos: int = 0
     codebook_created: str | None = None
@@ -59,7 +59,7 @@ class QdpxImport:
 
     @property
     def codings_added(self) -> int:
-        return sum((self.codings or {}).values())
+        return sum(self.codings.values())
 
 
 @dataclass
@@ -102,7 +102,7 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None,
     con = store.con
     when = stored_documents.container_imported(con, content.sha256)
     if when is not None:
-        return QdpxImport(path.name, when, codings={})
+        return QdpxImport(path.name, when)
     warnings = list(content.warnings)
     repairs = list(content.repairs)
     stem = path.stem
