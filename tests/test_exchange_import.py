@@ -96,7 +96,7 @@ def test_a_reimport_is_recognised_and_changes_nothing(tmp_path):
     args = ["import", str(SAMPLES / "qc_demo.qdpx"), "--project", str(tmp_path / "p.qualcode")]
     r = runner.invoke(main, args)
     assert r.exit_code == 0, r.output
-    assert "imported qc_demo.qdpx: 2 new documents, 366 segments, 34 cases, 205 codings (per coder: cp 205)" in r.output
+    assert "imported qc_demo.qdpx: 2 new documents, 366 segments, 33 cases, 205 codings (per coder: cp 205)" in r.output
     r = runner.invoke(main, args)
     assert r.exit_code == 0
     assert r.output.startswith("skipped  qc_demo.qdpx: already imported (")
@@ -167,7 +167,10 @@ def test_a_file_with_every_trap_imports_with_each_repair_named(tmp_path):
                      "braces", "upper case", "empty <Sets/>", "basePath", "colour 'rgb(224, 123, 57)' read as #e07b39",
                      "without creatingUser"):
         assert expected in text, expected
-    assert report.warnings == ()
+    # "Hoe gaat het?" is the interviewer's: the coding is kept, and said to be on a turn not coded in qualcode
+    assert report.warnings == ("traps.qdpx: 1 coding(s) on interviewer turns or title blocks; kept, but such segments "
+                               "are not coded in qualcode (pass --interviewer with the right labels if the speaker is "
+                               "a respondent)",)
     doc = project.documents()[0]
     assert project.store.document_text(doc.id) == NORMAL
     segs = {s.id: s for s in project.segments()}
@@ -186,7 +189,8 @@ def test_positions_that_do_not_read_their_quote_are_moved_and_named(tmp_path):
     file = make_qdpx(tmp_path / "moved.qdpx", qde,
                      {"sources/CCCCCCCC-0000-0000-0000-000000000001.txt": TEXT.replace("\r\n", "\n").encode()})
     project, report = _import(tmp_path, file)
-    [warning] = report.warnings
+    [warning, interviewer] = report.warnings
+    assert "1 coding(s) on interviewer turns" in interviewer
     assert f"selection {{{GUIDS[2].upper()}}} at 40-52" in warning and "does not read 'Hoe gaat het?'" in warning
     assert "kept on the nearest match at 13-26" in warning
     segs = {s.id: s for s in project.segments()}

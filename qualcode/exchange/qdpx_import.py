@@ -165,8 +165,11 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None,
             if key not in index:
                 host = max(segs, key=lambda s: min(s.end, sel.end) - max(s.start, sel.start), default=None)
                 overlaps = host is not None and min(host.end, sel.end) > max(host.start, sel.start)
-                segs.append(_Seg(sel.start, sel.end, host.speaker if overlaps and host else None, "selection", True,
-                                 host.case_id if overlaps and host and doc_id is not None else None))
+                inside = host if overlaps else None
+                # a selection in an interviewer turn (or a title block) stays not to be coded: no case of its own
+                segs.append(_Seg(sel.start, sel.end, inside.speaker if inside else None, "selection",
+                                 inside.to_code if inside else True,
+                                 inside.case_id if inside and doc_id is not None else None))
                 index[key] = len(segs) - 1
             sel_index[sel.guid] = index[key]
         planned.append((src, doc_id, segs, sel_index))
@@ -257,6 +260,12 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None,
             if first is not None:
                 _add_note(content, note, None, coder_for, memo_parts, (p, first), referenced_notes,
                           prefix="[memo on the whole document] ")
+    not_to_code = sum(1 for p, i, _, _ in (d for items in decisions.values() for d in items)
+                      if not planned[p][2][i].to_code)
+    if not_to_code:
+        warnings.append(f"{path.name}: {not_to_code} coding(s) on interviewer turns or title blocks; kept, but such "
+                        "segments are not coded in qualcode (pass --interviewer with the right labels if the "
+                        "speaker is a respondent)")
     for guid, code in unknown_codes.items():
         warnings.append(f"{path.name}: codings refer to code {guid}, which is not in the file's codebook; "
                         f"kept as code {code!r}")
