@@ -57,6 +57,9 @@ def export_qdpx(project, out: Path, coder: str | None, reconciled: bool, all_cod
     click.echo(f"Wrote {report.path}: {report.sources} sources, {report.cases} cases, {report.codes} codes, "
                f"{report.codings} codings by {', '.join(report.users) or 'nobody'}, {report.memos} memos.")
     _echo_lines("Not in the file: ", report.left_out)
+    if report.sources:
+        click.echo("Note: the texts go out exactly as imported; names said in them (and speaker labels) are not "
+                   "pseudonymised: check them before you share the file.")
 
 
 @click.command("import", context_settings=CONTEXT_SETTINGS)
