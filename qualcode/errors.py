@@ -45,3 +45,7 @@ class PipelineNotInstalledError(QualcodeError):
 
 class ModelError(QualcodeError):
     """A model cannot be trained or used (too few examples, no model stored)."""
+
+
+class ExchangeError(QualcodeError):
+    """A REFI-QDA file (.qdpx, .qdc) cannot be read, is unsafe, or cannot be written; nothing was changed."""

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from qualcode.analysis.results import Analysis
     from qualcode.coding.codebook import Codebook
     from qualcode.coding.learn import TrainingReport
+    from qualcode.exchange.qdc import CodebookImport, QdcExport
+    from qualcode.exchange.qdpx_import import QdpxImport
+    from qualcode.exchange.qdpx_write import QdpxExport
     from qualcode.coding.run import CodeReport
     from qualcode.ingest.run import ImportReport
     from qualcode.outputs.report import ReportFiles
@@ -101,14 +104,60 @@ class Project:
         interviewers: Sequence[str] = DEFAULT_INTERVIEWERS,
         progress: Callable[[Path], None] | None = None,
     ) -> "ImportReport":
-        """Import transcripts and tables (and a cases file) in one transaction: see ``ingest.run.import_files``."""
-        from qualcode.ingest.run import import_files
+        """Import transcripts and tables (and a cases file) in one transaction: see ``ingest.run.import_files``.
+
+        One ``.qdpx`` file (a REFI-QDA project) is handed to :meth:`import_qdpx`; its report is
+        the ``exchange`` of the returned report.
+        """
+        from qualcode.ingest.run import ImportedFile, ImportReport, import_files
+
+        qdpx = [Path(p) for p in paths if Path(p).suffix.lower() == ".qdpx"]
+        if qdpx:
+            from qualcode.errors import UsageError
+
+            if (len(qdpx) != len(paths) or len(qdpx) > 1 or cases or text_columns or id_column or case_column
+                    or unit != "turn" or max_words):
+                raise UsageError("import a .qdpx file on its own (one per command; of the options only --study and "
+                                 "--interviewer apply)")
+            done = self.import_qdpx(qdpx[0], study=study, interviewers=interviewers)
+            skipped = f"already imported ({done.already_imported})" if done.already_imported else None
+            return ImportReport(files=[ImportedFile(str(qdpx[0]), None, done.segments, skipped)],
+                                cases_created=done.cases_created, exchange=done)
 
         return import_files(
             self.store, [Path(p) for p in paths], study=study, cases=Path(cases) if cases else None,
             unit=unit, max_words=max_words, text_columns=text_columns, id_column=id_column,
             case_column=case_column, interviewers=interviewers, progress=progress,
         )
+
+    def import_qdpx(self, path: str | Path, *, study: str | None = None,
+                    interviewers: Sequence[str] = DEFAULT_INTERVIEWERS) -> "QdpxImport":
+        """Import a REFI-QDA project (NVivo, ATLAS.ti, MAXQDA, QualCoder) in one transaction."""
+        from qualcode.exchange.qdpx_import import import_qdpx
+
+        return import_qdpx(self.store, Path(path), study=study, interviewers=interviewers)
+
+    # -- exchange (REFI-QDA) -------------------------------------------------------------
+    def export_qdc(self, path: str | Path, *, force: bool = False) -> "QdcExport":
+        """The project's codebook as a REFI-QDA codebook (.qdc)."""
+        from qualcode.exchange.qdc import export_qdc
+
+        return export_qdc(self.codebook(), Path(path), self.project_id, force=force)
+
+    def export_qdpx(self, path: str | Path, *, coder: str | None = None, reconciled: bool = False,
+                    all_coders: bool = False, include_suggested: bool = False, force: bool = False) -> "QdpxExport":
+        """The project as a REFI-QDA project (.qdpx): see ``exchange.qdpx_write.export_qdpx``."""
+        from qualcode.exchange.qdpx_write import export_qdpx
+
+        return export_qdpx(self.store, Path(path), coder=coder, reconciled=reconciled, all_coders=all_coders,
+                           include_suggested=include_suggested, force=force)
+
+    @staticmethod
+    def import_codebook(path: str | Path, out: str | Path | None = None, *, force: bool = False) -> "CodebookImport":
+        """A YAML codebook (keywords empty) from a REFI-QDA codebook (.qdc) or project (.qdpx)."""
+        from qualcode.exchange.qdc import import_codebook
+
+        return import_codebook(Path(path), Path(out) if out else None, force=force)
 
     # -- reading -------------------------------------------------------------------------
     def studies(self) -> list[str]:

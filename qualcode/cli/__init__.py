@@ -14,4 +14,11 @@ for _module in (commands_foundation, commands_code, commands_review, commands_ag
     for _command in _module.COMMANDS:
         main.add_command(_command)
 
+# REFI-QDA exchange: `export qdc`, `export qdpx` and `codebook import` join their groups.
+from qualcode.cli import commands_exchange  # noqa: E402
+
+commands_report.export.add_command(commands_exchange.export_qdc)
+commands_report.export.add_command(commands_exchange.export_qdpx)
+commands_code.codebook_group.add_command(commands_exchange.codebook_import)
+
 __all__ = ["CONTEXT_SETTINGS", "main"]

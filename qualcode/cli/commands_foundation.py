@@ -43,7 +43,7 @@ def init(path: str) -> None:
                    "Default: Interviewer, I, Int, Onderzoeker, Gespreksleider, Moderator.")
 @project_option
 def import_(project, paths, study, cases, unit, max_words, text_columns, id_column, case_column, interviewers) -> None:
-    """Import transcripts (.txt .md .docx .vtt .srt) and tables (.csv .xlsx).
+    """Import transcripts (.txt .md .docx .vtt .srt) and tables (.csv .xlsx), or a REFI-QDA project (.qdpx).
 
     Folders are searched for supported files. All files are imported in one
     transaction: if one fails, nothing is imported. A file imported before (same
@@ -53,6 +53,7 @@ def import_(project, paths, study, cases, unit, max_words, text_columns, id_colu
     Examples:
       qualcode import interviews/ --study vo-2025 --cases cases.csv
       qualcode import workshop.xlsx --text-column notitie --id-column id --case-column groep
+      qualcode import wave0-nvivo.qdpx --study wave-0
     """
     from qualcode.ingest.case_map import DEFAULT_INTERVIEWERS
 
@@ -60,6 +61,11 @@ def import_(project, paths, study, cases, unit, max_words, text_columns, id_colu
         paths, study=study, cases=cases, unit=unit, max_words=max_words, text_columns=text_columns or None,
         id_column=id_column, case_column=case_column, interviewers=interviewers or DEFAULT_INTERVIEWERS,
     )
+    if report.exchange is not None:  # a REFI-QDA project (.qdpx)
+        from qualcode.cli.commands_exchange import echo_qdpx_import
+
+        echo_qdpx_import(report.exchange)
+        return
     for item in report.files:
         name = Path(item.path).name
         if item.skipped_reason:

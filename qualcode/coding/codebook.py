@@ -100,6 +100,10 @@ class Keywords:
     exclude: tuple[str, ...] = ()
     opposite_valence: tuple[str, ...] = ()
 
+    def is_empty(self) -> bool:
+        """No rule at all: a code only a human applies (or a category that groups others)."""
+        return not (self.words or self.compounds or self.phrases or self.exclude or self.opposite_valence)
+
 
 @dataclass(frozen=True)
 class Code:

@@ -39,6 +39,7 @@ class ImportReport:
     files: list[ImportedFile] = field(default_factory=list)
     cases_created: int = 0
     cases_updated: int = 0
+    exchange: Any = None  # a REFI-QDA import (qualcode.exchange.qdpx_import.QdpxImport), when a .qdpx was imported
 
     @property
     def imported(self) -> list[ImportedFile]:

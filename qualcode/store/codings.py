@@ -289,8 +289,13 @@ def apply_decisions(
     source: str = "api",
     valid_codes: Iterable[str] | None = None,
     done_segments: Iterable[int] = (),
+    origin: str = "human",
 ) -> dict[str, int]:
     """Apply decisions of one coder in one transaction; return counts per action that changed something.
+
+    ``origin`` is what a new accepted row records: ``human`` (decided here; an accepted
+    suggestion keeps its machine origin and evidence) or ``imported`` (coded in another
+    program, read from a REFI-QDA file: it never takes over a suggestion's evidence).
 
     A decision equal to the current state changes nothing and is not logged.
     ``done_segments`` are recorded as decided by this coder in the same batch (so one
@@ -300,6 +305,8 @@ def apply_decisions(
         raise UsageError("who is deciding? pass --coder NAME or set QUALCODE_CODER=NAME")
     if coder in MACHINE_CODERS:
         raise UsageError(f"{coder!r} is reserved for machine suggestions; choose another coder name")
+    if origin not in ("human", "imported"):
+        raise ValueError(f"decisions are of origin 'human' or 'imported', not {origin!r}")
     codes = set(valid_codes) if valid_codes is not None else None
     batch = uuid.uuid4().hex
     at = now()
@@ -329,8 +336,8 @@ def apply_decisions(
                 raise UsageError(f"direction must be one of {', '.join(DIRECTIONS)}")
             changed = False
             if d.action in ("accept", "add"):
-                sug = _suggestion_state(con, d.segment_id, code, direction)
-                after = dict(sug) if sug else {"origin": "human", "evidence": None, "score": None,
+                sug = _suggestion_state(con, d.segment_id, code, direction) if origin == "human" else None
+                after = dict(sug) if sug else {"origin": origin, "evidence": None, "score": None,
                                                "strategy": None, "codebook_version": version}
                 after["status"] = "accepted"
                 changed = _change(con, coder=coder, segment_id=d.segment_id, code=code, direction=direction,

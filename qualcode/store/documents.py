@@ -63,6 +63,26 @@ def document_with_hash(con: sqlite3.Connection, sha256: str) -> str | None:
     return None if row is None else str(row["name"])
 
 
+def documents_with_text(con: sqlite3.Connection, text: str) -> list[int]:
+    """Ids of the documents whose stored text is exactly ``text`` (a source coming back from another program)."""
+    return [int(r[0]) for r in con.execute("SELECT id FROM documents WHERE text = ? ORDER BY id", (text,))]
+
+
+def container_imported(con: sqlite3.Connection, sha256: str) -> str | None:
+    """When an exchange file (.qdpx) with these bytes was imported, or None."""
+    row = con.execute("SELECT value FROM meta WHERE key = ?", (f"imported:{sha256}",)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def mark_container_imported(con: sqlite3.Connection, sha256: str, name: str) -> None:
+    con.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (f"imported:{sha256}", f"{now()} {name}"))
+
+
+def max_position(con: sqlite3.Connection, document_id: int) -> int:
+    return int(con.execute("SELECT coalesce(max(position), -1) FROM segments WHERE document_id = ?",
+                           (document_id,)).fetchone()[0])
+
+
 def document_names(con: sqlite3.Connection) -> list[str]:
     return [r[0] for r in con.execute("SELECT name FROM documents")]
 
