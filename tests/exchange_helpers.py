@@ -97,3 +97,41 @@ def validate_every_export(monkeypatch):
     validated: list = []
     monkeypatch.setattr(qdpx_write, "_write_zip", checked)
     return validated
+
+
+def exact_dump(project) -> dict:
+    """Everything qualcode codes by, per document: what a qualcode -> .qdpx -> qualcode trip must give back
+    exactly (no internal ids): documents (text, format, unit, study), every segment in order (span, to_code,
+    case pseudonym, speaker, kind, source row, times), cases (role, study, typed attributes), accepted
+    codings per coder, memos."""
+    from qualcode.store import codings
+
+    con = project.con
+    segs = {s.id: s for s in project.segments()}
+    cases = {c.case_id: c for c in project.cases()}
+    times = {row[0]: (row[1], row[2]) for row in con.execute("SELECT id, start_time, end_time FROM segments")}
+
+    def case_of(s):
+        return cases[s.case_id].pseudonym if s.case_id else None
+
+    def where(segment_id):
+        s = segs[segment_id]
+        return (s.document_name, s.start, s.end)
+
+    return {
+        "documents": sorted((d.name, d.format, d.unit, d.study, project.store.document_text(d.id))
+                            for d in project.documents()),
+        "segments": sorted((s.document_name, s.position, s.start, s.end, s.to_code, case_of(s), s.speaker, s.kind,
+                            s.source_row, times[s.id]) for s in segs.values()),
+        "cases": sorted((c.pseudonym, c.role, c.study,
+                         tuple(sorted((k, type(v).__name__, repr(v)) for k, v in c.attributes.items())))
+                        for c in cases.values()),
+        "codings": sorted((*where(d.segment_id), d.coder, d.code, d.direction)
+                          for d in codings.decisions_for(con) if d.status == "accepted"),
+        "memos": sorted((*where(k[0]), k[1], v) for k, v in codings.memos(con).items()),
+    }
+
+
+def matrix_text(project, coder: str) -> str:
+    result = project.matrix(coder=coder)
+    return f"n_cases={result.n_cases} n_segments={result.n_segments}\n{result.matrix.to_string()}"

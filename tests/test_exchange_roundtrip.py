@@ -1,5 +1,7 @@
 """Round trip as a property: qualcode -> .qdpx -> qualcode keeps documents, cases, attributes, coders,
-codings (code, direction, offsets) and memos, for generated projects (non-ASCII, emoji, CRLF, BOM)."""
+codings (code, direction, offsets) and memos, for generated projects (non-ASCII, emoji, CRLF, BOM, a
+table with cases from a column, interviewer labels of the researcher's own), and exactly so on the demo:
+every segment (to code or not), its case, the matrix."""
 from __future__ import annotations
 
 import tempfile
@@ -10,6 +12,8 @@ from exchange_helpers import (
     assert_valid_qdc,
     assert_valid_qdpx,
     dump,
+    exact_dump,
+    matrix_text,
     validate_every_export,  # noqa: F401
 )
 from hypothesis import HealthCheck, given, settings
@@ -42,6 +46,10 @@ document = st.fixed_dictionaries({
 })
 attribute_value = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=False, allow_infinity=False, width=64),
                             st.booleans(), words, st.none())
+cell = st.text(alphabet=st.sampled_from(list("abcdeéëij ßøAZ") + list(EMOJI)), min_size=1,
+               max_size=25).filter(lambda t: t.strip())
+table = st.one_of(st.none(), st.lists(st.tuples(st.sampled_from(["Groep 1", "Groep 2", "G3"]), cell),
+                                      min_size=1, max_size=6))
 decision = st.tuples(st.sampled_from(["anna", "bob"]), st.integers(0, 50), st.sampled_from(CODEBOOK.code_ids),
                      st.sampled_from(["opportunity", "risk", "none"]))
 
@@ -50,8 +58,9 @@ decision = st.tuples(st.sampled_from(["anna", "bob"]), st.integers(0, 50), st.sa
 @given(docs=st.lists(document, min_size=1, max_size=3), decisions=st.lists(decision, max_size=12),
        memos=st.lists(st.tuples(st.sampled_from(["anna", "bob"]), st.integers(0, 50), memo_text), max_size=4),
        attributes=st.dictionaries(st.sampled_from(["age", "fte", "lead", "school"]), attribute_value, max_size=4),
-       study=st.sampled_from([None, "vo-2025", "wave één"]))
-def test_qdpx_round_trip_keeps_everything_a_researcher_made(docs, decisions, memos, attributes, study):
+       study=st.sampled_from([None, "vo-2025", "wave één"]), rows=table, own_interviewer=st.booleans())
+def test_qdpx_round_trip_keeps_everything_a_researcher_made(docs, decisions, memos, attributes, study, rows,
+                                                            own_interviewer):
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         files = []
@@ -62,7 +71,18 @@ def test_qdpx_round_trip_keeps_everything_a_researcher_made(docs, decisions, mem
             files.append(tmp / f"gesprek-{i}.txt")
             files[-1].write_bytes((b"\xef\xbb\xbf" if doc["bom"] else b"") + data)
         with Project.init(tmp / "a.qualcode") as original:
-            original.import_files(files, study=study)
+            # "Anna" as an interviewer is the researcher's own label: the import of the .qdpx does not know it
+            interviewers = ("Interviewer", "Anna") if own_interviewer else ("Interviewer",)
+            original.import_files(files, study=study, interviewers=interviewers)
+            if rows:  # a table: one segment per row, cases from a column
+                import csv
+                import io
+
+                buffer = io.StringIO()
+                csv.writer(buffer, lineterminator="\n").writerows([("groep", "notitie"), *rows])
+                (tmp / "workshop.csv").write_text(buffer.getvalue(), encoding="utf-8")
+                original.import_files([tmp / "workshop.csv"], study=study, text_columns=["notitie"],
+                                      case_column="groep")
             with transaction(original.con):
                 stored_codings.store_codebook(original.con, CODEBOOK)
                 first_case = original.cases()[0].case_id if original.cases() else None
@@ -77,10 +97,15 @@ def test_qdpx_round_trip_keeps_everything_a_researcher_made(docs, decisions, mem
             original.export_qdpx(tmp / "a.qdpx", all_coders=True)
             assert_valid_qdpx(tmp / "a.qdpx")
             expected = dump(original)
+            expected_exact = exact_dump(original)
+            coders = set(stored_codings.coders(original.con))
+            expected_matrix = {c: matrix_text(original, c) for c in sorted(coders)}
         with Project.init(tmp / "b.qualcode") as copy:
             report = copy.import_qdpx(tmp / "a.qdpx")
             assert report.warnings == ()
             assert dump(copy) == expected
+            assert exact_dump(copy) == expected_exact
+            assert {c: matrix_text(copy, c) for c in sorted(coders)} == expected_matrix
             assert {r.origin for r in stored_codings.decisions_for(copy.con)} <= {"imported"}
 
 
@@ -112,3 +137,78 @@ def test_qdc_round_trip_keeps_every_code(codes, language):
            sorted((c.id, c.label, normalise_color(c.color)[0], c.parent, c.definition, c.valence)
                   for c in original.codes)
     assert back.language == language
+
+
+@pytest.mark.slow
+def test_the_demo_comes_back_exactly(tmp_path):
+    """The demo (transcripts, a table with cases from its group column, interviewer turns): exported per coder
+    and imported into a new project, every document, segment, case, coding, memo and the matrix come back."""
+    from qualcode.demo import run_demo
+
+    result = run_demo(tmp_path / "demo", echo=lambda line: None)
+    with Project.open(result.project) as original:
+        expected = exact_dump(original)
+        expected_matrix = matrix_text(original, "anna")
+        original.export_qdpx(tmp_path / "all.qdpx", all_coders=True)
+        original.export_qdpx(tmp_path / "anna.qdpx", coder="anna")
+        assert len({s.kind for s in original.segments()} & {"row", "turn"}) == 2
+        assert any(not s.to_code and s.case_id for s in original.segments())  # interviewer turns with a case
+    with Project.init(tmp_path / "copy.qualcode") as copy:
+        report = copy.import_qdpx(tmp_path / "all.qdpx")
+        assert report.warnings == ()
+        assert exact_dump(copy) == expected
+        assert matrix_text(copy, "anna") == expected_matrix
+    with Project.init(tmp_path / "anna.qualcode") as copy:
+        copy.import_qdpx(tmp_path / "anna.qdpx")
+        got = exact_dump(copy)
+        assert {k: v for k, v in got.items() if k not in ("codings", "memos")} == \
+               {k: v for k, v in expected.items() if k not in ("codings", "memos")}
+        assert got["codings"] == [c for c in expected["codings"] if c[3] == "anna"]
+        assert got["memos"] == [m for m in expected["memos"] if m[3] == "anna"]
+        assert matrix_text(copy, "anna") == expected_matrix
+
+
+def _table_project(tmp: Path) -> Path:
+    (tmp / "workshop.csv").write_text("groep,notitie\nG1,AI scheelt tijd.\nG2,Zorgen over toezicht.\nG1,Meer rust.\n",
+                                      encoding="utf-8")
+    (tmp / "gesprek.txt").write_text("Interviewer: Hoe gaat het?\nR1: Druk, maar het lukt.\n", encoding="utf-8")
+    with Project.init(tmp / "a.qualcode") as original:
+        original.import_files([tmp / "workshop.csv"], text_columns=["notitie"], case_column="groep")
+        original.import_files([tmp / "gesprek.txt"])
+        with transaction(original.con):
+            stored_codings.store_codebook(original.con, CODEBOOK)
+        coded = original.segments(only_to_code=True)
+        original.decide("anna", [Decision(s.id, "add", CODEBOOK.code_ids[0], "risk") for s in coded])
+        original.export_qdpx(tmp / "a.qdpx")
+    return tmp / "a.qdpx"
+
+
+def test_a_table_comes_back_with_its_rows_and_group_cases(tmp_path):
+    path = _table_project(tmp_path)
+    with Project.open(tmp_path / "a.qualcode") as original:
+        expected = exact_dump(original)
+    with Project.init(tmp_path / "b.qualcode") as copy:
+        assert copy.import_qdpx(path).warnings == ()
+        assert exact_dump(copy) == expected
+        rows = [(s.kind, s.source_row, s.case_id) for s in copy.segments() if s.document_name == "workshop.csv"]
+        assert rows == [("row", "2", "G1"), ("row", "3", "G2"), ("row", "4", "G1")]
+
+
+def test_a_source_changed_since_the_export_is_segmented_from_its_turns(tmp_path):
+    """The segmentation a qualcode export carries holds only for the text it was made of."""
+    import zipfile
+
+    path = _table_project(tmp_path)
+    changed = tmp_path / "changed.qdpx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(changed, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if b"Druk, maar" in data:
+                data = data.replace(b"Druk, maar", b"Drukker, maar")
+            out.writestr(info, data)
+    with Project.init(tmp_path / "b.qualcode") as copy:
+        report = copy.import_qdpx(changed)
+        assert any("'gesprek.txt' is not the text qualcode exported" in w for w in report.warnings)
+        assert {s.kind for s in copy.segments() if s.document_name == "workshop.csv"} == {"row"}
+        turns = [(s.speaker, s.to_code) for s in copy.segments() if s.document_name == "gesprek.txt" and s.kind == "turn"]
+        assert turns == [("Interviewer", False), ("R1", True)]

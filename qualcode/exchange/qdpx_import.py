@@ -1,5 +1,8 @@
 """Import a ``.qdpx`` into a project, in one transaction (any error: the project is unchanged).
 
+* a qualcode export carries qualcode's own segmentation (:mod:`.layout`): its sources become
+  documents with exactly those segments (to code or not, case, speaker, row) and its cases get
+  their exact role and attributes; for any other file, or a source whose text changed since:
 * sources become documents; their segments are the text's turns (as `qualcode import` finds
   them) plus, for each coded selection that is not exactly a turn, a segment of kind
   ``selection`` with the selection's exact span (codings keep their offsets); a source whose
@@ -26,6 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.exchange.codetree import codebook_yaml, plan_codes, slug
+from qualcode.exchange.layout import NOTE_NAME as LAYOUT_NOTE
+from qualcode.exchange.layout import Layout, read_layout
 from qualcode.exchange.qdpx_read import QdpxContent, QSource, read_qdpx
 from qualcode.ingest.case_map import DEFAULT_INTERVIEWERS, auto_case_id
 from qualcode.store import cases as stored_cases
@@ -71,6 +76,10 @@ class _Seg:
     to_code: bool
     case_id: str | None = None
     id: int | None = None
+    case_guid: str | None = None  # from qualcode's own layout (a qualcode export)
+    source_row: str | None = None
+    start_time: float | None = None
+    end_time: float | None = None
 
 
 def _turn_segments(text: str, turns: Any = None, interviewers: Sequence[str] = DEFAULT_INTERVIEWERS) -> list[_Seg]:
@@ -146,6 +155,13 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None,
         for g in case.selections:
             case_of_selection[g] = case.guid
 
+    layout, layout_note = _layout(content)
+    if layout is not None:
+        for g in layout.rejected:
+            name = next(s.name for s in content.sources if s.guid == g)
+            warnings.append(f"{path.name}: source {name!r} is not the text qualcode exported (changed since?); its "
+                            "segments were rebuilt from its turns, not taken from the file's qualcode segments")
+    exact: set[str] = set()  # sources whose segments are qualcode's own layout
     planned: list[tuple[QSource, int | None, list[_Seg], dict[str, int]]] = []  # source, existing doc, segs, sel->index
     for src in content.sources:
         reuse = stored_documents.documents_with_text(con, src.text)
@@ -156,6 +172,11 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None,
             if len(reuse) > 1:
                 warnings.append(f"{path.name}: source {src.name!r} has the text of {len(reuse)} documents; "
                                 f"its codings go to document {doc_id}")
+        elif layout is not None and src.guid in layout.sources:
+            doc_id = None
+            segs = [_Seg(g.start, g.end, g.speaker, g.kind, g.to_code, case_guid=g.case, source_row=g.source_row,
+                         start_time=g.start_time, end_time=g.end_time) for g in layout.sources[src.guid].segments]
+            exact.add(src.guid)
         else:
             doc_id, segs = None, _turn_segments(src.text, src.turns, interviewers)
         index = {(s.start, s.end): i for i, s in enumerate(segs)}
@@ -169,7 +190,8 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None,
                 # a selection in an interviewer turn (or a title block) stays not to be coded: no case of its own
                 segs.append(_Seg(sel.start, sel.end, inside.speaker if inside else None, "selection",
                                  inside.to_code if inside else True,
-                                 inside.case_id if inside and doc_id is not None else None))
+                                 inside.case_id if inside and doc_id is not None else None,
+                                 case_guid=inside.case_guid if inside else None))
                 index[key] = len(segs) - 1
             sel_index[sel.guid] = index[key]
         planned.append((src, doc_id, segs, sel_index))
@@ -185,8 +207,15 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None,
             warnings.append(f"{path.name}: case {case.name!r} has the name of a case already in the project; "
                             f"imported as {other!r} (if it is the same person, merge them with a cases file)")
             cid = other
-        attrs = dict(case.variables)
-        role = attrs.pop("role", None)
+        known_case = layout.cases.get(case.guid) if layout is not None else None
+        if known_case is not None:  # qualcode's own: the exact role and typed attributes
+            attrs = dict(known_case.attributes)
+            role = known_case.role
+            if known_case.study and "study" not in attrs:
+                attrs["study"] = known_case.study
+        else:
+            attrs = dict(case.variables)
+            role = attrs.pop("role", None)
         if study and "study" not in attrs:
             attrs["study"] = study
         case_ids[case.guid] = cid
@@ -197,6 +226,11 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None,
     for src, doc_id, segs, sel_index in planned:
         if doc_id is not None:
             reused_docs += 1
+            continue
+        if src.guid in exact:  # every segment's case as qualcode had it (none: none)
+            for s in segs:
+                s.case_id = case_ids.get(s.case_guid) if s.case_guid is not None else None
+            used_cases.update(s.case_id for s in segs if s.case_id)
             continue
         whole = case_of_source.get(src.guid, [])
         if len(whole) > 1:
@@ -237,7 +271,7 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None,
     decisions: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)  # coder -> (planned#, seg#, code, dir)
     memo_parts: dict[tuple[int, int, str], list[str]] = defaultdict(list)
     unknown_codes: dict[str, str] = {}
-    referenced_notes: set[str] = set()
+    referenced_notes: set[str] = {layout_note} if layout_note else set()
     for p, (src, _doc_id, segs, sel_index) in enumerate(planned):
         for sel in src.selections:
             i = sel_index[sel.guid]
@@ -317,11 +351,16 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None,
             if doc_id is None:
                 doc_study = study or (str(src.variables["study"]) if src.variables.get("study") else None)
                 digest = hashlib.sha256(f"qdpx:{content.sha256}:{src.guid}:{src.digest}".encode()).hexdigest()
-                doc_id = stored_documents.add_document(con, name=src.name, format="txt", text=src.text,
-                                                       sha256=digest, unit="turn", study_id=study_id(doc_study))
-                order = sorted(range(len(segs)), key=lambda i: (segs[i].start, segs[i].end))
+                own = layout.sources[src.guid] if layout is not None and src.guid in exact else None
+                doc_id = stored_documents.add_document(con, name=src.name, format=own.format if own else "txt",
+                                                       text=src.text, sha256=digest, unit=own.unit if own else "turn",
+                                                       study_id=study_id(doc_study))
+                # qualcode's own segments keep their order; others (and added selections) go by position
+                n_own = len(own.segments) if own else 0
+                order = list(range(n_own)) + sorted(range(n_own, len(segs)), key=lambda i: (segs[i].start, segs[i].end))
                 rows = [(doc_id, pos, segs[i].start, segs[i].end, segs[i].speaker, segs[i].case_id, segs[i].kind,
-                         int(segs[i].to_code), None, None, None) for pos, i in enumerate(order)]
+                         int(segs[i].to_code), segs[i].start_time, segs[i].end_time, segs[i].source_row)
+                        for pos, i in enumerate(order)]
                 stored_documents.add_segments(con, rows)
                 n_segments += len(rows)
                 ids = {(s.start, s.end, s.position): s.id for s in stored_documents.segments(con, document_id=doc_id)}
@@ -384,3 +423,14 @@ def _add_note(content: QdpxContent, guid: str, fallback_user: str | None, coder_
     seen.add(guid)
     coder = coder_for(note.user or fallback_user)
     parts[(where[0], where[1], coder)].append(prefix + note.text)
+
+
+def _layout(content: QdpxContent) -> tuple[Layout | None, str | None]:
+    """qualcode's own segmentation when the file is a qualcode export (its note, see layout.py)."""
+    texts = {src.guid: src.text for src in content.sources}
+    for guid, note in sorted(content.notes.items()):
+        if note.name == LAYOUT_NOTE:
+            found = read_layout(note.text, texts)
+            if found is not None:
+                return found, guid
+    return None, None

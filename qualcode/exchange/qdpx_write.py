@@ -11,7 +11,9 @@ What goes out, and how:
   attributes, role and study as variables; a case is linked to a whole document
   (``SourceRef``) where it is that document's only case, else to selections of its segments
   (``SelectionRef``; where a speaker holds one case, one selection of that speaker is enough);
-* memos as notes (``PlainTextContent``) referred to from the selection of their segment.
+* memos as notes (``PlainTextContent``) referred to from the selection of their segment;
+* qualcode's own segmentation (every segment with its to-code flag, case, speaker, row) and the
+  cases' exact attributes, as one project note that a qualcode import reads (:mod:`.layout`).
 
 GUIDs are uuid5 of the project id and the object, the zip has fixed member times and
 order: two exports of the same project are byte-identical files.
@@ -39,8 +41,11 @@ from qualcode.exchange.codetree import (
     xml_bytes,
 )
 from qualcode.exchange.guids import GuidMaker
+from qualcode.exchange.layout import NOTE_NAME as LAYOUT_NOTE
+from qualcode.exchange.layout import CaseLayout, LayoutSegment, layout_json
 from qualcode.records import Segment
 from qualcode.store import codings as stored_codings
+from qualcode.store import documents as stored_documents
 
 if TYPE_CHECKING:
     from qualcode.store import Store
@@ -261,7 +266,7 @@ def export_qdpx(store: Store, path: Path, *, coder: str | None = None, reconcile
             el = element(cases_el, "Case", {"guid": guid(f"case:{case.case_id}"), "name": case.pseudonym})
             for name, value in sorted(case.attributes.items()):
                 variable_value(el, name, value)
-            if case.role is not None:
+            if case.role is not None and "role" not in case.attributes:
                 variable_value(el, "role", case.role)
             for doc_id in case_sources.get(case.case_id, []):
                 element(el, "SourceRef", {"targetGUID": guid(f"source:{doc_id}")})
@@ -303,8 +308,10 @@ def export_qdpx(store: Store, path: Path, *, coder: str | None = None, reconcile
                     element(sel_el, "NoteRef", {"targetGUID": guid(f"note:{sel_guid}")})
             if doc.study:
                 variable_value(el, "study", doc.study)
-    if memos:
+    layout_guid = guid("note:qualcode-segments")
+    if memos or documents:
         notes_el = element(root, "Notes")
+    if memos:
         for (segment_id, user), memo in sorted(memos.items()):
             sel_guid = guid(f"selection:{segment_id}:{user}")
             seg = segments[segment_id]
@@ -313,6 +320,22 @@ def export_qdpx(store: Store, path: Path, *, coder: str | None = None, reconcile
                                                "creatingUser": guid(f"user:{user}")}),
                     "PlainTextContent", text=memo)
             n_memos += 1
+    if documents:
+        # qualcode's own segmentation, so that a qualcode import rebuilds the project exactly (see layout.py)
+        times = stored_documents.segment_times(store.con)
+        by_doc: dict[int, list[LayoutSegment]] = defaultdict(list)
+        for s in segments.values():  # in document order
+            by_doc[s.document_id].append(LayoutSegment(
+                s.start, s.end, s.to_code, s.speaker, s.kind,
+                guid(f"case:{s.case_id}") if s.case_id is not None else None, s.source_row,
+                *times.get(s.id, (None, None))))
+        layout = layout_json(
+            {guid(f"source:{d.id}"): (source_text(store, d.id), d.format, d.unit, by_doc.get(d.id, []))
+             for d in documents},
+            {guid(f"case:{c.case_id}"): CaseLayout(c.role, c.study, c.attributes) for c in cases})
+        element(element(notes_el, "Note", {"guid": layout_guid, "name": LAYOUT_NOTE}), "PlainTextContent",
+                text=layout)
+        element(root, "NoteRef", {"targetGUID": layout_guid})
     data = xml_bytes(root)
     _write_zip(path, data, members)
     return QdpxExport(path, len(documents), tuple(users), sum(1 for _ in _walk(tree)), len(codings),

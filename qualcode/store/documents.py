@@ -147,6 +147,12 @@ def segments(con: sqlite3.Connection, *, study: str | None = None, document_id: 
     return _segments_from(con, con.execute(sql, args).fetchall())
 
 
+def segment_times(con: sqlite3.Connection) -> dict[int, tuple[float | None, float | None]]:
+    """Start and end times (seconds, of a subtitle file) of the segments that have them."""
+    return {row[0]: (row[1], row[2]) for row in con.execute(
+        "SELECT id, start_time, end_time FROM segments WHERE start_time IS NOT NULL OR end_time IS NOT NULL")}
+
+
 def segment(con: sqlite3.Connection, segment_id: int) -> Segment | None:
     found = _segments_from(con, con.execute(_SEGMENT_SQL + " WHERE g.id = ?", (segment_id,)).fetchall())
     return found[0] if found else None
