@@ -33,10 +33,12 @@ class ParsedTurn:
 class ParsedDocument:
     """The exact text of one imported document and the turns found in it."""
 
-    name: str  # original file name (for tables with several documents: file name + suffix)
-    format: str  # 'txt', 'md', 'docx', 'vtt', 'srt', 'csv', 'xlsx'
+    name: str  # file name; the import run renames it to the path relative to the import root
+    format: str  # 'txt', 'md', 'docx', 'vtt', 'srt', 'csv', 'xlsx', 'odt', 'rtf', 'pdf'
     text: str
     turns: tuple[ParsedTurn, ...]
+    notes: tuple[str, ...] = ()  # what the reader recognised ("read as a Qualtrics export ...")
+    warnings: tuple[str, ...] = ()  # what the user must look at (columns left out, no speakers, ...)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class Segment:
     study: str | None = None
     source_row: str | None = None
     position: int = 0  # order within the document
+    start_time: float | None = None  # seconds from the start of the recording (or clock time of day)
+    end_time: float | None = None
 
 
 @dataclass(frozen=True)

@@ -189,3 +189,121 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme():
         if not isinstance(cmd, click.Group):
             assert "Example" in (cmd.help or ""), f"{path}: no example in --help"
         assert f"qualcode {path}" in readme, f"`qualcode {path}` is not documented in README.md"
+
+
+# ----------------------------------------------------------------- survey tables
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+QUALTRICS = (
+    '"StartDate","EndDate","Status","IPAddress","Progress","ResponseId","RecipientLastName","RecipientFirstName",'
+    '"RecipientEmail","ExternalReference","LocationLatitude","LocationLongitude","DistributionChannel",'
+    '"UserLanguage","Q1","Q2_TEXT","Age"\r\n'
+    '"Start Date","End Date","Response Type","IP Address","Progress","Response ID","Recipient Last Name",'
+    '"Recipient First Name","Recipient Email","External Data Reference","Location Latitude","Location Longitude",'
+    '"Distribution Channel","User Language","How satisfied are you?","This is a free text question.",'
+    '"What is your age?"\r\n'
+    '"{""ImportId"":""startDate"",""timeZone"":""America/Denver""}","{""ImportId"":""endDate"",""timeZone"":'
+    '""America/Denver""}","{""ImportId"":""status""}","{""ImportId"":""ipAddress""}","{""ImportId"":""progress""}",'
+    '"{""ImportId"":""_recordId""}","{""ImportId"":""recipientLastName""}","{""ImportId"":""recipientFirstName""}",'
+    '"{""ImportId"":""recipientEmail""}","{""ImportId"":""externalDataReference""}","{""ImportId"":""locationLatitude""}",'
+    '"{""ImportId"":""locationLongitude""}","{""ImportId"":""distributionChannel""}","{""ImportId"":""userLanguage""}",'
+    '"{""ImportId"":""QID1""}","{""ImportId"":""QID2_TEXT""}","{""ImportId"":""QID3_TEXT""}"\r\n'
+    '"2025-03-01 10:00:00","2025-03-01 10:09:00","IP Address","PII-ip-1","100","R_1","PII-last-1","PII-first-1",'
+    '"PII-mail-1@school.nl","PII-ext-1","PII-lat-1","PII-lon-1","email","NL","Satisfied",'
+    '"Het nakijken met AI scheelt tijd, maar ik mis het contact met leerlingen.","34"\r\n'
+    '"2025-03-02 11:00:00","2025-03-02 11:05:00","IP Address","PII-ip-2","100","R_2","PII-last-2","PII-first-2",'
+    '"PII-mail-2@school.nl","PII-ext-2","PII-lat-2","PII-lon-2","email","NL","Neutral",'
+    '"Meer administratie door de nieuwe systemen; de werkdruk stijgt.","67"\r\n'
+)
+
+
+def _cells_of(path):
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    return [str(value) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)
+            for value in row if value is not None]
+
+
+def test_a_qualtrics_export_gives_one_case_per_respondent_and_no_personal_data_in_any_export(tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    survey = tmp_path / "qualtrics.csv"
+    survey.write_bytes(b"\xef\xbb\xbf" + QUALTRICS.encode("utf-8"))
+    r = CliRunner().invoke(main, ["import", str(survey), "--text-column", "This is a free text question.",
+                                  "--project", project])
+    assert r.exit_code == 0, r.output
+    assert "imported qualtrics.csv: 2 segments" in r.output
+    assert "note: qualtrics.csv: read as a Qualtrics export (header rows 1-3; data from row 4)" in r.output
+    assert ("Warning: qualtrics.csv: left out 8 column(s) that hold personal data: IPAddress (IP address), "
+            "RecipientLastName (name), RecipientFirstName (name), RecipientEmail (e-mail address), "
+            "ExternalReference (distribution-list reference), LocationLatitude (location), LocationLongitude "
+            "(location), DistributionChannel") not in r.output  # DistributionChannel is not personal
+    assert ("Warning: qualtrics.csv: left out 7 column(s) that hold personal data: IPAddress (IP address), "
+            "RecipientLastName (name), RecipientFirstName (name), RecipientEmail (e-mail address), "
+            "ExternalReference (distribution-list reference), LocationLatitude (location), LocationLongitude "
+            "(location); they are not in the project or any export; pass --keep-column NAME to keep one as a "
+            "case attribute") in r.output
+    assert "cases: 2 new" in r.output
+    con = sqlite3.connect(project)
+    texts = [row[0] for row in con.execute("SELECT substr(d.text, g.start + 1, g.\"end\" - g.start) FROM segments g "
+                                           "JOIN documents d ON d.id = g.document_id ORDER BY g.id")]
+    assert texts == ["Het nakijken met AI scheelt tijd, maar ik mis het contact met leerlingen.",
+                     "Meer administratie door de nieuwe systemen; de werkdruk stijgt."]
+    ages = dict(con.execute("SELECT g.source_row, a.value FROM segments g JOIN case_attributes a "
+                            "ON a.case_id = g.case_id AND a.name = 'Age'"))
+    assert ages == {"4": "34", "5": "67"}
+    assert not con.execute("SELECT * FROM case_attributes WHERE value LIKE 'PII-%'").fetchall()
+    con.close()
+    assert run(["code", "--codebook", str(ROOT / "codebooks" / "werkbeleving.yaml"), "--project", project]).exit_code == 0
+    assert run(["export", "xlsx", str(tmp_path / "results.xlsx"), "--include-suggested", "--project", project]).exit_code == 0
+    assert run(["review", "export", str(tmp_path / "review.xlsx"), "--coder", "anna", "--project", project]).exit_code == 0
+    for workbook in ("results.xlsx", "review.xlsx"):
+        cells = _cells_of(tmp_path / workbook)
+        assert "Het nakijken met AI scheelt tijd, maar ik mis het contact met leerlingen." in cells or workbook == "results.xlsx"
+        assert not [c for c in cells if "PII-" in c], workbook
+    status = run(["status", "--cases", "--format", "json", "--project", project]).output
+    assert "PII-" not in status
+
+
+def test_keep_column_keeps_a_personal_data_column_on_purpose(tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    survey = tmp_path / "qualtrics.csv"
+    survey.write_text(QUALTRICS, encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(survey), "--text-column", "Q2_TEXT", "--keep-column", "RecipientEmail",
+                                  "--project", project])
+    assert r.exit_code == 0, r.output
+    assert "left out 6 column(s)" in r.output and "RecipientEmail (" not in r.output
+    con = sqlite3.connect(project)
+    assert sorted(v for (v,) in con.execute("SELECT value FROM case_attributes WHERE name = 'RecipientEmail'")) == [
+        "PII-mail-1@school.nl", "PII-mail-2@school.nl"]
+
+
+def test_rows_without_an_id_column_are_separate_respondents(tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    rows = ["Tijdstempel,E-mailadres,Wat vindt u van AI op school?,Leeftijd"]
+    rows += [f"2025/03/01 10:{n:02d}:00 AM CET,r{n}@example.org,Antwoord {n} over werkdruk.,{20 + n}" for n in range(42)]
+    survey = tmp_path / "google-forms.csv"
+    survey.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(survey), "--text-column", "Wat vindt u van AI op school?",
+                                  "--project", project])
+    assert r.exit_code == 0, r.output
+    assert "cases: 42 new" in r.output
+    assert "left out 1 column(s) that hold personal data: E-mailadres (e-mail address)" in r.output
+    con = sqlite3.connect(project)
+    assert con.execute("SELECT count(DISTINCT case_id) FROM segments").fetchone()[0] == 42
+    pairs = con.execute("SELECT g.source_row, a.value FROM segments g JOIN case_attributes a ON a.case_id = g.case_id "
+                        "AND a.name = 'Leeftijd' ORDER BY CAST(g.source_row AS INTEGER)").fetchall()
+    assert pairs[0] == ("2", "20") and pairs[-1] == ("43", "61") and len(pairs) == 42
+
+
+def test_case_column_groups_rows(tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    table = tmp_path / "notes.csv"
+    table.write_text("groep,notitie\nG1,AI scheelt tijd.\nG1,Zorgen over toezicht.\nG2,Minder contact.\n")
+    r = CliRunner().invoke(main, ["import", str(table), "--text-column", "notitie", "--case-column", "groep",
+                                  "--project", project])
+    assert r.exit_code == 0 and "cases: 2 new" in r.output

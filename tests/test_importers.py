@@ -151,13 +151,128 @@ def write_xlsx(path: Path, turns: Turns, variant: str) -> dict:
     return options
 
 
+# Survey exports as the tools write them: extra header rows, metadata and personal-data columns.
+# Each keeps the answers of _table() and adds what the tool adds; a personal-data value is
+# "PII-<column>", so a test can look for it in every export.
+def _qualtrics(rows: list[list[object]], options: dict) -> tuple[list[list[object]], dict]:
+    header, data = rows[0], rows[1:]
+    meta = ["StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished",
+            "RecordedDate", "ResponseId", "RecipientLastName", "RecipientFirstName", "RecipientEmail",
+            "ExternalReference", "LocationLatitude", "LocationLongitude", "DistributionChannel", "UserLanguage"]
+    texts = ["Start Date", "End Date", "Response Type", "IP Address", "Progress", "Duration (in seconds)",
+             "Finished", "Recorded Date", "Response ID", "Recipient Last Name", "Recipient First Name",
+             "Recipient Email", "External Data Reference", "Location Latitude", "Location Longitude",
+             "Distribution Channel", "User Language"]
+    import_ids = [f'{{"ImportId":"{name[0].lower() + name[1:]}"}}' for name in meta]
+    out = [meta + header, texts + [f"Vraag: {c}?" for c in header],
+           import_ids + [f'{{"ImportId":"QID{i + 1}_TEXT"}}' for i in range(len(header))]]
+    for n, row in enumerate(data):
+        out.append(["2025-03-01 10:00:00", "2025-03-01 10:09:00", "IP Address", f"PII-IPAddress{n}", 100, 540,
+                    "True", "2025-03-01 10:09:01", f"R_{n}x8Jd", f"PII-RecipientLastName{n}",
+                    f"PII-RecipientFirstName{n}", f"PII-RecipientEmail{n}", f"PII-ExternalReference{n}",
+                    f"PII-LocationLatitude{n}", f"PII-LocationLongitude{n}", "anonymous", "NL"] + row)
+    # the text columns named by their question text, as a user copies it from the survey
+    named = {**options, "text_columns": [f"Vraag: {c}?" for c in options["text_columns"]]} \
+        if "text_columns" in options else options
+    return out, named
+
+
+def _qualtrics_legacy(rows: list[list[object]], options: dict) -> tuple[list[list[object]], dict]:
+    header, data = rows[0], rows[1:]
+    legacy = ["ResponseID", "ResponseSet", "Name", "ExternalDataReference", "EmailAddress", "IPAddress", "Status",
+              "StartDate", "EndDate", "Finished"]
+    out = [[f"V{i + 1}" for i in range(len(legacy))] + header + ["LocationLatitude", "LocationLongitude"],
+           legacy + [f"Vraag: {c}?" for c in header] + ["LocationLatitude", "LocationLongitude"]]
+    for n, row in enumerate(data):
+        out.append([f"R_{n}", "Default Response Set", f"PII-Name{n}", "", f"PII-EmailAddress{n}",
+                    f"PII-IPAddress{n}", 0, "2016-03-01 10:00:00", "2016-03-01 10:09:00", 1] + row
+                   + [f"PII-LocationLatitude{n}", f"PII-LocationLongitude{n}"])
+    return out, options
+
+
+def _surveymonkey(rows: list[list[object]], options: dict) -> tuple[list[list[object]], dict]:
+    header, data = rows[0], rows[1:]
+    meta = ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address",
+            "First Name", "Last Name", "Custom Data 1"]
+    out = [meta + header + ["Welke tools gebruikt u?", ""],
+           [""] * len(meta) + ["Open-Ended Response" if isinstance(c, str) and c != "id" else "Response"
+                               for c in header] + ["ChatGPT", "Copilot"]]
+    for n, row in enumerate(data):
+        out.append([11400000 + n, 2300001, "03/01/2025 10:00:00 AM", "03/01/2025 10:09:00 AM",
+                    f"PII-IP Address{n}", f"PII-Email Address{n}", f"PII-First Name{n}", f"PII-Last Name{n}", ""]
+                   + row + ["ChatGPT", ""])
+    return out, options
+
+
+def _google_forms(rows: list[list[object]], options: dict) -> tuple[list[list[object]], dict]:
+    header, data = rows[0], rows[1:]
+    out = [["Tijdstempel", "E-mailadres"] + header]
+    out += [[f"2025/03/0{n + 1} 10:00:00 AM CET", f"PII-E-mailadres{n}"] + row for n, row in enumerate(data)]
+    return out, options
+
+
+def _own_id(rows: list[list[object]], options: dict) -> tuple[list[list[object]], dict]:
+    """The tool writes an ``id`` column itself: the researcher's is called ``code``."""
+    header = ["code" if c == "id" else c for c in rows[0]]
+    return [header] + rows[1:], {**options, **({"id_column": "code"} if "id_column" in options else {})}
+
+
+def _microsoft_forms(rows: list[list[object]], options: dict) -> tuple[list[list[object]], dict]:
+    rows, options = _own_id(rows, options)
+    header, data = rows[0], rows[1:]
+    out = [["ID", "Start time", "Completion time", "Email", "Name", "Last modified time"] + header]
+    out += [[n + 1, "3/1/25 10:00:00", "3/1/25 10:09:00", f"PII-Email{n}", f"PII-Name{n}", ""] + row
+            for n, row in enumerate(data)]
+    return out, options
+
+
+def _limesurvey(rows: list[list[object]], options: dict) -> tuple[list[list[object]], dict]:
+    rows, options = _own_id(rows, options)
+    header, data = rows[0], rows[1:]
+    out = [["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp", "ipaddr", "refurl"]
+           + header]
+    out += [[n + 1, "2025-03-01 10:09:00", 3, "nl", 12345, "2025-03-01 10:00:00", "2025-03-01 10:09:00",
+             f"PII-ipaddr{n}", f"PII-refurl{n}"] + row for n, row in enumerate(data)]
+    return out, options
+
+
+SURVEYS = {"qualtrics": _qualtrics, "qualtrics-legacy": _qualtrics_legacy, "surveymonkey": _surveymonkey,
+           "google-forms": _google_forms, "microsoft-forms": _microsoft_forms, "limesurvey": _limesurvey}
+
+
+def _survey_writer(layout: str, suffix: str) -> Callable[[Path, Turns, str], dict]:
+    def write(path: Path, turns: Turns, variant: str) -> dict:
+        rows, options = SURVEYS[layout](*_table(turns))
+        if suffix == ".xlsx":
+            import openpyxl
+
+            workbook = openpyxl.Workbook()
+            for row in rows:
+                workbook.active.append(row)
+            workbook.save(path)
+        else:  # the tools write comma-separated, every field quoted, CRLF
+            buffer = io.StringIO()
+            csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(rows)
+            path.write_bytes(_encode(buffer.getvalue(), variant))
+        return options
+
+    return write
+
+
 WRITERS = {
     "txt": (".txt", write_txt), "md": (".md", write_md), "docx": (".docx", write_docx),
     "vtt-teams": (".vtt", write_vtt_teams), "vtt-zoom": (".vtt", write_vtt_zoom),
     "srt": (".srt", write_srt), "csv": (".csv", write_csv), "xlsx": (".xlsx", write_xlsx),
+    "csv-qualtrics": (".csv", _survey_writer("qualtrics", ".csv")),
+    "csv-qualtrics-legacy": (".csv", _survey_writer("qualtrics-legacy", ".csv")),
+    "csv-surveymonkey": (".csv", _survey_writer("surveymonkey", ".csv")),
+    "xlsx-surveymonkey": (".xlsx", _survey_writer("surveymonkey", ".xlsx")),
+    "csv-google-forms": (".csv", _survey_writer("google-forms", ".csv")),
+    "xlsx-microsoft-forms": (".xlsx", _survey_writer("microsoft-forms", ".xlsx")),
+    "csv-limesurvey": (".csv", _survey_writer("limesurvey", ".csv")),
 }
 BYTE_VARIANTS = ("plain", "crlf", "bom")
-ZIP_FORMATS = {"docx", "xlsx"}  # CRLF and BOM do not apply to zip files
+ZIP_FORMATS = {"docx", "xlsx", "xlsx-surveymonkey", "xlsx-microsoft-forms"}  # CRLF and BOM do not apply
 CONTRACT = [
     pytest.param(fmt, content, variant, id=f"{fmt}-{content}-{variant}")
     for fmt in WRITERS
@@ -171,7 +286,7 @@ def test_every_format_keeps_the_contract(tmp_path: Path, fmt: str, content: str,
     suffix, write = WRITERS[fmt]
     path = tmp_path / f"interview-01{suffix}"
     expected = CONTENTS[content]
-    if fmt == "xlsx":  # an Excel cell holds at most 32,767 characters
+    if suffix == ".xlsx":  # an Excel cell holds at most 32,767 characters
         expected = [(speaker, text[:EXCEL_CELL_MAX].rstrip()) for speaker, text in expected]
     options = write(path, expected, variant)
 
@@ -187,6 +302,13 @@ def test_every_format_keeps_the_contract(tmp_path: Path, fmt: str, content: str,
     assert {turn.speaker for turn in document.turns} == {speaker for speaker, _ in expected}
     assert all(0 <= t.start < t.end <= len(document.text) for t in document.turns)
     assert all(a.end <= b.start for a, b in zip(document.turns, document.turns[1:]))
+    if suffix in (".csv", ".xlsx"):  # every row its own respondent; no personal data as an attribute
+        assert len({t.source_row for t in document.turns}) == len(document.turns) // max(1, len(options.get("text_columns", [1])))
+        assert not any(str(v).startswith("PII-") for t in document.turns for v in t.attributes.values())
+        layout = fmt.split("-", 1)[-1]
+        if layout in SURVEYS:
+            words = layout.split("-")
+            assert any(all(word in note.casefold() for word in words) for note in document.notes), document.notes
 
 
 def test_supported_extensions_are_the_contract_formats() -> None:
@@ -302,9 +424,10 @@ def test_a_label_used_once_in_prose_is_not_a_speaker() -> None:
     assert _turns(text) == [(None, "Let op: dit is gewoon tekst.\nNog een zin.", None), (None, "Tweede alinea.", None)]
 
 
-def test_a_repeated_label_is_a_speaker_and_a_sentence_is_not() -> None:
+def test_a_repeated_label_is_a_speaker_a_sentence_is_not_and_one_who_speaks_once_is() -> None:
     text = "Petra: ja.\nDit is een lange zin die eindigt met: iets.\nPetra: nee.\nAnna van Dijk: oké.\n"
-    assert [s for s, _, _ in _turns(text)] == ["Petra", "Petra"]  # Anna speaks once: not trusted
+    # Anna speaks once, in a file where every turn is one "Name: text" line: a speaker.
+    assert [s for s, _, _ in _turns(text)] == ["Petra", "Petra", "Anna van Dijk"]
 
 
 @pytest.mark.parametrize(

@@ -35,37 +35,62 @@ def init(path: str) -> None:
               help="What one coded segment is.")
 @click.option("--max-words", type=int, default=None,
               help="Split turns longer than this into groups of whole sentences.")
-@click.option("--text-column", "text_columns", multiple=True, help="Table imports: the column(s) holding text.")
-@click.option("--id-column", help="Table imports: the column with the row id (kept in every export).")
-@click.option("--case-column", help="Table imports: the column naming the case (default: the id column).")
+@click.option("--text-column", "text_columns", multiple=True,
+              help="Table imports: the column(s) holding text, by name or (surveys) question text.")
+@click.option("--id-column", help="Table imports: the column with the row id (default: the row number; "
+                                  "kept in every export).")
+@click.option("--case-column", help="Table imports: the column naming the case, to group rows "
+                                    "(default: every row is its own case).")
+@click.option("--keep-column", "keep_columns", multiple=True,
+              help="Table imports: keep this personal-data column (e-mail, IP address, names, phone, "
+                   "location) as a case attribute; left out otherwise (repeatable).")
+@click.option("--speaker-pattern", metavar="REGEX",
+              help="Transcripts: a regular expression matched at the start of each line, with a group "
+                   "(?P<speaker>...) and optionally (?P<time>...); replaces the built-in speaker rules.")
+@click.option("--encoding", help="Text files: the encoding (cp1252, latin-1, utf-16, ...) when it cannot be decided.")
+@click.option("--role", help="Role of the cases this import creates; 'literature' makes each document one case "
+                             "(a publication).")
+@click.option("--strict", is_flag=True, help="A cases-file row that matches no segment is an error, not a warning.")
 @click.option("--interviewer", "interviewers", multiple=True,
               help="Speaker label of the interviewer (repeatable); its turns are kept but not coded. "
                    "Default: Interviewer, I, Int, Onderzoeker, Gespreksleider, Moderator.")
 @project_option
-def import_(project, paths, study, cases, unit, max_words, text_columns, id_column, case_column, interviewers) -> None:
-    """Import transcripts (.txt .md .docx .vtt .srt) and tables (.csv .xlsx).
+def import_(project, paths, study, cases, unit, max_words, text_columns, id_column, case_column, keep_columns,
+            speaker_pattern, encoding, role, strict, interviewers) -> None:
+    """Import transcripts (.txt .md .docx .odt .rtf .pdf .vtt .srt) and tables (.csv .xlsx).
 
-    Folders are searched for supported files. All files are imported in one
-    transaction: if one fails, nothing is imported. A file imported before (same
-    content) is skipped.
+    Folders are searched for supported files; every other file is listed as skipped,
+    with the reason. Documents are named by their path in the folder. All files are
+    imported in one transaction: if one fails, nothing is imported. A file imported
+    before (same content) is skipped. Warnings (no speakers found, very long
+    segments, personal-data columns left out) name the file and the option that helps.
 
     \b
     Examples:
       qualcode import interviews/ --study vo-2025 --cases cases.csv
       qualcode import workshop.xlsx --text-column notitie --id-column id --case-column groep
+      qualcode import qualtrics.csv --text-column Q2_TEXT
+      qualcode import notes.txt --speaker-pattern '(?P<speaker>[A-Z]{2,4}) >'
+      qualcode import literatuur/ --role literature --study vo-2025
     """
     from qualcode.ingest.case_map import DEFAULT_INTERVIEWERS
 
     report = project.import_files(
         paths, study=study, cases=cases, unit=unit, max_words=max_words, text_columns=text_columns or None,
         id_column=id_column, case_column=case_column, interviewers=interviewers or DEFAULT_INTERVIEWERS,
+        keep_columns=keep_columns or None, encoding=encoding, speaker_pattern=speaker_pattern, role=role,
+        strict=strict,
     )
     for item in report.files:
-        name = Path(item.path).name
+        name = item.name or Path(item.path).name
         if item.skipped_reason:
             click.echo(f"skipped  {name}: {item.skipped_reason}")
         else:
             click.echo(f"imported {name}: {item.segments} segments")
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     click.echo(
         f"{len(report.imported)} imported, {len(report.skipped)} skipped; "
         f"cases: {report.cases_created} new, {report.cases_updated} updated. Next: qualcode code --codebook FILE"

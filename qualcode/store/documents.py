@@ -50,7 +50,11 @@ def documents_by_ref(con: sqlite3.Connection, ref: str | int) -> list[DocumentIn
         by_id = [d for d in infos if d.id == int(ref)]
         if by_id:
             return by_id
-    return [d for d in infos if d.name == str(ref)]
+    named = [d for d in infos if d.name == str(ref)]
+    if named:
+        return named
+    # A document in a folder ("school-a/interview.txt") may be named by its file name when that is unique.
+    return [d for d in infos if d.name.rsplit("/", 1)[-1] == str(ref)]
 
 
 def document_text(con: sqlite3.Connection, document_id: int) -> str:
@@ -97,6 +101,7 @@ def _segments_from(con: sqlite3.Connection, rows: Iterable[sqlite3.Row]) -> list
             text=texts[doc][row["start"]:row["end"]], speaker=row["speaker"], case_id=row["case_id"],
             kind=row["kind"], to_code=bool(row["to_code"]), document_name=row["document_name"],
             study=row["study"], source_row=row["source_row"], position=row["position"],
+            start_time=row["start_time"], end_time=row["end_time"],
         ))
     return out
 
@@ -165,6 +170,21 @@ def segments_to_code_per_case(con: sqlite3.Connection, study: str | None = None)
         args.append(study)
     rows = con.execute(sql + " GROUP BY g.case_id, s.name ORDER BY g.case_id, s.name", args)
     return [(r["case_id"], r["study"], int(r["n"])) for r in rows]
+
+
+def count_case_segments(con: sqlite3.Connection, case_id: str, document: str | None, speaker: str | None) -> int:
+    """Segments of case ``case_id`` (in ``document``, by its name or file name, and by ``speaker``
+    when given; both ignoring case)."""
+    sql = "SELECT count(*) FROM segments g JOIN documents d ON d.id = g.document_id WHERE g.case_id = ?"
+    args: list[object] = [case_id]
+    if document:
+        doc = document.replace("\\", "/").lower()
+        sql += " AND (lower(d.name) = ? OR lower(d.name) LIKE ?)"
+        args += [doc, "%/" + doc]
+    if speaker:
+        sql += " AND lower(g.speaker) = ?"
+        args.append(speaker.lower())
+    return int(con.execute(sql, args).fetchone()[0])
 
 
 # -- status ----------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from qualcode.records import ParsedDocument
 
 __all__ = ["SUPPORTED_EXTENSIONS", "CaseRow", "read_cases_file", "read_document"]
 
-_Reader = Callable[[Path, bytes], list[ParsedDocument]]
+# A reader: (path, bytes, encoding=..., speaker_pattern=...) -> documents.
+_Reader = Callable[..., list[ParsedDocument]]
 _READERS: dict[str, _Reader] = {
     ".txt": read_text,
     ".md": read_text,
@@ -44,6 +45,9 @@ def read_document(
     id_column: str | None = None,
     case_column: str | None = None,
     sheet: str | None = None,
+    keep_columns: Sequence[str] | None = None,
+    encoding: str | None = None,
+    speaker_pattern: str | None = None,
     data: bytes | None = None,
 ) -> list[ParsedDocument]:
     """Read one transcript or table file into its document(s).
@@ -52,7 +56,9 @@ def read_document(
 
     The table options (``text_columns``, ``id_column``, ``case_column``,
     ``sheet``) apply to .csv and .xlsx only and are ignored for other formats,
-    so one set of options can be used for a folder of mixed files.
+    so one set of options can be used for a folder of mixed files; ``encoding``
+    applies to text-like files, ``speaker_pattern`` (a regular expression with a
+    group ``speaker``, see turns.py) to transcripts.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -63,9 +69,38 @@ def read_document(
     if suffix in _TABLE_EXTENSIONS:
         return read_table(
             path, data, text_columns=text_columns, id_column=id_column,
-            case_column=case_column, sheet=sheet,
+            case_column=case_column, sheet=sheet, keep_columns=keep_columns, encoding=encoding,
         )
-    return _READERS[suffix](path, data)
+    return _READERS[suffix](path, data, encoding=encoding, speaker_pattern=speaker_pattern)
+
+
+_OLD_FORMATS = {
+    ".doc": "old Word format; open it in Word and save it as .docx",
+    ".xls": "old Excel format; open it in Excel and save it as .xlsx",
+    ".ods": "OpenDocument spreadsheet; save it as .xlsx or .csv",
+    ".tsv": "tab-separated table; rename it to .csv (tabs are recognised)",
+    ".pages": "Apple Pages document; export it as .docx",
+    ".wpd": "WordPerfect document; save it as .docx",
+}
+# Files that document a folder rather than hold material; imported only when named explicitly.
+_NOT_MATERIAL = ("readme", "license", "licence", "changelog", "contributing", "authors", "copying",
+                 "leesmij", "notice")
+
+
+def skip_reason(path: Path) -> str | None:
+    """Why a folder import passes over ``path`` (and what to do), or None to import it."""
+    suffix = path.suffix.lower()
+    if path.name.startswith("~$"):
+        return "a lock file of a document open in Word or Excel; close the document (nothing to import)"
+    if suffix not in SUPPORTED_EXTENSIONS:
+        if suffix in _OLD_FORMATS:
+            return _OLD_FORMATS[suffix]
+        what = f"the extension {suffix!r}" if suffix else "no extension"
+        return (f"not a transcript or table ({what}); if it holds one, export it to one of "
+                f"{', '.join(SUPPORTED_EXTENSIONS)}")
+    if path.stem.casefold().split(".")[0] in _NOT_MATERIAL:
+        return "documentation of the folder, not material; name the file explicitly to import it"
+    return None
 
 
 def _unsupported(path: Path) -> str:

@@ -30,14 +30,15 @@ _BINARY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x19\x1b-\x1f]")
 _BINARY_SAMPLE = 8192
 
 
-def decode_bytes(data: bytes, path: Path | str) -> str:
+def decode_bytes(data: bytes, path: Path | str, *, encoding: str | None = None) -> str:
     """Decode ``data`` read from ``path`` and normalise line endings to ``\\n``.
 
-    Raises ImportFormatError for a binary file, an undecodable file or a file
-    with no text. The BOM, if any, is not part of the result.
+    ``encoding`` (the user's ``--encoding``) overrides the rules above. Raises
+    ImportFormatError for a binary file, an undecodable file or a file with no
+    text. The BOM, if any, is not part of the result.
     """
     name = Path(path).name
-    text = _decode(data, name)
+    text = _decode(data, name) if encoding is None else _decode_as(data, name, encoding)
     if _looks_binary(text):
         raise _binary_error(name)
     text = normalise_newlines(text)
@@ -72,8 +73,32 @@ def _decode(data: bytes, name: str) -> str:
         # Python's cp1252 is strict: the five unassigned bytes fail, so random
         # binary data rarely passes this test.
         return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise _binary_error(name) from None
+    except UnicodeDecodeError as error:
+        if _looks_binary(data.decode("latin-1")):
+            raise _binary_error(name) from None
+        raise ImportFormatError(
+            f"{name}: cannot tell the text encoding (byte {data[error.start]:#04x} at position {error.start} "
+            "is neither UTF-8 nor Windows-1252); pass --encoding with the file's encoding "
+            "(e.g. --encoding latin-1, --encoding cp850, --encoding mac-roman) or save it as UTF-8"
+        ) from None
+
+
+def _decode_as(data: bytes, name: str, encoding: str) -> str:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ImportFormatError(
+            f"--encoding {encoding!r} is not an encoding Python knows; try utf-8, cp1252, latin-1 or utf-16"
+        ) from None
+    if codecs.lookup(encoding).name == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise ImportFormatError(
+            f"{name}: not valid {encoding} (byte {data[error.start]:#04x} at position {error.start}); "
+            "pass the file's real encoding with --encoding"
+        ) from None
 
 
 def _looks_binary(text: str) -> bool:
