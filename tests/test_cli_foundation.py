@@ -307,3 +307,114 @@ def test_case_column_groups_rows(tmp_path):
     r = CliRunner().invoke(main, ["import", str(table), "--text-column", "notitie", "--case-column", "groep",
                                   "--project", project])
     assert r.exit_code == 0 and "cases: 2 new" in r.output
+
+
+# ----------------------------------------------------------------- folders, names, cases-file rows, warnings
+
+
+@pytest.fixture
+def schools(tmp_path):
+    root = tmp_path / "schools"
+    for school, answer in (("school-a", "Het scheelt tijd."), ("school-b", "Het kost tijd.")):
+        folder = root / school
+        folder.mkdir(parents=True)
+        (folder / "interview.txt").write_text(f"Interviewer: Wat doet AI?\nR1: {answer}\nInterviewer: Dank u.\n",
+                                              encoding="utf-8")
+    (root / "README.md").write_text("# Over deze map\n")
+    (root / "school-a" / "interview-oud.doc").write_bytes(b"\xd0\xcf\x11\xe0rest")
+    (root / "school-a" / "foto.png").write_bytes(b"\x89PNG")
+    (root / "school-a" / "~$terview.docx").write_bytes(b"lock")
+    (root / ".DS_Store").write_bytes(b"\x00")
+    return root
+
+
+def test_a_folder_import_names_documents_by_path_and_lists_every_skipped_file(schools, tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    r = CliRunner().invoke(main, ["import", str(schools), "--project", project])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert "skipped  README.md: documentation of the folder, not material; name the file explicitly to import it" in lines
+    assert "skipped  school-a/interview-oud.doc: old Word format; open it in Word and save it as .docx" in lines
+    assert any(line.startswith("skipped  school-a/foto.png: not a transcript or table (the extension '.png')")
+               for line in lines)
+    assert any(line.startswith("skipped  school-a/~$terview.docx: a lock file") for line in lines)
+    assert "imported school-a/interview.txt: 3 segments" in lines
+    assert "imported school-b/interview.txt: 3 segments" in lines
+    assert "2 imported, 4 skipped; cases: 2 new" in r.output
+    assert ".DS_Store" not in r.output
+    con = sqlite3.connect(project)
+    assert sorted(c for (c,) in con.execute("SELECT id FROM cases")) == ["school-a/interview:R1", "school-b/interview:R1"]
+    # the same content again is recognised by its hash, whatever the name
+    r = CliRunner().invoke(main, ["import", str(schools / "school-b"), "--project", project])
+    assert "skipped  interview.txt: already imported (same content as school-b/interview.txt)" in r.output
+    # a README named explicitly is imported; show finds a document by its file name when unique
+    r = CliRunner().invoke(main, ["import", str(schools / "README.md"), "--project", project])
+    assert "imported README.md: 1 segments" in r.output
+    assert run(["show", "school-a/interview.txt", "--project", project]).exit_code == 0
+
+
+def test_two_folders_with_the_same_file_name_stay_apart(schools, tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    r = CliRunner().invoke(main, ["import", str(schools / "school-a"), str(schools / "school-b"), "--project", project])
+    assert r.exit_code == 0, r.output
+    assert "imported school-a/interview.txt: 3 segments" in r.output
+    assert "imported school-b/interview.txt: 3 segments" in r.output
+    assert "cases: 2 new" in r.output
+
+
+def test_cases_file_rows_that_match_nothing_warn_or_with_strict_refuse(folder, tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    cases = tmp_path / "cases.csv"
+    cases.write_text("case_id,document,speaker\nR1,int-01.txt,R1\nR2,int-01.txt,R 1\nG9,,\n", encoding="utf-8")
+    before = _project_digest(project)
+    r = CliRunner().invoke(main, ["import", str(folder / "int-01.txt"), "--cases", str(cases), "--strict",
+                                  "--project", project])
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines()[-1] == (
+        "Error: cases.csv, row 3: case 'R2' (speaker 'R 1' in 'int-01.txt') matches no segment in the project; "
+        "check the spelling of document and speaker (or leave out --strict to import anyway)")
+    assert _project_digest(project) == before
+    r = CliRunner().invoke(main, ["import", str(folder / "int-01.txt"), "--cases", str(cases), "--project", project])
+    assert r.exit_code == 0
+    assert ("Warning: cases.csv, row 3: case 'R2' (speaker 'R 1' in 'int-01.txt') matches no segment in the "
+            "project; check the spelling of document and speaker, or pass --strict to refuse such rows") in r.output
+    assert "Warning: cases.csv, row 4: case 'G9' (no document or speaker) matches no segment" in r.output
+    assert "row 2" not in r.output
+
+
+def test_a_cases_row_naming_a_file_name_that_two_documents_share_is_refused(schools, tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    cases = tmp_path / "cases.csv"
+    cases.write_text("case_id,document,speaker\nA1,interview.txt,R1\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(schools), "--cases", str(cases), "--project", project])
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines()[-1] == (
+        "Error: cases.csv, row 2: document 'interview.txt' could be any of school-a/interview.txt, "
+        "school-b/interview.txt; write the document as the project names it (see qualcode status --documents)")
+    cases.write_text("case_id,document,speaker\nA1,school-a/interview.txt,R1\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(schools), "--cases", str(cases), "--project", project])
+    assert r.exit_code == 0, r.output
+    con = sqlite3.connect(project)
+    assert con.execute("SELECT count(*) FROM segments WHERE case_id = 'A1'").fetchone()[0] == 1
+
+
+def test_warnings_name_the_file_and_the_option_that_helps(tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    notes = tmp_path / "verslag.txt"
+    notes.write_text("Verslag van de sessie.\n\n" + "Het team sprak over werkdruk en toetsen. " * 200 + "\n",
+                     encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(notes), "--project", project])
+    assert r.exit_code == 0
+    assert ("Warning: verslag.txt: no speakers found, so its 2 paragraph(s) are the segments; if it has speakers in "
+            "a layout qualcode does not know, pass --speaker-pattern REGEX (a regular expression with a group "
+            "(?P<speaker>...))") in r.output
+    assert ("Warning: verslag.txt: segment 2 ('Het team sprak over werkdruk en' ...) has 1,400 words; pass "
+            "--unit paragraph or --max-words 300 to split it, or --speaker-pattern REGEX if speakers were missed"
+            ) in r.output
+    r = CliRunner().invoke(main, ["import", str(notes), "--speaker-pattern", "(?P<speaker", "--project", project])
+    assert r.exit_code == 1 and "Error: --speaker-pattern '(?P<speaker' is not a valid regular expression" in r.output

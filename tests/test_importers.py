@@ -34,8 +34,17 @@ PARAGRAPHS: Turns = [
 ]
 HUGE = "woord " * 33_333 + "einde"  # > 200,000 characters on one line
 HUGE_INTERVIEW: Turns = [INTERVIEW[0], ("Marieke de Vries", HUGE), INTERVIEW[2], INTERVIEW[3]]
+# Names written surname first with an affiliation, a speaker who speaks once, an inline
+# timestamp and a colon inside a turn: none of it may become (or hide) a speaker.
+NAMES: Turns = [
+    ("Vries, Marieke de", "Sinds de AI-pilot kijk ik minder na."),
+    ("Bakker, J. (Universiteit Utrecht)", "Wat doet u met de tijd die dat oplevert?"),
+    ("Vries, Marieke de", "Eerlijk gezegd [00:12:00] gaat die op aan het dashboard: grafiekjes bekijken."),
+    ("Onderwijsassistent", "Ik zie juist dat de juf meer tijd heeft voor het groepje aan de instructietafel."),
+]
 EXCEL_CELL_MAX = 32_767
-CONTENTS = {"interview": INTERVIEW, "paragraphs": PARAGRAPHS, "huge": HUGE_INTERVIEW}
+CONTENTS = {"interview": INTERVIEW, "paragraphs": PARAGRAPHS, "huge": HUGE_INTERVIEW, "names": NAMES}
+TABLE_CONTENTS = ("interview", "paragraphs", "huge")  # a table pairs question and answer columns
 
 
 def _encode(text: str, variant: str) -> bytes:
@@ -149,6 +158,95 @@ def write_xlsx(path: Path, turns: Turns, variant: str) -> dict:
         workbook.active.append(row)
     workbook.save(path)
     return options
+
+
+def _clock(index: int, base: int = 0) -> str:
+    seconds = base + index * 5
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _plain_paragraphs(path: Path, turns: Turns, variant: str) -> bool:
+    """Speaker-less content is written as paragraphs by every transcript tool."""
+    if turns[0][0] is not None:
+        return False
+    path.write_bytes(_encode("\n\n".join(text for _, text in turns) + "\n", variant))
+    return True
+
+
+def _layout_writer(render: Callable[[int, str, str], str], preamble: str = "", footer: str = "",
+                   separator: str = "\n") -> Callable[[Path, Turns, str], dict]:
+    """A .txt in a transcript tool's layout: ``render(index, speaker, text)`` per turn."""
+    def write(path: Path, turns: Turns, variant: str) -> dict:
+        if not _plain_paragraphs(path, turns, variant):
+            body = separator.join(render(i, speaker or "", text) for i, (speaker, text) in enumerate(turns))
+            path.write_bytes(_encode(preamble + body + footer, variant))
+        return {}
+
+    return write
+
+
+def _cue_time(index: int, end: bool = False, style: str = "teams") -> str:
+    seconds = index * 5 + (2 if end else 0)
+    if style == "teams":  # old Teams: 0:0:5.230
+        return f"0:{seconds // 60}:{seconds % 60}.{230 if end else 0}"
+    return f"{seconds // 60:02d}:{seconds % 60:02d}.{500 if end else 0:03d}"  # Whisper: 00:05.000
+
+
+def _timed_writer(render: Callable[[int, str | None, str], str]) -> Callable[[Path, Turns, str], dict]:
+    """Timed-cue layouts (Whisper, old Teams): speaker-less content is timed too."""
+    def write(path: Path, turns: Turns, variant: str) -> dict:
+        body = "".join(render(i, speaker, text) for i, (speaker, text) in enumerate(turns))
+        path.write_bytes(_encode(body, variant))
+        return {}
+
+    return write
+
+
+def _docx_lines_writer(render: Callable[[int, str | None, str], list[str]]) -> Callable[[Path, Turns, str], dict]:
+    """A Word transcript whose paragraphs are the lines of a tool's layout."""
+    def write(path: Path, turns: Turns, variant: str) -> dict:
+        import docx
+
+        document = docx.Document()
+        for i, (speaker, text) in enumerate(turns):
+            for line in render(i, speaker, text):
+                document.add_paragraph(line)
+        document.save(path)
+        return {}
+
+    return write
+
+
+TRANSCRIPT_LAYOUTS = {
+    # Zoom's cloud-recording page, copied: avatar line, name, time, text.
+    "txt-zoom-web": (".txt", _layout_writer(lambda i, s, t: f"user avatar\n{s}\n{_clock(i, 382)}\n{t}\n")),
+    # Zoom's "Save transcript" in the meeting: [Name] clock time, text below.
+    "txt-zoom-saved": (".txt", _layout_writer(lambda i, s, t: f"[{s}] {_clock(i, 39729)}\n{t}\n")),
+    # Otter.ai: "Name  0:22", text, blank line.
+    "txt-otter": (".txt", _layout_writer(lambda i, s, t: f"{s}  {i // 60}:{i * 5 % 60:02d}\n{t}\n",
+                                         separator="\n")),
+    # Rev: "Name (00:05):" then the text.
+    "txt-rev": (".txt", _layout_writer(lambda i, s, t: f"{s} ({_clock(i)[3:]}):\n{t}\n")),
+    # Sonix / Descript plain text: "Name: [00:00:05] text"; Descript Markdown: "**Name:** [00:00:05] text".
+    "txt-sonix": (".txt", _layout_writer(lambda i, s, t: f"{s}: [{_clock(i)}] {t}\n")),
+    "md-descript": (".md", _layout_writer(lambda i, s, t: f"**{s}:** [{_clock(i)}] {t}\n", separator="\n")),
+    # f4 / MAXQDA transcription rules: "Name: text #00:00:05-3#".
+    "txt-f4": (".txt", _layout_writer(lambda i, s, t: f"{s}: {t} #{_clock(i + 1)}-3#\n", separator="\n")),
+    # Old Teams transcript (.txt and .docx): timing line, name line, text line.
+    "txt-teams-old": (".txt", _timed_writer(
+        lambda i, s, t: f"{_cue_time(i)} --> {_cue_time(i, True)}\n" + (f"{s}\n" if s else "") + f"{t}\n\n")),
+    "docx-teams-old": (".docx", _docx_lines_writer(
+        lambda i, s, t: [f"{_cue_time(i)} --> {_cue_time(i, True)}"] + ([s] if s else []) + [t, ""])),
+    # New Teams .docx: "Name   0:03" then the text; Word's Transcribe: "00:00:03 Name" then the text.
+    "docx-teams-new": (".docx", _docx_lines_writer(
+        lambda i, s, t: ([f"{s}   {i // 60}:{i * 5 % 60:02d}"] if s else []) + [t])),
+    "docx-word-transcribe": (".docx", _docx_lines_writer(
+        lambda i, s, t: ([f"{_clock(i)} {s}"] if s else []) + [t])),
+    # Whisper .txt (WhisperX adds the speaker): "[00:05.000 --> 00:07.500]  text".
+    "txt-whisper": (".txt", _timed_writer(
+        lambda i, s, t: f"[{_cue_time(i, style='w')} --> {_cue_time(i, True, 'w')}]  " + (f"{s}: " if s else "")
+        + f"{t}\n")),
+}
 
 
 # Survey exports as the tools write them: extra header rows, metadata and personal-data columns.
@@ -270,13 +368,15 @@ WRITERS = {
     "csv-google-forms": (".csv", _survey_writer("google-forms", ".csv")),
     "xlsx-microsoft-forms": (".xlsx", _survey_writer("microsoft-forms", ".xlsx")),
     "csv-limesurvey": (".csv", _survey_writer("limesurvey", ".csv")),
+    **TRANSCRIPT_LAYOUTS,
 }
 BYTE_VARIANTS = ("plain", "crlf", "bom")
 ZIP_FORMATS = {"docx", "xlsx", "xlsx-surveymonkey", "xlsx-microsoft-forms"}  # CRLF and BOM do not apply
+ZIP_FORMATS |= {fmt for fmt, (suffix, _) in TRANSCRIPT_LAYOUTS.items() if suffix == ".docx"}
 CONTRACT = [
     pytest.param(fmt, content, variant, id=f"{fmt}-{content}-{variant}")
-    for fmt in WRITERS
-    for content in CONTENTS
+    for fmt, (suffix, _) in WRITERS.items()
+    for content in (TABLE_CONTENTS if suffix in (".csv", ".xlsx") else CONTENTS)
     for variant in (("plain",) if fmt in ZIP_FORMATS else BYTE_VARIANTS)
 ]
 
@@ -296,6 +396,8 @@ def test_every_format_keeps_the_contract(tmp_path: Path, fmt: str, content: str,
     document = documents[0]
     assert document.name == path.name
     assert document.format == suffix.lstrip(".")
+    if fmt in TRANSCRIPT_LAYOUTS and content != "paragraphs" and fmt not in ("txt-f4",):
+        assert all(turn.start_time is not None for turn in document.turns if turn.speaker), fmt
     assert "\r" not in document.text and "\ufeff" not in document.text
     found = [(turn.speaker, document.text[turn.start : turn.end]) for turn in document.turns]
     assert found == expected
@@ -779,3 +881,130 @@ def test_any_bytes_decode_or_raise_a_one_line_import_error(data: bytes) -> None:
         assert "\n" not in str(error)
     else:
         assert "\r" not in text and text.strip()
+
+
+# ----------------------------------------------------------------- layouts: the exact quirks
+
+
+def test_a_speaker_who_speaks_once_and_header_fields(tmp_path: Path) -> None:
+    # As in the sample's teamsessie-de-regenboog.txt: one line per turn, a role speaking once,
+    # and a header line "Aanwezig: ..." that is not a speaker.
+    text = (
+        "Teamsessie ICT en werkdruk, basisschool De Regenboog\n"
+        "Aanwezig: directeur, intern begeleider, negen leerkrachten. Verslag: gespreksleider.\n\n"
+        "Gespreksleider: Wie wil beginnen?\n"
+        "Leerkracht groep 5: Nou, ik begin wel. Het nakijken is grotendeels weg.\n"
+        "Leerkracht groep 7: Bij mij hetzelfde.\n"
+        "Onderwijsassistent: Ik zie eigenlijk het omgekeerde bij de kinderen die ik apart neem.\n"
+        "Gespreksleider: Interessant.\n"
+        "Leerkracht groep 7: Zeker.\n"
+        "Leerkracht groep 5: Ja.\n"
+    )
+    assert [s for s, _, _ in _turns(text)] == [
+        None, "Gespreksleider", "Leerkracht groep 5", "Leerkracht groep 7", "Onderwijsassistent",
+        "Gespreksleider", "Leerkracht groep 7", "Leerkracht groep 5",
+    ]
+    assert _turns(text)[0][1].startswith("Teamsessie ICT") and "Aanwezig:" in _turns(text)[0][1]
+
+
+def test_prose_with_one_colon_label_stays_prose() -> None:
+    text = ("Het team begon positief over het digitale rapport en over Snappet.\n"
+            "Let op: dit is een opmerking in een verslag zonder sprekers.\n"
+            "Daarna kwam de andere kant, en dat werd het grootste deel van de sessie.\n")
+    assert [s for s, _, _ in _turns(text)] == [None]
+
+
+@pytest.mark.parametrize("line", [
+    "So I [00:12:00] got laid off, and then: nothing.",
+    "Eerlijk gezegd 12:00 uur: toen begon het.",
+    "(00:12:00) en toen zei ze: dat nooit.",
+])
+def test_text_before_an_inline_timestamp_is_never_a_speaker(line: str) -> None:
+    text = f"Interviewer: What happened?\n{line}\nInterviewer: And then?\nR1: Nothing.\n"
+    turns = _turns(text)
+    assert [s for s, _, _ in turns] == ["Interviewer", "Interviewer", "R1"]
+    assert turns[0][1] == f"What happened?\n{line}"
+
+
+def test_descript_inline_minute_marks_are_not_speakers(tmp_path: Path) -> None:
+    path = tmp_path / "descript.md"
+    path.write_text(
+        "**Jane Doe:** [00:00:00] Welcome. Today we talk about AI in schools.\n\n"
+        "[00:01:00] So the question is this: what changes for teachers?\n\n"
+        "[00:02:00] It is mostly about time, and about marking.\n\n"
+        "**John Smith:** [00:02:05] Thanks for having me.\n\n"
+        "[00:03:00] Well, one thing: the dashboards.\n", encoding="utf-8")
+    [document] = read_document(path)
+    assert [(t.speaker, t.start_time) for t in document.turns] == [("Jane Doe", 0.0), ("John Smith", 125.0)]
+    assert document.text[document.turns[0].start:document.turns[0].end].endswith("about marking.")
+
+
+def test_zoom_vtt_with_guid_ids_crlf_surname_first_and_trailing_meeting_cues(tmp_path: Path) -> None:
+    cues = [("Jansen, Jan", "Goedemorgen allemaal."), ("Boer, Piet de (ROC)", "Hoi."),
+            ("Jansen, Jan", "Zullen we beginnen?"), (None, "Meeting title: Teamoverleg AI"),
+            (None, "Hosted by: Jansen, Jan")]
+    blocks = ["WEBVTT"]
+    for i, (speaker, text) in enumerate(cues):
+        guid = f"{i:08x}-8b7d-4e0f-a1b2-c3d4e5f6a7b8"
+        blocks.append(f"{guid}\n00:00:0{i}.000 --> 00:00:0{i}.900\n" + (f"{speaker}: " if speaker else "") + text)
+    path = tmp_path / "zoom.vtt"
+    path.write_bytes(("\r\n\r\n".join(blocks) + "\r\n").replace("\n", "\r\n").replace("\r\r", "\r").encode())
+    [document] = read_document(path)
+    assert [t.speaker for t in document.turns] == ["Jansen, Jan", "Boer, Piet de (ROC)", "Jansen, Jan", None]
+    assert document.text[document.turns[-1].start:document.turns[-1].end] == (
+        "Meeting title: Teamoverleg AI Hosted by: Jansen, Jan")
+
+
+def test_whisper_txt_without_speakers_becomes_timed_paragraphs(tmp_path: Path) -> None:
+    sentence = "dit is een zin over werkdruk en toetsen in de klas die doorloopt"
+    lines = []
+    for i in range(600):  # ~53,000 characters of continuous speech
+        start, end = i * 4.04, i * 4.04 + 4.04
+        end_mark = "." if i % 3 == 2 else ""
+        lines.append(f"[{int(start // 60):02d}:{start % 60:06.3f} --> {int(end // 60):02d}:{end % 60:06.3f}]  "
+                     f"{sentence.capitalize() if i % 3 == 0 else sentence}{end_mark}")
+    path = tmp_path / "whisper.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    [document] = read_document(path)
+    assert len(document.text) > 35_000 and "-->" not in document.text
+    words = [len(document.text[t.start:t.end].split()) for t in document.turns]
+    assert len(document.turns) > 20 and max(words) <= 3 * 150
+    assert all(t.speaker is None and t.start_time is not None and t.end_time is not None for t in document.turns)
+    assert document.turns[1].start_time == pytest.approx(document.turns[0].end_time, abs=4.1)
+
+
+def test_f4_end_marks_are_end_times(tmp_path: Path) -> None:
+    path = tmp_path / "f4.txt"
+    path.write_text("I: Wie gaat het? #00:00:05-3#\n\nB: Goed, dank u. #00:00:09-1#\n", encoding="utf-8")
+    [document] = read_document(path)
+    assert [(t.speaker, document.text[t.start:t.end], t.end_time) for t in document.turns] == [
+        ("I", "Wie gaat het?", 5.3), ("B", "Goed, dank u.", 9.1)]
+
+
+def test_speaker_pattern_for_a_house_style(tmp_path: Path) -> None:
+    path = tmp_path / "huisstijl.txt"
+    path.write_text("JAN > hallo daar\nPIET (00:01:02) > hoi\nvervolg van Piet\n", encoding="utf-8")
+    [document] = read_document(path, speaker_pattern=r"(?P<speaker>[A-Z]+)(?: \((?P<time>[\d:]+)\))? > ")
+    assert [(t.speaker, document.text[t.start:t.end], t.start_time) for t in document.turns] == [
+        ("JAN", "hallo daar", None), ("PIET", "hoi\nvervolg van Piet", 62.0)]
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    ("(?P<speaker>[A-Z", "--speaker-pattern '(?P<speaker>[A-Z' is not a valid regular expression"),
+    ("[A-Z]+:", "--speaker-pattern '[A-Z]+:' has no group named 'speaker'"),
+])
+def test_a_bad_speaker_pattern_is_refused(tmp_path: Path, pattern: str, expected: str) -> None:
+    from qualcode.errors import UsageError
+
+    path = tmp_path / "a.txt"
+    path.write_text("A: b\n")
+    assert _error(UsageError, lambda: read_document(path, speaker_pattern=pattern)).startswith(expected)
+
+
+def test_undecidable_encoding_names_the_option(tmp_path: Path) -> None:
+    path = tmp_path / "oud.txt"
+    path.write_bytes("R1: Het café is dicht.\n".encode("cp1252") + b"I: \x81\x8d ok\n")
+    message = _error(ImportFormatError, lambda: read_document(path))
+    assert message.startswith("oud.txt: cannot tell the text encoding") and "--encoding" in message
+    [document] = read_document(path, encoding="latin-1")
+    assert document.text.startswith("R1: Het café is dicht.")

@@ -315,7 +315,10 @@ def _label_in_line(text: str, line: _Line) -> _Candidate | None:
         start_time = parse_timestamp(stamp) if stamp else None
         style = (bool(match["bold"]), bool(match["ts1"]), bool(match["ts2"]), False)
         has_content = line.start + match.end() < line.end
-        return _Candidate(label, line.start + match.end(), start_time, is_known_speaker(label), style, has_content)
+        # A time right at the label ("Naam (00:01:23):", "**Naam:** [00:01:23]") marks a speaker;
+        # a time before it ("[00:01:00] zo gezegd: ...") may be a minute mark in running text.
+        trusted = is_known_speaker(label) or bool(match["ts2"] or match["ts3"])
+        return _Candidate(label, line.start + match.end(), start_time, trusted, style, has_content)
     match = _BRACKET_LINE.match(head)
     if match is not None and parse_timestamp(match["label"]) is None and looks_like_label(match["label"]) \
             and not is_header_field(match["label"]):
