@@ -102,3 +102,11 @@ class Suggestion:
 
 
 DIRECTIONS = ("opportunity", "risk", "none")
+
+
+def format_time(seconds: float | None) -> str:
+    """``00:12:34`` for 754.2 seconds (hours always shown, fractions dropped); "" for None."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"

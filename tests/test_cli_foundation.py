@@ -418,3 +418,30 @@ def test_warnings_name_the_file_and_the_option_that_helps(tmp_path):
             ) in r.output
     r = CliRunner().invoke(main, ["import", str(notes), "--speaker-pattern", "(?P<speaker", "--project", project])
     assert r.exit_code == 1 and "Error: --speaker-pattern '(?P<speaker' is not a valid regular expression" in r.output
+
+
+def test_show_and_status_as_json_with_timestamps_and_attributes(folder, tmp_path):
+    import json
+
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    assert run(["import", str(folder / "int-02.vtt"), str(folder / "int-01.txt"), str(folder / "int-03.docx"),
+                "--cases", str(folder / "cases.csv"), "--project", project]).exit_code == 0
+    r = run(["show", "int-02.vtt", "--format", "json", "--project", project])
+    assert r.exit_code == 0
+    segments = json.loads(r.output)
+    assert [{k: s[k] for k in ("document", "speaker", "case", "to_code", "start_time", "end_time", "text")}
+            for s in segments] == [
+        {"document": "int-02.vtt", "speaker": "Sanne Vermeulen", "case": "INT", "to_code": False,
+         "start_time": 1.0, "end_time": 4.0, "text": "Hoe gaat het met de werkdruk?"},
+        {"document": "int-02.vtt", "speaker": "Marieke de Vries", "case": "R2", "to_code": True,
+         "start_time": 4.5, "end_time": 12.0, "text": "Die neemt af, denk ik. Maar er komt ook controlewerk bij."},
+    ]
+    assert all(set(s) >= {"id", "start", "end"} for s in segments)
+    r = run(["show", "int-02.vtt", "--project", project])
+    assert "00:00:04–00:00:12 Marieke de Vries / R2" in r.output
+    r = run(["status", "--cases", "--format", "json", "--project", project])
+    cases = {c["case_id"]: c for c in json.loads(r.output)["cases"]}
+    assert cases["R2"]["attributes"] == {"role": "expert", "school_type": "vo", "study": "vo-2025", "wave": 2025}
+    assert (cases["R2"]["segments"], cases["R2"]["to_code"], cases["R2"]["documents"]) == (1, 1, 1)
+    assert (cases["INT"]["segments"], cases["INT"]["to_code"]) == (1, 0)

@@ -105,9 +105,12 @@ def import_(project, paths, study, cases, unit, max_words, text_columns, id_colu
 def status(project, documents, show_cases, fmt) -> None:
     """Counts per study, document and case, and codings per status.
 
+    --format json lists everything, the cases with their attributes and segment counts.
+
     \b
     Example:
       qualcode status --documents
+      qualcode status --cases --format json
     """
     info = project.status()
     if fmt == "json":
@@ -118,7 +121,8 @@ def status(project, documents, show_cases, fmt) -> None:
     if documents:
         echo_table(info["documents"], ["id", "name", "format", "study", "segments", "chars"], title="Documents")
     if show_cases:
-        echo_table(info["cases"], ["case_id", "pseudonym", "role", "documents", "segments"], title="Cases")
+        echo_table(info["cases"], ["case_id", "pseudonym", "role", "study", "documents", "segments", "to_code"],
+                   title="Cases")
     if info["codings"]:
         echo_table(info["codings"], ["status", "who", "n"], title="Codings")
 
@@ -126,24 +130,44 @@ def status(project, documents, show_cases, fmt) -> None:
 @click.command()
 @click.argument("document")
 @click.option("--width", default=90, show_default=True, help="Characters of text shown per segment.")
+@format_option(("table", "json"))
 @project_option
-def show(project, document, width) -> None:
-    """Show a document's segments with id, offsets, speaker and case.
+def show(project, document, width, fmt) -> None:
+    """Show a document's segments with id, offsets, time, speaker and case.
 
-    DOCUMENT is a document id or file name (see `qualcode status --documents`).
+    DOCUMENT is a document id or name (see `qualcode status --documents`); a file
+    name is enough when only one document has it. --format json gives every segment
+    (id, document, start, end, speaker, case, to_code, start_time, end_time, text)
+    for scripts; times are in seconds.
 
     \b
     Example:
       qualcode show expert-01.vtt
+      qualcode show expert-01.vtt --format json > expert-01.json
     """
+    from qualcode.records import format_time
+
     doc = project.document(document)
+    segments = project.segments(document=doc.id)
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"id": seg.id, "document": doc.name, "start": seg.start, "end": seg.end, "speaker": seg.speaker,
+             "case": seg.case_id, "to_code": seg.to_code, "start_time": seg.start_time, "end_time": seg.end_time,
+             "source_row": seg.source_row, "text": seg.text}
+            for seg in segments
+        ], indent=2, ensure_ascii=False))
+        return
     click.echo(f"{doc.name} ({doc.format}, {doc.chars} characters, unit {doc.unit})")
-    for seg in project.segments(document=doc.id):
+    for seg in segments:
         flag = "" if seg.to_code else "  (not coded)"
         text = " ".join(seg.text.split())
         if len(text) > width:
             text = text[: width - 1] + "…"
-        click.echo(f"#{seg.id:<5} [{seg.start}:{seg.end}] {seg.speaker or '-'} / {seg.case_id or '-'}{flag}")
+        when = ""
+        if seg.start_time is not None or seg.end_time is not None:
+            when = f" {format_time(seg.start_time) or '?'}" + (f"–{format_time(seg.end_time)}" if seg.end_time is not None else "")
+        row = f" row {seg.source_row}" if seg.source_row is not None else ""
+        click.echo(f"#{seg.id:<5} [{seg.start}:{seg.end}]{when}{row} {seg.speaker or '-'} / {seg.case_id or '-'}{flag}")
         click.echo(f"       {text}")
 
 

@@ -200,9 +200,10 @@ def counts_per_study(con: sqlite3.Connection) -> list[dict[str, object]]:
 
 def counts_per_case(con: sqlite3.Connection) -> list[dict[str, object]]:
     return [dict(r) for r in con.execute(
-        "SELECT c.id AS case_id, coalesce(c.pseudonym, c.id) AS pseudonym, c.role, count(g.id) AS segments, "
+        "SELECT c.id AS case_id, coalesce(c.pseudonym, c.id) AS pseudonym, c.role, s.name AS study, "
+        "count(g.id) AS segments, coalesce(sum(g.to_code), 0) AS to_code, "
         "count(DISTINCT g.document_id) AS documents FROM cases c LEFT JOIN segments g ON g.case_id = c.id "
-        "GROUP BY c.id ORDER BY c.id"
+        "LEFT JOIN studies s ON s.id = c.study_id GROUP BY c.id ORDER BY c.id"
     )]
 
 
