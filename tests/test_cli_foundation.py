@@ -445,3 +445,24 @@ def test_show_and_status_as_json_with_timestamps_and_attributes(folder, tmp_path
     assert cases["R2"]["attributes"] == {"role": "expert", "school_type": "vo", "study": "vo-2025", "wave": 2025}
     assert (cases["R2"]["segments"], cases["R2"]["to_code"], cases["R2"]["documents"]) == (1, 1, 1)
     assert (cases["INT"]["segments"], cases["INT"]["to_code"]) == (1, 0)
+
+
+def test_literature_is_a_respondent_group_of_publications(tmp_path):
+    import json
+
+    import test_importers
+
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    literature = tmp_path / "literatuur"
+    literature.mkdir()
+    (literature / "de-vries-2021.pdf").write_bytes(test_importers.make_pdf(test_importers.ARTICLE))
+    (literature / "bakker-2023.pdf").write_bytes(test_importers.make_pdf([["Interviewer: een citaat.", "Tweede regel."]]))
+    r = CliRunner().invoke(main, ["import", str(literature), "--role", "literature", "--study", "vo-2025",
+                                  "--project", project])
+    assert r.exit_code == 0, r.output
+    assert "imported de-vries-2021.pdf: 4 segments" in r.output and "Warning" not in r.output
+    assert "cases: 2 new" in r.output
+    cases = {c["case_id"]: c for c in json.loads(run(["status", "--format", "json", "--project", project]).output)["cases"]}
+    assert {k: (v["role"], v["study"], v["to_code"]) for k, v in cases.items()} == {
+        "de-vries-2021": ("literature", "vo-2025", 4), "bakker-2023": ("literature", "vo-2025", 1)}

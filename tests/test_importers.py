@@ -93,6 +93,49 @@ def write_docx(path: Path, turns: Turns, variant: str) -> dict:
     return {}
 
 
+def write_odt(path: Path, turns: Turns, variant: str) -> dict:
+    from odf.opendocument import OpenDocumentText
+    from odf.text import LineBreak, P, S
+
+    document = OpenDocumentText()
+    for speaker, text in turns:
+        paragraph = P()
+        if speaker:
+            paragraph.addText(f"{speaker}:")
+            paragraph.addElement(S(c=2))  # LibreOffice writes runs of spaces as <text:s text:c="2"/>
+        paragraph.addText(text)
+        document.text.addElement(paragraph)
+    if turns[0][0] is None:  # a line break inside the last paragraph stays in it
+        document.text.childNodes[-1].addElement(LineBreak())
+    document.save(str(path))
+    return {}
+
+
+def _rtf_escape(text: str) -> str:
+    out = []
+    for char in text:
+        if char in "\\{}":
+            out.append("\\" + char)
+        elif ord(char) < 128:
+            out.append(char)
+        else:
+            for unit in range(0, len(char.encode("utf-16-le")), 2):
+                value = int.from_bytes(char.encode("utf-16-le")[unit:unit + 2], "little")
+                out.append(f"\\u{value - 65536 if value > 32767 else value}?")
+    return "".join(out)
+
+
+def write_rtf(path: Path, turns: Turns, variant: str) -> dict:
+    body = "".join(
+        ("{\\b " + _rtf_escape(speaker) + ":} " if speaker else "") + _rtf_escape(text) + "\\par\n"
+        + ("\\par\n" if speaker is None else "")
+        for speaker, text in turns
+    )
+    rtf = "{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0 Calibri;}}\n\\f0\\fs22 " + body + "}\n"
+    path.write_bytes(_encode(rtf, variant))
+    return {}
+
+
 def _cues(turns: Turns, voice: Callable[[str | None, str], str], vtt: bool) -> list[str]:
     separator = "." if vtt else ","
     blocks = []
@@ -361,6 +404,7 @@ WRITERS = {
     "txt": (".txt", write_txt), "md": (".md", write_md), "docx": (".docx", write_docx),
     "vtt-teams": (".vtt", write_vtt_teams), "vtt-zoom": (".vtt", write_vtt_zoom),
     "srt": (".srt", write_srt), "csv": (".csv", write_csv), "xlsx": (".xlsx", write_xlsx),
+    "odt": (".odt", write_odt), "rtf": (".rtf", write_rtf),
     "csv-qualtrics": (".csv", _survey_writer("qualtrics", ".csv")),
     "csv-qualtrics-legacy": (".csv", _survey_writer("qualtrics-legacy", ".csv")),
     "csv-surveymonkey": (".csv", _survey_writer("surveymonkey", ".csv")),
@@ -371,7 +415,7 @@ WRITERS = {
     **TRANSCRIPT_LAYOUTS,
 }
 BYTE_VARIANTS = ("plain", "crlf", "bom")
-ZIP_FORMATS = {"docx", "xlsx", "xlsx-surveymonkey", "xlsx-microsoft-forms"}  # CRLF and BOM do not apply
+ZIP_FORMATS = {"docx", "xlsx", "odt", "xlsx-surveymonkey", "xlsx-microsoft-forms"}  # CRLF and BOM do not apply
 ZIP_FORMATS |= {fmt for fmt, (suffix, _) in TRANSCRIPT_LAYOUTS.items() if suffix == ".docx"}
 CONTRACT = [
     pytest.param(fmt, content, variant, id=f"{fmt}-{content}-{variant}")
@@ -414,7 +458,8 @@ def test_every_format_keeps_the_contract(tmp_path: Path, fmt: str, content: str,
 
 
 def test_supported_extensions_are_the_contract_formats() -> None:
-    assert set(SUPPORTED_EXTENSIONS) == {suffix for suffix, _ in WRITERS.values()}
+    # .pdf has its own test below: the contract's emoji cannot be written into a test PDF without a font file.
+    assert set(SUPPORTED_EXTENSIONS) == {suffix for suffix, _ in WRITERS.values()} | {".pdf"}
 
 
 # ----------------------------------------------------------------- errors, one line each
@@ -429,10 +474,10 @@ def _error(error_type: type[QualcodeError], call: Callable[[], object]) -> str:
 
 
 def test_unknown_extension_names_the_file_and_the_supported_ones(tmp_path: Path) -> None:
-    path = tmp_path / "notes.pages"
+    path = tmp_path / "notes.key"
     path.write_text("x")
     message = _error(ImportFormatError, lambda: read_document(path))
-    assert message.startswith("notes.pages: cannot import the extension '.pages'")
+    assert message.startswith("notes.key: cannot import the extension '.key'")
     assert ".docx" in message and ".vtt" in message
 
 
@@ -1008,3 +1053,96 @@ def test_undecidable_encoding_names_the_option(tmp_path: Path) -> None:
     assert message.startswith("oud.txt: cannot tell the text encoding") and "--encoding" in message
     [document] = read_document(path, encoding="latin-1")
     assert document.text.startswith("R1: Het café is dicht.")
+
+
+# ----------------------------------------------------------------- pdf (text layer)
+
+
+def make_pdf(pages: list[list[str]]) -> bytes:
+    """A PDF with one Helvetica text line per entry (WinAnsi: no emoji), as a word processor writes it."""
+    def literal(line: str) -> bytes:
+        return b"(" + line.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"",
+                            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
+    kids = []
+    for lines in pages:
+        stream = b"".join(b"BT /F1 11 Tf 72 %d Td " % (760 - 14 * i) + literal(line) + b" Tj ET\n"
+                          for i, line in enumerate(lines))
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream")
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+                       b"/Contents %d 0 R >>" % len(objects))
+        kids.append(len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+ARTICLE = [[
+    "Werkdruk en digitalisering in het basisonderwijs",
+    "",
+    "Leraren ervaren de administratieve last van digitale systemen als een belangrijke",
+    "bron van werkdruk. Registratie in het leerlingvolgsysteem kost veel tijd, vooral",
+    "rond de rapportperiode.",
+    "Adaptieve software kan nakijkwerk verminderen, maar verschuift het werk naar het",
+    "analyseren van dash-",
+    "boards en het plannen van instructie.",
+    "1",
+], [
+    "Ouderapps maken leraren altijd bereikbaar; scholen spreken daarom tijden af.",
+    "Pagina 2 van 2",
+]]
+
+
+def test_pdf_text_layer_in_paragraphs(tmp_path: Path) -> None:
+    path = tmp_path / "de-vries-2021.pdf"
+    path.write_bytes(make_pdf(ARTICLE))
+    [document] = read_document(path)
+    assert document.format == "pdf"
+    assert [document.text[t.start:t.end] for t in document.turns] == [
+        "Werkdruk en digitalisering in het basisonderwijs",
+        "Leraren ervaren de administratieve last van digitale systemen als een belangrijke bron van werkdruk. "
+        "Registratie in het leerlingvolgsysteem kost veel tijd, vooral rond de rapportperiode.",
+        "Adaptieve software kan nakijkwerk verminderen, maar verschuift het werk naar het analyseren van "
+        "dashboards en het plannen van instructie.",
+        "Ouderapps maken leraren altijd bereikbaar; scholen spreken daarom tijden af.",
+    ]
+    assert all(t.speaker is None for t in document.turns)
+
+
+def test_pdf_interview_with_speakers(tmp_path: Path) -> None:
+    path = tmp_path / "interview.pdf"
+    path.write_bytes(make_pdf([["Interviewer: Wat doet AI met uw werk?", "R1: Het scheelt tijd bij het nakijken,",
+                                "maar ik mis het gesprek.", "Interviewer: Dank u."]]))
+    [document] = read_document(path)
+    assert [(t.speaker, document.text[t.start:t.end]) for t in document.turns] == [
+        ("Interviewer", "Wat doet AI met uw werk?"), ("R1", "Het scheelt tijd bij het nakijken, maar ik mis het gesprek."),
+        ("Interviewer", "Dank u.")]
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (make_pdf([[]]), "scan.pdf: the PDF has no text layer (it is a scan or an image); run OCR on it"),
+    (b"not a pdf at all", "scan.pdf: not a PDF file (no %PDF header)"),
+    (b"%PDF-1.4\n1 0 obj broken", "scan.pdf: not a readable PDF"),
+])
+def test_pdf_that_cannot_be_read(tmp_path: Path, data: bytes, expected: str) -> None:
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(data)
+    assert _error(ImportFormatError, lambda: read_document(path)).startswith(expected)
+
+
+def test_odt_and_rtf_that_are_not_what_they_say(tmp_path: Path) -> None:
+    odt = tmp_path / "a.odt"
+    odt.write_text("platte tekst")
+    assert _error(ImportFormatError, lambda: read_document(odt)).startswith("a.odt: not an OpenDocument .odt file")
+    rtf = tmp_path / "a.rtf"
+    rtf.write_text("platte tekst")
+    assert _error(ImportFormatError, lambda: read_document(rtf)).startswith("a.rtf: not an RTF file")

@@ -329,7 +329,9 @@ def _write_document(con, doc: ParsedDocument, digest: str, study_id: int | None,
             continue
         assignment = case_map.assign(doc.name, turn.speaker, turn.case_id)
         case_id = assignment.case_id
-        if case_id is None and assignment.to_code:
+        # A publication is coded whole: a quoted "Interviewer:" in it is not an interviewer.
+        to_code = assignment.to_code or (role == "literature" and case_id is None)
+        if case_id is None and to_code:
             # No cases file entry: one case per table row, per publication (--role literature),
             # or per speaker of this document; pseudonymised.
             if turn.source_row is not None:
@@ -356,6 +358,6 @@ def _write_document(con, doc: ParsedDocument, digest: str, study_id: int | None,
             elif attrs:
                 stored_cases.upsert_case(con, case_id, None, None, attrs, None)
         rows.append((doc_id, position, span.start, span.end, turn.speaker, case_id, span.kind,
-                     int(assignment.to_code), turn.start_time, turn.end_time, turn.source_row))
+                     int(to_code), turn.start_time, turn.end_time, turn.source_row))
     stored_documents.add_segments(con, rows)
     return doc_id, len(rows)

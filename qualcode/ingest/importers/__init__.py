@@ -12,6 +12,9 @@ from typing import Callable, Sequence
 from qualcode.errors import ImportFormatError
 from qualcode.ingest.importers.cases import CaseRow, read_cases_file
 from qualcode.ingest.importers.docx import read_docx
+from qualcode.ingest.importers.odt import read_odt
+from qualcode.ingest.importers.pdf import read_pdf
+from qualcode.ingest.importers.rtf import read_rtf
 from qualcode.ingest.importers.subtitles import read_subtitles
 from qualcode.ingest.importers.table import read_table
 from qualcode.ingest.importers.text import read_text
@@ -25,6 +28,9 @@ _READERS: dict[str, _Reader] = {
     ".txt": read_text,
     ".md": read_text,
     ".docx": read_docx,
+    ".odt": read_odt,
+    ".rtf": read_rtf,
+    ".pdf": read_pdf,
     ".vtt": read_subtitles,
     ".srt": read_subtitles,
 }
@@ -33,8 +39,7 @@ SUPPORTED_EXTENSIONS: tuple[str, ...] = (*_READERS, *_TABLE_EXTENSIONS)
 
 # Formats people will try; the fix is always to save as a supported one.
 _SAVE_AS = {
-    ".doc": ".docx", ".rtf": ".docx", ".odt": ".docx", ".pdf": ".docx or .txt",
-    ".xls": ".xlsx", ".ods": ".xlsx", ".tsv": ".csv",
+    ".doc": ".docx", ".xls": ".xlsx", ".ods": ".xlsx", ".tsv": ".csv", ".pages": ".docx", ".wpd": ".docx",
 }
 
 
