@@ -27,6 +27,7 @@ class ParsedTurn:
     source_row: str | None = None  # the row id of a table import (--id-column)
     case_id: str | None = None  # a case named by the file itself (table imports)
     attributes: Mapping[str, Any] = field(default_factory=dict)  # case attributes from a table row
+    boilerplate: bool = False  # a tool's header or footer line ("Transcribed by https://otter.ai"): kept, not coded
 
 
 @dataclass(frozen=True)

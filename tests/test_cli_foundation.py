@@ -414,8 +414,15 @@ def test_warnings_name_the_file_and_the_option_that_helps(tmp_path):
             "a layout qualcode does not know, pass --speaker-pattern REGEX (a regular expression with a group "
             "(?P<speaker>...))") in r.output
     assert ("Warning: verslag.txt: segment 2 ('Het team sprak over werkdruk en' ...) has 1,400 words; pass "
+            "--max-words 300 to split it, or --speaker-pattern REGEX if speakers were missed") in r.output
+    interview = tmp_path / "lang.txt"
+    interview.write_text("Interviewer: Vertel.\nR1: " + ("Het team sprak over werkdruk en toetsen. " * 100 + "\n\n") * 2
+                         + "Interviewer: Dank u.\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(interview), "--project", project])
+    assert ("Warning: lang.txt: segment 2 ('Het team sprak over werkdruk en' ...) has 1,400 words; pass "
             "--unit paragraph or --max-words 300 to split it, or --speaker-pattern REGEX if speakers were missed"
             ) in r.output
+    assert "no speakers" not in r.output
     r = CliRunner().invoke(main, ["import", str(notes), "--speaker-pattern", "(?P<speaker", "--project", project])
     assert r.exit_code == 1 and "Error: --speaker-pattern '(?P<speaker' is not a valid regular expression" in r.output
 

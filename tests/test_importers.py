@@ -1146,3 +1146,43 @@ def test_odt_and_rtf_that_are_not_what_they_say(tmp_path: Path) -> None:
     rtf = tmp_path / "a.rtf"
     rtf.write_text("platte tekst")
     assert _error(ImportFormatError, lambda: read_document(rtf)).startswith("a.rtf: not an RTF file")
+
+
+def test_tool_footers_and_headers_are_not_part_of_a_turn(tmp_path: Path) -> None:
+    path = tmp_path / "otter.txt"
+    path.write_text("Jan Jansen started transcription\n\nJan Jansen  0:00\nGoedemorgen.\n\nPiet  0:05\nHoi.\n\n"
+                    "Transcribed by https://otter.ai\n", encoding="utf-8")
+    [document] = read_document(path)
+    assert [(t.speaker, document.text[t.start:t.end], t.boilerplate) for t in document.turns] == [
+        (None, "Jan Jansen started transcription", False), ("Jan Jansen", "Goedemorgen.", False),
+        ("Piet", "Hoi.", False), (None, "Transcribed by https://otter.ai", True)]
+
+
+def test_zoom_meeting_cues_are_kept_but_marked(tmp_path: Path) -> None:
+    path = tmp_path / "zoom.vtt"
+    path.write_text("WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nJan: Hoi.\n\n2\n00:00:02.000 --> 00:00:03.000\n"
+                    "Piet: Ja.\n\n3\n00:09:00.000 --> 00:09:01.000\nMeeting title: Overleg\n", encoding="utf-8")
+    [document] = read_document(path)
+    assert [(t.speaker, t.boilerplate) for t in document.turns] == [("Jan", False), ("Piet", False), (None, True)]
+
+
+def test_qualtrics_without_its_metadata_columns(tmp_path: Path) -> None:
+    path = tmp_path / "qualtrics.xlsx"
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for row in (["Q1", "Q2_TEXT", "Q3"], ["Wat is uw functie?", "Wat vindt u van AI?", "Hoe oud bent u?"],
+                ["leraar", "Het scheelt tijd.", 34], ["directeur", "Het kost tijd.", 51]):
+        workbook.active.append(row)
+    workbook.save(path)
+    [document] = read_document(path, text_columns=["Wat vindt u van AI?"])
+    assert [(document.text[t.start:t.end], t.source_row, t.attributes) for t in document.turns] == [
+        ("Het scheelt tijd.", "3", {"Q1": "leraar", "Q3": 34}), ("Het kost tijd.", "4", {"Q1": "directeur", "Q3": 51})]
+
+
+def test_a_plain_table_is_not_taken_for_a_survey(tmp_path: Path) -> None:
+    path = tmp_path / "notes.csv"
+    path.write_text("Q1,Q2\nantwoord een,3\nantwoord twee,4\n", encoding="utf-8")
+    [document] = read_document(path, text_columns=["Q1"])
+    assert [document.text[t.start:t.end] for t in document.turns] == ["antwoord een", "antwoord twee"]
+    assert document.notes == ()

@@ -318,12 +318,14 @@ def _write_document(con, doc: ParsedDocument, digest: str, study_id: int | None,
         words = len(doc.text[span.start:span.end].split())
         if words > LONG_SEGMENT_WORDS:
             first_words = " ".join(doc.text[span.start:span.end].split()[:6])
+            has_paragraphs = unit == "turn" and "\n\n" in doc.text[span.start:span.end].strip()
             report.warnings.append(
                 f"{doc.name}: segment {position + 1} ({first_words!r} ...) has {words:,} words; pass "
-                "--unit paragraph or --max-words 300 to split it"
+                + ("--unit paragraph or --max-words 300" if has_paragraphs else "--max-words 300")
+                + " to split it"
                 + (", or --speaker-pattern REGEX if speakers were missed" if turn.source_row is None else "")
             )
-        if id(turn) in preamble:
+        if id(turn) in preamble or turn.boilerplate:
             rows.append((doc_id, position, span.start, span.end, None, None, "preamble", 0,
                          turn.start_time, turn.end_time, turn.source_row))
             continue

@@ -27,6 +27,7 @@ from qualcode.ingest.importers.encoding import decode_bytes
 from qualcode.ingest.importers.turns import (
     clean_speaker,
     compile_speaker_pattern,
+    is_boilerplate,
     is_header_field,
     is_known_speaker,
     looks_like_label,
@@ -50,6 +51,7 @@ class _Cue:
     end_time: float
     speaker: str | None
     text: str
+    boilerplate: bool = False  # Zoom's trailing "Meeting title: ..." cues: kept, not coded
 
 
 def read_subtitles(path: Path, data: bytes, *, encoding: str | None = None,
@@ -233,6 +235,9 @@ def _with_zoom_speakers(cues: list[_Cue]) -> list[_Cue]:
     mostly_labelled = sum(counts.values()) * 2 > unvoiced
     result = []
     for cue, label in zip(cues, labels):
+        if cue.speaker is None and is_boilerplate(cue.text):
+            result.append(_Cue(cue.start_time, cue.end_time, None, cue.text, True))
+            continue
         if label is not None and (
             mostly_labelled or counts[label[0].casefold()] >= 2 or is_known_speaker(label[0])
         ):
@@ -257,13 +262,14 @@ def _merge(cues: list[_Cue]) -> list[_Cue]:
     merged: list[_Cue] = []
     for cue in cues:
         previous = merged[-1] if merged else None
-        same_turn = previous is not None and previous.speaker == cue.speaker and (
+        same_turn = previous is not None and previous.speaker == cue.speaker \
+            and previous.boilerplate == cue.boilerplate and (
             cue.speaker is not None
             or (cue.start_time - previous.end_time < PAUSE_SECONDS and not _long_paragraph(previous.text))
         )
         if previous is not None and same_turn:
             merged[-1] = _Cue(
-                previous.start_time, cue.end_time, cue.speaker, f"{previous.text} {cue.text}"
+                previous.start_time, cue.end_time, cue.speaker, f"{previous.text} {cue.text}", cue.boilerplate
             )
         else:
             merged.append(cue)
@@ -291,6 +297,6 @@ def _render(cues: list[_Cue]) -> tuple[str, tuple[ParsedTurn, ...]]:
         length = start + len(cue.text)
         turns.append(ParsedTurn(
             start=start, end=length, speaker=cue.speaker,
-            start_time=cue.start_time, end_time=cue.end_time,
+            start_time=cue.start_time, end_time=cue.end_time, boilerplate=cue.boilerplate,
         ))
     return "".join(parts), tuple(turns)

@@ -26,6 +26,16 @@ from typing import Any, Sequence
 
 _IMPORT_ID = re.compile(r'\s*\{\s*"ImportId"\s*:', re.IGNORECASE)
 _LEGACY_V = re.compile(r"V\d+")
+_QUALTRICS_CODE = re.compile(r"Q(?:ID)?\d+(?:[._#]\d+)*(?:_TEXT|_\d+_TEXT)?|SC\d+|Q_[A-Za-z]+")
+_QUALTRICS_META = {"startdate", "enddate", "status", "ipaddress", "progress", "durationinseconds", "finished",
+                   "recordeddate", "responseid", "recipientlastname", "recipientfirstname", "recipientemail",
+                   "externalreference", "locationlatitude", "locationlongitude", "distributionchannel",
+                   "userlanguage"}
+
+
+def _looks_like_data(cell: str) -> bool:
+    """A number or a date: a data row, not a row of question texts."""
+    return re.fullmatch(r"[-+]?\d+(?:[.,]\d+)?|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.*", cell) is not None
 _SURVEYMONKEY_MARKERS = {"response", "open-ended response", "antwoord", "open antwoord", "reactie",
                          "open reactie", "other (please specify)", "anders (graag specificeren)"}
 
@@ -61,6 +71,12 @@ def read_header(rows: Sequence[Sequence[str]]) -> Header:
     second_keys = {_key(cell) for cell in second}
     if {"startdate", "responseid"} <= keys and ({"startdate", "responseid"} <= second_keys) and second != first:
         return Header(tuple(first), _pad(second, len(first)), 2, "Qualtrics")
+    codes = sum(bool(_QUALTRICS_CODE.fullmatch(cell)) for cell in first)
+    if second and codes >= 2 and codes * 2 >= sum(bool(c) for c in first) - len(keys & _QUALTRICS_META) and \
+            not any(_QUALTRICS_CODE.fullmatch(cell) for cell in second) and second != first and \
+            not any(_looks_like_data(cell) for cell in second if cell):
+        # Qualtrics without its metadata columns: Q1, Q2_TEXT over their question texts
+        return Header(tuple(first), _pad(second, len(first)), 2, "Qualtrics")
     if second and sum(bool(_LEGACY_V.fullmatch(cell)) for cell in first) >= 3 and "responseid" in second_keys:
         columns = tuple(
             (second[i] or cell) if _LEGACY_V.fullmatch(cell) and i < len(second) else cell
@@ -74,7 +90,8 @@ def read_header(rows: Sequence[Sequence[str]]) -> Header:
         {"respondentid", "collectorid"} & keys or not second[0]
     ):
         return _surveymonkey(first, second)
-    if {"submitdate", "lastpage"} <= keys or {"submitdate", "startlanguage"} <= keys:
+    if {"submitdate", "lastpage"} <= keys or {"submitdate", "startlanguage"} <= keys \
+            or {"datesubmitted", "lastpage"} <= keys:
         return Header(tuple(first), no_labels, 1, "LimeSurvey")
     if keys & {"timestamp", "tijdstempel", "zeitstempel", "horodateur", "marcatemporale"} and first and \
             _key(first[0]) in {"timestamp", "tijdstempel", "zeitstempel", "horodateur", "marcatemporale"}:
@@ -127,7 +144,7 @@ _PERSONAL_EXACT = {
                  "gps"},
     "distribution-list reference": {"externalreference", "externaldatareference", "recipientid", "token",
                                     "panelid", "contactid"},
-    "referring web address": {"refurl", "referrer", "referer"},
+    "referring web address": {"refurl", "referrer", "referer", "referrerurl"},
 }
 _PERSONAL_WORDS = [
     ("e-mail address", re.compile(r"\be-?mail", re.IGNORECASE)),

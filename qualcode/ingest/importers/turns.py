@@ -71,6 +71,14 @@ _HEADER_FIELDS = {
     "started transcription", "stopped transcription", "transcript title", "meeting", "vergadering", "website",
     "url", "link", "e-mail", "email", "tel", "telefoon", "re", "cc", "bcc", "from", "to", "van", "aan",
 }
+# A transcription tool's own lines: kept in the text, never part of a turn, not coded.
+_BOILERPLATE = re.compile(
+    r"\s*(?:transcribed by https?://otter\.ai\S*|.{1,80} (?:started|stopped) transcription\.?"
+    r"|.{1,80} heeft (?:de )?transcriptie (?:gestart|gestopt|beëindigd)\.?"
+    r"|(?:\*\*)?(?:meeting title|meeting id|hosted by|organi[sz]er|transcribed by|recorded on|attendees"
+    r"|participants)(?:\*\*)?\s*:.*)\s*",
+    re.IGNORECASE,
+)
 # Lines a web page copy adds around a speaker's name (Zoom's cloud-recording page).
 _NOISE_LINES = {"user avatar", "avatar", "profile picture", "profielfoto", "gebruikersavatar", "user image"}
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
@@ -110,6 +118,7 @@ class _Candidate:
     trusted: bool  # a known form, a header line, a user pattern or given by the importer
     style: tuple[bool, ...] = ()  # (bold, stamp before, stamp inside, bracketed): one-off speakers must match
     has_content: bool = True  # text follows the label on the same line
+    boilerplate: bool = False  # a tool's own line: ends the turn before it, is not a turn itself
 
 
 def find_turns(
@@ -206,6 +215,12 @@ def is_known_speaker(label: str) -> bool:
     return _KNOWN_SPEAKER.fullmatch(_PARENTHESES.sub("", label).strip()) is not None
 
 
+def is_boilerplate(line: str) -> bool:
+    """A transcription tool's own line: "Transcribed by https://otter.ai", "Jan started transcription",
+    "Meeting title: ...", "Hosted by: ..."."""
+    return len(line) <= _LABEL_PREFIX and _BOILERPLATE.fullmatch(line) is not None
+
+
 def is_header_field(label: str) -> bool:
     """"Meeting title", "Hosted by", "Datum", "Aanwezig", ...: a header or footer field, not a speaker."""
     return " ".join(label.casefold().replace("*", "").split()) in _HEADER_FIELDS
@@ -264,6 +279,12 @@ def _candidates(
     established |= _timestamped_style(text, lines, found)
     if not established:
         return {}
+    for index, line in enumerate(lines):  # after the first speaker, a tool's own lines end a turn
+        if index > min(established) and index not in established and \
+                _BOILERPLATE.fullmatch(text, line.start, min(line.end, line.start + _LABEL_PREFIX)) and \
+                line.end - line.start <= _LABEL_PREFIX:
+            found[index] = _Candidate("", line.start, None, True, ("boilerplate",), True, True)
+            established.add(index)
     # A speaker who speaks once: accepted in a file where most lines start a turn, when the
     # label is written like the established ones (so "**Naam:**" files do not take a
     # "[00:01:00] zo gezegd: ..." line for a speaker), and text follows it on its line.
@@ -392,6 +413,9 @@ def _speaker_turns(
         end = lines[next_index - 1].end
         span = _trim(text, candidate.content_start, end)
         if span is not None:
+            if candidate.boilerplate:
+                yield ParsedTurn(start=span[0], end=span[1], boilerplate=True)
+                continue
             start, stop, end_time = _without_end_stamp(text, *span)
             yield ParsedTurn(
                 start=start, end=stop, speaker=candidate.speaker,
