@@ -1186,3 +1186,42 @@ def test_a_plain_table_is_not_taken_for_a_survey(tmp_path: Path) -> None:
     [document] = read_document(path, text_columns=["Q1"])
     assert [document.text[t.start:t.end] for t in document.turns] == ["antwoord een", "antwoord twee"]
     assert document.notes == ()
+
+
+def test_qualtrics_preview_responses_are_warned_about(tmp_path: Path) -> None:
+    path = tmp_path / "qualtrics.csv"
+    path.write_text(
+        "StartDate,Status,ResponseId,DistributionChannel,Q1_TEXT\n"
+        "Start Date,Response Type,Response ID,Distribution Channel,Wat vindt u?\n"
+        '"{""ImportId"":""startDate""}","{""ImportId"":""status""}","{""ImportId"":""_recordId""}",'
+        '"{""ImportId"":""distributionChannel""}","{""ImportId"":""QID1_TEXT""}"\n'
+        "2025-03-01,Survey Preview,R_1,preview,test test\n2025-03-02,IP Address,R_2,anonymous,Het scheelt tijd.\n",
+        encoding="utf-8")
+    [document] = read_document(path, text_columns=["Q1_TEXT"])
+    assert document.warnings == (
+        "qualtrics.csv: row 4 hold(s) responses from the survey preview or a test (Status = Survey Preview / Spam, "
+        "or DistributionChannel = preview/test), imported as respondents; delete those rows (or filter them out in "
+        "the survey tool) and import again",)
+
+
+def test_utf16_without_a_bom_names_the_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "teams.txt"
+    path.write_bytes("Interviewer: Hoe gaat het?\nR1: Goed.\n".encode("utf-16-le"))
+    assert _error(ImportFormatError, lambda: read_document(path)) == (
+        "teams.txt: looks like UTF-16 text without a byte-order mark; pass --encoding utf-16-le (or save it as UTF-8)")
+    [document] = read_document(path, encoding="utf-16-le")
+    assert [t.speaker for t in document.turns] == ["Interviewer", "R1"]
+
+
+def test_bold_header_fields_in_word_are_not_speakers(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    for label, text in (("Datum:", " 12 maart 2025"), ("Aanwezig:", " Jan, Piet"), ("Interviewer:", " Hoe gaat het?"),
+                        ("Jan:", " Goed."), ("Interviewer:", " Dank u.")):
+        paragraph = document.add_paragraph()
+        paragraph.add_run(label).bold = True
+        paragraph.add_run(text)
+    path = tmp_path / "verslag.docx"
+    document.save(path)
+    assert [s for s, _ in _docx_turns(path)] == [None, None, "Interviewer", "Jan", "Interviewer"]

@@ -62,8 +62,16 @@ def _decode(data: bytes, name: str) -> str:
             except UnicodeDecodeError:
                 raise _binary_error(name) from None
     if b"\x00" in data:
-        # NUL bytes without a UTF-16 BOM: a binary file (or BOM-less UTF-16,
-        # which we do not guess at).
+        # NUL bytes without a UTF-16 BOM: a binary file, or BOM-less UTF-16, which we do not
+        # guess at -- but when every other byte is NUL, the message says how to read it.
+        sample = data[:4096]
+        odd, even = sample[1::2].count(0), sample[0::2].count(0)
+        if len(sample) >= 8 and max(odd, even) * 10 >= len(sample) * 4 and min(odd, even) * 10 <= len(sample):
+            guess = "utf-16-le" if odd > even else "utf-16-be"
+            raise ImportFormatError(
+                f"{name}: looks like UTF-16 text without a byte-order mark; pass --encoding {guess} "
+                "(or save it as UTF-8)"
+            )
         raise _binary_error(name)
     try:
         return data.decode("utf-8")

@@ -129,6 +129,13 @@ def read_table(
     if empty_rows:
         notes.append(f"{grid.name}: {len(empty_rows)} row(s) without text in the text column(s) not imported "
                      f"(row {_row_list(empty_rows)})")
+    preview = _preview_rows(grid)
+    if preview:
+        warnings.append(
+            f"{grid.name}: row {_row_list(preview)} hold(s) responses from the survey preview or a test "
+            "(Status = Survey Preview / Spam, or DistributionChannel = preview/test), imported as respondents; "
+            "delete those rows (or filter them out in the survey tool) and import again"
+        )
     if personal:
         listed = ", ".join(f"{grid.columns[index]} ({reason})" for index, reason in personal.items())
         warnings.append(
@@ -138,6 +145,18 @@ def read_table(
     doc_format = "xlsx" if path.suffix.lower() == ".xlsx" else "csv"
     return [ParsedDocument(name=path.name, format=doc_format, text="".join(parts), turns=tuple(turns),
                            notes=tuple(notes), warnings=tuple(warnings))]
+
+
+_PREVIEW = {"survey preview", "survey test", "preview", "test", "spam", "surveypreview", "surveytest"}
+
+
+def _preview_rows(grid: Grid) -> list[int]:
+    """Rows of a Qualtrics export that are preview or test responses, not respondents."""
+    if not (grid.layout or "").startswith("Qualtrics"):
+        return []
+    columns = [i for i, c in enumerate(grid.columns) if c.casefold() in ("status", "distributionchannel")]
+    return [number for number, values in grid.rows
+            if any(cell_text(values[i]).casefold() in _PREVIEW for i in columns)]
 
 
 def _row_list(numbers: list[int]) -> str:

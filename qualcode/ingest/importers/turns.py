@@ -259,7 +259,7 @@ def _candidates(
     for index, line in enumerate(lines):
         if index in consumed or index in found:
             continue
-        if line.start in given:
+        if line.start in given and not is_header_field(given[line.start].speaker):  # "**Datum:** 12 maart"
             label = given[line.start]
             found[index] = _Candidate(
                 clean_speaker(label.speaker), label.content_start, label.start_time, True
