@@ -361,6 +361,8 @@ def test_two_folders_with_the_same_file_name_stay_apart(schools, tmp_path):
     assert r.exit_code == 0, r.output
     assert "imported school-a/interview.txt: 3 segments" in r.output
     assert "imported school-b/interview.txt: 3 segments" in r.output
+    assert "note: interview.txt: another document is called that (in this import or the project); imported as " \
+           "school-a/interview.txt" in r.output
     assert "cases: 2 new" in r.output
 
 

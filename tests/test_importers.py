@@ -1225,3 +1225,19 @@ def test_bold_header_fields_in_word_are_not_speakers(tmp_path: Path) -> None:
     path = tmp_path / "verslag.docx"
     document.save(path)
     assert [s for s, _ in _docx_turns(path)] == [None, None, "Interviewer", "Jan", "Interviewer"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # tl;dv Markdown: bold name, time in parentheses, text below; a bold header field above
+    ("## Overleg\n**Date:** 2024-12-08\n\n**Jan Jansen** (00:00:00)\nHallo.\n\n**Piet** (00:01:30)\nHoi.\n",
+     [(None, None), ("Jan Jansen", 0.0), ("Piet", 90.0)]),
+    # Otter's "[0:00] Name:" header variant
+    ("[0:00] Jan Jansen:\nHallo.\n[0:05] Piet:\nHoi daar.\n", [("Jan Jansen", 0.0), ("Piet", 5.0)]),
+    # Amberscript / Trint: "Speaker 1 [00:00:05]"; Happy Scribe: "[00:00:05.12] Name"
+    ("Speaker 1 [00:00:05]\nHallo.\nSpeaker 2 [00:00:09]\nHoi.\n", [("Speaker 1", 5.0), ("Speaker 2", 9.0)]),
+    ("[00:00:05.12] Jan\nHallo.\n[00:00:09.50] Piet\nHoi.\n", [("Jan", 5.12), ("Piet", 9.5)]),
+    # time, dash, name
+    ("00:00:05 - Jan: Hallo.\n00:00:09 - Piet: Hoi.\n00:00:12 - Jan: Ja.\n", [("Jan", 5.0), ("Piet", 9.0), ("Jan", 12.0)]),
+])
+def test_more_tool_layouts(text: str, expected: list) -> None:
+    assert [(s, t) for s, _, t in _turns(text)] == expected

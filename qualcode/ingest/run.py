@@ -123,6 +123,10 @@ def import_files(
     given_names = dict(files)
     names = _document_names([(path, given_names[path]) for path, _, _ in new_files],
                             stored_documents.document_names(con))
+    for path, given in given_names.items():
+        if path in names and names[path] != given:
+            report.notes.append(f"{given}: another document is called that (in this import or the project); "
+                                f"imported as {names[path]}")
     for path, data, digest in new_files:
         docs = read_document(path, text_columns=text_columns, id_column=id_column, case_column=case_column,
                              keep_columns=keep_columns, encoding=encoding, speaker_pattern=speaker_pattern,

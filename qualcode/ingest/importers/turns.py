@@ -37,12 +37,12 @@ _BOLD = r"(?:\*\*|__)?"
 # so a line of 200,000 characters costs nothing. The colon must not be followed by a
 # digit ("So I 12:00" is a time, not a label).
 _LABEL_LINE = re.compile(
-    rf"[ \t]*(?:(?P<ts1>{_TS})[ \t]*)?(?P<bold>{_BOLD})(?P<label>[^:\n\[\]]{{1,90}}?)[ \t]*"
+    rf"[ \t]*(?:(?P<ts1>{_TS})[ \t]*(?:[-–—|][ \t]*)?)?(?P<bold>{_BOLD})(?P<label>[^:\n\[\]]{{1,90}}?)[ \t]*"
     rf"(?:(?P<ts2>{_TS})[ \t]*)?{_BOLD}:(?!\d){_BOLD}[ \t]*(?:(?P<ts3>{_TS})[ \t]*)?"
 )
 # "[Label] content" or "[Label]: content" (QualCoder-style ids, some caption tools).
 _BRACKET_LINE = re.compile(r"[ \t]*\[(?P<label>[^\]\n:]{1,60})\][ \t]*(?::[ \t]*)?(?=\S)")
-_TS_THEN_LABEL = re.compile(rf"[ \t]*(?P<ts>{_TS})[ \t]+(?P<label>[^\W\d_][^:\n]*?)[ \t]*:?[ \t]*")
+_TS_THEN_LABEL = re.compile(rf"[ \t]*(?P<ts>{_TS})[ \t]+(?:[-–—|][ \t]*)?(?P<label>[^\W\d_][^:\n]*?)[ \t]*:?[ \t]*")
 _LABEL_THEN_TS = re.compile(rf"[ \t]*{_BOLD}(?P<label>[^\W\d_][^:\n]*?){_BOLD}[ \t]+(?P<ts>{_TS})[ \t]*:?[ \t]*")
 _BRACKET_THEN_TS = re.compile(rf"[ \t]*\[(?P<label>[^\]\n]{{1,60}})\][ \t]+(?P<ts>{_TS})[ \t]*")
 _TS_ONLY = re.compile(rf"[ \t]*{_TS}[ \t]*")
