@@ -29,7 +29,7 @@ def read_odt(path: Path, data: bytes, *, encoding: str | None = None,
         raise ImportFormatError(
             f"{path.name}: not an OpenDocument .odt file (it is not a zip archive); save it again as .odt or .docx"
         )
-    from odf import opendocument  # heavy: imported only when an .odt is read
+    from odf import opendocument  # type: ignore[import-untyped]  # heavy: imported only when an .odt is read
 
     try:
         document = opendocument.load(io.BytesIO(data))

@@ -116,7 +116,7 @@ class _Candidate:
     content_start: int
     start_time: float | None
     trusted: bool  # a known form, a header line, a user pattern or given by the importer
-    style: tuple[bool, ...] = ()  # (bold, stamp before, stamp inside, bracketed): one-off speakers must match
+    style: tuple[object, ...] = ()  # (bold, stamp before, stamp inside, bracketed): one-off speakers must match
     has_content: bool = True  # text follows the label on the same line
     boilerplate: bool = False  # a tool's own line: ends the turn before it, is not a turn itself
 
