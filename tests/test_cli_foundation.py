@@ -134,13 +134,23 @@ def test_cases_file_naming_an_unknown_document(folder, tmp_path):
     run(["init", project])
     cases = tmp_path / "bad-cases.csv"
     cases.write_text("case_id,document,speaker\nR1,int-01.txt,R1\nR9,int-09.docx,R9\n", encoding="utf-8")
-    r = CliRunner().invoke(main, ["import", str(folder / "int-01.txt"), "--cases", str(cases), "--project", project])
+    r = CliRunner().invoke(main, ["import", str(folder / "int-01.txt"), "--cases", str(cases), "--strict",
+                                  "--project", project])
     assert r.exit_code == 1
     assert r.output.strip().splitlines()[-1] == (
         "Error: bad-cases.csv, row 3: case 'R9' names document 'int-09.docx', which is not in the project "
-        "or this import; import it first or fix the name"
+        "or this import; import it first or fix the name (or leave out --strict to import anyway)"
     )
     assert sqlite3.connect(project).execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+    # without --strict: a warning naming the row, once; the rest is imported
+    r = CliRunner().invoke(main, ["import", str(folder / "int-01.txt"), "--cases", str(cases), "--project", project])
+    assert r.exit_code == 0
+    warnings = [line for line in r.output.splitlines() if line.startswith("Warning")]
+    assert warnings == [
+        "Warning: bad-cases.csv, row 3: case 'R9' names document 'int-09.docx', which is not in the project "
+        "or this import; import it first or fix the name; the row is kept for a later import (pass --strict to "
+        "refuse it)"]
+    assert sqlite3.connect(project).execute("SELECT count(*) FROM segments WHERE case_id = 'R1'").fetchone()[0] == 1
 
 
 def test_a_file_that_is_not_a_project(tmp_path):

@@ -138,7 +138,11 @@ def import_files(
 
     all_names = list(stored_documents.document_names(con)) + [d.name for _, _, docs in parsed for d in docs]
     if cases is not None:
-        _check_case_documents(cases.name, case_map, all_names)
+        for row, message in _check_case_documents(cases.name, case_map, all_names):
+            if strict:
+                raise CasesFileError(message + " (or leave out --strict to import anyway)")
+            report.warnings.append(message + "; the row is kept for a later import (pass --strict to refuse it)")
+            case_map.used.add(row.row)  # reported once, not again as matching no segment
 
     with store.transaction():
         study_id = stored_documents.study_id(con, study) if study else None
@@ -194,12 +198,17 @@ def _unmatched_rows(con, case_map: CaseMap) -> list:
     return out
 
 
-def _check_case_documents(source: str, case_map: CaseMap, names: list[str]) -> None:
-    """Every document a cases-file row names is in the project or this import, and only once."""
+def _check_case_documents(source: str, case_map: CaseMap, names: list[str]) -> list[tuple[object, str]]:
+    """Rows naming a document that is not in the project or this import, with the message.
+
+    A file name that several documents share (school-a/interview.txt, school-b/interview.txt)
+    is refused: the row could belong to either.
+    """
     exact = {name.casefold() for name in names}
     by_base: dict[str, list[str]] = {}
     for name in names:
         by_base.setdefault(name.rsplit("/", 1)[-1].casefold(), []).append(name)
+    unknown: list[tuple[object, str]] = []
     for row in case_map.rows:
         if not row.document:
             continue
@@ -208,15 +217,14 @@ def _check_case_documents(source: str, case_map: CaseMap, names: list[str]) -> N
             continue
         matches = by_base.get(wanted.rsplit("/", 1)[-1], []) if "/" not in wanted else []
         if not matches:
-            raise CasesFileError(
-                f"{source}, row {row.row}: case {row.case_id!r} names document {row.document!r}, "
-                "which is not in the project or this import; import it first or fix the name"
-            )
-        if len(matches) > 1:
+            unknown.append((row, f"{source}, row {row.row}: case {row.case_id!r} names document {row.document!r}, "
+                                 "which is not in the project or this import; import it first or fix the name"))
+        elif len(matches) > 1:
             raise CasesFileError(
                 f"{source}, row {row.row}: document {row.document!r} could be any of {', '.join(sorted(matches))}; "
                 "write the document as the project names it (see qualcode status --documents)"
             )
+    return unknown
 
 
 def _expand(paths: list[Path], cases: Path | None) -> tuple[list[tuple[Path, str]], list[ImportedFile]]:
