@@ -1241,3 +1241,16 @@ def test_bold_header_fields_in_word_are_not_speakers(tmp_path: Path) -> None:
 ])
 def test_more_tool_layouts(text: str, expected: list) -> None:
     assert [(s, t) for s, _, t in _turns(text)] == expected
+
+
+def test_whisperx_speaker_ids_and_qualcoder_ids(tmp_path: Path) -> None:
+    path = tmp_path / "whisperx.txt"
+    path.write_text("[00:00.000 --> 00:04.000]  SPEAKER_00: Goedemorgen.\n[00:04.500 --> 00:06.000]  SPEAKER_01: Hoi.\n"
+                    "[00:07.000 --> 00:09.000]  SPEAKER_00: Zullen we?\n", encoding="utf-8")
+    [document] = read_document(path)
+    assert [(t.speaker, document.text[t.start:t.end], t.start_time) for t in document.turns] == [
+        ("SPEAKER_00", "Goedemorgen.", 0.0), ("SPEAKER_01", "Hoi.", 4.5), ("SPEAKER_00", "Zullen we?", 7.0)]
+    text = "[id1] Wat doet AI met uw werk?\n[id2] Het scheelt tijd.\n[id1] Dank u.\n[id3] Mag ik nog iets zeggen?\n"
+    assert [(s, t) for s, t, _ in _turns(text)] == [
+        ("id1", "Wat doet AI met uw werk?"), ("id2", "Het scheelt tijd."), ("id1", "Dank u."),
+        ("id3", "Mag ik nog iets zeggen?")]

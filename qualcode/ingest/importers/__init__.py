@@ -3,6 +3,49 @@
 :func:`read_document` is the one entry point; the format is chosen by the file
 extension (:data:`SUPPORTED_EXTENSIONS`). Every failure is a QualcodeError with
 a one-line message naming the file.
+
+Layouts recognised (each is in tests/test_importers.py, written as the tool writes it)::
+
+    Tool / convention          File              Recognised
+    -------------------------  ----------------  ---------------------------------------------------
+    Microsoft Teams            .vtt              <v Name> voices (also "Achternaam, Voornaam"), GUID cue ids
+    Teams (new), Otter.ai      .docx .txt        "Name   0:03" / text below; "[0:00] Name:"
+    Teams (old)                .docx .txt        timing line "0:0:5.230 --> ..." / name line / text
+    Zoom recording             .vtt              "Name: text" cues; trailing "Meeting title:" cues kept, not coded
+    Zoom web page (copied)     .txt              "user avatar" / Name / 00:06:22 / text
+    Zoom "Save transcript"     .txt              "[Name] 11:02:09" / text (clock time of day)
+    Whisper / WhisperX         .txt              "[00:43.810 --> 00:47.850]  text" (speaker "SPEAKER_00:")
+    Word Transcribe            .docx             "00:00:03 Spreker 1" or "Spreker 1 00:00:03" / text
+    Rev                        .txt .docx        "Name (00:05):" / text
+    Sonix, Descript            .txt .md .docx    "Name: [00:00:05] text", "**Name:** [00:00:05] text"
+    tl;dv, Amberscript, Trint  .md .txt          "**Name** (00:00:00)", "Speaker 1 [00:00:05]"
+    Happy Scribe               .txt              "[00:00:05.12] Name" / text
+    f4 / MAXQDA rules          .txt .rtf .docx   "I:", "B1:", end mark "#00:01:23-4#" (an end time)
+    QualCoder-style ids        .txt              "[id1] text"
+    Interview by hand          .txt .md .docx    "Name: text", "[00:01:23] Name: text", "Name (00:01:23): text",
+                               .odt .rtf .pdf    "00:01:23 - Name: text", **bold** names in Word, Word tables
+                                                 Speaker | Text (| Time); names with a comma or "(affiliation)"
+    House style                any transcript    --speaker-pattern REGEX with (?P<speaker>...) (?P<time>...)
+    SubRip                     .srt              "Name: text" cues
+    Qualtrics (current)        .csv .xlsx        names / question texts / {"ImportId":...} rows; also without
+                                                 metadata columns; preview and test responses warned about
+    Qualtrics (legacy)         .csv .xlsx        V1..Vn / ResponseID, ... row
+    SurveyMonkey               .csv .xlsx        question row / Response, Open-Ended Response, options row
+    LimeSurvey                 .csv              codes or full question texts as headings
+    Google Forms, MS Forms     .csv .xlsx        one header row (Timestamp/Tijdstempel; Start time/Begintijd)
+    Publications               .pdf .odt .docx   --role literature: one case per document, paragraphs
+
+In every layout: a speaker who speaks once (in a file where most lines start a turn), no
+text before an inline timestamp taken for a speaker, header fields (Datum:, Aanwezig:,
+Meeting title:, Hosted by:) never speakers, tool footers ("Transcribed by
+https://otter.ai", "X started transcription") kept but not coded. Tables: every row its
+own case; personal-data columns left out unless --keep-column.
+
+Left out: YouTube's rolling auto-captions (.vtt repeating each line), .doc/.xls/.ods/
+.pages (the message says to save as .docx/.xlsx), scanned PDFs (OCR first), bold names
+in .odt and .rtf (a colon after the name is needed), BOM-less UTF-16 (named, needs
+--encoding), multi-file survey exports (SurveyMonkey's per-question files, Qualtrics
+"split multi-value fields" layouts are read as columns like any other), SPSS/.sav exports.
 """
 from __future__ import annotations
 

@@ -87,7 +87,7 @@ _LABEL_MAX_CHARS = 40
 _LABEL_MAX_WORDS = 5
 _REMARK_MAX_CHARS = 60  # "(Universiteit Utrecht, lerarenopleiding)"
 _ONCE_MAX_WORDS = 4
-_LABEL_CHARS = set(" .-'’/()")
+_LABEL_CHARS = set(" .-'’/()_")  # "SPEAKER_00" (WhisperX)
 _MOSTLY_LABELLED = 0.5  # share of the non-blank lines that start a turn in a "one line per turn" file
 
 
