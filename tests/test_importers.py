@@ -1254,3 +1254,15 @@ def test_whisperx_speaker_ids_and_qualcoder_ids(tmp_path: Path) -> None:
     assert [(s, t) for s, t, _ in _turns(text)] == [
         ("id1", "Wat doet AI met uw werk?"), ("id2", "Het scheelt tijd."), ("id1", "Dank u."),
         ("id3", "Mag ik nog iets zeggen?")]
+
+
+def test_old_teams_cues_with_several_text_lines(tmp_path: Path) -> None:
+    path = tmp_path / "teams-oud.txt"
+    path.write_text("0:0:0.0 --> 0:0:5.230\nJansen, Jan\nGoedemorgen allemaal.\nFijn dat jullie er zijn.\nWe beginnen.\n\n"
+                    "0:0:6.0 --> 0:0:9.100\nBoer, Piet de\nDank je.\nIk heb een vraag.\nOver de pilot.\n\n"
+                    "0:0:9.500 --> 0:0:12.0\nJansen, Jan\nGa je gang.\n", encoding="utf-8")
+    [document] = read_document(path)
+    assert [(t.speaker, document.text[t.start:t.end], t.start_time, t.end_time) for t in document.turns] == [
+        ("Jansen, Jan", "Goedemorgen allemaal. Fijn dat jullie er zijn. We beginnen.", 0.0, 5.23),
+        ("Boer, Piet de", "Dank je. Ik heb een vraag. Over de pilot.", 6.0, 9.1),
+        ("Jansen, Jan", "Ga je gang.", 9.5, 12.0)]

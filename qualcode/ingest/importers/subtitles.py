@@ -83,14 +83,14 @@ def timed_text_document(name: str, doc_format: str, text: str) -> ParsedDocument
     Recognised: Whisper's ``[00:43.810 --> 00:47.850]  text`` lines (WhisperX adds
     ``SPEAKER_00:``), the old Teams layout ``0:0:0.0 --> 0:0:5.230`` / ``Name`` / text,
     and SubRip or WebVTT cues without their header. At least two timing lines, and at
-    least a quarter of the non-blank lines. The document text is rendered as for a
+    least a fifth of the non-blank lines. The document text is rendered as for a
     .vtt (``Speaker: text``, one turn per paragraph); a preamble before the first cue
     is kept as the first paragraph.
     """
     lines = text.split("\n")
     timed = [i for i, line in enumerate(lines) if _TIMED_LINE.fullmatch(line)]
     non_blank = sum(1 for line in lines if line.strip())
-    if len(timed) < 2 or len(timed) * 4 < non_blank:
+    if len(timed) < 2 or len(timed) * 5 < non_blank:
         return None
     preamble = " ".join(line.strip() for line in lines[: timed[0]]
                         if line.strip() and not re.fullmatch(r"\s*WEBVTT.*", line) and not _CUE_ID.fullmatch(line))
