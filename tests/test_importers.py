@@ -1266,3 +1266,13 @@ def test_old_teams_cues_with_several_text_lines(tmp_path: Path) -> None:
         ("Jansen, Jan", "Goedemorgen allemaal. Fijn dat jullie er zijn. We beginnen.", 0.0, 5.23),
         ("Boer, Piet de", "Dank je. Ik heb een vraag. Over de pilot.", 6.0, 9.1),
         ("Jansen, Jan", "Ga je gang.", 9.5, 12.0)]
+
+
+def test_excel_sep_hint_line_and_the_windows_1252_note(tmp_path: Path) -> None:
+    path = tmp_path / "limesurvey.csv"
+    path.write_bytes("sep=;\nid;antwoord;leeftijd\n1;Het café is dicht;34\n2;Geen idee;51\n".encode("cp1252"))
+    [document] = read_document(path)
+    assert [(document.text[t.start:t.end], t.source_row, t.attributes) for t in document.turns] == [
+        ("Het café is dicht", "3", {"id": 1, "leeftijd": 34}), ("Geen idee", "4", {"id": 2, "leeftijd": 51})]
+    assert document.notes == ("limesurvey.csv: not UTF-8, read as Windows-1252; if accented letters look wrong in "
+                              "`qualcode show`, import it again with --encoding (mac-roman, cp850, latin-1, ...)",)

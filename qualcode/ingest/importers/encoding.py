@@ -49,6 +49,19 @@ def decode_bytes(data: bytes, path: Path | str, *, encoding: str | None = None) 
     return text
 
 
+def encoding_note(data: bytes, name: str, encoding: str | None = None) -> str | None:
+    """A note for the import report when the text was read as Windows-1252 by the fallback rule:
+    a Mac or DOS file read that way has wrong accented letters, silently."""
+    if encoding is not None or any(data.startswith(bom) for bom, _ in _BOMS):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return (f"{name}: not UTF-8, read as Windows-1252; if accented letters look wrong in "
+                "`qualcode show`, import it again with --encoding (mac-roman, cp850, latin-1, ...)")
+    return None
+
+
 def normalise_newlines(text: str) -> str:
     """CRLF and lone CR become LF."""
     return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 from qualcode.errors import ImportFormatError
-from qualcode.ingest.importers.encoding import decode_bytes
+from qualcode.ingest.importers.encoding import decode_bytes, encoding_note
 from qualcode.ingest.importers.turns import (
     clean_speaker,
     compile_speaker_pattern,
@@ -70,7 +70,9 @@ def read_subtitles(path: Path, data: bytes, *, encoding: str | None = None,
             f"{path.name}: no subtitle cues with text found; check that you exported the transcript"
         )
     text, turns = _render(_merge(cues))
-    return [ParsedDocument(name=path.name, format="vtt" if is_vtt else "srt", text=text, turns=turns)]
+    note = encoding_note(data, path.name, encoding)
+    return [ParsedDocument(name=path.name, format="vtt" if is_vtt else "srt", text=text, turns=turns,
+                           notes=(note,) if note else ())]
 
 
 _TIMED_LINE = re.compile(rf"[ \t]*\[?[ \t]*{_TIME}[ \t]*-->[ \t]*{_TIME}[ \t]*\]?(?P<rest>.*)")

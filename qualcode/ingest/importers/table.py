@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from qualcode.errors import ImportFormatError
-from qualcode.ingest.importers.encoding import decode_bytes, normalise_newlines
+from qualcode.ingest.importers.encoding import decode_bytes, encoding_note, normalise_newlines
 from qualcode.ingest.importers.survey import Header, personal_data, read_header
 from qualcode.records import ParsedDocument, ParsedTurn
 
@@ -31,6 +31,7 @@ _INT = re.compile(r"[-+]?(?:0|[1-9]\d*)")  # "0123" stays text: a code, not a nu
 _FLOAT = re.compile(r"[-+]?\d+\.\d+")
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
 _SEPARATOR = "\n\n"
+_SEP_HINT = re.compile(r'"?sep=(.)"?', re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ def read_table(
         )
     notes: list[str] = []
     warnings: list[str] = []
+    if path.suffix.lower() == ".csv" and (note := encoding_note(data, path.name, encoding)):
+        notes.append(note)
     if grid.layout is not None:
         rows = grid.header_rows
         which = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]}-{rows[-1]}"
@@ -177,7 +180,11 @@ def read_grid(path: Path, data: bytes, *, sheet: str | None = None, encoding: st
     if path.suffix.lower() == ".xlsx":
         return _grid_from_rows(path.name, _xlsx_rows(path.name, data, sheet), survey=survey)
     text = decode_bytes(data, path, encoding=encoding)
-    delimiter = _sniff_delimiter(text)
+    first_line, _, rest = text.partition("\n")
+    hint = _SEP_HINT.fullmatch(first_line.strip())
+    if hint:  # Excel's "sep=;" first line: the separator, not a row (the rows keep their numbers)
+        text = "\n" + rest
+    delimiter = hint.group(1) if hint else _sniff_delimiter(text)
     # Cells may be long (a whole interview in one cell); the limit is process-wide.
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
