@@ -1276,3 +1276,9 @@ def test_excel_sep_hint_line_and_the_windows_1252_note(tmp_path: Path) -> None:
         ("Het café is dicht", "3", {"id": 1, "leeftijd": 34}), ("Geen idee", "4", {"id": 2, "leeftijd": 51})]
     assert document.notes == ("limesurvey.csv: not UTF-8, read as Windows-1252; if accented letters look wrong in "
                               "`qualcode show`, import it again with --encoding (mac-roman, cp850, latin-1, ...)",)
+
+
+def test_a_continuation_line_starting_kortom_is_not_a_one_off_speaker() -> None:
+    text = ("Interviewer: Wat vindt u?\nR1: Het scheelt tijd.\nKortom: ik ben tevreden.\nInterviewer: Dank u.\n"
+            "R1: Graag.\ndus: zo zit het.\n")
+    assert [s for s, _, _ in _turns(text)] == ["Interviewer", "R1", "Interviewer", "R1"]

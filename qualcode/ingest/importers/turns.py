@@ -88,6 +88,14 @@ _LABEL_MAX_WORDS = 5
 _REMARK_MAX_CHARS = 60  # "(Universiteit Utrecht, lerarenopleiding)"
 _ONCE_MAX_WORDS = 4
 _LABEL_CHARS = set(" .-'’/()_")  # "SPEAKER_00" (WhisperX)
+# Words that start a sentence ending in a colon ("Kortom: ...", "Let op: ..."): never a one-off speaker.
+_NOT_ONCE = {
+    "kortom", "dus", "maar", "en", "nou", "oftewel", "bijvoorbeeld", "namelijk", "conclusie", "let", "nb", "n.b.",
+    "ps", "p.s.", "tip", "opmerking", "voorbeeld", "eerlijk", "want", "toen", "daarna", "ook", "of", "so", "well",
+    "however", "example", "note", "and", "but", "then", "also", "the", "de", "het", "een", "ik", "we", "wij", "je",
+    "jij", "zij", "hij", "ze", "dat", "dit", "die", "wat", "hoe", "waarom", "daarom", "zeker", "ja", "nee", "oké",
+    "ok", "okay", "yes", "no", "i", "you", "it", "this", "that", "what", "why", "how",
+}
 _MOSTLY_LABELLED = 0.5  # share of the non-blank lines that start a turn in a "one line per turn" file
 
 
@@ -296,8 +304,10 @@ def _candidates(
         for index, candidate in found.items():
             if index in established or index < first:
                 continue
-            words = len(_PARENTHESES.sub("", candidate.speaker).split())
-            if candidate.style == style and candidate.has_content and words <= _ONCE_MAX_WORDS:
+            core = _PARENTHESES.sub("", candidate.speaker).strip()
+            if candidate.style == style and candidate.has_content and len(core.split()) <= _ONCE_MAX_WORDS \
+                    and (core[:1].isupper() or any(char.isdigit() for char in core)) \
+                    and core.split()[0].casefold() not in _NOT_ONCE:
                 established.add(index)
     return {index: found[index] for index in sorted(established)}
 
