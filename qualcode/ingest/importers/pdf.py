@@ -19,7 +19,7 @@ from qualcode.errors import ImportFormatError
 from qualcode.ingest.importers.paragraphs import paragraphs_document
 from qualcode.records import ParsedDocument
 
-_PAGE_NUMBER = re.compile(r"\s*(?:(?:page|pagina|blz\.?|p\.)\s*)?\d{1,4}(?:\s*(?:of|van|/)\s*\d{1,4})?\s*", re.I)
+_PAGE_NUMBER = re.compile(r"\s*(?:(?:page|pagina|blz\.?|p\.)\s*)?\d{1,4}(?:\s*(?:of|van|/)\s*\d{1,4})?\s*", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…:\"”’)]\s*$")
 _LABEL_START = re.compile(r"\s*[\w][\w .,'’()-]{0,40}:\s")
 
@@ -30,7 +30,6 @@ def read_pdf(path: Path, data: bytes, *, encoding: str | None = None,
     if not data.lstrip()[:1024].startswith(b"%PDF"):
         raise ImportFormatError(f"{path.name}: not a PDF file (no %PDF header); export it again as .pdf or .docx")
     from pypdf import PdfReader  # heavy: imported only when a .pdf is read
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -41,7 +40,7 @@ def read_pdf(path: Path, data: bytes, *, encoding: str | None = None,
         pages = [page.extract_text() or "" for page in reader.pages]
     except ImportFormatError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, Exception) as error:  # pypdf raises many kinds
+    except Exception as error:  # PdfReadError, ValueError, KeyError, ...: pypdf raises many kinds
         raise ImportFormatError(
             f"{path.name}: not a readable PDF ({type(error).__name__}); export it again as .pdf or .docx"
         ) from None
