@@ -1274,8 +1274,21 @@ def test_excel_sep_hint_line_and_the_windows_1252_note(tmp_path: Path) -> None:
     [document] = read_document(path)
     assert [(document.text[t.start:t.end], t.source_row, t.attributes) for t in document.turns] == [
         ("Het café is dicht", "3", {"id": 1, "leeftijd": 34}), ("Geen idee", "4", {"id": 2, "leeftijd": 51})]
-    assert document.notes == ("limesurvey.csv: not UTF-8, read as Windows-1252; if accented letters look wrong in "
-                              "`qualcode show`, import it again with --encoding (mac-roman, cp850, latin-1, ...)",)
+    assert document.notes == (
+        "limesurvey.csv: not UTF-8, read as Windows-1252; if accented letters look wrong in "
+        "`qualcode show`, import it again with --encoding (mac-roman, cp850, latin-1, ...)",
+        "limesurvey.csv: no --text-column given; the text is column 'antwoord' (the only one whose name says "
+        "text/tekst/antwoord/notitie/opmerking); pass --text-column to choose another")
+
+
+def test_a_missing_text_column_lists_the_question_texts(tmp_path: Path) -> None:
+    path = tmp_path / "qualtrics.csv"
+    path.write_text("StartDate,ResponseId,Q1,Q2\nStart Date,Response ID,Hoe tevreden bent u over de nieuwe AI-tools op school?,"
+                    "Wat zou u veranderen?\n2025-03-01,R_1,3,Meer tijd\n", encoding="utf-8")
+    assert _error(ImportFormatError, lambda: read_document(path)) == (
+        "qualtrics.csv: cannot tell which column holds the text; the columns are: StartDate (Start Date), "
+        "ResponseId (Response ID), Q1 (Hoe tevreden bent u over de nieuwe AI-to…), Q2 (Wat zou u veranderen?); "
+        "pass --text-column with one (or more) of them")
 
 
 def test_a_continuation_line_starting_kortom_is_not_a_one_off_speaker() -> None:

@@ -73,6 +73,7 @@ def read_table(
         text_columns = [text_columns]
     grid = read_grid(path, data, sheet=sheet, encoding=encoding)
     texts = _text_columns(grid, text_columns)
+    guessed = not text_columns
     row_id = find_column(grid, id_column, "--id-column") if id_column else None
     case = find_column(grid, case_column, "--case-column") if case_column else row_id
     kept = {find_column(grid, column, "--keep-column") for column in keep_columns or ()}
@@ -124,6 +125,10 @@ def read_table(
     warnings: list[str] = []
     if path.suffix.lower() == ".csv" and (note := encoding_note(data, path.name, encoding)):
         notes.append(note)
+    if guessed:
+        notes.append(f"{grid.name}: no --text-column given; the text is column {grid.columns[texts[0]]!r} "
+                     "(the only one whose name says text/tekst/antwoord/notitie/opmerking); pass --text-column "
+                     "to choose another")
     if grid.layout is not None:
         rows = grid.header_rows
         which = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]}-{rows[-1]}"
@@ -380,4 +385,11 @@ def _grid_from_rows(
 
 
 def _listing(grid: Grid) -> str:
-    return ", ".join(column for column in grid.columns if column)
+    """The column names, each with the start of its question text in a survey export."""
+    def named(index: int, column: str) -> str:
+        label = " ".join(_label(grid, index).split())
+        if not label or label.casefold() == column.casefold():
+            return column
+        return f"{column} ({label[:40]}{'…' if len(label) > 40 else ''})"
+
+    return ", ".join(named(index, column) for index, column in enumerate(grid.columns) if column)
