@@ -1295,3 +1295,24 @@ def test_a_continuation_line_starting_kortom_is_not_a_one_off_speaker() -> None:
     text = ("Interviewer: Wat vindt u?\nR1: Het scheelt tijd.\nKortom: ik ben tevreden.\nInterviewer: Dank u.\n"
             "R1: Graag.\ndus: zo zit het.\n")
     assert [s for s, _, _ in _turns(text)] == ["Interviewer", "R1", "Interviewer", "R1"]
+
+
+def test_time_marks_between_turns_google_meet(tmp_path: Path) -> None:
+    path = tmp_path / "meet.txt"
+    path.write_text(
+        "Overleg AI (2025-03-01 10:00 GMT+1) - Transcript\nAttendees\nJan Jansen, Piet Peters\nTranscript\n"
+        "00:00:00\n\nJan Jansen: Hallo allemaal.\nPiet Peters: Hoi.\n00:05:00\n\nJan Jansen: Zullen we beginnen?\n"
+        "Piet Peters: Ja.\n[00:07:30]\nen dan nog dit.\nJan Jansen: Goed.\nMeeting ended after 00:09:12 👋\n",
+        encoding="utf-8")
+    [document] = read_document(path)
+    assert [(t.speaker, document.text[t.start:t.end], t.start_time, t.boilerplate) for t in document.turns] == [
+        (None, "Overleg AI (2025-03-01 10:00 GMT+1) - Transcript\nAttendees\nJan Jansen, Piet Peters\nTranscript\n"
+               "00:00:00", None, False),
+        ("Jan Jansen", "Hallo allemaal.", None, False),
+        ("Piet Peters", "Hoi.", None, False),
+        ("Jan Jansen", "Zullen we beginnen?", 300.0, False),
+        ("Piet Peters", "Ja.", None, False),
+        ("Piet Peters", "en dan nog dit.", 450.0, False),
+        ("Jan Jansen", "Goed.", None, False),
+        (None, "Meeting ended after 00:09:12 👋", None, True),
+    ]

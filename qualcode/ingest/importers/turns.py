@@ -75,8 +75,8 @@ _HEADER_FIELDS = {
 _BOILERPLATE = re.compile(
     r"\s*(?:transcribed by https?://otter\.ai\S*|.{1,80} (?:started|stopped) transcription\.?"
     r"|.{1,80} heeft (?:de )?transcriptie (?:gestart|gestopt|beëindigd)\.?"
-    r"|(?:\*\*)?(?:meeting title|meeting id|hosted by|organi[sz]er|transcribed by|recorded on|attendees"
-    r"|participants)(?:\*\*)?\s*:.*)\s*",
+    r"|meeting ended after .*|(?:\*\*)?(?:meeting title|meeting id|hosted by|organi[sz]er|transcribed by"
+    r"|recorded on|attendees|participants)(?:\*\*)?\s*:.*)\s*",
     re.IGNORECASE,
 )
 # Lines a web page copy adds around a speaker's name (Zoom's cloud-recording page).
@@ -309,6 +309,13 @@ def _candidates(
                     and (core[:1].isupper() or any(char.isdigit() for char in core)) \
                     and core.split()[0].casefold() not in _NOT_ONCE:
                 established.add(index)
+    # A time on a line of its own between turns (Google Meet every few minutes, a typist's
+    # marks) is not text: it ends the turn before it and dates what follows.
+    for index, line in enumerate(lines):
+        if index > first and index not in found and index not in consumed and \
+                line.end - line.start <= _HEADER_LINE_MAX and _TS_ONLY.fullmatch(text, line.start, line.end):
+            found[index] = _Candidate("", line.end, parse_timestamp(text[line.start:line.end]), True, ("mark",))
+            established.add(index)
     return {index: found[index] for index in sorted(established)}
 
 
@@ -418,19 +425,27 @@ def _speaker_turns(
     if first > 0:  # a preamble (title, date) before the first speaker
         yield from _paragraphs(text, lines[:first], block_starts)
     indices = sorted(candidates)
+    speaker: str | None = None
+    pending_time: float | None = None  # from a time mark with no text after it: for the next turn
     for index, next_index in zip(indices, indices[1:] + [len(lines)]):
         candidate = candidates[index]
         end = lines[next_index - 1].end
         span = _trim(text, candidate.content_start, end)
-        if span is not None:
-            if candidate.boilerplate:
-                yield ParsedTurn(start=span[0], end=span[1], boilerplate=True)
-                continue
-            start, stop, end_time = _without_end_stamp(text, *span)
-            yield ParsedTurn(
-                start=start, end=stop, speaker=candidate.speaker,
-                start_time=candidate.start_time, end_time=end_time,
-            )
+        mark = candidate.style == ("mark",)
+        if span is None:
+            if mark:
+                pending_time = candidate.start_time
+            continue
+        if candidate.boilerplate:
+            yield ParsedTurn(start=span[0], end=span[1], boilerplate=True)
+            continue
+        if not mark:
+            speaker = candidate.speaker
+        start, stop, end_time = _without_end_stamp(text, *span)
+        start_time = candidate.start_time if candidate.start_time is not None else pending_time
+        pending_time = None
+        # text after a time mark continues the turn before it, from that time on
+        yield ParsedTurn(start=start, end=stop, speaker=speaker, start_time=start_time, end_time=end_time)
 
 
 def _without_end_stamp(text: str, start: int, end: int) -> tuple[int, int, float | None]:
