@@ -899,7 +899,10 @@ def test_cases_file_of_another_format(tmp_path: Path) -> None:
 
 _LINES = st.lists(
     st.one_of(
-        st.sampled_from(["", "  ", "R1: ja", "I:", "[00:01:02] Jan: nee", "Jan 0:03", "Let op: x", "**Piet:** hoi"]),
+        st.sampled_from(["", "  ", "R1: ja", "I:", "[00:01:02] Jan: nee", "Jan 0:03", "Let op: x", "**Piet:** hoi",
+                         "user avatar", "00:06:22", "[Jan] 11:02:09", "Jansen, Jan   0:03", "B: ja #00:00:01-2#",
+                         "Transcribed by https://otter.ai", "Meeting title: x", "So I [00:12:00] got: x",
+                         "Onderwijsassistent: eens", "[id1] tekst", "00:00:05 - Jan: ja"]),
         st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
     ),
     max_size=12,

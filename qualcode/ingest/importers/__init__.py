@@ -20,6 +20,7 @@ Layouts recognised (each is in tests/test_importers.py, written as the tool writ
     Sonix, Descript            .txt .md .docx    "Name: [00:00:05] text", "**Name:** [00:00:05] text"
     tl;dv, Amberscript, Trint  .md .txt          "**Name** (00:00:00)", "Speaker 1 [00:00:05]"
     Happy Scribe               .txt              "[00:00:05.12] Name" / text
+    Google Meet                .txt .docx        "Name: text" lines, "00:05:00" marks between turns, footer
     f4 / MAXQDA rules          .txt .rtf .docx   "I:", "B1:", end mark "#00:01:23-4#" (an end time)
     QualCoder-style ids        .txt              "[id1] text"
     Interview by hand          .txt .md .docx    "Name: text", "[00:01:23] Name: text", "Name (00:01:23): text",
