@@ -1319,3 +1319,19 @@ def test_time_marks_between_turns_google_meet(tmp_path: Path) -> None:
         ("Jan Jansen", "Goed.", None, False),
         (None, "Meeting ended after 00:09:12 👋", None, True),
     ]
+
+
+_PROSE = st.lists(st.sampled_from(["werkdruk", "tijd", "leerlingen", "nakijken", "ja", "dat", "klopt", "school"]),
+                  min_size=6, max_size=9).map(lambda words: " ".join(words) + ".")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_LINES.map(lambda lines: lines[0] if lines else ""), _PROSE), max_size=14))
+def test_no_spoken_text_is_lost(lines: list[str]) -> None:
+    # A line of six words or more without a colon is always someone's words: whatever the
+    # layout around it, it must be inside a turn (a segment), never dropped or taken for a label.
+    text = "\n".join(line.replace("\r", "") for line in lines)
+    spans = [text[t.start : t.end] for t in find_turns(text)]
+    for line in lines:
+        if line.endswith(".") and len(line.split()) >= 6 and ":" not in line:
+            assert any(line in span for span in spans), (line, spans)
