@@ -285,6 +285,12 @@ def test_keep_column_keeps_a_personal_data_column_on_purpose(tmp_path):
                                   "--project", project])
     assert r.exit_code == 0, r.output
     assert "left out 6 column(s)" in r.output and "RecipientEmail (" not in r.output
+    assert "no column" not in r.output
+    other = tmp_path / "other.csv"
+    other.write_text("opmerking\nHet scheelt tijd.\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(other), "--keep-column", "RecipientEmail", "--project", project])
+    assert r.exit_code == 0
+    assert "Warning: other.csv: no column 'RecipientEmail' to keep (--keep-column); the columns are: opmerking" in r.output
     con = sqlite3.connect(project)
     assert sorted(v for (v,) in con.execute("SELECT value FROM case_attributes WHERE name = 'RecipientEmail'")) == [
         "PII-mail-1@school.nl", "PII-mail-2@school.nl"]

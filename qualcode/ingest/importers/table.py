@@ -76,7 +76,13 @@ def read_table(
     guessed = not text_columns
     row_id = find_column(grid, id_column, "--id-column") if id_column else None
     case = find_column(grid, case_column, "--case-column") if case_column else row_id
-    kept = {find_column(grid, column, "--keep-column") for column in keep_columns or ()}
+    kept: set[int] = set()
+    missing_kept: list[str] = []
+    for column in keep_columns or ():  # one --keep-column for a folder of tables: not every table has it
+        try:
+            kept.add(find_column(grid, column, "--keep-column"))
+        except ImportFormatError:
+            missing_kept.append(column)
     others = [
         index for index, column in enumerate(grid.columns)
         if column and index not in texts and index not in (row_id, case)
@@ -144,6 +150,9 @@ def read_table(
             "(Status = Survey Preview / Spam, or DistributionChannel = preview/test), imported as respondents; "
             "delete those rows (or filter them out in the survey tool) and import again"
         )
+    if missing_kept:
+        warnings.append(f"{grid.name}: no column {', '.join(map(repr, missing_kept))} to keep (--keep-column); "
+                        f"the columns are: {_listing(grid)}")
     if personal:
         listed = ", ".join(f"{grid.columns[index]} ({reason})" for index, reason in personal.items())
         warnings.append(
