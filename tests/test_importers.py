@@ -1335,3 +1335,14 @@ def test_no_spoken_text_is_lost(lines: list[str]) -> None:
     for line in lines:
         if line.endswith(".") and len(line.split()) >= 6 and ":" not in line:
             assert any(line in span for span in spans), (line, spans)
+
+
+def test_a_personal_data_column_as_id_is_refused_unless_kept(tmp_path: Path) -> None:
+    path = tmp_path / "forms.csv"
+    path.write_text("Email,Wat vindt u?\nr1@example.org,Het scheelt tijd.\n", encoding="utf-8")
+    assert _error(ImportFormatError, lambda: read_document(path, id_column="Email", text_columns=["Wat vindt u?"])) == (
+        "forms.csv: --id-column 'Email' holds personal data (e-mail address); its values would name rows and cases "
+        "in every export; use a respondent number column instead (or leave out --id-column: the row number is the "
+        "id), or add --keep-column 'Email' to use it on purpose")
+    [document] = read_document(path, id_column="Email", keep_columns=["Email"], text_columns=["Wat vindt u?"])
+    assert document.turns[0].source_row == "r1@example.org"

@@ -83,6 +83,15 @@ def read_table(
             kept.add(find_column(grid, column, "--keep-column"))
         except ImportFormatError:
             missing_kept.append(column)
+    for index, option in ((row_id, "--id-column"), (case, "--case-column")):
+        reason = personal_data(grid.columns[index], _label(grid, index)) if index is not None else None
+        if index is not None and reason is not None and index not in kept:
+            name = grid.columns[index]
+            raise ImportFormatError(
+                f"{grid.name}: {option} {name!r} holds personal data ({reason}); its values would name rows and "
+                f"cases in every export; use a respondent number column instead (or leave out {option}: the row "
+                f"number is the id), or add --keep-column {name!r} to use it on purpose"
+            )
     others = [
         index for index, column in enumerate(grid.columns)
         if column and index not in texts and index not in (row_id, case)
