@@ -103,6 +103,11 @@ class Project:
         case_column: str | None = None,
         interviewers: Sequence[str] = DEFAULT_INTERVIEWERS,
         progress: Callable[[Path], None] | None = None,
+        keep_columns: Sequence[str] | None = None,
+        encoding: str | None = None,
+        speaker_pattern: str | None = None,
+        role: str | None = None,
+        strict: bool = False,
     ) -> "ImportReport":
         """Import transcripts and tables (and a cases file) in one transaction: see ``ingest.run.import_files``.
 
@@ -128,6 +133,8 @@ class Project:
             self.store, [Path(p) for p in paths], study=study, cases=Path(cases) if cases else None,
             unit=unit, max_words=max_words, text_columns=text_columns, id_column=id_column,
             case_column=case_column, interviewers=interviewers, progress=progress,
+            keep_columns=keep_columns, encoding=encoding, speaker_pattern=speaker_pattern, role=role,
+            strict=strict,
         )
 
     def import_qdpx(self, path: str | Path, *, study: str | None = None,

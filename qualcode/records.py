@@ -27,16 +27,19 @@ class ParsedTurn:
     source_row: str | None = None  # the row id of a table import (--id-column)
     case_id: str | None = None  # a case named by the file itself (table imports)
     attributes: Mapping[str, Any] = field(default_factory=dict)  # case attributes from a table row
+    boilerplate: bool = False  # a tool's header or footer line ("Transcribed by https://otter.ai"): kept, not coded
 
 
 @dataclass(frozen=True)
 class ParsedDocument:
     """The exact text of one imported document and the turns found in it."""
 
-    name: str  # original file name (for tables with several documents: file name + suffix)
-    format: str  # 'txt', 'md', 'docx', 'vtt', 'srt', 'csv', 'xlsx'
+    name: str  # file name; the import run renames it to the path relative to the import root
+    format: str  # 'txt', 'md', 'docx', 'vtt', 'srt', 'csv', 'xlsx', 'odt', 'rtf', 'pdf'
     text: str
     turns: tuple[ParsedTurn, ...]
+    notes: tuple[str, ...] = ()  # what the reader recognised ("read as a Qualtrics export ...")
+    warnings: tuple[str, ...] = ()  # what the user must look at (columns left out, no speakers, ...)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class Segment:
     study: str | None = None
     source_row: str | None = None
     position: int = 0  # order within the document
+    start_time: float | None = None  # seconds from the start of the recording (or clock time of day)
+    end_time: float | None = None
 
 
 @dataclass(frozen=True)
@@ -232,3 +237,11 @@ class Evidence:
             tuple((start, end) for start, end in data.get("sentences") or ()),
             tuple(CancelledMatch.from_json(item) for item in data.get("cancelled") or ()),
         )
+
+
+def format_time(seconds: float | None) -> str:
+    """``00:12:34`` for 754.2 seconds (hours always shown, fractions dropped); "" for None."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"

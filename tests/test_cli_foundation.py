@@ -134,13 +134,23 @@ def test_cases_file_naming_an_unknown_document(folder, tmp_path):
     run(["init", project])
     cases = tmp_path / "bad-cases.csv"
     cases.write_text("case_id,document,speaker\nR1,int-01.txt,R1\nR9,int-09.docx,R9\n", encoding="utf-8")
-    r = CliRunner().invoke(main, ["import", str(folder / "int-01.txt"), "--cases", str(cases), "--project", project])
+    r = CliRunner().invoke(main, ["import", str(folder / "int-01.txt"), "--cases", str(cases), "--strict",
+                                  "--project", project])
     assert r.exit_code == 1
     assert r.output.strip().splitlines()[-1] == (
         "Error: bad-cases.csv, row 3: case 'R9' names document 'int-09.docx', which is not in the project "
-        "or this import; import it first or fix the name"
+        "or this import; import it first or fix the name (or leave out --strict to import anyway)"
     )
     assert sqlite3.connect(project).execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+    # without --strict: a warning naming the row, once; the rest is imported
+    r = CliRunner().invoke(main, ["import", str(folder / "int-01.txt"), "--cases", str(cases), "--project", project])
+    assert r.exit_code == 0
+    warnings = [line for line in r.output.splitlines() if line.startswith("Warning")]
+    assert warnings == [
+        "Warning: bad-cases.csv, row 3: case 'R9' names document 'int-09.docx', which is not in the project "
+        "or this import; import it first or fix the name; the row is kept for a later import (pass --strict to "
+        "refuse it)"]
+    assert sqlite3.connect(project).execute("SELECT count(*) FROM segments WHERE case_id = 'R1'").fetchone()[0] == 1
 
 
 def test_a_file_that_is_not_a_project(tmp_path):
@@ -189,3 +199,295 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme():
         if not isinstance(cmd, click.Group):
             assert "Example" in (cmd.help or ""), f"{path}: no example in --help"
         assert f"qualcode {path}" in readme, f"`qualcode {path}` is not documented in README.md"
+
+
+# ----------------------------------------------------------------- survey tables
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+QUALTRICS = (
+    '"StartDate","EndDate","Status","IPAddress","Progress","ResponseId","RecipientLastName","RecipientFirstName",'
+    '"RecipientEmail","ExternalReference","LocationLatitude","LocationLongitude","DistributionChannel",'
+    '"UserLanguage","Q1","Q2_TEXT","Age"\r\n'
+    '"Start Date","End Date","Response Type","IP Address","Progress","Response ID","Recipient Last Name",'
+    '"Recipient First Name","Recipient Email","External Data Reference","Location Latitude","Location Longitude",'
+    '"Distribution Channel","User Language","How satisfied are you?","This is a free text question.",'
+    '"What is your age?"\r\n'
+    '"{""ImportId"":""startDate"",""timeZone"":""America/Denver""}","{""ImportId"":""endDate"",""timeZone"":'
+    '""America/Denver""}","{""ImportId"":""status""}","{""ImportId"":""ipAddress""}","{""ImportId"":""progress""}",'
+    '"{""ImportId"":""_recordId""}","{""ImportId"":""recipientLastName""}","{""ImportId"":""recipientFirstName""}",'
+    '"{""ImportId"":""recipientEmail""}","{""ImportId"":""externalDataReference""}","{""ImportId"":""locationLatitude""}",'
+    '"{""ImportId"":""locationLongitude""}","{""ImportId"":""distributionChannel""}","{""ImportId"":""userLanguage""}",'
+    '"{""ImportId"":""QID1""}","{""ImportId"":""QID2_TEXT""}","{""ImportId"":""QID3_TEXT""}"\r\n'
+    '"2025-03-01 10:00:00","2025-03-01 10:09:00","IP Address","PII-ip-1","100","R_1","PII-last-1","PII-first-1",'
+    '"PII-mail-1@school.nl","PII-ext-1","PII-lat-1","PII-lon-1","email","NL","Satisfied",'
+    '"Het nakijken met AI scheelt tijd, maar ik mis het contact met leerlingen.","34"\r\n'
+    '"2025-03-02 11:00:00","2025-03-02 11:05:00","IP Address","PII-ip-2","100","R_2","PII-last-2","PII-first-2",'
+    '"PII-mail-2@school.nl","PII-ext-2","PII-lat-2","PII-lon-2","email","NL","Neutral",'
+    '"Meer administratie door de nieuwe systemen; de werkdruk stijgt.","67"\r\n'
+)
+
+
+def _cells_of(path):
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    return [str(value) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)
+            for value in row if value is not None]
+
+
+def test_a_qualtrics_export_gives_one_case_per_respondent_and_no_personal_data_in_any_export(tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    survey = tmp_path / "qualtrics.csv"
+    survey.write_bytes(b"\xef\xbb\xbf" + QUALTRICS.encode("utf-8"))
+    r = CliRunner().invoke(main, ["import", str(survey), "--text-column", "This is a free text question.",
+                                  "--project", project])
+    assert r.exit_code == 0, r.output
+    assert "imported qualtrics.csv: 2 segments" in r.output
+    assert "note: qualtrics.csv: read as a Qualtrics export (header rows 1-3; data from row 4)" in r.output
+    assert ("Warning: qualtrics.csv: left out 8 column(s) that hold personal data: IPAddress (IP address), "
+            "RecipientLastName (name), RecipientFirstName (name), RecipientEmail (e-mail address), "
+            "ExternalReference (distribution-list reference), LocationLatitude (location), LocationLongitude "
+            "(location), DistributionChannel") not in r.output  # DistributionChannel is not personal
+    assert ("Warning: qualtrics.csv: left out 7 column(s) that hold personal data: IPAddress (IP address), "
+            "RecipientLastName (name), RecipientFirstName (name), RecipientEmail (e-mail address), "
+            "ExternalReference (distribution-list reference), LocationLatitude (location), LocationLongitude "
+            "(location); they are not in the project or any export; pass --keep-column NAME to keep one as a "
+            "case attribute") in r.output
+    assert "cases: 2 new" in r.output
+    con = sqlite3.connect(project)
+    texts = [row[0] for row in con.execute("SELECT substr(d.text, g.start + 1, g.\"end\" - g.start) FROM segments g "
+                                           "JOIN documents d ON d.id = g.document_id ORDER BY g.id")]
+    assert texts == ["Het nakijken met AI scheelt tijd, maar ik mis het contact met leerlingen.",
+                     "Meer administratie door de nieuwe systemen; de werkdruk stijgt."]
+    ages = dict(con.execute("SELECT g.source_row, a.value FROM segments g JOIN case_attributes a "
+                            "ON a.case_id = g.case_id AND a.name = 'Age'"))
+    assert ages == {"4": "34", "5": "67"}
+    assert not con.execute("SELECT * FROM case_attributes WHERE value LIKE 'PII-%'").fetchall()
+    con.close()
+    assert run(["code", "--codebook", str(ROOT / "codebooks" / "werkbeleving.yaml"), "--project", project]).exit_code == 0
+    assert run(["export", "xlsx", str(tmp_path / "results.xlsx"), "--include-suggested", "--project", project]).exit_code == 0
+    assert run(["review", "export", str(tmp_path / "review.xlsx"), "--coder", "anna", "--project", project]).exit_code == 0
+    for workbook in ("results.xlsx", "review.xlsx"):
+        cells = _cells_of(tmp_path / workbook)
+        assert "Het nakijken met AI scheelt tijd, maar ik mis het contact met leerlingen." in cells or workbook == "results.xlsx"
+        assert not [c for c in cells if "PII-" in c], workbook
+    status = run(["status", "--cases", "--format", "json", "--project", project]).output
+    assert "PII-" not in status
+
+
+def test_keep_column_keeps_a_personal_data_column_on_purpose(tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    survey = tmp_path / "qualtrics.csv"
+    survey.write_text(QUALTRICS, encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(survey), "--text-column", "Q2_TEXT", "--keep-column", "RecipientEmail",
+                                  "--project", project])
+    assert r.exit_code == 0, r.output
+    assert "left out 6 column(s)" in r.output and "RecipientEmail (" not in r.output
+    assert "no column" not in r.output
+    other = tmp_path / "other.csv"
+    other.write_text("opmerking\nHet scheelt tijd.\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(other), "--keep-column", "RecipientEmail", "--project", project])
+    assert r.exit_code == 0
+    assert "Warning: other.csv: no column 'RecipientEmail' to keep (--keep-column); the columns are: opmerking" in r.output
+    con = sqlite3.connect(project)
+    assert sorted(v for (v,) in con.execute("SELECT value FROM case_attributes WHERE name = 'RecipientEmail'")) == [
+        "PII-mail-1@school.nl", "PII-mail-2@school.nl"]
+
+
+def test_rows_without_an_id_column_are_separate_respondents(tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    rows = ["Tijdstempel,E-mailadres,Wat vindt u van AI op school?,Leeftijd"]
+    rows += [f"2025/03/01 10:{n:02d}:00 AM CET,r{n}@example.org,Antwoord {n} over werkdruk.,{20 + n}" for n in range(42)]
+    survey = tmp_path / "google-forms.csv"
+    survey.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(survey), "--text-column", "Wat vindt u van AI op school?",
+                                  "--project", project])
+    assert r.exit_code == 0, r.output
+    assert "cases: 42 new" in r.output
+    assert "left out 1 column(s) that hold personal data: E-mailadres (e-mail address)" in r.output
+    con = sqlite3.connect(project)
+    assert con.execute("SELECT count(DISTINCT case_id) FROM segments").fetchone()[0] == 42
+    pairs = con.execute("SELECT g.source_row, a.value FROM segments g JOIN case_attributes a ON a.case_id = g.case_id "
+                        "AND a.name = 'Leeftijd' ORDER BY CAST(g.source_row AS INTEGER)").fetchall()
+    assert pairs[0] == ("2", "20") and pairs[-1] == ("43", "61") and len(pairs) == 42
+
+
+def test_case_column_groups_rows(tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    table = tmp_path / "notes.csv"
+    table.write_text("groep,notitie\nG1,AI scheelt tijd.\nG1,Zorgen over toezicht.\nG2,Minder contact.\n")
+    r = CliRunner().invoke(main, ["import", str(table), "--text-column", "notitie", "--case-column", "groep",
+                                  "--project", project])
+    assert r.exit_code == 0 and "cases: 2 new" in r.output
+
+
+# ----------------------------------------------------------------- folders, names, cases-file rows, warnings
+
+
+@pytest.fixture
+def schools(tmp_path):
+    root = tmp_path / "schools"
+    for school, answer in (("school-a", "Het scheelt tijd."), ("school-b", "Het kost tijd.")):
+        folder = root / school
+        folder.mkdir(parents=True)
+        (folder / "interview.txt").write_text(f"Interviewer: Wat doet AI?\nR1: {answer}\nInterviewer: Dank u.\n",
+                                              encoding="utf-8")
+    (root / "README.md").write_text("# Over deze map\n")
+    (root / "school-a" / "interview-oud.doc").write_bytes(b"\xd0\xcf\x11\xe0rest")
+    (root / "school-a" / "foto.png").write_bytes(b"\x89PNG")
+    (root / "school-a" / "~$terview.docx").write_bytes(b"lock")
+    (root / ".DS_Store").write_bytes(b"\x00")
+    return root
+
+
+def test_a_folder_import_names_documents_by_path_and_lists_every_skipped_file(schools, tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    r = CliRunner().invoke(main, ["import", str(schools), "--project", project])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert "skipped  README.md: documentation of the folder, not material; name the file explicitly to import it" in lines
+    assert "skipped  school-a/interview-oud.doc: old Word format; open it in Word and save it as .docx" in lines
+    assert any(line.startswith("skipped  school-a/foto.png: not a transcript or table (the extension '.png')")
+               for line in lines)
+    assert any(line.startswith("skipped  school-a/~$terview.docx: a lock file") for line in lines)
+    assert "imported school-a/interview.txt: 3 segments" in lines
+    assert "imported school-b/interview.txt: 3 segments" in lines
+    assert "2 imported, 4 skipped; cases: 2 new" in r.output
+    assert ".DS_Store" not in r.output
+    con = sqlite3.connect(project)
+    assert sorted(c for (c,) in con.execute("SELECT id FROM cases")) == ["school-a/interview:R1", "school-b/interview:R1"]
+    # the same content again is recognised by its hash, whatever the name
+    r = CliRunner().invoke(main, ["import", str(schools / "school-b"), "--project", project])
+    assert "skipped  interview.txt: already imported (same content as school-b/interview.txt)" in r.output
+    # a README named explicitly is imported; show finds a document by its file name when unique
+    r = CliRunner().invoke(main, ["import", str(schools / "README.md"), "--project", project])
+    assert "imported README.md: 1 segments" in r.output
+    assert run(["show", "school-a/interview.txt", "--project", project]).exit_code == 0
+
+
+def test_two_folders_with_the_same_file_name_stay_apart(schools, tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    r = CliRunner().invoke(main, ["import", str(schools / "school-a"), str(schools / "school-b"), "--project", project])
+    assert r.exit_code == 0, r.output
+    assert "imported school-a/interview.txt: 3 segments" in r.output
+    assert "imported school-b/interview.txt: 3 segments" in r.output
+    assert "note: interview.txt: another document is called that (in this import or the project); imported as " \
+           "school-a/interview.txt" in r.output
+    assert "cases: 2 new" in r.output
+
+
+def test_cases_file_rows_that_match_nothing_warn_or_with_strict_refuse(folder, tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    cases = tmp_path / "cases.csv"
+    cases.write_text("case_id,document,speaker\nR1,int-01.txt,R1\nR2,int-01.txt,R 1\nG9,,\n", encoding="utf-8")
+    before = _project_digest(project)
+    r = CliRunner().invoke(main, ["import", str(folder / "int-01.txt"), "--cases", str(cases), "--strict",
+                                  "--project", project])
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines()[-1] == (
+        "Error: cases.csv, row 3: case 'R2' (speaker 'R 1' in 'int-01.txt') matches no segment in the project; "
+        "check the spelling of document and speaker (or leave out --strict to import anyway)")
+    assert _project_digest(project) == before
+    r = CliRunner().invoke(main, ["import", str(folder / "int-01.txt"), "--cases", str(cases), "--project", project])
+    assert r.exit_code == 0
+    assert ("Warning: cases.csv, row 3: case 'R2' (speaker 'R 1' in 'int-01.txt') matches no segment in the "
+            "project; check the spelling of document and speaker, or pass --strict to refuse such rows") in r.output
+    assert "Warning: cases.csv, row 4: case 'G9' (no document or speaker) matches no segment" in r.output
+    assert "row 2" not in r.output
+
+
+def test_a_cases_row_naming_a_file_name_that_two_documents_share_is_refused(schools, tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    cases = tmp_path / "cases.csv"
+    cases.write_text("case_id,document,speaker\nA1,interview.txt,R1\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(schools), "--cases", str(cases), "--project", project])
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines()[-1] == (
+        "Error: cases.csv, row 2: document 'interview.txt' could be any of school-a/interview.txt, "
+        "school-b/interview.txt; write the document as the project names it (see qualcode status --documents)")
+    cases.write_text("case_id,document,speaker\nA1,school-a/interview.txt,R1\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(schools), "--cases", str(cases), "--project", project])
+    assert r.exit_code == 0, r.output
+    con = sqlite3.connect(project)
+    assert con.execute("SELECT count(*) FROM segments WHERE case_id = 'A1'").fetchone()[0] == 1
+
+
+def test_warnings_name_the_file_and_the_option_that_helps(tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    notes = tmp_path / "verslag.txt"
+    notes.write_text("Verslag van de sessie.\n\n" + "Het team sprak over werkdruk en toetsen. " * 200 + "\n",
+                     encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(notes), "--project", project])
+    assert r.exit_code == 0
+    assert ("Warning: verslag.txt: no speakers found, so its 2 paragraph(s) are the segments; if it has speakers in "
+            "a layout qualcode does not know, pass --speaker-pattern REGEX (a regular expression with a group "
+            "(?P<speaker>...))") in r.output
+    assert ("Warning: verslag.txt: segment 2 ('Het team sprak over werkdruk en' ...) has 1,400 words; pass "
+            "--max-words 300 to split it, or --speaker-pattern REGEX if speakers were missed") in r.output
+    interview = tmp_path / "lang.txt"
+    interview.write_text("Interviewer: Vertel.\nR1: " + ("Het team sprak over werkdruk en toetsen. " * 100 + "\n\n") * 2
+                         + "Interviewer: Dank u.\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(interview), "--project", project])
+    assert ("Warning: lang.txt: segment 2 ('Het team sprak over werkdruk en' ...) has 1,400 words; pass "
+            "--unit paragraph or --max-words 300 to split it, or --speaker-pattern REGEX if speakers were missed"
+            ) in r.output
+    assert "no speakers" not in r.output
+    r = CliRunner().invoke(main, ["import", str(notes), "--speaker-pattern", "(?P<speaker", "--project", project])
+    assert r.exit_code == 1 and "Error: --speaker-pattern '(?P<speaker' is not a valid regular expression" in r.output
+
+
+def test_show_and_status_as_json_with_timestamps_and_attributes(folder, tmp_path):
+    import json
+
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    assert run(["import", str(folder / "int-02.vtt"), str(folder / "int-01.txt"), str(folder / "int-03.docx"),
+                "--cases", str(folder / "cases.csv"), "--project", project]).exit_code == 0
+    r = run(["show", "int-02.vtt", "--format", "json", "--project", project])
+    assert r.exit_code == 0
+    segments = json.loads(r.output)
+    assert [{k: s[k] for k in ("document", "speaker", "case", "to_code", "start_time", "end_time", "text")}
+            for s in segments] == [
+        {"document": "int-02.vtt", "speaker": "Sanne Vermeulen", "case": "INT", "to_code": False,
+         "start_time": 1.0, "end_time": 4.0, "text": "Hoe gaat het met de werkdruk?"},
+        {"document": "int-02.vtt", "speaker": "Marieke de Vries", "case": "R2", "to_code": True,
+         "start_time": 4.5, "end_time": 12.0, "text": "Die neemt af, denk ik. Maar er komt ook controlewerk bij."},
+    ]
+    assert all(set(s) >= {"id", "start", "end"} for s in segments)
+    r = run(["show", "int-02.vtt", "--project", project])
+    assert "00:00:04–00:00:12 Marieke de Vries / R2" in r.output
+    r = run(["status", "--cases", "--format", "json", "--project", project])
+    cases = {c["case_id"]: c for c in json.loads(r.output)["cases"]}
+    assert cases["R2"]["attributes"] == {"role": "expert", "school_type": "vo", "study": "vo-2025", "wave": 2025}
+    assert (cases["R2"]["segments"], cases["R2"]["to_code"], cases["R2"]["documents"]) == (1, 1, 1)
+    assert (cases["INT"]["segments"], cases["INT"]["to_code"]) == (1, 0)
+
+
+def test_literature_is_a_respondent_group_of_publications(tmp_path):
+    import json
+
+    import test_importers
+
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    literature = tmp_path / "literatuur"
+    literature.mkdir()
+    (literature / "de-vries-2021.pdf").write_bytes(test_importers.make_pdf(test_importers.ARTICLE))
+    (literature / "bakker-2023.pdf").write_bytes(test_importers.make_pdf([["Interviewer: een citaat.", "Tweede regel."]]))
+    r = CliRunner().invoke(main, ["import", str(literature), "--role", "literature", "--study", "vo-2025",
+                                  "--project", project])
+    assert r.exit_code == 0, r.output
+    assert "imported de-vries-2021.pdf: 4 segments" in r.output and "Warning" not in r.output
+    assert "cases: 2 new" in r.output
+    cases = {c["case_id"]: c for c in json.loads(run(["status", "--format", "json", "--project", project]).output)["cases"]}
+    assert {k: (v["role"], v["study"], v["to_code"]) for k, v in cases.items()} == {
+        "de-vries-2021": ("literature", "vo-2025", 4), "bakker-2023": ("literature", "vo-2025", 1)}

@@ -34,8 +34,17 @@ PARAGRAPHS: Turns = [
 ]
 HUGE = "woord " * 33_333 + "einde"  # > 200,000 characters on one line
 HUGE_INTERVIEW: Turns = [INTERVIEW[0], ("Marieke de Vries", HUGE), INTERVIEW[2], INTERVIEW[3]]
+# Names written surname first with an affiliation, a speaker who speaks once, an inline
+# timestamp and a colon inside a turn: none of it may become (or hide) a speaker.
+NAMES: Turns = [
+    ("Vries, Marieke de", "Sinds de AI-pilot kijk ik minder na."),
+    ("Bakker, J. (Universiteit Utrecht)", "Wat doet u met de tijd die dat oplevert?"),
+    ("Vries, Marieke de", "Eerlijk gezegd [00:12:00] gaat die op aan het dashboard: grafiekjes bekijken."),
+    ("Onderwijsassistent", "Ik zie juist dat de juf meer tijd heeft voor het groepje aan de instructietafel."),
+]
 EXCEL_CELL_MAX = 32_767
-CONTENTS = {"interview": INTERVIEW, "paragraphs": PARAGRAPHS, "huge": HUGE_INTERVIEW}
+CONTENTS = {"interview": INTERVIEW, "paragraphs": PARAGRAPHS, "huge": HUGE_INTERVIEW, "names": NAMES}
+TABLE_CONTENTS = ("interview", "paragraphs", "huge")  # a table pairs question and answer columns
 
 
 def _encode(text: str, variant: str) -> bytes:
@@ -81,6 +90,49 @@ def write_docx(path: Path, turns: Turns, variant: str) -> dict:
             paragraph.add_run(" ")
         paragraph.add_run(text)
     document.save(path)
+    return {}
+
+
+def write_odt(path: Path, turns: Turns, variant: str) -> dict:
+    from odf.opendocument import OpenDocumentText
+    from odf.text import LineBreak, P, S
+
+    document = OpenDocumentText()
+    for speaker, text in turns:
+        paragraph = P()
+        if speaker:
+            paragraph.addText(f"{speaker}:")
+            paragraph.addElement(S(c=2))  # LibreOffice writes runs of spaces as <text:s text:c="2"/>
+        paragraph.addText(text)
+        document.text.addElement(paragraph)
+    if turns[0][0] is None:  # a line break inside the last paragraph stays in it
+        document.text.childNodes[-1].addElement(LineBreak())
+    document.save(str(path))
+    return {}
+
+
+def _rtf_escape(text: str) -> str:
+    out = []
+    for char in text:
+        if char in "\\{}":
+            out.append("\\" + char)
+        elif ord(char) < 128:
+            out.append(char)
+        else:
+            for unit in range(0, len(char.encode("utf-16-le")), 2):
+                value = int.from_bytes(char.encode("utf-16-le")[unit:unit + 2], "little")
+                out.append(f"\\u{value - 65536 if value > 32767 else value}?")
+    return "".join(out)
+
+
+def write_rtf(path: Path, turns: Turns, variant: str) -> dict:
+    body = "".join(
+        ("{\\b " + _rtf_escape(speaker) + ":} " if speaker else "") + _rtf_escape(text) + "\\par\n"
+        + ("\\par\n" if speaker is None else "")
+        for speaker, text in turns
+    )
+    rtf = "{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0 Calibri;}}\n\\f0\\fs22 " + body + "}\n"
+    path.write_bytes(_encode(rtf, variant))
     return {}
 
 
@@ -151,17 +203,224 @@ def write_xlsx(path: Path, turns: Turns, variant: str) -> dict:
     return options
 
 
+def _clock(index: int, base: int = 0) -> str:
+    seconds = base + index * 5
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _plain_paragraphs(path: Path, turns: Turns, variant: str) -> bool:
+    """Speaker-less content is written as paragraphs by every transcript tool."""
+    if turns[0][0] is not None:
+        return False
+    path.write_bytes(_encode("\n\n".join(text for _, text in turns) + "\n", variant))
+    return True
+
+
+def _layout_writer(render: Callable[[int, str, str], str], preamble: str = "", footer: str = "",
+                   separator: str = "\n") -> Callable[[Path, Turns, str], dict]:
+    """A .txt in a transcript tool's layout: ``render(index, speaker, text)`` per turn."""
+    def write(path: Path, turns: Turns, variant: str) -> dict:
+        if not _plain_paragraphs(path, turns, variant):
+            body = separator.join(render(i, speaker or "", text) for i, (speaker, text) in enumerate(turns))
+            path.write_bytes(_encode(preamble + body + footer, variant))
+        return {}
+
+    return write
+
+
+def _cue_time(index: int, end: bool = False, style: str = "teams") -> str:
+    seconds = index * 5 + (2 if end else 0)
+    if style == "teams":  # old Teams: 0:0:5.230
+        return f"0:{seconds // 60}:{seconds % 60}.{230 if end else 0}"
+    return f"{seconds // 60:02d}:{seconds % 60:02d}.{500 if end else 0:03d}"  # Whisper: 00:05.000
+
+
+def _timed_writer(render: Callable[[int, str | None, str], str]) -> Callable[[Path, Turns, str], dict]:
+    """Timed-cue layouts (Whisper, old Teams): speaker-less content is timed too."""
+    def write(path: Path, turns: Turns, variant: str) -> dict:
+        body = "".join(render(i, speaker, text) for i, (speaker, text) in enumerate(turns))
+        path.write_bytes(_encode(body, variant))
+        return {}
+
+    return write
+
+
+def _docx_lines_writer(render: Callable[[int, str | None, str], list[str]]) -> Callable[[Path, Turns, str], dict]:
+    """A Word transcript whose paragraphs are the lines of a tool's layout."""
+    def write(path: Path, turns: Turns, variant: str) -> dict:
+        import docx
+
+        document = docx.Document()
+        for i, (speaker, text) in enumerate(turns):
+            for line in render(i, speaker, text):
+                document.add_paragraph(line)
+        document.save(path)
+        return {}
+
+    return write
+
+
+TRANSCRIPT_LAYOUTS = {
+    # Zoom's cloud-recording page, copied: avatar line, name, time, text.
+    "txt-zoom-web": (".txt", _layout_writer(lambda i, s, t: f"user avatar\n{s}\n{_clock(i, 382)}\n{t}\n")),
+    # Zoom's "Save transcript" in the meeting: [Name] clock time, text below.
+    "txt-zoom-saved": (".txt", _layout_writer(lambda i, s, t: f"[{s}] {_clock(i, 39729)}\n{t}\n")),
+    # Otter.ai: "Name  0:22", text, blank line.
+    "txt-otter": (".txt", _layout_writer(lambda i, s, t: f"{s}  {i // 60}:{i * 5 % 60:02d}\n{t}\n",
+                                         separator="\n")),
+    # Rev: "Name (00:05):" then the text.
+    "txt-rev": (".txt", _layout_writer(lambda i, s, t: f"{s} ({_clock(i)[3:]}):\n{t}\n")),
+    # Sonix / Descript plain text: "Name: [00:00:05] text"; Descript Markdown: "**Name:** [00:00:05] text".
+    "txt-sonix": (".txt", _layout_writer(lambda i, s, t: f"{s}: [{_clock(i)}] {t}\n")),
+    "md-descript": (".md", _layout_writer(lambda i, s, t: f"**{s}:** [{_clock(i)}] {t}\n", separator="\n")),
+    # f4 / MAXQDA transcription rules: "Name: text #00:00:05-3#".
+    "txt-f4": (".txt", _layout_writer(lambda i, s, t: f"{s}: {t} #{_clock(i + 1)}-3#\n", separator="\n")),
+    # Old Teams transcript (.txt and .docx): timing line, name line, text line.
+    "txt-teams-old": (".txt", _timed_writer(
+        lambda i, s, t: f"{_cue_time(i)} --> {_cue_time(i, True)}\n" + (f"{s}\n" if s else "") + f"{t}\n\n")),
+    "docx-teams-old": (".docx", _docx_lines_writer(
+        lambda i, s, t: [f"{_cue_time(i)} --> {_cue_time(i, True)}"] + ([s] if s else []) + [t, ""])),
+    # New Teams .docx: "Name   0:03" then the text; Word's Transcribe: "00:00:03 Name" then the text.
+    "docx-teams-new": (".docx", _docx_lines_writer(
+        lambda i, s, t: ([f"{s}   {i // 60}:{i * 5 % 60:02d}"] if s else []) + [t])),
+    "docx-word-transcribe": (".docx", _docx_lines_writer(
+        lambda i, s, t: ([f"{_clock(i)} {s}"] if s else []) + [t])),
+    # Whisper .txt (WhisperX adds the speaker): "[00:05.000 --> 00:07.500]  text".
+    "txt-whisper": (".txt", _timed_writer(
+        lambda i, s, t: f"[{_cue_time(i, style='w')} --> {_cue_time(i, True, 'w')}]  " + (f"{s}: " if s else "")
+        + f"{t}\n")),
+}
+
+
+# Survey exports as the tools write them: extra header rows, metadata and personal-data columns.
+# Each keeps the answers of _table() and adds what the tool adds; a personal-data value is
+# "PII-<column>", so a test can look for it in every export.
+def _qualtrics(rows: list[list[object]], options: dict) -> tuple[list[list[object]], dict]:
+    header, data = rows[0], rows[1:]
+    meta = ["StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished",
+            "RecordedDate", "ResponseId", "RecipientLastName", "RecipientFirstName", "RecipientEmail",
+            "ExternalReference", "LocationLatitude", "LocationLongitude", "DistributionChannel", "UserLanguage"]
+    texts = ["Start Date", "End Date", "Response Type", "IP Address", "Progress", "Duration (in seconds)",
+             "Finished", "Recorded Date", "Response ID", "Recipient Last Name", "Recipient First Name",
+             "Recipient Email", "External Data Reference", "Location Latitude", "Location Longitude",
+             "Distribution Channel", "User Language"]
+    import_ids = [f'{{"ImportId":"{name[0].lower() + name[1:]}"}}' for name in meta]
+    out = [meta + header, texts + [f"Vraag: {c}?" for c in header],
+           import_ids + [f'{{"ImportId":"QID{i + 1}_TEXT"}}' for i in range(len(header))]]
+    for n, row in enumerate(data):
+        out.append(["2025-03-01 10:00:00", "2025-03-01 10:09:00", "IP Address", f"PII-IPAddress{n}", 100, 540,
+                    "True", "2025-03-01 10:09:01", f"R_{n}x8Jd", f"PII-RecipientLastName{n}",
+                    f"PII-RecipientFirstName{n}", f"PII-RecipientEmail{n}", f"PII-ExternalReference{n}",
+                    f"PII-LocationLatitude{n}", f"PII-LocationLongitude{n}", "anonymous", "NL"] + row)
+    # the text columns named by their question text, as a user copies it from the survey
+    named = {**options, "text_columns": [f"Vraag: {c}?" for c in options["text_columns"]]} \
+        if "text_columns" in options else options
+    return out, named
+
+
+def _qualtrics_legacy(rows: list[list[object]], options: dict) -> tuple[list[list[object]], dict]:
+    header, data = rows[0], rows[1:]
+    legacy = ["ResponseID", "ResponseSet", "Name", "ExternalDataReference", "EmailAddress", "IPAddress", "Status",
+              "StartDate", "EndDate", "Finished"]
+    out = [[f"V{i + 1}" for i in range(len(legacy))] + header + ["LocationLatitude", "LocationLongitude"],
+           legacy + [f"Vraag: {c}?" for c in header] + ["LocationLatitude", "LocationLongitude"]]
+    for n, row in enumerate(data):
+        out.append([f"R_{n}", "Default Response Set", f"PII-Name{n}", "", f"PII-EmailAddress{n}",
+                    f"PII-IPAddress{n}", 0, "2016-03-01 10:00:00", "2016-03-01 10:09:00", 1] + row
+                   + [f"PII-LocationLatitude{n}", f"PII-LocationLongitude{n}"])
+    return out, options
+
+
+def _surveymonkey(rows: list[list[object]], options: dict) -> tuple[list[list[object]], dict]:
+    header, data = rows[0], rows[1:]
+    meta = ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address",
+            "First Name", "Last Name", "Custom Data 1"]
+    out = [meta + header + ["Welke tools gebruikt u?", ""],
+           [""] * len(meta) + ["Open-Ended Response" if isinstance(c, str) and c != "id" else "Response"
+                               for c in header] + ["ChatGPT", "Copilot"]]
+    for n, row in enumerate(data):
+        out.append([11400000 + n, 2300001, "03/01/2025 10:00:00 AM", "03/01/2025 10:09:00 AM",
+                    f"PII-IP Address{n}", f"PII-Email Address{n}", f"PII-First Name{n}", f"PII-Last Name{n}", ""]
+                   + row + ["ChatGPT", ""])
+    return out, options
+
+
+def _google_forms(rows: list[list[object]], options: dict) -> tuple[list[list[object]], dict]:
+    header, data = rows[0], rows[1:]
+    out = [["Tijdstempel", "E-mailadres"] + header]
+    out += [[f"2025/03/0{n + 1} 10:00:00 AM CET", f"PII-E-mailadres{n}"] + row for n, row in enumerate(data)]
+    return out, options
+
+
+def _own_id(rows: list[list[object]], options: dict) -> tuple[list[list[object]], dict]:
+    """The tool writes an ``id`` column itself: the researcher's is called ``code``."""
+    header = ["code" if c == "id" else c for c in rows[0]]
+    return [header] + rows[1:], {**options, **({"id_column": "code"} if "id_column" in options else {})}
+
+
+def _microsoft_forms(rows: list[list[object]], options: dict) -> tuple[list[list[object]], dict]:
+    rows, options = _own_id(rows, options)
+    header, data = rows[0], rows[1:]
+    out = [["ID", "Start time", "Completion time", "Email", "Name", "Last modified time"] + header]
+    out += [[n + 1, "3/1/25 10:00:00", "3/1/25 10:09:00", f"PII-Email{n}", f"PII-Name{n}", ""] + row
+            for n, row in enumerate(data)]
+    return out, options
+
+
+def _limesurvey(rows: list[list[object]], options: dict) -> tuple[list[list[object]], dict]:
+    rows, options = _own_id(rows, options)
+    header, data = rows[0], rows[1:]
+    out = [["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp", "ipaddr", "refurl"]
+           + header]
+    out += [[n + 1, "2025-03-01 10:09:00", 3, "nl", 12345, "2025-03-01 10:00:00", "2025-03-01 10:09:00",
+             f"PII-ipaddr{n}", f"PII-refurl{n}"] + row for n, row in enumerate(data)]
+    return out, options
+
+
+SURVEYS = {"qualtrics": _qualtrics, "qualtrics-legacy": _qualtrics_legacy, "surveymonkey": _surveymonkey,
+           "google-forms": _google_forms, "microsoft-forms": _microsoft_forms, "limesurvey": _limesurvey}
+
+
+def _survey_writer(layout: str, suffix: str) -> Callable[[Path, Turns, str], dict]:
+    def write(path: Path, turns: Turns, variant: str) -> dict:
+        rows, options = SURVEYS[layout](*_table(turns))
+        if suffix == ".xlsx":
+            import openpyxl
+
+            workbook = openpyxl.Workbook()
+            for row in rows:
+                workbook.active.append(row)
+            workbook.save(path)
+        else:  # the tools write comma-separated, every field quoted, CRLF
+            buffer = io.StringIO()
+            csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(rows)
+            path.write_bytes(_encode(buffer.getvalue(), variant))
+        return options
+
+    return write
+
+
 WRITERS = {
     "txt": (".txt", write_txt), "md": (".md", write_md), "docx": (".docx", write_docx),
     "vtt-teams": (".vtt", write_vtt_teams), "vtt-zoom": (".vtt", write_vtt_zoom),
     "srt": (".srt", write_srt), "csv": (".csv", write_csv), "xlsx": (".xlsx", write_xlsx),
+    "odt": (".odt", write_odt), "rtf": (".rtf", write_rtf),
+    "csv-qualtrics": (".csv", _survey_writer("qualtrics", ".csv")),
+    "csv-qualtrics-legacy": (".csv", _survey_writer("qualtrics-legacy", ".csv")),
+    "csv-surveymonkey": (".csv", _survey_writer("surveymonkey", ".csv")),
+    "xlsx-surveymonkey": (".xlsx", _survey_writer("surveymonkey", ".xlsx")),
+    "csv-google-forms": (".csv", _survey_writer("google-forms", ".csv")),
+    "xlsx-microsoft-forms": (".xlsx", _survey_writer("microsoft-forms", ".xlsx")),
+    "csv-limesurvey": (".csv", _survey_writer("limesurvey", ".csv")),
+    **TRANSCRIPT_LAYOUTS,
 }
 BYTE_VARIANTS = ("plain", "crlf", "bom")
-ZIP_FORMATS = {"docx", "xlsx"}  # CRLF and BOM do not apply to zip files
+ZIP_FORMATS = {"docx", "xlsx", "odt", "xlsx-surveymonkey", "xlsx-microsoft-forms"}  # CRLF and BOM do not apply
+ZIP_FORMATS |= {fmt for fmt, (suffix, _) in TRANSCRIPT_LAYOUTS.items() if suffix == ".docx"}
 CONTRACT = [
     pytest.param(fmt, content, variant, id=f"{fmt}-{content}-{variant}")
-    for fmt in WRITERS
-    for content in CONTENTS
+    for fmt, (suffix, _) in WRITERS.items()
+    for content in (TABLE_CONTENTS if suffix in (".csv", ".xlsx") else CONTENTS)
     for variant in (("plain",) if fmt in ZIP_FORMATS else BYTE_VARIANTS)
 ]
 
@@ -171,7 +430,7 @@ def test_every_format_keeps_the_contract(tmp_path: Path, fmt: str, content: str,
     suffix, write = WRITERS[fmt]
     path = tmp_path / f"interview-01{suffix}"
     expected = CONTENTS[content]
-    if fmt == "xlsx":  # an Excel cell holds at most 32,767 characters
+    if suffix == ".xlsx":  # an Excel cell holds at most 32,767 characters
         expected = [(speaker, text[:EXCEL_CELL_MAX].rstrip()) for speaker, text in expected]
     options = write(path, expected, variant)
 
@@ -181,16 +440,26 @@ def test_every_format_keeps_the_contract(tmp_path: Path, fmt: str, content: str,
     document = documents[0]
     assert document.name == path.name
     assert document.format == suffix.lstrip(".")
+    if fmt in TRANSCRIPT_LAYOUTS and content != "paragraphs" and fmt not in ("txt-f4",):
+        assert all(turn.start_time is not None for turn in document.turns if turn.speaker), fmt
     assert "\r" not in document.text and "\ufeff" not in document.text
     found = [(turn.speaker, document.text[turn.start : turn.end]) for turn in document.turns]
     assert found == expected
     assert {turn.speaker for turn in document.turns} == {speaker for speaker, _ in expected}
     assert all(0 <= t.start < t.end <= len(document.text) for t in document.turns)
     assert all(a.end <= b.start for a, b in zip(document.turns, document.turns[1:]))
+    if suffix in (".csv", ".xlsx"):  # every row its own respondent; no personal data as an attribute
+        assert len({t.source_row for t in document.turns}) == len(document.turns) // max(1, len(options.get("text_columns", [1])))
+        assert not any(str(v).startswith("PII-") for t in document.turns for v in t.attributes.values())
+        layout = fmt.split("-", 1)[-1]
+        if layout in SURVEYS:
+            words = layout.split("-")
+            assert any(all(word in note.casefold() for word in words) for note in document.notes), document.notes
 
 
 def test_supported_extensions_are_the_contract_formats() -> None:
-    assert set(SUPPORTED_EXTENSIONS) == {suffix for suffix, _ in WRITERS.values()}
+    # .pdf has its own test below: the contract's emoji cannot be written into a test PDF without a font file.
+    assert set(SUPPORTED_EXTENSIONS) == {suffix for suffix, _ in WRITERS.values()} | {".pdf"}
 
 
 # ----------------------------------------------------------------- errors, one line each
@@ -205,10 +474,10 @@ def _error(error_type: type[QualcodeError], call: Callable[[], object]) -> str:
 
 
 def test_unknown_extension_names_the_file_and_the_supported_ones(tmp_path: Path) -> None:
-    path = tmp_path / "notes.pages"
+    path = tmp_path / "notes.key"
     path.write_text("x")
     message = _error(ImportFormatError, lambda: read_document(path))
-    assert message.startswith("notes.pages: cannot import the extension '.pages'")
+    assert message.startswith("notes.key: cannot import the extension '.key'")
     assert ".docx" in message and ".vtt" in message
 
 
@@ -302,9 +571,10 @@ def test_a_label_used_once_in_prose_is_not_a_speaker() -> None:
     assert _turns(text) == [(None, "Let op: dit is gewoon tekst.\nNog een zin.", None), (None, "Tweede alinea.", None)]
 
 
-def test_a_repeated_label_is_a_speaker_and_a_sentence_is_not() -> None:
+def test_a_repeated_label_is_a_speaker_a_sentence_is_not_and_one_who_speaks_once_is() -> None:
     text = "Petra: ja.\nDit is een lange zin die eindigt met: iets.\nPetra: nee.\nAnna van Dijk: oké.\n"
-    assert [s for s, _, _ in _turns(text)] == ["Petra", "Petra"]  # Anna speaks once: not trusted
+    # Anna speaks once, in a file where every turn is one "Name: text" line: a speaker.
+    assert [s for s, _, _ in _turns(text)] == ["Petra", "Petra", "Anna van Dijk"]
 
 
 @pytest.mark.parametrize(
@@ -629,7 +899,10 @@ def test_cases_file_of_another_format(tmp_path: Path) -> None:
 
 _LINES = st.lists(
     st.one_of(
-        st.sampled_from(["", "  ", "R1: ja", "I:", "[00:01:02] Jan: nee", "Jan 0:03", "Let op: x", "**Piet:** hoi"]),
+        st.sampled_from(["", "  ", "R1: ja", "I:", "[00:01:02] Jan: nee", "Jan 0:03", "Let op: x", "**Piet:** hoi",
+                         "user avatar", "00:06:22", "[Jan] 11:02:09", "Jansen, Jan   0:03", "B: ja #00:00:01-2#",
+                         "Transcribed by https://otter.ai", "Meeting title: x", "So I [00:12:00] got: x",
+                         "Onderwijsassistent: eens", "[id1] tekst", "00:00:05 - Jan: ja"]),
         st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
     ),
     max_size=12,
@@ -656,3 +929,420 @@ def test_any_bytes_decode_or_raise_a_one_line_import_error(data: bytes) -> None:
         assert "\n" not in str(error)
     else:
         assert "\r" not in text and text.strip()
+
+
+# ----------------------------------------------------------------- layouts: the exact quirks
+
+
+def test_a_speaker_who_speaks_once_and_header_fields(tmp_path: Path) -> None:
+    # As in the sample's teamsessie-de-regenboog.txt: one line per turn, a role speaking once,
+    # and a header line "Aanwezig: ..." that is not a speaker.
+    text = (
+        "Teamsessie ICT en werkdruk, basisschool De Regenboog\n"
+        "Aanwezig: directeur, intern begeleider, negen leerkrachten. Verslag: gespreksleider.\n\n"
+        "Gespreksleider: Wie wil beginnen?\n"
+        "Leerkracht groep 5: Nou, ik begin wel. Het nakijken is grotendeels weg.\n"
+        "Leerkracht groep 7: Bij mij hetzelfde.\n"
+        "Onderwijsassistent: Ik zie eigenlijk het omgekeerde bij de kinderen die ik apart neem.\n"
+        "Gespreksleider: Interessant.\n"
+        "Leerkracht groep 7: Zeker.\n"
+        "Leerkracht groep 5: Ja.\n"
+    )
+    assert [s for s, _, _ in _turns(text)] == [
+        None, "Gespreksleider", "Leerkracht groep 5", "Leerkracht groep 7", "Onderwijsassistent",
+        "Gespreksleider", "Leerkracht groep 7", "Leerkracht groep 5",
+    ]
+    assert _turns(text)[0][1].startswith("Teamsessie ICT") and "Aanwezig:" in _turns(text)[0][1]
+
+
+def test_prose_with_one_colon_label_stays_prose() -> None:
+    text = ("Het team begon positief over het digitale rapport en over Snappet.\n"
+            "Let op: dit is een opmerking in een verslag zonder sprekers.\n"
+            "Daarna kwam de andere kant, en dat werd het grootste deel van de sessie.\n")
+    assert [s for s, _, _ in _turns(text)] == [None]
+
+
+@pytest.mark.parametrize("line", [
+    "So I [00:12:00] got laid off, and then: nothing.",
+    "Eerlijk gezegd 12:00 uur: toen begon het.",
+    "(00:12:00) en toen zei ze: dat nooit.",
+])
+def test_text_before_an_inline_timestamp_is_never_a_speaker(line: str) -> None:
+    text = f"Interviewer: What happened?\n{line}\nInterviewer: And then?\nR1: Nothing.\n"
+    turns = _turns(text)
+    assert [s for s, _, _ in turns] == ["Interviewer", "Interviewer", "R1"]
+    assert turns[0][1] == f"What happened?\n{line}"
+
+
+def test_descript_inline_minute_marks_are_not_speakers(tmp_path: Path) -> None:
+    path = tmp_path / "descript.md"
+    path.write_text(
+        "**Jane Doe:** [00:00:00] Welcome. Today we talk about AI in schools.\n\n"
+        "[00:01:00] So the question is this: what changes for teachers?\n\n"
+        "[00:02:00] It is mostly about time, and about marking.\n\n"
+        "**John Smith:** [00:02:05] Thanks for having me.\n\n"
+        "[00:03:00] Well, one thing: the dashboards.\n", encoding="utf-8")
+    [document] = read_document(path)
+    assert [(t.speaker, t.start_time) for t in document.turns] == [("Jane Doe", 0.0), ("John Smith", 125.0)]
+    assert document.text[document.turns[0].start:document.turns[0].end].endswith("about marking.")
+
+
+def test_zoom_vtt_with_guid_ids_crlf_surname_first_and_trailing_meeting_cues(tmp_path: Path) -> None:
+    cues = [("Jansen, Jan", "Goedemorgen allemaal."), ("Boer, Piet de (ROC)", "Hoi."),
+            ("Jansen, Jan", "Zullen we beginnen?"), (None, "Meeting title: Teamoverleg AI"),
+            (None, "Hosted by: Jansen, Jan")]
+    blocks = ["WEBVTT"]
+    for i, (speaker, text) in enumerate(cues):
+        guid = f"{i:08x}-8b7d-4e0f-a1b2-c3d4e5f6a7b8"
+        blocks.append(f"{guid}\n00:00:0{i}.000 --> 00:00:0{i}.900\n" + (f"{speaker}: " if speaker else "") + text)
+    path = tmp_path / "zoom.vtt"
+    path.write_bytes(("\r\n\r\n".join(blocks) + "\r\n").replace("\n", "\r\n").replace("\r\r", "\r").encode())
+    [document] = read_document(path)
+    assert [t.speaker for t in document.turns] == ["Jansen, Jan", "Boer, Piet de (ROC)", "Jansen, Jan", None]
+    assert document.text[document.turns[-1].start:document.turns[-1].end] == (
+        "Meeting title: Teamoverleg AI Hosted by: Jansen, Jan")
+
+
+def test_whisper_txt_without_speakers_becomes_timed_paragraphs(tmp_path: Path) -> None:
+    sentence = "dit is een zin over werkdruk en toetsen in de klas die doorloopt"
+    lines = []
+    for i in range(600):  # ~53,000 characters of continuous speech
+        start, end = i * 4.04, i * 4.04 + 4.04
+        end_mark = "." if i % 3 == 2 else ""
+        lines.append(f"[{int(start // 60):02d}:{start % 60:06.3f} --> {int(end // 60):02d}:{end % 60:06.3f}]  "
+                     f"{sentence.capitalize() if i % 3 == 0 else sentence}{end_mark}")
+    path = tmp_path / "whisper.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    [document] = read_document(path)
+    assert len(document.text) > 35_000 and "-->" not in document.text
+    words = [len(document.text[t.start:t.end].split()) for t in document.turns]
+    assert len(document.turns) > 20 and max(words) <= 3 * 150
+    assert all(t.speaker is None and t.start_time is not None and t.end_time is not None for t in document.turns)
+    assert document.turns[1].start_time == pytest.approx(document.turns[0].end_time, abs=4.1)
+
+
+def test_f4_end_marks_are_end_times(tmp_path: Path) -> None:
+    path = tmp_path / "f4.txt"
+    path.write_text("I: Wie gaat het? #00:00:05-3#\n\nB: Goed, dank u. #00:00:09-1#\n", encoding="utf-8")
+    [document] = read_document(path)
+    assert [(t.speaker, document.text[t.start:t.end], t.end_time) for t in document.turns] == [
+        ("I", "Wie gaat het?", 5.3), ("B", "Goed, dank u.", 9.1)]
+
+
+def test_speaker_pattern_for_a_house_style(tmp_path: Path) -> None:
+    path = tmp_path / "huisstijl.txt"
+    path.write_text("JAN > hallo daar\nPIET (00:01:02) > hoi\nvervolg van Piet\n", encoding="utf-8")
+    [document] = read_document(path, speaker_pattern=r"(?P<speaker>[A-Z]+)(?: \((?P<time>[\d:]+)\))? > ")
+    assert [(t.speaker, document.text[t.start:t.end], t.start_time) for t in document.turns] == [
+        ("JAN", "hallo daar", None), ("PIET", "hoi\nvervolg van Piet", 62.0)]
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    ("(?P<speaker>[A-Z", "--speaker-pattern '(?P<speaker>[A-Z' is not a valid regular expression"),
+    ("[A-Z]+:", "--speaker-pattern '[A-Z]+:' has no group named 'speaker'"),
+])
+def test_a_bad_speaker_pattern_is_refused(tmp_path: Path, pattern: str, expected: str) -> None:
+    from qualcode.errors import UsageError
+
+    path = tmp_path / "a.txt"
+    path.write_text("A: b\n")
+    assert _error(UsageError, lambda: read_document(path, speaker_pattern=pattern)).startswith(expected)
+
+
+def test_undecidable_encoding_names_the_option(tmp_path: Path) -> None:
+    path = tmp_path / "oud.txt"
+    path.write_bytes("R1: Het café is dicht.\n".encode("cp1252") + b"I: \x81\x8d ok\n")
+    message = _error(ImportFormatError, lambda: read_document(path))
+    assert message.startswith("oud.txt: cannot tell the text encoding") and "--encoding" in message
+    [document] = read_document(path, encoding="latin-1")
+    assert document.text.startswith("R1: Het café is dicht.")
+
+
+# ----------------------------------------------------------------- pdf (text layer)
+
+
+def make_pdf(pages: list[list[str]]) -> bytes:
+    """A PDF with one Helvetica text line per entry (WinAnsi: no emoji), as a word processor writes it."""
+    def literal(line: str) -> bytes:
+        return b"(" + line.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"",
+                            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
+    kids = []
+    for lines in pages:
+        stream = b"".join(b"BT /F1 11 Tf 72 %d Td " % (760 - 14 * i) + literal(line) + b" Tj ET\n"
+                          for i, line in enumerate(lines))
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream")
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+                       b"/Contents %d 0 R >>" % len(objects))
+        kids.append(len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+ARTICLE = [[
+    "Werkdruk en digitalisering in het basisonderwijs",
+    "",
+    "Leraren ervaren de administratieve last van digitale systemen als een belangrijke",
+    "bron van werkdruk. Registratie in het leerlingvolgsysteem kost veel tijd, vooral",
+    "rond de rapportperiode.",
+    "Adaptieve software kan nakijkwerk verminderen, maar verschuift het werk naar het",
+    "analyseren van dash-",
+    "boards en het plannen van instructie.",
+    "1",
+], [
+    "Ouderapps maken leraren altijd bereikbaar; scholen spreken daarom tijden af.",
+    "Pagina 2 van 2",
+]]
+
+
+def test_pdf_text_layer_in_paragraphs(tmp_path: Path) -> None:
+    path = tmp_path / "de-vries-2021.pdf"
+    path.write_bytes(make_pdf(ARTICLE))
+    [document] = read_document(path)
+    assert document.format == "pdf"
+    assert [document.text[t.start:t.end] for t in document.turns] == [
+        "Werkdruk en digitalisering in het basisonderwijs",
+        "Leraren ervaren de administratieve last van digitale systemen als een belangrijke bron van werkdruk. "
+        "Registratie in het leerlingvolgsysteem kost veel tijd, vooral rond de rapportperiode.",
+        "Adaptieve software kan nakijkwerk verminderen, maar verschuift het werk naar het analyseren van "
+        "dashboards en het plannen van instructie.",
+        "Ouderapps maken leraren altijd bereikbaar; scholen spreken daarom tijden af.",
+    ]
+    assert all(t.speaker is None for t in document.turns)
+
+
+def test_pdf_interview_with_speakers(tmp_path: Path) -> None:
+    path = tmp_path / "interview.pdf"
+    path.write_bytes(make_pdf([["Interviewer: Wat doet AI met uw werk?", "R1: Het scheelt tijd bij het nakijken,",
+                                "maar ik mis het gesprek.", "Interviewer: Dank u."]]))
+    [document] = read_document(path)
+    assert [(t.speaker, document.text[t.start:t.end]) for t in document.turns] == [
+        ("Interviewer", "Wat doet AI met uw werk?"), ("R1", "Het scheelt tijd bij het nakijken, maar ik mis het gesprek."),
+        ("Interviewer", "Dank u.")]
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (make_pdf([[]]), "scan.pdf: the PDF has no text layer (it is a scan or an image); run OCR on it"),
+    (b"not a pdf at all", "scan.pdf: not a PDF file (no %PDF header)"),
+    (b"%PDF-1.4\n1 0 obj broken", "scan.pdf: not a readable PDF"),
+])
+def test_pdf_that_cannot_be_read(tmp_path: Path, data: bytes, expected: str) -> None:
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(data)
+    assert _error(ImportFormatError, lambda: read_document(path)).startswith(expected)
+
+
+def test_odt_and_rtf_that_are_not_what_they_say(tmp_path: Path) -> None:
+    odt = tmp_path / "a.odt"
+    odt.write_text("platte tekst")
+    assert _error(ImportFormatError, lambda: read_document(odt)).startswith("a.odt: not an OpenDocument .odt file")
+    rtf = tmp_path / "a.rtf"
+    rtf.write_text("platte tekst")
+    assert _error(ImportFormatError, lambda: read_document(rtf)).startswith("a.rtf: not an RTF file")
+
+
+def test_tool_footers_and_headers_are_not_part_of_a_turn(tmp_path: Path) -> None:
+    path = tmp_path / "otter.txt"
+    path.write_text("Jan Jansen started transcription\n\nJan Jansen  0:00\nGoedemorgen.\n\nPiet  0:05\nHoi.\n\n"
+                    "Transcribed by https://otter.ai\n", encoding="utf-8")
+    [document] = read_document(path)
+    assert [(t.speaker, document.text[t.start:t.end], t.boilerplate) for t in document.turns] == [
+        (None, "Jan Jansen started transcription", False), ("Jan Jansen", "Goedemorgen.", False),
+        ("Piet", "Hoi.", False), (None, "Transcribed by https://otter.ai", True)]
+
+
+def test_zoom_meeting_cues_are_kept_but_marked(tmp_path: Path) -> None:
+    path = tmp_path / "zoom.vtt"
+    path.write_text("WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nJan: Hoi.\n\n2\n00:00:02.000 --> 00:00:03.000\n"
+                    "Piet: Ja.\n\n3\n00:09:00.000 --> 00:09:01.000\nMeeting title: Overleg\n", encoding="utf-8")
+    [document] = read_document(path)
+    assert [(t.speaker, t.boilerplate) for t in document.turns] == [("Jan", False), ("Piet", False), (None, True)]
+
+
+def test_qualtrics_without_its_metadata_columns(tmp_path: Path) -> None:
+    path = tmp_path / "qualtrics.xlsx"
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for row in (["Q1", "Q2_TEXT", "Q3"], ["Wat is uw functie?", "Wat vindt u van AI?", "Hoe oud bent u?"],
+                ["leraar", "Het scheelt tijd.", 34], ["directeur", "Het kost tijd.", 51]):
+        workbook.active.append(row)
+    workbook.save(path)
+    [document] = read_document(path, text_columns=["Wat vindt u van AI?"])
+    assert [(document.text[t.start:t.end], t.source_row, t.attributes) for t in document.turns] == [
+        ("Het scheelt tijd.", "3", {"Q1": "leraar", "Q3": 34}), ("Het kost tijd.", "4", {"Q1": "directeur", "Q3": 51})]
+
+
+def test_a_plain_table_is_not_taken_for_a_survey(tmp_path: Path) -> None:
+    path = tmp_path / "notes.csv"
+    path.write_text("Q1,Q2\nantwoord een,3\nantwoord twee,4\n", encoding="utf-8")
+    [document] = read_document(path, text_columns=["Q1"])
+    assert [document.text[t.start:t.end] for t in document.turns] == ["antwoord een", "antwoord twee"]
+    assert document.notes == ()
+
+
+def test_qualtrics_preview_responses_are_warned_about(tmp_path: Path) -> None:
+    path = tmp_path / "qualtrics.csv"
+    path.write_text(
+        "StartDate,Status,ResponseId,DistributionChannel,Q1_TEXT\n"
+        "Start Date,Response Type,Response ID,Distribution Channel,Wat vindt u?\n"
+        '"{""ImportId"":""startDate""}","{""ImportId"":""status""}","{""ImportId"":""_recordId""}",'
+        '"{""ImportId"":""distributionChannel""}","{""ImportId"":""QID1_TEXT""}"\n'
+        "2025-03-01,Survey Preview,R_1,preview,test test\n2025-03-02,IP Address,R_2,anonymous,Het scheelt tijd.\n",
+        encoding="utf-8")
+    [document] = read_document(path, text_columns=["Q1_TEXT"])
+    assert document.warnings == (
+        "qualtrics.csv: row 4 hold(s) responses from the survey preview or a test (Status = Survey Preview / Spam, "
+        "or DistributionChannel = preview/test), imported as respondents; delete those rows (or filter them out in "
+        "the survey tool) and import again",)
+
+
+def test_utf16_without_a_bom_names_the_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "teams.txt"
+    path.write_bytes("Interviewer: Hoe gaat het?\nR1: Goed.\n".encode("utf-16-le"))
+    assert _error(ImportFormatError, lambda: read_document(path)) == (
+        "teams.txt: looks like UTF-16 text without a byte-order mark; pass --encoding utf-16-le (or save it as UTF-8)")
+    [document] = read_document(path, encoding="utf-16-le")
+    assert [t.speaker for t in document.turns] == ["Interviewer", "R1"]
+
+
+def test_bold_header_fields_in_word_are_not_speakers(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    for label, text in (("Datum:", " 12 maart 2025"), ("Aanwezig:", " Jan, Piet"), ("Interviewer:", " Hoe gaat het?"),
+                        ("Jan:", " Goed."), ("Interviewer:", " Dank u.")):
+        paragraph = document.add_paragraph()
+        paragraph.add_run(label).bold = True
+        paragraph.add_run(text)
+    path = tmp_path / "verslag.docx"
+    document.save(path)
+    assert [s for s, _ in _docx_turns(path)] == [None, None, "Interviewer", "Jan", "Interviewer"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # tl;dv Markdown: bold name, time in parentheses, text below; a bold header field above
+    ("## Overleg\n**Date:** 2024-12-08\n\n**Jan Jansen** (00:00:00)\nHallo.\n\n**Piet** (00:01:30)\nHoi.\n",
+     [(None, None), ("Jan Jansen", 0.0), ("Piet", 90.0)]),
+    # Otter's "[0:00] Name:" header variant
+    ("[0:00] Jan Jansen:\nHallo.\n[0:05] Piet:\nHoi daar.\n", [("Jan Jansen", 0.0), ("Piet", 5.0)]),
+    # Amberscript / Trint: "Speaker 1 [00:00:05]"; Happy Scribe: "[00:00:05.12] Name"
+    ("Speaker 1 [00:00:05]\nHallo.\nSpeaker 2 [00:00:09]\nHoi.\n", [("Speaker 1", 5.0), ("Speaker 2", 9.0)]),
+    ("[00:00:05.12] Jan\nHallo.\n[00:00:09.50] Piet\nHoi.\n", [("Jan", 5.12), ("Piet", 9.5)]),
+    # time, dash, name
+    ("00:00:05 - Jan: Hallo.\n00:00:09 - Piet: Hoi.\n00:00:12 - Jan: Ja.\n", [("Jan", 5.0), ("Piet", 9.0), ("Jan", 12.0)]),
+])
+def test_more_tool_layouts(text: str, expected: list) -> None:
+    assert [(s, t) for s, _, t in _turns(text)] == expected
+
+
+def test_whisperx_speaker_ids_and_qualcoder_ids(tmp_path: Path) -> None:
+    path = tmp_path / "whisperx.txt"
+    path.write_text("[00:00.000 --> 00:04.000]  SPEAKER_00: Goedemorgen.\n[00:04.500 --> 00:06.000]  SPEAKER_01: Hoi.\n"
+                    "[00:07.000 --> 00:09.000]  SPEAKER_00: Zullen we?\n", encoding="utf-8")
+    [document] = read_document(path)
+    assert [(t.speaker, document.text[t.start:t.end], t.start_time) for t in document.turns] == [
+        ("SPEAKER_00", "Goedemorgen.", 0.0), ("SPEAKER_01", "Hoi.", 4.5), ("SPEAKER_00", "Zullen we?", 7.0)]
+    text = "[id1] Wat doet AI met uw werk?\n[id2] Het scheelt tijd.\n[id1] Dank u.\n[id3] Mag ik nog iets zeggen?\n"
+    assert [(s, t) for s, t, _ in _turns(text)] == [
+        ("id1", "Wat doet AI met uw werk?"), ("id2", "Het scheelt tijd."), ("id1", "Dank u."),
+        ("id3", "Mag ik nog iets zeggen?")]
+
+
+def test_old_teams_cues_with_several_text_lines(tmp_path: Path) -> None:
+    path = tmp_path / "teams-oud.txt"
+    path.write_text("0:0:0.0 --> 0:0:5.230\nJansen, Jan\nGoedemorgen allemaal.\nFijn dat jullie er zijn.\nWe beginnen.\n\n"
+                    "0:0:6.0 --> 0:0:9.100\nBoer, Piet de\nDank je.\nIk heb een vraag.\nOver de pilot.\n\n"
+                    "0:0:9.500 --> 0:0:12.0\nJansen, Jan\nGa je gang.\n", encoding="utf-8")
+    [document] = read_document(path)
+    assert [(t.speaker, document.text[t.start:t.end], t.start_time, t.end_time) for t in document.turns] == [
+        ("Jansen, Jan", "Goedemorgen allemaal. Fijn dat jullie er zijn. We beginnen.", 0.0, 5.23),
+        ("Boer, Piet de", "Dank je. Ik heb een vraag. Over de pilot.", 6.0, 9.1),
+        ("Jansen, Jan", "Ga je gang.", 9.5, 12.0)]
+
+
+def test_excel_sep_hint_line_and_the_windows_1252_note(tmp_path: Path) -> None:
+    path = tmp_path / "limesurvey.csv"
+    path.write_bytes("sep=;\nid;antwoord;leeftijd\n1;Het café is dicht;34\n2;Geen idee;51\n".encode("cp1252"))
+    [document] = read_document(path)
+    assert [(document.text[t.start:t.end], t.source_row, t.attributes) for t in document.turns] == [
+        ("Het café is dicht", "3", {"id": 1, "leeftijd": 34}), ("Geen idee", "4", {"id": 2, "leeftijd": 51})]
+    assert document.notes == (
+        "limesurvey.csv: not UTF-8, read as Windows-1252; if accented letters look wrong in "
+        "`qualcode show`, import it again with --encoding (mac-roman, cp850, latin-1, ...)",
+        "limesurvey.csv: no --text-column given; the text is column 'antwoord' (the only one whose name says "
+        "text/tekst/antwoord/notitie/opmerking); pass --text-column to choose another")
+
+
+def test_a_missing_text_column_lists_the_question_texts(tmp_path: Path) -> None:
+    path = tmp_path / "qualtrics.csv"
+    path.write_text("StartDate,ResponseId,Q1,Q2\nStart Date,Response ID,Hoe tevreden bent u over de nieuwe AI-tools op school?,"
+                    "Wat zou u veranderen?\n2025-03-01,R_1,3,Meer tijd\n", encoding="utf-8")
+    assert _error(ImportFormatError, lambda: read_document(path)) == (
+        "qualtrics.csv: cannot tell which column holds the text; the columns are: StartDate (Start Date), "
+        "ResponseId (Response ID), Q1 (Hoe tevreden bent u over de nieuwe AI-to…), Q2 (Wat zou u veranderen?); "
+        "pass --text-column with one (or more) of them")
+
+
+def test_a_continuation_line_starting_kortom_is_not_a_one_off_speaker() -> None:
+    text = ("Interviewer: Wat vindt u?\nR1: Het scheelt tijd.\nKortom: ik ben tevreden.\nInterviewer: Dank u.\n"
+            "R1: Graag.\ndus: zo zit het.\n")
+    assert [s for s, _, _ in _turns(text)] == ["Interviewer", "R1", "Interviewer", "R1"]
+
+
+def test_time_marks_between_turns_google_meet(tmp_path: Path) -> None:
+    path = tmp_path / "meet.txt"
+    path.write_text(
+        "Overleg AI (2025-03-01 10:00 GMT+1) - Transcript\nAttendees\nJan Jansen, Piet Peters\nTranscript\n"
+        "00:00:00\n\nJan Jansen: Hallo allemaal.\nPiet Peters: Hoi.\n00:05:00\n\nJan Jansen: Zullen we beginnen?\n"
+        "Piet Peters: Ja.\n[00:07:30]\nen dan nog dit.\nJan Jansen: Goed.\nMeeting ended after 00:09:12 👋\n",
+        encoding="utf-8")
+    [document] = read_document(path)
+    assert [(t.speaker, document.text[t.start:t.end], t.start_time, t.boilerplate) for t in document.turns] == [
+        (None, "Overleg AI (2025-03-01 10:00 GMT+1) - Transcript\nAttendees\nJan Jansen, Piet Peters\nTranscript\n"
+               "00:00:00", None, False),
+        ("Jan Jansen", "Hallo allemaal.", None, False),
+        ("Piet Peters", "Hoi.", None, False),
+        ("Jan Jansen", "Zullen we beginnen?", 300.0, False),
+        ("Piet Peters", "Ja.", None, False),
+        ("Piet Peters", "en dan nog dit.", 450.0, False),
+        ("Jan Jansen", "Goed.", None, False),
+        (None, "Meeting ended after 00:09:12 👋", None, True),
+    ]
+
+
+_PROSE = st.lists(st.sampled_from(["werkdruk", "tijd", "leerlingen", "nakijken", "ja", "dat", "klopt", "school"]),
+                  min_size=6, max_size=9).map(lambda words: " ".join(words) + ".")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_LINES.map(lambda lines: lines[0] if lines else ""), _PROSE), max_size=14))
+def test_no_spoken_text_is_lost(lines: list[str]) -> None:
+    # A line of six words or more without a colon is always someone's words: whatever the
+    # layout around it, it must be inside a turn (a segment), never dropped or taken for a label.
+    text = "\n".join(line.replace("\r", "") for line in lines)
+    spans = [text[t.start : t.end] for t in find_turns(text)]
+    for line in lines:
+        if line.endswith(".") and len(line.split()) >= 6 and ":" not in line:
+            assert any(line in span for span in spans), (line, spans)
+
+
+def test_a_personal_data_column_as_id_is_refused_unless_kept(tmp_path: Path) -> None:
+    path = tmp_path / "forms.csv"
+    path.write_text("Email,Wat vindt u?\nr1@example.org,Het scheelt tijd.\n", encoding="utf-8")
+    assert _error(ImportFormatError, lambda: read_document(path, id_column="Email", text_columns=["Wat vindt u?"])) == (
+        "forms.csv: --id-column 'Email' holds personal data (e-mail address); its values would name rows and cases "
+        "in every export; use a respondent number column instead (or leave out --id-column: the row number is the "
+        "id), or add --keep-column 'Email' to use it on purpose")
+    [document] = read_document(path, id_column="Email", keep_columns=["Email"], text_columns=["Wat vindt u?"])
+    assert document.turns[0].source_row == "r1@example.org"

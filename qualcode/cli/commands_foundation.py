@@ -35,31 +35,52 @@ def init(path: str) -> None:
               help="What one coded segment is.")
 @click.option("--max-words", type=int, default=None,
               help="Split turns longer than this into groups of whole sentences.")
-@click.option("--text-column", "text_columns", multiple=True, help="Table imports: the column(s) holding text.")
-@click.option("--id-column", help="Table imports: the column with the row id (kept in every export).")
-@click.option("--case-column", help="Table imports: the column naming the case (default: the id column).")
+@click.option("--text-column", "text_columns", multiple=True,
+              help="Table imports: the column(s) holding text, by name or (surveys) question text.")
+@click.option("--id-column", help="Table imports: the column with the row id (default: the row number; "
+                                  "kept in every export).")
+@click.option("--case-column", help="Table imports: the column naming the case, to group rows "
+                                    "(default: every row is its own case).")
+@click.option("--keep-column", "keep_columns", multiple=True,
+              help="Table imports: keep this personal-data column (e-mail, IP address, names, phone, "
+                   "location) as a case attribute; left out otherwise (repeatable).")
+@click.option("--speaker-pattern", metavar="REGEX",
+              help="Transcripts: a regular expression matched at the start of each line, with a group "
+                   "(?P<speaker>...) and optionally (?P<time>...); replaces the built-in speaker rules.")
+@click.option("--encoding", help="Text files: the encoding (cp1252, latin-1, utf-16, ...) when it cannot be decided.")
+@click.option("--role", help="Role of the cases this import creates; 'literature' makes each document one case "
+                             "(a publication).")
+@click.option("--strict", is_flag=True, help="A cases-file row that matches no segment is an error, not a warning.")
 @click.option("--interviewer", "interviewers", multiple=True,
               help="Speaker label of the interviewer (repeatable); its turns are kept but not coded. "
                    "Default: Interviewer, I, Int, Onderzoeker, Gespreksleider, Moderator.")
 @project_option
-def import_(project, paths, study, cases, unit, max_words, text_columns, id_column, case_column, interviewers) -> None:
-    """Import transcripts (.txt .md .docx .vtt .srt) and tables (.csv .xlsx), or a REFI-QDA project (.qdpx).
+def import_(project, paths, study, cases, unit, max_words, text_columns, id_column, case_column, keep_columns,
+            speaker_pattern, encoding, role, strict, interviewers) -> None:
+    """Import transcripts (.txt .md .docx .odt .rtf .pdf .vtt .srt) and tables (.csv .xlsx), or a REFI-QDA project (.qdpx).
 
-    Folders are searched for supported files. All files are imported in one
-    transaction: if one fails, nothing is imported. A file imported before (same
-    content) is skipped.
+    Folders are searched for supported files; every other file is listed as skipped,
+    with the reason. Documents are named by their path in the folder. All files are
+    imported in one transaction: if one fails, nothing is imported. A file imported
+    before (same content) is skipped. Warnings (no speakers found, very long
+    segments, personal-data columns left out) name the file and the option that helps.
 
     \b
     Examples:
       qualcode import interviews/ --study vo-2025 --cases cases.csv
       qualcode import workshop.xlsx --text-column notitie --id-column id --case-column groep
       qualcode import wave0-nvivo.qdpx --study wave-0
+      qualcode import qualtrics.csv --text-column Q2_TEXT
+      qualcode import notes.txt --speaker-pattern '(?P<speaker>[A-Z]{2,4}) >'
+      qualcode import literatuur/ --role literature --study vo-2025
     """
     from qualcode.ingest.case_map import DEFAULT_INTERVIEWERS
 
     report = project.import_files(
         paths, study=study, cases=cases, unit=unit, max_words=max_words, text_columns=text_columns or None,
         id_column=id_column, case_column=case_column, interviewers=interviewers or DEFAULT_INTERVIEWERS,
+        keep_columns=keep_columns or None, encoding=encoding, speaker_pattern=speaker_pattern, role=role,
+        strict=strict,
     )
     if report.exchange is not None:  # a REFI-QDA project (.qdpx)
         from qualcode.cli.commands_exchange import echo_qdpx_import
@@ -67,11 +88,15 @@ def import_(project, paths, study, cases, unit, max_words, text_columns, id_colu
         echo_qdpx_import(report.exchange)
         return
     for item in report.files:
-        name = Path(item.path).name
+        name = item.name or Path(item.path).name
         if item.skipped_reason:
             click.echo(f"skipped  {name}: {item.skipped_reason}")
         else:
             click.echo(f"imported {name}: {item.segments} segments")
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     click.echo(
         f"{len(report.imported)} imported, {len(report.skipped)} skipped; "
         f"cases: {report.cases_created} new, {report.cases_updated} updated. Next: qualcode code --codebook FILE"
@@ -86,9 +111,12 @@ def import_(project, paths, study, cases, unit, max_words, text_columns, id_colu
 def status(project, documents, show_cases, fmt) -> None:
     """Counts per study, document and case, and codings per status.
 
+    --format json lists everything, the cases with their attributes and segment counts.
+
     \b
     Example:
       qualcode status --documents
+      qualcode status --cases --format json
     """
     info = project.status()
     if fmt == "json":
@@ -99,7 +127,8 @@ def status(project, documents, show_cases, fmt) -> None:
     if documents:
         echo_table(info["documents"], ["id", "name", "format", "study", "segments", "chars"], title="Documents")
     if show_cases:
-        echo_table(info["cases"], ["case_id", "pseudonym", "role", "documents", "segments"], title="Cases")
+        echo_table(info["cases"], ["case_id", "pseudonym", "role", "study", "documents", "segments", "to_code"],
+                   title="Cases")
     if info["codings"]:
         echo_table(info["codings"], ["status", "who", "n"], title="Codings")
 
@@ -107,24 +136,44 @@ def status(project, documents, show_cases, fmt) -> None:
 @click.command()
 @click.argument("document")
 @click.option("--width", default=90, show_default=True, help="Characters of text shown per segment.")
+@format_option(("table", "json"))
 @project_option
-def show(project, document, width) -> None:
-    """Show a document's segments with id, offsets, speaker and case.
+def show(project, document, width, fmt) -> None:
+    """Show a document's segments with id, offsets, time, speaker and case.
 
-    DOCUMENT is a document id or file name (see `qualcode status --documents`).
+    DOCUMENT is a document id or name (see `qualcode status --documents`); a file
+    name is enough when only one document has it. --format json gives every segment
+    (id, document, start, end, speaker, case, to_code, start_time, end_time, text)
+    for scripts; times are in seconds.
 
     \b
     Example:
       qualcode show expert-01.vtt
+      qualcode show expert-01.vtt --format json > expert-01.json
     """
+    from qualcode.records import format_time
+
     doc = project.document(document)
+    segments = project.segments(document=doc.id)
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"id": seg.id, "document": doc.name, "start": seg.start, "end": seg.end, "speaker": seg.speaker,
+             "case": seg.case_id, "to_code": seg.to_code, "start_time": seg.start_time, "end_time": seg.end_time,
+             "source_row": seg.source_row, "text": seg.text}
+            for seg in segments
+        ], indent=2, ensure_ascii=False))
+        return
     click.echo(f"{doc.name} ({doc.format}, {doc.chars} characters, unit {doc.unit})")
-    for seg in project.segments(document=doc.id):
+    for seg in segments:
         flag = "" if seg.to_code else "  (not coded)"
         text = " ".join(seg.text.split())
         if len(text) > width:
             text = text[: width - 1] + "…"
-        click.echo(f"#{seg.id:<5} [{seg.start}:{seg.end}] {seg.speaker or '-'} / {seg.case_id or '-'}{flag}")
+        when = ""
+        if seg.start_time is not None or seg.end_time is not None:
+            when = f" {format_time(seg.start_time) or '?'}" + (f"–{format_time(seg.end_time)}" if seg.end_time is not None else "")
+        row = f" row {seg.source_row}" if seg.source_row is not None else ""
+        click.echo(f"#{seg.id:<5} [{seg.start}:{seg.end}]{when}{row} {seg.speaker or '-'} / {seg.case_id or '-'}{flag}")
         click.echo(f"       {text}")
 
 

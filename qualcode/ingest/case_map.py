@@ -5,7 +5,7 @@ From a cases file, a table's case column, or one case per document and speaker.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Sequence
 
 from qualcode.errors import CasesFileError
@@ -36,8 +36,9 @@ class CaseMap:
         self.by_doc_speaker: dict[tuple[str, str], "CaseRow"] = {}
         self.by_doc: dict[str, list["CaseRow"]] = {}
         self.by_speaker: dict[str, "CaseRow"] = {}
+        self.used: set[int] = set()  # row numbers that a segment of this import was assigned by
         for row in self.rows:
-            doc = row.document.casefold() if row.document else None
+            doc = row.document.replace("\\", "/").casefold() if row.document else None
             spk = row.speaker.casefold() if row.speaker else None
             if doc and spk:
                 self.by_doc_speaker[(doc, spk)] = row
@@ -53,13 +54,25 @@ class CaseMap:
                 named.setdefault(row.document.casefold(), row)
         return named
 
-    def assign(self, document: str, speaker: str | None, table_case: str | None) -> _Assignment:
+    def _document_key(self, document: str) -> str:
+        """The key rows use for ``document``: its full name, else its file name (a row written
+        ``interview.txt`` for the document ``school-a/interview.txt``; ambiguity is refused
+        before the import writes anything)."""
         doc = document.casefold()
+        if doc in self.by_doc or any(d == doc for d, _ in self.by_doc_speaker):
+            return doc
+        return doc.rsplit("/", 1)[-1]
+
+    def assign(self, document: str, speaker: str | None, table_case: str | None) -> _Assignment:
+        doc = self._document_key(document)
         spk = speaker.casefold() if speaker else None
         row = None
         if spk is not None:
             row = self.by_doc_speaker.get((doc, spk))
         if row is None and table_case is not None:
+            for candidate in self.by_doc.get(doc, []):
+                if candidate.case_id == table_case:
+                    self.used.add(candidate.row)
             return _Assignment(table_case, True)
         if row is None:
             if spk is not None and spk in self.interviewers:
@@ -75,9 +88,11 @@ class CaseMap:
             row = (whole[0] if whole else None) or (self.by_speaker.get(spk) if spk else None)
         if row is None:
             return _Assignment(None, True)
+        self.used.add(row.row)
         return _Assignment(row.case_id, not row.is_interviewer)
 
 
 def auto_case_id(document: str, speaker: str | None) -> str:
-    stem = Path(document).stem
+    """``interview-01:R1``; a document in a folder keeps the folder (``school-a/interview:R1``)."""
+    stem = str(PurePosixPath(document).with_suffix("")) if "." in PurePosixPath(document).name else document
     return f"{stem}:{speaker}" if speaker else stem

@@ -7,7 +7,7 @@ and which turns are the interviewer's and so not to be coded.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -19,27 +19,35 @@ from qualcode.store import cases as stored_cases
 from qualcode.store import documents as stored_documents
 
 if TYPE_CHECKING:
+    from qualcode.ingest.importers.cases import CaseRow
     from qualcode.store import Store
+
+LONG_SEGMENT_WORDS = 1000  # a segment longer than this is warned about
+TABLE_FORMATS = ("csv", "xlsx")
 
 
 @dataclass(frozen=True)
 class ImportedFile:
-    """What happened to one file in an import."""
+    """What happened to one file in an import; ``name`` is the document's name in the project."""
 
     path: str
     document_id: int | None
     segments: int
     skipped_reason: str | None = None
+    name: str = ""
 
 
 @dataclass
 class ImportReport:
-    """What an import did: every file (imported or skipped) and the cases created or updated."""
+    """What an import did: every file (imported or skipped), the cases created or updated,
+    and what the user should know (``notes``) or look at (``warnings``)."""
 
     files: list[ImportedFile] = field(default_factory=list)
     cases_created: int = 0
     cases_updated: int = 0
     exchange: Any = None  # a REFI-QDA import (qualcode.exchange.qdpx_import.QdpxImport), when a .qdpx was imported
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def imported(self) -> list[ImportedFile]:
@@ -63,57 +71,80 @@ def import_files(
     case_column: str | None = None,
     interviewers: Sequence[str] = DEFAULT_INTERVIEWERS,
     progress: Any = None,
+    keep_columns: Sequence[str] | None = None,
+    encoding: str | None = None,
+    speaker_pattern: str | None = None,
+    role: str | None = None,
+    strict: bool = False,
 ) -> ImportReport:
     """Import transcripts and tables (and a cases file) in one transaction.
 
     A file already in the project (same SHA-256) is skipped and reported. Any error
-    rolls back the whole import: the project stays as it was.
+    rolls back the whole import: the project stays as it was. Documents are named by
+    their path relative to the folder named (``school-a/interview.txt`` when two
+    folders hold an ``interview.txt``). ``role`` is the role of the cases this import
+    creates; ``literature`` makes each document one case (a publication). With
+    ``strict`` a cases-file row that matches no segment is an error, else a warning.
     """
     from qualcode.ingest.importers import read_bytes, read_document
     from qualcode.ingest.importers.cases import read_cases_file
+    from qualcode.ingest.importers.turns import compile_speaker_pattern
 
     if unit not in UNITS:
         raise UsageError(f"--unit must be one of {', '.join(UNITS)}, not {unit!r}")
     if not paths and cases is None:
         raise UsageError("nothing to import; name one or more files (or a folder), or pass --cases FILE")
-    files = _expand(paths)
+    if speaker_pattern is not None:
+        compile_speaker_pattern(speaker_pattern)  # a bad pattern is refused before anything is read
+    report = ImportReport()
+    files, skipped = _expand(paths, cases)
+    report.files.extend(skipped)
     case_rows = read_cases_file(cases) if cases else []
     if study is not None:
         # One cases file often covers several studies: with --study, use the rows of that study.
         case_rows = [r for r in case_rows if r.attributes.get("study") is None or str(r.attributes["study"]) == study]
     case_map = CaseMap(case_rows, interviewers, cases.name if cases else "cases file")
     con = store.con
-    report = ImportReport()
 
     # Read and parse everything before writing anything: a bad file stops the import
     # with the store untouched (and the transaction below is the second guard).
     parsed: list[tuple[Path, str, list[ParsedDocument]]] = []
-    seen_hashes: dict[str, Path] = {}
-    for path in files:
+    seen_hashes: dict[str, str] = {}
+    new_files = []
+    for path, _ in files:
         data = read_bytes(path)
         digest = hashlib.sha256(data).hexdigest()
         existing = stored_documents.document_with_hash(con, digest)
         if existing is not None or digest in seen_hashes:
-            other = existing if existing is not None else seen_hashes[digest].name
-            report.files.append(ImportedFile(str(path), None, 0, f"already imported (same content as {other})"))
+            other = existing if existing is not None else seen_hashes[digest]
+            report.files.append(ImportedFile(str(path), None, 0, f"already imported (same content as {other})",
+                                             name=path.name))
             continue
-        seen_hashes[digest] = path
+        seen_hashes[digest] = path.name
+        new_files.append((path, data, digest))
+    given_names = dict(files)
+    names = _document_names([(path, given_names[path]) for path, _, _ in new_files],
+                            stored_documents.document_names(con))
+    for path, given in given_names.items():
+        if path in names and names[path] != given:
+            report.notes.append(f"{given}: another document is called that (in this import or the project); "
+                                f"imported as {names[path]}")
+    for path, data, digest in new_files:
         docs = read_document(path, text_columns=text_columns, id_column=id_column, case_column=case_column,
+                             keep_columns=keep_columns, encoding=encoding, speaker_pattern=speaker_pattern,
                              data=data)
+        docs = [replace(doc, name=names[path]) for doc in docs]
         parsed.append((path, digest, docs))
         if progress is not None:
             progress(path)
 
-    known_docs = {name.casefold() for name in stored_documents.document_names(con)}
-    known_docs |= {d.name.casefold() for _, _, docs in parsed for d in docs}
-    known_docs |= {p.name.casefold() for p in files}
+    all_names = list(stored_documents.document_names(con)) + [d.name for _, _, docs in parsed for d in docs]
     if cases is not None:
-        for name, row in case_map.documents_named().items():
-            if name not in known_docs:
-                raise CasesFileError(
-                    f"{cases.name}, row {row.row}: case {row.case_id!r} names document {row.document!r}, "
-                    "which is not in the project or this import; import it first or fix the name"
-                )
+        for row, message in _check_case_documents(cases.name, case_map, all_names):
+            if strict:
+                raise CasesFileError(message + " (or leave out --strict to import anyway)")
+            report.warnings.append(message + "; the row is kept for a later import (pass --strict to refuse it)")
+            case_map.used.add(row.row)  # reported once, not again as matching no segment
 
     with store.transaction():
         study_id = stored_documents.study_id(con, study) if study else None
@@ -127,36 +158,154 @@ def import_files(
             for i, doc in enumerate(docs):
                 doc_digest = digest if i == 0 else hashlib.sha256(f"{digest}:{i}".encode()).hexdigest()
                 doc_study = study_id if study_id is not None else _study_from_cases(con, case_map, doc)
-                doc_id, n = _write_document(con, doc, doc_digest, doc_study, unit, max_words, case_map, report)
-                report.files.append(ImportedFile(str(path), doc_id, n))
+                report.notes.extend(doc.notes)
+                report.warnings.extend(doc.warnings)
+                doc_id, n = _write_document(con, doc, doc_digest, doc_study, unit, max_words, case_map, report,
+                                            role)
+                report.files.append(ImportedFile(str(path), doc_id, n, name=doc.name))
+                if doc.format not in TABLE_FORMATS and role != "literature" and speaker_pattern is None \
+                        and doc.turns and all(t.speaker is None for t in doc.turns):
+                    report.warnings.append(
+                        f"{doc.name}: no speakers found, so its {len(doc.turns)} paragraph(s) are the segments; "
+                        "if it has speakers in a layout qualcode does not know, pass --speaker-pattern REGEX "
+                        "(a regular expression with a group (?P<speaker>...))"
+                    )
+        for row in _unmatched_rows(con, case_map):
+            message = (f"{case_map.source}, row {row.row}: case {row.case_id!r} ({_row_what(row)}) matches no "
+                       "segment in the project; check the spelling of document and speaker")
+            if strict:
+                raise CasesFileError(message + " (or leave out --strict to import anyway)")
+            report.warnings.append(message + ", or pass --strict to refuse such rows")
     return report
 
 
-def _expand(paths: list[Path]) -> list[Path]:
-    from qualcode.ingest.importers import SUPPORTED_EXTENSIONS
+def _row_what(row) -> str:
+    if row.document and row.speaker:
+        return f"speaker {row.speaker!r} in {row.document!r}"
+    if row.document:
+        return f"document {row.document!r}"
+    if row.speaker:
+        return f"speaker {row.speaker!r}"
+    return "no document or speaker"
 
-    out: list[Path] = []
+
+def _unmatched_rows(con, case_map: CaseMap) -> list:
+    """Rows of the cases file that no segment belongs to, now or from an earlier import."""
+    out = []
+    for row in case_map.rows:
+        if row.row in case_map.used:
+            continue
+        if stored_documents.count_case_segments(con, row.case_id, row.document, row.speaker) == 0:
+            out.append(row)
+    return out
+
+
+def _check_case_documents(source: str, case_map: CaseMap, names: list[str]) -> list[tuple["CaseRow", str]]:
+    """Rows naming a document that is not in the project or this import, with the message.
+
+    A file name that several documents share (school-a/interview.txt, school-b/interview.txt)
+    is refused: the row could belong to either.
+    """
+    exact = {name.casefold() for name in names}
+    by_base: dict[str, list[str]] = {}
+    for name in names:
+        by_base.setdefault(name.rsplit("/", 1)[-1].casefold(), []).append(name)
+    unknown: list[tuple["CaseRow", str]] = []
+    for row in case_map.rows:
+        if not row.document:
+            continue
+        wanted = row.document.replace("\\", "/").casefold()
+        if wanted in exact:
+            continue
+        matches = by_base.get(wanted.rsplit("/", 1)[-1], []) if "/" not in wanted else []
+        if not matches:
+            unknown.append((row, f"{source}, row {row.row}: case {row.case_id!r} names document {row.document!r}, "
+                                 "which is not in the project or this import; import it first or fix the name"))
+        elif len(matches) > 1:
+            raise CasesFileError(
+                f"{source}, row {row.row}: document {row.document!r} could be any of {', '.join(sorted(matches))}; "
+                "write the document as the project names it (see qualcode status --documents)"
+            )
+    return unknown
+
+
+def _expand(paths: list[Path], cases: Path | None) -> tuple[list[tuple[Path, str]], list[ImportedFile]]:
+    """The files to import, each with its name relative to the folder named, and the files skipped.
+
+    Hidden files (``.DS_Store``) are passed over without a word; every other file a
+    folder holds that is not imported is reported with the reason and the fix.
+    """
+    from qualcode.ingest.importers import SUPPORTED_EXTENSIONS, skip_reason
+
+    out: dict[Path, str] = {}
+    skipped: list[ImportedFile] = []
+    cases_file = cases.resolve() if cases is not None else None
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
-                           and not p.name.startswith(("~$", ".")))
+            found = []
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                relative = file.relative_to(path)
+                if any(part.startswith(".") for part in relative.parts):
+                    continue
+                reason = skip_reason(file)
+                if reason is None and cases_file is not None and file.resolve() == cases_file:
+                    reason = "the cases file of this import (--cases), not material"
+                if reason is not None:
+                    skipped.append(ImportedFile(str(file), None, 0, reason, name=relative.as_posix()))
+                else:
+                    found.append((file, relative.as_posix()))
             if not found:
                 raise ImportFormatError(
-                    f"{path}: folder holds no transcripts ({', '.join(sorted(SUPPORTED_EXTENSIONS))}); name the files instead"
+                    f"{path}: folder holds no transcripts or tables ({', '.join(sorted(SUPPORTED_EXTENSIONS))})"
+                    + (f"; {len(skipped)} file(s) skipped, e.g. {skipped[0].name}: {skipped[0].skipped_reason}"
+                       if skipped else "; name the files instead")
                 )
-            out.extend(found)
+            for file, name in found:
+                out.setdefault(file, name)
         else:
-            out.append(path)
+            out.setdefault(path, path.name)
     # Sorted and de-duplicated: the same files give the same documents and segment ids,
     # whatever order they were named in (a review workbook refers to segment ids).
-    return sorted(dict.fromkeys(out), key=lambda p: str(p))
+    return sorted(out.items(), key=lambda item: str(item[0])), skipped
+
+
+def _document_names(files: list[tuple[Path, str]], existing: list[str]) -> dict[Path, str]:
+    """Each file's document name: its path relative to the folder named (the file name for a file
+    named itself), with as many parent folders as it takes to differ from the other files'
+    names and from the documents already in the project."""
+    taken = {name.casefold() for name in existing}
+    names = dict(files)
+    for _ in range(32):
+        counts: dict[str, int] = {}
+        for name in names.values():
+            counts[name.casefold()] = counts.get(name.casefold(), 0) + 1
+        clashing = [path for path, name in names.items() if counts[name.casefold()] > 1 or name.casefold() in taken]
+        changed = False
+        for path in clashing:
+            longer = _with_parent(path, names[path])
+            if longer != names[path]:
+                names[path] = longer
+                changed = True
+        if not changed:
+            break
+    return names
+
+
+def _with_parent(path: Path, name: str) -> str:
+    """``name`` (a tail of ``path``) with one more folder in front, when there is one."""
+    parts = path.resolve().parts
+    depth = len(name.split("/"))
+    if depth >= len(parts) - 1:
+        return name
+    return "/".join(parts[-(depth + 1):])
 
 
 def _study_from_cases(con, case_map: CaseMap, doc: ParsedDocument) -> int | None:
     """Without --study, a document takes the study its cases agree on (from the cases file)."""
     studies = set()
     for row in case_map.rows:
-        if row.document and row.document.casefold() == doc.name.casefold() and not row.is_interviewer:
+        names = (doc.name.casefold(), doc.name.rsplit("/", 1)[-1].casefold())
+        if row.document and row.document.replace("\\", "/").casefold() in names and not row.is_interviewer:
             value = row.attributes.get("study")
             if value is not None:
                 studies.add(str(value))
@@ -166,11 +315,12 @@ def _study_from_cases(con, case_map: CaseMap, doc: ParsedDocument) -> int | None
 
 
 def _write_document(con, doc: ParsedDocument, digest: str, study_id: int | None, unit: str,
-                    max_words: int | None, case_map: CaseMap, report: ImportReport) -> tuple[int, int]:
+                    max_words: int | None, case_map: CaseMap, report: ImportReport,
+                    role: str | None = None) -> tuple[int, int]:
     doc_id = stored_documents.add_document(con, name=doc.name, format=doc.format, text=doc.text, sha256=digest,
                                            unit=unit, study_id=study_id)
     study_name = stored_documents.study_name(con, study_id) if study_id is not None else None
-    auto_cases: dict[str | None, str] = {}
+    auto_cases: dict[object, str] = {}
     written: set[tuple[str, str]] = set()
     rows: list[stored_documents.SegmentRow] = []
     # In a transcript with speakers, unlabelled paragraphs before the first speaker are a
@@ -179,17 +329,37 @@ def _write_document(con, doc: ParsedDocument, digest: str, study_id: int | None,
     preamble = {id(t) for t in doc.turns[:first_spoken]} if first_spoken else set()
     for position, span in enumerate(segment_turns(doc.text, doc.turns, unit, max_words)):
         turn = span.turn
-        if id(turn) in preamble:
+        words = len(doc.text[span.start:span.end].split())
+        if words > LONG_SEGMENT_WORDS:
+            first_words = " ".join(doc.text[span.start:span.end].split()[:6])
+            has_paragraphs = unit == "turn" and "\n\n" in doc.text[span.start:span.end].strip()
+            report.warnings.append(
+                f"{doc.name}: segment {position + 1} ({first_words!r} ...) has {words:,} words; pass "
+                + ("--unit paragraph or --max-words 300" if has_paragraphs else "--max-words 300")
+                + " to split it"
+                + (", or --speaker-pattern REGEX if speakers were missed" if turn.source_row is None else "")
+            )
+        if id(turn) in preamble or turn.boilerplate:
             rows.append((doc_id, position, span.start, span.end, None, None, "preamble", 0,
                          turn.start_time, turn.end_time, turn.source_row))
             continue
         assignment = case_map.assign(doc.name, turn.speaker, turn.case_id)
         case_id = assignment.case_id
-        if case_id is None and assignment.to_code:
-            # No cases file entry: one case per speaker of this document, pseudonymised.
-            if turn.speaker not in auto_cases:
-                auto_cases[turn.speaker] = auto_case_id(doc.name, turn.speaker)
-            case_id = auto_cases[turn.speaker]
+        # A publication is coded whole: a quoted "Interviewer:" in it is not an interviewer.
+        to_code = assignment.to_code or (role == "literature" and case_id is None)
+        if case_id is None and to_code:
+            # No cases file entry: one case per table row, per publication (--role literature),
+            # or per speaker of this document; pseudonymised.
+            if turn.source_row is not None:
+                key: object = ("row", turn.source_row)
+                label = f"row {turn.source_row}"
+            elif role == "literature":
+                key, label = None, None
+            else:
+                key = label = turn.speaker
+            if key not in auto_cases:
+                auto_cases[key] = auto_case_id(doc.name, label)
+            case_id = auto_cases[key]
         attrs = dict(turn.attributes)
         if study_name and "study" not in attrs:
             attrs["study"] = study_name
@@ -199,11 +369,11 @@ def _write_document(con, doc: ParsedDocument, digest: str, study_id: int | None,
             if not stored_cases.case_exists(con, case_id):
                 n = stored_cases.count_cases(con) + 1
                 pseudonym = None if turn.case_id is not None else f"Respondent {n}"
-                stored_cases.upsert_case(con, case_id, pseudonym, None, attrs, study_id)
+                stored_cases.upsert_case(con, case_id, pseudonym, role, attrs, study_id)
                 report.cases_created += 1
             elif attrs:
                 stored_cases.upsert_case(con, case_id, None, None, attrs, None)
         rows.append((doc_id, position, span.start, span.end, turn.speaker, case_id, span.kind,
-                     int(assignment.to_code), turn.start_time, turn.end_time, turn.source_row))
+                     int(to_code), turn.start_time, turn.end_time, turn.source_row))
     stored_documents.add_segments(con, rows)
     return doc_id, len(rows)

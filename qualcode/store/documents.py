@@ -50,7 +50,11 @@ def documents_by_ref(con: sqlite3.Connection, ref: str | int) -> list[DocumentIn
         by_id = [d for d in infos if d.id == int(ref)]
         if by_id:
             return by_id
-    return [d for d in infos if d.name == str(ref)]
+    named = [d for d in infos if d.name == str(ref)]
+    if named:
+        return named
+    # A document in a folder ("school-a/interview.txt") may be named by its file name when that is unique.
+    return [d for d in infos if d.name.rsplit("/", 1)[-1] == str(ref)]
 
 
 def document_text(con: sqlite3.Connection, document_id: int) -> str:
@@ -117,6 +121,7 @@ def _segments_from(con: sqlite3.Connection, rows: Iterable[sqlite3.Row]) -> list
             text=texts[doc][row["start"]:row["end"]], speaker=row["speaker"], case_id=row["case_id"],
             kind=row["kind"], to_code=bool(row["to_code"]), document_name=row["document_name"],
             study=row["study"], source_row=row["source_row"], position=row["position"],
+            start_time=row["start_time"], end_time=row["end_time"],
         ))
     return out
 
@@ -193,6 +198,21 @@ def segments_to_code_per_case(con: sqlite3.Connection, study: str | None = None)
     return [(r["case_id"], r["study"], int(r["n"])) for r in rows]
 
 
+def count_case_segments(con: sqlite3.Connection, case_id: str, document: str | None, speaker: str | None) -> int:
+    """Segments of case ``case_id`` (in ``document``, by its name or file name, and by ``speaker``
+    when given; both ignoring case)."""
+    sql = "SELECT count(*) FROM segments g JOIN documents d ON d.id = g.document_id WHERE g.case_id = ?"
+    args: list[object] = [case_id]
+    if document:
+        doc = document.replace("\\", "/").lower()
+        sql += " AND (lower(d.name) = ? OR lower(d.name) LIKE ?)"
+        args += [doc, "%/" + doc]
+    if speaker:
+        sql += " AND lower(g.speaker) = ?"
+        args.append(speaker.lower())
+    return int(con.execute(sql, args).fetchone()[0])
+
+
 # -- status ----------------------------------------------------------------------------------
 def counts_per_study(con: sqlite3.Connection) -> list[dict[str, object]]:
     return [dict(r) for r in con.execute(
@@ -206,9 +226,10 @@ def counts_per_study(con: sqlite3.Connection) -> list[dict[str, object]]:
 
 def counts_per_case(con: sqlite3.Connection) -> list[dict[str, object]]:
     return [dict(r) for r in con.execute(
-        "SELECT c.id AS case_id, coalesce(c.pseudonym, c.id) AS pseudonym, c.role, count(g.id) AS segments, "
+        "SELECT c.id AS case_id, coalesce(c.pseudonym, c.id) AS pseudonym, c.role, s.name AS study, "
+        "count(g.id) AS segments, coalesce(sum(g.to_code), 0) AS to_code, "
         "count(DISTINCT g.document_id) AS documents FROM cases c LEFT JOIN segments g ON g.case_id = c.id "
-        "GROUP BY c.id ORDER BY c.id"
+        "LEFT JOIN studies s ON s.id = c.study_id GROUP BY c.id ORDER BY c.id"
     )]
 
 

@@ -108,13 +108,18 @@ class Store:
         """(source name, YAML text) of the current codebook, or of ``version``; None when there is none."""
         return _codings.stored_codebook_text(self.con, version)
 
+    def _cases_with_attributes(self) -> list[dict[str, Any]]:
+        attributes = {case.case_id: dict(case.attributes) for case in _cases.cases(self.con)}
+        return [{**row, "attributes": attributes.get(str(row["case_id"]), {})}
+                for row in _documents.counts_per_case(self.con)]
+
     def status(self) -> dict[str, Any]:
-        """Counts per study, document and case, for `qualcode status`."""
+        """Counts per study, document and case (with its attributes), for `qualcode status`."""
         return {
             "project": str(self.path),
             "studies": _documents.counts_per_study(self.con),
             "documents": [vars(d) for d in self.documents()],
-            "cases": _documents.counts_per_case(self.con),
+            "cases": self._cases_with_attributes(),
             "codings": _codings.counts_per_status(self.con),
             "codebook": self.meta("codebook_version"),
         }

@@ -11,6 +11,12 @@ copies each decided row's code cells, memo and *decided* mark from the old workb
 would retype them. A JSON file of decisions (``{"id", "codes", "memo"}`` per
 segment) can be given instead of an old workbook with ``--from-json CODER FILE SEGMENTS``.
 Rows are matched by document and exact text, so a changed transcript is reviewed again.
+
+A decided segment that an importer change split into several (a speaker who was merged
+into the previous turn, now a turn of their own) is never dropped silently: each split
+is printed, and the decision goes to the parts as written in SPLITS below (decided by
+reading the memo and the codes, per part); a split without an entry there, or a decided
+segment whose text is gone altogether, is printed as NOT carried over, to decide again.
 """
 from __future__ import annotations
 
@@ -31,6 +37,22 @@ HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parent
 ROOT = SAMPLE.parent
 VALUE = {"kans": "kans", "risico": "risico", "kans+risico": "kans+risico", "geen richting": "geen richting", "-": "-"}
+
+
+# (coder, document, start of the old text) -> {start of a part's text: codes and memo for that part}.
+# teamsessie-de-regenboog.txt: until issue 11 the Onderwijsassistent, who speaks once, was merged
+# into the turn of Leerkracht groep 7. Anna coded the merged turn menselijke interactie
+# = kans+risico with the memo "Plezier van de kinderen niet gecodeerd.": the risk is the
+# teacher's part (children on tablets, the fun is in doing things together), the chance the
+# assistant's (the tablet frees the teacher for a small group at the instruction table);
+# the memo is about the teacher's part.
+SPLITS: dict[tuple[str, str, str], dict[str, dict]] = {
+    ("anna", "teamsessie-de-regenboog.txt", "Bij mij hetzelfde. En de kinderen zelf vinden het soms ook saai"): {
+        "Bij mij hetzelfde.": {"codes": {"interaction": "risico"},
+                               "memo": "Plezier van de kinderen niet gecodeerd."},
+        "Ik zie eigenlijk het omgekeerde": {"codes": {"interaction": "kans"}, "memo": ""},
+    },
+}
 
 
 def _rows(ws):
@@ -77,12 +99,41 @@ def _json_decisions(path: Path, segments: Path) -> dict[Key, dict]:
     return _keyed(items)
 
 
+def _split_decisions(coder: str, decisions: dict[Key, dict], keys: dict[Key, object]) -> dict[Key, dict]:
+    """Decisions for the parts of decided segments that no longer exist whole; every such
+    segment is printed: carried to its parts (SPLITS) or NOT carried over."""
+    carried: dict[Key, dict] = {}
+    for (document, text, n), decision in decisions.items():
+        if (document, text, n) in keys:
+            continue
+        parts = [key for key in keys if key[0] == document and key[1] and key[1] in text]
+        rule = next((parts_rule for (c, d, start), parts_rule in SPLITS.items()
+                     if c == coder and d == document and text.startswith(start)), None)
+        what = f"{document}: decided segment {text[:60]!r}..."
+        if parts and rule is not None:
+            for key in parts:
+                part = next((value for start, value in rule.items() if key[1].startswith(start)), None)
+                if part is None:
+                    print(f"  {coder}: {what} part {key[1][:40]!r}... has no decision in SPLITS; decide it again")
+                    continue
+                carried[key] = {"codes": {**dict.fromkeys(decision["codes"], "-"), **part["codes"]},
+                                "memo": part["memo"]}
+                print(f"  {coder}: {what} was split; part {key[1][:40]!r}... gets {part['codes']} (SPLITS)")
+        elif parts:
+            print(f"  {coder}: {what} was split into {len(parts)} segments; NOT carried over "
+                  "(add the parts to SPLITS in refresh_review.py, or decide them again)")
+        else:
+            print(f"  {coder}: {what} is no longer in the project; NOT carried over, decide it again")
+    return carried
+
+
 def refresh(coder: str, decisions: dict[Key, dict], project: Project, codebook, out: Path) -> int:
     export_review(project.store, out, coder)
     wb = openpyxl.load_workbook(out)
     filled = 0
     rows = [cells for cells in _rows(wb["Review"]) if cells["segment_id"].value is not None]
     keys = _keyed((c["document"].value, c["text"].value, c) for c in rows)
+    decisions = {**decisions, **_split_decisions(coder, decisions, keys)}
     for key, cells in keys.items():
         if key not in decisions:
             continue

@@ -57,7 +57,7 @@ def read_cases_file(path: Path) -> list[CaseRow]:
     except OSError as error:
         raise CasesFileError(f"{path}: cannot read the cases file ({error.strerror}); check the path") from None
     try:
-        grid = read_grid(path, data)
+        grid = read_grid(path, data, survey=False)
     except ImportFormatError as error:
         raise CasesFileError(str(error)) from None
     columns = {_key(column): index for index, column in enumerate(grid.columns) if column}

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import ImportFormatError
+from qualcode.ingest.importers.subtitles import timed_text_document
 from qualcode.ingest.importers.turns import LineLabel, find_turns, looks_like_label, parse_timestamp
 from qualcode.records import ParsedDocument
 
@@ -57,7 +58,8 @@ class _Builder:
         return "".join(self.parts)
 
 
-def read_docx(path: Path, data: bytes) -> list[ParsedDocument]:
+def read_docx(path: Path, data: bytes, *, encoding: str | None = None,
+              speaker_pattern: str | None = None) -> list[ParsedDocument]:
     """One document: the body text of the Word file, with its speaker turns or paragraphs."""
     document = _open(path.name, data)
     builder = _Builder()
@@ -72,7 +74,12 @@ def read_docx(path: Path, data: bytes) -> list[ParsedDocument]:
             f"{path.name}: the Word document has no text in its body; "
             "check that you exported the right file"
         )
-    turns = find_turns(text, labels=builder.labels, block_starts=builder.block_starts)
+    if speaker_pattern is None and not builder.labels:
+        timed = timed_text_document(path.name, "docx", text)  # the old Teams .docx transcript
+        if timed is not None:
+            return [timed]
+    turns = find_turns(text, labels=builder.labels, block_starts=builder.block_starts,
+                       speaker_pattern=speaker_pattern)
     return [ParsedDocument(name=path.name, format="docx", text=text, turns=turns)]
 
 

@@ -23,16 +23,24 @@ from pathlib import Path
 from typing import Iterator
 
 from qualcode.errors import ImportFormatError
-from qualcode.ingest.importers.encoding import decode_bytes
-from qualcode.ingest.importers.turns import clean_speaker, is_known_speaker, looks_like_label
+from qualcode.ingest.importers.encoding import decode_bytes, encoding_note
+from qualcode.ingest.importers.turns import (
+    clean_speaker,
+    compile_speaker_pattern,
+    is_boilerplate,
+    is_header_field,
+    is_known_speaker,
+    looks_like_label,
+)
 from qualcode.records import ParsedDocument, ParsedTurn
 
 PAUSE_SECONDS = 2.0
+PARAGRAPH_WORDS = 150
 _TIME = r"(?:(\d+):)?(\d{1,2}):(\d{1,2})[.,](\d{1,3})"  # lenient: old Teams wrote 0:0:3.450
 _TIMING = re.compile(rf"\s*{_TIME}\s*-->\s*{_TIME}(?:\s.*)?")  # cue settings may follow
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+([^>]*))?>", re.IGNORECASE)
 _TAG = re.compile(r"</?(?:[A-Za-z]|\d+:)[^<>\n]*>")  # <c.x>, </v>, <00:00:01.000>
-_SPEAKER_PREFIX = re.compile(r"\s*([^:\n]{1,60}?)\s*:\s+")
+_SPEAKER_PREFIX = re.compile(r"\s*([^:\n]{1,90}?)\s*:\s+")
 _BLOCK_KEYWORDS = ("NOTE", "STYLE", "REGION")
 _TURN_SEPARATOR = "\n\n"
 
@@ -43,21 +51,96 @@ class _Cue:
     end_time: float
     speaker: str | None
     text: str
+    boilerplate: bool = False  # Zoom's trailing "Meeting title: ..." cues: kept, not coded
 
 
-def read_subtitles(path: Path, data: bytes) -> list[ParsedDocument]:
-    """One document from a .vtt or .srt file, with merged speaker turns."""
-    source = decode_bytes(data, path)
+def read_subtitles(path: Path, data: bytes, *, encoding: str | None = None,
+                   speaker_pattern: str | None = None) -> list[ParsedDocument]:
+    """One document from a .vtt or .srt file, with merged speaker turns.
+
+    ``speaker_pattern`` (``--speaker-pattern``) is matched at the start of each cue's text.
+    """
+    source = decode_bytes(data, path, encoding=encoding)
     is_vtt = path.suffix.lower() == ".vtt"
     cues = list(_vtt_cues(path.name, source) if is_vtt else _srt_cues(path.name, source))
-    cues = _with_zoom_speakers(cues)
+    cues = _with_pattern_speakers(cues, speaker_pattern) if speaker_pattern else _with_zoom_speakers(cues)
     cues = [cue for cue in cues if cue.text]
     if not cues:
         raise ImportFormatError(
             f"{path.name}: no subtitle cues with text found; check that you exported the transcript"
         )
     text, turns = _render(_merge(cues))
-    return [ParsedDocument(name=path.name, format="vtt" if is_vtt else "srt", text=text, turns=turns)]
+    note = encoding_note(data, path.name, encoding)
+    return [ParsedDocument(name=path.name, format="vtt" if is_vtt else "srt", text=text, turns=turns,
+                           notes=(note,) if note else ())]
+
+
+_TIMED_LINE = re.compile(rf"[ \t]*\[?[ \t]*{_TIME}[ \t]*-->[ \t]*{_TIME}[ \t]*\]?(?P<rest>.*)")
+_CUE_ID = re.compile(r"\s*(?:\d+|[0-9a-fA-F-]{8,}(?:/\d+-\d+)?)\s*")
+
+
+def timed_text_document(name: str, doc_format: str, text: str) -> ParsedDocument | None:
+    """A text (.txt, .md, .docx body) timed like subtitles, read as cues; None for any other text.
+
+    Recognised: Whisper's ``[00:43.810 --> 00:47.850]  text`` lines (WhisperX adds
+    ``SPEAKER_00:``), the old Teams layout ``0:0:0.0 --> 0:0:5.230`` / ``Name`` / text,
+    and SubRip or WebVTT cues without their header. At least two timing lines, and at
+    least a fifth of the non-blank lines. The document text is rendered as for a
+    .vtt (``Speaker: text``, one turn per paragraph); a preamble before the first cue
+    is kept as the first paragraph.
+    """
+    lines = text.split("\n")
+    timed = [i for i, line in enumerate(lines) if _TIMED_LINE.fullmatch(line)]
+    non_blank = sum(1 for line in lines if line.strip())
+    if len(timed) < 2 or len(timed) * 5 < non_blank:
+        return None
+    preamble = " ".join(line.strip() for line in lines[: timed[0]]
+                        if line.strip() and not re.fullmatch(r"\s*WEBVTT.*", line) and not _CUE_ID.fullmatch(line))
+    raw: list[tuple[float, float, list[str]]] = []
+    for index, next_index in zip(timed, timed[1:] + [len(lines)]):
+        match = _TIMED_LINE.fullmatch(lines[index])
+        assert match is not None
+        groups = match.groups()
+        payload = [match["rest"].strip()] if match["rest"].strip() else []
+        body = [line.strip() for line in lines[index + 1 : next_index] if line.strip()]
+        if body and next_index < len(lines) and _CUE_ID.fullmatch(body[-1]):
+            body = body[:-1]  # the number or id of the next cue
+        raw.append((_seconds(groups[:4]), _seconds(groups[4:8]), payload + body))
+    multi = [payload for _, _, payload in raw if len(payload) >= 2]
+    names = [payload[0] for payload in multi if looks_like_label(payload[0]) and ":" not in payload[0]
+             and not is_header_field(payload[0])]
+    name_lines = len(multi) >= 2 and len(names) * 5 >= len(multi) * 4 and (
+        len({n.casefold() for n in names}) < len(names) or all(is_known_speaker(n) for n in names)
+    )
+    cues = []
+    for start_time, end_time, payload in raw:
+        speaker = None
+        if name_lines and len(payload) >= 2 and looks_like_label(payload[0]) and ":" not in payload[0]:
+            speaker, payload = clean_speaker(payload[0]), payload[1:]
+        cues.append(_Cue(start_time, end_time, speaker, _plain(" ".join(payload))))
+    cues = [cue for cue in _with_zoom_speakers(cues) if cue.text]
+    if not cues:
+        return None
+    rendered, turns = _render(_merge(cues))
+    if preamble:
+        shift = len(preamble) + len(_TURN_SEPARATOR)
+        turns = (ParsedTurn(0, len(preamble)),) + tuple(
+            ParsedTurn(t.start + shift, t.end + shift, t.speaker, t.start_time, t.end_time) for t in turns
+        )
+        rendered = preamble + _TURN_SEPARATOR + rendered
+    return ParsedDocument(name=name, format=doc_format, text=rendered, turns=turns,
+                          notes=(f"{name}: read as timed cues ({len(raw)} timing lines)",))
+
+
+def _with_pattern_speakers(cues: list[_Cue], pattern: str) -> list[_Cue]:
+    compiled = compile_speaker_pattern(pattern)
+    result = []
+    for cue in cues:
+        match = compiled.match(cue.text)
+        if match is not None and (match["speaker"] or "").strip():
+            cue = _Cue(cue.start_time, cue.end_time, clean_speaker(match["speaker"]), cue.text[match.end():].strip())
+        result.append(cue)
+    return result
 
 
 def _blocks(source: str) -> Iterator[tuple[int, list[str]]]:
@@ -154,6 +237,9 @@ def _with_zoom_speakers(cues: list[_Cue]) -> list[_Cue]:
     mostly_labelled = sum(counts.values()) * 2 > unvoiced
     result = []
     for cue, label in zip(cues, labels):
+        if cue.speaker is None and is_boilerplate(cue.text):
+            result.append(_Cue(cue.start_time, cue.end_time, None, cue.text, True))
+            continue
         if label is not None and (
             mostly_labelled or counts[label[0].casefold()] >= 2 or is_known_speaker(label[0])
         ):
@@ -164,25 +250,39 @@ def _with_zoom_speakers(cues: list[_Cue]) -> list[_Cue]:
 
 def _zoom_label(cue: _Cue) -> tuple[str, int] | None:
     match = _SPEAKER_PREFIX.match(cue.text[:80])
-    if match is None or not looks_like_label(match[1]):
+    if match is None:
         return None
-    return clean_speaker(match[1]), match.end()
+    label = match[1].strip()
+    if label.startswith("[") and label.endswith("]"):  # WhisperX: [SPEAKER_00]: text
+        label = label[1:-1]
+    if not looks_like_label(label) or is_header_field(label):  # "Meeting title: ..." is not a speaker
+        return None
+    return clean_speaker(label), match.end()
 
 
 def _merge(cues: list[_Cue]) -> list[_Cue]:
     merged: list[_Cue] = []
     for cue in cues:
         previous = merged[-1] if merged else None
-        same_turn = previous is not None and previous.speaker == cue.speaker and (
-            cue.speaker is not None or cue.start_time - previous.end_time < PAUSE_SECONDS
+        same_turn = previous is not None and previous.speaker == cue.speaker \
+            and previous.boilerplate == cue.boilerplate and (
+            cue.speaker is not None
+            or (cue.start_time - previous.end_time < PAUSE_SECONDS and not _long_paragraph(previous.text))
         )
         if previous is not None and same_turn:
             merged[-1] = _Cue(
-                previous.start_time, cue.end_time, cue.speaker, f"{previous.text} {cue.text}"
+                previous.start_time, cue.end_time, cue.speaker, f"{previous.text} {cue.text}", cue.boilerplate
             )
         else:
             merged.append(cue)
     return merged
+
+
+def _long_paragraph(text: str) -> bool:
+    """Speaker-less speech runs on without pauses (Whisper): a paragraph ends at a sentence
+    end after PARAGRAPH_WORDS words, and in any case after three times as many."""
+    words = len(text.split())
+    return words >= 3 * PARAGRAPH_WORDS or (words >= PARAGRAPH_WORDS and text.rstrip()[-1:] in ".?!…")
 
 
 def _render(cues: list[_Cue]) -> tuple[str, tuple[ParsedTurn, ...]]:
@@ -199,6 +299,6 @@ def _render(cues: list[_Cue]) -> tuple[str, tuple[ParsedTurn, ...]]:
         length = start + len(cue.text)
         turns.append(ParsedTurn(
             start=start, end=length, speaker=cue.speaker,
-            start_time=cue.start_time, end_time=cue.end_time,
+            start_time=cue.start_time, end_time=cue.end_time, boilerplate=cue.boilerplate,
         ))
     return "".join(parts), tuple(turns)

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from qualcode.errors import ImportFormatError
-from qualcode.ingest.importers.encoding import decode_bytes, normalise_newlines
+from qualcode.ingest.importers.encoding import decode_bytes, encoding_note, normalise_newlines
+from qualcode.ingest.importers.survey import Header, personal_data, read_header
 from qualcode.records import ParsedDocument, ParsedTurn
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -30,6 +31,7 @@ _INT = re.compile(r"[-+]?(?:0|[1-9]\d*)")  # "0123" stays text: a code, not a nu
 _FLOAT = re.compile(r"[-+]?\d+\.\d+")
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
 _SEPARATOR = "\n\n"
+_SEP_HINT = re.compile(r'"?sep=(.)"?', re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -37,13 +39,18 @@ class Grid:
     """The header and data rows of the first (or chosen) sheet of a table file.
 
     ``rows`` hold (spreadsheet row number, values) with values padded to the
-    header's width; rows with no value at all are left out.
+    header's width; rows with no value at all are left out. ``labels`` are the
+    question texts of a survey export (one per column, "" when none) and
+    ``layout`` the survey tool whose extra header rows were skipped.
     """
 
     name: str
     columns: tuple[str, ...]
     rows: tuple[tuple[int, tuple[Any, ...]], ...]
     decimal_comma: bool = False  # a ';' or tab separated CSV: "3,5" is 3.5
+    labels: tuple[str, ...] = ()
+    layout: str | None = None
+    header_rows: tuple[int, ...] = (1,)  # spreadsheet row numbers of the header
 
 
 def read_table(
@@ -54,29 +61,59 @@ def read_table(
     id_column: str | None = None,
     case_column: str | None = None,
     sheet: str | None = None,
+    keep_columns: Sequence[str] | None = None,
+    encoding: str | None = None,
 ) -> list[ParsedDocument]:
-    """One document from a .csv or .xlsx file; see the module docstring."""
+    """One document from a .csv or .xlsx file; see the module docstring.
+
+    Every row is its own case: the ``case_column`` value, else the ``id_column``
+    value, else (``case_id`` None) the import run makes one case per row number.
+    """
     if isinstance(text_columns, str):  # one name given where a list was meant
         text_columns = [text_columns]
-    grid = read_grid(path, data, sheet=sheet)
+    grid = read_grid(path, data, sheet=sheet, encoding=encoding)
     texts = _text_columns(grid, text_columns)
+    guessed = not text_columns
     row_id = find_column(grid, id_column, "--id-column") if id_column else None
     case = find_column(grid, case_column, "--case-column") if case_column else row_id
+    kept: set[int] = set()
+    missing_kept: list[str] = []
+    for column in keep_columns or ():  # one --keep-column for a folder of tables: not every table has it
+        try:
+            kept.add(find_column(grid, column, "--keep-column"))
+        except ImportFormatError:
+            missing_kept.append(column)
+    for index, option in ((row_id, "--id-column"), (case, "--case-column")):
+        reason = personal_data(grid.columns[index], _label(grid, index)) if index is not None else None
+        if index is not None and reason is not None and index not in kept:
+            name = grid.columns[index]
+            raise ImportFormatError(
+                f"{grid.name}: {option} {name!r} holds personal data ({reason}); its values would name rows and "
+                f"cases in every export; use a respondent number column instead (or leave out {option}: the row "
+                f"number is the id), or add --keep-column {name!r} to use it on purpose"
+            )
     others = [
         index for index, column in enumerate(grid.columns)
         if column and index not in texts and index not in (row_id, case)
     ]
+    personal = {
+        index: reason for index in others
+        if index not in kept and (reason := personal_data(grid.columns[index], _label(grid, index))) is not None
+    }
+    others = [index for index in others if index not in personal]
     ids = _row_ids(grid, row_id)
     parts: list[str] = []
     turns: list[ParsedTurn] = []
     length = 0
-    for (_number, values), source_row in zip(grid.rows, ids):
+    empty_rows: list[int] = []
+    for (number, values), source_row in zip(grid.rows, ids):
         case_id = (cell_text(values[case]) or None) if case is not None else None
         attributes = {
             grid.columns[index]: typed_value(values[index], decimal_comma=grid.decimal_comma)
             for index in others
             if cell_text(values[index])
         }
+        before = len(turns)
         for index in texts:
             content = normalise_newlines(cell_text(values[index]))
             if not content:
@@ -91,22 +128,86 @@ def read_table(
                 source_row=source_row, case_id=case_id, attributes=attributes,
             ))
             length += len(content)
+        if len(turns) == before:
+            empty_rows.append(number)
     if not turns:
         names = ", ".join(repr(grid.columns[index]) for index in texts)
         raise ImportFormatError(
             f"{grid.name}: no text in column {names} in any row; "
             "pass --text-column with the column that holds the answers or notes"
         )
+    notes: list[str] = []
+    warnings: list[str] = []
+    if path.suffix.lower() == ".csv" and (note := encoding_note(data, path.name, encoding)):
+        notes.append(note)
+    if guessed:
+        notes.append(f"{grid.name}: no --text-column given; the text is column {grid.columns[texts[0]]!r} "
+                     "(the only one whose name says text/tekst/antwoord/notitie/opmerking); pass --text-column "
+                     "to choose another")
+    if grid.layout is not None:
+        rows = grid.header_rows
+        which = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]}-{rows[-1]}"
+        notes.append(f"{grid.name}: read as a {grid.layout} export (header {which}; data from row "
+                     f"{grid.rows[0][0] if grid.rows else rows[-1] + 1})")
+    if empty_rows:
+        notes.append(f"{grid.name}: {len(empty_rows)} row(s) without text in the text column(s) not imported "
+                     f"(row {_row_list(empty_rows)})")
+    preview = _preview_rows(grid)
+    if preview:
+        warnings.append(
+            f"{grid.name}: row {_row_list(preview)} hold(s) responses from the survey preview or a test "
+            "(Status = Survey Preview / Spam, or DistributionChannel = preview/test), imported as respondents; "
+            "delete those rows (or filter them out in the survey tool) and import again"
+        )
+    if missing_kept:
+        warnings.append(f"{grid.name}: no column {', '.join(map(repr, missing_kept))} to keep (--keep-column); "
+                        f"the columns are: {_listing(grid)}")
+    if personal:
+        listed = ", ".join(f"{grid.columns[index]} ({reason})" for index, reason in personal.items())
+        warnings.append(
+            f"{grid.name}: left out {len(personal)} column(s) that hold personal data: {listed}; "
+            "they are not in the project or any export; pass --keep-column NAME to keep one as a case attribute"
+        )
     doc_format = "xlsx" if path.suffix.lower() == ".xlsx" else "csv"
-    return [ParsedDocument(name=path.name, format=doc_format, text="".join(parts), turns=tuple(turns))]
+    return [ParsedDocument(name=path.name, format=doc_format, text="".join(parts), turns=tuple(turns),
+                           notes=tuple(notes), warnings=tuple(warnings))]
 
 
-def read_grid(path: Path, data: bytes, *, sheet: str | None = None) -> Grid:
-    """Header and rows of a .csv (any of ; , tab) or .xlsx file (first sheet unless ``sheet``)."""
+_PREVIEW = {"survey preview", "survey test", "preview", "test", "spam", "surveypreview", "surveytest"}
+
+
+def _preview_rows(grid: Grid) -> list[int]:
+    """Rows of a Qualtrics export that are preview or test responses, not respondents."""
+    if not (grid.layout or "").startswith("Qualtrics"):
+        return []
+    columns = [i for i, c in enumerate(grid.columns) if c.casefold() in ("status", "distributionchannel")]
+    return [number for number, values in grid.rows
+            if any(cell_text(values[i]).casefold() in _PREVIEW for i in columns)]
+
+
+def _row_list(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:10])
+    return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+
+
+def _label(grid: Grid, index: int) -> str:
+    return grid.labels[index] if index < len(grid.labels) else ""
+
+
+def read_grid(path: Path, data: bytes, *, sheet: str | None = None, encoding: str | None = None,
+              survey: bool = True) -> Grid:
+    """Header and rows of a .csv (any of ; , tab) or .xlsx file (first sheet unless ``sheet``).
+
+    With ``survey`` the extra header rows of survey tools are recognised (see survey.py).
+    """
     if path.suffix.lower() == ".xlsx":
-        return _grid_from_rows(path.name, _xlsx_rows(path.name, data, sheet))
-    text = decode_bytes(data, path)
-    delimiter = _sniff_delimiter(text)
+        return _grid_from_rows(path.name, _xlsx_rows(path.name, data, sheet), survey=survey)
+    text = decode_bytes(data, path, encoding=encoding)
+    first_line, _, rest = text.partition("\n")
+    hint = _SEP_HINT.fullmatch(first_line.strip())
+    if hint:  # Excel's "sep=;" first line: the separator, not a row (the rows keep their numbers)
+        text = "\n" + rest
+    delimiter = hint.group(1) if hint else _sniff_delimiter(text)
     # Cells may be long (a whole interview in one cell); the limit is process-wide.
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -119,16 +220,29 @@ def read_grid(path: Path, data: bytes, *, sheet: str | None = None) -> Grid:
             f"{path.name}, row {len(rows) + 1}: not valid CSV ({error}); "
             "save it again as CSV from Excel, or as .xlsx"
         ) from None
-    return _grid_from_rows(path.name, rows, decimal_comma=delimiter != ",")
+    return _grid_from_rows(path.name, rows, decimal_comma=delimiter != ",", survey=survey)
 
 
 def find_column(grid: Grid, wanted: str, option: str) -> int:
-    """The index of column ``wanted`` (exact, else the one that matches ignoring case)."""
+    """The index of column ``wanted``: its name or (survey exports) its question text.
+
+    Exact first, else the one that matches ignoring case and surrounding spaces.
+    """
     if wanted in grid.columns:
         return grid.columns.index(wanted)
     loose = [i for i, column in enumerate(grid.columns) if column.casefold() == wanted.strip().casefold()]
     if len(loose) == 1:
         return loose[0]
+    by_label = [i for i, label in enumerate(grid.labels) if label and " ".join(label.split()).casefold()
+                == " ".join(wanted.split()).casefold()]
+    if len(by_label) == 1:
+        return by_label[0]
+    if len(by_label) > 1:
+        names = ", ".join(grid.columns[i] for i in by_label)
+        raise ImportFormatError(
+            f"{grid.name}: the question text {wanted!r} heads several columns ({names}); "
+            f"pass {option} with one of those column names"
+        )
     raise ImportFormatError(
         f"{grid.name}: no column {wanted!r}; the columns are: {_listing(grid)}; "
         f"pass {option} with one of them"
@@ -259,18 +373,23 @@ def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> list[tuple[int, lis
 
 
 def _grid_from_rows(
-    name: str, rows: list[tuple[int, list[Any]]], *, decimal_comma: bool = False
+    name: str, rows: list[tuple[int, list[Any]]], *, decimal_comma: bool = False, survey: bool = True
 ) -> Grid:
     filled = [(number, values) for number, values in rows if any(cell_text(v) for v in values)]
     if not filled:
         raise ImportFormatError(f"{name}: the table is empty; check that you exported the right file")
-    (header_row, header), data = filled[0], filled[1:]
-    columns = [cell_text(value) for value in header]
+    if survey:
+        header = read_header([[cell_text(v) for v in values] for _, values in filled[:3]])
+    else:
+        header = Header(tuple(cell_text(v) for v in filled[0][1]), (), 1, None)
+    header_rows = tuple(number for number, _ in filled[: header.data_from])
+    data = filled[header.data_from:]
+    columns = list(header.columns)
     seen: dict[str, int] = {}
     for index, column in enumerate(columns):
         if column and column.casefold() in seen:
             raise ImportFormatError(
-                f"{name}, row {header_row}: two columns are called {column!r}; rename one of them"
+                f"{name}, row {header_rows[0]}: two columns are called {column!r}; rename one of them"
             )
         seen[column.casefold()] = index
     width = len(columns)
@@ -278,8 +397,17 @@ def _grid_from_rows(
         (number, tuple(values[:width]) + (None,) * (width - len(values)))
         for number, values in data
     )
-    return Grid(name=name, columns=tuple(columns), rows=padded, decimal_comma=decimal_comma)
+    labels = tuple(header.labels[:width]) + ("",) * (width - len(header.labels))
+    return Grid(name=name, columns=tuple(columns), rows=padded, decimal_comma=decimal_comma,
+                labels=labels, layout=header.layout, header_rows=header_rows)
 
 
 def _listing(grid: Grid) -> str:
-    return ", ".join(column for column in grid.columns if column)
+    """The column names, each with the start of its question text in a survey export."""
+    def named(index: int, column: str) -> str:
+        label = " ".join(_label(grid, index).split())
+        if not label or label.casefold() == column.casefold():
+            return column
+        return f"{column} ({label[:40]}{'…' if len(label) > 40 else ''})"
+
+    return ", ".join(named(index, column) for index, column in enumerate(grid.columns) if column)
