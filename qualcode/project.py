@@ -257,11 +257,12 @@ class Project:
 
     def quotes(self, *, per_cell: int = 3, max_chars: int = 300, coder: str | None = None, reconciled: bool = False,
                include_suggested: bool = False, study: str | None = None) -> "pd.DataFrame":
-        """The most telling quotes per matrix cell, with case pseudonym and segment id."""
-        from qualcode.analysis import matrix
-
-        table = self.codings_table(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study)
-        return matrix.quotes(table, self.codebook(), per_cell=per_cell, max_chars=max_chars)
+        """The quotes per matrix cell with their source (pseudonym, role, document, position/time, question)."""
+        quotes = self.analyse(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study,
+                              per_cell=per_cell, max_chars=max_chars, presence=False, auto_compare=False,
+                              all_studies=True).quotes_table
+        assert quotes is not None  # per_cell >= 1
+        return quotes
 
     def code_presence(self, *, coder: str | None = None, reconciled: bool = False,
                       include_suggested: bool = False, study: str | None = None) -> "pd.DataFrame":
@@ -288,19 +289,21 @@ class Project:
                 study: str | None = None, by: str | None = None, compare_by: str | None = None,
                 auto_compare: bool = True, allow_codebook_change: bool = False, per_cell: int | None = 3,
                 max_chars: int = 300, presence: bool = True, agreement: tuple[str, str] | None = None,
-                agreement_by: str | None = None) -> "Analysis":
+                agreement_by: str | None = None, all_studies: bool = False) -> "Analysis":
         """Everything the outputs show, computed once: see ``analysis.results.analyse``."""
         from qualcode.analysis.results import analyse
 
         return analyse(self.store, coder=coder, reconciled=reconciled,
                        include_suggested=include_suggested, study=study, by=by, compare_by=compare_by,
                        auto_compare=auto_compare, allow_codebook_change=allow_codebook_change, per_cell=per_cell,
-                       max_chars=max_chars, presence=presence, agreement=agreement, agreement_by=agreement_by)
+                       max_chars=max_chars, presence=presence, agreement=agreement, agreement_by=agreement_by,
+                       all_studies=all_studies)
 
     def export_workbook(self, path: str | Path, *, coder: str | None = None, reconciled: bool = False,
                         include_suggested: bool = False, study: str | None = None, by: str | None = None,
                         compare_by: str | None = None, allow_codebook_change: bool = False, per_cell: int = 3,
-                        agreement: tuple[str, str] | None = None, overwrite: bool = False) -> "WorkbookReport":
+                        agreement: tuple[str, str] | None = None, overwrite: bool = False,
+                        all_studies: bool = False) -> "WorkbookReport":
         """Write the results workbook; ``by`` splits the group sheet (default: role).
 
         ``agreement=(coder_a, coder_b)`` adds an Agreement sheet (kappa, alpha per code, per
@@ -313,20 +316,20 @@ class Project:
         analysis = self.analyse(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study,
                                 by=by or xlsx.DEFAULT_BY, compare_by=compare_by,
                                 allow_codebook_change=allow_codebook_change, per_cell=per_cell, agreement=agreement,
-                                agreement_by=by)
+                                agreement_by=by, all_studies=all_studies)
         return xlsx.export_workbook(analysis, path, overwrite=overwrite)
 
     def write_report(self, out_dir: str | Path, *, coder: str | None = None, reconciled: bool = False,
                      include_suggested: bool = False, study: str | None = None, by: str | None = None,
                      compare_by: str | None = None, allow_codebook_change: bool = False, per_cell: int = 3,
-                     max_chars: int = 300) -> "ReportFiles":
+                     max_chars: int = 300, all_studies: bool = False) -> "ReportFiles":
         """Write report.html, report.md and heatmap.png (and heatmap-compare.png) into ``out_dir``."""
         from qualcode.outputs import report
 
         out = report.check_folder(out_dir)
         analysis = self.analyse(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study,
                                 by=by, compare_by=compare_by, allow_codebook_change=allow_codebook_change,
-                                per_cell=per_cell, max_chars=max_chars, presence=False)
+                                per_cell=per_cell, max_chars=max_chars, presence=False, all_studies=all_studies)
         return report.write_report(analysis, out)
 
     # -- agreement and learning ------------------------------------------------------------

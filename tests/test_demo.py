@@ -35,12 +35,13 @@ def test_the_workbook_matrix_equals_the_counts_in_the_store(demo):
     result, _ = demo
     con = sqlite3.connect(result.project)
     expected = {}
-    for code, direction, segments, cases in con.execute(
-        "SELECT c.code, c.direction, count(DISTINCT c.segment_id), count(DISTINCT g.case_id) FROM codings c "
-        "JOIN segments g ON g.id = c.segment_id WHERE c.coder = 'anna' AND c.status = 'accepted' AND g.to_code = 1 "
-        "GROUP BY c.code, c.direction"
+    for study, code, direction, segments, cases in con.execute(
+        "SELECT s.name, c.code, c.direction, count(DISTINCT c.segment_id), count(DISTINCT g.case_id) FROM codings c "
+        "JOIN segments g ON g.id = c.segment_id JOIN documents d ON d.id = g.document_id "
+        "JOIN studies s ON s.id = d.study_id WHERE c.coder = 'anna' AND c.status = 'accepted' AND g.to_code = 1 "
+        "GROUP BY s.name, c.code, c.direction"
     ):
-        expected[(code, direction)] = (segments, cases)
+        expected[(study, code, direction)] = (segments, cases)  # the workbook shows one matrix per study
     labels = {"autonomie": "autonomy", "werkdruk": "workload", "menselijke interactie": "interaction",
               "werkplezier": "enjoyment"}
     directions = {"kans": "opportunity", "risico": "risk", "geen richting": "none"}
@@ -48,20 +49,21 @@ def test_the_workbook_matrix_equals_the_counts_in_the_store(demo):
     header = [c.value for c in ws[1]]
     seen = {}
     for row in ws.iter_rows(min_row=2, values_only=True):
-        if row[0] not in labels:
+        if row[1] not in labels:
             continue
         for label, direction in directions.items():
             if f"{label}: fragmenten" in header:
                 n = row[header.index(f"{label}: fragmenten")]
                 k = row[header.index(f"{label}: cases")]
-                seen[(labels[row[0]], direction)] = (n, k)
-    assert len(seen) >= 8
+                seen[(row[0], labels[row[1]], direction)] = (n, k)
+    assert len(seen) >= 16 and {key[0] for key in seen} == {"po-2019", "vo-2025"}
     for key, value in seen.items():
         assert value == expected.get(key, (0, 0)), key
     assert sum(n for n, _ in expected.values()) == sum(n for n, _ in seen.values())
     # every cell the researcher publishes rests on human decisions: kans and risico on all four aspects
-    for code in labels.values():
-        assert expected[(code, "opportunity")][0] > 0 and expected[(code, "risk")][0] > 0
+    for study in ("po-2019", "vo-2025"):
+        for code in labels.values():
+            assert expected[(study, code, "opportunity")][0] > 0 and expected[(study, code, "risk")][0] > 0
 
 
 def test_the_demo_writes_the_report_and_the_heatmap(demo):

@@ -371,23 +371,32 @@ def project_export(project, out, **kw):
 def test_workbook_has_every_sheet_with_frozen_headers_and_filters(workbook):
     project, cb, ids, out, report = workbook
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Matrix", "Matrix by group", "Quotes", "Coded segments", "Code presence per case",
-                             "Codebook", "Cases", "Compare", "About"]
+    assert wb.sheetnames == ["Matrix", "Matrix by group", "Quotes", "Coded segments", "Co-occurrence",
+                             "Code presence per case", "Codebook", "Cases", "Compare", "About"]
     for ws in wb.worksheets:
         assert ws.freeze_panes is not None, ws.title
         assert ws.auto_filter.ref, ws.title
-    assert wb["Matrix"]["A1"].value == "Aspect" and wb["Matrix"]["B1"].value == "kans: fragmenten"
+    assert wb["Matrix"]["A1"].value == "Studie" and wb["Matrix"]["B1"].value == "Aspect"
+    assert wb["Matrix"]["C1"].value == "kans: fragmenten" and wb["Matrix"]["E1"].value == "kans: %"
     assert wb["Matrix"].conditional_formatting  # the colour scale
 
 
-def test_workbook_matrix_sheet_equals_the_dataframe(workbook):
+def test_workbook_matrix_sheet_is_per_study_and_equals_the_dataframe(workbook):
     project, cb, ids, out, report = workbook
-    result = project.matrix()
     ws = openpyxl.load_workbook(out)["Matrix"]
-    for r, label in enumerate(result.matrix.index, start=2):
-        assert ws.cell(r, 1).value == label
-        values = [ws.cell(r, c).value for c in range(2, 6)]
-        assert values == [int(v) for v in result.matrix.loc[label]]
+    r = 2
+    for study in ("po-2019", "vo-2025"):  # one matrix per study by default, not pooled
+        result = project.matrix(study=study)
+        for label in result.matrix.index:
+            assert (ws.cell(r, 1).value, ws.cell(r, 2).value) == (study, label)
+            values = [ws.cell(r, c).value for c in range(3, 9)]
+            expected = []
+            for d in ("opportunity", "risk"):
+                segs, cases = (int(result.matrix.loc[label, (d, m)]) for m in ("segments", "cases"))
+                expected += [segs, cases, (200 * cases + result.n_cases) // (2 * result.n_cases)]
+            assert values == expected
+            assert ws.cell(r, 9).value == result.n_cases
+            r += 1
 
 
 def test_workbook_formula_like_text_is_stored_as_a_string(workbook):
@@ -430,7 +439,8 @@ def test_workbook_marks_suggestions(built, tmp_path):
     headers = [c.value for c in wb["Matrix"][1]]
     assert "kans: waarvan suggestie" in headers
     col = headers.index("kans: waarvan suggestie") + 1
-    row = [wb["Matrix"].cell(r, 1).value for r in range(1, 6)].index("werkdruk") + 1
+    row = [(wb["Matrix"].cell(r, 1).value, wb["Matrix"].cell(r, 2).value) for r in range(1, 12)].index(
+        ("po-2019", "werkdruk")) + 1
     assert wb["Matrix"].cell(row, col).value == 1
     statuses = {wb["Coded segments"].cell(r, 1 + [c.value for c in wb["Coded segments"][1]].index("status")).value
                 for r in range(2, wb["Coded segments"].max_row + 1)}
@@ -443,7 +453,7 @@ def test_workbook_without_second_study_has_no_compare_sheet(built, tmp_path):
     report = project_export(project, out, study="vo-2025", by="schooltype")
     assert "Compare" not in report.sheets
     ws = openpyxl.load_workbook(out)["Matrix by group"]
-    assert ws["B1"].value == "vo (n = 3)"
+    assert (ws["A2"].value, ws["B2"].value, ws.cell(2, ws.max_column).value) == ("vo-2025", "schooltype: vo", 3)
 
 
 @pytest.mark.slow  # starts LibreOffice, ~2 s
@@ -470,13 +480,16 @@ def test_report_files_hold_the_matrix_the_png_and_provenance(built, tmp_path):
 
     project, cb, ids = built
     files = project.write_report(tmp_path / "rep", by="role")
-    for path in (files.html, files.markdown, files.heatmap, files.compare_heatmap):
+    for path in (files.html, files.markdown, files.heatmap, files.heatmap_svg):
         assert path.exists() and path.stat().st_size > 0
+    assert files.compare_heatmap is None  # per study, heatmap.png already shows the studies side by side
+    assert files.heatmap_svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
     page = files.html.read_text(encoding="utf-8")
     md = files.markdown.read_text(encoding="utf-8")
     for text in (page, md):
         assert "werkdruk" in text and "kans" in text and "risico" in text
-        assert "4 (4)" in text and "2 (2)" in text  # werkdruk: kans, risico
+        assert "1 (1 van 2, 50%)" in text and "3 (3 van 3, 100%)" in text  # werkdruk kans: po-2019, vo-2025
+        assert "studie po-2019" in text and "studie vo-2025" in text
         assert cb.version in text and project.project_id in text
         assert "Vergelijking" in text  # two studies: the comparison section
         assert "Expert 1" in text
@@ -531,9 +544,14 @@ def test_cli_matrix_table_and_formats(built):
     r = run(project, "matrix")
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
-    assert lines[0] == "Kansen en risico's per aspect van werk (n = 5 cases)"
+    assert lines[0] == "Kansen en risico's per aspect van werk — studie po-2019 (n = 2 cases)"
     assert re.match(r"Aspect\s+kans\s+risico$", lines[1])
-    assert re.match(r"werkdruk\s+4 \(4\)\s+2 \(2\)$", lines[4])
+    assert re.match(r"werkdruk\s+1 \(1 van 2, 50%\)\s+1 \(1 van 2, 50%\)$", lines[4])
+    assert "Kansen en risico's per aspect van werk — studie vo-2025 (n = 3 cases)" in lines
+    r = run(project, "matrix", "--all-studies")
+    lines = r.output.splitlines()
+    assert lines[0] == "Kansen en risico's per aspect van werk — alle studies samen (po-2019, vo-2025) (n = 5 cases)"
+    assert re.match(r"werkdruk\s+4 \(4 van 5, 80%\)\s+2 \(2 van 5, 40%\)$", lines[4])
     r = run(project, "matrix", "--format", "csv")
     assert r.exit_code == 0
     rows = list(pd.read_csv(__import__("io").StringIO(r.output)).itertuples())
@@ -551,7 +569,7 @@ def test_cli_matrix_marks_suggestions(built):
     suggest(project, cb, (ids["po"][3], "workload", "opportunity"))
     r = run(project, "matrix", "--include-suggested")
     assert r.exit_code == 0
-    assert re.search(r"werkdruk\s+5\* \(5\)", r.output)
+    assert re.search(r"werkdruk\s+2\* \(2 van 2, 100%\)", r.output)  # po-2019
     assert "* inclusief machinesuggesties die nog niet beoordeeld zijn" in r.output
 
 
@@ -601,7 +619,7 @@ def test_cli_export_report_compare(built, tmp_path):
     assert r.exit_code == 0 and (tmp_path / "rep" / "report.html").exists()
     r = run(project, "compare", "--by", "study")
     assert r.exit_code == 0
-    assert re.search(r"werkdruk\s+1 \(1\) 50%\s+3 \(3\) 100%\s+\+2 \(\+2\) \+50 pp", r.output)
+    assert re.search(r"werkdruk\s+1 \(1 van 2, 50%\)\s+3 \(3 van 3, 100%\)\s+\+50 pp", r.output)
     r = run(project, "compare", "--format", "json")
     assert json.loads(r.output)["groups"] == ["po-2019", "vo-2025"]
 

@@ -18,6 +18,7 @@ because they are keys there.)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
@@ -26,12 +27,24 @@ if TYPE_CHECKING:
 
     from qualcode.analysis.agreement import AgreementResult
     from qualcode.analysis.matrix import Comparison, MatrixResult
+    from qualcode.analysis.passages import Pair, Passage
     from qualcode.coding.codebook import Codebook
     from qualcode.store import Store
 
 
 
 # -- cells -----------------------------------------------------------------------------------
+def round_half_up(value: Fraction) -> int:
+    """The nearest whole number, half-way values away from zero (12.5 → 13, -12.5 → -13)."""
+    magnitude = abs(value) + Fraction(1, 2)
+    whole = magnitude.numerator // magnitude.denominator
+    return whole if value >= 0 else -whole
+
+
+def share(part: int, whole: int) -> Fraction:
+    return Fraction(part, whole) if whole else Fraction(0)
+
+
 @dataclass(frozen=True)
 class Cell:
     """One matrix cell: coded segments, distinct cases, of which suggestions, and cases / n of the group."""
@@ -40,6 +53,12 @@ class Cell:
     cases: int
     suggested: int = 0
     share_of_cases: float = 0.0
+    n_cases: int = 0  # the group's cases: the denominator of the share
+
+    @property
+    def percent(self) -> int:
+        """The share of the group's cases in whole percent, half-way values rounded up."""
+        return round_half_up(share(self.cases, self.n_cases) * 100)
 
 
 @dataclass(frozen=True)
@@ -49,6 +68,7 @@ class Difference:
     segments: int
     cases: int
     share_of_cases: float
+    points: int = 0  # the share's difference in whole percentage points, half-way values away from zero
 
 
 def _frozen(mapping: Mapping) -> Mapping:
@@ -68,6 +88,9 @@ class Matrix:
     cases_per_group: Mapping[str | None, int] = field(repr=False)
 
     def cell(self, code: str, direction: str, group: str | None = None) -> Cell:
+        """The cell; a direction this matrix has no column for (another study's 'none') is an empty cell."""
+        if direction not in self.directions and code in self.codes:
+            return Cell(0, 0, 0, 0.0, self.n_cases(group))
         return self.cells[(group, code, direction)]
 
     def n_cases(self, group: str | None = None) -> int:
@@ -98,7 +121,7 @@ def matrix_view(result: "MatrixResult | Matrix") -> Matrix:
             for d in result.directions:
                 cases = int(frame.loc[label, (d, "cases")])
                 cells[(group, code, d)] = Cell(int(frame.loc[label, (d, "segments")]), cases,
-                                               int(sugg.loc[label, d]), cases / total if total else 0.0)
+                                               int(sugg.loc[label, d]), cases / total if total else 0.0, total)
     return Matrix(codes=tuple(result.codes), directions=tuple(result.directions), by=result.by,
                   groups=tuple(result.groups), include_suggested=bool(result.selection.get("include_suggested")),
                   cells=_frozen(cells), cases_per_group=_frozen(n))
@@ -143,7 +166,8 @@ class ComparisonResult:
 
     def difference(self, code: str, direction: str, group: str) -> Difference:
         a, b = self.cell(code, direction, group), self.cell(code, direction, self.baseline)
-        return Difference(a.segments - b.segments, a.cases - b.cases, a.share_of_cases - b.share_of_cases)
+        points = round_half_up((share(a.cases, a.n_cases) - share(b.cases, b.n_cases)) * 100)
+        return Difference(a.segments - b.segments, a.cases - b.cases, a.share_of_cases - b.share_of_cases, points)
 
     @property
     def has_suggested(self) -> bool:
@@ -163,14 +187,32 @@ def comparison_view(comparison: "Comparison") -> ComparisonResult:
 # -- quotes, cases, provenance -----------------------------------------------------------------
 @dataclass(frozen=True)
 class Quote:
+    """A quote of a cell: its rank there and the passage it comes from (text = the passage's excerpt)."""
+
     code: str
     direction: str
     rank: int
-    pseudonym: str
-    segment_id: int
-    text: str
-    status: str  # accepted | suggested
-    study: str | None
+    passage: "Passage" = field(repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.passage.excerpt
+
+    @property
+    def pseudonym(self) -> str:
+        return self.passage.pseudonym
+
+    @property
+    def segment_id(self) -> int:
+        return self.passage.segment_id
+
+    @property
+    def status(self) -> str:
+        return self.passage.status
+
+    @property
+    def study(self) -> str | None:
+        return self.passage.study
 
 
 @dataclass(frozen=True)
@@ -286,6 +328,27 @@ class Analysis:
     comparison: ComparisonResult | None = None
     comparison_left_out: str | None = None  # why the automatic comparison was left out
     agreement: "AgreementResult | None" = None
+    passages: tuple["Passage", ...] = field(default=(), repr=False)  # every coded segment × cell, citable
+    co_occurrence: tuple["Pair", ...] = ()  # cells coded on the same segments, most segments first
+    studies: tuple[str, ...] = ()  # the studies the selection covers
+    parts: tuple["Analysis", ...] = field(default=(), repr=False)  # one analysis per study (not pooled)
+
+    # -- scope ---------------------------------------------------------------------------------
+    def scopes(self) -> tuple["Analysis", ...]:
+        """What the outputs show one by one: one analysis per study, or this one (pooled, or one study)."""
+        return self.parts or (self,)
+
+    @property
+    def study(self) -> str | None:
+        """The study this analysis is about; None when it pools several (or the project has none)."""
+        if self.selection is not None and self.selection.study:
+            return self.selection.study
+        return self.studies[0] if len(self.studies) == 1 else None
+
+    @property
+    def pooled(self) -> bool:
+        """True when the numbers mix two or more studies."""
+        return len(self.studies) > 1 and not self.parts
 
     # -- accessors -----------------------------------------------------------------------------
     @property
@@ -333,6 +396,14 @@ class Analysis:
     def quotes_for(self, code: str, direction: str) -> tuple[Quote, ...]:
         return tuple(q for q in self.quotes if q.code == code and q.direction == direction)
 
+    def passages_for(self, code: str, direction: str) -> tuple["Passage", ...]:
+        """Every passage of a cell, in segment order: the drill-down behind the count."""
+        return tuple(p for p in self.passages if p.code == code and p.direction == direction)
+
+    @property
+    def memo_count(self) -> int:
+        return len({(p.segment_id, coder) for p in self.passages for coder, _ in p.memos})
+
 
 def analyse(
     store: "Store",
@@ -351,6 +422,7 @@ def analyse(
     presence: bool = True,
     agreement: tuple[str, str] | None = None,
     agreement_by: str | None = None,
+    all_studies: bool = False,
 ) -> Analysis:
     """Select the codings that count and compute, once, everything the outputs show.
 
@@ -359,7 +431,10 @@ def analyse(
     when the selection spans two or more studies (a problem then leaves it out, and
     ``comparison_left_out`` says why). ``per_cell``: quotes per cell (None: no quotes).
     ``presence``: the per-case table and the case listing. ``agreement=(coder_a, coder_b)``:
-    their agreement, per value of ``agreement_by``.
+    their agreement, per value of ``agreement_by``. With two or more studies and no
+    ``study``, ``parts`` holds one analysis per study (what the outputs show, study by
+    study) unless ``all_studies`` pools them; the comparison and agreement stay here.
+    Quotes are spread over the values of ``by`` (default: role) and over cases.
     """
     from qualcode.analysis import matrix as mx
     from qualcode.analysis.selection import check_attribute, select_codings
@@ -378,11 +453,25 @@ def analyse(
                                                     allow_codebook_change=allow_codebook_change)
     info = provenance(store, df, codebook, by=by, compare_by=comparison.by if comparison else None,
                       per_cell=per_cell)
-    quotes_table = mx.quotes(df, codebook, per_cell=per_cell, max_chars=max_chars) if per_cell else None
-    quotes = tuple(Quote(r["code"], r["direction"], int(r["rank"]), r["pseudonym"], int(r["segment_id"]), r["text"],
-                         r["status"], r["study"]) for r in quotes_table.to_dict("records")) \
-        if quotes_table is not None else ()
+    from qualcode.analysis.passages import choose_quotes, co_occurrence, passages
+
+    found = passages(store, df, spread_by=by if by and by in df.columns else "role", max_chars=max_chars)
+    order = {(c, d): i for i, (c, d) in enumerate((c, d) for c in result.codes for d in result.directions)}
+    quotes: tuple[Quote, ...] = ()
+    if per_cell:
+        quotes = tuple(Quote(code, d, rank, p) for code in result.codes for d in result.directions
+                       for rank, p in enumerate(choose_quotes([x for x in found if x.code == code and x.direction == d],
+                                                              per_cell, max_chars), start=1))
+    quotes_table = quotes_frame(quotes, codebook) if per_cell else None
     attrs, cases = case_listing(store, study) if presence else ((), ())
+    universe = df.attrs.get("cases")
+    studies = tuple(sorted({str(s) for s in universe["study"].dropna()})) if universe is not None and len(universe) \
+        else ()
+    parts: tuple[Analysis, ...] = ()
+    if study is None and not all_studies and len(studies) > 1:
+        parts = tuple(analyse(store, codebook, coder=coder, reconciled=reconciled,
+                              include_suggested=include_suggested, study=s, by=by, auto_compare=False,
+                              per_cell=per_cell, max_chars=max_chars, presence=False) for s in studies)
     agreed = None
     if agreement is not None:
         from qualcode.analysis.agreement import agreement as agreement_of
@@ -394,5 +483,23 @@ def analyse(
         presence=mx.code_presence_per_case(df, store, codebook) if presence else None,
         case_attributes=attrs, cases=cases,
         comparison=comparison_view(comparison) if comparison is not None else None, comparison_left_out=left_out,
-        agreement=agreed,
+        agreement=agreed, passages=found, co_occurrence=co_occurrence(df, order), studies=studies, parts=parts,
     )
+
+
+QUOTE_COLUMNS = ["code", "aspect", "direction", "direction_label", "rank", "pseudonym", "role", "study", "document",
+                 "position", "start_time", "segment_id", "question", "text", "status"]
+
+
+def quotes_frame(quotes: Iterable[Quote], codebook: Any) -> "pd.DataFrame":
+    """The quotes as a flat table (CSV/JSON): one row per quote with its source."""
+    import pandas as pd
+
+    from qualcode.analysis.matrix import code_label, direction_label
+
+    rows = [{"code": q.code, "aspect": code_label(codebook, q.code), "direction": q.direction,
+             "direction_label": direction_label(codebook, q.direction), "rank": q.rank, "pseudonym": q.pseudonym,
+             "role": q.passage.role, "study": q.study, "document": q.passage.document, "position": q.passage.position,
+             "start_time": q.passage.start_time, "segment_id": q.segment_id, "question": q.passage.question,
+             "text": q.text, "status": q.status} for q in quotes]
+    return pd.DataFrame(rows, columns=QUOTE_COLUMNS)

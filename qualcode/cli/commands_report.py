@@ -30,9 +30,7 @@ def _records(frame) -> list[dict[str, Any]]:
 
 
 def _matrix_rows(analysis, w, group: str | None) -> list[dict[str, str]]:
-    from qualcode.outputs.i18n import cell_of
-
-    return [{w("aspect"): w.code(code), **{w.direction(d): cell_of(analysis.cell(code, d, group))
+    return [{w("aspect"): w.code(code), **{w.direction(d): w.cell(analysis.cell(code, d, group))
                                            for d in analysis.directions}}
             for code in analysis.codes]
 
@@ -41,6 +39,11 @@ def _matrix_text(analysis, w, title: str, group: str | None) -> str:
     headers = [w("aspect"), *[w.direction(d) for d in analysis.directions]]
     return f"{title} (n = {analysis.n_cases(group)}{' ' + w('cases') if group is None else ''})\n" + format_table(
         _matrix_rows(analysis, w, group), headers, headers)
+
+
+def _quote_line(q, w) -> str:
+    mark = f" ({w('suggestion')})" if q.status == "suggested" else ""
+    return f"“{q.text}” — {w.source(q.passage)}{mark}"
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -86,34 +89,36 @@ def matrix(project, by, selection, with_quotes, per_cell, fmt) -> None:
         return
     legend = w("cell_legend").split(". ")[0] + "."
     if fmt == "markdown":
-        out = [f"## {w('title')} (n = {analysis.n_cases()} {w('cases')})", "", md_table(*matrix_table(analysis))]
-        if by:
-            out += ["", f"### {w('by_group')}: {w.attribute(by)}", "", md_table(*group_table(analysis))]
-        out += ["", f"_{legend}_"]
-        if quotes is not None:
-            out += ["", f"### {w('quotes')}", ""]
-            for q in analysis.quotes:
-                out.append(f"- **{w.code(q.code)} — {w.direction(q.direction)}**: {q.text} — {q.pseudonym}, "
-                           f"#{q.segment_id}")
+        out: list[str] = []
+        for part in analysis.scopes():
+            out += [f"## {w.scope_title(part)}", "", f"_{w.scope_line(part)}_", "", md_table(*matrix_table(part))]
+            if by:
+                out += ["", f"### {w('by_group')}: {w.attribute(by)}", "", md_table(*group_table(part))]
+            if quotes is not None:
+                out += ["", f"### {w('quotes')}", ""]
+                out += [f"- **{w.code(q.code)} — {w.direction(q.direction)}**: {_quote_line(q, w)}"
+                        for q in part.quotes]
+            out.append("")
+        out += [f"_{legend}_"]
         click.echo("\n".join(out))
         return
-    click.echo(_matrix_text(analysis, w, w("title"), None))
-    for group in analysis.groups:
-        click.echo(_matrix_text(analysis, w, f"\n{w.attribute(by)}: {group}", group))
+    for k, part in enumerate(analysis.scopes()):
+        click.echo(("\n" if k else "") + _matrix_text(part, w, w.scope_title(part), None))
+        for group in part.groups:
+            click.echo(_matrix_text(part, w, f"\n{w.attribute(by)}: {group}", group))
+        if quotes is not None:
+            click.echo(f"\n{w('quotes')}")
+            current = None
+            for q in part.quotes:
+                heading = f"{w.code(q.code)} — {w.direction(q.direction)}"
+                if heading != current:
+                    click.echo(f"\n  {heading}")
+                    current = heading
+                click.echo(f"    {_quote_line(q, w)}")
     click.echo(f"\n{legend}")
     if analysis.has_suggested:
         click.echo(w("suggested_legend"))
     click.echo(f"{w('counted')}: {w.selection(analysis.selection)}")
-    if quotes is not None:
-        click.echo(f"\n{w('quotes')}")
-        current = None
-        for q in analysis.quotes:
-            heading = f"{w.code(q.code)} — {w.direction(q.direction)}"
-            if heading != current:
-                click.echo(f"\n  {heading}")
-                current = heading
-            mark = f" ({w('suggestion')})" if q.status == "suggested" else ""
-            click.echo(f"    “{q.text}” — {q.pseudonym}, #{q.segment_id}{mark}")
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -217,8 +222,10 @@ def compare(project, by, allow_codebook_change, selection, fmt) -> None:
                                  "direction_label": w.direction(d), by: name,
                                  "n_cases": None if diff else comparison.n_cases(group),
                                  "segments": figures.segments, "cases": figures.cases,
-                                 "share": figures.share_of_cases})
-        columns = ["code", "aspect", "direction", "direction_label", by, "n_cases", "segments", "cases", "share"]
+                                 "share": figures.share_of_cases,
+                                 "percent": figures.points if diff else figures.percent})
+        columns = ["code", "aspect", "direction", "direction_label", by, "n_cases", "segments", "cases", "share",
+                   "percent"]
         if fmt == "csv":
             click.echo(_csv(rows, columns))
         else:
@@ -238,12 +245,12 @@ def compare(project, by, allow_codebook_change, selection, fmt) -> None:
                 row = {w("aspect"): w.code(code)}
                 for group, name, diff in blocks:
                     column = name if diff else w.group_heading(name, comparison.n_cases(group))
-                    row[column] = compare_cell_text(comparison, code, d, group, diff, sep=" ")
+                    row[column] = compare_cell_text(comparison, code, d, group, diff, sep=" ", w=w)
                     if column not in headers:
                         headers.append(column)
                 rows.append(row)
             click.echo(f"\n{w.direction(d)}\n" + format_table(rows, headers, headers))
-        click.echo(f"\n{w('cell_legend').split('. ')[0]}; % = {w('share')}.")
+        click.echo(f"\n{w('cell_legend').split('. ')[0]}.")
         if comparison.has_suggested:
             click.echo(w("suggested_legend"))
     if comparison.codebook_changed:

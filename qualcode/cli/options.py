@@ -66,7 +66,7 @@ def by_option(default: str | None = None,
 
 
 def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--coder / --reconciled / --include-suggested / --study: which codings count (every output).
+    """--coder / --reconciled / --include-suggested / --study / --all-studies: which codings count and how.
 
     Passed on as one ``selection`` dict. This --coder does not read QUALCODE_CODER: which
     codings a table counts is chosen on the command line, never by the environment.
@@ -79,13 +79,17 @@ def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--include-suggested", is_flag=True,
                   help="Also count machine suggestions on segments nobody has decided yet (marked as suggested).")
     @study_option()
+    @click.option("--all-studies", is_flag=True,
+                  help="Pool all studies in one matrix (default: one matrix per study, side by side).")
     @functools.wraps(func)
     def wrapper(*args: Any, coder: str | None, reconciled: bool, include_suggested: bool, study: str | None,
-                **kwargs: Any) -> Any:
+                all_studies: bool, **kwargs: Any) -> Any:
         if coder and reconciled:
             raise UsageError("--coder and --reconciled cannot be used together; pass one of them")
+        if study and all_studies:
+            raise UsageError("--study and --all-studies cannot be used together; pass one of them")
         selection = {"coder": coder.strip() if coder else None, "reconciled": reconciled,
-                     "include_suggested": include_suggested, "study": study}
+                     "include_suggested": include_suggested, "study": study, "all_studies": all_studies}
         return func(*args, selection=selection, **kwargs)
 
     return wrapper
@@ -101,8 +105,9 @@ def layout_options(what: str, by_help: str) -> Decorator:
                          help=f"Add a comparison by this attribute to the {what} "
                               "(by default: by study, when there are two or more)."),
             allow_codebook_change_option(what),
-            click.option("--per-cell", default=3, show_default=True, type=click.IntRange(1, 50),
-                         help="Quotes per cell."),
+            click.option("--quotes", "--per-cell", "per_cell", default=3, show_default=True,
+                         type=click.IntRange(1, 50), metavar="N",
+                         help="Quotes per cell, spread over roles and cases (--per-cell is the old name)."),
         ]
         for option in reversed(options):
             func = option(func)

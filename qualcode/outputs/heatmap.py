@@ -1,8 +1,11 @@
-"""The matrix as a heatmap PNG: aspects × kans/risico, colour = segments, text '12 (5)'.
+"""The matrix as a heatmap (PNG and SVG): aspects × kans/risico, colour = share of the group's cases.
 
-Drawn with matplotlib's object API on an Agg canvas (no pyplot, so a notebook's
-backend is left alone); matplotlib is imported inside the functions so that
-``qualcode --help`` stays fast.
+Opportunity and risk get two distinct hues that stay apart for colour-blind readers (blue
+and orange, from ColorBrewer), 'geen richting' a grey, and only when the matrix has that
+column. Each cell reads '6 (5 van 6, 83%)'. One panel per study or group, side by side,
+sized to be readable when printed at A4 width. Drawn with matplotlib's object API on an Agg
+canvas (no pyplot, so a notebook's backend is left alone); matplotlib is imported inside
+the functions so that ``qualcode --help`` stays fast.
 """
 from __future__ import annotations
 
@@ -10,169 +13,113 @@ import io
 import textwrap
 from typing import TYPE_CHECKING, Sequence
 
-import numpy as np
-
 from qualcode.analysis.results import matrix_view
-from qualcode.outputs.i18n import cell_text, words
+from qualcode.outputs.i18n import words
 
 if TYPE_CHECKING:
     from qualcode.analysis.matrix import MatrixResult
     from qualcode.analysis.results import Matrix
 
-CMAP = "Oranges"
-DPI = 150
+# colour-blind-safe: ColorBrewer Blues and Oranges (opportunity, risk), Greys for no direction
+CMAPS = {"opportunity": "Blues", "risk": "Oranges", "none": "Greys"}
+DPI = 200
+A4_TEXT_WIDTH_IN = 6.7  # the figure is drawn at this width, so its font sizes are the printed sizes
+CELL_FONT = 8.5
+LABEL_FONT = 9
 
 
-def _panel_data(matrix: "Matrix", group: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    cells = [[matrix.cell(code, d, group) for d in matrix.directions] for code in matrix.codes]
-    shape = (len(matrix.codes), len(matrix.directions))
-    segs = np.array([[c.segments for c in row] for row in cells]).reshape(shape)
-    cases = np.array([[c.cases for c in row] for row in cells]).reshape(shape)
-    sug = np.array([[c.suggested for c in row] for row in cells]).reshape(shape)
-    return segs, cases, sug
-
-
-def _draw(ax, segs: np.ndarray, cases: np.ndarray, sugg: np.ndarray, row_labels: Sequence[str],
-          col_labels: Sequence[str], norm, cmap, *, show_rows: bool = True, separators: Sequence[float] = ()):
-    image = ax.imshow(segs if segs.size else np.zeros((len(row_labels), len(col_labels))), cmap=cmap, norm=norm,
-                      aspect="auto")
-    ax.set_xticks(range(len(col_labels)), labels=col_labels, fontsize=11)
-    ax.xaxis.tick_top()
-    ax.set_yticks(range(len(row_labels)), labels=row_labels if show_rows else [], fontsize=11)
-    ax.tick_params(length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    # white grid lines between the cells
-    ax.set_xticks(np.arange(-0.5, len(col_labels), 1), minor=True)
-    ax.set_yticks(np.arange(-0.5, len(row_labels), 1), minor=True)
-    ax.grid(which="minor", color="white", linewidth=2)
-    ax.tick_params(which="minor", length=0)
-    for x in separators:
-        ax.axvline(x, color="#444444", linewidth=1.5)
-    for i in range(segs.shape[0]):
-        for j in range(segs.shape[1]):
-            value = segs[i, j]
-            text = cell_text(int(value), int(cases[i, j]), int(sugg[i, j]), mark="*")
-            dark = norm(value) > 0.55
-            ax.text(j, i, text, ha="center", va="center", fontsize=12, fontweight="bold" if value else "normal",
-                    color="white" if dark else ("#222222" if value else "#888888"))
-    return image
-
-
-def _wrap(label: str, width: int = 18) -> str:
+def _wrap(label: str, width: int = 16) -> str:
     return "\n".join(textwrap.wrap(str(label), width)) or str(label)
 
 
-def _legend(w, n_cases: int | None, suggested: bool, extra: str | None) -> str:
+Panel = tuple[str, "Matrix", "str | None"]  # heading, matrix, group in it (None: overall)
+
+
+def _figure(panels: Sequence[Panel], codebook, title: str, note: str | None):
+    from matplotlib import colormaps
+    from matplotlib.figure import Figure
+
+    w = words(codebook)
+    codes = panels[0][1].codes
+    ncols = sum(len(m.directions) for _, m, _ in panels)  # each panel its own directions ('geen richting' if used)
+    cell_w = min(1.25, (A4_TEXT_WIDTH_IN - 1.5) / max(1, ncols))
+    width = min(A4_TEXT_WIDTH_IN, 1.5 + cell_w * ncols + 0.2)
+    height = 1.3 + 0.48 * len(codes)
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False,
+                        gridspec_kw={"width_ratios": [len(m.directions) for _, m, _ in panels]})[0]
+    any_suggested = False
+    for k, (ax, (heading, m, group)) in enumerate(zip(axes, panels)):
+        directions = m.directions
+        ax.set_xlim(-0.5, len(directions) - 0.5)
+        ax.set_ylim(len(codes) - 0.5, -0.5)
+        for i, code in enumerate(codes):
+            for j, d in enumerate(directions):
+                cell = m.cell(code, d, group)
+                any_suggested |= bool(cell.suggested)
+                value = cell.cases / cell.n_cases if cell.n_cases else 0.0
+                colour = colormaps[CMAPS.get(d, "Greys")](0.08 + 0.82 * value)
+                ax.add_patch(_rect(j, i, colour))
+                text = w.cell(cell).replace(" (", "\n(", 1)
+                ax.text(j, i, text, ha="center", va="center", fontsize=CELL_FONT,
+                        color="white" if value > 0.55 else "#222222", fontweight="bold" if cell.segments else "normal")
+        ax.set_xticks(range(len(directions)), labels=[w.direction(d) for d in directions], fontsize=LABEL_FONT)
+        ax.xaxis.tick_top()
+        ax.set_yticks(range(len(codes)), labels=[_wrap(w.code(c)) for c in codes] if k == 0 else [],
+                      fontsize=LABEL_FONT)
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        if heading:
+            ax.set_title(heading, fontsize=LABEL_FONT + 0.5, fontweight="bold")
+    fig.suptitle(title, fontsize=LABEL_FONT + 1.5, fontweight="bold")
     lines = [w("cell_legend")]
-    if n_cases is not None:
-        lines[0] += f"  n = {n_cases} {w('cases')}."
-    if suggested:
+    if any_suggested:
         lines.append(w("suggested_legend"))
-    if extra:
-        lines.append(extra)
-    return "\n".join(lines)
+    if note:
+        lines.append(note)
+    fig.supxlabel(textwrap.fill(" ".join(lines), 110), fontsize=7, color="#444444", x=0.01, ha="left",
+                  multialignment="left")
+    return fig
 
 
-def _legend_text(fig, text: str) -> None:
-    """The line explaining the numbers, under the plot (a figure label, so the layout leaves room)."""
-    fig.supxlabel(text, fontsize=9, color="#444444", x=0.01, ha="left", multialignment="left")
+def _rect(x: float, y: float, colour):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=colour, edgecolor="white", linewidth=2)
 
 
-def _png(fig) -> bytes:
+def _save(fig, fmt: str) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
+    fig.savefig(buf, format=fmt, dpi=DPI, facecolor="white")
     return buf.getvalue()
 
 
-def heatmap_png(result: "Matrix | MatrixResult", codebook, *, by_group: bool | None = None, title: str | None = None,
-                note: str | None = None) -> bytes:
-    """The matrix as PNG bytes; with groups (``result.by``) the kans/risico columns repeat per group."""
-    from matplotlib import colors
-    from matplotlib.figure import Figure
+def panels_image(panels: Sequence[Panel], codebook, *, title: str, note: str | None = None,
+                 fmt: str = "png") -> bytes:
+    """Panels side by side on one figure, as PNG (or ``fmt="svg"``) bytes."""
+    return _save(_figure(panels, codebook, title, note), fmt)
 
+
+def heatmap_png(result: "Matrix | MatrixResult", codebook, *, by_group: bool | None = None, title: str | None = None,
+                note: str | None = None, fmt: str = "png") -> bytes:
+    """The matrix as PNG bytes; with groups (``result.by``) one panel per group."""
     matrix, w = matrix_view(result), words(codebook)
     by_group = bool(matrix.groups) if by_group is None else by_group and bool(matrix.groups)
-    rows = [_wrap(w.code(code)) for code in matrix.codes]
-    dir_labels = [w.direction(d) for d in matrix.directions]
     if by_group:
-        groups = list(matrix.groups)
-        parts = [_panel_data(matrix, g) for g in groups]
-        segs = np.hstack([p[0] for p in parts])
-        cases = np.hstack([p[1] for p in parts])
-        sugg = np.hstack([p[2] for p in parts])
-        cols = dir_labels * len(groups)
+        panels: list[Panel] = [(f"{_wrap(g, 18)} (n = {matrix.n_cases(g)})", matrix, g) for g in matrix.groups]
     else:
-        groups = []
-        segs, cases, sugg = _panel_data(matrix, None)
-        cols = dir_labels
-    ncols = max(1, segs.shape[1])
-    width = 2.6 + 1.35 * ncols + 1.2
-    height = 1.9 + 0.62 * len(rows) + 0.25 * (len(groups) > 0)
-    fig = Figure(figsize=(width, height), layout="constrained")
-    ax = fig.add_subplot(1, 1, 1)
-    norm = colors.Normalize(vmin=0, vmax=max(1, int(segs.max()) if segs.size else 1))
-    seps = [len(dir_labels) * k - 0.5 for k in range(1, len(groups))]
-    image = _draw(ax, segs, cases, sugg, rows, cols, norm, CMAP, separators=seps)
-    for k, g in enumerate(groups):
-        # group names above their kans/risico pair, between the title and the column labels
-        x = len(dir_labels) * k + (len(dir_labels) - 1) / 2
-        ax.annotate(f"{_wrap(g, 16)} (n = {matrix.n_cases(g)})", xy=(x, 1.0),
-                    xycoords=("data", "axes fraction"), xytext=(0, 24), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=11, fontweight="bold")
-    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.03)
-    bar.set_label(w("segments"), fontsize=10)
-    bar.ax.tick_params(labelsize=9)
-    bar.locator = _integer_locator()
-    bar.update_ticks()
-    heading = title or w("title")
-    if groups:
-        heading += f" — {w.attribute(matrix.by)}"
-    ax.set_title(heading, fontsize=14, fontweight="bold", pad=62 if groups else 30)
-    _legend_text(fig, _legend(w, None if groups else matrix.n_cases(), matrix.has_suggested, note))
-    return _png(fig)
+        panels = [(f"n = {matrix.n_cases()} {w('cases')}", matrix, None)]
+    heading = title or (w("title") + (f" — {w.attribute(matrix.by)}" if by_group else ""))
+    return panels_image(panels, codebook, title=heading, note=note, fmt=fmt)
 
 
 def compare_heatmap_png(result: "Matrix | MatrixResult", codebook, *, title: str | None = None,
-                        note: str | None = None) -> bytes:
-    """One panel per group (e.g. per study) side by side, on the same colour scale."""
-    from matplotlib import colors
-    from matplotlib.figure import Figure
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
-
+                        note: str | None = None, fmt: str = "png") -> bytes:
+    """One panel per group (e.g. per study) side by side, on the same colour scale (share of cases)."""
     matrix, w = matrix_view(result), words(codebook)
-    groups = list(matrix.groups)
-    rows = [_wrap(w.code(code)) for code in matrix.codes]
-    dir_labels = [w.direction(d) for d in matrix.directions]
-    parts = {g: _panel_data(matrix, g) for g in groups}
-    vmax = max([1, *[int(p[0].max()) for p in parts.values() if p[0].size]])
-    norm = colors.Normalize(vmin=0, vmax=vmax)
-    panel_w = 0.7 + 1.3 * len(dir_labels)
-    fig = Figure(figsize=(2.6 + panel_w * len(groups) + 1.0, 2.3 + 0.62 * len(rows)), layout="constrained")
-    engine = fig.get_layout_engine()
-    if isinstance(engine, ConstrainedLayoutEngine):
-        engine.set(wspace=0.06)  # a visible gap between the groups' panels
-    axes = fig.subplots(1, len(groups), squeeze=False)[0]
-    image = None
-    for k, (ax, g) in enumerate(zip(axes, groups)):
-        segs, cases, sugg = parts[g]
-        image = _draw(ax, segs, cases, sugg, rows, dir_labels, norm, CMAP, show_rows=k == 0)
-        ax.set_title(f"{g} (n = {matrix.n_cases(g)})", fontsize=12, fontweight="bold", pad=30)
-    if image is not None:
-        bar = fig.colorbar(image, ax=list(axes), fraction=0.03, pad=0.02)
-        bar.set_label(w("segments"), fontsize=10)
-    bar.ax.tick_params(labelsize=9)
-    bar.locator = _integer_locator()
-    bar.update_ticks()
-    fig.suptitle(title or f"{w('compare')}: {w.attribute(matrix.by)}", fontsize=14, fontweight="bold")
-    _legend_text(fig, _legend(w, None, matrix.has_suggested, note))
-    return _png(fig)
-
-
-def _integer_locator():
-    from matplotlib.ticker import MaxNLocator
-
-    return MaxNLocator(integer=True, nbins=5)
+    return heatmap_png(matrix, codebook, by_group=True, title=title or f"{w('compare')}: {w.attribute(matrix.by)}",
+                       note=note, fmt=fmt)

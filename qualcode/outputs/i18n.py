@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from qualcode.analysis.matrix import KEY_WORDS, code_label, direction_label
 
 if TYPE_CHECKING:
-    from qualcode.analysis.results import Cell, Provenance, Selection
+    from qualcode.analysis.passages import Passage
+    from qualcode.analysis.results import Analysis, Cell, Difference, Provenance, Selection
 
 DEFAULT_LANGUAGE = "en"
 
@@ -32,7 +33,32 @@ TEXT: dict[str, dict[str, str]] = {
         "suggested": "waarvan suggestie",
         "n_cases": "aantal cases (met te coderen fragmenten)",
         "n_cases_row": "n cases",
-        "cell_legend": "Per cel: aantal fragmenten (aantal verschillende cases). Kleur: aantal fragmenten.",
+        "cell_legend": "Per cel: aantal fragmenten (aantal verschillende cases van het aantal cases in de groep, "
+                       "aandeel). Kleur: aandeel cases.",
+        "cell_text": "{segments}{mark} ({cases} van {n}, {percent}%)",
+        "points": "{points:+d} pp",
+        "share_percent": "aandeel cases (%)",
+        "scope_study": "studie {study}",
+        "scope_pooled": "alle studies samen ({studies})",
+        "scope_title": "{title} — {scope}",
+        "scope_line": "n = {n} cases; {selection}",
+        "question": "Vraag",
+        "source": "Bron",
+        "document": "Document",
+        "position": "positie {position}",
+        "time": "Tijd",
+        "memo": "Memo",
+        "memos": "Memo's",
+        "role": "Rol",
+        "co_occurrence": "Samen gecodeerd: aspecten en richtingen op hetzelfde fragment",
+        "co_occurrence_legend": "Per paar: aantal fragmenten met beide codes (aantal verschillende cases).",
+        "no_co_occurrence": "geen fragmenten met twee of meer codes",
+        "pair": "Paar",
+        "first": "Eerste",
+        "second": "Tweede",
+        "passages": "Fragmenten",
+        "passages_of": "Alle {n} fragmenten van deze cel",
+        "agreement": "Overeenstemming tussen codeurs",
         "suggested_legend": "* inclusief machinesuggesties die nog niet beoordeeld zijn",
         "suggested_note": "[n sugg.] = waarvan n machinesuggesties, nog niet beoordeeld",
         "difference": KEY_WORDS["nl"]["difference"],
@@ -84,7 +110,32 @@ TEXT: dict[str, dict[str, str]] = {
         "suggested": "of which suggested",
         "n_cases": "number of cases (with segments to code)",
         "n_cases_row": "n cases",
-        "cell_legend": "Each cell: number of segments (number of distinct cases). Colour: number of segments.",
+        "cell_legend": "Each cell: number of segments (distinct cases of the group's cases, share). "
+                       "Colour: share of cases.",
+        "cell_text": "{segments}{mark} ({cases} of {n}, {percent}%)",
+        "points": "{points:+d} pp",
+        "share_percent": "share of cases (%)",
+        "scope_study": "study {study}",
+        "scope_pooled": "all studies pooled ({studies})",
+        "scope_title": "{title} — {scope}",
+        "scope_line": "n = {n} cases; {selection}",
+        "question": "Question",
+        "source": "Source",
+        "document": "Document",
+        "position": "position {position}",
+        "time": "Time",
+        "memo": "Memo",
+        "memos": "Memos",
+        "role": "Role",
+        "co_occurrence": "Coded together: aspects and directions on the same segment",
+        "co_occurrence_legend": "Per pair: number of segments with both codes (number of distinct cases).",
+        "no_co_occurrence": "no segments with two or more codes",
+        "pair": "Pair",
+        "first": "First",
+        "second": "Second",
+        "passages": "Segments",
+        "passages_of": "All {n} segments of this cell",
+        "agreement": "Agreement between coders",
         "suggested_legend": "* includes machine suggestions not yet reviewed",
         "suggested_note": "[n sugg.] = of which n machine suggestions, not yet reviewed",
         "difference": KEY_WORDS["en"]["difference"],
@@ -191,6 +242,48 @@ class Words:
         return ATTRIBUTE_LABELS.get(self.language, {}).get(name or "", name or "")
 
     # -- composed phrases --------------------------------------------------------------------
+    def cell(self, cell: "Cell", mark: str = "*") -> str:
+        """'6 (5 van 6, 83%)': segments (distinct cases of the group's n, share, half-way rounded up)."""
+        if not cell.n_cases:
+            return cell_of(cell, mark)
+        return self("cell_text", segments=cell.segments, mark=mark if cell.suggested else "", cases=cell.cases,
+                    n=cell.n_cases, percent=cell.percent)
+
+    def points(self, difference: "Difference") -> str:
+        """'+33 pp': a difference of shares of cases in percentage points."""
+        return self("points", points=difference.points)
+
+    def scope(self, analysis: "Analysis") -> str:
+        """'studie vo-2025', or 'alle studies samen (po-2019, vo-2025)'; '' for a project without studies."""
+        if analysis.study is not None:
+            return self("scope_study", study=analysis.study)
+        if analysis.studies:
+            return self("scope_pooled", studies=", ".join(analysis.studies))
+        return ""
+
+    def scope_title(self, analysis: "Analysis", title: str | None = None) -> str:
+        """The title of one scope's matrix, naming the study: 'Kansen en risico's … — studie vo-2025'."""
+        scope = self.scope(analysis)
+        title = title or self("title")
+        return self("scope_title", title=title, scope=scope) if scope else title
+
+    def scope_line(self, analysis: "Analysis") -> str:
+        """'n = 18 cases; geaccepteerde beslissingen van codeur anna': n and whose decisions count."""
+        return self("scope_line", n=analysis.n_cases(), selection=self.selection(analysis.selection))
+
+    def timestamp(self, seconds: float | None) -> str:
+        if seconds is None:
+            return ""
+        total = int(seconds)
+        return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+    def source(self, passage: "Passage") -> str:
+        """'Expert 1 (expert), vo-2025, interview.docx, 00:12:34, fragment 125': a quote's citation."""
+        who = passage.pseudonym + (f" ({passage.role})" if passage.role else "")
+        where = self.timestamp(passage.start_time) or self("position", position=passage.position)
+        parts = [who, passage.study or "", passage.document, where, f"{self('segment').lower()} {passage.segment_id}"]
+        return ", ".join(p for p in parts if p)
+
     def group_heading(self, group: str, n_cases: int) -> str:
         """'expert (n = 6)'."""
         return f"{group} (n = {n_cases})"

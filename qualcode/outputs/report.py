@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import UsageError
 from qualcode.outputs import heatmap
-from qualcode.outputs.i18n import ENGLISH, Words, cell_of, words
+from qualcode.outputs.i18n import ENGLISH, Words, words
 
 if TYPE_CHECKING:
-    from qualcode.analysis.results import Analysis, ComparisonResult, Quote
+    from qualcode.analysis.passages import Passage
+    from qualcode.analysis.results import Analysis, ComparisonResult
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class ReportFiles:
     markdown: Path
     heatmap: Path
     compare_heatmap: Path | None = None
+    heatmap_svg: Path | None = None
     compare_note: str | None = None  # why there is no comparison section (for the terminal, in English)
 
 
@@ -39,36 +41,63 @@ def check_folder(out_dir: str | Path) -> Path:
     return out
 
 
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "x"
+
+
+def heatmap_panels(analysis: "Analysis", w: Words) -> list:
+    """One panel per scope (study), side by side: the report's heatmap."""
+    return [(w.scope(part) or f"n = {part.n_cases()}", part.matrix, None) for part in analysis.scopes()]
+
+
 def write_report(analysis: "Analysis", out_dir: str | Path) -> ReportFiles:
-    """Write report.html, report.md and heatmap.png (and heatmap-compare.png) of ``analysis`` into ``out_dir``."""
+    """Write report.html, report.md, heatmap.png/.svg (and heatmap-compare.png) of ``analysis`` into ``out_dir``."""
     out = check_folder(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    png = heatmap.heatmap_png(analysis.matrix, analysis.codebook)
+    w = words(analysis.codebook)
+    panels = heatmap_panels(analysis, w)
+    png = heatmap.panels_image(panels, analysis.codebook, title=w("title"))
     heatmap_path = out / "heatmap.png"
     heatmap_path.write_bytes(png)
+    svg_path = out / "heatmap.svg"
+    svg_path.write_bytes(heatmap.panels_image(panels, analysis.codebook, title=w("title"), fmt="svg"))
     compare_png, compare_path = None, None
-    if analysis.comparison is not None:
-        compare_png = heatmap.compare_heatmap_png(analysis.comparison.matrix, analysis.codebook)
+    c = analysis.comparison
+    if c is not None and not (analysis.parts and c.by == "study"):  # per study, heatmap.png already compares
+        compare_png = heatmap.compare_heatmap_png(c.matrix, analysis.codebook)
         compare_path = out / "heatmap-compare.png"
         compare_path.write_bytes(compare_png)
     html_path, md_path = out / "report.html", out / "report.md"
     html_path.write_text(_html(analysis, png, compare_png), encoding="utf-8")
     md_path.write_text(_markdown(analysis, compare_path is not None), encoding="utf-8")
     reason = analysis.comparison_left_out
-    return ReportFiles(html_path, md_path, heatmap_path, compare_path,
+    return ReportFiles(html_path, md_path, heatmap_path, compare_path, svg_path,
                        ENGLISH("no_comparison", reason=reason) if reason else None)
 
 
 # -- shared pieces (also the CLI's markdown and terminal tables) ---------------------------------
-def _matrix_row(analysis: "Analysis", code: str, group: str | None) -> list[str]:
-    return [cell_of(analysis.cell(code, d, group)) for d in analysis.directions]
+def _matrix_row(analysis: "Analysis", w: Words, code: str, group: str | None) -> list[str]:
+    return [w.cell(analysis.cell(code, d, group)) for d in analysis.directions]
 
 
 def matrix_table(analysis: "Analysis") -> tuple[list[str], list[list[str]]]:
-    """Headers and rows of the matrix as text: aspect, then '12 (5)' per direction."""
+    """Headers and rows of the matrix as text: aspect, then '12 (5 van 6, 83%)' per direction."""
     w = words(analysis.codebook)
     headers = [w("aspect"), *[w.direction(d) for d in analysis.directions]]
-    return headers, [[w.code(code), *_matrix_row(analysis, code, None)] for code in analysis.codes]
+    return headers, [[w.code(code), *_matrix_row(analysis, w, code, None)] for code in analysis.codes]
+
+
+def group_tables(analysis: "Analysis") -> list[tuple[str, list[str], list[list[str]]]]:
+    """Per direction a table: aspects × groups (few columns, so it fits a page)."""
+    w = words(analysis.codebook)
+    out = []
+    for d in analysis.directions:
+        headers = [w("aspect"), *[w.group_heading(g, analysis.n_cases(g)) for g in analysis.groups]]
+        rows = [[w.code(code), *[w.cell(analysis.cell(code, d, g)) for g in analysis.groups]] for code in analysis.codes]
+        out.append((w.direction(d), headers, rows))
+    return out
 
 
 def group_table(analysis: "Analysis") -> tuple[list[str], list[list[str]]]:
@@ -81,7 +110,7 @@ def group_table(analysis: "Analysis") -> tuple[list[str], list[list[str]]]:
     for code in analysis.codes:
         row = [w.code(code)]
         for name in analysis.groups:
-            row += _matrix_row(analysis, code, name)
+            row += _matrix_row(analysis, w, code, name)
         rows.append(row)
     return headers, rows
 
@@ -93,18 +122,16 @@ def compare_blocks(c: "ComparisonResult", w: Words) -> list[tuple[str, str, bool
 
 
 def compare_cell_text(c: "ComparisonResult", code: str, direction: str, group: str, is_diff: bool,
-                      sep: str = "; ") -> str:
-    """'3 (3); 100%' for a group, '+2 (+2); +50 pp' for a difference (``sep`` between the two)."""
+                      sep: str = "; ", w: Words | None = None) -> str:
+    """'3 (3 van 4, 75%)' for a group, '+33 pp' (percentage points of cases) for a difference."""
+    w = w or Words(None)
     if is_diff:
-        d = c.difference(code, direction, group)
-        return f"{d.segments:+d} ({d.cases:+d}){sep}{d.share_of_cases * 100:+.0f} pp"
-    cell = c.cell(code, direction, group)
-    mark = "*" if cell.suggested else ""
-    return f"{cell.segments}{mark} ({cell.cases}){sep}{cell.share_of_cases * 100:.0f}%"
+        return w.points(c.difference(code, direction, group))
+    return w.cell(c.cell(code, direction, group))
 
 
 def compare_table(analysis: "Analysis") -> tuple[list[str], list[list[str]]]:
-    """The comparison as text: '3 (3); 100%' per group, '+2 (+2); +50 pp' per difference."""
+    """The comparison as text: '3 (3 van 4, 75%)' per group, '+33 pp' per difference."""
     c = analysis.comparison
     if c is None:
         raise ValueError("no comparison in this analysis; make it with compare_by")
@@ -115,8 +142,20 @@ def compare_table(analysis: "Analysis") -> tuple[list[str], list[list[str]]]:
         for d in c.directions:
             headers.append(f"{name if diff else w.group_heading(name, c.n_cases(group))}: {w.direction(d)}")
             for row, code in zip(rows, c.codes):
-                row.append(compare_cell_text(c, code, d, group, diff))
+                row.append(compare_cell_text(c, code, d, group, diff, w=w))
     return headers, rows
+
+
+def co_occurrence_table(analysis: "Analysis") -> tuple[list[str], list[list[str]]]:
+    """The pairs of aspect × direction coded on the same segment: 'werkdruk — kans' + '...', '7 (5)'."""
+    w = words(analysis.codebook)
+    rows = [[_cell_name(p.first, w), _cell_name(p.second, w), str(p.segments), str(p.cases)]
+            for p in analysis.co_occurrence]
+    return [w("first"), w("second"), w("segments"), w("cases")], rows
+
+
+def _cell_name(cell: tuple[str, str], w: Words) -> str:
+    return f"{w.code(cell[0])} — {w.direction(cell[1])}"
 
 
 def _provenance_items(analysis: "Analysis", w: Words) -> list[tuple[str, str]]:
@@ -124,21 +163,16 @@ def _provenance_items(analysis: "Analysis", w: Words) -> list[tuple[str, str]]:
     return w.provenance(analysis.provenance, w("no_comparison", reason=reason) if reason else None)
 
 
-def _quote_cells(analysis: "Analysis", w: Words):
-    """(heading, quotes) per cell in matrix order, empty cells included."""
+def _cells(analysis: "Analysis", w: Words):
+    """(heading, anchor, code, direction) per cell in matrix order."""
+    prefix = _slug(analysis.study or "all")
     for code in analysis.codes:
         for d in analysis.directions:
-            yield f"{w.code(code)} — {w.direction(d)}", analysis.quotes_for(code, d)
-
-
-def _who(q: "Quote", w: Words) -> tuple[str, str]:
-    """'Expert 1, fragment 125' and ' (suggestie)' when the quote is a machine suggestion."""
-    mark = f" ({w('suggestion')})" if q.status == "suggested" else ""
-    return f"{q.pseudonym}, {w('segment').lower()} {q.segment_id}", mark
+            yield f"{w.code(code)} — {w.direction(d)}", f"{prefix}-{_slug(code)}-{d}", code, d
 
 
 def _legend(analysis: "Analysis", w: Words) -> str:
-    text = f"{w('cell_legend')} n = {analysis.n_cases()} {w('cases')}."
+    text = w("cell_legend")
     if analysis.has_suggested:
         text += " " + w("suggested_legend")
     return text
@@ -156,20 +190,39 @@ def md_table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _md_quote(p: "Passage", w: Words) -> list[str]:
+    out = []
+    if p.question:
+        out += [f"> _{w('question')}: {_md_cell(p.question)}_", ">"]
+    out += [f"> {_md_cell(p.excerpt)}", ">", f"> — {_md_cell(w.source(p))}"
+            + (f" ({w('suggestion')})" if p.status == "suggested" else "")]
+    out += [f">\n> {w('memo')} ({coder}): {_md_cell(text)}" for coder, text in p.memos]
+    return out + [""]
+
+
 def _markdown(analysis: "Analysis", has_compare_png: bool) -> str:
     w = words(analysis.codebook)
-    out = [f"# {w('title')}", ""]
-    out += [md_table(*matrix_table(analysis)), "", f"_{_legend(analysis, w)}_", "", "![heatmap](heatmap.png)", ""]
-    if analysis.by is not None:
-        out += [f"## {w('by_group')}: {w.attribute(analysis.by)}", "", md_table(*group_table(analysis)), ""]
-    out += [f"## {w('quotes')}", ""]
-    for heading, quotes in _quote_cells(analysis, w):
-        out += [f"### {heading}", ""]
-        if not quotes:
-            out += [f"_{w('no_quotes')}_", ""]
-        for q in quotes:
-            who, mark = _who(q, w)
-            out += [f"> {_md_cell(q.text)}", ">", f"> — {who}{mark}", ""]
+    out = [f"# {w('title')}", "", "![heatmap](heatmap.png)", ""]
+    for part in analysis.scopes():
+        out += [f"## {w.scope_title(part)}", "", f"_{w.scope_line(part)}_", "",
+                md_table(*matrix_table(part)), "", f"_{_legend(part, w)}_", ""]
+        if part.by is not None:
+            out += [f"### {w('by_group')}: {w.attribute(part.by)}", ""]
+            for direction, headers, rows in group_tables(part):
+                out += [f"**{direction}**", "", md_table(headers, rows), ""]
+        out += [f"### {w('quotes')} — {w.scope(part)}".rstrip(" —"), ""]
+        for heading, _, code, d in _cells(part, w):
+            quotes = part.quotes_for(code, d)
+            out += [f"#### {heading}", ""]
+            if not quotes:
+                out += [f"_{w('no_quotes')}_", ""]
+            for q in quotes:
+                out += _md_quote(q.passage, w)
+        out += [f"### {w('co_occurrence')} — {w.scope(part)}".rstrip(" —"), ""]
+        if part.co_occurrence:
+            out += [md_table(*co_occurrence_table(part)), "", f"_{w('co_occurrence_legend')}_", ""]
+        else:
+            out += [f"_{w('no_co_occurrence')}_", ""]
     if analysis.comparison is not None:
         c = analysis.comparison
         out += [f"## {w('compare')}: {w.attribute(c.by)}", "", md_table(*compare_table(analysis)), "",
@@ -200,6 +253,11 @@ blockquote { margin: .5rem 0 .8rem; padding: .3rem .9rem; border-left: 4px solid
 blockquote .who { display: block; color: #555; font-size: .85rem; margin-top: .2rem; }
 dl.provenance { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dl.provenance dt { font-weight: bold; } dl.provenance dd { margin: 0; word-break: break-all; }
+details { margin: .3rem 0 1rem; } summary { cursor: pointer; color: #335; }
+.question { color: #555; font-style: italic; display: block; margin-bottom: .2rem; }
+.memo { display: block; color: #364; font-size: .85rem; margin-top: .2rem; }
+td.num a { color: inherit; text-decoration: none; border-bottom: 1px dotted #888; }
+ol.passages li { margin-bottom: .6rem; }
 .warning { background: #fff4d6; padding: .5rem .8rem; border-left: 4px solid #e0a800; }
 """
 
@@ -208,34 +266,70 @@ def _h(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _html_table(headers: list[str], rows: list[list[str]]) -> str:
+def _html_table(headers: list[str], rows: list[list[str]], links: list[list[str | None]] | None = None) -> str:
     head = "".join(f"<th>{_h(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<th scope=\"row\">{_h(v)}</th>" if i == 0 else f"<td class=\"num\">{_h(v)}</td>"
-                                    for i, v in enumerate(row)) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    body = []
+    for r, row in enumerate(rows):
+        cells = []
+        for i, v in enumerate(row):
+            if i == 0:
+                cells.append(f"<th scope=\"row\">{_h(v)}</th>")
+                continue
+            link = links[r][i - 1] if links else None
+            inner = f"<a href=\"#{_h(link)}\">{_h(v)}</a>" if link else _h(v)
+            cells.append(f"<td class=\"num\">{inner}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{_h(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
 
 
+def _html_passage(p: "Passage", w: Words, tag: str = "blockquote") -> str:
+    question = f"<span class=\"question\">{_h(w('question'))}: {_h(p.question)}</span>" if p.question else ""
+    mark = f" ({_h(w('suggestion'))})" if p.status == "suggested" else ""
+    memos = "".join(f"<span class=\"memo\">{_h(w('memo'))} ({_h(c)}): {_h(t)}</span>" for c, t in p.memos)
+    return (f"<{tag}>{question}{_h(p.excerpt)}<span class=\"who\">— {_h(w.source(p))}{mark}</span>{memos}</{tag}>")
+
+
+def _html_scope(part: "Analysis", w: Words) -> list[str]:
+    anchors = {(code, d): anchor for _, anchor, code, d in _cells(part, w)}
+    headers, rows = matrix_table(part)
+    links = [[anchors[(code, d)] for d in part.directions] for code in part.codes]
+    parts = [f"<h2>{_h(w.scope_title(part))}</h2>", f"<p class=\"legend\">{_h(w.scope_line(part))}</p>",
+             _html_table(headers, rows, links), f"<p class=\"legend\">{_h(_legend(part, w))}</p>"]
+    if part.by is not None:
+        parts.append(f"<h3>{_h(w('by_group'))}: {_h(w.attribute(part.by))}</h3>")
+        for direction, headers, rows in group_tables(part):
+            parts += [f"<p><strong>{_h(direction)}</strong></p>", _html_table(headers, rows)]
+    parts.append(f"<h3>{_h(w('quotes'))}</h3>")
+    for heading, anchor, code, d in _cells(part, w):
+        parts.append(f"<h4 id=\"{_h(anchor)}\">{_h(heading)}</h4>")
+        quotes = part.quotes_for(code, d)
+        if not quotes:
+            parts.append(f"<p class=\"note\">{_h(w('no_quotes'))}</p>")
+        parts += [_html_passage(q.passage, w) for q in quotes]
+        passages = part.passages_for(code, d)
+        if passages:
+            items = "".join(_html_passage(p, w, "li") for p in passages)
+            parts.append(f"<details><summary>{_h(w('passages_of', n=len(passages)))}</summary>"
+                         f"<ol class=\"passages\">{items}</ol></details>")
+    parts.append(f"<h3>{_h(w('co_occurrence'))}</h3>")
+    if part.co_occurrence:
+        parts += [_html_table(*co_occurrence_table(part)), f"<p class=\"legend\">{_h(w('co_occurrence_legend'))}</p>"]
+    else:
+        parts.append(f"<p class=\"note\">{_h(w('no_co_occurrence'))}</p>")
+    return parts
+
+
 def _html(analysis: "Analysis", png: bytes, compare_png: bytes | None) -> str:
     w = words(analysis.codebook)
     parts = [f"<!DOCTYPE html><html lang=\"{_h(analysis.language)}\"><head><meta charset=\"utf-8\">",
              f"<title>{_h(w('title'))}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{_h(w('title'))}</h1>", _html_table(*matrix_table(analysis)),
-             f"<p class=\"legend\">{_h(_legend(analysis, w))}</p>", _img(png, w("title"))]
-    if analysis.by is not None:
-        parts += [f"<h2>{_h(w('by_group'))}: {_h(w.attribute(analysis.by))}</h2>",
-                  _html_table(*group_table(analysis))]
-    parts.append(f"<h2>{_h(w('quotes'))}</h2>")
-    for heading, quotes in _quote_cells(analysis, w):
-        parts.append(f"<h3>{_h(heading)}</h3>")
-        if not quotes:
-            parts.append(f"<p class=\"note\">{_h(w('no_quotes'))}</p>")
-        for q in quotes:
-            who, mark = _who(q, w)
-            parts.append(f"<blockquote>{_h(q.text)}<span class=\"who\">— {_h(who)}{_h(mark)}</span></blockquote>")
+             f"<h1>{_h(w('title'))}</h1>", _img(png, w("title"))]
+    for part in analysis.scopes():
+        parts += _html_scope(part, w)
     if analysis.comparison is not None:
         c = analysis.comparison
         parts += [f"<h2>{_h(w('compare'))}: {_h(w.attribute(c.by))}</h2>",

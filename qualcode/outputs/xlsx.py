@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
     from qualcode.analysis.results import Analysis, ComparisonResult
 
-SHEETS = ("Matrix", "Matrix by group", "Quotes", "Coded segments", "Code presence per case", "Codebook", "Cases",
+SHEETS = ("Matrix", "Matrix by group", "Quotes", "Coded segments", "Co-occurrence", "Code presence per case", "Codebook", "Cases",
           "Compare", "About")
+SEGMENTS_SHEET = "Coded segments"
 HEADER_FILL = "DDE4EE"
 SCALE_END = "E8743B"  # warm orange: many segments
 MAX_WIDTH = 60
@@ -68,10 +69,12 @@ def export_workbook(analysis: "Analysis", path: str | Path, *, overwrite: bool =
 
     wb = Workbook()
     wb.remove(wb.worksheets[0])  # the default empty sheet
-    _matrix_sheet(wb.create_sheet("Matrix"), analysis, w)
+    matrix_ws = wb.create_sheet("Matrix")
     _group_sheet(wb.create_sheet("Matrix by group"), analysis, w)
     _quotes_sheet(wb.create_sheet("Quotes"), analysis, w)
-    _segments_sheet(wb.create_sheet("Coded segments"), analysis, w)
+    links = _segments_sheet(wb.create_sheet(SEGMENTS_SHEET), analysis, w)
+    _matrix_sheet(matrix_ws, analysis, w, links)
+    _co_occurrence_sheet(wb.create_sheet("Co-occurrence"), analysis, w)
     if analysis.presence is not None:
         _frame_sheet(wb.create_sheet("Code presence per case"), analysis.presence)
     _codebook_sheet(wb.create_sheet("Codebook"), analysis.codebook, w)
@@ -202,98 +205,133 @@ def _matrix_headers(analysis: "Analysis", w: Words, with_suggested: bool) -> lis
     headers = []
     for d in analysis.directions:
         dl = w.direction(d)
-        headers += [f"{dl}: {w('segments')}", f"{dl}: {w('cases')}"]
+        headers += [f"{dl}: {w('segments')}", f"{dl}: {w('cases')}", f"{dl}: %"]
         if with_suggested:
             headers.append(f"{dl}: {w('suggested')}")
     return headers
 
 
-def _matrix_values(analysis: "Analysis", code: str, group: str | None, with_suggested: bool) -> list[int]:
+def _matrix_values(analysis: "Analysis", code: str, group: str | None, with_suggested: bool,
+                   directions: Sequence[str] | None = None) -> list[int]:
+    """The figures of a row, in the columns of ``directions`` (the whole workbook's: all studies have them)."""
     values = []
-    for d in analysis.directions:
+    for d in directions or analysis.directions:
         cell = analysis.cell(code, d, group)
-        values += [cell.segments, cell.cases]
+        values += [cell.segments, cell.cases, cell.percent]
         if with_suggested:
             values.append(cell.suggested)
     return values
 
 
-def _segment_ranges(first_col: int, first_row: int, last_row: int, ndirections: int, step: int) -> list[str]:
+def _share_ranges(first_col: int, first_row: int, last_row: int, ndirections: int, step: int) -> list[str]:
+    """The % columns: the colour scale is over shares of cases, comparable across groups of any size."""
     from openpyxl.utils import get_column_letter
 
-    return [f"{get_column_letter(first_col + i * step)}{first_row}:{get_column_letter(first_col + i * step)}{last_row}"
-            for i in range(ndirections)]
+    return [f"{get_column_letter(first_col + 2 + i * step)}{first_row}:"
+            f"{get_column_letter(first_col + 2 + i * step)}{last_row}" for i in range(ndirections)]
 
 
 # -- the sheets -------------------------------------------------------------------------------
-def _matrix_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
+def _matrix_sheet(ws: "Worksheet", analysis: "Analysis", w: Words, links: dict | None = None) -> None:
+    """One row per study × aspect (one matrix per study, or all pooled), filterable by study.
+
+    Each segment count links to the first of its segments on the Coded segments sheet.
+    """
     with_sugg = analysis.include_suggested
-    step = 3 if with_sugg else 2
-    _header(ws, 1, [w("aspect"), *_matrix_headers(analysis, w, with_sugg)])
-    rows = [[w.code(code), *_matrix_values(analysis, code, None, with_sugg)] for code in analysis.codes]
+    step = 4 if with_sugg else 3
+    headers = [w("study"), w("aspect"), *_matrix_headers(analysis, w, with_sugg), w("n_cases_row")]
+    _header(ws, 1, headers)
+    rows = []
+    for part in analysis.scopes():
+        scope = part.study or w.scope(part) or w("all")
+        for code in part.codes:
+            rows.append([scope, w.code(code), *_matrix_values(part, code, None, with_sugg, analysis.directions),
+                         part.n_cases()])
     last = _rows(ws, 2, rows)
-    seg_max = analysis.matrix.max_segments()
-    _color_scale(ws, _segment_ranges(2, 2, last, len(analysis.directions), step), seg_max)
-    ncols = 1 + step * len(analysis.directions)
+    if links:
+        r = 2
+        for part in analysis.scopes():
+            for code in part.codes:
+                for i, d in enumerate(analysis.directions):
+                    target = links.get((part.study, code, d))
+                    if target:
+                        from openpyxl.worksheet.hyperlink import Hyperlink
+
+                        cell = ws.cell(r, 3 + i * step)
+                        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{SEGMENTS_SHEET}'!A{target}")
+                        cell.style = "Hyperlink"
+                r += 1
+    _color_scale(ws, _share_ranges(3, 2, last, len(analysis.directions), step), 100)
+    ncols = len(headers)
     r = last + 2
-    write_text_cell(ws, r, 1, w("n_cases_row"))
-    write_value_cell(ws, r, 2, analysis.n_cases())
-    _note(ws, r, w("n_cases"), col=3)
-    _note(ws, r + 1, w("legend_sheet"))
-    _note(ws, r + 2, f"{w('counted')}: {w.selection(analysis.selection)}")
+    _note(ws, r, w("legend_sheet") + " % = " + w("share") + ".")
+    _note(ws, r + 1, f"{w('counted')}: {w.selection(analysis.selection)}")
     if with_sugg:
-        _note(ws, r + 3, w("suggested_legend").lstrip("* "))
-    _finish(ws, 1, last, ncols, freeze="B2", widths={1: 26})
+        _note(ws, r + 2, w("suggested_legend").lstrip("* "))
+    _finish(ws, 1, last, ncols, freeze="C2", widths={2: 26})
 
 
 def _group_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
-    """One block of columns per group value, side by side, under a title naming the group and its n."""
-    from openpyxl.utils import get_column_letter
-
-    st = _styles()
+    """Per study × aspect a row; per group and direction the segments, cases and share (few columns per group)."""
     with_sugg = analysis.include_suggested
-    step = 3 if with_sugg else 2
-    headers = _matrix_headers(analysis, w, with_sugg)
-    write_text_cell(ws, 1, 1, f"{w('group')}: {analysis.by}").font = st["title"]
-    _header(ws, 2, [w("aspect")])
-    col = 2
-    ranges: list[str] = []
-    last = 2 + len(analysis.codes)
-    for label_row, code in enumerate(analysis.codes, start=3):
-        write_text_cell(ws, label_row, 1, w.code(code))
-    for group in analysis.groups:
-        c = write_text_cell(ws, 1, col, w.group_heading(group, analysis.n_cases(group)))
-        c.font, c.alignment = st["title"], st["center"]
-        ws.merge_cells(start_row=1, start_column=col, end_row=1, end_column=col + len(headers) - 1)
-        _header(ws, 2, headers, col=col)
-        for r, code in enumerate(analysis.codes, start=3):
-            for i, v in enumerate(_matrix_values(analysis, code, group, with_sugg)):
-                write_value_cell(ws, r, col + i, v)
-        ranges += _segment_ranges(col, 3, last, len(analysis.directions), step)
-        col += len(headers)
-    _color_scale(ws, ranges, analysis.matrix.max_segments(analysis.groups))
-    _note(ws, last + 2, w("legend_sheet"))
-    _finish(ws, 2, last, col - 1, freeze="B3", widths={1: 26})
-    for c in range(2, col):
-        ws.column_dimensions[get_column_letter(c)].width = 14
+    headers = [w("study"), w("group"), w("aspect")]
+    for d in analysis.directions:
+        headers += [f"{w.direction(d)}: {w('segments')}", f"{w.direction(d)}: {w('cases')}", f"{w.direction(d)}: %"]
+        if with_sugg:
+            headers.append(f"{w.direction(d)}: {w('suggested')}")
+    headers.append(w("n_cases_row"))
+    _header(ws, 1, headers)
+    rows = []
+    for part in analysis.scopes():
+        scope = part.study or w.scope(part) or w("all")
+        for group in part.groups:
+            for code in part.codes:
+                rows.append([scope, f"{w.attribute(part.by)}: {group}", w.code(code),
+                             *_matrix_values(part, code, group, with_sugg, analysis.directions), part.n_cases(group)])
+    last = _rows(ws, 2, rows)
+    _color_scale(ws, _share_ranges(4, 2, last, len(analysis.directions), 4 if with_sugg else 3), 100)
+    _note(ws, last + 2, w("legend_sheet") + " % = " + w("share") + ".")
+    _finish(ws, 1, last, len(headers), freeze="D2", widths={3: 24})
 
 
 def _quotes_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
-    headers = [w("aspect"), w("direction"), w("rank"), w("case"), w("segment"), w("quote"), w("status"), w("study")]
+    """Per study and cell the quotes, each with its source and the interviewer's question before it."""
+    headers = [w("study"), w("aspect"), w("direction"), w("rank"), w("case"), w("role"), w("document"), w("time"),
+               w("segment"), w("question"), w("quote"), w("memo"), w("status")]
     _header(ws, 1, headers)
     status = {"accepted": w("accepted"), "suggested": w("suggestion")}
-    rows = [[w.code(q.code), w.direction(q.direction), q.rank, q.pseudonym, q.segment_id, q.text,
-             status.get(q.status, q.status), q.study] for q in analysis.quotes]
-    last = _rows(ws, 2, rows, wrap_cols=[6])
-    _finish(ws, 1, last, len(headers), widths={6: TEXT_WIDTH})
+    rows = []
+    for part in analysis.scopes():
+        for q in part.quotes:
+            p = q.passage
+            rows.append([p.study, w.code(q.code), w.direction(q.direction), q.rank, p.pseudonym, p.role, p.document,
+                         w.timestamp(p.start_time) or w("position", position=p.position), p.segment_id,
+                         p.question, q.text, "\n".join(f"{c}: {t}" for c, t in p.memos),
+                         status.get(q.status, q.status)])
+    last = _rows(ws, 2, rows, wrap_cols=[10, 11, 12])
+    _finish(ws, 1, last, len(headers), widths={10: 40, 11: TEXT_WIDTH, 12: 30})
 
 
-def _segments_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
-    """One row per segment × code, with the case's pseudonym and attributes (never case id or speaker label)."""
-    df, codebook = analysis.codings, analysis.codebook
+def _segments_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> dict[tuple[Any, str, str], int]:
+    """One row per segment × code, with the case's pseudonym and attributes (never case id or speaker label).
+
+    Sorted by study, code, direction and segment, so a matrix cell's segments are one block;
+    returns the first row of each (study, code, direction) block, for the Matrix sheet's links.
+    """
+    codebook = analysis.codebook
+    order = {c: i for i, c in enumerate(analysis.codes)}
+    dorder = {d: i for i, d in enumerate(analysis.directions)}
+    df = analysis.codings.copy()
+    df["_o"] = [(str(s), order.get(c, 99), dorder.get(d, 9), i) for s, c, d, i in
+                zip(df["study"], df["code"], df["direction"], df["segment_id"])]
+    df = df.sort_values("_o", kind="mergesort").drop(columns=["_o"])
+    memos = {(p.segment_id, p.code, p.direction): "\n".join(f"{c}: {t}" for c, t in p.memos)
+             for p in analysis.passages}
+    sources = {p.segment_id: p for p in analysis.passages}
     attr_cols = [c for c in df.columns if c not in (*_SEGMENT_FIXED, "case_id")]
     headers = ["study", "document", "case", "role", *attr_cols, "speaker", "text", "code", "aspect", "code path",
-               "direction", "direction label", "origin", "status", "coder", "segment id", "source row"]
+               "direction", "direction label", "origin", "status", "coder", "segment id", "source row", "position",
+               "time", "memo"]
     _header(ws, 1, headers)
 
     def path(code: str) -> str:
@@ -305,14 +343,46 @@ def _segments_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
     rows = [[r["study"], r["document"], r["pseudonym"], r["role"], *[r[c] for c in attr_cols], r["speaker"],
              r["text"], r["code"], w.code(r["code"]), path(r["code"]), r["direction"],
              w.direction(r["direction"]), r["origin"], r["status"], r["coder"],
-             int(r["segment_id"]), r["source_row"]] for r in df.to_dict("records")]
+             int(r["segment_id"]), r["source_row"], _position(sources, r), _time(sources, r, w),
+             memos.get((int(r["segment_id"]), r["code"], r["direction"]), "")] for r in df.to_dict("records")]
     text_col = headers.index("text") + 1
-    last = _rows(ws, 2, rows, wrap_cols=[text_col])
-    _finish(ws, 1, last, len(headers), widths={text_col: TEXT_WIDTH})
+    last = _rows(ws, 2, rows, wrap_cols=[text_col, len(headers)])
+    _finish(ws, 1, last, len(headers), widths={text_col: TEXT_WIDTH, len(headers): 40})
+    links: dict[tuple[Any, str, str], int] = {}
+    for row_number, r in enumerate(df.to_dict("records"), start=2):
+        links.setdefault((r["study"], r["code"], r["direction"]), row_number)
+        links.setdefault((None, r["code"], r["direction"]), row_number)
+    return links
+
+
+def _position(sources: dict, r: dict) -> Any:
+    p = sources.get(int(r["segment_id"]))
+    return p.position if p is not None else None
+
+
+def _time(sources: dict, r: dict, w: Words) -> str:
+    p = sources.get(int(r["segment_id"]))
+    return w.timestamp(p.start_time) if p is not None else ""
 
 
 _SEGMENT_FIXED = ("segment_id", "document", "study", "pseudonym", "role", "speaker", "text", "code", "direction",
                   "origin", "status", "coder", "source_row", "codebook_version")
+
+
+def _co_occurrence_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
+    """Per study the pairs of aspect × direction coded on the same segment, with segments and cases."""
+    headers = [w("study"), w("first"), w("second"), w("segments"), w("cases"), w("segment")]
+    _header(ws, 1, headers)
+    rows = []
+    for part in analysis.scopes():
+        scope = part.study or w.scope(part) or w("all")
+        for pair in part.co_occurrence:
+            rows.append([scope, f"{w.code(pair.first[0])} — {w.direction(pair.first[1])}",
+                         f"{w.code(pair.second[0])} — {w.direction(pair.second[1])}", pair.segments, pair.cases,
+                         ", ".join(str(i) for i in pair.segment_ids)])
+    last = _rows(ws, 2, rows, wrap_cols=[6])
+    _note(ws, last + 2, w("co_occurrence_legend"))
+    _finish(ws, 1, last, len(headers), widths={2: 30, 3: 30, 6: 40})
 
 
 def _frame_sheet(ws: "Worksheet", frame) -> None:
