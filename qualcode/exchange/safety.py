@@ -94,13 +94,17 @@ class SafeZip:
         """Every member's declared size and expansion within the limits, without reading any (for an
         archive handed to another reader, such as a .docx inside a .qdpx)."""
         for info in self.infos:
-            where = f"{self.name}: member {info.filename!r}"
-            if info.file_size > MAX_MEMBER_BYTES:
-                raise ExchangeError(f"{where} is {info.file_size // 1024**2} MB (the limit is "
-                                    f"{MAX_MEMBER_BYTES // 1024**2} MB); refused")
-            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise ExchangeError(f"{where} expands {info.file_size // max(info.compress_size, 1)} times; "
-                                    "refused as a zip bomb")
+            self._check_member(info)
+
+    def _check_member(self, info: zipfile.ZipInfo) -> None:
+        """Refuse a member that is too large or expands like a zip bomb."""
+        where = f"{self.name}: member {info.filename!r}"
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise ExchangeError(f"{where} is {info.file_size // 1024**2} MB (the limit is "
+                                f"{MAX_MEMBER_BYTES // 1024**2} MB); refused")
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise ExchangeError(f"{where} expands {info.file_size // max(info.compress_size, 1)} times "
+                                f"(to {info.file_size // 1024**2} MB); refused as a zip bomb")
 
     @property
     def names(self) -> list[str]:
@@ -109,13 +113,8 @@ class SafeZip:
     def read(self, member: str) -> bytes:
         """One member's bytes, refused when it is too large or expands like a zip bomb."""
         info = self._zip.getinfo(member)
+        self._check_member(info)
         where = f"{self.name}: member {member!r}"
-        if info.file_size > MAX_MEMBER_BYTES:
-            raise ExchangeError(f"{where} is {info.file_size // 1024**2} MB (the limit is "
-                                f"{MAX_MEMBER_BYTES // 1024**2} MB); refused")
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise ExchangeError(f"{where} expands {info.file_size // max(info.compress_size, 1)} times "
-                                f"(to {info.file_size // 1024**2} MB); refused as a zip bomb")
         try:
             with self._zip.open(info) as fh:
                 data = fh.read(MAX_MEMBER_BYTES + 1)
