@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Iterable, Sequence
 
 from qualcode.ingest.case_map import DEFAULT_INTERVIEWERS
 from qualcode.records import Case, DocumentInfo, Segment
@@ -366,12 +366,29 @@ class Project:
         return explain_model(self.store, segment_id, threshold=threshold)
 
     # -- decisions and review ------------------------------------------------------------
-    def decide(self, coder: str, decisions: "Iterable[Decision]", *, source: str = "api") -> dict[str, int]:
-        """Apply a coder's decisions in one transaction; counts per action."""
+    def decide(self, coder: str, decisions: "Iterable[Decision]", *, source: str = "api",
+               done_segments: Iterable[int] = ()) -> dict[str, int]:
+        """Apply a coder's decisions in one transaction; counts per action.
+
+        ``done_segments`` are recorded as decided in the same batch (one undo takes back
+        both), also when no code applies to them.
+        """
         from qualcode.store import codings
 
         return codings.apply_decisions(self.store.con, coder, decisions, source=source,
-                                       valid_codes=self.codebook().code_ids)
+                                       valid_codes=self.codebook().code_ids, done_segments=done_segments)
+
+    def coders(self) -> list[str]:
+        """The human coders who decided anything (with ``reconciled`` once anything was settled)."""
+        from qualcode.store import codings
+
+        return codings.coders(self.store.con)
+
+    def decided_segments(self, coder: str) -> set[int]:
+        """The segments ``coder`` has decided (and not undone)."""
+        from qualcode.store import codings
+
+        return codings.decided_segments(self.store.con, coder)
 
     def history(self, segment_id: int | None = None, coder: str | None = None) -> "list[LogEntry]":
         """The decision log (who decided what, when, before → after), oldest first."""
@@ -392,6 +409,12 @@ class Project:
         from qualcode.review.queue import review_queue
 
         return review_queue(self.store, coder, **options)
+
+    def review_item(self, coder: str, segment_id: int, **options: Any) -> "ReviewItem":
+        """One segment of the review as it stands now (after a decision, or going back)."""
+        from qualcode.review.queue import review_item
+
+        return review_item(self.store, coder, segment_id, **options)
 
     def review_in_terminal(self, coder: str, **options: Any) -> "ReviewSummary":
         """Review the coder's queue in the terminal until it ends or the coder quits."""
@@ -422,6 +445,13 @@ class Project:
         from qualcode.review.reconcile import disputes
 
         return disputes(self.store, first, second, study=study)
+
+    def settle(self, dispute: "Dispute", chosen: "AbstractSet[tuple[str, str]]", *, how: str,
+               settled_by: str | None = None) -> dict[str, int]:
+        """Record ``chosen`` (code, direction) as the settled codings of a dispute: see ``reconcile.settle``."""
+        from qualcode.review.reconcile import settle
+
+        return settle(self.store, dispute, chosen, how=how, settled_by=settled_by)
 
     def reconcile_in_terminal(self, first: str, second: str, **options: Any) -> "ReconcileSummary":
         """Settle, one segment at a time in the terminal, where two coders differ."""

@@ -20,6 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "qualcode"
 LAYERS: list[tuple[str, ...]] = [
     ("__main__",),
     ("cli",),
+    ("web",),
     ("demo",),
     ("project",),
     ("outputs",),

@@ -1,0 +1,64 @@
+"""Serving the web face on the researcher's own machine: 127.0.0.1 only, with a random token in the URL."""
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from qualcode.errors import UsageError
+from qualcode.web import security
+
+HOST = "127.0.0.1"  # never another interface: transcripts must not leave the machine
+THREADS = 4
+
+
+@dataclass(frozen=True)
+class Running:
+    """A server that listens: its URL (with the token) and the waitress server to run or close."""
+
+    url: str
+    port: int
+    server: Any
+
+    def run(self) -> None:
+        self.server.run()
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def start(project_path: str | Path, *, port: int = 0, coder: str | None = None, study: str | None = None,
+          token: str | None = None) -> Running:
+    """Bind the server (``port`` 0: a free one) without serving yet; UsageError when the port is taken."""
+    from waitress.server import create_server
+
+    from qualcode.web.app import create_app
+
+    token = token or security.new_token()
+    app = create_app(project_path, token=token, coder=coder, study=study)
+    try:
+        server = create_server(app, host=HOST, port=port, threads=THREADS, ident="qualcode")
+    except OSError as exc:
+        raise UsageError(f"port {port} on {HOST} cannot be used ({exc.strerror or exc}); "
+                         "pass another with --port N, or --port 0 for a free one") from None
+    bound = int(server.effective_port)
+    return Running(f"http://{HOST}:{bound}/?{security.TOKEN_PARAM}={token}", bound, server)
+
+
+def serve(project_path: str | Path, *, port: int = 0, coder: str | None = None, study: str | None = None,
+          announce: Callable[[str], None] = print) -> None:
+    """Serve until interrupted (Ctrl-C), announcing the URL first."""
+    running = start(project_path, port=port, coder=coder, study=study)
+    announce(running.url)
+    try:
+        running.run()
+    finally:
+        running.close()
+
+
+def free_port() -> int:
+    """A port that is free now (for tests that start a server in a thread)."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])

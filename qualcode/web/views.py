@@ -1,0 +1,120 @@
+"""What the pages show, computed from the review stream and the analysis: plain data for the templates.
+
+Nothing here writes; nothing here is HTML (the templates escape every text they show).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from qualcode.records import DIRECTIONS, Evidence
+from qualcode.review.queue import describe_evidence
+from qualcode.review.terminal import Entry, entries_for
+
+if TYPE_CHECKING:
+    from qualcode.project import Project
+    from qualcode.review.queue import ReviewItem
+    from qualcode.store.codings import CodingRow
+    from qualcode.web.text import PageWords
+
+COLOURS = 6  # code-0 … code-5 in app.css; more codes reuse them
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of a segment's text: plain, or matched by the rules of ``codes`` (with their titles)."""
+
+    text: str
+    codes: tuple[int, ...] = ()  # colour numbers of the codes whose rules matched here
+    cue: bool = False  # only direction cues matched here
+    title: str = ""  # which rule fired, per code
+
+
+def colour(codebook: Any, code: str) -> int:
+    ids = list(codebook.code_ids)
+    return (ids.index(code) if code in ids else len(ids)) % COLOURS
+
+
+def _rule_text(match: Any) -> str:
+    what = f"{match.rule_kind} {match.pattern}".strip() if match.pattern else match.text
+    if match.is_cue:
+        what = f"cue '{match.text}' ({match.kind})"
+    return what + (f": {match.note}" if match.note else "")
+
+
+def highlight(text: str, suggestions: Iterable["CodingRow"], codebook: Any, words: "PageWords") -> list[Piece]:
+    """The segment's text cut at every matched span, each piece knowing which codes matched it and by which rule."""
+    spans = []
+    for sug in suggestions:
+        for m in Evidence.from_json(sug.evidence).matches:
+            if 0 <= m.start < m.end <= len(text) and (m.is_cue or m.is_aspect):
+                label = f"{words.code(sug.code)} → {words.direction(sug.direction)}: {_rule_text(m)}"
+                spans.append((m.start, m.end, colour(codebook, sug.code), m.is_cue, label))
+    cuts = sorted({0, len(text), *(s for s, _, _, _, _ in spans), *(e for _, e, _, _, _ in spans)})
+    pieces = []
+    for start, end in zip(cuts, cuts[1:]):
+        over = [s for s in spans if s[0] <= start and end <= s[1]]
+        piece = text[start:end]
+        if not over:
+            pieces.append(Piece(piece))
+            continue
+        aspects = tuple(sorted({c for _, _, c, cue, _ in over if not cue}))
+        pieces.append(Piece(piece, aspects or tuple(sorted({c for _, _, c, _, _ in over})),
+                            cue=not aspects, title="\n".join(dict.fromkeys(t for *_, t in over))))
+    return pieces
+
+
+@dataclass(frozen=True)
+class EntryView:
+    number: int
+    key: str  # 'code|direction': the form's value
+    code: str
+    direction: str
+    label: str
+    direction_label: str
+    colour: int
+    ticked: bool
+    suggested: bool
+    decided: str | None
+    evidence: str
+    rules: tuple[str, ...]
+
+
+def entry_views(item: "ReviewItem", entries: Sequence[Entry], codebook: Any, words: "PageWords") -> list[EntryView]:
+    out = []
+    for number, e in enumerate(entries, start=1):
+        rules = tuple(dict.fromkeys(_rule_text(m) for s in item.suggestions if (s.code, s.direction) == (e.code, e.direction)
+                                    for m in Evidence.from_json(s.evidence).matches))
+        out.append(EntryView(number, f"{e.code}|{e.direction}", e.code, e.direction, words.code(e.code),
+                             words.direction(e.direction), colour(codebook, e.code), e.ticked, e.suggested, e.decided,
+                             e.evidence, rules))
+    return out
+
+
+def timestamp(words: "PageWords", seconds: float | None) -> str:
+    return words.timestamp(seconds)
+
+
+def segment_version(project: "Project", segment_id: int, coders: Iterable[str]) -> int:
+    """The newest decision-log line of these coders on the segment (0: none): what a stale page is told by."""
+    wanted = set(coders)
+    return max([0, *(e.id for e in project.history(segment_id) if e.coder in wanted)])
+
+
+def coder_version(project: "Project", coder: str) -> int:
+    """The coder's newest decision-log line (0: none): an undo is refused when it moved since the page."""
+    return max([0, *(e.id for e in project.history(coder=coder))])
+
+
+def codings_text(words: "PageWords", keys: Iterable[tuple[str, str]], codebook: Any) -> str:
+    ids = list(codebook.code_ids)
+    ordered = sorted(keys, key=lambda k: (ids.index(k[0]) if k[0] in ids else len(ids), DIRECTIONS.index(k[1])))
+    return ", ".join(f"{words.code(c)} → {words.direction(d)}" for c, d in ordered) or words.page("no_code")
+
+
+def describe(sug: "CodingRow") -> str:
+    return describe_evidence(sug)
+
+
+__all__ = ["Piece", "EntryView", "colour", "highlight", "entry_views", "entries_for", "segment_version",
+           "coder_version", "codings_text", "timestamp", "describe"]
