@@ -22,8 +22,8 @@ from qualcode import resources
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_PACKAGES = {"qualcode.data.codebooks": "codebooks", "qualcode.data.sample": "transcripts_sample"}
-# In the checkout but not shipped: the README's picture and the developers' refresh script.
-NOT_SHIPPED = {"heatmap-sample.png", "review/refresh_review.py"}
+# In the checkout but not shipped: the README's pictures and the developers' refresh script.
+NOT_SHIPPED = {"heatmap-sample.png", "review-page.png", "review/refresh_review.py"}
 
 
 def _options() -> configparser.SectionProxy:

@@ -423,3 +423,18 @@ def test_the_server_binds_the_local_machine_only(review):
         assert len(running.url.split("token=")[1]) >= 32
     finally:
         running.close()
+
+
+def test_every_template_and_asset_ships_in_the_package():
+    import configparser
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    config = configparser.ConfigParser()
+    config.read(root / "setup.cfg", encoding="utf-8")
+    globs = [g.strip() for g in config["options.package_data"]["qualcode.web"].splitlines() if g.strip()]
+    web = root / "qualcode" / "web"
+    files = {p.relative_to(web).as_posix() for p in web.rglob("*")
+             if p.is_file() and p.suffix != ".py" and "__pycache__" not in p.parts}
+    shipped = {p.relative_to(web).as_posix() for g in globs for p in web.glob(g) if p.is_file()}
+    assert files and files == shipped

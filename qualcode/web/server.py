@@ -31,7 +31,7 @@ class Running:
 def start(project_path: str | Path, *, port: int = 0, coder: str | None = None, study: str | None = None,
           token: str | None = None) -> Running:
     """Bind the server (``port`` 0: a free one) without serving yet; UsageError when the port is taken."""
-    from waitress.server import create_server
+    from waitress.server import BaseWSGIServer, create_server
 
     from qualcode.web.app import create_app
 
@@ -42,7 +42,10 @@ def start(project_path: str | Path, *, port: int = 0, coder: str | None = None, 
     except OSError as exc:
         raise UsageError(f"port {port} on {HOST} cannot be used ({exc.strerror or exc}); "
                          "pass another with --port N, or --port 0 for a free one") from None
-    bound = int(server.effective_port)
+    # One host and port give one listening socket, never a MultiSocketServer.
+    if not isinstance(server, BaseWSGIServer) or server.socket is None:
+        raise TypeError(f"waitress gave a {type(server).__name__} without one socket for one address")
+    bound = int(server.socket.getsockname()[1])
     return Running(f"http://{HOST}:{bound}/?{security.TOKEN_PARAM}={token}", bound, server)
 
 

@@ -57,7 +57,7 @@
     if (list.length === 1) { pickDirection(list[0]); return; }
     var labels = list.map(function (e) { return e.querySelector("strong").textContent + " → " +
       e.querySelector("select").selectedOptions[0].textContent; });
-    ask(prompt.dataset.pickEntry, labels, function (i) { setTimeout(function () { pickDirection(list[i]); }, 0); });
+    ask(prompt.dataset.pickEntry, labels, function (i) { pickDirection(list[i]); });
   }
 
   function addEntry(code, codeLabel, direction, directionLabel) {
@@ -89,12 +89,11 @@
     var codes = document.getElementById("add-code");
     var directions = document.getElementById("add-direction");
     ask(prompt.dataset.pickCode, optionLabels(codes), function (c) {
-      setTimeout(function () {
-        ask(prompt.dataset.pickDirection, optionLabels(directions), function (d) {
-          addEntry(codes.options[c].value, codes.options[c].textContent,
-                   directions.options[d].value, directions.options[d].textContent);
-        });
-      }, 0);
+      // The next choice is asked at once, so a fast typist's next key already answers it.
+      ask(prompt.dataset.pickDirection, optionLabels(directions), function (d) {
+        addEntry(codes.options[c].value, codes.options[c].textContent,
+                 directions.options[d].value, directions.options[d].textContent);
+      });
     });
   }
 
@@ -178,4 +177,5 @@
     }
     if (handled) { ev.preventDefault(); }
   });
+  document.body.dataset.keys = "ready"; // the keys work from now on (tests wait for this)
 })();
