@@ -267,6 +267,7 @@ def create_app(project_path: str | Path, *, token: str | None = None, coder: str
             version=views.segment_version(p, sid, [coder]),
             others=[(name, views.codings_text(w, keys, codebook)) for name, keys in sorted(others.items())],
             directions=[(d, w.direction(d)) for d in DIRECTIONS], time=w.timestamp(item.segment.start_time),
+            reason=views.reason_text(w, item.reason),
             **common)
 
     def entries_from_form(item: Any, form: Any, action: str) -> list[Any]:

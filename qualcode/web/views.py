@@ -4,6 +4,7 @@ Nothing here writes; nothing here is HTML (the templates escape every text they 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
@@ -91,6 +92,24 @@ def entry_views(item: "ReviewItem", entries: Sequence[Entry], codebook: Any, wor
     return out
 
 
+_REASONS = (  # review/queue.py's reasons (English) and their keys in PAGE_TEXT
+    (re.compile(r"the model is unsure \(p within (?P<margin>[0-9.]+) of 0\.5\)"), "reason_model"),
+    (re.compile(r"weak evidence"), "reason_weak"),
+    (re.compile(r"no suggestion, but (?P<n>\d+) words? in common with segments you accepted"), "reason_words"),
+    (re.compile(r"document order"), "reason_order"),
+    (re.compile(r"decided before"), "reason_decided"),
+)
+
+
+def reason_text(words: "PageWords", reason: str) -> str:
+    """Why the segment stands where it does in the queue, in the page's language (as given when unknown)."""
+    for pattern, key in _REASONS:
+        found = pattern.fullmatch(reason)
+        if found:
+            return words.page(key, **found.groupdict())
+    return reason
+
+
 def timestamp(words: "PageWords", seconds: float | None) -> str:
     return words.timestamp(seconds)
 
@@ -117,4 +136,4 @@ def describe(sug: "CodingRow") -> str:
 
 
 __all__ = ["Piece", "EntryView", "colour", "highlight", "entry_views", "entries_for", "segment_version",
-           "coder_version", "codings_text", "timestamp", "describe"]
+           "coder_version", "codings_text", "timestamp", "describe", "reason_text"]
