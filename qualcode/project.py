@@ -367,16 +367,18 @@ class Project:
 
     # -- decisions and review ------------------------------------------------------------
     def decide(self, coder: str, decisions: "Iterable[Decision]", *, source: str = "api",
-               done_segments: Iterable[int] = ()) -> dict[str, int]:
+               done_segments: Iterable[int] = (), valid_codes: Iterable[str] | None = None) -> dict[str, int]:
         """Apply a coder's decisions in one transaction; counts per action.
 
         ``done_segments`` are recorded as decided in the same batch (one undo takes back
-        both), also when no code applies to them.
+        both), also when no code applies to them. ``valid_codes``: the current codebook's
+        codes, when the caller has them parsed already (else the codebook is read).
         """
         from qualcode.store import codings
 
+        codes = list(valid_codes) if valid_codes is not None else self.codebook().code_ids
         return codings.apply_decisions(self.store.con, coder, decisions, source=source,
-                                       valid_codes=self.codebook().code_ids, done_segments=done_segments)
+                                       valid_codes=codes, done_segments=done_segments)
 
     def coders(self) -> list[str]:
         """The human coders who decided anything (with ``reconciled`` once anything was settled)."""

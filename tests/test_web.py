@@ -31,9 +31,11 @@ def review(seeded):
     return project, ids
 
 
-def client(project, coder: str | None = "anna", **options):
-    app = create_app(project.path, token=TOKEN, coder=coder, **options)
-    app.config["TESTING"] = True
+def client(project, coder: str | None = "anna", app=None, **options):
+    """A browser's session on the server ``app`` (a new server by default)."""
+    if app is None:
+        app = create_app(project.path, token=TOKEN, coder=coder, **options)
+        app.config["TESTING"] = True
     c = app.test_client()
     r = c.get(f"/?token={TOKEN}")
     assert r.status_code == 302 and "token" not in r.headers["Location"]
@@ -282,7 +284,8 @@ def test_filters_by_code_case_and_only_suggested(review):
 # -- two tabs, two coders -------------------------------------------------------------------------
 def test_a_stale_page_is_refused_and_overwrites_nothing(review):
     project, ids = review
-    tab1, tab2 = client(project), client(project)
+    server = create_app(project.path, token=TOKEN, coder="anna")
+    tab1, tab2 = client(project, app=server), client(project, app=server)
     url1, html1 = first_page(tab1)
     url2, html2 = first_page(tab2)
     assert shown_segment(html1) == shown_segment(html2)
@@ -305,7 +308,10 @@ def test_a_stale_page_is_refused_and_overwrites_nothing(review):
 
 def test_two_coders_see_only_their_own_decisions(review):
     project, ids = review
-    anna, bob = client(project, coder="anna"), client(project, coder="bob")
+    server = create_app(project.path, token=TOKEN)  # one server, two coders who each give their name
+    anna, bob = client(project, app=server), client(project, app=server)
+    for c, name in ((anna, "anna"), (bob, "bob")):
+        assert c.post("/coder", data={"csrf_token": csrf(c), "coder": name}).status_code == 302
     url, html = first_page(anna)
     decide(anna, url, html, "accept_all")
     url_b, html_b = first_page(bob)

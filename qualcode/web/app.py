@@ -121,16 +121,24 @@ def create_app(project_path: str | Path, *, token: str | None = None, coder: str
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    @app.teardown_appcontext
-    def _close(_exc: BaseException | None) -> None:
-        project = g.pop("project", None)
-        if project is not None:
-            project.close()
+    codebooks: dict[str | None, Any] = {}  # parsed once per codebook version (parsing takes tens of ms)
+    # One connection per server thread, kept between requests: opening and closing one per
+    # request cost more than the page (closing the last connection checkpoints the WAL).
+    # SQLite connections never cross threads; each read outside a transaction sees the
+    # latest commit, and every write is its own BEGIN IMMEDIATE transaction.
+    # (A thread's connection closes with the thread: waitress ends its threads when it stops.)
+    local = threading.local()
 
     def project() -> Any:
         if "project" not in g:
-            g.project = Project.open(app.config["QUALCODE_PROJECT"])
-            g.codebook = g.project.codebook()
+            kept = getattr(local, "project", None)
+            if kept is None:
+                kept = local.project = Project.open(app.config["QUALCODE_PROJECT"])
+            g.project = kept
+            version = g.project.meta("codebook_version")
+            if version not in codebooks:
+                codebooks[version] = g.project.codebook(version) if version else g.project.codebook()
+            g.codebook = codebooks[version]
             g.words = PageWords(g.codebook)
         return g.project
 
@@ -332,11 +340,13 @@ def create_app(project_path: str | Path, *, token: str | None = None, coder: str
                 raise StalePage(here)
             if action == "memo":
                 text = (request.form.get("memo") or "").strip()
-                counts = p.decide(coder, [Decision(sid, "memo", memo=text or None)], source="web")
+                counts = p.decide(coder, [Decision(sid, "memo", memo=text or None)], source="web",
+                                  valid_codes=g.codebook.code_ids)
             else:
                 item = p.review_item(coder, sid, code=code_filter)
                 decisions = decisions_from(sid, entries_from_form(item, request.form, action))
-                counts = p.decide(coder, decisions, source="web", done_segments=[] if code_filter else [sid])
+                counts = p.decide(coder, decisions, source="web", done_segments=[] if code_filter else [sid],
+                                  valid_codes=g.codebook.code_ids)
         changed = ", ".join(f"{number} {name}" for name, number in counts.items() if number)
         flash(words().page("saved", what=changed or words().page("nothing_saved")))
         if action == "memo" or queue is None:

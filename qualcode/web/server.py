@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,11 +21,20 @@ class Running:
     url: str
     port: int
     server: Any
+    closing: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
-        self.server.run()
+        """Serve until :meth:`close` (from another thread) or Ctrl-C."""
+        try:
+            self.server.run()
+        except (OSError, ValueError):  # the socket closed under the loop: expected after close()
+            if not self.closing.is_set():
+                raise
 
     def close(self) -> None:
+        """Stop: let the requests being served finish (a few seconds at most), then close the socket."""
+        self.closing.set()
+        self.server.task_dispatcher.shutdown(timeout=5)
         self.server.close()
 
 
