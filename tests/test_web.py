@@ -261,6 +261,24 @@ def test_memo_skip_back_and_undo(review):
     assert replayed_equals_store(project)
 
 
+def test_the_page_undoes_only_what_was_decided_in_the_browser(review):
+    # One undo step of the terminal or Excel can be a whole workbook: the page leaves it to `qualcode undo`.
+    project, ids = review
+    project.decide("anna", [Decision(ids[3], "accept", "autonomy", "opportunity")], source="excel",
+                   done_segments=[ids[3]])
+    c = client(project)
+    url, html = first_page(c)
+    assert re.search(r'<button type="submit" form="undo-form" id="undo" disabled', html)
+    before = state(project, "anna")
+    r = c.post("/undo", data={"csrf_token": csrf(c), "qid": url.split("/")[2], "n": "1",
+                              "version": field(html, "version", "undo-form")})
+    assert r.status_code == 400 and "qualcode undo --coder anna" in r.get_data(as_text=True)
+    assert state(project, "anna") == before
+    decide(c, url, html, "accept_all")  # a decision made here can be undone here
+    html = page(c, url.rsplit("/", 1)[0] + "/2")
+    assert re.search(r'<button type="submit" form="undo-form" id="undo"\s*>', html)
+
+
 def test_filters_by_code_case_and_only_suggested(review):
     project, ids = review
     c = client(project)
@@ -304,6 +322,36 @@ def test_a_stale_page_is_refused_and_overwrites_nothing(review):
     # after a reload, the page carries the new version and the decision goes through
     html1 = page(tab1, url1)
     assert decide(tab1, url1, html1, "accept_all").status_code == 302
+
+
+def test_two_tabs_deciding_at_the_same_moment_one_wins_the_other_is_told(review):
+    # Two threads, two connections (one per server thread), the same page version posted at
+    # once: BEGIN IMMEDIATE serialises them, so one decision is stored and the other refused.
+    import threading
+
+    project, ids = review
+    server = create_app(project.path, token=TOKEN, coder="anna")
+    tabs = [client(project, app=server), client(project, app=server)]
+    for _ in range(3):
+        shown_pages = [first_page(tab) for tab in tabs]
+        assert shown_segment(shown_pages[0][1]) == shown_segment(shown_pages[1][1])
+        barrier, statuses = threading.Barrier(2), []
+
+        def post(tab, url_html, action, barrier=barrier, statuses=statuses):
+            barrier.wait()
+            statuses.append(decide(tab, *url_html, action).status_code)
+
+        threads = [threading.Thread(target=post, args=(tab, shown, action))
+                   for tab, shown, action in zip(tabs, shown_pages, ("accept_all", "reject_all"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(statuses) == [302, 409]
+        sid = shown_segment(shown_pages[0][1])
+        batches = {e.batch for e in project.history(sid, coder="anna")}
+        assert len(batches) == 1  # one decision, never a mix of both
+    assert replayed_equals_store(project)
 
 
 def test_two_coders_see_only_their_own_decisions(review):

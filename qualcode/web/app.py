@@ -255,7 +255,8 @@ def create_app(project_path: str | Path, *, token: str | None = None, coder: str
         common = {"queue": queue, "filters": queue.filters, "total": len(queue.ids), "n": n, "progress": progress,
                   "decided_total": sum(sid in decided for sid in queue.ids), "studies": p.studies(),
                   "case_names": sorted({c.pseudonym for c in p.cases()}),
-                  "codes": [(c, w.code(c)) for c in codebook.code_ids], "undo_version": views.coder_version(p, coder)}
+                  "codes": [(c, w.code(c)) for c in codebook.code_ids]}
+        common["undo_version"], common["undo_source"] = views.undo_target(p, coder)
         if not 1 <= n <= len(queue.ids):
             return render("review.html", item=None, **common)
         sid = queue.ids[n - 1]
@@ -362,8 +363,11 @@ def create_app(project_path: str | Path, *, token: str | None = None, coder: str
         here = url_for("review_page", qid=qid, n=n) if queue else url_for("review_start")
         version = page_version(request.form)
         with p.transaction():
-            if views.coder_version(p, coder) != version:
+            latest, source = views.undo_target(p, coder)
+            if latest != version:
                 raise StalePage(here)
+            if source is not None and source != "web":
+                raise UsageError(words().page("undo_elsewhere", source=source, coder=coder))
             undone = p.undo(coder)
         segments = sorted({e.segment_id for e in undone})
         changes = [e for e in undone if e.action != "segment_done"]

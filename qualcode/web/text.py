@@ -83,6 +83,8 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "pick_code": "Welke code? (1-{n}, esc annuleert)",
         "pick_direction": "Welke richting? (1-{n}, esc annuleert)",
         "saved": "Opgeslagen: {what}.",
+        "undo_elsewhere": "Je laatste beslissingen zijn niet hier genomen maar via {source}; maak ze ongedaan "
+                          "met `qualcode undo --coder {coder}` (één stap kan een hele werkmap zijn).",
         "undone": "Ongedaan gemaakt: {n} wijziging(en) op fragment {segments}.",
         "nothing_saved": "niets veranderd",
         "stale": "Dit fragment is veranderd sinds deze pagina getoond werd (in een ander tabblad of door een "
@@ -189,6 +191,8 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "pick_code": "Which code? (1-{n}, esc cancels)",
         "pick_direction": "Which direction? (1-{n}, esc cancels)",
         "saved": "Saved: {what}.",
+        "undo_elsewhere": "Your last decisions were not made here but through {source}; undo them with "
+                          "`qualcode undo --coder {coder}` (one step can be a whole workbook).",
         "undone": "Undid {n} change(s) on segment {segments}.",
         "nothing_saved": "nothing changed",
         "stale": "This segment changed since this page was shown (in another tab or by another coder). "

@@ -36,10 +36,12 @@ def colour(codebook: Any, code: str) -> int:
     return (ids.index(code) if code in ids else len(ids)) % COLOURS
 
 
-def _rule_text(match: Any) -> str:
+def _rule_text(match: Any, words: "PageWords") -> str:
+    """The rule that fired, in the codebook's own terms ('compound nakijk*', "cue 'extra' (risico)")."""
     what = f"{match.rule_kind} {match.pattern}".strip() if match.pattern else match.text
     if match.is_cue:
-        what = f"cue '{match.text}' ({match.kind})"
+        kind = words.direction(match.kind) if match.kind in DIRECTIONS else match.kind
+        what = f"cue '{match.text}' ({kind})"
     return what + (f": {match.note}" if match.note else "")
 
 
@@ -49,7 +51,7 @@ def highlight(text: str, suggestions: Iterable["CodingRow"], codebook: Any, word
     for sug in suggestions:
         for m in Evidence.from_json(sug.evidence).matches:
             if 0 <= m.start < m.end <= len(text) and (m.is_cue or m.is_aspect):
-                label = f"{words.code(sug.code)} → {words.direction(sug.direction)}: {_rule_text(m)}"
+                label = f"{words.code(sug.code)} → {words.direction(sug.direction)}: {_rule_text(m, words)}"
                 spans.append((m.start, m.end, colour(codebook, sug.code), m.is_cue, label))
     cuts = sorted({0, len(text), *(s for s, _, _, _, _ in spans), *(e for _, e, _, _, _ in spans)})
     pieces = []
@@ -84,7 +86,7 @@ class EntryView:
 def entry_views(item: "ReviewItem", entries: Sequence[Entry], codebook: Any, words: "PageWords") -> list[EntryView]:
     out = []
     for number, e in enumerate(entries, start=1):
-        rules = tuple(dict.fromkeys(_rule_text(m) for s in item.suggestions if (s.code, s.direction) == (e.code, e.direction)
+        rules = tuple(dict.fromkeys(_rule_text(m, words) for s in item.suggestions if (s.code, s.direction) == (e.code, e.direction)
                                     for m in Evidence.from_json(s.evidence).matches))
         out.append(EntryView(number, f"{e.code}|{e.direction}", e.code, e.direction, words.code(e.code),
                              words.direction(e.direction), colour(codebook, e.code), e.ticked, e.suggested, e.decided,
@@ -120,9 +122,16 @@ def segment_version(project: "Project", segment_id: int, coders: Iterable[str]) 
     return max([0, *(e.id for e in project.history(segment_id) if e.coder in wanted)])
 
 
-def coder_version(project: "Project", coder: str) -> int:
-    """The coder's newest decision-log line (0: none): an undo is refused when it moved since the page."""
-    return max([0, *(e.id for e in project.history(coder=coder))])
+def undo_target(project: "Project", coder: str) -> tuple[int, str | None]:
+    """(the coder's newest log line, the source of the batch an undo would take back, None: nothing to undo).
+
+    The page undoes only what was decided in the browser: one step of another face can be a
+    whole imported workbook, which `qualcode undo` takes back knowingly.
+    """
+    log = project.history(coder=coder)
+    undone = {e.undoes for e in log if e.undoes is not None}
+    open_ = [e for e in log if e.action != "undo" and e.id not in undone]
+    return max([0, *(e.id for e in log)]), (open_[-1].source if open_ else None)
 
 
 def codings_text(words: "PageWords", keys: Iterable[tuple[str, str]], codebook: Any) -> str:
@@ -136,4 +145,4 @@ def describe(sug: "CodingRow") -> str:
 
 
 __all__ = ["Piece", "EntryView", "colour", "highlight", "entry_views", "entries_for", "segment_version",
-           "coder_version", "codings_text", "timestamp", "describe", "reason_text"]
+           "undo_target", "codings_text", "timestamp", "describe", "reason_text"]
