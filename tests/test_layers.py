@@ -1,6 +1,6 @@
 """The layer contract: imports point down only, and no import circle.
 
-    __main__ → cli → demo → project → outputs → analysis → review | exchange → coding | ingest → store → base
+    __main__ → cli → web → demo → project → outputs → analysis → review | exchange → coding | ingest → store → base
 
 (base: records, errors, version, and small helpers every layer may use). Every import
 counts, also those inside functions and under TYPE_CHECKING: a lazy import that

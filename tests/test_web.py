@@ -196,6 +196,12 @@ def test_confirm_accepts_the_ticked_and_rejects_the_rest(review):
     assert {e.source for e in log} == {"web"} and {e.action for e in log} == {"accept", "reject"}
     assert replayed_equals_store(project)
     assert "Opgeslagen: 1 accept, 1 reject." in page(c, r.headers["Location"])
+    # the CLI sees them at once: history and the matrix
+    out = CliRunner().invoke(main, ["history", "--coder", "anna", "--project", str(project.path)]).output
+    assert out.count(" web") == 2 and "workload" in out
+    out = CliRunner().invoke(main, ["matrix", "--coder", "anna", "--format", "csv", "--project", str(project.path)])
+    assert out.exit_code == 0
+    assert "workload,werkdruk,opportunity,kans,1,1," in out.output and "workload,werkdruk,risk,risico,0,0," in out.output
 
 
 def test_change_direction_add_code_accept_all_reject_all(review):
