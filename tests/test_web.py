@@ -470,6 +470,10 @@ def test_serve_has_help_with_an_example_and_refuses_a_busy_port(review):
     assert r.output.startswith(f"Error: port {port} on 127.0.0.1 cannot be used") and "--port" in r.output
     r = CliRunner().invoke(main, ["serve", "--project", str(project.path.parent / "none.qualcode")])
     assert r.exit_code == 1 and "Error:" in r.output and "no project here" in r.output
+    r = CliRunner().invoke(main, ["serve", "--study", "nope", "--project", str(project.path)])
+    assert r.exit_code == 1 and "Error: no study 'nope'" in r.output and "vo-2025" in r.output
+    r = CliRunner().invoke(main, ["serve", "--coder", "reconciled", "--project", str(project.path)])
+    assert r.exit_code == 1 and "reserved" in r.output
 
 
 def test_the_server_binds_the_local_machine_only(review):

@@ -34,9 +34,10 @@ def serve(port, coder, study, project_path) -> None:
     click.echo(f"  {running.url}")
     click.echo("Stop with Ctrl-C; every decision is saved when it is made.")
     try:
-        running.run()
+        running.run()  # returns on Ctrl-C (waitress stops its threads first)
     finally:
         running.close()
+    click.echo("Stopped. Every decision made in the browser is saved.")
 
 
 COMMANDS = (serve,)

@@ -90,13 +90,19 @@ def create_app(project_path: str | Path, *, token: str | None = None, coder: str
     from qualcode.project import Project
 
     project_path = Path(project_path)
-    Project.open(project_path).close()  # a missing or broken project fails here, before serving
+    coder = coder.strip() if coder and coder.strip() else None
+    if coder in (*MACHINE_CODERS, RECONCILED):
+        raise UsageError(f"{coder!r} is reserved for qualcode's own decisions; pass another --coder")
+    with Project.open(project_path) as checked:  # a missing or broken project fails here, before serving
+        if study is not None and study not in checked.studies():
+            raise NotFoundError(f"no study {study!r} in {project_path}; the studies are: "
+                                f"{', '.join(checked.studies()) or 'none'}")
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=secrets.token_bytes(32),
         QUALCODE_TOKEN=token or security.new_token(),
         QUALCODE_PROJECT=project_path,
-        QUALCODE_CODER=coder.strip() if coder and coder.strip() else None,
+        QUALCODE_CODER=coder,
         QUALCODE_STUDY=study,
         # One cookie name per server, so two servers on one machine (other ports) do not log each other out.
         SESSION_COOKIE_NAME=f"qualcode_{secrets.token_hex(4)}",
