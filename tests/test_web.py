@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -491,7 +494,6 @@ def test_the_server_binds_the_local_machine_only(review):
 
 def test_every_template_and_asset_ships_in_the_package():
     import configparser
-    from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
     config = configparser.ConfigParser()
@@ -502,3 +504,12 @@ def test_every_template_and_asset_ships_in_the_package():
              if p.is_file() and p.suffix != ".py" and "__pycache__" not in p.parts}
     shipped = {p.relative_to(web).as_posix() for g in globs for p in web.glob(g) if p.is_file()}
     assert files and files == shipped
+
+
+def test_the_cli_does_not_import_the_web_stack_until_serve_runs():
+    code = ("import sys, qualcode.cli; from click.testing import CliRunner; "
+            "CliRunner().invoke(qualcode.cli.main, ['--help']); "
+            "print(sorted(m for m in ('flask', 'waitress', 'jinja2', 'qualcode.web') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=str(Path(__file__).resolve().parent.parent))
+    assert out.stdout.strip() == "[]"
