@@ -198,13 +198,27 @@ def test_confirm_accepts_the_ticked_and_rejects_the_rest(review):
     log = project.history(ids[1], coder="anna")
     assert {e.source for e in log} == {"web"} and {e.action for e in log} == {"accept", "reject"}
     assert replayed_equals_store(project)
-    assert "Opgeslagen: 1 accept, 1 reject." in page(c, r.headers["Location"])
+    html = page(c, r.headers["Location"])
+    assert "Opgeslagen: 1 accept, 1 reject." in html
+    assert re.search(r'werkdruk <span class="num">1/1</span>', html)  # progress per code
+    assert re.search(r'menselijke interactie <span class="num">0/1</span>', html)
     # the CLI sees them at once: history and the matrix
     out = CliRunner().invoke(main, ["history", "--coder", "anna", "--project", str(project.path)]).output
     assert out.count(" web") == 2 and "workload" in out
     out = CliRunner().invoke(main, ["matrix", "--coder", "anna", "--format", "csv", "--project", str(project.path)])
     assert out.exit_code == 0
     assert "workload,werkdruk,opportunity,kans,1,1," in out.output and "workload,werkdruk,risk,risico,0,0," in out.output
+
+
+def test_a_forged_form_is_refused_and_changes_nothing(review):
+    project, ids = review
+    c = client(project)
+    url, html = first_page(c)
+    for form in ({"dir:interaction|risk": "sideways"}, {"add": "nope|risk"}, {"add": "workload|up"},
+                 {"version": "x"}, {"segment_id": "99999"}):
+        r = decide(c, url, html, **form)
+        assert r.status_code == 400 and "Traceback" not in r.get_data(as_text=True), form
+    assert project.history() == []
 
 
 def test_change_direction_add_code_accept_all_reject_all(review):
