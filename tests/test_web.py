@@ -199,7 +199,7 @@ def test_confirm_accepts_the_ticked_and_rejects_the_rest(review):
     assert {e.source for e in log} == {"web"} and {e.action for e in log} == {"accept", "reject"}
     assert replayed_equals_store(project)
     html = page(c, r.headers["Location"])
-    assert "Opgeslagen: 1 accept, 1 reject." in html
+    assert "Opgeslagen: 1 geaccepteerd, 1 afgewezen." in html
     assert re.search(r'werkdruk <span class="num">1/1</span>', html)  # progress per code
     assert re.search(r'menselijke interactie <span class="num">0/1</span>', html)
     # the CLI sees them at once: history and the matrix

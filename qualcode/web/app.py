@@ -354,7 +354,7 @@ def create_app(project_path: str | Path, *, token: str | None = None, coder: str
                 decisions = decisions_from(sid, entries_from_form(item, request.form, action))
                 counts = p.decide(coder, decisions, source="web", done_segments=[] if code_filter else [sid],
                                   valid_codes=g.codebook.code_ids)
-        changed = ", ".join(f"{number} {name}" for name, number in counts.items() if number)
+        changed = ", ".join(words().page(f"count_{name}", n=number) for name, number in counts.items() if number)
         flash(words().page("saved", what=changed or words().page("nothing_saved")))
         if action == "memo" or queue is None:
             return redirect(here)
