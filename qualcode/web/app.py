@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,6 @@ class Queue:
     ids: list[int]
     reasons: list[str]
     codes: list[frozenset[str]]  # the codes suggested on each segment (for the progress per code)
-    case_labels: list[str] = field(default_factory=list)
 
 
 class Queues:
@@ -232,7 +231,7 @@ def create_app(project_path: str | Path, *, token: str | None = None, coder: str
         if filters.only_suggested:
             items = [i for i in items if i.suggestions]
         queue = Queue(secrets.token_urlsafe(6), coder, filters, [i.segment.id for i in items], [i.reason for i in items],
-                      [frozenset(s.code for s in i.suggestions) for i in items], [i.case_label for i in items])
+                      [frozenset(s.code for s in i.suggestions) for i in items])
         queues.add(queue)
         return queue
 
@@ -529,6 +528,3 @@ def create_app(project_path: str | Path, *, token: str | None = None, coder: str
     app.extensions["qualcode_queues"] = queues
     return app
 
-
-def with_filters(filters: Filters, **changes: Any) -> Filters:
-    return replace(filters, **changes)

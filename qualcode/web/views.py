@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from qualcode.records import DIRECTIONS, Evidence
-from qualcode.review.queue import describe_evidence
 from qualcode.review.terminal import Entry, entries_for
 
 if TYPE_CHECKING:
@@ -112,10 +111,6 @@ def reason_text(words: "PageWords", reason: str) -> str:
     return reason
 
 
-def timestamp(words: "PageWords", seconds: float | None) -> str:
-    return words.timestamp(seconds)
-
-
 def segment_version(project: "Project", segment_id: int, coders: Iterable[str]) -> int:
     """The newest decision-log line of these coders on the segment (0: none): what a stale page is told by."""
     wanted = set(coders)
@@ -140,9 +135,5 @@ def codings_text(words: "PageWords", keys: Iterable[tuple[str, str]], codebook: 
     return ", ".join(f"{words.code(c)} → {words.direction(d)}" for c, d in ordered) or words.page("no_code")
 
 
-def describe(sug: "CodingRow") -> str:
-    return describe_evidence(sug)
-
-
 __all__ = ["Piece", "EntryView", "colour", "highlight", "entry_views", "entries_for", "segment_version",
-           "undo_target", "codings_text", "timestamp", "describe", "reason_text"]
+           "undo_target", "codings_text", "reason_text"]
