@@ -402,7 +402,7 @@ def test_a_coder_chooses_a_name_on_the_first_page(review):
     r = c.get("/review")
     assert r.status_code == 302 and r.headers["Location"].startswith("/coder")
     r = c.post("/coder", data={"csrf_token": csrf(c), "coder": "keyword", "next": "/review"})
-    assert r.status_code == 400 and "reserved" in r.get_data(as_text=True)
+    assert r.status_code == 400 and "gereserveerd voor qualcode" in r.get_data(as_text=True)
     r = c.post("/coder", data={"csrf_token": csrf(c), "coder": " carla ", "next": "/review"})
     assert r.status_code == 302 and r.headers["Location"] == "/review"
     assert ">carla</strong>" in page(c, "/review")

@@ -198,11 +198,11 @@ def create_app(project_path: str | Path, *, token: str | None = None, coder: str
         if request.method == "POST":
             name = (request.form.get("coder") or "").strip()
             if not name:
-                error = "who is deciding? type your name"
+                error = words().page("coder_missing")
             elif name in MACHINE_CODERS or name == RECONCILED:
-                error = f"{name!r} is reserved for qualcode's own decisions; choose another name"
+                error = words().page("coder_reserved", name=name)
             elif len(name) > 80:
-                error = "a coder name of at most 80 characters, please"
+                error = words().page("coder_too_long")
             else:
                 session["coder"] = name
                 target = request.form.get("next") or ""
