@@ -76,6 +76,7 @@ def import_files(
     speaker_pattern: str | None = None,
     role: str | None = None,
     strict: bool = False,
+    max_unpacked_mb: int | None = None,
 ) -> ImportReport:
     """Import transcripts and tables (and a cases file) in one transaction.
 
@@ -85,6 +86,7 @@ def import_files(
     folders hold an ``interview.txt``). ``role`` is the role of the cases this import
     creates; ``literature`` makes each document one case (a publication). With
     ``strict`` a cases-file row that matches no segment is an error, else a warning.
+    ``max_unpacked_mb`` raises the zip-bomb limit of .docx/.xlsx/.odt files for trusted files.
     """
     from qualcode.ingest.importers import read_bytes, read_document
     from qualcode.ingest.importers.cases import read_cases_file
@@ -132,7 +134,7 @@ def import_files(
     for path, data, digest in new_files:
         docs = read_document(path, text_columns=text_columns, id_column=id_column, case_column=case_column,
                              keep_columns=keep_columns, encoding=encoding, speaker_pattern=speaker_pattern,
-                             data=data)
+                             data=data, max_unpacked_mb=max_unpacked_mb)
         docs = [replace(doc, name=names[path]) for doc in docs]
         parsed.append((path, digest, docs))
         if progress is not None:

@@ -22,6 +22,7 @@ from qualcode.errors import ImportFormatError
 from qualcode.ingest.importers.encoding import decode_bytes, encoding_note, normalise_newlines
 from qualcode.ingest.importers.survey import Header, personal_data, read_header
 from qualcode.records import ParsedDocument, ParsedTurn
+from qualcode.zipsafe import DOCUMENT_LIMITS, ZipLimits, check_container
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls, or any password-protected Office file
@@ -63,6 +64,7 @@ def read_table(
     sheet: str | None = None,
     keep_columns: Sequence[str] | None = None,
     encoding: str | None = None,
+    limits: ZipLimits = DOCUMENT_LIMITS,
 ) -> list[ParsedDocument]:
     """One document from a .csv or .xlsx file; see the module docstring.
 
@@ -71,7 +73,7 @@ def read_table(
     """
     if isinstance(text_columns, str):  # one name given where a list was meant
         text_columns = [text_columns]
-    grid = read_grid(path, data, sheet=sheet, encoding=encoding)
+    grid = read_grid(path, data, sheet=sheet, encoding=encoding, limits=limits)
     texts = _text_columns(grid, text_columns)
     guessed = not text_columns
     row_id = find_column(grid, id_column, "--id-column") if id_column else None
@@ -195,13 +197,13 @@ def _label(grid: Grid, index: int) -> str:
 
 
 def read_grid(path: Path, data: bytes, *, sheet: str | None = None, encoding: str | None = None,
-              survey: bool = True) -> Grid:
+              survey: bool = True, limits: ZipLimits = DOCUMENT_LIMITS) -> Grid:
     """Header and rows of a .csv (any of ; , tab) or .xlsx file (first sheet unless ``sheet``).
 
     With ``survey`` the extra header rows of survey tools are recognised (see survey.py).
     """
     if path.suffix.lower() == ".xlsx":
-        return _grid_from_rows(path.name, _xlsx_rows(path.name, data, sheet), survey=survey)
+        return _grid_from_rows(path.name, _xlsx_rows(path.name, data, sheet, limits), survey=survey)
     text = decode_bytes(data, path, encoding=encoding)
     first_line, _, rest = text.partition("\n")
     hint = _SEP_HINT.fullmatch(first_line.strip())
@@ -327,7 +329,8 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> list[tuple[int, list[Any]]]:
+def _xlsx_rows(name: str, data: bytes, sheet: str | None,
+               limits: ZipLimits = DOCUMENT_LIMITS) -> list[tuple[int, list[Any]]]:
     if data.startswith(_OLE_MAGIC):
         raise ImportFormatError(
             f"{name}: not an Excel .xlsx file (it is an old .xls or a password-protected file); "
@@ -338,6 +341,10 @@ def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> list[tuple[int, lis
             f"{name}: not an Excel .xlsx file (it is not a zip archive); "
             "save it again as .xlsx from Excel"
         )
+    # The archive is checked (zip bombs, unsafe members, DTDs) before openpyxl opens it (read-only: it
+    # streams the sheet rather than building it in memory).
+    check_container(data, name, error=ImportFormatError, limits=limits, not_a_zip=(
+        f"{name}: not a readable Excel .xlsx file (a damaged zip archive); save it again as .xlsx from Excel"))
     import openpyxl  # heavy: imported only when a workbook is read
 
     try:
