@@ -4,7 +4,10 @@ The rules are explicit and deterministic, so the same file always gives the same
 text: a BOM decides (UTF-8, UTF-16 LE/BE); otherwise strict UTF-8; otherwise
 Windows-1252 (what Word's "save as plain text" writes on Dutch Windows). No
 statistical guessing: a wrong guess would silently change the stored text, and
-every offset refers to that text.
+every offset refers to that text. A file that mixes the two (some lines UTF-8 with
+accented letters, others not valid UTF-8: rows pasted together from two files) is
+refused, naming both lines: read as one encoding, the other lines would be mojibake
+('EÃ©n'). A NUL byte in a text that is otherwise readable is refused with its line.
 
 Line endings are normalised: CRLF and lone CR become ``\\n``. Callers must split
 lines on ``\\n`` only (``str.splitlines`` also splits on U+2028, U+0085, ... and
@@ -15,6 +18,7 @@ from __future__ import annotations
 import codecs
 import re
 from pathlib import Path
+from typing import Callable
 
 from qualcode.errors import ImportFormatError
 
@@ -30,15 +34,24 @@ _BINARY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x19\x1b-\x1f]")
 _BINARY_SAMPLE = 8192
 
 
-def decode_bytes(data: bytes, path: Path | str, *, encoding: str | None = None) -> str:
+def decode_bytes(data: bytes, path: Path | str, *, encoding: str | None = None,
+                 locate: Callable[[int], str] | None = None) -> str:
     """Decode ``data`` read from ``path`` and normalise line endings to ``\\n``.
 
     ``encoding`` (the user's ``--encoding``) overrides the rules above. Raises
     ImportFormatError for a binary file, an undecodable file or a file with no
-    text. The BOM, if any, is not part of the result.
+    text. The BOM, if any, is not part of the result. ``locate`` turns a line
+    number into what a message names (a table's "row 4 (line 5)"); default "line N".
     """
     name = Path(path).name
-    text = _decode(data, name) if encoding is None else _decode_as(data, name, encoding)
+    where = locate or (lambda line: f"line {line}")
+    text = _decode(data, name, where) if encoding is None else _decode_as(data, name, encoding, where)
+    if "\x00" in text and not _looks_binary(text):
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ImportFormatError(
+            f"{name}, {where(line)}: holds a NUL character (byte 0), which no text contains (a damaged file, or "
+            "one padded by the program that wrote it); delete it in a text editor and save the file as UTF-8"
+        )
     if _looks_binary(text):
         raise _binary_error(name)
     text = normalise_newlines(text)
@@ -67,13 +80,21 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _decode(data: bytes, name: str) -> str:
+def _decode(data: bytes, name: str, where: Callable[[int], str]) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
                 return data[len(bom):].decode(encoding)
             except UnicodeDecodeError:
                 raise _binary_error(name) from None
+    nuls = data.count(b"\x00")
+    if nuls and (nuls <= 4 or nuls * 100 < len(data)) and not _looks_binary(
+            data.replace(b"\x00", b"").decode("latin-1")):
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise ImportFormatError(
+            f"{name}, {where(line)}: holds a NUL character (byte 0), which no text contains (a damaged file, or "
+            "one padded by the program that wrote it); delete it in a text editor and save the file as UTF-8"
+        )
     if b"\x00" in data:
         # NUL bytes without a UTF-16 BOM: a binary file, or BOM-less UTF-16, which we do not
         # guess at -- but when every other byte is NUL, the message says how to read it.
@@ -90,6 +111,7 @@ def _decode(data: bytes, name: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    _refuse_mixed(data, name, where)
     try:
         # Python's cp1252 is strict: the five unassigned bytes fail, so random
         # binary data rarely passes this test.
@@ -104,7 +126,32 @@ def _decode(data: bytes, name: str) -> str:
         ) from None
 
 
-def _decode_as(data: bytes, name: str, encoding: str) -> str:
+def _refuse_mixed(data: bytes, name: str, where: Callable[[int], str]) -> None:
+    """Refuse a file that is not UTF-8 as a whole but has lines that are UTF-8 with non-ASCII letters."""
+    utf8_line = bad_line = None
+    bad_byte = 0
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if bad_line is None:
+                bad_line, bad_byte = number, line[error.start]
+        else:
+            utf8_line = utf8_line or number
+        if utf8_line is not None and bad_line is not None:
+            excel = " (in Excel: Save As, 'CSV UTF-8')" if name.lower().endswith(".csv") else ""
+            raise ImportFormatError(
+                f"{name}, {where(bad_line)}: not valid UTF-8 (byte {bad_byte:#04x}), but {where(utf8_line)} is UTF-8 "
+                "with accented letters: the file mixes two encodings (rows pasted together from different files?), "
+                "and read as either one some letters would come out wrong; retype the accented letters of "
+                f"{where(bad_line)} in an editor that saves UTF-8{excel}, or pass "
+                "--encoding cp1252 to read it all as Windows-1252 on purpose (its UTF-8 letters then come out as 'Ã©')"
+            )
+
+
+def _decode_as(data: bytes, name: str, encoding: str, where: Callable[[int], str]) -> str:
     try:
         codecs.lookup(encoding)
     except LookupError:
@@ -116,9 +163,11 @@ def _decode_as(data: bytes, name: str, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
         raise ImportFormatError(
-            f"{name}: not valid {encoding} (byte {data[error.start]:#04x} at position {error.start}); "
-            "pass the file's real encoding with --encoding"
+            f"{name}, {where(line)}: not valid {encoding} (byte {data[error.start]:#04x} at position {error.start}); "
+            "pass the file's real encoding with --encoding (utf-8, cp1252, latin-1, mac-roman), or save the file "
+            "as UTF-8"
         ) from None
 
 

@@ -204,7 +204,7 @@ def read_grid(path: Path, data: bytes, *, sheet: str | None = None, encoding: st
     """
     if path.suffix.lower() == ".xlsx":
         return _grid_from_rows(path.name, _xlsx_rows(path.name, data, sheet, limits), survey=survey)
-    text = decode_bytes(data, path, encoding=encoding)
+    text = decode_bytes(data, path, encoding=encoding, locate=lambda line: _row_of_line(data, line))
     first_line, _, rest = text.partition("\n")
     hint = _SEP_HINT.fullmatch(first_line.strip())
     if hint:  # Excel's "sep=;" first line: the separator, not a row (the rows keep their numbers)
@@ -212,17 +212,92 @@ def read_grid(path: Path, data: bytes, *, sheet: str | None = None, encoding: st
     delimiter = hint.group(1) if hint else _sniff_delimiter(text)
     # Cells may be long (a whole interview in one cell); the limit is process-wide.
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[tuple[int, list[Any]]] = []
-    try:
-        for number, row in enumerate(reader, start=1):
-            rows.append((number, list(row)))
-    except csv.Error as error:
-        raise ImportFormatError(
-            f"{path.name}, row {len(rows) + 1}: not valid CSV ({error}); "
-            "save it again as CSV from Excel, or as .xlsx"
-        ) from None
+    rows = _csv_rows(path.name, text, delimiter)
+    _check_widths(path.name, rows, delimiter)
     return _grid_from_rows(path.name, rows, decimal_comma=delimiter != ",", survey=survey)
+
+
+def _csv_rows(name: str, text: str, delimiter: str) -> list[tuple[int, list[Any]]]:
+    """The records of a CSV text, read strictly: a quote that is never closed, or text after a
+    closing quote, is refused (a lenient reader takes the rows after it into one cell, silently)."""
+    # strict: '"abc" def' and an unclosed quote at the end are errors, not guesses.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[tuple[int, list[Any]]] = []
+    start_line = 1
+    while True:
+        start_line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as error:
+            where = f"{name}, row {len(rows) + 1} (line {start_line})"
+            if "end of data" in str(error) or "EOF" in str(error):
+                raise ImportFormatError(
+                    f"{where}: a quote (\") opens a cell that is never closed, so every line after it would be "
+                    "read as that cell's text; close the quote, or write a quote inside a cell twice (\"\"), "
+                    "or save the table again as CSV from Excel"
+                ) from None
+            if "expected after" in str(error):
+                raise ImportFormatError(
+                    f"{where}: text follows the closing quote of a cell (line {reader.line_num}), so the cell "
+                    "cannot be read unambiguously (a quote left open in an earlier cell, or one inside a cell "
+                    "not written twice); fix the quotes (a quote inside a cell is written \"\") or save the "
+                    "table again as CSV from Excel"
+                ) from None
+            raise ImportFormatError(
+                f"{where}: not valid CSV ({error}); save it again as CSV from Excel, or as .xlsx"
+            ) from None
+        rows.append((len(rows) + 1, list(row)))
+
+
+def _check_widths(name: str, rows: list[tuple[int, list[Any]]], delimiter: str) -> None:
+    """Every row has as many cells as the header: a row with more or fewer cells cannot be read
+    without guessing which cell is missing or extra (a separator in an unquoted text shifts
+    every column after it). Extra empty cells at the end, and missing cells under an empty
+    header, are fine."""
+    filled = [(number, values) for number, values in rows if any(cell_text(v) for v in values)]
+    if not filled:
+        return
+    header_row, header = filled[0]
+    width = len(header)
+    shown = {"\t": "tab", ";": "';'", ",": "','"}[delimiter] if delimiter in "\t;," else repr(delimiter)
+    for number, values in filled[1:]:
+        if len(values) > width and not any(cell_text(v) for v in values[width:]):
+            continue
+        if len(values) < width and not any(cell_text(v) for v in header[len(values):]):
+            continue
+        if len(values) == width:
+            continue
+        multiline = any("\n" in str(v) for v in values)
+        if len(values) > width:
+            why = (f"a {shown} inside a text cell that is not in quotes splits it, and shifts every column "
+                   f"after it; put that cell in quotes (\"...\")")
+        elif multiline:
+            why = ("a cell in quotes runs over several lines: a quote that is not closed takes in the rows "
+                   "after it; check the quotes in this row")
+        else:
+            why = f"a cell is missing; add the missing {shown} so that every row has {width} cells (an empty cell " \
+                  "is nothing between two separators)"
+        raise ImportFormatError(
+            f"{name}, row {number}: {len(values)} cells, but the header (row {header_row}) has {width}; "
+            f"{why}, or save the table again as CSV from Excel (the row cannot be read without guessing)"
+        )
+
+
+def _row_of_line(data: bytes, line: int) -> str:
+    """\"row R (line L)\" for line ``line`` of a CSV file: the record it is part of (a cell may span
+    lines). Read as Latin-1, which decodes any byte, since the file's real encoding is what failed."""
+    text = data.decode("latin-1").replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    record = 0
+    try:
+        for record, _ in enumerate(reader, start=1):
+            if reader.line_num >= line:
+                break
+    except csv.Error:
+        return f"line {line}"
+    return f"row {record} (line {line})" if record else f"line {line}"
 
 
 def find_column(grid: Grid, wanted: str, option: str) -> int:
