@@ -88,8 +88,7 @@ def _decode(data: bytes, name: str, where: Callable[[int], str]) -> str:
             except UnicodeDecodeError:
                 raise _binary_error(name) from None
     nuls = data.count(b"\x00")
-    if nuls and (nuls <= 4 or nuls * 100 < len(data)) and not _looks_binary(
-            data.replace(b"\x00", b"").decode("latin-1")):
+    if nuls and (nuls <= 4 or nuls * 100 < len(data)) and _reads_as_text(data.replace(b"\x00", b"")):
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         raise ImportFormatError(
             f"{name}, {where(line)}: holds a NUL character (byte 0), which no text contains (a damaged file, or "
@@ -169,6 +168,19 @@ def _decode_as(data: bytes, name: str, encoding: str, where: Callable[[int], str
             "pass the file's real encoding with --encoding (utf-8, cp1252, latin-1, mac-roman), or save the file "
             "as UTF-8"
         ) from None
+
+
+def _reads_as_text(data: bytes) -> bool:
+    """True for bytes that are plainly text (UTF-8 or Windows-1252, nearly all printable, not tiny)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            return False
+    printable = sum(1 for c in text if c.isprintable() or c in "\n\r\t")
+    return len(text) >= 32 and printable * 100 >= len(text) * 98
 
 
 def _looks_binary(text: str) -> bool:
