@@ -144,17 +144,29 @@ def _with_pattern_speakers(cues: list[_Cue], pattern: str) -> list[_Cue]:
 
 
 def _blocks(source: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number of the first line, lines) for each blank-line separated block."""
+    """(line number of the first line, lines) for each cue block.
+
+    Blocks are separated by blank lines, and a timing line (``... --> ...``) always starts a
+    new block, with the cue number or id on the line before it: files with the blank lines
+    missing would otherwise put the next cue's timing into the text.
+    """
     block: list[str] = []
     first = 0
     for number, line in enumerate(source.split("\n"), start=1):
-        if line.strip():
-            if not block:
-                first = number
-            block.append(line)
-        elif block:
+        if not line.strip():
+            if block:
+                yield first, block
+                block = []
+            continue
+        if "-->" in line and any("-->" in earlier for earlier in block):
+            carried: list[str] = []
+            if len(block) > 2 and _CUE_ID.fullmatch(block[-1]) and "-->" not in block[-1]:
+                carried = [block.pop()]
             yield first, block
-            block = []
+            block, first = carried, number - len(carried)
+        if not block:
+            first = number
+        block.append(line)
     if block:
         yield first, block
 
