@@ -66,6 +66,7 @@ _CODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 # Letters (any script), digits, apostrophe (collega's), hyphen (een-op-een), the
 # wildcard '*' and, in phrases, spaces. Anything else is almost always a typo.
+MAX_WILDCARDS = 4  # '*' in one pattern: '*werk*druk*' needs three
 _PATTERN_CHARS = re.compile(r"^[\w'’*\- ]+$")
 _BRACKETS = {"(": ")", "[": "]", "{": "}"}
 
@@ -409,6 +410,9 @@ def _pattern_problem(pattern: str, kind: str) -> str | None:
         return f"pattern {pattern!r} would match every word; give it letters, e.g. 'werkdruk*'"
     if "**" in pattern:
         return f"pattern {pattern!r} has '**'; one '*' already matches any run of letters"
+    if pattern.count("*") > MAX_WILDCARDS:
+        return (f"pattern {pattern!r} has {pattern.count('*')} '*'; at most {MAX_WILDCARDS} are allowed (each one "
+                "makes matching slower on long words); split it into simpler compounds")
     stack: list[str] = []
     for char in pattern:
         if char in _BRACKETS:
