@@ -7,6 +7,7 @@ and which turns are the interviewer's and so not to be coded.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
@@ -245,7 +246,7 @@ def _expand(paths: list[Path], cases: Path | None) -> tuple[list[tuple[Path, str
     for path in paths:
         if path.is_dir():
             found = []
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            for file in _files_in(path):
                 relative = file.relative_to(path)
                 if any(part.startswith(".") for part in relative.parts):
                     continue
@@ -269,6 +270,25 @@ def _expand(paths: list[Path], cases: Path | None) -> tuple[list[tuple[Path, str
     # Sorted and de-duplicated: the same files give the same documents and segment ids,
     # whatever order they were named in (a review workbook refers to segment ids).
     return sorted(out.items(), key=lambda item: str(item[0])), skipped
+
+
+def _files_in(folder: Path) -> list[Path]:
+    """Every file under ``folder`` (hidden folders passed over, symbolic links to folders not
+    followed), sorted. A subfolder that cannot be read stops the import, as a file that cannot be
+    read does: silently leaving out its transcripts would change every result."""
+
+    def refuse(error: OSError) -> None:
+        raise ImportFormatError(
+            f"{error.filename}: cannot read this folder ({error.strerror}), so its files would be left out of "
+            "the import; give yourself read permission (chmod -R u+rX), or name the other files and folders "
+            "to import without it"
+        )
+
+    found: list[Path] = []
+    for root, folders, names in os.walk(folder, onerror=refuse):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found.extend(Path(root) / name for name in names)
+    return sorted(file for file in found if file.is_file())
 
 
 def _document_names(files: list[tuple[Path, str]], existing: list[str]) -> dict[Path, str]:

@@ -179,5 +179,8 @@ def read_bytes(path: Path) -> bytes:
         raise ImportFormatError(f"{path}: no such file; check the path") from None
     except IsADirectoryError:
         raise ImportFormatError(f"{path}: is a folder; pass the files in it") from None
+    except PermissionError as error:
+        raise ImportFormatError(f"{path}: cannot be read ({error.strerror}); give yourself read permission "
+                                "(chmod u+r), or leave the file out of the import") from None
     except OSError as error:
         raise ImportFormatError(f"{path}: cannot be read ({error.strerror}); check the path") from None

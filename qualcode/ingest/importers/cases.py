@@ -96,7 +96,37 @@ def read_cases_file(path: Path) -> list[CaseRow]:
             speaker=text["speaker"], role=role, attributes=attributes, row=number,
         ))
     _check_mappings(path.name, rows)
+    _check_conflicts(path.name, rows)
     return rows
+
+
+def _check_conflicts(name: str, rows: list[CaseRow]) -> None:
+    """Rows of one case agree on its pseudonym, role and attributes (a case has one value of each).
+
+    A case may have several rows (one per document it speaks in), but when two say different
+    things, reading the file would silently keep the last one.
+    """
+    first: dict[str, dict[str, tuple[str, int]]] = {}
+    for row in rows:
+        values = dict(row.attributes)
+        if row.pseudonym is not None:
+            values["pseudonym"] = row.pseudonym
+        if row.role is not None:
+            values["role"] = row.role
+        seen = first.setdefault(row.case_id, {})
+        for attribute, value in values.items():
+            text = cell_text(value)
+            if attribute not in seen:
+                seen[attribute] = (text, row.row)
+                continue
+            earlier, earlier_row = seen[attribute]
+            if earlier != text:
+                raise CasesFileError(
+                    f"{name}, rows {earlier_row} and {row.row}: case {row.case_id!r} has {attribute} {earlier!r} in "
+                    f"row {earlier_row} and {text!r} in row {row.row}; a case has one {attribute}: make the rows "
+                    "agree (or leave the cell empty in one), or give them different case ids if they are "
+                    "different cases"
+                )
 
 
 def _key(column: str) -> str:
