@@ -292,7 +292,8 @@ def _row_of_line(data: bytes, line: int) -> str:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
     record = 0
     try:
-        for record, _ in enumerate(reader, start=1):
+        for _ in reader:
+            record += 1
             if reader.line_num >= line:
                 break
     except csv.Error:
