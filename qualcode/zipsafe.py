@@ -101,7 +101,12 @@ class SafeZip:
             raise error(f"{name}: holds {len(infos)} members (the limit is {limits.max_members}); "
                         "refused as a possible zip bomb")
         total = 0
+        seen: set[str] = set()
         for info in infos:
+            if info.filename in seen:  # two readers could take different ones: refused, as a trick
+                raise error(f"{name}: holds two members called {info.filename!r}; refused (a damaged or "
+                            "tampered file); save or export it again")
+            seen.add(info.filename)
             why = unsafe_name(info.filename)
             if why:
                 raise error(f"{name}: member {info.filename!r} {why}; refused (path traversal)")

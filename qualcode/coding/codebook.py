@@ -461,9 +461,31 @@ def _patterns(node: yaml.Node, where: str, kind: str | None, problems: _Problems
     return tuple(result)
 
 
+MAX_NESTING = 32  # a codebook is a few levels deep; thousands of '[' would exhaust the parser's stack
+
+
+def _check_structure(text: str, problems: _Problems) -> None:
+    """Refuse, before the YAML is composed, what only a hostile file has: an alias (``*name``, which
+    can make a few lines expand to billions of items) and nesting deeper than MAX_NESTING."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            problems.fail(None, f"a YAML alias (*{event.anchor}); codebooks never need anchors and aliases (they "
+                                "can make a small file expand enormously), so write the values out",
+                          line=event.start_mark.line + 1)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                problems.fail(None, f"nested more than {MAX_NESTING} levels deep; a codebook needs a few, check "
+                                    "the brackets and indentation", line=event.start_mark.line + 1)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _parse(text: str, source_name: str, raw: bytes) -> Codebook:
     problems = _Problems(source_name)
     try:
+        _check_structure(text, problems)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

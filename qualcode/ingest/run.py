@@ -101,6 +101,8 @@ def import_files(
         compile_speaker_pattern(speaker_pattern)  # a bad pattern is refused before anything is read
     report = ImportReport()
     files, skipped = _expand(paths, cases)
+    for _, name in files:
+        _check_file_name(name)
     report.files.extend(skipped)
     case_rows = read_cases_file(cases) if cases else []
     if study is not None:
@@ -270,6 +272,19 @@ def _expand(paths: list[Path], cases: Path | None) -> tuple[list[tuple[Path, str
     # Sorted and de-duplicated: the same files give the same documents and segment ids,
     # whatever order they were named in (a review workbook refers to segment ids).
     return sorted(out.items(), key=lambda item: str(item[0])), skipped
+
+
+def _check_file_name(name: str) -> None:
+    """A document name must be text that every output can show: valid UTF-8, no control characters
+    (a line break in a name would split every one-line message and cell that names it)."""
+    shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if shown != name:
+        raise ImportFormatError(f"{shown}: the file name is not valid UTF-8 (made on another system?); rename the "
+                                "file and import it again")
+    if any(ord(char) < 32 or ord(char) == 127 for char in name):
+        escaped = name.encode("unicode_escape").decode("ascii")
+        raise ImportFormatError(f"{escaped}: the file name holds a control character (a line break or tab); rename "
+                                "the file and import it again")
 
 
 def _files_in(folder: Path) -> list[Path]:

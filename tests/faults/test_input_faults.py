@@ -103,6 +103,24 @@ def _many_members(tmp: Path) -> list[str]:
     return ["import", str(path)]
 
 
+def _duplicate(path: Path) -> list[str]:
+    import warnings
+
+    with zipfile.ZipFile(io.BytesIO(minimal_docx())) as source:
+        members = [(info.filename, source.read(info)) for info in source.infolist()]
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as target:
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate it is asked to write
+        for name, data in members:
+            target.writestr(name, data)
+        target.writestr("word/document.xml", b"<w:document/>")
+    return ["import", str(path)]
+
+
+def _empty_zip(path: Path) -> list[str]:
+    zipfile.ZipFile(path, "w").close()
+    return ["import", str(path)]
+
+
 CONTAINERS = [
     *(Fault(f"bomb 1 GB {s}", _bomb(s, GB), Refused(f"bomb{s}: would expand to 1024 MB", "--max-unpacked-mb"))
       for s in TEMPLATES),
@@ -120,6 +138,9 @@ CONTAINERS = [
     Fault("10001 members", _many_members, Refused("many.docx: holds", "members (the limit is 10000)")),
     Fault("utf-16 xml member", _rezipped(".docx", lambda m: {**m, "word/extra.xml": "<a/>".encode("utf-16")}),
           Refused("is not UTF-8 XML")),
+    Fault("two members with one name", lambda tmp: _duplicate(tmp / "dup.docx"),
+          Refused("dup.docx: holds two members called 'word/document.xml'")),
+    Fault("an empty zip as .docx", lambda tmp: _empty_zip(tmp / "leeg.docx"), Refused("leeg.docx", "Word")),
     Fault("text named .docx", _write("plain.docx", "Interviewer: hallo"), Refused("plain.docx: not a Word .docx")),
     Fault("text named .xlsx", _write("plain.xlsx", "id,antwoord"), Refused("plain.xlsx: not an Excel .xlsx")),
     Fault("text named .odt", _write("plain.odt", "hallo"), Refused("plain.odt: not an OpenDocument .odt")),
@@ -155,6 +176,12 @@ ENCODINGS = [
     Fault("binary garbage", _write("noise.txt", bytes(range(256)) * 40), Refused("noise.txt", "binary")),
     Fault("empty file", _write("leeg.txt", b""), Refused("leeg.txt", "empty")),
     Fault("only a BOM", _write("bom.csv", b"\xef\xbb\xbf"), Refused("bom.csv")),
+    Fault("UTF-8 mark, then Windows-1252", _write("bomx.csv", b"\xef\xbb\xbfid,antwoord\n1,Goed\n2,Caf\xe9\n"),
+          Refused("bomx.csv, row 3 (line 3): not valid UTF-8 (byte 0xe9)", "UTF-8 mark")),
+    Fault("file name not UTF-8", _write(os.fsdecode(b"naam\xff.txt"), "Interviewer: Vraag?\nR1: Ja.\n"),
+          Refused("naam\\xff.txt: the file name is not valid UTF-8")),
+    Fault("file name with a line break", _write("twee\nregels.txt", "Interviewer: Vraag?\nR1: Ja.\n"),
+          Refused("twee\\nregels.txt: the file name holds a control character")),
 ]
 
 TABLES = [
@@ -219,6 +246,13 @@ SUBTITLES = [
           Refused("broken.srt, line 2: broken timing line")),
     Fault("vtt without header", _write("nohead.vtt", "00:00:01.000 --> 00:00:02.000\nJa.\n"),
           Refused("nohead.vtt, line 1: no WEBVTT header")),
+    Fault("minutes of 60 or more", _write("m.srt", "1\n00:75:01,000 --> 00:75:02,000\nAnna: Ja.\n"),
+          Refused("m.srt, line 2", "60 or more")),
+    Fault("a cue that ends before it starts", _write("e.vtt", "WEBVTT\n\n00:00:05.000 --> 00:00:01.000\nJa.\n"),
+          Refused("e.vtt, line 3: the cue ends (00:00:01) before it starts (00:00:05)")),
+    Fault("times going backwards are warned about", _write("b.vtt", "WEBVTT\n\n00:01:00.000 --> 00:01:02.000\n"
+                                                         "<v Anna>Ja.\n\n00:00:10.000 --> 00:00:12.000\n<v Bob>Nee.\n"),
+          Accepted(segments=2, warning="b.vtt: the cue at 00:00:10 comes after the one at 00:01:00")),
     Fault("subtitles without text", _write("leeg.srt", "1\n00:00:01,000 --> 00:00:02,000\n\n"), Refused("leeg.srt")),
 ]
 
@@ -265,7 +299,22 @@ def _codebook_with(pattern: str):
     return build
 
 
+def _codebook_text(text: str | bytes):
+    def build(tmp: Path) -> list[str]:
+        (tmp / "evil.yaml").write_bytes(text.encode() if isinstance(text, str) else text)
+        return ["codebook", "check", str(tmp / "evil.yaml")]
+    return build
+
+
+LAUGHS_YAML = "codebook: x\nlanguage: nl\n" + "".join(
+    f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9) if i else 'lol'}]\n" for i in range(9))
+
 CODEBOOKS = [
+    Fault("YAML alias bomb", _codebook_text(LAUGHS_YAML), Refused("evil.yaml:4:", "YAML alias", listing=True),
+          with_project=False),
+    Fault("YAML nested 5000 deep", _codebook_text("codebook: x\nlanguage: nl\ncodes: " + "[" * 5000 + "]" * 5000),
+          Refused("evil.yaml:3:", "nested more than", listing=True), with_project=False),
+    Fault("codebook not UTF-8", _codebook_text(b"codebook: caf\xe9\n"), Refused("evil.yaml"), with_project=False),
     Fault("exponential wildcard pattern", _codebook_with("a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b"),
           Refused("evil.yaml:", "code 'autonomy'", "has 16 '*'", listing=True), with_project=False),
     Fault("regex in a pattern", _codebook_with("(a+)+b"), Refused("evil.yaml:", "not regular expressions", listing=True),

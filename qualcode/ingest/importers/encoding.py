@@ -85,8 +85,16 @@ def _decode(data: bytes, name: str, where: Callable[[int], str]) -> str:
         if data.startswith(bom):
             try:
                 return data[len(bom):].decode(encoding)
-            except UnicodeDecodeError:
-                raise _binary_error(name) from None
+            except UnicodeDecodeError as error:
+                if encoding != "utf-8":
+                    raise _binary_error(name) from None
+                start = len(bom) + error.start
+                line = data.count(b"\n", 0, start) + 1
+                raise ImportFormatError(
+                    f"{name}, {where(line)}: not valid UTF-8 (byte {data[start]:#04x}), though the file starts with "
+                    "the UTF-8 mark: part of it was saved in another encoding; retype the accented letters there "
+                    "and save the file as UTF-8, or pass --encoding with the encoding of that part"
+                ) from None
     nuls = data.count(b"\x00")
     if nuls and (nuls <= 4 or nuls * 100 < len(data)) and _reads_as_text(data.replace(b"\x00", b"")):
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1

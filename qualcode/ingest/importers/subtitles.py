@@ -69,10 +69,12 @@ def read_subtitles(path: Path, data: bytes, *, encoding: str | None = None,
         raise ImportFormatError(
             f"{path.name}: no subtitle cues with text found; check that you exported the transcript"
         )
+    backwards = _backwards(cues)
     text, turns = _render(_merge(cues))
     note = encoding_note(data, path.name, encoding)
     return [ParsedDocument(name=path.name, format="vtt" if is_vtt else "srt", text=text, turns=turns,
-                           notes=(note,) if note else ())]
+                           notes=(note,) if note else (),
+                           warnings=(f"{path.name}: {backwards}",) if backwards else ())]
 
 
 _TIMED_LINE = re.compile(rf"[ \t]*\[?[ \t]*{_TIME}[ \t]*-->[ \t]*{_TIME}[ \t]*\]?(?P<rest>.*)")
@@ -207,10 +209,35 @@ def _cue(name: str, line_number: int, lines: list[str], *, vtt: bool) -> Iterato
             f"{name}, line {line_number}: {what} {found}; "
             f"it should look like '{expected}'; fix or delete that cue"
         )
-    start_time, end_time = _seconds(match.groups()[:4]), _seconds(match.groups()[4:])
+    groups = match.groups()
+    if any(part is not None and int(part) >= 60 for part in (groups[1], groups[2], groups[5], groups[6])):
+        raise ImportFormatError(
+            f"{name}, line {line_number}: timing line {lines[0].strip()[:60]!r} has minutes or seconds of 60 or more; "
+            "fix the times of that cue (or delete it)"
+        )
+    start_time, end_time = _seconds(groups[:4]), _seconds(groups[4:])
+    if end_time < start_time:
+        raise ImportFormatError(
+            f"{name}, line {line_number}: the cue ends ({_clock(end_time)}) before it starts ({_clock(start_time)}); "
+            "fix the times of that cue (or delete it)"
+        )
     payload = " ".join(line.strip() for line in lines[1:])
     for speaker, text in _voices(payload):
         yield _Cue(start_time, end_time, speaker, text)
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _backwards(cues: list[_Cue]) -> str | None:
+    """The first cue that starts before the cue before it (files pasted together, or edited by hand)."""
+    for previous, cue in zip(cues, cues[1:]):
+        if cue.start_time < previous.start_time:
+            return (f"the cue at {_clock(cue.start_time)} comes after the one at {_clock(previous.start_time)}: the "
+                    "times go backwards; the cues are kept in the order of the file, check that it is right")
+    return None
 
 
 def _seconds(parts: tuple[str | None, ...]) -> float:
