@@ -472,12 +472,13 @@ def _check_structure(text: str, problems: _Problems) -> None:
         if isinstance(event, yaml.AliasEvent):
             problems.fail(None, f"a YAML alias (*{event.anchor}); codebooks never need anchors and aliases (they "
                                 "can make a small file expand enormously), so write the values out",
-                          line=event.start_mark.line + 1)
+                          line=event.start_mark.line + 1 if event.start_mark else None)
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_NESTING:
                 problems.fail(None, f"nested more than {MAX_NESTING} levels deep; a codebook needs a few, check "
-                                    "the brackets and indentation", line=event.start_mark.line + 1)
+                                    "the brackets and indentation",
+                              line=event.start_mark.line + 1 if event.start_mark else None)
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
