@@ -276,6 +276,10 @@ CASES = [
     Fault("rows of one case that agree", _cases("case_id,document,speaker,groep\nR1,int.txt,R1,A\nR2,int.txt,R2,B\n"
                                                 "R1,int.txt,R1,A\n"),
           Accepted(segments=4)),
+    Fault("an interviewer case across studies", _cases("case_id,document,speaker,role,school_type\n"
+                                                       "INT,int.txt,Interviewer,interviewer,vo\n"
+                                                       "INT,other.txt,Interviewer,interviewer,po\n"),
+          Accepted(segments=4)),
     Fault("one speaker, two cases", _cases("case_id,document,speaker\nR1,int.txt,R1\nR9,int.txt,R1\n"),
           Refused("cases.csv, row 3", "already case 'R1'")),
     Fault("cases file with a ragged row", _cases("case_id,document,speaker\nR1,int.txt,R1,extra\n"),

@@ -104,29 +104,33 @@ def _check_conflicts(name: str, rows: list[CaseRow]) -> None:
     """Rows of one case agree on its pseudonym, role and attributes (a case has one value of each).
 
     A case may have several rows (one per document it speaks in), but when two say different
-    things, reading the file would silently keep the last one.
+    things, reading the file would silently keep the last one. An interviewer's rows are left
+    alone: one interviewer case often spans studies (school_type vo and po), and its turns are
+    not coded, so its attributes count nowhere.
     """
-    first: dict[str, dict[str, tuple[str, int]]] = {}
+    by_case: dict[str, list[CaseRow]] = {}
     for row in rows:
-        values = dict(row.attributes)
-        if row.pseudonym is not None:
-            values["pseudonym"] = row.pseudonym
-        if row.role is not None:
-            values["role"] = row.role
-        seen = first.setdefault(row.case_id, {})
-        for attribute, value in values.items():
-            text = cell_text(value)
-            if attribute not in seen:
-                seen[attribute] = (text, row.row)
-                continue
-            earlier, earlier_row = seen[attribute]
-            if earlier != text:
-                raise CasesFileError(
-                    f"{name}, rows {earlier_row} and {row.row}: case {row.case_id!r} has {attribute} {earlier!r} in "
-                    f"row {earlier_row} and {text!r} in row {row.row}; a case has one {attribute}: make the rows "
-                    "agree (or leave the cell empty in one), or give them different case ids if they are "
-                    "different cases"
-                )
+        by_case.setdefault(row.case_id, []).append(row)
+    for case_id, case_rows in by_case.items():
+        if len(case_rows) < 2 or all(row.is_interviewer for row in case_rows):
+            continue
+        seen: dict[str, tuple[str, int]] = {}
+        for row in case_rows:
+            values = dict(row.attributes)
+            if row.pseudonym is not None:
+                values["pseudonym"] = row.pseudonym
+            if row.role is not None:
+                values["role"] = row.role
+            for attribute, value in values.items():
+                text = cell_text(value)
+                earlier, earlier_row = seen.setdefault(attribute, (text, row.row))
+                if earlier != text:
+                    raise CasesFileError(
+                        f"{name}, rows {earlier_row} and {row.row}: case {case_id!r} has {attribute} {earlier!r} in "
+                        f"row {earlier_row} and {text!r} in row {row.row}; a case has one {attribute}: make the rows "
+                        "agree (or leave the cell empty in one), or give them different case ids if they are "
+                        "different cases"
+                    )
 
 
 def _key(column: str) -> str:
