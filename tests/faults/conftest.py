@@ -47,6 +47,7 @@ class Accepted:
 
     segments: int | None = None
     warning: str | None = None
+    note: str | None = None  # a text that must be on stdout
     text_has: tuple[str, ...] = ()
     text_lacks: tuple[str, ...] = ()
 
@@ -128,6 +129,8 @@ def run_fault(fault: Fault, tmp_path: Path) -> Result:
         assert segment_count(project) - before_segments == fault.expect.segments, result.output
     if fault.expect.warning is not None:
         assert fault.expect.warning in result.stderr, result.stderr
+    if fault.expect.note is not None:
+        assert fault.expect.note in result.stdout, result.stdout
     text = stored_text(project)
     for part in fault.expect.text_has:
         assert part in text, f"{part!r} not in the stored text {text[:300]!r}"

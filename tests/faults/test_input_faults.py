@@ -168,6 +168,12 @@ ENCODINGS = [
     Fault("wrong --encoding", _write("latin.csv", "id,antwoord\n1,Goed\n2,Café\n".encode("cp1252"),
                                      "--encoding", "utf-8"),
           Refused("latin.csv, row 3 (line 3): not valid utf-8", "--encoding")),
+    Fault("--encoding utf-16 on a UTF-8 file", _write("u8.txt", "Interviewer: Vraag?\nR1: Eén.\n", "--encoding",
+                                                      "utf-16"),
+          Refused("u8.txt: not utf-16 (it has no NUL bytes")),
+    Fault("--encoding latin-1 on a UTF-8 file is noted", _write("u8.csv", "id,antwoord\n1,Eén keer\n", "--encoding",
+                                                                "latin-1"),
+          Accepted(segments=1, note="u8.csv: read as latin-1 (--encoding), but it is valid UTF-8")),
     Fault("unknown --encoding", _write("x.txt", "R1: hoi", "--encoding", "klingon"), Refused("klingon")),
     Fault("utf-16 with BOM", _write("u16.csv", "id,antwoord\n1,Eén keer\n".encode("utf-16")),
           Accepted(segments=1, text_has=("Eén keer",))),
@@ -204,6 +210,8 @@ TABLES = [
           Accepted(segments=2, text_has=("Eerst dit.\nDan dat.", 'Hij zei "ja".'))),
     Fault("two columns with one name", _write("dup.csv", "id,antwoord,antwoord\n1,a,b\n"),
           Refused("dup.csv, row 1: two columns are called 'antwoord'")),
+    Fault("a title above the table", _write("title.csv", "Export enquête 2025\nid,antwoord\n1,Goed\n"),
+          Refused("title.csv, row 1", "delete the lines above the header")),
     Fault("header only", _write("h.csv", "id,antwoord\n"), Refused("h.csv")),
     Fault("xlsx with an empty sheet", lambda tmp: (tmp / "leeg.xlsx").write_bytes(minimal_xlsx(())) and
           ["import", str(tmp / "leeg.xlsx")], Refused("leeg.xlsx", "empty")),
@@ -241,6 +249,9 @@ SUBTITLES = [
           Accepted(segments=3, text_has=("Bob: Dat klopt niet. En verder.",), text_lacks=TIMING)),
     Fault("vtt header glued to the first cue", _write("head.vtt", "WEBVTT\n00:00:01.000 --> 00:00:02.000\n"
                                                       "<v Anna>Ja.\n00:00:03.000 --> 00:00:04.000\n<v Bob>Nee.\n"),
+          Accepted(segments=2, text_lacks=TIMING)),
+    Fault("timing without milliseconds", _write("noms.srt", "1\n00:00:01 --> 00:00:02\nAnna: Ja.\n\n2\n"
+                                                 "00:00:03 --> 00:00:04\nBob: Nee.\n"),
           Accepted(segments=2, text_lacks=TIMING)),
     Fault("broken timing line", _write("broken.srt", "1\n00:00:01,000 --> 00:00:0x,000\nAnna: Ja.\n"),
           Refused("broken.srt, line 2: broken timing line")),

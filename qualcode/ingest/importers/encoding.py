@@ -65,7 +65,9 @@ def decode_bytes(data: bytes, path: Path | str, *, encoding: str | None = None,
 def encoding_note(data: bytes, name: str, encoding: str | None = None) -> str | None:
     """A note for the import report when the text was read as Windows-1252 by the fallback rule:
     a Mac or DOS file read that way has wrong accented letters, silently."""
-    if encoding is not None or any(data.startswith(bom) for bom, _ in _BOMS):
+    if encoding is not None:
+        return _chosen_encoding_note(data, name, encoding)
+    if any(data.startswith(bom) for bom, _ in _BOMS):
         return None
     try:
         data.decode("utf-8")
@@ -73,6 +75,18 @@ def encoding_note(data: bytes, name: str, encoding: str | None = None) -> str | 
         return (f"{name}: not UTF-8, read as Windows-1252; if accented letters look wrong in "
                 "`qualcode show`, import it again with --encoding (mac-roman, cp850, latin-1, ...)")
     return None
+
+
+def _chosen_encoding_note(data: bytes, name: str, encoding: str) -> str | None:
+    """A note when --encoding names another encoding for a file that is valid UTF-8 with accented letters."""
+    if codecs.lookup(encoding).name == "utf-8" or data.isascii():
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return (f"{name}: read as {encoding} (--encoding), but it is valid UTF-8 with accented letters; if they look "
+            "wrong in `qualcode show`, import it again without --encoding")
 
 
 def normalise_newlines(text: str) -> str:
@@ -167,6 +181,13 @@ def _decode_as(data: bytes, name: str, encoding: str, where: Callable[[int], str
         ) from None
     if codecs.lookup(encoding).name == "utf-8" and data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
+    if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")) and b"\x00" not in data[:4096]:
+        # Text in UTF-16 has a NUL in nearly every other byte; without any, decoding would
+        # silently turn the file into Chinese-looking characters.
+        raise ImportFormatError(
+            f"{name}: not {encoding} (it has no NUL bytes, which UTF-16 and UTF-32 text always has); leave out "
+            "--encoding, or pass the file's real encoding (utf-8, cp1252, latin-1)"
+        )
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:

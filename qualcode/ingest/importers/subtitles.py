@@ -36,7 +36,7 @@ from qualcode.records import ParsedDocument, ParsedTurn
 
 PAUSE_SECONDS = 2.0
 PARAGRAPH_WORDS = 150
-_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{1,2})[.,](\d{1,3})"  # lenient: old Teams wrote 0:0:3.450
+_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?"  # lenient: old Teams wrote 0:0:3.450; no ms
 _TIMING = re.compile(rf"\s*{_TIME}\s*-->\s*{_TIME}(?:\s.*)?")  # cue settings may follow
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+([^>]*))?>", re.IGNORECASE)
 _TAG = re.compile(r"</?(?:[A-Za-z]|\d+:)[^<>\n]*>")  # <c.x>, </v>, <00:00:01.000>

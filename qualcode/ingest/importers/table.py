@@ -270,6 +270,12 @@ def _check_widths(name: str, rows: list[tuple[int, list[Any]]], delimiter: str) 
         if len(values) == width:
             continue
         multiline = any("\n" in str(v) for v in values)
+        if width == 1 and len(values) > width:
+            raise ImportFormatError(
+                f"{name}, row {header_row}: {header[0]!r} is taken as the header, but it has one cell and row "
+                f"{number} has {len(values)}; if it is a title above the table, delete the lines above the header "
+                "row and import again"
+            )
         if len(values) > width:
             why = (f"a {shown} inside a text cell that is not in quotes splits it, and shifts every column "
                    f"after it; put that cell in quotes (\"...\")")
