@@ -190,6 +190,18 @@ ENCODINGS = [
           Refused("twee\\nregels.txt: the file name holds a control character")),
 ]
 
+def _merged_xlsx(path: Path, cells: str) -> list[str]:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in (("id", "antwoord", "groep"), (1, "Het scheelt tijd.", "A"), (2, "Meer werk.", None)):
+        sheet.append(list(row))
+    sheet.merge_cells(cells)
+    workbook.save(path)
+    return ["import", str(path), "--text-column", "antwoord"]
+
+
 TABLES = [
     Fault("unclosed quote to the end", _write("q.csv", 'id;antwoord;groep\n1;"Het scheelt tijd;A\n2;Nee;B\n3;Ja;C\n'),
           Refused("q.csv, row 2 (line 2)", "never closed")),
@@ -213,6 +225,10 @@ TABLES = [
     Fault("a title above the table", _write("title.csv", "Export enquête 2025\nid,antwoord\n1,Goed\n"),
           Refused("title.csv, row 1", "delete the lines above the header")),
     Fault("header only", _write("h.csv", "id,antwoord\n"), Refused("h.csv")),
+    Fault("xlsx with merged data cells", lambda tmp: _merged_xlsx(tmp / "merged.xlsx", "C2:C3"),
+          Accepted(segments=2, warning="merged.xlsx: merged cells (C2:C3)")),
+    Fault("xlsx with a merged header is fine", lambda tmp: _merged_xlsx(tmp / "head.xlsx", "B1:C1"),
+          Accepted(segments=2)),
     Fault("xlsx with an empty sheet", lambda tmp: (tmp / "leeg.xlsx").write_bytes(minimal_xlsx(())) and
           ["import", str(tmp / "leeg.xlsx")], Refused("leeg.xlsx", "empty")),
 ]

@@ -60,6 +60,11 @@ def read_cases_file(path: Path) -> list[CaseRow]:
         grid = read_grid(path, data, survey=False)
     except ImportFormatError as error:
         raise CasesFileError(str(error)) from None
+    if grid.merged:
+        raise CasesFileError(
+            f"{path.name}: merged cells ({', '.join(grid.merged[:5])}): only the first row of each has the value, so "
+            "the other rows would lose it; unmerge them and fill the value down (Excel: Fill Down), then import again"
+        )
     columns = {_key(column): index for index, column in enumerate(grid.columns) if column}
     case_index = next((columns[name] for name in _CASE_COLUMNS if name in columns), None)
     if case_index is None:

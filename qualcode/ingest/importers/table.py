@@ -14,7 +14,7 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -22,7 +22,7 @@ from qualcode.errors import ImportFormatError
 from qualcode.ingest.importers.encoding import decode_bytes, encoding_note, normalise_newlines
 from qualcode.ingest.importers.survey import Header, personal_data, read_header
 from qualcode.records import ParsedDocument, ParsedTurn
-from qualcode.zipsafe import DOCUMENT_LIMITS, ZipLimits, check_container
+from qualcode.zipsafe import DOCUMENT_LIMITS, SafeZip, ZipLimits, check_container
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls, or any password-protected Office file
@@ -52,6 +52,7 @@ class Grid:
     labels: tuple[str, ...] = ()
     layout: str | None = None
     header_rows: tuple[int, ...] = (1,)  # spreadsheet row numbers of the header
+    merged: tuple[str, ...] = ()  # merged cell ranges of an .xlsx sheet ("C2:C5"): only the first cell has the value
 
 
 def read_table(
@@ -161,6 +162,13 @@ def read_table(
             "(Status = Survey Preview / Spam, or DistributionChannel = preview/test), imported as respondents; "
             "delete those rows (or filter them out in the survey tool) and import again"
         )
+    if grid.merged:
+        shown = ", ".join(grid.merged[:5]) + (f" and {len(grid.merged) - 5} more" if len(grid.merged) > 5 else "")
+        warnings.append(
+            f"{grid.name}: merged cells ({shown}): only the first row of each has the value, the other rows are "
+            "imported without it; unmerge them and fill the value down (Excel: Merge & Center off, then Fill Down) "
+            "and import again"
+        )
     if missing_kept:
         warnings.append(f"{grid.name}: no column {', '.join(map(repr, missing_kept))} to keep (--keep-column); "
                         f"the columns are: {_listing(grid)}")
@@ -203,7 +211,12 @@ def read_grid(path: Path, data: bytes, *, sheet: str | None = None, encoding: st
     With ``survey`` the extra header rows of survey tools are recognised (see survey.py).
     """
     if path.suffix.lower() == ".xlsx":
-        return _grid_from_rows(path.name, _xlsx_rows(path.name, data, sheet, limits), survey=survey)
+        merged: list[str] = []
+        grid = _grid_from_rows(path.name, _xlsx_rows(path.name, data, sheet, limits, merged), survey=survey)
+        # Merged header cells (a survey question over its option columns) are fine; merged data cells are not.
+        last_header = max(grid.header_rows, default=1)
+        in_data = [ref for ref in merged if int(re.sub(r"[A-Z]+", "", ref.split(":")[0])) > last_header]
+        return replace(grid, merged=tuple(in_data))
     text = decode_bytes(data, path, encoding=encoding, locate=lambda line: _row_of_line(data, line))
     first_line, _, rest = text.partition("\n")
     hint = _SEP_HINT.fullmatch(first_line.strip())
@@ -411,8 +424,9 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _xlsx_rows(name: str, data: bytes, sheet: str | None,
-               limits: ZipLimits = DOCUMENT_LIMITS) -> list[tuple[int, list[Any]]]:
+def _xlsx_rows(name: str, data: bytes, sheet: str | None, limits: ZipLimits = DOCUMENT_LIMITS,
+               merged: list[str] | None = None) -> list[tuple[int, list[Any]]]:
+    """The rows of the sheet; its merged cell ranges are appended to ``merged``."""
     if data.startswith(_OLE_MAGIC):
         raise ImportFormatError(
             f"{name}: not an Excel .xlsx file (it is an old .xls or a password-protected file); "
@@ -447,6 +461,8 @@ def _xlsx_rows(name: str, data: bytes, sheet: str | None,
                 "pass --sheet with one of them"
             )
         worksheet.reset_dimensions()  # some writers store a wrong sheet size
+        if merged is not None:
+            merged.extend(_merged_ranges(name, data, getattr(worksheet, "_worksheet_path", None), limits))
         try:
             return [
                 (number, list(values))
@@ -459,6 +475,19 @@ def _xlsx_rows(name: str, data: bytes, sheet: str | None,
             ) from None
     finally:
         workbook.close()
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _merged_ranges(name: str, data: bytes, member: str | None, limits: ZipLimits) -> list[str]:
+    """The merged cell ranges of one sheet (read-only openpyxl does not report them)."""
+    if not member:
+        return []
+    archive = SafeZip(data, name, error=ImportFormatError, limits=limits)
+    if member not in archive.names:
+        return []
+    return [match.decode() for match in _MERGE.findall(archive.read(member))]
 
 
 def _grid_from_rows(
