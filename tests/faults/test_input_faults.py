@@ -121,7 +121,28 @@ def _empty_zip(path: Path) -> list[str]:
     return ["import", str(path)]
 
 
+_QDE = ('<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="bom"><Sources>'
+        '<TextSource guid="d097e6fd-7671-4d95-a8b6-7795fa4a72e1" name="Sanne" '
+        'plainTextPath="internal://d097e6fd-7671-4d95-a8b6-7795fa4a72e1.txt"/></Sources></Project>')
+
+
+def _qdpx_bomb(size: int, declared: int | None = None):
+    """A REFI-QDA project whose one source text is ``size`` zero bytes (its header says ``declared``)."""
+    def build(tmp: Path) -> list[str]:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("project.qde", _QDE)
+        path = tmp / "bomb.qdpx"
+        path.write_bytes(zip_with_bomb(buffer.getvalue(), "sources/d097e6fd-7671-4d95-a8b6-7795fa4a72e1.txt", size,
+                                       declared=declared))
+        return ["import", str(path)]
+    return build
+
+
 CONTAINERS = [
+    Fault("qdpx whose source is a 1 GB bomb", _qdpx_bomb(GB), Refused("bomb.qdpx: member", "is 1024 MB", "refused")),
+    Fault("qdpx whose source expands 1000 times", _qdpx_bomb(200 * MB), Refused("bomb.qdpx: member", "expands")),
+    Fault("qdpx of 3 GB", _qdpx_bomb(16 * MB, declared=3 * GB), Refused("bomb.qdpx: would expand to 3072 MB")),
     *(Fault(f"bomb 1 GB {s}", _bomb(s, GB), Refused(f"bomb{s}: would expand to 1024 MB", "--max-unpacked-mb"))
       for s in TEMPLATES),
     *(Fault(f"lying header {s}", _bomb(s, 64 * MB, declared=1000), Refused(f"bomb{s}", "does not inflate to what its header"))
