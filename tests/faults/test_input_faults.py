@@ -284,6 +284,13 @@ SUBTITLES = [
                    text_lacks=TIMING)),
     Fault("srt without blank lines", _write("glued.srt", SRT_GLUED),
           Accepted(segments=3, text_has=("Bob: Dat klopt niet. En verder.",), text_lacks=TIMING)),
+    Fault("a number as the last text line is kept", _write("n.srt", "1\n00:00:01,000 --> 00:00:03,000\nAnna: Sinds\n"
+                                                             "2025\n2\n00:00:04,000 --> 00:00:06,000\nBob: Ja.\n"),
+          Accepted(segments=2, text_has=("Anna: Sinds 2025", "Bob: Ja."), text_lacks=TIMING)),
+    Fault("vtt glued to its header, with cue numbers", _write("hn.vtt", "WEBVTT\n1\n00:00:01.000 --> 00:00:02.000\n"
+                                                            "<v Anna>Ja.\n2\n00:00:03.000 --> 00:00:04.000\n"
+                                                            "<v Bob>Nee.\n"),
+          Accepted(segments=2, text_has=("Anna: Ja.\n\nBob: Nee.",), text_lacks=TIMING)),
     Fault("vtt header glued to the first cue", _write("head.vtt", "WEBVTT\n00:00:01.000 --> 00:00:02.000\n"
                                                       "<v Anna>Ja.\n00:00:03.000 --> 00:00:04.000\n<v Bob>Nee.\n"),
           Accepted(segments=2, text_lacks=TIMING)),

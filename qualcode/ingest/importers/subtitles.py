@@ -162,7 +162,9 @@ def _blocks(source: str) -> Iterator[tuple[int, list[str]]]:
             continue
         if "-->" in line and any("-->" in earlier for earlier in block):
             carried: list[str] = []
-            if len(block) > 2 and _CUE_ID.fullmatch(block[-1]) and "-->" not in block[-1]:
+            timing = next(i for i, earlier in enumerate(block) if "-->" in earlier)
+            own = block[timing - 1] if timing else ""
+            if len(block) > timing + 2 and _next_cue_id(own, block[-1]):
                 carried = [block.pop()]
             yield first, block
             block, first = carried, number - len(carried)
@@ -171,6 +173,18 @@ def _blocks(source: str) -> Iterator[tuple[int, list[str]]]:
         block.append(line)
     if block:
         yield first, block
+
+
+def _next_cue_id(first: str, last: str) -> bool:
+    """Whether the last line of a cue block (``last``) is the id of the next cue, not text: a number
+    one higher than the block's own number (``first``, the line before its timing line), or an id
+    like Teams' ('6a1b.../12-0'). A cue whose last text line is '2025' keeps it."""
+    last, first = last.strip(), first.strip()
+    if "-->" in last or not _CUE_ID.fullmatch(last):
+        return False
+    if last.isdigit():
+        return first.isdigit() and int(last) == int(first) + 1
+    return True
 
 
 def _vtt_cues(name: str, source: str) -> Iterator[_Cue]:

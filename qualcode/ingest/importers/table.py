@@ -287,7 +287,7 @@ def _check_widths(name: str, rows: list[tuple[int, list[Any]]], delimiter: str) 
             raise ImportFormatError(
                 f"{name}, row {header_row}: {header[0]!r} is taken as the header, but it has one cell and row "
                 f"{number} has {len(values)}; if it is a title above the table, delete the lines above the header "
-                "row and import again"
+                "row; if the table has one column, put every cell that holds a separator in quotes (\"...\")"
             )
         if len(values) > width:
             why = (f"a {shown} inside a text cell that is not in quotes splits it, and shifts every column "
