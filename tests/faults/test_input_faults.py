@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -139,7 +140,25 @@ def _qdpx_bomb(size: int, declared: int | None = None):
     return build
 
 
+def _pdf_bomb(tmp: Path) -> list[str]:
+    """A one-page PDF whose content stream inflates to 90 MB (pypdf stops at 75 MB a stream)."""
+    stream = zlib.compress(b"BT /F1 12 Tf 72 712 Td (" + b" " * (90 * MB) + b") Tj ET", 1)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    (tmp / "bomb.pdf").write_bytes(out)
+    return ["import", str(tmp / "bomb.pdf")]
+
+
 CONTAINERS = [
+    Fault("pdf whose page inflates to 90 MB", _pdf_bomb, Refused("bomb.pdf: "), marks=(pytest.mark.slow,)),
     Fault("qdpx whose source is a 1 GB bomb", _qdpx_bomb(GB), Refused("bomb.qdpx: member", "is 1024 MB", "refused")),
     Fault("qdpx whose source expands 1000 times", _qdpx_bomb(200 * MB), Refused("bomb.qdpx: member", "expands")),
     Fault("qdpx of 3 GB", _qdpx_bomb(16 * MB, declared=3 * GB), Refused("bomb.qdpx: would expand to 3072 MB")),
