@@ -104,7 +104,9 @@ def import_files(
     for _, name in files:
         _check_file_name(name)
     report.files.extend(skipped)
-    case_rows = read_cases_file(cases) if cases else []
+    from qualcode.zipsafe import DOCUMENT_LIMITS
+
+    case_rows = read_cases_file(cases, DOCUMENT_LIMITS.raised_to(max_unpacked_mb)) if cases else []
     if study is not None:
         # One cases file often covers several studies: with --study, use the rows of that study.
         case_rows = [r for r in case_rows if r.attributes.get("study") is None or str(r.attributes["study"]) == study]

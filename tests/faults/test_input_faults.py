@@ -191,13 +191,28 @@ CONTAINERS = [
 UTF8_ROW = "2,Eén keer per week,A\n".encode()
 CP1252_ROW = "3,Café dicht,B\n".encode("cp1252")
 
+def _merged_cases(tmp: Path) -> list[str]:
+    import openpyxl
+
+    (tmp / "int.txt").write_text("Interviewer: Wat vindt u?\nR1: Het scheelt tijd.\nR2: Meer werk.\n")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in (("case_id", "speaker", "school"), ("R1", "R1", "De Linde"), ("R2", "R2", None)):
+        sheet.append(list(row))
+    sheet.merge_cells("C2:C3")
+    workbook.save(tmp / "cases.xlsx")
+    return ["import", str(tmp / "int.txt"), "--cases", str(tmp / "cases.xlsx")]
+
+
 ENCODINGS = [
     Fault("mixed utf-8 and cp1252 rows", _write("mixed.csv", b"id,antwoord,groep\n" + UTF8_ROW + CP1252_ROW),
-          Refused("mixed.csv, row 3 (line 3): not valid UTF-8", "row 2 (line 2) is UTF-8", "mixes two encodings",
+          Refused("mixed.csv, row 3 (line 3): not valid UTF-8", "row 2 (line 2) has UTF-8", "mixes two encodings",
                   "CSV UTF-8")),
     Fault("mixed encodings in a transcript", _write("mixed.txt", "Interviewer: Eén vraag\n".encode()
                                                     + "R1: Café\n".encode("cp1252")),
-          Refused("mixed.txt, line 2: not valid UTF-8", "line 1 is UTF-8")),
+          Refused("mixed.txt, line 2: not valid UTF-8", "line 1 has UTF-8")),
+    Fault("UTF-8 and cp1252 in one row", _write("same.csv", b"id,antwoord\n1,E\xc3\xa9n en caf\xe9\n"),
+          Refused("same.csv, row 2 (line 2): not valid UTF-8 (byte 0xe9), but the same line has UTF-8")),
     Fault("cp1252 only is read as cp1252", _write("oud.csv", "id,antwoord\n1,Café dicht\n2,Één keer\n"
                                                   .encode("cp1252")),
           Accepted(segments=2, text_has=("Café dicht", "Één keer"))),
@@ -354,6 +369,7 @@ CASES = [
                                                        "INT,int.txt,Interviewer,interviewer,vo\n"
                                                        "INT,other.txt,Interviewer,interviewer,po\n"),
           Accepted(segments=4)),
+    Fault("xlsx cases file with merged cells", _merged_cases, Refused("cases.xlsx: merged cells")),
     Fault("one speaker, two cases", _cases("case_id,document,speaker\nR1,int.txt,R1\nR9,int.txt,R1\n"),
           Refused("cases.csv, row 3", "already case 'R1'")),
     Fault("cases file with a ragged row", _cases("case_id,document,speaker\nR1,int.txt,R1,extra\n"),

@@ -20,6 +20,7 @@ from typing import Any
 
 from qualcode.errors import CasesFileError, ImportFormatError
 from qualcode.ingest.importers.table import cell_text, read_grid, typed_value
+from qualcode.zipsafe import DOCUMENT_LIMITS, ZipLimits
 
 CASES_EXTENSIONS = (".csv", ".xlsx")
 INTERVIEWER_ROLES = frozenset({"interviewer", "interviewster", "onderzoeker", "gespreksleider", "moderator"})
@@ -45,8 +46,11 @@ class CaseRow:
         return self.role is not None and self.role.casefold() in INTERVIEWER_ROLES
 
 
-def read_cases_file(path: Path) -> list[CaseRow]:
-    """The rows of a cases file, checked; raises CasesFileError naming the file and row."""
+def read_cases_file(path: Path, limits: ZipLimits = DOCUMENT_LIMITS) -> list[CaseRow]:
+    """The rows of a cases file, checked; raises CasesFileError naming the file and row.
+
+    ``limits``: what an .xlsx cases file may unpack to (see qualcode.zipsafe).
+    """
     path = Path(path)
     if path.suffix.lower() not in CASES_EXTENSIONS:
         raise CasesFileError(
@@ -57,7 +61,7 @@ def read_cases_file(path: Path) -> list[CaseRow]:
     except OSError as error:
         raise CasesFileError(f"{path}: cannot read the cases file ({error.strerror}); check the path") from None
     try:
-        grid = read_grid(path, data, survey=False)
+        grid = read_grid(path, data, survey=False, limits=limits)
     except ImportFormatError as error:
         raise CasesFileError(str(error)) from None
     if grid.merged:

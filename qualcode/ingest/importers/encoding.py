@@ -147,6 +147,11 @@ def _decode(data: bytes, name: str, where: Callable[[int], str]) -> str:
         ) from None
 
 
+# A multi-byte UTF-8 letter of the Latin, Greek or Cyrillic ranges (2 bytes), or a 3-byte character
+# such as a curly quote or a euro sign; in Windows-1252 text such pairs ('Ã©') practically never occur.
+_UTF8_SEQUENCE = re.compile(rb"[\xc3-\xdf][\x80-\xbf]|\xe2[\x80-\xbf][\x80-\xbf]")
+
+
 def _refuse_mixed(data: bytes, name: str, where: Callable[[int], str]) -> None:
     """Refuse a file that is not UTF-8 as a whole but has lines that are UTF-8 with non-ASCII letters."""
     utf8_line = bad_line = None
@@ -159,13 +164,16 @@ def _refuse_mixed(data: bytes, name: str, where: Callable[[int], str]) -> None:
         except UnicodeDecodeError as error:
             if bad_line is None:
                 bad_line, bad_byte = number, line[error.start]
+                if _UTF8_SEQUENCE.search(line):  # one line with both: 'Eén' in UTF-8 next to 'é' in cp1252
+                    utf8_line = number
         else:
             utf8_line = utf8_line or number
         if utf8_line is not None and bad_line is not None:
             excel = " (in Excel: Save As, 'CSV UTF-8')" if name.lower().endswith(".csv") else ""
             raise ImportFormatError(
-                f"{name}, {where(bad_line)}: not valid UTF-8 (byte {bad_byte:#04x}), but {where(utf8_line)} is UTF-8 "
-                "with accented letters: the file mixes two encodings (rows pasted together from different files?), "
+                f"{name}, {where(bad_line)}: not valid UTF-8 (byte {bad_byte:#04x}), but "
+                + (where(utf8_line) if utf8_line != bad_line else "the same line") + " has UTF-8 "
+                "accented letters: the file mixes two encodings (rows pasted together from different files?), "
                 "and read as either one some letters would come out wrong; retype the accented letters of "
                 f"{where(bad_line)} in an editor that saves UTF-8{excel}, or pass "
                 "--encoding cp1252 to read it all as Windows-1252 on purpose (its UTF-8 letters then come out as 'Ã©')"
