@@ -181,6 +181,12 @@ CONTAINERS = [
     Fault("two members with one name", lambda tmp: _duplicate(tmp / "dup.docx"),
           Refused("dup.docx: holds two members called 'word/document.xml'")),
     Fault("an empty zip as .docx", lambda tmp: _empty_zip(tmp / "leeg.docx"), Refused("leeg.docx", "Word")),
+    Fault("a .docx named .txt", lambda tmp: (tmp / "int.txt").write_bytes(minimal_docx()) and
+          ["import", str(tmp / "int.txt")], Refused("int.txt: is a zip archive")),
+    Fault("an .xlsx named .csv", lambda tmp: (tmp / "t.csv").write_bytes(minimal_xlsx()) and
+          ["import", str(tmp / "t.csv")], Refused("t.csv: is a zip archive")),
+    Fault("an .rtf named .txt", _write("r.txt", "{\\rtf1\\ansi Interviewer: Vraag?\\par R1: Ja.}"),
+          Refused("r.txt: is an RTF file")),
     Fault("text named .docx", _write("plain.docx", "Interviewer: hallo"), Refused("plain.docx: not a Word .docx")),
     Fault("text named .xlsx", _write("plain.xlsx", "id,antwoord"), Refused("plain.xlsx: not an Excel .xlsx")),
     Fault("text named .odt", _write("plain.odt", "hallo"), Refused("plain.odt: not an OpenDocument .odt")),

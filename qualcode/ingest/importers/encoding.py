@@ -44,6 +44,9 @@ def decode_bytes(data: bytes, path: Path | str, *, encoding: str | None = None,
     number into what a message names (a table's "row 4 (line 5)"); default "line N".
     """
     name = Path(path).name
+    kind = _other_format(data)
+    if kind is not None:
+        raise ImportFormatError(f"{name}: is {kind}, not text; give the file its real extension and import it again")
     where = locate or (lambda line: f"line {line}")
     text = _decode(data, name, where) if encoding is None else _decode_as(data, name, encoding, where)
     if "\x00" in text and not _looks_binary(text):
@@ -205,6 +208,23 @@ def _decode_as(data: bytes, name: str, encoding: str, where: Callable[[int], str
             "pass the file's real encoding with --encoding (utf-8, cp1252, latin-1, mac-roman), or save the file "
             "as UTF-8"
         ) from None
+
+
+_SIGNATURES = (
+    (b"PK\x03\x04", "a zip archive (a .docx, .xlsx or .odt with another extension?)"),
+    (b"%PDF", "a PDF file (.pdf)"),
+    (b"\xd0\xcf\x11\xe0", "an old Office file (.doc or .xls; save it as .docx or .xlsx)"),
+    (b"{\\rtf", "an RTF file (.rtf)"),
+)
+
+
+def _other_format(data: bytes) -> str | None:
+    """What a file handed to the text reader really is, from its first bytes (a renamed file)."""
+    head = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    for signature, kind in _SIGNATURES:
+        if head.startswith(signature):
+            return kind
+    return None
 
 
 def _reads_as_text(data: bytes) -> bool:
