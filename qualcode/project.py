@@ -108,6 +108,7 @@ class Project:
         speaker_pattern: str | None = None,
         role: str | None = None,
         strict: bool = False,
+        max_unpacked_mb: int | None = None,
     ) -> "ImportReport":
         """Import transcripts and tables (and a cases file) in one transaction: see ``ingest.run.import_files``.
 
@@ -134,7 +135,7 @@ class Project:
             unit=unit, max_words=max_words, text_columns=text_columns, id_column=id_column,
             case_column=case_column, interviewers=interviewers, progress=progress,
             keep_columns=keep_columns, encoding=encoding, speaker_pattern=speaker_pattern, role=role,
-            strict=strict,
+            strict=strict, max_unpacked_mb=max_unpacked_mb,
         )
 
     def import_qdpx(self, path: str | Path, *, study: str | None = None,

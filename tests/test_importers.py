@@ -518,12 +518,16 @@ def test_lone_carriage_returns_become_newlines() -> None:
     assert decode_bytes(b"I: a\rR: b\r", "old-mac.txt") == "I: a\nR: b\n"
 
 
-@pytest.mark.parametrize("data", [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", b"PK\x03\x04\x14\x00\x00\x00"])
-def test_binary_file(tmp_path: Path, data: bytes) -> None:
+@pytest.mark.parametrize("data, expected", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "looks like a binary file, not text; export it as .txt (UTF-8) or .docx"),
+    (b"PK\x03\x04\x14\x00\x00\x00", "is a zip archive (a .docx, .xlsx or .odt with another extension?), not text; "
+                                 "give the file its real extension and import it again"),
+])
+def test_binary_file(tmp_path: Path, data: bytes, expected: str) -> None:
     path = tmp_path / "x.txt"
     path.write_bytes(data)
     message = _error(ImportFormatError, lambda: read_document(path))
-    assert message == "x.txt: looks like a binary file, not text; export it as .txt (UTF-8) or .docx"
+    assert message == f"x.txt: {expected}"
 
 
 @pytest.mark.parametrize("suffix", [".txt", ".md", ".vtt", ".srt", ".csv"])
@@ -802,7 +806,7 @@ def test_csv_missing_column(tmp_path: Path) -> None:
 @pytest.mark.parametrize("header", ["id,school", "id,antwoord,opmerking"])
 def test_csv_text_column_cannot_be_guessed(tmp_path: Path, header: str) -> None:
     path = tmp_path / "survey.csv"
-    path.write_text(f"{header}\n1,x\n")
+    path.write_text(f"{header}\n" + ",".join(["1"] + ["x"] * header.count(",")) + "\n")
     assert "pass --text-column" in _error(ImportFormatError, lambda: read_document(path))
 
 

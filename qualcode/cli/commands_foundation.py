@@ -51,12 +51,15 @@ def init(path: str) -> None:
 @click.option("--role", help="Role of the cases this import creates; 'literature' makes each document one case "
                              "(a publication).")
 @click.option("--strict", is_flag=True, help="A cases-file row that matches no segment is an error, not a warning.")
+@click.option("--max-unpacked-mb", type=click.IntRange(min=1), default=None, metavar="N",
+              help="A .docx/.xlsx/.odt may unpack to N MB (default 256, with a zip-bomb check of its compression); "
+                   "raise it only for a file you trust.")
 @click.option("--interviewer", "interviewers", multiple=True,
               help="Speaker label of the interviewer (repeatable); its turns are kept but not coded. "
                    "Default: Interviewer, I, Int, Onderzoeker, Gespreksleider, Moderator.")
 @project_option
 def import_(project, paths, study, cases, unit, max_words, text_columns, id_column, case_column, keep_columns,
-            speaker_pattern, encoding, role, strict, interviewers) -> None:
+            speaker_pattern, encoding, role, strict, max_unpacked_mb, interviewers) -> None:
     """Import transcripts (.txt .md .docx .odt .rtf .pdf .vtt .srt) and tables (.csv .xlsx), or a REFI-QDA project (.qdpx).
 
     Folders are searched for supported files; every other file is listed as skipped,
@@ -80,7 +83,7 @@ def import_(project, paths, study, cases, unit, max_words, text_columns, id_colu
         paths, study=study, cases=cases, unit=unit, max_words=max_words, text_columns=text_columns or None,
         id_column=id_column, case_column=case_column, interviewers=interviewers or DEFAULT_INTERVIEWERS,
         keep_columns=keep_columns or None, encoding=encoding, speaker_pattern=speaker_pattern, role=role,
-        strict=strict,
+        strict=strict, max_unpacked_mb=max_unpacked_mb,
     )
     if report.exchange is not None:  # a REFI-QDA project (.qdpx)
         from qualcode.cli.commands_exchange import echo_qdpx_import

@@ -66,6 +66,7 @@ _CODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 # Letters (any script), digits, apostrophe (collega's), hyphen (een-op-een), the
 # wildcard '*' and, in phrases, spaces. Anything else is almost always a typo.
+MAX_WILDCARDS = 4  # '*' in one pattern: '*werk*druk*' needs three
 _PATTERN_CHARS = re.compile(r"^[\w'’*\- ]+$")
 _BRACKETS = {"(": ")", "[": "]", "{": "}"}
 
@@ -409,6 +410,9 @@ def _pattern_problem(pattern: str, kind: str) -> str | None:
         return f"pattern {pattern!r} would match every word; give it letters, e.g. 'werkdruk*'"
     if "**" in pattern:
         return f"pattern {pattern!r} has '**'; one '*' already matches any run of letters"
+    if pattern.count("*") > MAX_WILDCARDS:
+        return (f"pattern {pattern!r} has {pattern.count('*')} '*'; at most {MAX_WILDCARDS} are allowed (each one "
+                "makes matching slower on long words); split it into simpler compounds")
     stack: list[str] = []
     for char in pattern:
         if char in _BRACKETS:
@@ -457,9 +461,32 @@ def _patterns(node: yaml.Node, where: str, kind: str | None, problems: _Problems
     return tuple(result)
 
 
+MAX_NESTING = 32  # a codebook is a few levels deep; thousands of '[' would exhaust the parser's stack
+
+
+def _check_structure(text: str, problems: _Problems) -> None:
+    """Refuse, before the YAML is composed, what only a hostile file has: an alias (``*name``, which
+    can make a few lines expand to billions of items) and nesting deeper than MAX_NESTING."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            problems.fail(None, f"a YAML alias (*{event.anchor}); codebooks never need anchors and aliases (they "
+                                "can make a small file expand enormously), so write the values out",
+                          line=event.start_mark.line + 1 if event.start_mark else None)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                problems.fail(None, f"nested more than {MAX_NESTING} levels deep; a codebook needs a few, check "
+                                    "the brackets and indentation",
+                              line=event.start_mark.line + 1 if event.start_mark else None)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _parse(text: str, source_name: str, raw: bytes) -> Codebook:
     problems = _Problems(source_name)
     try:
+        _check_structure(text, problems)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -2,30 +2,29 @@
 
 * XML goes through defusedxml with DTDs forbidden: no entity expansion (billion laughs),
   no external entities or references (XXE). REFI-QDA files never need a DTD.
-* A ``.qdpx`` is a zip: every member name is checked against path traversal before
-  anything is read (nothing is ever extracted to disk, but a file that tries is refused),
-  the number of members and their declared uncompressed size are limited, and a member
-  that expands far beyond its compressed size is refused as a zip bomb.
+* A ``.qdpx`` is a zip, checked by the shared :mod:`qualcode.zipsafe` with the wider
+  limits of a whole project (:data:`QDPX_LIMITS`): member names against path traversal
+  (nothing is ever extracted to disk, but a file that tries is refused), the number of
+  members, their declared uncompressed size, and a member that expands far beyond its
+  compressed size is refused as a zip bomb.
 
 Every refusal is one :class:`~qualcode.errors.ExchangeError` line naming the file and member.
 """
 from __future__ import annotations
 
-import io
-import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
 from qualcode.errors import ExchangeError
+from qualcode.zipsafe import SafeZip as _CheckedZip
+from qualcode.zipsafe import ZipLimits
 
-MAX_MEMBERS = 10_000
-MAX_TOTAL_BYTES = 2 * 1024**3  # declared uncompressed size of all members together
-MAX_MEMBER_BYTES = 256 * 1024**2  # one member that we read (project.qde, a text, a .docx)
-MAX_RATIO = 100  # uncompressed / compressed, for members over RATIO_FLOOR bytes
-RATIO_FLOOR = 1024**2
-
-_DRIVE = re.compile(r"^[A-Za-z]:")
+# A REFI-QDA project may hold many large sources; the limits are wider than for one document.
+QDPX_LIMITS = ZipLimits(max_members=10_000, max_total_bytes=2 * 1024**3, max_member_bytes=256 * 1024**2,
+                        max_ratio=100, ratio_floor=1024**2, option=None)
+MAX_MEMBERS = QDPX_LIMITS.max_members
+MAX_TOTAL_BYTES = QDPX_LIMITS.max_total_bytes  # declared uncompressed size of all members together
+MAX_MEMBER_BYTES = QDPX_LIMITS.max_member_bytes  # one member that we read (project.qde, a text, a .docx)
 
 
 def parse_xml(data: bytes, where: str) -> Any:
@@ -49,80 +48,12 @@ def parse_xml(data: bytes, where: str) -> Any:
         ) from None
 
 
-def _unsafe_name(name: str) -> str | None:
-    """Why a member name is unsafe, or None."""
-    if "\x00" in name:
-        return "contains a NUL character"
-    normal = name.replace("\\", "/")
-    if normal.startswith("/") or _DRIVE.match(normal):
-        return "is an absolute path"
-    if any(part == ".." for part in normal.split("/")):
-        return "points outside the archive ('..')"
-    return None
-
-
-class SafeZip:
-    """A checked, read-only view of a zip archive held in memory."""
+class SafeZip(_CheckedZip):
+    """A checked, read-only view of a .qdpx archive held in memory (see :mod:`qualcode.zipsafe`)."""
 
     def __init__(self, data: bytes, name: str):
-        self.name = name
-        try:
-            self._zip = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile:
-            raise ExchangeError(
-                f"{name}: not a .qdpx file (it is not a zip archive); export the project again as REFI-QDA (.qdpx)"
-            ) from None
-        infos = self._zip.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise ExchangeError(
-                f"{name}: holds {len(infos)} members (the limit is {MAX_MEMBERS}); refused as a possible zip bomb"
-            )
-        total = 0
-        for info in infos:
-            why = _unsafe_name(info.filename)
-            if why:
-                raise ExchangeError(f"{name}: member {info.filename!r} {why}; refused (path traversal)")
-            total += info.file_size
-        if total > MAX_TOTAL_BYTES:
-            raise ExchangeError(
-                f"{name}: would expand to {total // 1024**2} MB (the limit is {MAX_TOTAL_BYTES // 1024**2} MB); "
-                "refused as a possible zip bomb"
-            )
-        self.infos = [i for i in infos if not i.is_dir()]
-
-    def check_members(self) -> None:
-        """Every member's declared size and expansion within the limits, without reading any (for an
-        archive handed to another reader, such as a .docx inside a .qdpx)."""
-        for info in self.infos:
-            self._check_member(info)
-
-    def _check_member(self, info: zipfile.ZipInfo) -> None:
-        """Refuse a member that is too large or expands like a zip bomb."""
-        where = f"{self.name}: member {info.filename!r}"
-        if info.file_size > MAX_MEMBER_BYTES:
-            raise ExchangeError(f"{where} is {info.file_size // 1024**2} MB (the limit is "
-                                f"{MAX_MEMBER_BYTES // 1024**2} MB); refused")
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise ExchangeError(f"{where} expands {info.file_size // max(info.compress_size, 1)} times "
-                                f"(to {info.file_size // 1024**2} MB); refused as a zip bomb")
-
-    @property
-    def names(self) -> list[str]:
-        return [i.filename for i in self.infos]
-
-    def read(self, member: str) -> bytes:
-        """One member's bytes, refused when it is too large or expands like a zip bomb."""
-        info = self._zip.getinfo(member)
-        self._check_member(info)
-        where = f"{self.name}: member {member!r}"
-        try:
-            with self._zip.open(info) as fh:
-                data = fh.read(MAX_MEMBER_BYTES + 1)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
-            raise ExchangeError(f"{where} cannot be read ({exc}); the file is damaged or encrypted") from None
-        if len(data) > MAX_MEMBER_BYTES:
-            raise ExchangeError(f"{where} expands beyond {MAX_MEMBER_BYTES // 1024**2} MB; refused as a zip bomb")
-        return data
+        super().__init__(data, name, error=ExchangeError, limits=QDPX_LIMITS, not_a_zip=(
+            f"{name}: not a .qdpx file (it is not a zip archive); export the project again as REFI-QDA (.qdpx)"))
 
 
 def read_file(path: Path) -> bytes:

@@ -7,6 +7,7 @@ and which turns are the interviewer's and so not to be coded.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
@@ -76,6 +77,7 @@ def import_files(
     speaker_pattern: str | None = None,
     role: str | None = None,
     strict: bool = False,
+    max_unpacked_mb: int | None = None,
 ) -> ImportReport:
     """Import transcripts and tables (and a cases file) in one transaction.
 
@@ -85,6 +87,7 @@ def import_files(
     folders hold an ``interview.txt``). ``role`` is the role of the cases this import
     creates; ``literature`` makes each document one case (a publication). With
     ``strict`` a cases-file row that matches no segment is an error, else a warning.
+    ``max_unpacked_mb`` raises the zip-bomb limit of .docx/.xlsx/.odt files for trusted files.
     """
     from qualcode.ingest.importers import read_bytes, read_document
     from qualcode.ingest.importers.cases import read_cases_file
@@ -98,8 +101,12 @@ def import_files(
         compile_speaker_pattern(speaker_pattern)  # a bad pattern is refused before anything is read
     report = ImportReport()
     files, skipped = _expand(paths, cases)
+    for _, name in files:
+        _check_file_name(name)
     report.files.extend(skipped)
-    case_rows = read_cases_file(cases) if cases else []
+    from qualcode.zipsafe import DOCUMENT_LIMITS
+
+    case_rows = read_cases_file(cases, DOCUMENT_LIMITS.raised_to(max_unpacked_mb)) if cases else []
     if study is not None:
         # One cases file often covers several studies: with --study, use the rows of that study.
         case_rows = [r for r in case_rows if r.attributes.get("study") is None or str(r.attributes["study"]) == study]
@@ -132,7 +139,7 @@ def import_files(
     for path, data, digest in new_files:
         docs = read_document(path, text_columns=text_columns, id_column=id_column, case_column=case_column,
                              keep_columns=keep_columns, encoding=encoding, speaker_pattern=speaker_pattern,
-                             data=data)
+                             data=data, max_unpacked_mb=max_unpacked_mb)
         docs = [replace(doc, name=names[path]) for doc in docs]
         parsed.append((path, digest, docs))
         if progress is not None:
@@ -243,7 +250,7 @@ def _expand(paths: list[Path], cases: Path | None) -> tuple[list[tuple[Path, str
     for path in paths:
         if path.is_dir():
             found = []
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            for file in _files_in(path):
                 relative = file.relative_to(path)
                 if any(part.startswith(".") for part in relative.parts):
                     continue
@@ -267,6 +274,38 @@ def _expand(paths: list[Path], cases: Path | None) -> tuple[list[tuple[Path, str
     # Sorted and de-duplicated: the same files give the same documents and segment ids,
     # whatever order they were named in (a review workbook refers to segment ids).
     return sorted(out.items(), key=lambda item: str(item[0])), skipped
+
+
+def _check_file_name(name: str) -> None:
+    """A document name must be text that every output can show: valid UTF-8, no control characters
+    (a line break in a name would split every one-line message and cell that names it)."""
+    shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if shown != name:
+        raise ImportFormatError(f"{shown}: the file name is not valid UTF-8 (made on another system?); rename the "
+                                "file and import it again")
+    if any(ord(char) < 32 or ord(char) == 127 for char in name):
+        escaped = name.encode("unicode_escape").decode("ascii")
+        raise ImportFormatError(f"{escaped}: the file name holds a control character (a line break or tab); rename "
+                                "the file and import it again")
+
+
+def _files_in(folder: Path) -> list[Path]:
+    """Every file under ``folder`` (hidden folders passed over, symbolic links to folders not
+    followed), sorted. A subfolder that cannot be read stops the import, as a file that cannot be
+    read does: silently leaving out its transcripts would change every result."""
+
+    def refuse(error: OSError) -> None:
+        raise ImportFormatError(
+            f"{error.filename}: cannot read this folder ({error.strerror}), so its files would be left out of "
+            "the import; give yourself read permission (chmod -R u+rX), or name the other files and folders "
+            "to import without it"
+        )
+
+    found: list[Path] = []
+    for root, folders, names in os.walk(folder, onerror=refuse):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found.extend(Path(root) / name for name in names)
+    return sorted(file for file in found if file.is_file())
 
 
 def _document_names(files: list[tuple[Path, str]], existing: list[str]) -> dict[Path, str]:

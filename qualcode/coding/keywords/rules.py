@@ -61,6 +61,35 @@ NO_RULES: tuple[()] = ()
 Cached = FormRules | tuple[()]  # a form's entry in CompiledRules.cache: falsy without rules
 
 
+class GlobPattern:
+    """A compound pattern with a '*' inside ('werk*druk', 'a*b*c'), matched without a regular expression.
+
+    Its literal parts are found left to right with ``str.find``: for patterns whose only wildcard is
+    '*', the leftmost place of each part is always a right one, so the match takes at most one pass
+    over the word per part (no backtracking: a regex ``a.*a.*a.*b`` takes exponential time on a long
+    word of a's).
+    """
+
+    __slots__ = ("parts",)
+
+    def __init__(self, pattern: str):
+        self.parts: tuple[str, ...] = tuple(pattern.split("*"))
+
+    def match(self, candidate: str) -> bool:
+        first, *middle, last = self.parts
+        end = len(candidate) - len(last)
+        if end < len(first) or not candidate.startswith(first) or not candidate.endswith(last):
+            return False
+        position = len(first)
+        for part in middle:
+            if part:
+                found = candidate.find(part, position, end)
+                if found < 0:
+                    return False
+                position = found + len(part)
+        return True
+
+
 class CompoundIndex:
     """Compound patterns grouped so one word form is tested in a few dict lookups."""
 
@@ -69,18 +98,18 @@ class CompoundIndex:
         self.prefix: dict[int, dict[str, list[Rule]]] = {}
         self.suffix: dict[int, dict[str, list[Rule]]] = {}
         self.contains: dict[str, list[Rule]] = {}
-        self.other: list[tuple[re.Pattern[str], list[Rule]]] = []
+        self.other: list[tuple[GlobPattern, list[Rule]]] = []
 
     def add(self, pattern: str, rule: Rule) -> None:
         core = pattern.strip("*")
         starred_start, starred_end = pattern.startswith("*"), pattern.endswith("*")
         if "*" in core:
-            regex = re.compile("^" + ".*".join(re.escape(part) for part in pattern.split("*")) + "$")
+            glob = GlobPattern(pattern)
             for known, rules in self.other:
-                if known.pattern == regex.pattern:
+                if known.parts == glob.parts:
                     rules.append(rule)
                     return
-            self.other.append((regex, [rule]))
+            self.other.append((glob, [rule]))
         elif starred_start and starred_end:
             self.contains.setdefault(core, []).append(rule)
         elif starred_end:
@@ -108,8 +137,8 @@ class CompoundIndex:
         for core, rules in self.contains.items():
             if core in candidate:
                 out.extend(rules)
-        for regex, rules in self.other:
-            if regex.match(candidate):
+        for glob, rules in self.other:
+            if glob.match(candidate):
                 out.extend(rules)
 
 

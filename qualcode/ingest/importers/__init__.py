@@ -63,6 +63,7 @@ from qualcode.ingest.importers.subtitles import read_subtitles
 from qualcode.ingest.importers.table import read_table
 from qualcode.ingest.importers.text import read_text
 from qualcode.records import ParsedDocument
+from qualcode.zipsafe import DOCUMENT_LIMITS
 
 __all__ = ["SUPPORTED_EXTENSIONS", "CaseRow", "read_cases_file", "read_document"]
 
@@ -79,6 +80,7 @@ _READERS: dict[str, _Reader] = {
     ".srt": read_subtitles,
 }
 _TABLE_EXTENSIONS = (".csv", ".xlsx")
+_ZIP_EXTENSIONS = (".docx", ".odt")  # and .xlsx: containers checked by qualcode.zipsafe
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (*_READERS, *_TABLE_EXTENSIONS)
 
 # Formats people will try; the fix is always to save as a supported one.
@@ -98,6 +100,7 @@ def read_document(
     encoding: str | None = None,
     speaker_pattern: str | None = None,
     data: bytes | None = None,
+    max_unpacked_mb: int | None = None,
 ) -> list[ParsedDocument]:
     """Read one transcript or table file into its document(s).
 
@@ -107,7 +110,8 @@ def read_document(
     ``sheet``) apply to .csv and .xlsx only and are ignored for other formats,
     so one set of options can be used for a folder of mixed files; ``encoding``
     applies to text-like files, ``speaker_pattern`` (a regular expression with a
-    group ``speaker``, see turns.py) to transcripts.
+    group ``speaker``, see turns.py) to transcripts. ``max_unpacked_mb`` raises the
+    limit on what a .docx/.xlsx/.odt may unpack to (a trusted file; see qualcode.zipsafe).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -115,11 +119,14 @@ def read_document(
         raise ImportFormatError(_unsupported(path))
     if data is None:
         data = read_bytes(path)
+    limits = DOCUMENT_LIMITS.raised_to(max_unpacked_mb)
     if suffix in _TABLE_EXTENSIONS:
         return read_table(
             path, data, text_columns=text_columns, id_column=id_column,
-            case_column=case_column, sheet=sheet, keep_columns=keep_columns, encoding=encoding,
+            case_column=case_column, sheet=sheet, keep_columns=keep_columns, encoding=encoding, limits=limits,
         )
+    if suffix in _ZIP_EXTENSIONS:
+        return _READERS[suffix](path, data, encoding=encoding, speaker_pattern=speaker_pattern, limits=limits)
     return _READERS[suffix](path, data, encoding=encoding, speaker_pattern=speaker_pattern)
 
 
@@ -172,5 +179,8 @@ def read_bytes(path: Path) -> bytes:
         raise ImportFormatError(f"{path}: no such file; check the path") from None
     except IsADirectoryError:
         raise ImportFormatError(f"{path}: is a folder; pass the files in it") from None
+    except PermissionError as error:
+        raise ImportFormatError(f"{path}: cannot be read ({error.strerror}); give yourself read permission "
+                                "(chmod u+r), or leave the file out of the import") from None
     except OSError as error:
         raise ImportFormatError(f"{path}: cannot be read ({error.strerror}); check the path") from None

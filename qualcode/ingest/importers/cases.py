@@ -20,6 +20,7 @@ from typing import Any
 
 from qualcode.errors import CasesFileError, ImportFormatError
 from qualcode.ingest.importers.table import cell_text, read_grid, typed_value
+from qualcode.zipsafe import DOCUMENT_LIMITS, ZipLimits
 
 CASES_EXTENSIONS = (".csv", ".xlsx")
 INTERVIEWER_ROLES = frozenset({"interviewer", "interviewster", "onderzoeker", "gespreksleider", "moderator"})
@@ -45,8 +46,11 @@ class CaseRow:
         return self.role is not None and self.role.casefold() in INTERVIEWER_ROLES
 
 
-def read_cases_file(path: Path) -> list[CaseRow]:
-    """The rows of a cases file, checked; raises CasesFileError naming the file and row."""
+def read_cases_file(path: Path, limits: ZipLimits = DOCUMENT_LIMITS) -> list[CaseRow]:
+    """The rows of a cases file, checked; raises CasesFileError naming the file and row.
+
+    ``limits``: what an .xlsx cases file may unpack to (see qualcode.zipsafe).
+    """
     path = Path(path)
     if path.suffix.lower() not in CASES_EXTENSIONS:
         raise CasesFileError(
@@ -57,9 +61,14 @@ def read_cases_file(path: Path) -> list[CaseRow]:
     except OSError as error:
         raise CasesFileError(f"{path}: cannot read the cases file ({error.strerror}); check the path") from None
     try:
-        grid = read_grid(path, data, survey=False)
+        grid = read_grid(path, data, survey=False, limits=limits)
     except ImportFormatError as error:
         raise CasesFileError(str(error)) from None
+    if grid.merged:
+        raise CasesFileError(
+            f"{path.name}: merged cells ({', '.join(grid.merged[:5])}): only the first row of each has the value, so "
+            "the other rows would lose it; unmerge them and fill the value down (Excel: Fill Down), then import again"
+        )
     columns = {_key(column): index for index, column in enumerate(grid.columns) if column}
     case_index = next((columns[name] for name in _CASE_COLUMNS if name in columns), None)
     if case_index is None:
@@ -96,7 +105,41 @@ def read_cases_file(path: Path) -> list[CaseRow]:
             speaker=text["speaker"], role=role, attributes=attributes, row=number,
         ))
     _check_mappings(path.name, rows)
+    _check_conflicts(path.name, rows)
     return rows
+
+
+def _check_conflicts(name: str, rows: list[CaseRow]) -> None:
+    """Rows of one case agree on its pseudonym, role and attributes (a case has one value of each).
+
+    A case may have several rows (one per document it speaks in), but when two say different
+    things, reading the file would silently keep the last one. An interviewer's rows are left
+    alone: one interviewer case often spans studies (school_type vo and po), and its turns are
+    not coded, so its attributes count nowhere.
+    """
+    by_case: dict[str, list[CaseRow]] = {}
+    for row in rows:
+        by_case.setdefault(row.case_id, []).append(row)
+    for case_id, case_rows in by_case.items():
+        if len(case_rows) < 2 or all(row.is_interviewer for row in case_rows):
+            continue
+        seen: dict[str, tuple[str, int]] = {}
+        for row in case_rows:
+            values = dict(row.attributes)
+            if row.pseudonym is not None:
+                values["pseudonym"] = row.pseudonym
+            if row.role is not None:
+                values["role"] = row.role
+            for attribute, value in values.items():
+                text = cell_text(value)
+                earlier, earlier_row = seen.setdefault(attribute, (text, row.row))
+                if earlier != text:
+                    raise CasesFileError(
+                        f"{name}, rows {earlier_row} and {row.row}: case {case_id!r} has {attribute} {earlier!r} in "
+                        f"row {earlier_row} and {text!r} in row {row.row}; a case has one {attribute}: make the rows "
+                        "agree (or leave the cell empty in one), or give them different case ids if they are "
+                        "different cases"
+                    )
 
 
 def _key(column: str) -> str:

@@ -21,6 +21,7 @@ from qualcode.errors import ImportFormatError
 from qualcode.ingest.importers.subtitles import timed_text_document
 from qualcode.ingest.importers.turns import LineLabel, find_turns, looks_like_label, parse_timestamp
 from qualcode.records import ParsedDocument
+from qualcode.zipsafe import DOCUMENT_LIMITS, ZipLimits, check_container
 
 if TYPE_CHECKING:
     from docx.table import Table
@@ -59,9 +60,12 @@ class _Builder:
 
 
 def read_docx(path: Path, data: bytes, *, encoding: str | None = None,
-              speaker_pattern: str | None = None) -> list[ParsedDocument]:
-    """One document: the body text of the Word file, with its speaker turns or paragraphs."""
-    document = _open(path.name, data)
+              speaker_pattern: str | None = None, limits: ZipLimits = DOCUMENT_LIMITS) -> list[ParsedDocument]:
+    """One document: the body text of the Word file, with its speaker turns or paragraphs.
+
+    The archive is checked against ``limits`` (zip bombs, unsafe members) before python-docx opens it.
+    """
+    document = _open(path.name, data, limits)
     builder = _Builder()
     for item in document.iter_inner_content():
         if hasattr(item, "rows"):
@@ -83,7 +87,7 @@ def read_docx(path: Path, data: bytes, *, encoding: str | None = None,
     return [ParsedDocument(name=path.name, format="docx", text=text, turns=turns)]
 
 
-def _open(name: str, data: bytes) -> Any:
+def _open(name: str, data: bytes, limits: ZipLimits = DOCUMENT_LIMITS) -> Any:
     if data.startswith(_OLE_MAGIC):
         raise ImportFormatError(
             f"{name}: not a Word .docx file (it is an old .doc or a password-protected file); "
@@ -94,6 +98,8 @@ def _open(name: str, data: bytes) -> Any:
             f"{name}: not a Word .docx file (it is not a zip archive); "
             "save it again as .docx from Word"
         )
+    check_container(data, name, error=ImportFormatError, limits=limits, not_a_zip=(
+        f"{name}: not a readable Word .docx file (a damaged zip archive); save it again as .docx from Word"))
     import docx  # heavy: imported only when a .docx is read
 
     try:

@@ -16,18 +16,24 @@ from typing import Any
 from qualcode.errors import ImportFormatError
 from qualcode.ingest.importers.paragraphs import paragraphs_document
 from qualcode.records import ParsedDocument
+from qualcode.zipsafe import DOCUMENT_LIMITS, ZipLimits, check_container
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _SKIP = {"tracked-changes", "sequence-decls", "variable-decls", "user-field-decls", "forms", "note", "annotation"}
 
 
 def read_odt(path: Path, data: bytes, *, encoding: str | None = None,
-             speaker_pattern: str | None = None) -> list[ParsedDocument]:
-    """One document: the body text of the .odt file, with its speaker turns or paragraphs."""
+             speaker_pattern: str | None = None, limits: ZipLimits = DOCUMENT_LIMITS) -> list[ParsedDocument]:
+    """One document: the body text of the .odt file, with its speaker turns or paragraphs.
+
+    The archive is checked against ``limits`` (zip bombs, unsafe members, DTDs) before odfpy opens it.
+    """
     if not data.startswith(_ZIP_MAGIC):
         raise ImportFormatError(
             f"{path.name}: not an OpenDocument .odt file (it is not a zip archive); save it again as .odt or .docx"
         )
+    check_container(data, path.name, error=ImportFormatError, limits=limits, not_a_zip=(
+        f"{path.name}: not a readable OpenDocument .odt file (a damaged zip archive); save it again as .odt or .docx"))
     from odf import opendocument  # type: ignore[import-untyped]  # heavy: imported only when an .odt is read
 
     try:

@@ -36,7 +36,7 @@ from qualcode.records import ParsedDocument, ParsedTurn
 
 PAUSE_SECONDS = 2.0
 PARAGRAPH_WORDS = 150
-_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{1,2})[.,](\d{1,3})"  # lenient: old Teams wrote 0:0:3.450
+_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?"  # lenient: old Teams wrote 0:0:3.450; no ms
 _TIMING = re.compile(rf"\s*{_TIME}\s*-->\s*{_TIME}(?:\s.*)?")  # cue settings may follow
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+([^>]*))?>", re.IGNORECASE)
 _TAG = re.compile(r"</?(?:[A-Za-z]|\d+:)[^<>\n]*>")  # <c.x>, </v>, <00:00:01.000>
@@ -69,10 +69,12 @@ def read_subtitles(path: Path, data: bytes, *, encoding: str | None = None,
         raise ImportFormatError(
             f"{path.name}: no subtitle cues with text found; check that you exported the transcript"
         )
+    backwards = _backwards(cues)
     text, turns = _render(_merge(cues))
     note = encoding_note(data, path.name, encoding)
     return [ParsedDocument(name=path.name, format="vtt" if is_vtt else "srt", text=text, turns=turns,
-                           notes=(note,) if note else ())]
+                           notes=(note,) if note else (),
+                           warnings=(f"{path.name}: {backwards}",) if backwards else ())]
 
 
 _TIMED_LINE = re.compile(rf"[ \t]*\[?[ \t]*{_TIME}[ \t]*-->[ \t]*{_TIME}[ \t]*\]?(?P<rest>.*)")
@@ -144,19 +146,45 @@ def _with_pattern_speakers(cues: list[_Cue], pattern: str) -> list[_Cue]:
 
 
 def _blocks(source: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number of the first line, lines) for each blank-line separated block."""
+    """(line number of the first line, lines) for each cue block.
+
+    Blocks are separated by blank lines, and a timing line (``... --> ...``) always starts a
+    new block, with the cue number or id on the line before it: files with the blank lines
+    missing would otherwise put the next cue's timing into the text.
+    """
     block: list[str] = []
     first = 0
     for number, line in enumerate(source.split("\n"), start=1):
-        if line.strip():
-            if not block:
-                first = number
-            block.append(line)
-        elif block:
+        if not line.strip():
+            if block:
+                yield first, block
+                block = []
+            continue
+        if "-->" in line and any("-->" in earlier for earlier in block):
+            carried: list[str] = []
+            timing = next(i for i, earlier in enumerate(block) if "-->" in earlier)
+            own = block[timing - 1] if timing else ""
+            if len(block) > timing + 2 and _next_cue_id(own, block[-1]):
+                carried = [block.pop()]
             yield first, block
-            block = []
+            block, first = carried, number - len(carried)
+        if not block:
+            first = number
+        block.append(line)
     if block:
         yield first, block
+
+
+def _next_cue_id(first: str, last: str) -> bool:
+    """Whether the last line of a cue block (``last``) is the id of the next cue, not text: a number
+    one higher than the block's own number (``first``, the line before its timing line), or an id
+    like Teams' ('6a1b.../12-0'). A cue whose last text line is '2025' keeps it."""
+    last, first = last.strip(), first.strip()
+    if "-->" in last or not _CUE_ID.fullmatch(last):
+        return False
+    if last.isdigit():
+        return first.isdigit() and int(last) == int(first) + 1
+    return True
 
 
 def _vtt_cues(name: str, source: str) -> Iterator[_Cue]:
@@ -195,10 +223,35 @@ def _cue(name: str, line_number: int, lines: list[str], *, vtt: bool) -> Iterato
             f"{name}, line {line_number}: {what} {found}; "
             f"it should look like '{expected}'; fix or delete that cue"
         )
-    start_time, end_time = _seconds(match.groups()[:4]), _seconds(match.groups()[4:])
+    groups = match.groups()
+    if any(part is not None and int(part) >= 60 for part in (groups[1], groups[2], groups[5], groups[6])):
+        raise ImportFormatError(
+            f"{name}, line {line_number}: timing line {lines[0].strip()[:60]!r} has minutes or seconds of 60 or more; "
+            "fix the times of that cue (or delete it)"
+        )
+    start_time, end_time = _seconds(groups[:4]), _seconds(groups[4:])
+    if end_time < start_time:
+        raise ImportFormatError(
+            f"{name}, line {line_number}: the cue ends ({_clock(end_time)}) before it starts ({_clock(start_time)}); "
+            "fix the times of that cue (or delete it)"
+        )
     payload = " ".join(line.strip() for line in lines[1:])
     for speaker, text in _voices(payload):
         yield _Cue(start_time, end_time, speaker, text)
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _backwards(cues: list[_Cue]) -> str | None:
+    """The first cue that starts before the cue before it (files pasted together, or edited by hand)."""
+    for previous, cue in zip(cues, cues[1:]):
+        if cue.start_time < previous.start_time:
+            return (f"the cue at {_clock(cue.start_time)} comes after the one at {_clock(previous.start_time)}: the "
+                    "times go backwards; the cues are kept in the order of the file, check that it is right")
+    return None
 
 
 def _seconds(parts: tuple[str | None, ...]) -> float:

@@ -14,7 +14,7 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -22,6 +22,7 @@ from qualcode.errors import ImportFormatError
 from qualcode.ingest.importers.encoding import decode_bytes, encoding_note, normalise_newlines
 from qualcode.ingest.importers.survey import Header, personal_data, read_header
 from qualcode.records import ParsedDocument, ParsedTurn
+from qualcode.zipsafe import DOCUMENT_LIMITS, SafeZip, ZipLimits, check_container
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls, or any password-protected Office file
@@ -51,6 +52,7 @@ class Grid:
     labels: tuple[str, ...] = ()
     layout: str | None = None
     header_rows: tuple[int, ...] = (1,)  # spreadsheet row numbers of the header
+    merged: tuple[str, ...] = ()  # merged cell ranges of an .xlsx sheet ("C2:C5"): only the first cell has the value
 
 
 def read_table(
@@ -63,6 +65,7 @@ def read_table(
     sheet: str | None = None,
     keep_columns: Sequence[str] | None = None,
     encoding: str | None = None,
+    limits: ZipLimits = DOCUMENT_LIMITS,
 ) -> list[ParsedDocument]:
     """One document from a .csv or .xlsx file; see the module docstring.
 
@@ -71,7 +74,7 @@ def read_table(
     """
     if isinstance(text_columns, str):  # one name given where a list was meant
         text_columns = [text_columns]
-    grid = read_grid(path, data, sheet=sheet, encoding=encoding)
+    grid = read_grid(path, data, sheet=sheet, encoding=encoding, limits=limits)
     texts = _text_columns(grid, text_columns)
     guessed = not text_columns
     row_id = find_column(grid, id_column, "--id-column") if id_column else None
@@ -159,6 +162,13 @@ def read_table(
             "(Status = Survey Preview / Spam, or DistributionChannel = preview/test), imported as respondents; "
             "delete those rows (or filter them out in the survey tool) and import again"
         )
+    if grid.merged:
+        shown = ", ".join(grid.merged[:5]) + (f" and {len(grid.merged) - 5} more" if len(grid.merged) > 5 else "")
+        warnings.append(
+            f"{grid.name}: merged cells ({shown}): only the first row of each has the value, the other rows are "
+            "imported without it; unmerge them and fill the value down (Excel: Merge & Center off, then Fill Down) "
+            "and import again"
+        )
     if missing_kept:
         warnings.append(f"{grid.name}: no column {', '.join(map(repr, missing_kept))} to keep (--keep-column); "
                         f"the columns are: {_listing(grid)}")
@@ -195,14 +205,19 @@ def _label(grid: Grid, index: int) -> str:
 
 
 def read_grid(path: Path, data: bytes, *, sheet: str | None = None, encoding: str | None = None,
-              survey: bool = True) -> Grid:
+              survey: bool = True, limits: ZipLimits = DOCUMENT_LIMITS) -> Grid:
     """Header and rows of a .csv (any of ; , tab) or .xlsx file (first sheet unless ``sheet``).
 
     With ``survey`` the extra header rows of survey tools are recognised (see survey.py).
     """
     if path.suffix.lower() == ".xlsx":
-        return _grid_from_rows(path.name, _xlsx_rows(path.name, data, sheet), survey=survey)
-    text = decode_bytes(data, path, encoding=encoding)
+        merged: list[str] = []
+        grid = _grid_from_rows(path.name, _xlsx_rows(path.name, data, sheet, limits, merged), survey=survey)
+        # Merged header cells (a survey question over its option columns) are fine; merged data cells are not.
+        last_header = max(grid.header_rows, default=1)
+        in_data = [ref for ref in merged if int(re.sub(r"[A-Z]+", "", ref.split(":")[0])) > last_header]
+        return replace(grid, merged=tuple(in_data))
+    text = decode_bytes(data, path, encoding=encoding, locate=lambda line: _row_of_line(data, line))
     first_line, _, rest = text.partition("\n")
     hint = _SEP_HINT.fullmatch(first_line.strip())
     if hint:  # Excel's "sep=;" first line: the separator, not a row (the rows keep their numbers)
@@ -210,17 +225,99 @@ def read_grid(path: Path, data: bytes, *, sheet: str | None = None, encoding: st
     delimiter = hint.group(1) if hint else _sniff_delimiter(text)
     # Cells may be long (a whole interview in one cell); the limit is process-wide.
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[tuple[int, list[Any]]] = []
-    try:
-        for number, row in enumerate(reader, start=1):
-            rows.append((number, list(row)))
-    except csv.Error as error:
-        raise ImportFormatError(
-            f"{path.name}, row {len(rows) + 1}: not valid CSV ({error}); "
-            "save it again as CSV from Excel, or as .xlsx"
-        ) from None
+    rows = _csv_rows(path.name, text, delimiter)
+    _check_widths(path.name, rows, delimiter)
     return _grid_from_rows(path.name, rows, decimal_comma=delimiter != ",", survey=survey)
+
+
+def _csv_rows(name: str, text: str, delimiter: str) -> list[tuple[int, list[Any]]]:
+    """The records of a CSV text, read strictly: a quote that is never closed, or text after a
+    closing quote, is refused (a lenient reader takes the rows after it into one cell, silently)."""
+    # strict: '"abc" def' and an unclosed quote at the end are errors, not guesses.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[tuple[int, list[Any]]] = []
+    start_line = 1
+    while True:
+        start_line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as error:
+            where = f"{name}, row {len(rows) + 1} (line {start_line})"
+            if "end of data" in str(error) or "EOF" in str(error):
+                raise ImportFormatError(
+                    f"{where}: a quote (\") opens a cell that is never closed, so every line after it would be "
+                    "read as that cell's text; close the quote, or write a quote inside a cell twice (\"\"), "
+                    "or save the table again as CSV from Excel"
+                ) from None
+            if "expected after" in str(error):
+                raise ImportFormatError(
+                    f"{where}: text follows the closing quote of a cell (line {reader.line_num}), so the cell "
+                    "cannot be read unambiguously (a quote left open in an earlier cell, or one inside a cell "
+                    "not written twice); fix the quotes (a quote inside a cell is written \"\") or save the "
+                    "table again as CSV from Excel"
+                ) from None
+            raise ImportFormatError(
+                f"{where}: not valid CSV ({error}); save it again as CSV from Excel, or as .xlsx"
+            ) from None
+        rows.append((len(rows) + 1, list(row)))
+
+
+def _check_widths(name: str, rows: list[tuple[int, list[Any]]], delimiter: str) -> None:
+    """Every row has as many cells as the header: a row with more or fewer cells cannot be read
+    without guessing which cell is missing or extra (a separator in an unquoted text shifts
+    every column after it). Extra empty cells at the end, and missing cells under an empty
+    header, are fine."""
+    filled = [(number, values) for number, values in rows if any(cell_text(v) for v in values)]
+    if not filled:
+        return
+    header_row, header = filled[0]
+    width = len(header)
+    shown = {"\t": "tab", ";": "';'", ",": "','"}[delimiter] if delimiter in "\t;," else repr(delimiter)
+    for number, values in filled[1:]:
+        if len(values) > width and not any(cell_text(v) for v in values[width:]):
+            continue
+        if len(values) < width and not any(cell_text(v) for v in header[len(values):]):
+            continue
+        if len(values) == width:
+            continue
+        multiline = any("\n" in str(v) for v in values)
+        if width == 1 and len(values) > width:
+            raise ImportFormatError(
+                f"{name}, row {header_row}: {header[0]!r} is taken as the header, but it has one cell and row "
+                f"{number} has {len(values)}; if it is a title above the table, delete the lines above the header "
+                "row; if the table has one column, put every cell that holds a separator in quotes (\"...\")"
+            )
+        if len(values) > width:
+            why = (f"a {shown} inside a text cell that is not in quotes splits it, and shifts every column "
+                   f"after it; put that cell in quotes (\"...\")")
+        elif multiline:
+            why = ("a cell in quotes runs over several lines: a quote that is not closed takes in the rows "
+                   "after it; check the quotes in this row")
+        else:
+            why = f"a cell is missing; add the missing {shown} so that every row has {width} cells (an empty cell " \
+                  "is nothing between two separators)"
+        raise ImportFormatError(
+            f"{name}, row {number}: {len(values)} cells, but the header (row {header_row}) has {width}; "
+            f"{why}, or save the table again as CSV from Excel (the row cannot be read without guessing)"
+        )
+
+
+def _row_of_line(data: bytes, line: int) -> str:
+    """\"row R (line L)\" for line ``line`` of a CSV file: the record it is part of (a cell may span
+    lines). Read as Latin-1, which decodes any byte, since the file's real encoding is what failed."""
+    text = data.decode("latin-1").replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    record = 0
+    try:
+        for _ in reader:
+            record += 1
+            if reader.line_num >= line:
+                break
+    except csv.Error:
+        return f"line {line}"
+    return f"row {record} (line {line})" if record else f"line {line}"
 
 
 def find_column(grid: Grid, wanted: str, option: str) -> int:
@@ -327,7 +424,9 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> list[tuple[int, list[Any]]]:
+def _xlsx_rows(name: str, data: bytes, sheet: str | None, limits: ZipLimits = DOCUMENT_LIMITS,
+               merged: list[str] | None = None) -> list[tuple[int, list[Any]]]:
+    """The rows of the sheet; its merged cell ranges are appended to ``merged``."""
     if data.startswith(_OLE_MAGIC):
         raise ImportFormatError(
             f"{name}: not an Excel .xlsx file (it is an old .xls or a password-protected file); "
@@ -338,6 +437,10 @@ def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> list[tuple[int, lis
             f"{name}: not an Excel .xlsx file (it is not a zip archive); "
             "save it again as .xlsx from Excel"
         )
+    # The archive is checked (zip bombs, unsafe members, DTDs) before openpyxl opens it (read-only: it
+    # streams the sheet rather than building it in memory).
+    check_container(data, name, error=ImportFormatError, limits=limits, not_a_zip=(
+        f"{name}: not a readable Excel .xlsx file (a damaged zip archive); save it again as .xlsx from Excel"))
     import openpyxl  # heavy: imported only when a workbook is read
 
     try:
@@ -358,6 +461,8 @@ def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> list[tuple[int, lis
                 "pass --sheet with one of them"
             )
         worksheet.reset_dimensions()  # some writers store a wrong sheet size
+        if merged is not None:
+            merged.extend(_merged_ranges(name, data, getattr(worksheet, "_worksheet_path", None), limits))
         try:
             return [
                 (number, list(values))
@@ -370,6 +475,19 @@ def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> list[tuple[int, lis
             ) from None
     finally:
         workbook.close()
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _merged_ranges(name: str, data: bytes, member: str | None, limits: ZipLimits) -> list[str]:
+    """The merged cell ranges of one sheet (read-only openpyxl does not report them)."""
+    if not member:
+        return []
+    archive = SafeZip(data, name, error=ImportFormatError, limits=limits)
+    if member not in archive.names:
+        return []
+    return [match.decode() for match in _MERGE.findall(archive.read(member))]
 
 
 def _grid_from_rows(
