@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("review", "exchange"),
     ("coding", "ingest"),
     ("store",),
-    ("records", "errors", "version", "xlsx_safe", "resources"),
+    ("records", "errors", "version", "xlsx_safe", "resources", "atomic"),
 ]
 
 

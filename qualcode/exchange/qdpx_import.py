@@ -330,6 +330,7 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None,
     added: dict[str, int] = {}
     kept = 0
     memos = 0
+    store.backup_before_change()  # decisions are added: keep the project as it was
     with store.transaction():
         if new_codebook is not None:
             stored_codings.store_codebook(con, new_codebook)
