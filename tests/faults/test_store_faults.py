@@ -515,3 +515,106 @@ def test_review_import_checks_and_applies_in_one_write_transaction(proj, monkeyp
     assert attempts == ["database is locked"]
     with Project.open(proj) as project:
         assert project.meta("codebook_version") != "newer"
+
+
+@pytest.mark.slow
+def test_transcript_text_is_escaped_in_the_html_report(proj):
+    out = proj.parent / "report"
+    result = invoke(["report", out, "--coder", "anna"], proj)
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "=HYPERLINK(&quot;http://x.example&quot;" in page  # the pseudonym, escaped
+
+
+# -- 7. concurrent use ---------------------------------------------------------------------------
+def _start(args: Sequence[str]) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "qualcode", *map(str, args)], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _finished(proc: subprocess.Popen) -> tuple[int, str]:
+    _, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err, err
+    if proc.returncode:
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert len(lines) == 1 and "the project is busy" in lines[0] and "--wait SECONDS" in lines[0], err
+    return proc.returncode, err
+
+
+def _no_half_run(path: Path) -> None:
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        version = con.execute("SELECT value FROM meta WHERE key = 'codebook_version'").fetchone()[0]
+        versions = {r[0] for r in con.execute("SELECT codebook_version FROM codings WHERE coder IS NULL")}
+        assert versions == {version}, "suggestions of two coding runs mixed"
+        doubles = con.execute("SELECT COUNT(*) FROM (SELECT 1 FROM codings WHERE coder IS NULL "
+                              "GROUP BY segment_id, code, direction, origin HAVING COUNT(*) > 1)").fetchone()[0]
+        assert doubles == 0
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_two_code_runs_and_a_review_import_at_once_succeed_in_turn_or_say_busy(proj):
+    before = decisions_state(proj)
+    codebook = proj.parent / "codebook-v2.yaml"
+    codebook.write_text(default_codebook_path("nl").read_text(encoding="utf-8") + "\n# v2\n", encoding="utf-8")
+    first = _start(["code", "--project", proj])
+    second = _start(["code", "--codebook", codebook, "--project", proj])
+    time.sleep(1.0)
+    review = _start(["review", "import", proj.parent / "review.xlsx", "--coder", "anna", "--project", proj])
+    results = [_finished(p) for p in (first, second, review)]
+    _no_half_run(proj)
+    after = decisions_state(proj)
+    # every earlier decision is still there (the import may have changed its status: it is logged)
+    assert after[2] >= before[2]
+    kept = {row[:4] for row in after[0]}
+    assert all(row[:4] in kept for row in before[0])
+    if results[2][0] == 0:  # the review import went in: its memos are there
+        assert any(m for m in after[1] if "gezien" in str(m))
+    else:
+        assert after == before
+
+
+# -- 8. offline ----------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_import_code_learn_export_and_report_run_with_the_network_switched_off(tmp_path, monkeypatch):
+    import socket
+    import traceback
+
+    attempts: list[str] = []
+
+    def refuse(*args, **kwargs):
+        attempts.append("".join(traceback.format_stack(limit=8)))
+        raise OSError("network disabled by the test")
+
+    # Making a socket is not yet the network (urllib3, imported by spaCy, makes one to probe IPv6);
+    # connecting, sending and looking up a name is.
+    for name in ("connect", "connect_ex", "sendto", "sendmsg"):
+        monkeypatch.setattr(socket.socket, name, refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    sample = ROOT / "transcripts_sample"
+    files = sorted((sample / "vo-2025").glob("*.txt"))
+    project = tmp_path / "offline.qualcode"
+    assert invoke(["init", project]).exit_code == 0
+    result = invoke(["import", *files, "--study", "vo-2025", "--cases", sample / "cases.csv"], project)
+    assert result.exit_code == 0, result.output
+    result = invoke(["code"], project)
+    assert result.exit_code == 0, result.output
+    with Project.open(project) as p:  # anna accepts every suggestion: enough examples to learn from
+        rows = p.con.execute("SELECT segment_id, code, direction FROM codings WHERE coder IS NULL").fetchall()
+        p.decide("anna", [Decision(r[0], "accept", r[1], r[2]) for r in rows])
+    for args in (["learn", "--coder", "anna", "--folds", "2", "--min-positive", "3"], ["code", "--with-model"],
+                 ["export", "xlsx", tmp_path / "results.xlsx", "--coder", "anna"],
+                 ["report", tmp_path / "report", "--coder", "anna"]):
+        result = invoke(args, project)
+        assert result.exit_code == 0, (args, result.output)
+    assert (tmp_path / "results.xlsx").stat().st_size > 0 and (tmp_path / "report" / "report.html").stat().st_size
+    with Project.open(project) as p:
+        assert p.con.execute("SELECT COUNT(*) FROM models").fetchone()[0] > 0
+    assert not attempts, attempts[0]
