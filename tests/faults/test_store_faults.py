@@ -26,7 +26,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from qualcode.cli import main
-from qualcode.errors import ProjectBusyError, ProjectCorruptError, ProjectReadOnlyError
+from qualcode.errors import ProjectBusyError, ProjectCorruptError, ProjectReadOnlyError, ProjectStorageError
 from qualcode.project import Project
 from qualcode.resources import default_codebook_path
 from qualcode.store import connection
@@ -364,6 +364,19 @@ def test_not_a_project_and_a_newer_schema_are_one_line(proj, tmp_path):
     garbage = tmp_path / "garbage.qualcode"
     garbage.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 40)
     assert_refused(invoke(["status"], garbage))
+
+
+def test_a_full_disk_is_one_line_and_the_transaction_is_rolled_back(proj):
+    """SQLite's real SQLITE_FULL, made by capping the file's pages at what it has now."""
+    before = decisions_state(proj)
+    with Project.open(proj) as project:
+        sid = project.segments(only_to_code=True)[0].id
+        project.store.backup_before_change()  # the backup (another file) is not what fills up here
+        pages = project.con.execute("PRAGMA page_count").fetchone()[0]
+        project.con.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(ProjectStorageError, match="the disk is full; free some space"):
+            project.decide("anna", [Decision(sid, "memo", memo="vol " * 200_000)])
+    assert decisions_state(proj) == before
 
 
 # -- 2. backups --------------------------------------------------------------------------------
