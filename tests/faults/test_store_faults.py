@@ -541,6 +541,35 @@ def test_transcript_text_is_escaped_in_the_html_report(proj):
     assert "=HYPERLINK(&quot;http://x.example&quot;" in page  # the pseudonym, escaped
 
 
+def test_an_import_that_another_import_overtook_is_refused_and_changes_nothing(proj, monkeypatch):
+    """Two imports of the same file at once: the files are read outside the write transaction, checked in it."""
+    from qualcode.ingest import importers
+
+    new = proj.parent / "interview-02.txt"
+    new.write_text(INTERVIEW.replace("R1:", "R3:"), encoding="utf-8")
+    original = importers.read_document
+    overtaken: list[int] = []
+
+    def read_while_another_import_runs(*args, **kwargs):
+        if not overtaken:
+            overtaken.append(1)
+            with Project.open(proj) as other:
+                other.import_files([new], study="vo-2025")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(importers, "read_document", read_while_another_import_runs)
+    with Project.open(proj) as project:
+        before = project.con.execute("SELECT COUNT(*) FROM segments").fetchone()[0]
+    result = invoke(["import", new, "--study", "vo-2025"], proj)
+    assert overtaken
+    assert_refused(result, "another import added interview-02.txt", "run the import again")
+    with Project.open(proj) as project:  # the other import's segments, once
+        assert project.con.execute("SELECT COUNT(*) FROM documents WHERE name = 'interview-02.txt'").fetchone()[0] == 1
+        assert project.con.execute("SELECT COUNT(*) FROM segments").fetchone()[0] > before
+    monkeypatch.setattr(importers, "read_document", original)
+    assert "already imported" in invoke(["import", new, "--study", "vo-2025"], proj).output
+
+
 # -- 7. concurrent use ---------------------------------------------------------------------------
 def _start(args: Sequence[str]) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
