@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Iterable
 
-from qualcode.errors import NotFoundError, UsageError
+from qualcode.errors import NotFoundError, ProjectBusyError, UsageError
 from qualcode.records import Case, DocumentInfo, Segment
 from qualcode.store import cases as _cases
 from qualcode.store import codings as _codings
@@ -47,6 +47,21 @@ class Store:
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """One atomic unit of work: everything inside commits together or not at all."""
         return transaction(self.con)
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection commits a change to the project."""
+        return int(self.con.execute("PRAGMA data_version").fetchone()[0])
+
+    def check_unchanged(self, since: int, while_doing: str) -> None:
+        """Inside the write transaction: refuse when another command changed the project since ``data_version()``.
+
+        For a command that plans its changes from the project outside the write transaction
+        (reading and planning a large import takes seconds; the write lock should not).
+        """
+        if self.data_version() != since:
+            raise ProjectBusyError(
+                f"{self.path}: another qualcode command changed the project while this one was {while_doing}; "
+                "nothing was changed: run the command again")
 
     def backup_before_change(self) -> Path | None:
         """Keep an automatic backup before decisions change (once per open project); its path, or None."""

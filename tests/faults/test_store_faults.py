@@ -570,6 +570,31 @@ def test_an_import_that_another_import_overtook_is_refused_and_changes_nothing(p
     assert "already imported" in invoke(["import", new, "--study", "vo-2025"], proj).output
 
 
+def test_a_qdpx_import_planned_before_another_command_changed_the_project_is_refused(proj, tmp_path, monkeypatch):
+    """The plan is made outside the write transaction; a change by another command in between is caught in it."""
+    from qualcode.store import Store
+
+    qdpx = tmp_path / "p.qdpx"
+    assert invoke(["export", "qdpx", qdpx, "--all-coders"], proj).exit_code == 0
+    target = tmp_path / "target.qualcode"
+    Project.init(target).close()
+    original = Store.backup_before_change
+
+    def another_command_commits_first(self):
+        other = sqlite3.connect(target, isolation_level=None)
+        other.execute("INSERT INTO meta(key, value) VALUES ('another command', 'was here')")
+        other.close()
+        return original(self)
+
+    monkeypatch.setattr(Store, "backup_before_change", another_command_commits_first)
+    assert_refused(invoke(["import", qdpx], target), "another qualcode command changed the project",
+                   "run the command again")
+    with Project.open(target) as project:
+        assert project.con.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 0
+    monkeypatch.setattr(Store, "backup_before_change", original)
+    assert invoke(["import", qdpx], target).exit_code == 0
+
+
 # -- 7. concurrent use ---------------------------------------------------------------------------
 def _start(args: Sequence[str]) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
