@@ -2,16 +2,21 @@
 
 A command killed while it writes (Ctrl-C, a crash, the machine switched off) leaves either
 the old file or the complete new one, never a partial workbook or report. The temporary
-file is hidden (``.NAME.XXXX.tmp``), is removed when writing fails, and gets the mode an
-ordinary new file would have (or the mode of the file it replaces).
+file is hidden (``.NAME.XXXX.tmp``), is removed when writing fails (one left by a killed
+command is removed by the next write of the same file, after an hour), and gets the mode
+an ordinary new file would have (or the mode of the file it replaces).
 """
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+STALE_AFTER = 3600  # a temporary file this old is a leftover of a killed command, removed on the next write
 
 
 def _mode_for(path: Path) -> int:
@@ -36,6 +41,21 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _remove_stale(target: Path) -> None:
+    """Temporary files of ``target`` left by a killed command (older than :data:`STALE_AFTER` seconds)."""
+    cutoff = time.time() - STALE_AFTER
+    try:
+        leftovers = list(target.parent.glob(f".{glob.escape(target.name)}.*.tmp"))
+    except OSError:
+        return
+    for leftover in leftovers:
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+        except OSError:
+            pass
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """A temporary path next to ``path`` to write to; on success it replaces ``path`` in one step.
@@ -44,6 +64,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     temporary file is removed and ``path`` is left as it was.
     """
     target = Path(path)
+    _remove_stale(target)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(name)

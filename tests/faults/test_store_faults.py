@@ -486,6 +486,19 @@ def test_atomic_write_replaces_in_one_step_and_keeps_the_mode(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.md"]
 
 
+def test_a_temporary_file_left_by_a_killed_command_is_removed_by_the_next_write(tmp_path):
+    from qualcode import atomic
+
+    target = tmp_path / "results.xlsx"
+    old, fresh = tmp_path / ".results.xlsx.abc123.tmp", tmp_path / ".results.xlsx.def456.tmp"
+    old.write_bytes(b"partial")
+    fresh.write_bytes(b"being written by another command")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    atomic.write_bytes(target, b"new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fresh.name, "results.xlsx"]
+
+
 def test_an_export_that_fails_while_saving_leaves_the_old_workbook(proj, monkeypatch):
     from openpyxl import Workbook, load_workbook
 
