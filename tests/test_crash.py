@@ -59,9 +59,18 @@ def _run(args: list, cwd: Path) -> float:
     return time.monotonic() - started
 
 
-def _kill_at(args: list, cwd: Path, delay: float, may_finish: bool = False) -> bool:
-    """Start the command, SIGKILL it after ``delay`` seconds; True when it was still running then."""
+def _kill_at(args: list, cwd: Path, delay: float, may_finish: bool = False, when: Path | None = None) -> bool:
+    """Start the command, SIGKILL it after ``delay`` seconds; True when it was still running then.
+
+    With ``when`` (a folder), the delay counts from the moment a temporary output file appears in it.
+    """
+    for leftover in when.glob(".*.tmp") if when is not None else []:
+        leftover.unlink()  # of an earlier kill
     proc = _start(args, cwd)
+    if when is not None:
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and not list(when.glob(".*.tmp")) and time.monotonic() < deadline:
+            time.sleep(0.002)
     time.sleep(delay)
     still_running = proc.poll() is None
     proc.send_signal(signal.SIGKILL)
@@ -166,7 +175,7 @@ def test_killed_commands_leave_the_store_before_or_after_and_outputs_old_or_whol
     duration = _run(["import", folder / "more", "--project", full], folder)
     after = _state(full)
     assert after["segments"] > before["segments"]
-    for i, delay in enumerate(_delays(rng, 0.4, duration * 0.85)):
+    for i, delay in enumerate(_delays(rng, 0.4, duration * 0.6)):
         path = _copy(base, f"import-{i}")
         _kill_at(["import", folder / "more", "--project", path], folder, delay)
         now = _state(path)
@@ -188,7 +197,7 @@ def test_killed_commands_leave_the_store_before_or_after_and_outputs_old_or_whol
     duration = _run(["review", "import", folder / "review.xlsx", "--coder", "anna", "--project", full], folder)
     after = _state(full)
     assert after["log"] > before["log"] and after["memos"] != before["memos"]
-    for i, delay in enumerate(_delays(rng, 0.4, duration * 0.85)):
+    for i, delay in enumerate(_delays(rng, 0.4, duration * 0.6)):
         path = _copy(base, f"review-{i}")
         _kill_at(["review", "import", folder / "review.xlsx", "--coder", "anna", "--project", path], folder, delay)
         now = _state(path)
@@ -204,12 +213,13 @@ def test_killed_commands_leave_the_store_before_or_after_and_outputs_old_or_whol
     duration = _run(["export", "xlsx", out, "--coder", "anna", "--project", base], folder)
     old = out.read_bytes()
     killed = 0
-    for delay in sorted(rng.uniform(duration * 0.5, duration * 0.95) for _ in range(2 * KILLS)):
-        # late kills, while the workbook is being saved; one may come after the export has finished
+    # at random points, and while the workbook is being saved (a few ms after its temporary file appears)
+    points = [(d, None) for d in _delays(rng, 0.4, duration * 0.6)] + [(rng.uniform(0, 0.02), folder)] * KILLS
+    for delay, when in points:
         killed += _kill_at(["export", "xlsx", out, "--coder", "anna", "--force", "--project", base], folder, delay,
-                           may_finish=True)
+                           may_finish=True, when=when)
         if out.read_bytes() != old:
             assert "Matrix" in load_workbook(out).sheetnames, "a partial workbook"
             old = out.read_bytes()
         assert _state(base) == before
-    assert killed >= KILLS
+    assert killed >= KILLS + 1
