@@ -424,6 +424,21 @@ def backup_before_change(con: sqlite3.Connection) -> Path | None:
     return made
 
 
+def _refuse_when_in_use(path: Path) -> None:
+    """ProjectBusyError when another command is writing to the project (a restore under it would lose its work)."""
+    probe = sqlite3.connect(str(path), timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        if _primary_code(exc) in (_BUSY, _LOCKED):
+            raise ProjectBusyError(f"{path}: another qualcode command is using the project; restore it when that "
+                                   "command has finished") from None
+        # a damaged file may not even lock: that is what the restore is for
+    finally:
+        probe.close()
+
+
 def restore_backup(path: Path, backup: Path | None = None) -> tuple[Path, Path | None]:
     """Put ``backup`` (default: the newest automatic one) in place of the project; keep the old file beside it.
 
@@ -447,6 +462,8 @@ def restore_backup(path: Path, backup: Path | None = None) -> tuple[Path, Path |
     elif not sound(backup):
         raise ProjectCorruptError(f"{backup}: this backup is damaged too ({integrity_report(backup)}); "
                                   "choose another one (`qualcode restore --list`)")
+    if path.exists():
+        _refuse_when_in_use(path)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     kept = path.with_name(f"{path.name}.damaged-{stamp}") if path.exists() else None
     tmp = path.with_name(f".{path.name}.restoring")

@@ -350,6 +350,11 @@ def test_a_damaged_project_is_restored_from_the_newest_sound_backup(proj):
     corrupt(proj)
     line = assert_refused(invoke(["status"], proj), "the project file is damaged", "qualcode restore --project")
     assert str(backup.parent) in line
+    lock = Lock(proj)
+    try:
+        assert_refused(invoke(["restore"], proj), "another qualcode command is using the project")
+    finally:
+        lock.release()
     result = invoke(["restore"], proj)
     assert result.exit_code == 0, result.output
     assert connection.integrity_check(proj) == ["ok"]
