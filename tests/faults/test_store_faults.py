@@ -510,6 +510,30 @@ def test_a_temporary_file_left_by_a_killed_command_is_removed_by_the_next_write(
     assert sorted(p.name for p in tmp_path.iterdir()) == [fresh.name, "results.xlsx"]
 
 
+def test_every_output_file_is_written_through_the_atomic_helper():
+    """No direct ``Path.write_text``/``write_bytes``, ``open(..., "w")`` or ``workbook.save(path)`` in the package."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "qualcode").rglob("*.py")):
+        if path.name == "atomic.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+            if name in ("write_text", "write_bytes") and owner != "atomic":
+                found.append(f"{path.name}:{node.lineno}")
+            if name == "save" and not (node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == "tmp"):
+                found.append(f"{path.name}:{node.lineno}")
+            if name == "open" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant) \
+                    and any(m in str(node.args[1].value) for m in "wax"):
+                found.append(f"{path.name}:{node.lineno}")
+    assert not found, f"write these through qualcode.atomic: {found}"
+
+
 def test_an_export_that_fails_while_saving_leaves_the_old_workbook(proj, monkeypatch):
     from openpyxl import Workbook, load_workbook
 
