@@ -49,3 +49,19 @@ class ModelError(QualcodeError):
 
 class ExchangeError(QualcodeError):
     """A REFI-QDA file (.qdpx, .qdc) cannot be read, is unsafe, or cannot be written; nothing was changed."""
+
+
+class ProjectBusyError(ProjectError):
+    """Another command holds the project file's write lock for longer than the wait allowed."""
+
+
+class ProjectReadOnlyError(ProjectError):
+    """The project file (or its folder) cannot be written."""
+
+
+class ProjectCorruptError(ProjectError):
+    """The project file is damaged; the message says what the integrity check found and how to restore."""
+
+
+class ProjectStorageError(ProjectError):
+    """The disk is full or failed while reading or writing the project file."""

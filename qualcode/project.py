@@ -56,9 +56,12 @@ class Project:
         return cls(Store.create(path))
 
     @classmethod
-    def open(cls, path: str | Path = DEFAULT_PROJECT) -> "Project":
-        """Open an existing project file, migrating an older schema."""
-        return cls(Store.open(path))
+    def open(cls, path: str | Path = DEFAULT_PROJECT, *, wait: float | None = None) -> "Project":
+        """Open an existing project file, migrating an older schema.
+
+        ``wait``: seconds to wait for another command using the project before saying it is busy.
+        """
+        return cls(Store.open(path, wait=wait))
 
     def close(self) -> None:
         self.store.close()

@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("review", "exchange"),
     ("coding", "ingest"),
     ("store",),
-    ("records", "errors", "version", "xlsx_safe", "resources", "zipsafe"),
+    ("records", "errors", "version", "xlsx_safe", "resources", "zipsafe", "atomic"),
 ]
 
 

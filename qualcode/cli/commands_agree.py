@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from qualcode.cli.options import by_option, coder_option, format_option, project_option
-from qualcode.cli.output import echo_table, number_text as _num, percent_text as _pct
+from qualcode.cli.output import csv_frame, echo_table, number_text as _num, percent_text as _pct
 
 
 
@@ -40,7 +40,7 @@ def agree(project, coders: str, by: str | None, fmt: str) -> None:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
     if fmt == "csv":
-        click.echo(agreement_frame(result).to_csv(index=False), nl=False)
+        click.echo(csv_frame(agreement_frame(result)), nl=False)
         return
 
     a, b = result.coder_a, result.coder_b

@@ -1,8 +1,6 @@
 """matrix, export xlsx, report, compare: the outputs, as thin commands over ``qualcode.Project``."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -12,16 +10,12 @@ import click
 from qualcode.cli.app import CONTEXT_SETTINGS
 from qualcode.cli.options import (allow_codebook_change_option, by_option, format_option, layout_options,
                                   project_option, selection_options)
-from qualcode.cli.output import format_table
+from qualcode.cli.output import csv_text, format_table
 from qualcode.errors import UsageError
 
 
 def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue().rstrip("\n")
+    return csv_text(rows, columns)  # formula-like text cells neutralised (OWASP), for Excel
 
 
 def _records(frame) -> list[dict[str, Any]]:

@@ -15,10 +15,29 @@ CODER_HELP = "Your coder name (also from QUALCODE_CODER)."
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
+def _set_wait(ctx: click.Context, param: click.Parameter, value: float | None) -> None:
+    from qualcode.store.connection import set_default_wait
+
+    set_default_wait(value)
+
+
 def project_path_option(help: str = PROJECT_HELP) -> Decorator:
-    """--project as a path (``project_path``), for commands that open the project themselves or not at all."""
-    return click.option("--project", "project_path", default=DEFAULT_PROJECT, envvar="QUALCODE_PROJECT",
-                        show_default=True, type=click.Path(dir_okay=False), help=help)
+    """--project as a path (``project_path``), for commands that open the project themselves or not at all.
+
+    With it comes --wait SECONDS (also QUALCODE_WAIT): how long to wait while another
+    qualcode command is writing to the project before saying it is busy.
+    """
+    project = click.option("--project", "project_path", default=DEFAULT_PROJECT, envvar="QUALCODE_PROJECT",
+                           show_default=True, type=click.Path(dir_okay=False), help=help)
+    wait = click.option("--wait", type=click.FloatRange(min=0), default=None, envvar="QUALCODE_WAIT",
+                        expose_value=False, callback=_set_wait, metavar="SECONDS",
+                        help="How long to wait while another qualcode command is using the project "
+                             "(default 10; also QUALCODE_WAIT).")
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        return project(wait(func))
+
+    return decorate
 
 
 def project_option(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -71,6 +71,8 @@ def code_segments(store: "Store", codebook: "Codebook", *, study: str | None = N
         from qualcode.coding.learn import model_suggestions as predict
 
         model_suggestions = predict(store, threshold=threshold, segment_ids=ids)
+    if codings.has_suggestions(store.con):
+        store.backup_before_change()  # the run replaces suggestions: keep the project as it was
     with store.transaction():
         codings.store_codebook(store.con, codebook)
         result = codings.write_suggestions(store.con, suggestions, origin="keyword", segment_ids=ids,

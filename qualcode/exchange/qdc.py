@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qualcode import atomic
 from qualcode.errors import ExchangeError
 from qualcode.exchange.codetree import (
     CODEBOOK_NS,
@@ -82,7 +83,7 @@ def export_qdc(codebook: Codebook, path: Path, project_id: str, *, force: bool =
     data = qdc_bytes(codebook, project_id)
     tree, guids = export_tree(codebook, GuidMaker(project_id))
     try:
-        path.write_bytes(data)
+        atomic.write_bytes(path, data)
     except OSError as exc:
         raise ExchangeError(f"{path}: cannot be written ({exc.strerror})") from None
     return QdcExport(path, _count(tree), sum(1 for (_, d) in guids if d == "opportunity"))
@@ -148,7 +149,7 @@ def import_codebook(path: Path, out: Path | None = None, *, force: bool = False)
         if out.exists() and not force:
             raise ExchangeError(f"{out}: exists already; choose another name or pass --force to replace it")
         try:
-            out.write_text(text, encoding="utf-8")
+            atomic.write_text(out, text)
         except OSError as exc:
             raise ExchangeError(f"{out}: cannot be written ({exc.strerror})") from None
     return CodebookImport(text, len(plan.yaml_codes), plan.aspects, read.repairs, out)

@@ -109,6 +109,7 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None,
     path = Path(path)
     content: QdpxContent = read_qdpx(path)
     con = store.con
+    version = store.data_version()  # the plan below is made from the project as it is now
     when = stored_documents.container_imported(con, content.sha256)
     if when is not None:
         return QdpxImport(path.name, when)
@@ -330,7 +331,9 @@ def import_qdpx(store: Store, path: Path, *, study: str | None = None,
     added: dict[str, int] = {}
     kept = 0
     memos = 0
+    store.backup_before_change()  # decisions are added: keep the project as it was
     with store.transaction():
+        store.check_unchanged(version, f"planning the import of {path.name}")
         if new_codebook is not None:
             stored_codings.store_codebook(con, new_codebook)
         study_ids: dict[str, int] = {}

@@ -32,6 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qualcode.atomic import atomic_path
 from qualcode.errors import ExchangeError, NotFoundError, UsageError
 from qualcode.exchange.codetree import (
     PROJECT_NS,
@@ -349,15 +350,12 @@ def _walk(tree: Iterable[Any]) -> Iterable[Any]:
 
 
 def _write_zip(path: Path, project: bytes, members: list[tuple[str, bytes]]) -> None:
-    tmp = path.with_name(path.name + ".partial")
     try:
-        with zipfile.ZipFile(tmp, "w") as zf:
+        with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as zf:
             for name, data in [("project.qde", project), *sorted(members)]:
                 info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 zf.writestr(info, data)
-        tmp.replace(path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ExchangeError(f"{path}: cannot be written ({exc.strerror})") from None

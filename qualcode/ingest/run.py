@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from qualcode.errors import CasesFileError, ImportFormatError, UsageError
+from qualcode.errors import CasesFileError, ImportFormatError, ProjectBusyError, UsageError
 from qualcode.ingest.case_map import DEFAULT_INTERVIEWERS, CaseMap, auto_case_id
 from qualcode.ingest.segmentation import UNITS, segment_turns
 from qualcode.records import ParsedDocument
@@ -154,6 +154,7 @@ def import_files(
             case_map.used.add(row.row)  # reported once, not again as matching no segment
 
     with store.transaction():
+        _check_unchanged_since_read(store, parsed)
         study_id = stored_documents.study_id(con, study) if study else None
         for row in case_rows:
             created = stored_cases.upsert_case(con, row.case_id, row.pseudonym, row.role, row.attributes, study_id)
@@ -234,6 +235,17 @@ def _check_case_documents(source: str, case_map: CaseMap, names: list[str]) -> l
                 "write the document as the project names it (see qualcode status --documents)"
             )
     return unknown
+
+
+def _check_unchanged_since_read(store: "Store", parsed: list[tuple[Path, str, list[ParsedDocument]]]) -> None:
+    """Inside the write transaction: refuse when another import added these files or names since they were read."""
+    con = store.con
+    names = set(stored_documents.document_names(con))
+    for path, digest, docs in parsed:
+        if stored_documents.document_with_hash(con, digest) is not None or any(d.name in names for d in docs):
+            raise ProjectBusyError(
+                f"{store.path}: another import added {path.name} (or a document of that name) while this import "
+                "was reading its files; nothing was imported: run the import again (what is in already is skipped)")
 
 
 def _expand(paths: list[Path], cases: Path | None) -> tuple[list[tuple[Path, str]], list[ImportedFile]]:

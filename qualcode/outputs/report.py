@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qualcode import atomic
 from qualcode.errors import UsageError
 from qualcode.outputs import heatmap
 from qualcode.outputs.i18n import ENGLISH, Words, words
@@ -60,18 +61,18 @@ def write_report(analysis: "Analysis", out_dir: str | Path) -> ReportFiles:
     panels = heatmap_panels(analysis, w)
     png = heatmap.panels_image(panels, analysis.codebook, title=w("title"))
     heatmap_path = out / "heatmap.png"
-    heatmap_path.write_bytes(png)
+    atomic.write_bytes(heatmap_path, png)
     svg_path = out / "heatmap.svg"
-    svg_path.write_bytes(heatmap.panels_image(panels, analysis.codebook, title=w("title"), fmt="svg"))
+    atomic.write_bytes(svg_path, heatmap.panels_image(panels, analysis.codebook, title=w("title"), fmt="svg"))
     compare_png, compare_path = None, None
     c = analysis.comparison
     if c is not None and not (analysis.parts and c.by == "study"):  # per study, heatmap.png already compares
         compare_png = heatmap.compare_heatmap_png(c.matrix, analysis.codebook)
         compare_path = out / "heatmap-compare.png"
-        compare_path.write_bytes(compare_png)
+        atomic.write_bytes(compare_path, compare_png)
     html_path, md_path = out / "report.html", out / "report.md"
-    html_path.write_text(_html(analysis, png, compare_png), encoding="utf-8")
-    md_path.write_text(_markdown(analysis, compare_path is not None), encoding="utf-8")
+    atomic.write_text(html_path, _html(analysis, png, compare_png))
+    atomic.write_text(md_path, _markdown(analysis, compare_path is not None))
     reason = analysis.comparison_left_out
     return ReportFiles(html_path, md_path, heatmap_path, compare_path, svg_path,
                        ENGLISH("no_comparison", reason=reason) if reason else None)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from qualcode.atomic import atomic_path
 from qualcode.analysis import matrix as mx
 from qualcode.errors import UsageError
 from qualcode.outputs.i18n import Words, words
@@ -87,7 +88,8 @@ def export_workbook(analysis: "Analysis", path: str | Path, *, overwrite: bool =
     wb.properties.creator = "qualcode"
     wb.properties.title = w("title")
     try:
-        wb.save(path)
+        with atomic_path(path) as tmp:  # a killed export leaves the old workbook or the whole new one
+            wb.save(tmp)
     except PermissionError:
         raise UsageError(f"{path}: cannot write (is it open in Excel?); close it or choose another name") from None
     return WorkbookReport(path, tuple(wb.sheetnames), len(analysis.codings), compare_note)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from qualcode.atomic import atomic_path
 from qualcode.version import __version__
 from qualcode.store import now
 from qualcode.store import codings, documents
@@ -326,7 +327,8 @@ def export_review(
     meta.sheet_state = "hidden"
     wb.active = 0
     try:
-        wb.save(path)
+        with atomic_path(path) as tmp:  # a killed export leaves the old workbook or the whole new one
+            wb.save(tmp)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the workbook ({exc.strerror or exc}); "
                          "is it open in Excel? Close it or choose another name") from None
@@ -415,83 +417,87 @@ def import_review(store: "Store", path: str | Path, coder: str, *,
     problems.raise_if_any(path)
     ws, meta_ws = wb[REVIEW_SHEET], wb[META_SHEET]
 
-    meta = {}
-    for key, value in meta_ws.iter_rows(min_col=1, max_col=2, values_only=True):
-        if key is not None:
-            meta[str(key)] = _text(value)
-    codebook = stored_codebook(store)
-    vocab = _Vocabulary(codebook)
-    _check_meta(store, meta, coder, codebook, problems, from_other_project)
-    problems.raise_if_any(path)
-    code_ids = [c for c in meta["codes"].split(",") if c]
+    # Validate and apply in one write transaction (BEGIN IMMEDIATE): a `code` run cannot store a
+    # new codebook version between the check against the project and the decisions it allows.
+    store.backup_before_change()
+    with store.transaction():
+        meta = {}
+        for key, value in meta_ws.iter_rows(min_col=1, max_col=2, values_only=True):
+            if key is not None:
+                meta[str(key)] = _text(value)
+        codebook = stored_codebook(store)
+        vocab = _Vocabulary(codebook)
+        _check_meta(store, meta, coder, codebook, problems, from_other_project)
+        problems.raise_if_any(path)
+        code_ids = [c for c in meta["codes"].split(",") if c]
 
-    exported = _exported_rows(meta_ws, code_ids, problems)
-    columns = _columns(ws, [codebook.label(c) for c in code_ids], codebook, problems)
-    problems.raise_if_any(path)
-    label_of = {c: codebook.label(c) for c in code_ids}
+        exported = _exported_rows(meta_ws, code_ids, problems)
+        columns = _columns(ws, [codebook.label(c) for c in code_ids], codebook, problems)
+        problems.raise_if_any(path)
+        label_of = {c: codebook.label(c) for c in code_ids}
 
-    current = {s.id: s for s in store.segments(only_to_code=True)}
-    known_ids = documents.segment_ids(store.con)
-    seen: dict[int, int] = {}
-    rows: list[tuple[int, dict[str, set[str]], str, bool]] = []
-    for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
-        cell = {h: (values[i - 1] if i - 1 < len(values) else None) for h, i in columns.items()}
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue
-        raw_id = cell["segment_id"]
-        sid = _segment_id(raw_id)
-        if sid is None:
-            problems.add(REVIEW_SHEET, r, "segment_id",
-                         ("empty" if raw_id is None else f"{raw_id!r} is not a segment id") + "; restore the exported value")
-            continue
-        if sid in seen:
-            problems.add(REVIEW_SHEET, r, "segment_id", f"segment {sid} is also in row {seen[sid]}; "
-                         "keep one of the two rows")
-            continue
-        seen[sid] = r
-        if sid not in known_ids:
-            problems.add(REVIEW_SHEET, r, "segment_id", f"there is no segment {sid} in {store.path.name}; "
-                         "restore the exported value")
-            continue
-        if sid not in exported or sid not in current:
-            problems.add(REVIEW_SHEET, r, "segment_id", f"segment {sid} was not in this workbook when it was "
-                         "exported; remove the row (export again to review it)")
-            continue
-        segment_text = current[sid].text
-        if text_hash(segment_text) != exported[sid]["hash"]:
-            problems.add(REVIEW_SHEET, r, "text", f"segment {sid} has changed in the project since the export; "
-                         "export the review again")
-        elif _text(cell["text"]) != safe_cell_value(segment_text):
-            problems.add(REVIEW_SHEET, r, "text", f"the transcript text of segment {sid} was edited; the review "
-                         "cannot change a transcript: undo the edit (or copy the text from `qualcode show`)")
-        decided_value = " ".join(_text(cell["decided"]).split()).lower()
-        if decided_value not in _YES_WORDS | _NO_WORDS:
-            problems.add(REVIEW_SHEET, r, "decided", f"{cell['decided']!r} is not '{vocab.yes}'; "
-                         f"put '{vocab.yes}' on rows you reviewed and leave the others empty")
-        wanted: dict[str, set[str]] = {}
-        for code in code_ids:
-            parsed = vocab.parse(cell[label_of[code]])
-            if parsed is None:
-                problems.add(REVIEW_SHEET, r, label_of[code], f"{cell[label_of[code]]!r} is not a direction; "
-                             f"choose {vocab.describe_choices()}")
-            else:
-                wanted[code] = parsed
-        rows.append((sid, wanted, _text(cell["memo"]), decided_value in _YES_WORDS))
-    problems.raise_if_any(path)
+        current = {s.id: s for s in store.segments(only_to_code=True)}
+        known_ids = documents.segment_ids(store.con)
+        seen: dict[int, int] = {}
+        rows: list[tuple[int, dict[str, set[str]], str, bool]] = []
+        for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+            cell = {h: (values[i - 1] if i - 1 < len(values) else None) for h, i in columns.items()}
+            if all(v is None or str(v).strip() == "" for v in values):
+                continue
+            raw_id = cell["segment_id"]
+            sid = _segment_id(raw_id)
+            if sid is None:
+                problems.add(REVIEW_SHEET, r, "segment_id",
+                             ("empty" if raw_id is None else f"{raw_id!r} is not a segment id") + "; restore the exported value")
+                continue
+            if sid in seen:
+                problems.add(REVIEW_SHEET, r, "segment_id", f"segment {sid} is also in row {seen[sid]}; "
+                             "keep one of the two rows")
+                continue
+            seen[sid] = r
+            if sid not in known_ids:
+                problems.add(REVIEW_SHEET, r, "segment_id", f"there is no segment {sid} in {store.path.name}; "
+                             "restore the exported value")
+                continue
+            if sid not in exported or sid not in current:
+                problems.add(REVIEW_SHEET, r, "segment_id", f"segment {sid} was not in this workbook when it was "
+                             "exported; remove the row (export again to review it)")
+                continue
+            segment_text = current[sid].text
+            if text_hash(segment_text) != exported[sid]["hash"]:
+                problems.add(REVIEW_SHEET, r, "text", f"segment {sid} has changed in the project since the export; "
+                             "export the review again")
+            elif _text(cell["text"]) != safe_cell_value(segment_text):
+                problems.add(REVIEW_SHEET, r, "text", f"the transcript text of segment {sid} was edited; the review "
+                             "cannot change a transcript: undo the edit (or copy the text from `qualcode show`)")
+            decided_value = " ".join(_text(cell["decided"]).split()).lower()
+            if decided_value not in _YES_WORDS | _NO_WORDS:
+                problems.add(REVIEW_SHEET, r, "decided", f"{cell['decided']!r} is not '{vocab.yes}'; "
+                             f"put '{vocab.yes}' on rows you reviewed and leave the others empty")
+            wanted: dict[str, set[str]] = {}
+            for code in code_ids:
+                parsed = vocab.parse(cell[label_of[code]])
+                if parsed is None:
+                    problems.add(REVIEW_SHEET, r, label_of[code], f"{cell[label_of[code]]!r} is not a direction; "
+                                 f"choose {vocab.describe_choices()}")
+                else:
+                    wanted[code] = parsed
+            rows.append((sid, wanted, _text(cell["memo"]), decided_value in _YES_WORDS))
+        problems.raise_if_any(path)
 
-    decisions: list[Decision] = []
-    done: list[int] = []
-    for sid, wanted, memo, is_decided in rows:
-        before = exported[sid]
-        if memo.strip() != before["memo"].strip():
-            decisions.append(Decision(sid, "memo", memo=memo.strip() or None))
-        if not is_decided:
-            continue
-        done.append(sid)
-        for code in code_ids:
-            decisions.extend(_code_decisions(sid, code, before["codes"][code], wanted[code]))
-    counts = codings.apply_decisions(store.con, coder, decisions, source="excel",
-                                     valid_codes=codebook.code_ids, done_segments=done)
+        decisions: list[Decision] = []
+        done: list[int] = []
+        for sid, wanted, memo, is_decided in rows:
+            before = exported[sid]
+            if memo.strip() != before["memo"].strip():
+                decisions.append(Decision(sid, "memo", memo=memo.strip() or None))
+            if not is_decided:
+                continue
+            done.append(sid)
+            for code in code_ids:
+                decisions.extend(_code_decisions(sid, code, before["codes"][code], wanted[code]))
+        counts = codings.apply_decisions(store.con, coder, decisions, source="excel",
+                                         valid_codes=codebook.code_ids, done_segments=done)
     return ReviewImportSummary(
         accepted=counts["accept"], rejected=counts["reject"] + counts["remove"], changed=counts["change_direction"],
         added=counts["add"], memos=counts["memo"], rows_decided=len(done), rows_skipped=len(rows) - len(done),

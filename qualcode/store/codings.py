@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from qualcode.store.connection import now, transaction
+from qualcode.store.connection import backup_before_change, now, transaction
 from qualcode.errors import NotFoundError, UsageError
 from qualcode.records import DIRECTIONS, Suggestion
 
@@ -311,8 +311,12 @@ def apply_decisions(
     batch = uuid.uuid4().hex
     at = now()
     counts = dict.fromkeys(ACTIONS, 0)
-    version = _current_codebook(con)
+    decisions = list(decisions)
+    if not decisions and not done_segments:
+        return counts
+    backup_before_change(con)
     with transaction(con):
+        version = _current_codebook(con)  # read inside the write transaction: no codebook change in between
         for d in decisions:
             if con.execute("SELECT 1 FROM segments WHERE id = ?", (d.segment_id,)).fetchone() is None:
                 raise NotFoundError(f"no segment {d.segment_id}; `qualcode show DOC` lists segment ids")
@@ -441,20 +445,25 @@ def replay(entries: Iterable[LogEntry]) -> tuple[dict[tuple[str, int, str, str],
 
 
 def undo(con: sqlite3.Connection, coder: str, batches: int = 1) -> list[LogEntry]:
-    """Take back the coder's last ``batches`` groups of decisions; the log records the undo too."""
-    undone_ids = {r[0] for r in con.execute("SELECT undoes FROM decision_log WHERE undoes IS NOT NULL")}
-    entries = [e for e in history(con, coder=coder) if e.action != "undo" and e.id not in undone_ids]
-    if not entries:
-        raise UsageError(f"coder {coder!r} has no decisions to undo")
-    wanted: list[str] = []
-    for e in reversed(entries):
-        if e.batch not in wanted:
-            if len(wanted) == batches:
-                break
-            wanted.append(e.batch)
-    targets = [e for e in reversed(entries) if e.batch in wanted]  # newest first
-    at, batch = now(), uuid.uuid4().hex
+    """Take back the coder's last ``batches`` groups of decisions; the log records the undo too.
+
+    What to undo is read inside the write transaction, so two undos at once never take
+    back the same batch twice.
+    """
+    backup_before_change(con)
     with transaction(con):
+        undone_ids = {r[0] for r in con.execute("SELECT undoes FROM decision_log WHERE undoes IS NOT NULL")}
+        entries = [e for e in history(con, coder=coder) if e.action != "undo" and e.id not in undone_ids]
+        if not entries:
+            raise UsageError(f"coder {coder!r} has no decisions to undo")
+        wanted: list[str] = []
+        for e in reversed(entries):
+            if e.batch not in wanted:
+                if len(wanted) == batches:
+                    break
+                wanted.append(e.batch)
+        targets = [e for e in reversed(entries) if e.batch in wanted]  # newest first
+        at, batch = now(), uuid.uuid4().hex
         for e in targets:
             if e.action == "segment_done":
                 before, after = {"done": True}, None

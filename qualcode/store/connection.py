@@ -1,24 +1,46 @@
-"""Opening, creating and migrating a project file (one SQLite file per project), and its transactions.
+"""Opening, creating and migrating a project file (one SQLite file per project), its transactions,
+the one place where SQLite's errors become one-line ``QualcodeError`` s, and automatic backups.
 
 Every stage reads from and writes to this file; nothing keeps state elsewhere.
 ``open_store`` refuses files that are not qualcode projects or were written by a
 newer program, and migrates older ones in place (inside a transaction).
+
+Every connection is a :class:`QualcodeConnection`: any ``sqlite3.Error`` raised by a
+statement or while reading its rows is mapped by :func:`store_error` to a
+:class:`~qualcode.errors.ProjectBusyError` (another command holds the write lock for longer
+than ``wait``), :class:`~qualcode.errors.ProjectReadOnlyError`,
+:class:`~qualcode.errors.ProjectCorruptError` (with what ``PRAGMA integrity_check`` says and
+the newest backup) or :class:`~qualcode.errors.ProjectStorageError` (disk full, I/O error).
+Other SQLite errors are programming errors and stay as they are.
+
+Before a command changes decisions or replaces suggestions, :func:`backup_before_change`
+keeps a copy of the project (SQLite's online backup, a consistent snapshot) in
+``.qualcode-backups/`` next to it, the newest :data:`KEEP_BACKUPS` generations.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
-from qualcode.errors import ProjectError
+from qualcode.errors import (ProjectBusyError, ProjectCorruptError, ProjectError, ProjectReadOnlyError,
+                             ProjectStorageError, QualcodeError)
 from qualcode.store import schema
 
 APPLICATION_ID = 0x51434F44  # 'QCOD': marks the SQLite file as a qualcode project
+DEFAULT_WAIT = 10.0  # seconds a command waits for another one's write lock before saying the project is busy
+BACKUP_FOLDER = ".qualcode-backups"
+KEEP_BACKUPS = 5
+CHECK_ON_OPEN_MAX_BYTES = 64 * 2**20  # larger projects are checked when a fault shows and in every backup
+BACKUP_AGAIN_AFTER = 15 * 60  # a long-lived connection (a notebook) backs up again after this many seconds
 
-
+# SQLite's primary result codes (https://www.sqlite.org/rescode.html)
+_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
 
 
 def now() -> str:
@@ -26,15 +48,204 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+# -- errors ----------------------------------------------------------------------------------
+def _primary_code(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF
+    message = str(exc).lower()  # errors raised without a code (older Pythons, some paths)
+    for text, primary in (("database is locked", _BUSY), ("database table is locked", _LOCKED),
+                          ("readonly database", _READONLY), ("malformed", _CORRUPT),
+                          ("file is not a database", _NOTADB), ("disk is full", _FULL),
+                          ("disk i/o error", _IOERR), ("unable to open database file", _CANTOPEN)):
+        if text in message:
+            return primary
+    return None
+
+
+def _writable(path: Path) -> tuple[bool, bool]:
+    """(file writable, folder writable) for the current user."""
+    return (not path.exists() or os.access(path, os.W_OK)), os.access(path.parent, os.W_OK)
+
+
+def store_error(path: Path, exc: sqlite3.Error, wait: float | None = None) -> QualcodeError | None:
+    """The one-line error for an SQLite fault of the project at ``path``; None for a programming error."""
+    code = _primary_code(exc)
+    if code in (_BUSY, _LOCKED):
+        waited = f" (waited {wait:g} s)" if wait is not None else ""
+        return ProjectBusyError(
+            f"{path}: the project is busy: another qualcode command is using it{waited}; try again when it has "
+            "finished, or use --wait SECONDS to wait longer")
+    file_ok, folder_ok = _writable(path)
+    if code == _READONLY or (code == _CANTOPEN and not (file_ok and folder_ok)):
+        what = ("the project file is read-only" if not file_ok else
+                f"its folder {path.parent} is read-only" if not folder_ok else "the project cannot be written")
+        return ProjectReadOnlyError(
+            f"{path}: {what} ({exc}); copy the project somewhere writable (or make it writable) and run the "
+            "command there; nothing was changed")
+    if code in (_CORRUPT, _NOTADB):
+        return ProjectCorruptError(f"{path}: the project file is damaged: {integrity_report(path)}; nothing was "
+                                   f"changed. {restore_advice(path)}")
+    if code == _FULL:
+        return ProjectStorageError(f"{path}: the disk is full; free some space and run the command again "
+                                   "(nothing was changed)")
+    if code == _IOERR:
+        return ProjectStorageError(f"{path}: the disk failed while reading or writing the project ({exc}); "
+                                   "check the disk (a network or USB drive?) and run the command again")
+    if code == _CANTOPEN:
+        return ProjectError(f"{path}: cannot be opened ({exc}); check that the file and its folder exist and "
+                            "can be read")
+    return None
+
+
+def integrity_check(path: Path, limit: int = 3) -> list[str]:
+    """What ``PRAGMA integrity_check`` says about the file at ``path``: ``["ok"]``, or its first findings."""
+    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1.0)
+    try:
+        return [str(r[0]) for r in con.execute(f"PRAGMA integrity_check({int(limit)})")]
+    finally:
+        con.close()
+
+
+def integrity_report(path: Path, limit: int = 2) -> str:
+    """What ``PRAGMA integrity_check`` says about the file at ``path`` (its first ``limit`` findings), in one line."""
+    try:
+        rows = integrity_check(path, limit + 1)
+    except sqlite3.Error as exc:
+        return f"SQLite's integrity check cannot even read it ({exc})"
+    if rows == ["ok"]:
+        return "SQLite's integrity check finds no damage now, but reading it failed"
+    return _findings(rows, limit)
+
+
+def _findings(rows: list[str], limit: int = 2) -> str:
+    lines = [line.strip() for r in rows for line in r.splitlines()]  # one row can hold several findings
+    found = [" ".join(line.split()) for line in lines if line and not line.startswith("*** in database")]
+    more = " (and more)" if len(found) > limit else ""
+    return f"SQLite's integrity check says: {'; '.join(found[:limit])}{more}"
+
+
+def backups(path: Path) -> list[Path]:
+    """The automatic backups of the project at ``path``, oldest first."""
+    folder = path.parent / BACKUP_FOLDER
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob(f"{path.stem}.*.qualcode"), key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def restore_advice(path: Path) -> str:
+    found = backups(path)
+    if not found:
+        return (f"There is no automatic backup in {path.parent / BACKUP_FOLDER}; restore the file from your own "
+                "backup")
+    return (f"Restore the newest sound backup of the {len(found)} in {found[-1].parent} with "
+            f"`qualcode restore --project {path}` (the damaged file is kept beside it)")
+
+
+class QualcodeCursor(sqlite3.Cursor):
+    """A cursor whose SQLite faults become one-line errors (see :func:`store_error`)."""
+
+    connection: "QualcodeConnection"
+
+    def _fault(self, exc: sqlite3.Error) -> BaseException:
+        con = self.connection
+        return store_error(con.path, exc, con.wait) or exc
+
+    def execute(self, sql: str, parameters: Any = (), /) -> "QualcodeCursor":
+        try:
+            super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise self._fault(exc) from None
+        return self
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> "QualcodeCursor":
+        try:
+            super().executemany(sql, seq_of_parameters)
+        except sqlite3.Error as exc:
+            raise self._fault(exc) from None
+        return self
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.Error as exc:
+            raise self._fault(exc) from None
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        try:
+            return super().fetchmany(self.arraysize if size is None else size)
+        except sqlite3.Error as exc:
+            raise self._fault(exc) from None
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except sqlite3.Error as exc:
+            raise self._fault(exc) from None
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except sqlite3.Error as exc:
+            raise self._fault(exc) from None
+
+
+class QualcodeConnection(sqlite3.Connection):
+    """The connection to one project file: knows its path, maps SQLite faults, makes backups."""
+
+    path: Path
+    wait: float
+    last_backup: float | None = None
+
+    def cursor(self, factory: Any = None) -> Any:
+        return super().cursor(factory or QualcodeCursor)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> QualcodeCursor:
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> QualcodeCursor:
+        return self.cursor().executemany(sql, parameters)
+
+    def executescript(self, script: str, /) -> Any:
+        try:
+            return super().executescript(script)
+        except sqlite3.Error as exc:
+            raise (store_error(self.path, exc, self.wait) or exc) from None
+
+
+_wait_override: float | None = None
+
+
+def set_default_wait(seconds: float | None) -> None:
+    """The wait of connections opened without one (the CLI's --wait); None: QUALCODE_WAIT or DEFAULT_WAIT."""
+    global _wait_override
+    _wait_override = seconds
+
+
+def default_wait() -> float:
+    if _wait_override is not None:
+        return _wait_override
+    try:
+        return float(os.environ.get("QUALCODE_WAIT", DEFAULT_WAIT))
+    except ValueError:
+        return DEFAULT_WAIT
+
+
+def _connect(path: Path, wait: float | None = None) -> QualcodeConnection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so one command = one transaction.
-    con = sqlite3.connect(str(path), isolation_level=None)
+    # timeout: how long a statement waits for another connection's lock (SQLite's busy timeout).
+    wait = max(0.0, float(default_wait() if wait is None else wait))
+    try:
+        con = sqlite3.connect(str(path), isolation_level=None, timeout=wait, factory=QualcodeConnection)
+    except sqlite3.Error as exc:
+        raise (store_error(path, exc, wait) or exc) from None
+    con.path, con.wait = path, wait
     con.row_factory = sqlite3.Row
     con.execute("PRAGMA foreign_keys = ON")
     return con
 
 
-def create_store(path: Path) -> sqlite3.Connection:
+def create_store(path: Path, wait: float | None = None) -> QualcodeConnection:
     """Create a new project file at ``path``; refuse to overwrite an existing file."""
     if path.exists():
         raise ProjectError(
@@ -42,7 +253,7 @@ def create_store(path: Path) -> sqlite3.Connection:
         )
     if not path.parent.exists():
         raise ProjectError(f"{path}: folder {path.parent} does not exist; create it first")
-    con = _connect(path)
+    con = _connect(path, wait)
     try:
         con.execute("PRAGMA journal_mode = WAL")
         con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -59,17 +270,22 @@ def create_store(path: Path) -> sqlite3.Connection:
     return con
 
 
-def open_store(path: Path) -> sqlite3.Connection:
+def open_store(path: Path, wait: float | None = None) -> QualcodeConnection:
     """Open an existing project, migrating an older schema; refuse non-projects and newer ones."""
     if not path.exists():
         raise ProjectError(
             f"{path}: no project here; create one with `qualcode init {path}` or pass --project"
         )
-    with open(path, "rb") as fh:
-        header = fh.read(16)
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(16)
+    except IsADirectoryError:
+        raise ProjectError(f"{path}: a folder, not a project file; pass the .qualcode file with --project") from None
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot be read ({exc.strerror or exc}); check its permissions") from None
     if header != b"SQLite format 3\x00":
         raise ProjectError(f"{path}: not a qualcode project (not an SQLite file); pass the .qualcode file with --project")
-    con = _connect(path)
+    con = _connect(path, wait)
     try:
         app_id = con.execute("PRAGMA application_id").fetchone()[0]
         if app_id != APPLICATION_ID:
@@ -82,6 +298,7 @@ def open_store(path: Path) -> sqlite3.Connection:
                 f"{path}: made by a newer qualcode (schema {version}, this program knows {schema.SCHEMA_VERSION}); "
                 "upgrade qualcode with `pip install -U qualcode`"
             )
+        _check_on_open(con, path)
         con.execute("PRAGMA journal_mode = WAL")
         if version < schema.SCHEMA_VERSION:
             _migrate(con, version)
@@ -92,6 +309,24 @@ def open_store(path: Path) -> sqlite3.Connection:
         con.close()
         raise
     return con
+
+
+def _check_on_open(con: sqlite3.Connection, path: Path) -> None:
+    """``PRAGMA quick_check`` before a command reads anything (up to :data:`CHECK_ON_OPEN_MAX_BYTES`).
+
+    SQLite does not notice every damaged page when it reads one: a damaged table can read
+    as fewer rows, which a command would take for the truth. About 4 ms per MB.
+    """
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return
+    if size > CHECK_ON_OPEN_MAX_BYTES:
+        return
+    rows = [str(r[0]) for r in con.execute("PRAGMA quick_check(3)")]
+    if rows != ["ok"]:
+        raise ProjectCorruptError(f"{path}: the project file is damaged: {_findings(rows)}; nothing was changed. "
+                                  f"{restore_advice(path)}")
 
 
 def _migrate(con: sqlite3.Connection, from_version: int) -> None:
@@ -127,7 +362,128 @@ def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield con
     except BaseException:
-        con.execute("ROLLBACK")
+        if con.in_transaction:  # SQLite has already rolled back after some faults (disk full)
+            con.execute("ROLLBACK")
         raise
     else:
         con.execute("COMMIT")
+
+
+# -- backups ---------------------------------------------------------------------------------
+def backup_project(con: sqlite3.Connection, path: Path, keep: int = KEEP_BACKUPS) -> Path:
+    """Copy the project (a consistent snapshot, SQLite's online backup) into ``.qualcode-backups/``; keep ``keep``."""
+    folder = path.parent / BACKUP_FOLDER
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    target = folder / f"{path.stem}.{stamp}.qualcode"
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"{path.stem}.{stamp}-{n}.qualcode"
+    partial = target.with_name(target.name + ".partial")
+    try:
+        folder.mkdir(exist_ok=True)
+        partial.unlink(missing_ok=True)
+        dest = sqlite3.connect(str(partial))
+        try:
+            dest.execute("PRAGMA synchronous = OFF")  # one fsync below instead of SQLite's several
+            con.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+            # The online backup copies pages as they are: check the copy, so that a damaged
+            # project never pushes a good backup out (and is not written to either).
+            check = [str(r[0]) for r in dest.execute("PRAGMA quick_check(3)")]
+        finally:
+            dest.close()
+        if check != ["ok"]:
+            partial.unlink(missing_ok=True)
+            raise ProjectCorruptError(f"{path}: the project file is damaged: {_findings(check)}; nothing was "
+                                      f"changed. {restore_advice(path)}")
+        with open(partial, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(partial, target)
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise (store_error(path, exc) or exc) from None
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ProjectReadOnlyError(
+            f"{path}: cannot write the automatic backup into {folder} ({exc.strerror or exc}); make the folder "
+            "writable, or copy the project somewhere writable; nothing was changed") from None
+    for old in backups(path)[:-keep] if keep > 0 else []:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def backup_before_change(con: sqlite3.Connection) -> Path | None:
+    """Back the project up before a command changes decisions: once per connection (again after a while)."""
+    if not isinstance(con, QualcodeConnection) or con.in_transaction:
+        return None  # inside a transaction the caller made the backup before it began
+    if con.last_backup is not None and time.monotonic() - con.last_backup < BACKUP_AGAIN_AFTER:
+        return None
+    made = backup_project(con, con.path)
+    con.last_backup = time.monotonic()
+    return made
+
+
+def _refuse_when_in_use(path: Path) -> None:
+    """ProjectBusyError when another command is writing to the project (a restore under it would lose its work)."""
+    probe = sqlite3.connect(str(path), timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        if _primary_code(exc) in (_BUSY, _LOCKED):
+            raise ProjectBusyError(f"{path}: another qualcode command is using the project; restore it when that "
+                                   "command has finished") from None
+        # a damaged file may not even lock: that is what the restore is for
+    finally:
+        probe.close()
+
+
+def restore_backup(path: Path, backup: Path | None = None) -> tuple[Path, Path | None]:
+    """Put ``backup`` (default: the newest automatic one) in place of the project; keep the old file beside it.
+
+    Returns (the backup restored, where the replaced file was kept). The backup is checked first.
+    """
+    def sound(candidate: Path) -> bool:
+        try:
+            return integrity_check(candidate) == ["ok"]
+        except sqlite3.Error:
+            return False
+
+    if backup is None:
+        found = backups(path)
+        if not found:
+            raise ProjectError(f"{path}: there is no automatic backup in {path.parent / BACKUP_FOLDER}")
+        good = [b for b in reversed(found) if sound(b)]
+        if not good:
+            raise ProjectCorruptError(f"{path}: every automatic backup in {path.parent / BACKUP_FOLDER} is damaged "
+                                      "too; restore the file from your own backup")
+        backup = good[0]
+    elif not sound(backup):
+        raise ProjectCorruptError(f"{backup}: this backup is damaged too ({integrity_report(backup)}); "
+                                  "choose another one (`qualcode restore --list`)")
+    if path.exists():
+        _refuse_when_in_use(path)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    kept = path.with_name(f"{path.name}.damaged-{stamp}") if path.exists() else None
+    tmp = path.with_name(f".{path.name}.restoring")
+    src = sqlite3.connect(str(backup))
+    try:
+        dest = sqlite3.connect(str(tmp))
+        try:
+            src.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        src.close()
+    if kept is not None:
+        os.replace(path, kept)
+    for side in ("-wal", "-shm"):  # they belong to the replaced file; SQLite would apply them to the backup
+        side_file = path.with_name(path.name + side)
+        if side_file.exists():
+            if kept is not None:
+                os.replace(side_file, kept.with_name(kept.name + side))
+            else:
+                side_file.unlink()
+    os.replace(tmp, path)
+    return backup, kept

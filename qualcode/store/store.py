@@ -11,12 +11,13 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Iterable
 
-from qualcode.errors import NotFoundError, UsageError
+from qualcode.errors import NotFoundError, ProjectBusyError, UsageError
 from qualcode.records import Case, DocumentInfo, Segment
 from qualcode.store import cases as _cases
 from qualcode.store import codings as _codings
 from qualcode.store import documents as _documents
-from qualcode.store.connection import create_store, open_store, transaction
+from qualcode.store.connection import (backup_before_change, backups, create_store, integrity_check, open_store,
+                                       transaction)
 
 
 class Store:
@@ -27,14 +28,18 @@ class Store:
         self.con = con
 
     @classmethod
-    def create(cls, path: str | Path) -> "Store":
+    def create(cls, path: str | Path, *, wait: float | None = None) -> "Store":
         """A new, empty project file (refuses to overwrite one)."""
-        return cls(Path(path), create_store(Path(path)))
+        return cls(Path(path), create_store(Path(path), wait))
 
     @classmethod
-    def open(cls, path: str | Path) -> "Store":
-        """An existing project file, an older schema migrated."""
-        return cls(Path(path), open_store(Path(path)))
+    def open(cls, path: str | Path, *, wait: float | None = None) -> "Store":
+        """An existing project file, an older schema migrated.
+
+        ``wait``: seconds to wait for another command's write lock before a
+        :class:`~qualcode.errors.ProjectBusyError` (default ``connection.DEFAULT_WAIT``).
+        """
+        return cls(Path(path), open_store(Path(path), wait))
 
     def close(self) -> None:
         self.con.close()
@@ -42,6 +47,33 @@ class Store:
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """One atomic unit of work: everything inside commits together or not at all."""
         return transaction(self.con)
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection commits a change to the project."""
+        return int(self.con.execute("PRAGMA data_version").fetchone()[0])
+
+    def check_unchanged(self, since: int, while_doing: str) -> None:
+        """Inside the write transaction: refuse when another command changed the project since ``data_version()``.
+
+        For a command that plans its changes from the project outside the write transaction
+        (reading and planning a large import takes seconds; the write lock should not).
+        """
+        if self.data_version() != since:
+            raise ProjectBusyError(
+                f"{self.path}: another qualcode command changed the project while this one was {while_doing}; "
+                "nothing was changed: run the command again")
+
+    def backup_before_change(self) -> Path | None:
+        """Keep an automatic backup before decisions change (once per open project); its path, or None."""
+        return backup_before_change(self.con)
+
+    def backups(self) -> list[Path]:
+        """The automatic backups of this project, oldest first."""
+        return backups(self.path)
+
+    def integrity_check(self) -> list[str]:
+        """``["ok"]``, or what ``PRAGMA integrity_check`` finds wrong with the project file."""
+        return integrity_check(self.path)
 
     def meta(self, key: str, default: str | None = None) -> str | None:
         row = self.con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
