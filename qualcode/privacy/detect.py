@@ -86,6 +86,9 @@ _NEVER = {
 }
 
 
+_PARTICLES = {"de", "van", "der", "den", "ter", "ten", "in", "op", "'t", "het", "el", "al"}
+
+
 @dataclass(frozen=True)
 class Finding:
     """A name found in a text: its words, what kind of name, how sure, and where (document, offset)."""
@@ -172,7 +175,7 @@ def detect(documents: Iterable[tuple[str, str]], *, known: Iterable[str] = (), a
     skip = {" ".join(a.split()).casefold() for a in allowed}
     known_folded = {" ".join(k.split()).casefold() for k in known}
     out = Detection(lists_available=available)
-    covered: list[tuple[str, int, int]] = []
+    covered = bytearray()  # of the document at hand: 1 where a finding is
 
     def add(doc: str, text: str, kind: str, start: int, sure: bool, rule: str, parts: tuple[str, ...] = ()) -> None:
         name = " ".join(text.split()).strip(" -")
@@ -181,13 +184,14 @@ def detect(documents: Iterable[tuple[str, str]], *, known: Iterable[str] = (), a
             return
         out.findings.append(Finding(name, kind, sure, doc, start, rule, tuple(p for p in parts if p.casefold()
                                                                               not in skip)))
-        covered.append((doc, start, start + len(text)))
+        covered[start:start + len(text)] = b"\x01" * len(text)
 
     def is_first(word: str) -> bool:
         w = _base(word).casefold()
         return w in first and w not in _NEVER
 
     for doc, text in docs:
+        covered[:] = bytearray(len(text) + 1)
         for kind, pattern in _CONTACTS.items():
             for m in pattern.finditer(text):
                 group = 1 if pattern.groups else 0
@@ -197,7 +201,7 @@ def detect(documents: Iterable[tuple[str, str]], *, known: Iterable[str] = (), a
         for pattern, rule in ((_SCHOOL_BEFORE, "basisschool ..."), (_SCHOOL_AFTER, "... Lyceum/College"),
                               (_SCHOOL_COMPOUND, "...school"), (_SAINT, "Sint ...")):
             for m in pattern.finditer(text):
-                if any(s <= m.start(1) < e for d, s, e in covered if d == doc):
+                if covered[m.start(1)]:
                     continue
                 if pattern is _SCHOOL_COMPOUND and re.match(r"(?:hoge|basis|middelbare|vak|groot|school)",
                                                             m.group(1), re.IGNORECASE):
@@ -224,17 +228,17 @@ def detect(documents: Iterable[tuple[str, str]], *, known: Iterable[str] = (), a
             words = name.split()
             # "de leerling Daan" / "juf Annemiek" / "meneer De Vries": after a plain role word only a known
             # first name (or a name that is no common word) counts; after meneer/juf anything capitalised
-            lead = words[0].casefold()
+            lead = next((w for w in words if w.casefold() not in _PARTICLES), words[-1]).casefold()
             if role not in _DIRECT_TITLES and (lead in common_here or lead in _NEVER) and not is_first(words[0]):
                 continue
             if role in _DIRECT_TITLES and lead in _NEVER:
                 continue
-            parts = tuple(words) if len(words) > 1 and words[0].casefold() not in {"de", "van", "het"} else ()
+            parts = (words[0], " ".join(words[1:])) if len(words) > 1 and words[0].casefold() not in _PARTICLES else ()
             add(doc, name, _ROLE_BEFORE[role], m.start(2), True, f"{m.group(1)} ...", parts)
         # known first names (with a surname after them), places
         for m in _WORD_RE.finditer(text):
             word = m.group(0).rstrip("'’-")
-            if not word[:1].isupper() or any(s <= m.start() < e for d, s, e in covered if d == doc):
+            if not word[:1].isupper() or covered[m.start()]:
                 continue
             base = _base(word)
             folded = base.casefold()

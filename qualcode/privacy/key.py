@@ -40,8 +40,8 @@ def speaker_names(store: "Store") -> list[_terms.SpeakerName]:
 
 def _texts(store: "Store", study: str | None = None) -> list[tuple[str, str]]:
     docs = [(name, text) for _, name, text in stored.document_texts(store.con, study)]
-    memos = [("memos", text) for text in stored.memo_texts(store.con)] if study is None else []
-    return docs + memos
+    memos = stored.memo_texts(store.con) if study is None else []
+    return docs + ([("memos", "\n\n".join(memos))] if memos else [])
 
 
 def _new_entries(store: "Store", detection: _detect.Detection, lang: str) -> list[stored.KeyEntry]:
