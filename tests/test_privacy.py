@@ -202,3 +202,104 @@ def test_no_name_leaves_the_demo_project(tmp_path):
     # the project's own text is unchanged
     with Project.open(result.project) as project:
         assert any("Samira" in s.text for s in project.segments())
+
+
+# -- the review workbook and the .qdpx file -------------------------------------------------------------
+TURNS = [("Marieke de Vries", "E1", "Ik had een leerling, Daan, die veel tijd kwijt was aan nakijkwerk."),
+         ("Marieke de Vries", "E1", "Met Samira bespreek ik de regie, dat kost tijd."),
+         ("Marieke de Vries", "E1", "Op het Berkenrode Lyceum in Zutphen is het contact goed.")]
+
+
+def _review_project(project):
+    from conftest import add_document
+    from test_review import store_codebook
+
+    ids = add_document(project, TURNS)
+    store_codebook(project)
+    return ids
+
+
+def test_pseudonymised_review_workbook_imports_back_by_segment_id(project, tmp_path):
+    import openpyxl
+
+    ids = _review_project(project)
+    path = tmp_path / "review.xlsx"
+    project.export_review(path, "anna")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Review"]
+    header = [c.value for c in ws[1]]
+    col = {h: i + 1 for i, h in enumerate(header)}
+    texts = [ws.cell(r, col["text"]).value for r in range(2, ws.max_row + 1)]
+    assert all("Daan" not in t and "Samira" not in t and "Berkenrode" not in t for t in texts)
+    assert "[Leerling 1]" in texts[0]
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, col["werkdruk"]).value = "kans"
+        ws.cell(r, col["decided"]).value = "ja"
+    ws.cell(2, col["memo"]).value = "[Leerling 1] komt terug"
+    wb.save(path)
+    summary = project.import_review(path, "anna")
+    assert summary.rows_decided == len(ids) and summary.memos == 1
+    from qualcode.store.codings import decisions_for
+
+    decided = {(d.segment_id, d.code, d.direction) for d in decisions_for(project.con, "anna") if d.status == "accepted"}
+    assert {(i, "workload", "opportunity") for i in ids} <= decided
+    # the project's text is unchanged
+    assert "Daan" in project.segment(ids[0]).text
+
+
+def test_pseudonymised_review_workbook_refuses_an_edited_text(project, tmp_path):
+    import openpyxl
+
+    from qualcode.errors import ReviewImportError
+
+    _review_project(project)
+    path = tmp_path / "review.xlsx"
+    project.export_review(path, "anna")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Review"]
+    col = {c.value: i + 1 for i, c in enumerate(ws[1])}
+    ws.cell(2, col["text"]).value = "iets anders"
+    wb.save(path)
+    with pytest.raises(ReviewImportError, match="was edited"):
+        project.import_review(path, "anna")
+
+
+def test_pseudonymised_qdpx_carries_placeholders_with_positions_on_the_new_text(project, tmp_path):
+    from qualcode import Project
+    from qualcode.store.codings import Decision
+
+    ids = _review_project(project)
+    project.decide("anna", [Decision(ids[0], "add", "workload", "risk"), Decision(ids[2], "add", "interaction",
+                                                                                    "opportunity")])
+    out = tmp_path / "p.qdpx"
+    project.export_qdpx(out, all_coders=True)
+    with zipfile.ZipFile(out) as z:
+        everything = "".join(z.read(m).decode("utf-8") for m in z.namelist())
+    for name in ("Marieke", "Vries", "Daan", "Samira", "Berkenrode", "Zutphen"):
+        assert name not in everything, name
+    with Project.init(tmp_path / "back.qualcode") as back:
+        back.import_files([out])
+        segments = back.segments()
+        assert [s.text for s in segments if "[Leerling 1]" in s.text] == [
+            "Ik had een leerling, [Leerling 1], die veel tijd kwijt was aan nakijkwerk."]
+        assert any(s.text.startswith("Op het [School") for s in segments)
+
+
+def test_personal_data_attributes_are_left_out_of_the_workbook_unless_kept(project, tmp_path):
+    import openpyxl
+
+    from qualcode.store.codings import Decision
+
+    ids = _review_project(project)
+    with project.transaction():
+        project.con.execute("INSERT INTO case_attributes(case_id, name, value, type) "
+                            "VALUES ('E1', 'email', 'marieke@school.nl', 'text')")
+    project.decide("anna", [Decision(ids[0], "add", "workload", "risk")])
+    out = tmp_path / "r.xlsx"
+    project.export_workbook(out, coder="anna")
+    with zipfile.ZipFile(out) as z:
+        assert "marieke@school.nl" not in "".join(z.read(m).decode("utf-8") for m in z.namelist())
+    kept = tmp_path / "kept.xlsx"
+    project.export_workbook(kept, coder="anna", keep_columns=["email"])
+    cases = openpyxl.load_workbook(kept)["Cases"]
+    assert "email" in [c.value for c in cases[1]]
