@@ -82,7 +82,8 @@ def generate(names: dict[str, list[str]], n_docs: int, seed: int):
         spans: list[tuple[int, int, str]] = []
         pos = 0
 
-        def say(text: str, marks: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]
+        def say(text: str, marks: tuple[tuple[str, str], ...] = (), parts: list[str] = parts,
+                spans: list[tuple[int, int, str]] = spans) -> None:
             nonlocal pos
             after = 0
             for form, cat in marks:
@@ -92,9 +93,9 @@ def generate(names: dict[str, list[str]], n_docs: int, seed: int):
             parts.append(text)
             pos += len(text)
 
-        say(f"{resp}: ", [(resp, "cases")])
+        say(f"{resp}: ", ((resp, "cases"),))
         first = resp.split()[0]
-        say(f"Goedemorgen. Zeg maar {first}, hoor. ", [(first, "cases")])
+        say(f"Goedemorgen. Zeg maar {first}, hoor. ", ((first, "cases"),))
         for _ in range(12):
             say(rng.choice(FILLER) + " ")
             k = rng.randrange(12)
@@ -102,32 +103,32 @@ def generate(names: dict[str, list[str]], n_docs: int, seed: int):
             form, _ = _inflect(rng, p)
             s = rng.choice(names["surname"])
             if k == 0:
-                say(f"Ik had een leerling, {form}, die altijd te laat kwam. ", [(form, "person")])
+                say(f"Ik had een leerling, {form}, die altijd te laat kwam. ", ((form, "person"),))
             elif k == 1:
-                say(f"Toen zei meneer {s} dat het niet kon. ", [(s, "person")])
+                say(f"Toen zei meneer {s} dat het niet kon. ", ((s, "person"),))
             elif k == 2:
-                say(f"Dat heb ik met juf {form} besproken. ", [(form, "person")])
+                say(f"Dat heb ik met juf {form} besproken. ", ((form, "person"),))
             elif k == 3:
-                say(f"Mijn collega {p} {s} doet dat al jaren. ", [(f"{p} {s}", "person")])
+                say(f"Mijn collega {p} {s} doet dat al jaren. ", ((f"{p} {s}", "person"),))
             elif k == 4:
                 school, place = rng.choice(names["school"]), rng.choice(names["place"])
-                say(f"Ik werk op basisschool De {school} in {place}. ", [(f"De {school}", "school"), (place, "place")])
+                say(f"Ik werk op basisschool De {school} in {place}. ", ((f"De {school}", "school"), (place, "place"),))
             elif k == 5:
-                say(f"Volgens {form} moet dat anders. ", [(form, "person")])
+                say(f"Volgens {form} moet dat anders. ", ((form, "person"),))
             elif k == 6:
-                say(f"{p} vindt het ook lastig. ", [(p, "person")])
+                say(f"{p} vindt het ook lastig. ", ((p, "person"),))
             elif k == 7:
                 place = rng.choice(names["place"])
-                say(f"Dat was in {place} op een congres. ", [(place, "place")])
+                say(f"Dat was in {place} op een congres. ", ((place, "place"),))
             elif k == 8:
                 q = rng.choice(names["first"])
-                say(f"{p} en {q} zaten in dezelfde groep. ", [(p, "person"), (q, "person")])
+                say(f"{p} en {q} zaten in dezelfde groep. ", ((p, "person"), (q, "person"),))
             elif k == 9:
-                say(f"Dat zei {form} ook, eerlijk gezegd. ", [(form, "person")])
+                say(f"Dat zei {form} ook, eerlijk gezegd. ", ((form, "person"),))
             elif k == 10:
-                say(f"Volgens {s} klopt dat niet helemaal. ", [(s, "person")])
+                say(f"Volgens {s} klopt dat niet helemaal. ", ((s, "person"),))
             else:
-                say(f"Mevrouw {s} belde gisteren nog. ", [(s, "person")])
+                say(f"Mevrouw {s} belde gisteren nog. ", ((s, "person"),))
         docs.append((f"doc{d}.txt", "".join(parts)))
         truth.append(spans)
     return docs, truth, respondents
@@ -151,7 +152,7 @@ def run(which: str, n_docs: int, seed: int, verbose: bool = False) -> dict[str, 
     replaced = true_replaced = 0
     missed: list[str] = []
     wrong: list[str] = []
-    for (name, text), spans in zip(docs, truth):
+    for (_, text), spans in zip(docs, truth):
         reps = replacer.replacements(text)
         for s, e, cat in spans:
             hits[cat][1] += 1

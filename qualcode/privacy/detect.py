@@ -41,8 +41,8 @@ TITLES_COLLEAGUE = {"juf", "juffrouw", "meester", "collega", "docent", "docente"
                     "rector", "conrector", "teacher", "colleague", "principal", "coach", "stagiair", "stagiaire"}
 TITLES_PUPIL = {"leerling", "leerlinge", "pupil", "student", "studente", "zoon", "dochter", "kind", "jongen",
                 "meisje", "neefje", "nichtje", "son", "daughter", "kleuter", "scholier", "broertje", "zusje"}
-_ROLE_BEFORE = {**{w: "person" for w in TITLES_PERSON}, **{w: "colleague" for w in TITLES_COLLEAGUE},
-                **{w: "pupil" for w in TITLES_PUPIL}}
+_ROLE_BEFORE = {**dict.fromkeys(TITLES_PERSON, "person"), **dict.fromkeys(TITLES_COLLEAGUE, "colleague"),
+                **dict.fromkeys(TITLES_PUPIL, "pupil")}
 _DIRECT_TITLES = {"meneer", "mevrouw", "mevr", "mw", "dhr", "juf", "juffrouw", "meester", "mr", "mrs", "ms", "dr"}
 
 _SCHOOL_BEFORE = re.compile(
@@ -77,7 +77,7 @@ _NEVER = {
     "engels", "frans", "duits", "grieks", "latijn", "spaans", "wiskunde", "geschiedenis", "aardrijkskunde",
     "biologie", "scheikunde", "natuurkunde", "economie", "kerst", "pasen", "god", "jezus", "ai", "chatgpt",
     "teams", "google", "microsoft", "word", "excel", "magister", "somtoday", "snappet", "the", "and", "but", "so",
-    "well", "yes", "no", "my", "our", "we", "they", "he", "she", "it", "i", "you", "mevrouw", "meneer", "juf",
+    "well", "yes", "no", "my", "our", "they", "he", "she", "it", "i", "you", "mevrouw", "meneer", "juf",
     "meester", "groep", "klas", "wil", "mag", "kan", "zal", "moet", "ben", "bent", "is", "zijn", "was", "had",
     "heeft", "hebben", "gaat", "komt", "laat", "kijk", "zie", "hoor", "weet", "denk", "vind", "stel", "neem",
     "interviewer", "respondent", "gespreksleider", "directeur", "leerkracht", "docent", "leraar", "expert",
@@ -155,10 +155,8 @@ def _sentence_start(text: str, start: int) -> bool:
     i = start - 1
     while i >= 0 and text[i] in " \t\"'“‘(-–—":
         i -= 1
-    if i < 0 or text[i] in ".!?…:;\n>":
-        return True
-    # a speaker label before the turn: "R: Samira ..." is handled by ':'; a WebVTT cue line by '\n'
-    return False
+    # a speaker label before the turn ("R: Samira ...") ends in ':', a WebVTT cue line in a line end
+    return i < 0 or text[i] in ".!?…:;\n>"
 
 
 def _base(word: str) -> str:
@@ -212,10 +210,10 @@ def detect(documents: Iterable[tuple[str, str]], *, known: Iterable[str] = (), a
                 if pattern is _SCHOOL_BEFORE and words[-1].casefold() in common_here and len(words) == 1:
                     continue
                 if pattern is _SCHOOL_AFTER:
-                    lead = [w for w in m.group(1).split() if w.casefold() not in common_here]
-                    if not lead:
+                    own = [w for w in m.group(1).split() if w.casefold() not in common_here]
+                    if not own:
                         continue
-                    parts = tuple(lead) if len(lead) == 1 else (" ".join(lead),)
+                    parts = tuple(own) if len(own) == 1 else (" ".join(own),)
                     add(doc, name, "school", start, True, rule, parts)
                 else:
                     add(doc, name, "school", start, True, rule)
@@ -224,8 +222,8 @@ def detect(documents: Iterable[tuple[str, str]], *, known: Iterable[str] = (), a
             role = m.group(1).casefold()
             if role not in _ROLE_BEFORE:
                 continue
-            name = _base(m.group(2))
-            words = name.split()
+            title_name = _base(m.group(2))
+            words = title_name.split()
             # "de leerling Daan" / "juf Annemiek" / "meneer De Vries": after a plain role word only a known
             # first name (or a name that is no common word) counts; after meneer/juf anything capitalised
             lead = next((w for w in words if w.casefold() not in _PARTICLES), words[-1]).casefold()
@@ -234,7 +232,7 @@ def detect(documents: Iterable[tuple[str, str]], *, known: Iterable[str] = (), a
             if role in _DIRECT_TITLES and lead in _NEVER:
                 continue
             parts = (words[0], " ".join(words[1:])) if len(words) > 1 and words[0].casefold() not in _PARTICLES else ()
-            add(doc, name, _ROLE_BEFORE[role], m.start(2), True, f"{m.group(1)} ...", parts)
+            add(doc, title_name, _ROLE_BEFORE[role], m.start(2), True, f"{m.group(1)} ...", parts)
         # known first names (with a surname after them), places
         for m in _WORD_RE.finditer(text):
             word = m.group(0).rstrip("'’-")
@@ -252,7 +250,7 @@ def detect(documents: Iterable[tuple[str, str]], *, known: Iterable[str] = (), a
                 if tail and (tail.group(1).split()[-1].casefold() in surnames
                              or tail.group(1).split()[-1].casefold() not in common_here):
                     full = f"{name} {tail.group(1)}"
-                sure = not (name.casefold() in common_here) or (not at_start and name.casefold() not in common)
+                sure = name.casefold() not in common_here or (not at_start and name.casefold() not in common)
                 if name.casefold() in common_here and at_start:
                     sure = False
                 parts = (name, tail.group(1)) if full != name and tail else ()
