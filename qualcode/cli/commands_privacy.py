@@ -1,6 +1,7 @@
 """privacy: check what the exports would replace, add names, allow words, show the key."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -118,7 +119,10 @@ def privacy_list(project) -> None:
     """
     project.pseudonymiser()  # bring the key up to date, as the next export would
     entries = project.privacy_key()
-    for e in sorted(entries, key=lambda e: (e.placeholder, e.term)):
+    def natural(e):  # [Plaats 2] before [Plaats 10]
+        return ([int(t) if t.isdigit() else t for t in re.split(r"(\d+)", e.placeholder)], e.term)
+
+    for e in sorted(entries, key=natural):
         click.echo(f"{e.placeholder:<18} {e.term}  ({e.kind}, {e.source})")
     allowed = project.privacy_allowed()
     if allowed:

@@ -133,10 +133,9 @@ def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozen
 
     first = read("names", "lst_first_name", "items.txt") - read("names", "lst_first_name", "exceptions.txt")
     surnames = read("names", "lst_surname", "items.txt") - read("names", "lst_surname", "exceptions.txt")
+    # towns and municipalities (provinces and regions name too many people to identify anyone)
     places = (read("locations", "lst_placename", "lst_residence", "items.txt")
-              | read("locations", "lst_placename", "lst_municipality", "items.txt")
-              | read("locations", "lst_placename", "lst_province", "items.txt")
-              | read("locations", "lst_placename", "lst_region", "items.txt"))
+              | read("locations", "lst_placename", "lst_municipality", "items.txt"))
     places -= read("locations", "lst_placename", "lst_residence", "exceptions.txt")
     common = read("whitelist", "lst_common_word", "items.txt") | read("whitelist", "lst_stop_word", "items.txt")
     found = bool(first)
@@ -261,7 +260,11 @@ def detect(documents: Iterable[tuple[str, str]], *, known: Iterable[str] = (), a
                 continue
             if folded in places and folded not in common:
                 sure = folded not in common_here and not at_start
-                add(doc, base, "place", m.start(), sure, "place")
+                lead = re.search(r"(?:Den|Ter|Ten|'s-?|St\.?|Sint)[\s-]*$", text[max(0, m.start() - 5):m.start()])
+                if lead:  # Den Haag, Den Helder, Ter Apel, 's-Hertogenbosch
+                    add(doc, lead.group(0) + base, "place", m.start() - len(lead.group(0)), sure, "place")
+                else:
+                    add(doc, base, "place", m.start(), sure, "place")
                 continue
             if not at_start and folded not in common_here and folded not in _NEVER and len(base) > 2:
                 out.unexplained[base] += 1
