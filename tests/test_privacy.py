@@ -93,8 +93,8 @@ def _found(text: str) -> dict[str, tuple[str, bool]]:
     return {f.text: (f.kind, f.sure) for f in detect([("t", text)]).findings}
 
 
-@pytest.mark.skipif(not detect([("t", "")]).lists_available, reason="deduce's name lists are not installed")
 def test_detector_finds_names_as_they_occur_in_dutch_speech():
+    assert detect([("t", "")]).lists_available, "deduce's name lists are missing (a dependency of qualcode)"
     found = _found(DUTCH)
     assert found["De Vries"] == ("person", True)
     assert found["Annemiek"] == ("colleague", True)
@@ -303,3 +303,27 @@ def test_personal_data_attributes_are_left_out_of_the_workbook_unless_kept(proje
     project.export_workbook(kept, coder="anna", keep_columns=["email"])
     cases = openpyxl.load_workbook(kept)["Cases"]
     assert "email" in [c.value for c in cases[1]]
+
+
+def test_a_pseudonym_that_holds_the_name_is_not_used_as_placeholder():
+    from qualcode.privacy.terms import SpeakerName, respondent_entries
+
+    entries = respondent_entries([SpeakerName("Marieke de Vries", "E1", "Marieke", True),
+                                  SpeakerName("Jeroen Bakker", "E2", "Expert 2", True)])
+    placeholders = {e.term: e.placeholder for e in entries}
+    assert placeholders["Marieke"] == "[Respondent E1]" and placeholders["Jeroen"] == "[Expert 2]"
+
+
+def test_a_project_of_schema_2_opens_and_gets_the_key_tables(tmp_path):
+    import sqlite3
+
+    from qualcode import Project
+    from qualcode.store import schema
+
+    path = _project(tmp_path, "I: Hoe gaat het?\nLinda Janssen: Goed.\n")
+    con = sqlite3.connect(path)
+    con.executescript("DROP TABLE privacy_terms; DROP TABLE privacy_allowed; PRAGMA user_version = 2;")
+    con.close()
+    with Project.open(path) as project:
+        assert project.con.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+        assert project.pseudonymiser().replace("Linda zei het") == "[Respondent 1] zei het"

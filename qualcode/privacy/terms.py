@@ -114,9 +114,16 @@ def name_parts(full: str) -> list[str]:
 def respondent_entries(speakers: Iterable[SpeakerName]) -> list[KeyEntry]:
     """Key entries for the speakers that are names: every part of the name -> the case's pseudonym in brackets."""
     out: list[KeyEntry] = []
+    fallback = 0
     for s in speakers:
         if not s.is_name:
             continue
-        placeholder = f"[{s.pseudonym or s.case_id or 'Respondent'}]"
-        out += [KeyEntry(part, placeholder, "respondent", "cases") for part in name_parts(s.label)]
+        parts = name_parts(s.label)
+        shown = s.pseudonym or ""
+        # a pseudonym that holds the name itself (a cases file with the real name as pseudonym) is no placeholder
+        if not shown or any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", shown, re.IGNORECASE) for p in parts):
+            fallback += 1
+            shown = f"Respondent {s.case_id}" if s.case_id and not any(
+                p.casefold() in s.case_id.casefold() for p in parts) else f"Respondent ?{fallback}"
+        out += [KeyEntry(part, f"[{shown}]", "respondent", "cases") for part in parts]
     return out
