@@ -260,9 +260,9 @@ def detect(documents: Iterable[tuple[str, str]], *, known: Iterable[str] = (), a
                 continue
             if folded in places and folded not in common:
                 sure = folded not in common_here and not at_start
-                lead = re.search(r"(?:Den|Ter|Ten|'s-?|St\.?|Sint)[\s-]*$", text[max(0, m.start() - 5):m.start()])
-                if lead:  # Den Haag, Den Helder, Ter Apel, 's-Hertogenbosch
-                    add(doc, lead.group(0) + base, "place", m.start() - len(lead.group(0)), sure, "place")
+                article = re.search(r"(?:Den|Ter|Ten|'s-?|St\.?|Sint)[\s-]*$", text[max(0, m.start() - 5):m.start()])
+                if article:  # Den Haag, Den Helder, Ter Apel, 's-Hertogenbosch
+                    add(doc, article.group(0) + base, "place", m.start() - len(article.group(0)), sure, "place")
                 else:
                     add(doc, base, "place", m.start(), sure, "place")
                 continue
