@@ -327,7 +327,7 @@ class Project:
                                 allow_codebook_change=allow_codebook_change, per_cell=per_cell, agreement=agreement,
                                 agreement_by=by, all_studies=all_studies)
         if pseudonymise:
-            analysis = self._pseudonymised(analysis, keep_columns)
+            analysis = self.pseudonymise(analysis, keep_columns)
         return xlsx.export_workbook(analysis, path, overwrite=overwrite)
 
     def write_report(self, out_dir: str | Path, *, coder: str | None = None, reconciled: bool = False,
@@ -343,11 +343,12 @@ class Project:
                                 by=by, compare_by=compare_by, allow_codebook_change=allow_codebook_change,
                                 per_cell=per_cell, max_chars=max_chars, presence=False, all_studies=all_studies)
         if pseudonymise:
-            analysis = self._pseudonymised(analysis, keep_columns)
+            analysis = self.pseudonymise(analysis, keep_columns)
         return report.write_report(analysis, out)
 
     # -- privacy: pseudonymised exports ------------------------------------------------------
-    def _pseudonymised(self, analysis: "Analysis", keep_columns: Sequence[str] = ()) -> "Analysis":
+    def pseudonymise(self, analysis: "Analysis", keep_columns: Sequence[str] = ()) -> "Analysis":
+        """A copy of ``analysis`` with names replaced and personal-data attributes left out (as exports show it)."""
         from qualcode.analysis.pseudonymise import pseudonymise
 
         return pseudonymise(analysis, self.pseudonymiser(), keep_columns=keep_columns)

@@ -52,8 +52,9 @@ def _quote_line(q, w) -> str:
 @click.option("--quotes", "with_quotes", is_flag=True, help="Also show the most telling quotes per cell.")
 @click.option("--per-cell", default=3, show_default=True, type=click.IntRange(1, 50), help="Quotes per cell.")
 @format_option()
+@pseudonymise_option
 @project_option
-def matrix(project, by, selection, with_quotes, per_cell, fmt) -> None:
+def matrix(project, by, selection, with_quotes, per_cell, fmt, pseudonymise) -> None:
     """Show the opportunity/risk matrix per aspect: segments (distinct cases) per cell.
 
     \b
@@ -67,6 +68,8 @@ def matrix(project, by, selection, with_quotes, per_cell, fmt) -> None:
 
     analysis = project.analyse(by=by, per_cell=per_cell if with_quotes else None, auto_compare=False,
                                presence=False, **selection)
+    if with_quotes and pseudonymise:  # quotes piped into a file leave the project like any export
+        analysis = project.pseudonymise(analysis)
     codebook = analysis.codebook
     w = words(codebook)
     quotes = analysis.quotes_table if with_quotes else None
