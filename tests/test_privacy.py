@@ -202,6 +202,23 @@ def test_no_name_leaves_the_demo_project(tmp_path):
     # the project's own text is unchanged
     with Project.open(result.project) as project:
         assert any("Samira" in s.text for s in project.segments())
+    # quotes on the command line (piped into files) go out pseudonymised too
+    def quotes(*extra: str) -> str:
+        r = CliRunner().invoke(main, ["matrix", "--quotes", "--per-cell", "50", "--coder", result.coder, "--format",
+                                      "csv", "--project", str(result.project), *extra])
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    def named(text: str) -> list[str]:
+        return [n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text)]
+
+    assert named(quotes("--no-pseudonymise")) and not named(quotes())
+    # privacy check on the sample: what is replaced, with examples, and what to look at
+    checked = CliRunner().invoke(main, ["privacy", "check", "--project", str(result.project)])
+    assert checked.exit_code == 0, checked.output
+    for expected in ("'Samira'", "[School A]", "'Berkenrode Lyceum'", "»Daan« → [Leerling 1]",
+                     "Capitalised words left alone", "Speaker labels not taken for names"):
+        assert expected in checked.output, expected
 
 
 # -- the review workbook and the .qdpx file -------------------------------------------------------------

@@ -266,7 +266,8 @@ def detect(documents: Iterable[tuple[str, str]], *, known: Iterable[str] = (), a
                 else:
                     add(doc, base, "place", m.start(), sure, "place")
                 continue
-            if not at_start and folded not in common_here and folded not in _NEVER and len(base) > 2:
+            acronym = base.isupper() or re.match(r"[A-Z0-9]{2,}[-'’]", base)  # ICT, AVG, ICT'er: no names
+            if not at_start and not acronym and folded not in common_here and folded not in _NEVER and len(base) > 2:
                 out.unexplained[base] += 1
                 out.examples.setdefault(base, (doc, m.start()))
     return out
