@@ -32,12 +32,14 @@ if TYPE_CHECKING:
     from qualcode.ingest.run import ImportReport
     from qualcode.outputs.report import ReportFiles
     from qualcode.outputs.xlsx import WorkbookReport
+    from qualcode.privacy import PrivacyCheck, Replacer
     from qualcode.records import Suggestion
     from qualcode.review.excel import ReviewExportSummary, ReviewImportSummary
     from qualcode.review.queue import ReviewItem
     from qualcode.review.reconcile import Dispute
     from qualcode.review.terminal import ReconcileSummary, ReviewSummary
     from qualcode.store.codings import Decision, LogEntry
+    from qualcode.store.privacy import KeyEntry
 
 DEFAULT_PROJECT = "project.qualcode"
 __all__ = ["DEFAULT_INTERVIEWERS", "DEFAULT_PROJECT", "Project"]
@@ -156,12 +158,17 @@ class Project:
         return export_qdc(self.codebook(), Path(path), self.project_id, force=force)
 
     def export_qdpx(self, path: str | Path, *, coder: str | None = None, reconciled: bool = False,
-                    all_coders: bool = False, include_suggested: bool = False, force: bool = False) -> "QdpxExport":
-        """The project as a REFI-QDA project (.qdpx): see ``exchange.qdpx_write.export_qdpx``."""
+                    all_coders: bool = False, include_suggested: bool = False, force: bool = False,
+                    pseudonymise: bool = True) -> "QdpxExport":
+        """The project as a REFI-QDA project (.qdpx): see ``exchange.qdpx_write.export_qdpx``.
+
+        With ``pseudonymise`` (the default) sources carry the pseudonymised text, positions recomputed.
+        """
         from qualcode.exchange.qdpx_write import export_qdpx
 
         return export_qdpx(self.store, Path(path), coder=coder, reconciled=reconciled, all_coders=all_coders,
-                           include_suggested=include_suggested, force=force)
+                           include_suggested=include_suggested, force=force,
+                           replacer=self.pseudonymiser() if pseudonymise else None)
 
     @staticmethod
     def import_codebook(path: str | Path, out: str | Path | None = None, *, force: bool = False) -> "CodebookImport":
@@ -307,12 +314,14 @@ class Project:
                         include_suggested: bool = False, study: str | None = None, by: str | None = None,
                         compare_by: str | None = None, allow_codebook_change: bool = False, per_cell: int = 3,
                         agreement: tuple[str, str] | None = None, overwrite: bool = False,
-                        all_studies: bool = False) -> "WorkbookReport":
+                        all_studies: bool = False, pseudonymise: bool = True,
+                        keep_columns: Sequence[str] = ()) -> "WorkbookReport":
         """Write the results workbook; ``by`` splits the group sheet (default: role).
 
         ``agreement=(coder_a, coder_b)`` adds an Agreement sheet (kappa, alpha per code, per
         value of ``by`` when given). A Compare sheet is written when ``compare_by`` is given,
-        or, by study, when the selection covers two or more studies.
+        or, by study, when the selection covers two or more studies. Names are replaced by
+        their placeholders (see :meth:`privacy_check`) unless ``pseudonymise`` is False.
         """
         from qualcode.outputs import xlsx
 
@@ -321,12 +330,15 @@ class Project:
                                 by=by or xlsx.DEFAULT_BY, compare_by=compare_by,
                                 allow_codebook_change=allow_codebook_change, per_cell=per_cell, agreement=agreement,
                                 agreement_by=by, all_studies=all_studies)
+        if pseudonymise:
+            analysis = self.pseudonymise(analysis, keep_columns)
         return xlsx.export_workbook(analysis, path, overwrite=overwrite)
 
     def write_report(self, out_dir: str | Path, *, coder: str | None = None, reconciled: bool = False,
                      include_suggested: bool = False, study: str | None = None, by: str | None = None,
                      compare_by: str | None = None, allow_codebook_change: bool = False, per_cell: int = 3,
-                     max_chars: int = 300, all_studies: bool = False) -> "ReportFiles":
+                     max_chars: int = 300, all_studies: bool = False, pseudonymise: bool = True,
+                     keep_columns: Sequence[str] = ()) -> "ReportFiles":
         """Write report.html, report.md and heatmap.png (and heatmap-compare.png) into ``out_dir``."""
         from qualcode.outputs import report
 
@@ -334,7 +346,52 @@ class Project:
         analysis = self.analyse(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study,
                                 by=by, compare_by=compare_by, allow_codebook_change=allow_codebook_change,
                                 per_cell=per_cell, max_chars=max_chars, presence=False, all_studies=all_studies)
+        if pseudonymise:
+            analysis = self.pseudonymise(analysis, keep_columns)
         return report.write_report(analysis, out)
+
+    # -- privacy: pseudonymised exports ------------------------------------------------------
+    def pseudonymise(self, analysis: "Analysis", keep_columns: Sequence[str] = ()) -> "Analysis":
+        """A copy of ``analysis`` with names replaced and personal-data attributes left out (as exports show it)."""
+        from qualcode.analysis.pseudonymise import pseudonymise
+
+        return pseudonymise(analysis, self.pseudonymiser(), keep_columns=keep_columns)
+
+    def pseudonymiser(self) -> "Replacer":
+        """The key brought up to date (cases file, detector) as a replacer: what exports run their text through."""
+        from qualcode.privacy import pseudonymiser
+
+        return pseudonymiser(self.store)
+
+    def privacy_check(self, study: str | None = None) -> "PrivacyCheck":
+        """What the exports would replace, what the detector is unsure of, and capitalised words it left alone."""
+        from qualcode.privacy import check
+
+        return check(self.store, study=study)
+
+    def privacy_add(self, terms: Iterable[str], *, placeholder: str | None = None,
+                    kind: str = "person") -> "list[KeyEntry]":
+        """Add names to the key: each with ``placeholder``, or the next free one of ``kind``."""
+        from qualcode.privacy.key import add_terms
+
+        return add_terms(self.store, terms, placeholder=placeholder, kind=kind)
+
+    def privacy_allow(self, terms: Iterable[str]) -> list[str]:
+        """Let words through that are no names (the detector then leaves them alone)."""
+        from qualcode.privacy.key import allow
+
+        return allow(self.store, terms)
+
+    def privacy_key(self) -> "list[KeyEntry]":
+        """The key (term, placeholder, kind, source): for the screen, never for an export."""
+        from qualcode.privacy.key import key
+
+        return key(self.store)
+
+    def privacy_allowed(self) -> list[str]:
+        from qualcode.store.privacy import allowed_terms
+
+        return allowed_terms(self.store.con)
 
     # -- agreement and learning ------------------------------------------------------------
     def agreement(self, coder_a: str, coder_b: str, *, by: str | None = None) -> "AgreementResult":
@@ -429,10 +486,11 @@ class Project:
         return run_review(self.store, coder, **options)
 
     def export_review(self, path: str | Path, coder: str, **options: Any) -> "ReviewExportSummary":
-        """Write the Excel review workbook for ``coder``."""
+        """Write the Excel review workbook for ``coder`` (names replaced unless ``pseudonymise=False``)."""
         from qualcode.review.excel import export_review
 
-        return export_review(self.store, path, coder, **options)
+        replacer = self.pseudonymiser() if options.pop("pseudonymise", True) else None
+        return export_review(self.store, path, coder, replacer=replacer, **options)
 
     def import_review(self, path: str | Path, coder: str, **options: Any) -> "ReviewImportSummary":
         """Apply a filled-in review workbook as ``coder``'s decisions: all of it or nothing."""

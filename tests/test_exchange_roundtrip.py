@@ -94,7 +94,7 @@ def test_qdpx_round_trip_keeps_everything_a_researcher_made(docs, decisions, mem
                     original.decide(coder, [Decision(coded[i % len(coded)].id, "add", code, direction)])
                 for coder, i, text in memos:
                     original.decide(coder, [Decision(coded[i % len(coded)].id, "memo", memo=text)])
-            original.export_qdpx(tmp / "a.qdpx", all_coders=True)
+            original.export_qdpx(tmp / "a.qdpx", all_coders=True, pseudonymise=False)
             assert_valid_qdpx(tmp / "a.qdpx")
             expected = dump(original)
             expected_exact = exact_dump(original)
@@ -149,8 +149,8 @@ def test_the_demo_comes_back_exactly(tmp_path):
     with Project.open(result.project) as original:
         expected = exact_dump(original)
         expected_matrix = matrix_text(original, "anna")
-        original.export_qdpx(tmp_path / "all.qdpx", all_coders=True)
-        original.export_qdpx(tmp_path / "anna.qdpx", coder="anna")
+        original.export_qdpx(tmp_path / "all.qdpx", all_coders=True, pseudonymise=False)
+        original.export_qdpx(tmp_path / "anna.qdpx", coder="anna", pseudonymise=False)
         assert len({s.kind for s in original.segments()} & {"row", "turn"}) == 2
         assert any(not s.to_code and s.case_id for s in original.segments())  # interviewer turns with a case
     with Project.init(tmp_path / "copy.qualcode") as copy:
@@ -179,7 +179,7 @@ def _table_project(tmp: Path) -> Path:
             stored_codings.store_codebook(original.con, CODEBOOK)
         coded = original.segments(only_to_code=True)
         original.decide("anna", [Decision(s.id, "add", CODEBOOK.code_ids[0], "risk") for s in coded])
-        original.export_qdpx(tmp / "a.qdpx")
+        original.export_qdpx(tmp / "a.qdpx", pseudonymise=False)
     return tmp / "a.qdpx"
 
 

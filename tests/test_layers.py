@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("outputs",),
     ("analysis",),
     ("review", "exchange"),
-    ("coding", "ingest"),
+    ("coding", "ingest", "privacy"),
     ("store",),
     ("records", "errors", "version", "xlsx_safe", "resources", "zipsafe", "atomic"),
 ]

@@ -266,7 +266,7 @@ def test_model_suggestions_never_touch_human_decisions(trained):
 @pytest.mark.slow  # trains models on the generated corpus, 1.1-2.3 s
 def test_models_are_stored_and_the_newest_is_used(corpus):
     project, *_ = corpus
-    assert schema.SCHEMA_VERSION == 2
+    assert schema.SCHEMA_VERSION >= 2  # the models table came with schema 2
     first = learn.train_models(project.store, "anna", folds=2, codes=["workload"]).result("workload").model_id
     second = learn.train_models(project.store, "anna", folds=2, codes=["workload"]).result("workload").model_id
     assert second > first

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from qualcode.cli.app import CONTEXT_SETTINGS
-from qualcode.cli.options import project_option
+from qualcode.cli.options import project_option, pseudonymise_option
 
 
 def _echo_lines(prefix: str, lines: Any, err: bool = False) -> None:
@@ -42,9 +42,10 @@ def export_qdc(project, out: Path, force: bool) -> None:
 @click.option("--include-suggested", is_flag=True,
               help="Also machine suggestions on segments nobody decided (as user qualcode-keyword/-model).")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@pseudonymise_option
 @project_option
 def export_qdpx(project, out: Path, coder: str | None, reconciled: bool, all_coders: bool, include_suggested: bool,
-                force: bool) -> None:
+                force: bool, pseudonymise: bool) -> None:
     """The project as a REFI-QDA project (.qdpx): texts, cases, coders, codings, memos.
 
     \b
@@ -53,11 +54,12 @@ def export_qdpx(project, out: Path, coder: str | None, reconciled: bool, all_cod
       qualcode export qdpx wave1.qdpx --reconciled
     """
     report = project.export_qdpx(out, coder=coder.strip() if coder else None, reconciled=reconciled,
-                                 all_coders=all_coders, include_suggested=include_suggested, force=force)
+                                 all_coders=all_coders, include_suggested=include_suggested, force=force,
+                                 pseudonymise=pseudonymise)
     click.echo(f"Wrote {report.path}: {report.sources} sources, {report.cases} cases, {report.codes} codes, "
                f"{report.codings} codings by {', '.join(report.users) or 'nobody'}, {report.memos} memos.")
     _echo_lines("Not in the file: ", report.left_out)
-    if report.sources:
+    if report.sources and not pseudonymise:
         click.echo("Note: the texts go out exactly as imported; names said in them (and speaker labels) are not "
                    "pseudonymised: check them before you share the file.")
 

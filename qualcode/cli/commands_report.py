@@ -9,7 +9,7 @@ import click
 
 from qualcode.cli.app import CONTEXT_SETTINGS
 from qualcode.cli.options import (allow_codebook_change_option, by_option, format_option, layout_options,
-                                  project_option, selection_options)
+                                  project_option, pseudonymise_option, selection_options)
 from qualcode.cli.output import csv_text, format_table
 from qualcode.errors import UsageError
 
@@ -46,8 +46,9 @@ def _quote_line(q, w) -> str:
 @click.option("--quotes", "with_quotes", is_flag=True, help="Also show the most telling quotes per cell.")
 @click.option("--per-cell", default=3, show_default=True, type=click.IntRange(1, 50), help="Quotes per cell.")
 @format_option()
+@pseudonymise_option
 @project_option
-def matrix(project, by, selection, with_quotes, per_cell, fmt) -> None:
+def matrix(project, by, selection, with_quotes, per_cell, fmt, pseudonymise) -> None:
     """Show the opportunity/risk matrix per aspect: segments (distinct cases) per cell.
 
     \b
@@ -61,6 +62,8 @@ def matrix(project, by, selection, with_quotes, per_cell, fmt) -> None:
 
     analysis = project.analyse(by=by, per_cell=per_cell if with_quotes else None, auto_compare=False,
                                presence=False, **selection)
+    if with_quotes and pseudonymise:  # quotes piped into a file leave the project like any export
+        analysis = project.pseudonymise(analysis)
     codebook = analysis.codebook
     w = words(codebook)
     quotes = analysis.quotes_table if with_quotes else None
@@ -132,9 +135,10 @@ def export() -> None:
 @click.option("--agreement", "agreement_coders", default=None, metavar="A,B",
               help="Add an Agreement sheet for two coders (or A,keyword / A,model).")
 @click.option("--force", is_flag=True, help="Replace the workbook if it exists.")
+@pseudonymise_option
 @project_option
 def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, per_cell, agreement_coders,
-                force) -> None:
+                force, pseudonymise) -> None:
     """Write the results workbook (.xlsx) for Excel and LibreOffice.
 
     Sheets: Matrix, Matrix by group, Quotes, Coded segments, Code presence per case,
@@ -153,7 +157,8 @@ def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, 
         if len(pair) != 2 or not all(pair):
             raise UsageError("--agreement takes two coders separated by a comma, e.g. --agreement anna,bob")
     report = project.export_workbook(out, by=by, compare_by=compare_by, allow_codebook_change=allow_codebook_change,
-                             per_cell=per_cell, agreement=pair, overwrite=force, **selection)
+                             per_cell=per_cell, agreement=pair, overwrite=force, pseudonymise=pseudonymise,
+                             **selection)
     click.echo(f"Wrote {report.path}: {report.codings} codings; sheets: {', '.join(report.sheets)}")
     if report.compare_note:
         click.echo(f"Note: {report.compare_note}", err=True)
@@ -163,8 +168,9 @@ def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, 
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @selection_options
 @layout_options("report", "Also the matrix per value of this case attribute (role, study, ...).")
+@pseudonymise_option
 @project_option
-def report(project, out_dir, selection, by, compare_by, allow_codebook_change, per_cell) -> None:
+def report(project, out_dir, selection, by, compare_by, allow_codebook_change, per_cell, pseudonymise) -> None:
     """Write report.html (self-contained), report.md and heatmap.png into a folder.
 
     \b
@@ -174,7 +180,8 @@ def report(project, out_dir, selection, by, compare_by, allow_codebook_change, p
     """
 
     files = project.write_report(out_dir, by=by, compare_by=compare_by,
-                         allow_codebook_change=allow_codebook_change, per_cell=per_cell, **selection)
+                         allow_codebook_change=allow_codebook_change, per_cell=per_cell,
+                         pseudonymise=pseudonymise, **selection)
     written = [files.html, files.markdown, files.heatmap] + ([files.compare_heatmap] if files.compare_heatmap else [])
     click.echo("Wrote " + ", ".join(str(p) for p in written))
     if files.compare_note:

@@ -78,9 +78,11 @@ def review(ctx: click.Context, code: str | None, study: str | None, show_others:
 @study_option(help="Only the segments of this study.")
 @click.option("--show-others", is_flag=True, help="Add a column with other coders' decisions (off: blind coding).")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@click.option("--no-pseudonymise", "no_pseudonymise", is_flag=True,
+              help="Names as in the transcripts, for a coder inside the team (default: placeholders).")
 @coder_option(required=True)
 @project_option
-def review_export(project, path: Path, codes, study, show_others, force, coder) -> None:
+def review_export(project, path: Path, codes, study, show_others, force, no_pseudonymise, coder) -> None:
     """Write a review workbook: one row per segment, a drop-down per code, suggestions prefilled.
 
     Fill it in (in Excel or LibreOffice), mark reviewed rows 'decided', then read it
@@ -96,7 +98,8 @@ def review_export(project, path: Path, codes, study, show_others, force, coder) 
     if path.exists() and not force:
         raise UsageError(f"{path} exists (a filled-in review?); import it first with `qualcode review import {path} "
                          f"--coder {coder}`, or pass --force to overwrite it")
-    result = project.export_review(path, coder, codes=codes or None, study=study, show_others=show_others)
+    result = project.export_review(path, coder, codes=codes or None, study=study, show_others=show_others,
+                                   pseudonymise=not no_pseudonymise)
     click.echo(f"Wrote {result.path}: {result.rows} segments ({result.decided} decided before), "
                f"{len(result.codes)} code columns. Next: fill it in, then "
                f"qualcode review import {result.path} --coder {coder}")

@@ -138,3 +138,10 @@ def layout_options(what: str, by_help: str) -> Decorator:
 def allow_codebook_change_option(what: str = "output") -> Decorator:
     return click.option("--allow-codebook-change", is_flag=True,
                         help=f"Compare codings made with different codebook versions (the {what} lists what changed).")
+
+
+def pseudonymise_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--pseudonymise/--no-pseudonymise (on): names replaced by the project's placeholders."""
+    return click.option("--pseudonymise/--no-pseudonymise", "pseudonymise", default=True, show_default=True,
+                        help="Replace names (cases file, `qualcode privacy add`, found in the text) by placeholders; "
+                             "--no-pseudonymise only for readers inside the team (see `qualcode privacy check`).")(func)

@@ -18,16 +18,18 @@ What goes out, and how:
 GUIDs are uuid5 of the project id and the object, the zip has fixed member times and
 order: two exports of the same project are byte-identical files.
 
-Pseudonymising the text itself is not done here (issue 14): :func:`source_text` is the one
-place a document's text is read for export; a pseudonymiser that keeps offsets, or one that
-returns a mapping for the positions, plugs in there.
+With a ``replacer`` (:mod:`qualcode.privacy`, the default of ``qualcode export qdpx``) the
+sources carry the pseudonymised text (:func:`source_text` is the one place a document's text
+is read for export) and every position is mapped onto it; speaker labels, memos, selection
+names and document names go out with placeholders, and personal-data case attributes are
+left out.
 """
 from __future__ import annotations
 
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +51,7 @@ from qualcode.store import codings as stored_codings
 from qualcode.store import documents as stored_documents
 
 if TYPE_CHECKING:
+    from qualcode.privacy import Replacer
     from qualcode.store import Store
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -78,9 +81,20 @@ class _Coding:
     at: str
 
 
-def source_text(store: Store, document_id: int) -> str:
-    """The text of a document as exported: today the exact stored text (the seam for issue 14)."""
-    return store.document_text(document_id)
+class _SameOffsets:
+    def start(self, offset: int) -> int:
+        return offset
+
+    def end(self, offset: int) -> int:
+        return offset
+
+
+def source_text(store: Store, document_id: int, replacer: "Replacer | None" = None) -> tuple[str, Any]:
+    """The text of a document as exported and a map of stored positions onto it (start(), end())."""
+    text = store.document_text(document_id)
+    if replacer is None:
+        return text, _SameOffsets()
+    return replacer.replace_with_offsets(text)
 
 
 def _typed(value: Any) -> str:
@@ -162,7 +176,8 @@ def select_codings(store: Store, *, coder: str | None, reconciled: bool, all_cod
 
 
 def export_qdpx(store: Store, path: Path, *, coder: str | None = None, reconciled: bool = False,
-                all_coders: bool = False, include_suggested: bool = False, force: bool = False) -> QdpxExport:
+                all_coders: bool = False, include_suggested: bool = False, force: bool = False,
+                replacer: "Replacer | None" = None) -> QdpxExport:
     from qualcode.coding.codebook import stored_codebook_or_none
     from qualcode.version import __version__
 
@@ -175,6 +190,12 @@ def export_qdpx(store: Store, path: Path, *, coder: str | None = None, reconcile
     codebook = stored_codebook_or_none(store)
     segments = {s.id: s for s in store.segments()}
     memos = {k: v for k, v in stored_codings.memos(store.con).items() if k[1] in memo_coders}
+
+    def shown(value: str | None) -> str | None:
+        return replacer.replace(value) if replacer is not None and value else value
+
+    if replacer is not None:
+        memos = {k: shown(v) or v for k, v in memos.items()}
     users = sorted({c.user for c in codings} | {coder_name for (_, coder_name) in memos})
     extra: dict[str, set[str]] = defaultdict(set)
     for c in codings:
@@ -196,6 +217,11 @@ def export_qdpx(store: Store, path: Path, *, coder: str | None = None, reconcile
 
     # variables: case attributes, role, and the study of documents
     cases = store.cases()
+    if replacer is not None:  # personal-data attributes stay in the project, as the import holds them back
+        from qualcode.ingest.importers.survey import personal_data
+
+        cases = [replace(c, attributes={k: v for k, v in c.attributes.items() if personal_data(k) is None})
+                 for c in cases]
     kinds: dict[str, set[str]] = defaultdict(set)
     for case in cases:
         for name, value in case.attributes.items():
@@ -276,23 +302,25 @@ def export_qdpx(store: Store, path: Path, *, coder: str | None = None, reconcile
 
     members: list[tuple[str, bytes]] = []
     n_memos = 0
+    exported = {d.id: source_text(store, d.id, replacer) for d in documents}
     if documents:
         sources_el = element(root, "Sources")
         for doc in documents:
             source_guid = guid(f"source:{doc.id}")
-            text = source_text(store, doc.id)
+            text, offsets = exported[doc.id]
             members.append((f"sources/{source_guid}.txt", text.encode("utf-8")))
-            el = element(sources_el, "TextSource", {"guid": source_guid, "name": doc.name,
+            el = element(sources_el, "TextSource", {"guid": source_guid, "name": shown(doc.name),
                                                     "plainTextPath": f"internal://{source_guid}.txt",
                                                     "creationDateTime": doc.imported_at})
             items: list[tuple[int, int, str, str | None, list[_Coding], str | None]] = []
             for (segment_id, user), cs in by_selection.items():
                 seg = segments[segment_id]
                 if seg.document_id == doc.id:
-                    items.append((seg.start, seg.end, guid(f"selection:{segment_id}:{user}"), user, cs,
-                                  memos.get((segment_id, user))))
+                    items.append((offsets.start(seg.start), offsets.end(seg.end), guid(f"selection:{segment_id}:{user}"),
+                                  user, cs, memos.get((segment_id, user))))
             for seg in extra_selections.get(doc.id, []):
-                items.append((seg.start, seg.end, selection_of_segment[seg.id], None, [], None))
+                items.append((offsets.start(seg.start), offsets.end(seg.end), selection_of_segment[seg.id], None, [],
+                              None))
             for start, end, sel_guid, sel_user, cs, memo in sorted(items, key=lambda i: (i[0], i[1], i[2])):
                 quote = text[start:end][:60]
                 sel_el = element(el, "PlainTextSelection", {
@@ -317,7 +345,7 @@ def export_qdpx(store: Store, path: Path, *, coder: str | None = None, reconcile
             sel_guid = guid(f"selection:{segment_id}:{user}")
             seg = segments[segment_id]
             element(element(notes_el, "Note", {"guid": guid(f"note:{sel_guid}"),
-                                               "name": f"memo {seg.document_name} #{segment_id} ({user})",
+                                               "name": f"memo {shown(seg.document_name)} #{segment_id} ({user})",
                                                "creatingUser": guid(f"user:{user}")}),
                     "PlainTextContent", text=memo)
             n_memos += 1
@@ -326,12 +354,13 @@ def export_qdpx(store: Store, path: Path, *, coder: str | None = None, reconcile
         times = stored_documents.segment_times(store.con)
         by_doc: dict[int, list[LayoutSegment]] = defaultdict(list)
         for s in segments.values():  # in document order
+            offsets = exported[s.document_id][1]
             by_doc[s.document_id].append(LayoutSegment(
-                s.start, s.end, s.to_code, s.speaker, s.kind,
+                offsets.start(s.start), offsets.end(s.end), s.to_code, shown(s.speaker), s.kind,
                 guid(f"case:{s.case_id}") if s.case_id is not None else None, s.source_row,
                 *times.get(s.id, (None, None))))
         layout = layout_json(
-            {guid(f"source:{d.id}"): (source_text(store, d.id), d.format, d.unit, by_doc.get(d.id, []))
+            {guid(f"source:{d.id}"): (exported[d.id][0], d.format, d.unit, by_doc.get(d.id, []))
              for d in documents},
             {guid(f"case:{c.case_id}"): CaseLayout(c.role, c.study, c.attributes) for c in cases})
         element(element(notes_el, "Note", {"guid": layout_guid, "name": LAYOUT_NOTE}), "PlainTextContent",

@@ -23,7 +23,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from qualcode.atomic import atomic_path
 from qualcode.version import __version__
@@ -37,6 +37,7 @@ from qualcode.review.queue import ReviewItem, check_code, evidence_words, review
 from qualcode.coding.codebook import stored_codebook
 
 if TYPE_CHECKING:
+    from qualcode.privacy import Replacer
     from qualcode.store import Store
 
 REVIEW_SHEET, INSTRUCTIONS_SHEET, META_SHEET = "Review", "Instructions", "_meta"
@@ -228,8 +229,13 @@ def export_review(
     codes: Sequence[str] | None = None,
     study: str | None = None,
     show_others: bool = False,
+    replacer: "Replacer | None" = None,
 ) -> ReviewExportSummary:
-    """Write the review workbook of ``coder``: every segment to code, suggestions and decisions prefilled."""
+    """Write the review workbook of ``coder``: every segment to code, suggestions and decisions prefilled.
+
+    With a ``replacer`` (:mod:`qualcode.privacy`) the text, memos, labels and document names
+    carry placeholders instead of names; rows are matched back by segment id.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -269,7 +275,7 @@ def export_review(
         ("format", FORMAT), ("format_version", FORMAT_VERSION), ("project_id", store.project_id),
         ("codebook_version", store.meta("codebook_version") or ""), ("coder", coder),
         ("exported_at", now()), ("language", codebook.language), ("codes", ",".join(code_ids)),
-        ("qualcode", __version__),
+        ("qualcode", __version__), ("pseudonymised", "yes" if replacer else "no"),
     ]
     for r, (key, value) in enumerate(meta_rows, start=1):
         write_text_cell(meta, r, 1, key)
@@ -278,30 +284,33 @@ def export_review(
     for i, header in enumerate(segment_headers, start=4):
         write_text_cell(meta, 1, i, header)
 
+    def shown(text: str | None) -> str | None:
+        return replacer.replace(text) if replacer is not None and text else text
+
     decided = 0
     for r, item in enumerate(items, start=2):
         seg = item.segment
         ws.cell(row=r, column=col["segment_id"], value=seg.id).alignment = top
         cells: tuple[tuple[str, str | None], ...] = (
-            ("case", item.case_label), ("speaker", item.case_label if seg.speaker else None),
-            ("document", seg.document_name))
+            ("case", shown(item.case_label)), ("speaker", shown(item.case_label) if seg.speaker else None),
+            ("document", shown(seg.document_name)))
         for header, cell_value in cells:
             write_text_cell(ws, r, col[header], cell_value).alignment = top
-        _as_text(write_text_cell(ws, r, col["text"], seg.text), wrap)
-        shown = {c: _shown_directions(item, c) for c in code_ids}
+        _as_text(write_text_cell(ws, r, col["text"], shown(seg.text)), wrap)
+        directions = {c: _shown_directions(item, c) for c in code_ids}
         for code, label in zip(code_ids, labels):
-            write_text_cell(ws, r, col[label], vocab.cell(shown[code])).alignment = top
+            write_text_cell(ws, r, col[label], vocab.cell(directions[code])).alignment = top
         if show_others:
             write_text_cell(ws, r, col[OTHERS_COLUMN], _others_text(item, codebook, vocab) or None).alignment = wrap
         write_text_cell(ws, r, col["evidence"], _evidence_text(item, codebook, code_ids) or None).alignment = wrap
-        _as_text(write_text_cell(ws, r, col["memo"], item.memo), wrap)
+        _as_text(write_text_cell(ws, r, col["memo"], shown(item.memo)), wrap)
         write_text_cell(ws, r, col["decided"], vocab.yes if item.decided else None).alignment = top
         decided += item.decided
         meta.cell(row=r, column=4, value=seg.id)
         write_text_cell(meta, r, 5, text_hash(seg.text))
-        write_text_cell(meta, r, 6, item.memo)
+        write_text_cell(meta, r, 6, shown(item.memo))  # the memo as shown: an unchanged one is no decision
         for i, code in enumerate(code_ids, start=7):
-            write_text_cell(meta, r, i, _stored(shown[code]))
+            write_text_cell(meta, r, i, _stored(directions[code]))
 
     last = len(items) + 1
     choices = DataValidation(type="list", formula1='"' + ",".join(vocab.choices) + '"', allow_blank=True,
@@ -437,6 +446,11 @@ def import_review(store: "Store", path: str | Path, coder: str, *,
         label_of = {c: codebook.label(c) for c in code_ids}
 
         current = {s.id: s for s in store.segments(only_to_code=True)}
+        as_exported: Callable[[str], str] = str
+        if meta.get("pseudonymised") == "yes":  # the text went out with placeholders: compare it as it went out
+            from qualcode.privacy import pseudonymiser
+
+            as_exported = pseudonymiser(store).replace
         known_ids = documents.segment_ids(store.con)
         seen: dict[int, int] = {}
         rows: list[tuple[int, dict[str, set[str]], str, bool]] = []
@@ -467,9 +481,11 @@ def import_review(store: "Store", path: str | Path, coder: str, *,
             if text_hash(segment_text) != exported[sid]["hash"]:
                 problems.add(REVIEW_SHEET, r, "text", f"segment {sid} has changed in the project since the export; "
                              "export the review again")
-            elif _text(cell["text"]) != safe_cell_value(segment_text):
+            elif _text(cell["text"]) != safe_cell_value(as_exported(segment_text)):
                 problems.add(REVIEW_SHEET, r, "text", f"the transcript text of segment {sid} was edited; the review "
-                             "cannot change a transcript: undo the edit (or copy the text from `qualcode show`)")
+                             "cannot change a transcript: undo the edit (or copy the text from `qualcode show`)"
+                             + ("; if nobody edited it, the names key changed since the export (`qualcode privacy "
+                                "add`/`allow`): export the review again" if as_exported is not str else ""))
             decided_value = " ".join(_text(cell["decided"]).split()).lower()
             if decided_value not in _YES_WORDS | _NO_WORDS:
                 problems.add(REVIEW_SHEET, r, "decided", f"{cell['decided']!r} is not '{vocab.yes}'; "

@@ -125,6 +125,23 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX models_code ON models(code, target, id);
     """,
+    # 3: the pseudonymisation key (qualcode.privacy): names and their placeholders, and words allowed
+    # through; it never leaves the project (no export writes these tables)
+    """
+    CREATE TABLE privacy_terms (
+        folded TEXT PRIMARY KEY,         -- casefolded term, for lookups
+        term TEXT NOT NULL,              -- as found in the cases file or text, or as the researcher added it
+        placeholder TEXT NOT NULL,       -- [Leerling 1], [School A], [Expert 1]
+        kind TEXT NOT NULL,              -- respondent, person, pupil, colleague, school, place, organisation, contact
+        source TEXT NOT NULL CHECK (source IN ('cases', 'added', 'detected')),
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE privacy_allowed (
+        folded TEXT PRIMARY KEY,
+        term TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,217 @@
+"""The project's pseudonymisation key: brought up to date, turned into a replacer, checked before release.
+
+:func:`pseudonymiser` is what every export calls: it adds the names of the cases file and
+the names the detector is sure of to the key (so a name keeps its placeholder in every
+later export and across documents), and returns a :class:`~.replace.Replacer` over the
+whole key. :func:`check` is ``qualcode privacy check``: what would be replaced, how often,
+an example in context, what the detector is unsure of and which capitalised words it left
+alone. The key itself stays in the project file.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+from qualcode.errors import UsageError
+from qualcode.privacy import detect as _detect
+from qualcode.privacy import terms as _terms
+from qualcode.privacy.replace import Replacer
+from qualcode.store import privacy as stored
+
+if TYPE_CHECKING:
+    from qualcode.store import Store
+
+
+def language(store: "Store") -> str:
+    """The codebook's language (placeholders follow it); Dutch before a codebook is loaded."""
+    return stored.codebook_language(store.con, store.meta("codebook_version")) or "nl"
+
+
+def speaker_names(store: "Store") -> list[_terms.SpeakerName]:
+    """Every speaker label of the project, and whether it is treated as a person's name."""
+    first = _detect.name_lists()[0]
+    out = []
+    for speaker, case_id, pseudonym, _role in stored.speaker_cases(store.con):
+        is_name, why = _terms.is_person_name(speaker, set(first))
+        out.append(_terms.SpeakerName(speaker, case_id, pseudonym, is_name, why))
+    return out
+
+
+def _texts(store: "Store", study: str | None = None) -> list[tuple[str, str]]:
+    docs = [(name, text) for _, name, text in stored.document_texts(store.con, study)]
+    memos = stored.memo_texts(store.con) if study is None else []
+    return docs + ([("memos", "\n\n".join(memos))] if memos else [])
+
+
+def _new_entries(store: "Store", detection: _detect.Detection, lang: str) -> list[stored.KeyEntry]:
+    entries = stored.key_entries(store.con)
+    have = {stored.fold(e.term) for e in entries}
+    taken = {e.placeholder for e in entries}
+    out: list[stored.KeyEntry] = []
+    for f in sorted((f for f in detection.findings if f.sure), key=lambda f: (f.document, f.start)):
+        terms = [f.text, *f.parts]
+        known = next((e.placeholder for e in [*entries, *out] if stored.fold(e.term) in
+                      {stored.fold(t) for t in terms}), None)
+        placeholder = known or _terms.numbered(f.kind, lang, taken)
+        taken.add(placeholder)
+        for t in terms:
+            if stored.fold(t) not in have:
+                have.add(stored.fold(t))
+                out.append(stored.KeyEntry(t, placeholder, f.kind, "detected"))
+    return out
+
+
+def update_key(store: "Store", *, detect: bool = True) -> int:
+    """Add the cases file's names and the detector's sure findings to the key; how many terms were added."""
+    lang = language(store)
+    allowed = stored.allowed_terms(store.con)
+    skip = {stored.fold(a) for a in allowed}
+    added = 0
+    with store.transaction() as con:
+        for entry in _terms.respondent_entries(speaker_names(store)):
+            if stored.fold(entry.term) not in skip:
+                added += stored.add_entry(con, entry)
+        if detect:
+            known = [e.term for e in stored.key_entries(con)]
+            detection = _detect.detect(_texts(store), known=known, allowed=allowed)
+            for entry in _new_entries(store, detection, lang):
+                added += stored.add_entry(con, entry)
+    return added
+
+
+def common_words(store: "Store") -> set[str]:
+    """Words that are names only with a capital in this project (they occur in lower case in its texts)."""
+    return _detect.lowercase_vocabulary(t for _, t in _texts(store)) | set(_detect.name_lists()[3])
+
+
+def pseudonymiser(store: "Store", *, detect: bool = True) -> Replacer:
+    """The key brought up to date, as a replacer: what every export runs its text through."""
+    update_key(store, detect=detect)
+    key = {e.term: e.placeholder for e in stored.key_entries(store.con)}
+    return Replacer(key, common_words=common_words(store), allowed=stored.allowed_terms(store.con))
+
+
+# -- the researcher's terms -------------------------------------------------------------------------
+def add_terms(store: "Store", terms: Iterable[str], *, placeholder: str | None = None, kind: str = "person") -> \
+        list[stored.KeyEntry]:
+    """Add names to the key (a researcher's list); without ``placeholder`` each gets the next free one of ``kind``."""
+    if kind not in _terms.LABELS["en"]:
+        raise UsageError(f"unknown kind {kind!r}; choose one of {', '.join(_terms.LABELS['en'])}")
+    lang = language(store)
+    out = []
+    with store.transaction() as con:
+        entries = stored.key_entries(con)
+        taken = {e.placeholder for e in entries}
+        for term in terms:
+            term = " ".join(term.split())
+            if not term:
+                continue
+            if placeholder is not None and not (placeholder.startswith("[") and placeholder.endswith("]")):
+                raise UsageError(f"--as {placeholder!r}: write the placeholder in square brackets, e.g. "
+                                 f"--as \"[School A]\"")
+            chosen = placeholder or _terms.numbered(kind, lang, taken)
+            taken.add(chosen)
+            entry = stored.KeyEntry(term, chosen, kind, "added")
+            stored.add_entry(con, entry, replace=True)
+            stored.disallow_term(con, term)  # a name added on purpose is no longer allowed through
+            out.append(entry)
+    return out
+
+
+def allow(store: "Store", terms: Iterable[str]) -> list[str]:
+    """Let words through that are no names ("Kennisnet"): the detector leaves them, the key forgets them."""
+    out = []
+    with store.transaction() as con:
+        for term in terms:
+            term = " ".join(term.split())
+            if term:
+                stored.allow_term(con, term)
+                out.append(term)
+    return out
+
+
+def key(store: "Store") -> list[stored.KeyEntry]:
+    return stored.key_entries(store.con)
+
+
+# -- privacy check ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Occurrence:
+    term: str
+    placeholder: str
+    kind: str
+    source: str
+    count: int
+    example: str  # the first occurrence in context, already pseudonymised around it
+    document: str
+
+
+@dataclass(frozen=True)
+class Unsure:
+    text: str
+    kind: str
+    count: int
+    example: str
+    document: str
+    why: str
+
+
+@dataclass(frozen=True)
+class PrivacyCheck:
+    study: str | None
+    replaced: tuple[Occurrence, ...]
+    unsure: tuple[Unsure, ...]
+    left_alone: tuple[Unsure, ...]
+    speakers_not_names: tuple[_terms.SpeakerName, ...]
+    lists_available: bool
+    documents: int
+
+
+def _context(text: str, start: int, end: int, width: int = 45) -> str:
+    a, b = max(0, start - width), min(len(text), end + width)
+    snippet = " ".join(text[a:b].split())
+    return ("…" if a else "") + snippet + ("…" if b < len(text) else "")
+
+
+def check(store: "Store", *, study: str | None = None) -> PrivacyCheck:
+    """What the exports would replace (the key brought up to date first), and what a researcher should look at."""
+    store.check_study(study)
+    replacer = pseudonymiser(store)
+    entries = {stored.fold(e.term): e for e in stored.key_entries(store.con)}
+    docs = _texts(store, study)
+    counts: Counter[str] = Counter()
+    examples: dict[str, tuple[str, str]] = {}
+    for name, text in docs:
+        new_text, offsets = replacer.replace_with_offsets(text)
+        for r in offsets.replacements:
+            folded = stored.fold(r.term)
+            counts[folded] += 1
+            if folded not in examples:
+                a, b = max(0, r.new_start - 45), min(len(new_text), r.new_end + 45)
+                snippet = " ".join((new_text[a:r.new_start] + f"»{r.found}« → " + new_text[r.new_start:b]).split())
+                examples[folded] = (name, ("…" if a else "") + snippet + ("…" if b < len(new_text) else ""))
+    replaced = tuple(sorted((Occurrence(entries[f].term, entries[f].placeholder, entries[f].kind, entries[f].source,
+                                        n, examples[f][1], examples[f][0]) for f, n in counts.items() if f in entries),
+                            key=lambda o: (o.placeholder, -o.count, o.term)))
+    allowed = stored.allowed_terms(store.con)
+    detection = _detect.detect(docs, known=[e.term for e in entries.values()], allowed=allowed)
+    texts = dict(docs)
+    unsure_counts: Counter[tuple[str, str]] = Counter()
+    unsure_first: dict[tuple[str, str], _detect.Finding] = {}
+    for f in detection.findings:
+        if f.sure or stored.fold(f.text) in entries:
+            continue
+        k = (f.text, f.kind)
+        unsure_counts[k] += 1
+        unsure_first.setdefault(k, f)
+    unsure = tuple(Unsure(t, kind, n, _context(texts[unsure_first[(t, kind)].document], unsure_first[(t, kind)].start,
+                                               unsure_first[(t, kind)].start + len(t)),
+                          unsure_first[(t, kind)].document, "a known name, but also a word here (sentence start)")
+                   for (t, kind), n in unsure_counts.most_common())
+    left = tuple(Unsure(w, "", n, _context(texts[detection.examples[w][0]], detection.examples[w][1],
+                                           detection.examples[w][1] + len(w)),
+                        detection.examples[w][0], "capitalised in mid-sentence, in no list")
+                 for w, n in detection.unexplained.most_common() if stored.fold(w) not in entries)
+    return PrivacyCheck(study, replaced, unsure, left, tuple(s for s in speaker_names(store) if not s.is_name),
+                        detection.lists_available, len([d for d in docs if d[0] != "memos"]))
