@@ -371,8 +371,8 @@ def project_export(project, out, **kw):
 def test_workbook_has_every_sheet_with_frozen_headers_and_filters(workbook):
     project, cb, ids, out, report = workbook
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Matrix", "Matrix by group", "Quotes", "Coded segments", "Co-occurrence",
-                             "Code presence per case", "Codebook", "Cases", "Compare", "About"]
+    assert wb.sheetnames == ["Matrix", "Matrix per groep", "Citaten", "Gecodeerde fragmenten", "Samen gecodeerd",
+                             "Codes per case", "Codeboek", "Cases", "Vergelijking", "Herkomst"]
     for ws in wb.worksheets:
         assert ws.freeze_panes is not None, ws.title
         assert ws.auto_filter.ref, ws.title
@@ -412,11 +412,11 @@ def test_workbook_formula_like_text_is_stored_as_a_string(workbook):
     assert cells or "HYPERLINK" in strings
     for c in cells:
         assert 't="inlineStr"' in c or 't="s"' in c
-    ws = openpyxl.load_workbook(out)["Coded segments"]
-    texts = {ws.cell(r, 1 + [c.value for c in ws[1]].index("text")).value: r for r in range(2, ws.max_row + 1)}
+    ws = openpyxl.load_workbook(out)["Gecodeerde fragmenten"]
+    texts = {ws.cell(r, 1 + [c.value for c in ws[1]].index("Tekst")).value: r for r in range(2, ws.max_row + 1)}
     assert FORMULA_TEXT in texts
     row = texts[FORMULA_TEXT]
-    c = ws.cell(row, 1 + [c.value for c in ws[1]].index("text"))
+    c = ws.cell(row, 1 + [c.value for c in ws[1]].index("Tekst"))
     assert c.data_type == "s" and c.quotePrefix
     minus = [t for t in texts if t and t.startswith("-leerkrachten")]
     assert minus
@@ -442,18 +442,20 @@ def test_workbook_marks_suggestions(built, tmp_path):
     row = [(wb["Matrix"].cell(r, 1).value, wb["Matrix"].cell(r, 2).value) for r in range(1, 12)].index(
         ("po-2019", "werkdruk")) + 1
     assert wb["Matrix"].cell(row, col).value == 1
-    statuses = {wb["Coded segments"].cell(r, 1 + [c.value for c in wb["Coded segments"][1]].index("status")).value
-                for r in range(2, wb["Coded segments"].max_row + 1)}
-    assert statuses == {"accepted", "suggested"}
+    segments = wb["Gecodeerde fragmenten"]
+    statuses = {segments.cell(r, 1 + [c.value for c in segments[1]].index("Status")).value
+                for r in range(2, segments.max_row + 1)}
+    assert statuses == {"beoordeeld", "suggestie"}
 
 
 def test_workbook_without_second_study_has_no_compare_sheet(built, tmp_path):
     project, cb, ids = built
     out = tmp_path / "vo.xlsx"
     report = project_export(project, out, study="vo-2025", by="schooltype")
-    assert "Compare" not in report.sheets
-    ws = openpyxl.load_workbook(out)["Matrix by group"]
-    assert (ws["A2"].value, ws["B2"].value, ws.cell(2, ws.max_column).value) == ("vo-2025", "schooltype: vo", 3)
+    assert "Vergelijking" not in report.sheets
+    ws = openpyxl.load_workbook(out)["Matrix per groep"]
+    assert ws["B2"].value == "Schooltype"  # the attribute heads the group column; the values are the groups
+    assert (ws["A3"].value, ws["B3"].value, ws.cell(3, ws.max_column).value) == ("vo-2025", "vo", 3)
 
 
 @pytest.mark.slow  # starts LibreOffice, ~2 s
@@ -614,7 +616,7 @@ def test_cli_export_report_compare(built, tmp_path):
     project, _, _ = built
     r = run(project, "export", "xlsx", str(tmp_path / "r.xlsx"), "--by", "schooltype")
     assert r.exit_code == 0, r.output
-    assert r.output.startswith(f"Wrote {tmp_path / 'r.xlsx'}: 10 codings; sheets: Matrix, Matrix by group")
+    assert r.output.startswith(f"Wrote {tmp_path / 'r.xlsx'}: 10 codings; sheets: Matrix, Matrix per groep")
     r = run(project, "report", str(tmp_path / "rep"))
     assert r.exit_code == 0 and (tmp_path / "rep" / "report.html").exists()
     r = run(project, "compare", "--by", "study")

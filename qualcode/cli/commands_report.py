@@ -143,8 +143,10 @@ def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, 
                 force) -> None:
     """Write the results workbook (.xlsx) for Excel and LibreOffice.
 
-    Sheets: Matrix, Matrix by group, Quotes, Coded segments, Code presence per case,
-    Codebook, Cases, Compare (two or more studies, or --compare-by) and About.
+    Sheets: Matrix, Matrix by group, Quotes, Coded segments, Co-occurrence, Code presence
+    per case, Codebook, Cases, Compare (two or more studies, or --compare-by), Agreement
+    (--agreement) and About; every name, header and value in the codebook's language
+    (Dutch: Matrix per groep, Citaten, Gecodeerde fragmenten, ...).
     Respondents appear by pseudonym only; transcript text never becomes an Excel formula.
 
     \b

@@ -100,6 +100,69 @@ TEXT: dict[str, dict[str, str]] = {
         "privacy_note": "cases verschijnen alleen met hun pseudoniem; sprekerlabels en case-id's zijn weggelaten",
         "no_compare_sheet": "geen blad Vergelijking: {reason}",
         "no_comparison": "geen vergelijking van studies: {reason}",
+        # sheet names of the results workbook (at most 31 characters)
+        "sheet_matrix": "Matrix",
+        "sheet_groups": "Matrix per groep",
+        "sheet_quotes": "Citaten",
+        "sheet_segments": "Gecodeerde fragmenten",
+        "sheet_co_occurrence": "Samen gecodeerd",
+        "sheet_presence": "Codes per case",
+        "sheet_codebook": "Codeboek",
+        "sheet_cases": "Cases",
+        "sheet_compare": "Vergelijking",
+        "sheet_agreement": "Overeenstemming",
+        "sheet_about": "Herkomst",
+        "sheet_scenarios": "Scenario's",
+        # column headers
+        "h_text": "Tekst",
+        "h_speaker": "Spreker (pseudoniem)",
+        "h_code_id": "Code-id",
+        "h_code_path": "Codepad",
+        "h_origin": "Gecodeerd door",
+        "h_coder": "Codeur",
+        "h_segment_id": "Fragment-id",
+        "h_source_row": "Bronrij",
+        "h_position": "Positie",
+        "h_label": "Label",
+        "h_parent": "Bovenliggende code",
+        "h_includes": "Omvat",
+        "h_excludes": "Omvat niet",
+        "h_example": "Voorbeeld",
+        "h_words": "Woorden",
+        "h_compounds": "Samenstellingen",
+        "h_phrases": "Woordgroepen",
+        "h_exclude": "Uitsluiten",
+        "h_opposite": "Tegengestelde waarde",
+        "h_valence": "Waarde",
+        "h_color": "Kleur",
+        "h_segments_to_code": "te coderen fragmenten",
+        "h_documents": "documenten",
+        "h_segments_short": "fragm.",
+        "h_n": "n",
+        "h_both": "beiden",
+        "h_neither": "geen van beiden",
+        "h_only": "alleen {coder}",
+        "h_other_direction": "andere richting",
+        "h_percent_agreement": "% overeenstemming",
+        "h_kappa": "kappa",
+        "h_alpha": "alpha",
+        "h_note": "Toelichting",
+        # values
+        "origin_keyword": "trefwoorden (machine)",
+        "origin_model": "model (machine)",
+        "origin_human": "codeur",
+        "valence_positive": "positief",
+        "valence_negative": "negatief",
+        "all_codes": "alle codes",
+        "all_directions": "alle richtingen",
+        "presence": "aanwezig",
+        "agreement_note_not_used": "door geen van beide codeurs gebruikt: overeenstemming is vanzelf 100%, "
+                                   "kappa/alpha niet gedefinieerd",
+        "agreement_note_too_few": "minder dan 2 eenheden: kappa/alpha niet gedefinieerd",
+        "agreement_note_no_units": "geen fragmenten die beide codeurs beoordeelden: niets te vergelijken",
+        "agreement_units": "{units} fragmenten beoordeeld door zowel {a} als {b}{where}; weggelaten: {only_a} alleen "
+                           "door {a}, {only_b} alleen door {b} beoordeeld.",
+        "agreement_where": " ({attribute} = {group})",
     },
     "en": {
         "title": "Opportunities and risks per aspect of work",
@@ -177,6 +240,65 @@ TEXT: dict[str, dict[str, str]] = {
         "privacy_note": "cases appear by pseudonym only; speaker labels and case ids are left out",
         "no_compare_sheet": "no Compare sheet: {reason}",
         "no_comparison": "no comparison of studies: {reason}",
+        "sheet_matrix": "Matrix",
+        "sheet_groups": "Matrix by group",
+        "sheet_quotes": "Quotes",
+        "sheet_segments": "Coded segments",
+        "sheet_co_occurrence": "Co-occurrence",
+        "sheet_presence": "Code presence per case",
+        "sheet_codebook": "Codebook",
+        "sheet_cases": "Cases",
+        "sheet_compare": "Compare",
+        "sheet_agreement": "Agreement",
+        "sheet_about": "About",
+        "sheet_scenarios": "Scenarios",
+        "h_text": "Text",
+        "h_speaker": "Speaker (pseudonym)",
+        "h_code_id": "Code id",
+        "h_code_path": "Code path",
+        "h_origin": "Coded by",
+        "h_coder": "Coder",
+        "h_segment_id": "Segment id",
+        "h_source_row": "Source row",
+        "h_position": "Position",
+        "h_label": "Label",
+        "h_parent": "Parent code",
+        "h_includes": "Includes",
+        "h_excludes": "Excludes",
+        "h_example": "Example",
+        "h_words": "Words",
+        "h_compounds": "Compounds",
+        "h_phrases": "Phrases",
+        "h_exclude": "Exclude",
+        "h_opposite": "Opposite valence",
+        "h_valence": "Valence",
+        "h_color": "Colour",
+        "h_segments_to_code": "segments to code",
+        "h_documents": "documents",
+        "h_segments_short": "segm.",
+        "h_n": "n",
+        "h_both": "both",
+        "h_neither": "neither",
+        "h_only": "only {coder}",
+        "h_other_direction": "other direction",
+        "h_percent_agreement": "% agreement",
+        "h_kappa": "kappa",
+        "h_alpha": "alpha",
+        "h_note": "Note",
+        "origin_keyword": "keywords (machine)",
+        "origin_model": "model (machine)",
+        "origin_human": "coder",
+        "valence_positive": "positive",
+        "valence_negative": "negative",
+        "all_codes": "all codes",
+        "all_directions": "all directions",
+        "presence": "present",
+        "agreement_note_not_used": "not used by either coder: agreement is trivially 100%, kappa/alpha undefined",
+        "agreement_note_too_few": "fewer than 2 units: kappa/alpha undefined",
+        "agreement_note_no_units": "no segments decided by both coders: nothing to compare",
+        "agreement_units": "{units} segments decided by both {a} and {b}{where}; left out: {only_a} decided only by "
+                           "{a}, {only_b} only by {b}.",
+        "agreement_where": " ({attribute} = {group})",
     },
 }
 
@@ -310,6 +432,29 @@ class Words:
         if selection.study:
             text += words["study"].format(s=selection.study)
         return text
+
+    def sheet(self, key: str) -> str:
+        """A sheet name of the results workbook: ``w.sheet("segments")`` is 'Gecodeerde fragmenten'."""
+        return self(f"sheet_{key}")
+
+    def origin(self, origin: str | None) -> str:
+        """Who made a coding: 'trefwoorden (machine)', 'model (machine)', 'codeur'."""
+        return self._text.get(f"origin_{origin}", origin or "")
+
+    def status(self, status: str | None) -> str:
+        """'beoordeeld' or 'suggestie' (the same words in every sheet)."""
+        return {"accepted": self("accepted"), "suggested": self("suggestion")}.get(status or "", status or "")
+
+    def valence(self, valence: str | None) -> str:
+        return self._text.get(f"valence_{valence}", valence or "")
+
+    def agreement_note(self, note: str) -> str:
+        """The agreement module's notes (English facts) in this language; an unknown part stays as it is."""
+        from qualcode.analysis import agreement as ag
+
+        known = {ag.NOT_USED: "agreement_note_not_used", ag.TOO_FEW: "agreement_note_too_few",
+                 ag.NO_UNITS: "agreement_note_no_units"}
+        return "; ".join(self(known[part]) if part in known else part for part in note.split("; ") if part)
 
     def filters(self, provenance: "Provenance") -> str:
         return ", ".join(f"{k}={v}" for k, v in provenance.filters) or self("none")
