@@ -6,6 +6,7 @@ with the English edition of the codebook (same code ids).
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import openpyxl
@@ -15,6 +16,7 @@ from qualcode import Project
 from qualcode.analysis.results import analyse
 from qualcode.coding.codebook import load_codebook
 from qualcode.demo import run_demo
+from qualcode.outputs import i18n
 from qualcode.outputs.xlsx import export_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,3 +81,39 @@ def test_the_english_codebook_gives_an_english_workbook(demo, tmp_path):
     assert "Coded segments" in wb.sheetnames and "Agreement" in wb.sheetnames
     found = [(sheet, text) for sheet, text in _labels(wb) if _words(text) & DUTCH]
     assert not found, found
+
+
+MONTHS_NL = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
+
+
+def test_provenance_is_readable(demo):
+    con = sqlite3.connect(demo.project)
+    version = con.execute("SELECT value FROM meta WHERE key = 'codebook_version'").fetchone()[0]
+    about = {row[0]: row[1] for row in openpyxl.load_workbook(demo.workbook)["Herkomst"].iter_rows(values_only=True)}
+    assert about["Project"] == "demo.qualcode"  # the file's name, not the folders it is in
+    assert re.fullmatch(rf"\d{{1,2}} ({MONTHS_NL}) 20\d\d, \d\d:\d\d", about["Datum"]), about["Datum"]
+    assert about["Codeboek"] == f"werkbeleving (nl), versie {version[:8]}"
+    assert about["Wat telt"] == "geaccepteerde beslissingen van codeur anna"
+    report = (demo.report.parent / "report.md").read_text(encoding="utf-8")
+    assert f"versie {version[:8]}" in report and version not in report
+    assert str(demo.project.parent) not in report
+
+
+def _decided(con, coder):
+    return {r[0] for r in con.execute("SELECT DISTINCT segment_id FROM codings WHERE coder = ?", (coder,))}
+
+
+def test_reconciled_without_reconciling_says_what_it_counted(demo):
+    con = sqlite3.connect(demo.project)
+    assert not con.execute("SELECT 1 FROM codings WHERE coder = 'reconciled'").fetchone()
+    with Project.open(demo.project) as project:
+        analysis = project.analyse(reconciled=True, per_cell=None, presence=False, all_studies=True)
+    selection = analysis.selection
+    coded = set(analysis.codings["segment_id"])
+    both = _decided(con, "anna") & _decided(con, "bob")
+    assert selection.nothing_reconciled
+    assert (selection.agreed_segments, selection.single_coder_segments) == (len(coded & both), len(coded - both))
+    line = i18n.words(analysis.codebook).selection(selection)
+    assert line.startswith("niets afgestemd") and "afgestemde beslissingen" not in line
+    assert f"{len(coded & both)} fragmenten door twee of meer codeurs" in line
+    assert f"{len(coded - both)} door één codeur" in line

@@ -236,6 +236,15 @@ class Selection:
     include_suggested: bool = False
     study: str | None = None
     coders: tuple[str, ...] = ()
+    # With ``reconciled``: where the counted segments' codes come from (coded segments, not codings).
+    settled_segments: int = 0  # settled with `qualcode reconcile` (the 'reconciled' pseudo-coder)
+    agreed_segments: int = 0  # decided by two or more coders, who all accepted the code
+    single_coder_segments: int = 0  # decided by one coder only: that coder's codes
+
+    @property
+    def nothing_reconciled(self) -> bool:
+        """``reconciled`` was asked for, but no segment was settled with `qualcode reconcile`."""
+        return self.reconciled and not self.settled_segments
 
 
 @dataclass(frozen=True)
@@ -245,9 +254,9 @@ class Provenance:
     codebook: str
     codebook_version: str
     codebook_language: str
-    project_file: str
+    project_file: str  # the file's name only (an absolute path names the user's folders)
     project_id: str
-    date: str
+    date: str  # UTC, ISO 8601; outputs show it in local time (:meth:`qualcode.outputs.i18n.Words.date`)
     qualcode_version: str
     selection: Selection | None
     filters: tuple[tuple[str, str], ...]
@@ -262,9 +271,20 @@ def selection_of(codings_df: "pd.DataFrame") -> Selection | None:
     selection = codings_df.attrs.get("selection") or {}
     if not selection:
         return None
-    return Selection(coder=selection.get("coder"), reconciled=bool(selection.get("reconciled")),
+    reconciled = bool(selection.get("reconciled"))
+    settled = agreed = single = 0
+    if reconciled and len(codings_df):
+        from qualcode.store.codings import RECONCILED
+
+        accepted = codings_df[codings_df["status"] == "accepted"]
+        coder_of = accepted.groupby("segment_id")["coder"].first().astype(str)
+        settled = int((coder_of == RECONCILED).sum())
+        agreed = int(coder_of.str.contains("+", regex=False).sum())
+        single = len(coder_of) - settled - agreed
+    return Selection(coder=selection.get("coder"), reconciled=reconciled,
                      include_suggested=bool(selection.get("include_suggested")), study=selection.get("study"),
-                     coders=tuple(selection.get("coders", ())))
+                     coders=tuple(selection.get("coders", ())), settled_segments=settled, agreed_segments=agreed,
+                     single_coder_segments=single)
 
 
 def provenance(store: "Store", codings_df: "pd.DataFrame", codebook: Any, **filters: Any) -> Provenance:
@@ -282,7 +302,7 @@ def provenance(store: "Store", codings_df: "pd.DataFrame", codebook: Any, **filt
         shown["study"] = study
     return Provenance(
         codebook=codebook.name, codebook_version=codebook.version, codebook_language=codebook.language,
-        project_file=str(store.path), project_id=store.project_id, date=now(), qualcode_version=__version__,
+        project_file=store.path.name, project_id=store.project_id, date=now(), qualcode_version=__version__,
         selection=selection, filters=tuple((k, str(v)) for k, v in shown.items()),
         segments_to_code=int(documents.count_segments_to_code(store.con, study)),
         coded_segments=int(codings_df["segment_id"].nunique()) if len(codings_df) else 0,

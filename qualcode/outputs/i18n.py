@@ -163,6 +163,11 @@ TEXT: dict[str, dict[str, str]] = {
         "agreement_units": "{units} fragmenten beoordeeld door zowel {a} als {b}{where}; weggelaten: {only_a} alleen "
                            "door {a}, {only_b} alleen door {b} beoordeeld.",
         "agreement_where": " ({attribute} = {group})",
+        "filter_by": "per {v}",
+        "filter_compare_by": "vergeleken per {v}",
+        "filter_per_cell": "{v} citaten per cel",
+        "filter_study": "alleen studie {v}",
+        "filter_scenarios": "scenario-opzet",
     },
     "en": {
         "title": "Opportunities and risks per aspect of work",
@@ -299,7 +304,19 @@ TEXT: dict[str, dict[str, str]] = {
         "agreement_units": "{units} segments decided by both {a} and {b}{where}; left out: {only_a} decided only by "
                            "{a}, {only_b} only by {b}.",
         "agreement_where": " ({attribute} = {group})",
+        "filter_by": "by {v}",
+        "filter_compare_by": "compared by {v}",
+        "filter_per_cell": "{v} quotes per cell",
+        "filter_study": "study {v} only",
+        "filter_scenarios": "scenario draft",
     },
+}
+
+MONTHS = {
+    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+           "november", "december"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
 }
 
 # How a case attribute is named to a reader ('rol' for role); an attribute not listed keeps its name.
@@ -307,12 +324,22 @@ ATTRIBUTE_LABELS: dict[str, dict[str, str]] = {"nl": {"role": "rol", "study": "s
 
 # Which codings count, in one line (the matrix sheet's note, the provenance, the terminal).
 SELECTION: dict[str, dict[str, str]] = {
-    "en": {"reconciled": "reconciled decisions (coder '{r}'), else the codes all coders who decided a segment accepted",
+    "en": {"reconciled": "reconciled decisions (coder '{r}', {settled} segments), elsewhere the codes all coders who "
+                         "decided a segment accepted ({agreed} segments decided by two or more coders, {single} by "
+                         "one coder only)",
+           "not_reconciled": "nothing was reconciled (no decisions of coder '{r}'; see `qualcode reconcile`): counted "
+                             "instead per segment the codes all coders who decided it accepted ({coders}): "
+                             "{agreed} segments decided by two or more coders, {single} by one coder only",
            "coder": "accepted decisions of coder {c}", "nobody": "no human decisions",
            "suggested": "; plus machine suggestions on segments not yet decided (status 'suggested')",
            "study": "; study {s} only"},
-    "nl": {"reconciled": "afgestemde beslissingen (codeur '{r}'), anders de codes die alle codeurs van een "
-                         "fragment accepteerden",
+    "nl": {"reconciled": "afgestemde beslissingen (codeur '{r}', {settled} fragmenten), elders de codes die alle "
+                         "codeurs van een fragment accepteerden ({agreed} fragmenten door twee of meer codeurs "
+                         "beoordeeld, {single} door één codeur)",
+           "not_reconciled": "niets afgestemd (geen beslissingen van codeur '{r}'; zie `qualcode reconcile`): geteld "
+                             "is in plaats daarvan per fragment wat alle codeurs die het beoordeelden accepteerden "
+                             "({coders}): {agreed} fragmenten door twee of meer codeurs beoordeeld, {single} door "
+                             "één codeur",
            "coder": "geaccepteerde beslissingen van codeur {c}", "nobody": "geen menselijke beslissingen",
            "suggested": "; plus machinesuggesties bij fragmenten die nog niet beoordeeld zijn (status 'suggested')",
            "study": "; alleen studie {s}"},
@@ -422,7 +449,10 @@ class Words:
         if selection.reconciled:
             from qualcode.store.codings import RECONCILED
 
-            text = words["reconciled"].format(r=RECONCILED)
+            key = "not_reconciled" if selection.nothing_reconciled else "reconciled"
+            text = words[key].format(r=RECONCILED, settled=selection.settled_segments,
+                                     agreed=selection.agreed_segments, single=selection.single_coder_segments,
+                                     coders=" + ".join(c for c in selection.coders if c != RECONCILED))
         elif selection.coder or selection.coders:
             text = words["coder"].format(c=selection.coder or selection.coders[0])
         else:
@@ -456,17 +486,37 @@ class Words:
                  ag.NO_UNITS: "agreement_note_no_units"}
         return "; ".join(self(known[part]) if part in known else part for part in note.split("; ") if part)
 
+    def date(self, iso: str, local: bool = True) -> str:
+        """'2 december 2026, 18:04' (local time) from an ISO 8601 time; the text as it is when it is not one."""
+        from datetime import datetime
+
+        try:
+            when = datetime.fromisoformat(iso)
+        except (TypeError, ValueError):
+            return str(iso)
+        if local and when.tzinfo is not None:
+            when = when.astimezone()
+        month = MONTHS.get(self.language, MONTHS[DEFAULT_LANGUAGE])[when.month - 1]
+        return f"{when.day} {month} {when.year}, {when:%H:%M}"
+
     def filters(self, provenance: "Provenance") -> str:
-        return ", ".join(f"{k}={v}" for k, v in provenance.filters) or self("none")
+        """'per rol; vergeleken per studie; 3 citaten per cel': the options an output was made with."""
+        parts = []
+        for key, value in provenance.filters:
+            shown = self.attribute(value) if key in ("by", "compare_by") else value
+            parts.append(self._text[f"filter_{key}"].format(v=shown) if f"filter_{key}" in self._text
+                         else f"{key}={value}")
+        return "; ".join(parts) or self("none")
 
     def provenance(self, provenance: "Provenance", compare_note: str | None = None) -> list[tuple[str, str]]:
         """The provenance as (label, value) lines: the same lines in the report and the workbook."""
         p = provenance
         items = [
-            (self("codebook"), f"{p.codebook} ({p.codebook_language}), {self('version')} {p.codebook_version}"),
+            (self("codebook"), f"{p.codebook} ({p.codebook_language}), {self('version')} "
+                               f"{p.codebook_version[:8]}"),
             (self("project"), p.project_file),
             (self("project_id"), p.project_id),
-            (self("date"), p.date),
+            (self("date"), self.date(p.date)),
             (self("counted"), self.selection(p.selection)),
             (self("filters"), self.filters(p)),
             ("n", self("counts_line", coded=p.coded_segments, total=p.segments_to_code, cases=p.cases,

@@ -301,7 +301,7 @@ def _group_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
     last = _rows(ws, 3, rows)
     _color_scale(ws, _share_ranges(4, 3, last, len(analysis.directions), step), 100)
     _note(ws, last + 2, w("legend_sheet") + " % = " + w("share") + ".")
-    widths = {1: 10, 2: 16, 3: 22, len(headers): 8}
+    widths: dict[int, float] = {1: 10, 2: 16, 3: 22, len(headers): 8}
     widths.update({4 + i: 7 for i in range(len(analysis.directions) * step)})
     _finish(ws, 2, last, len(headers), freeze="D3", widths=widths)
 
