@@ -289,7 +289,8 @@ class Project:
                 study: str | None = None, by: str | None = None, compare_by: str | None = None,
                 auto_compare: bool = True, allow_codebook_change: bool = False, per_cell: int | None = 3,
                 max_chars: int = 300, presence: bool = True, agreement: tuple[str, str] | None = None,
-                agreement_by: str | None = None, all_studies: bool = False) -> "Analysis":
+                agreement_by: str | None = None, all_studies: bool = False, auto_agreement: bool = False,
+                scenarios: bool = False) -> "Analysis":
         """Everything the outputs show, computed once: see ``analysis.results.analyse``."""
         from qualcode.analysis.results import analyse
 
@@ -297,7 +298,7 @@ class Project:
                        include_suggested=include_suggested, study=study, by=by, compare_by=compare_by,
                        auto_compare=auto_compare, allow_codebook_change=allow_codebook_change, per_cell=per_cell,
                        max_chars=max_chars, presence=presence, agreement=agreement, agreement_by=agreement_by,
-                       all_studies=all_studies)
+                       all_studies=all_studies, auto_agreement=auto_agreement, scenarios=scenarios)
 
     def export_workbook(self, path: str | Path, *, coder: str | None = None, reconciled: bool = False,
                         include_suggested: bool = False, study: str | None = None, by: str | None = None,
@@ -329,7 +330,8 @@ class Project:
         out = report.check_folder(out_dir)
         analysis = self.analyse(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study,
                                 by=by, compare_by=compare_by, allow_codebook_change=allow_codebook_change,
-                                per_cell=per_cell, max_chars=max_chars, presence=False, all_studies=all_studies)
+                                per_cell=per_cell, max_chars=max_chars, presence=False, all_studies=all_studies,
+                                auto_agreement=True)
         return report.write_report(analysis, out)
 
     # -- agreement and learning ------------------------------------------------------------

@@ -100,7 +100,11 @@ def test_provenance_is_readable(demo):
 
 
 def _decided(con, coder):
-    return {r[0] for r in con.execute("SELECT DISTINCT segment_id FROM codings WHERE coder = ?", (coder,))}
+    """Segments a coder decided: a coding, or 'done' without codes (the demo has no undone decisions)."""
+    assert not con.execute("SELECT 1 FROM decision_log WHERE undoes IS NOT NULL").fetchone()
+    return {r[0] for r in con.execute("SELECT segment_id FROM codings WHERE coder = ? UNION SELECT segment_id "
+                                      "FROM decision_log WHERE coder = ? AND action = 'segment_done'",
+                                      (coder, coder))}
 
 
 def test_reconciled_without_reconciling_says_what_it_counted(demo):
@@ -117,3 +121,28 @@ def test_reconciled_without_reconciling_says_what_it_counted(demo):
     assert line.startswith("niets afgestemd") and "afgestemde beslissingen" not in line
     assert f"{len(coded & both)} fragmenten door twee of meer codeurs" in line
     assert f"{len(coded - both)} door één codeur" in line
+
+
+def _kappa(units, a, b):
+    n = len(units)
+    both = len(units & a & b)
+    neither = len(units - a - b)
+    po = (both + neither) / n
+    pa, pb = len(units & a) / n, len(units & b) / n
+    pe = pa * pb + (1 - pa) * (1 - pb)
+    return (po - pe) / (1 - pe)
+
+
+def test_the_report_gives_agreement_per_code_computed_from_the_store(demo):
+    con = sqlite3.connect(demo.project)
+    to_code = {r[0] for r in con.execute("SELECT id FROM segments WHERE to_code = 1")}
+    units = _decided(con, "anna") & _decided(con, "bob") & to_code
+    md = (demo.report.parent / "report.md").read_text(encoding="utf-8")
+    assert "## Overeenstemming tussen codeurs: anna en bob" in md
+    assert "Cohen's kappa" in md  # what the figures mean
+    for code, label in (("workload", "werkdruk"), ("interaction", "menselijke interactie")):
+        coded = {c: {r[0] for r in con.execute("SELECT segment_id FROM codings WHERE coder = ? AND code = ? "
+                                               "AND status = 'accepted'", (c, code))} for c in ("anna", "bob")}
+        kappa = f"{_kappa(units, coded['anna'], coded['bob']):.2f}".replace(".", ",")
+        row = next(line for line in md.splitlines() if line.startswith(f"| {label} | {len(units)} |"))
+        assert f"| {kappa} |" in row, (row, kappa)

@@ -443,6 +443,8 @@ def analyse(
     agreement: tuple[str, str] | None = None,
     agreement_by: str | None = None,
     all_studies: bool = False,
+    auto_agreement: bool = False,
+    scenarios: bool = False,
 ) -> Analysis:
     """Select the codings that count and compute, once, everything the outputs show.
 
@@ -455,6 +457,9 @@ def analyse(
     ``study``, ``parts`` holds one analysis per study (what the outputs show, study by
     study) unless ``all_studies`` pools them; the comparison and agreement stay here.
     Quotes are spread over the values of ``by`` (default: role) and over cases.
+    ``auto_agreement``: without ``agreement``, the agreement of the first two human coders
+    when the project has two or more (the report's section). ``scenarios``: the scenario
+    draft (:mod:`qualcode.analysis.scenarios`), per scope.
     """
     from qualcode.analysis import matrix as mx
     from qualcode.analysis.selection import check_attribute, select_codings
@@ -493,6 +498,12 @@ def analyse(
                               include_suggested=include_suggested, study=s, by=by, auto_compare=False,
                               per_cell=per_cell, max_chars=max_chars, presence=False) for s in studies)
     agreed = None
+    if agreement is None and auto_agreement:
+        from qualcode.store.codings import RECONCILED, coders as coders_of
+
+        humans = [c for c in coders_of(store.con) if c != RECONCILED]
+        if len(humans) >= 2:
+            agreement = (humans[0], humans[1])
     if agreement is not None:
         from qualcode.analysis.agreement import agreement as agreement_of
 

@@ -168,6 +168,12 @@ TEXT: dict[str, dict[str, str]] = {
         "filter_per_cell": "{v} citaten per cel",
         "filter_study": "alleen studie {v}",
         "filter_scenarios": "scenario-opzet",
+        "agreement_heading": "Overeenstemming tussen codeurs: {a} en {b}",
+        "agreement_meaning": "Per aspect: is het aspect (in welke richting dan ook) bij een fragment gecodeerd, "
+                             "door beide codeurs of door geen van beiden. Cohen's kappa en Krippendorff's alpha "
+                             "corrigeren de overeenstemming voor toeval: 1 is volledige overeenstemming, 0 niet beter "
+                             "dan toeval; vanaf 0,80 geldt als goed, 0,67–0,80 als voorlopig.",
+        "undefined": "–",
     },
     "en": {
         "title": "Opportunities and risks per aspect of work",
@@ -309,6 +315,12 @@ TEXT: dict[str, dict[str, str]] = {
         "filter_per_cell": "{v} quotes per cell",
         "filter_study": "study {v} only",
         "filter_scenarios": "scenario draft",
+        "agreement_heading": "Agreement between coders: {a} and {b}",
+        "agreement_meaning": "Per aspect: whether the aspect (in any direction) was coded on a segment, by both "
+                             "coders or by neither. Cohen's kappa and Krippendorff's alpha correct the agreement for "
+                             "chance: 1 is full agreement, 0 no better than chance; 0.80 and above counts as good, "
+                             "0.67–0.80 as tentative.",
+        "undefined": "–",
     },
 }
 
@@ -462,6 +474,13 @@ class Words:
         if selection.study:
             text += words["study"].format(s=selection.study)
         return text
+
+    def number(self, value: float | None, digits: int = 2) -> str:
+        """'0,95' (Dutch decimal comma) or '0.95'; '–' for an undefined figure."""
+        if value is None:
+            return self("undefined")
+        text = f"{value:.{digits}f}"
+        return text.replace(".", ",") if self.language == "nl" else text
 
     def sheet(self, key: str) -> str:
         """A sheet name of the results workbook: ``w.sheet("segments")`` is 'Gecodeerde fragmenten'."""

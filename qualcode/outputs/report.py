@@ -154,6 +154,38 @@ def co_occurrence_table(analysis: "Analysis") -> tuple[list[str], list[list[str]
     return [w("first"), w("second"), w("segments"), w("cases")], rows
 
 
+def agreement_table(analysis: "Analysis") -> tuple[list[str], list[list[str]]]:
+    """Per aspect (any direction) and all codes together: n, % agreement, kappa, alpha (the whole project)."""
+    from qualcode.analysis.agreement import ALL_CODES
+
+    result = analysis.agreement
+    if result is None:
+        raise ValueError("no agreement in this analysis; make it with agreement=(A, B) or auto_agreement")
+    w = words(analysis.codebook)
+    headers = [w("aspect"), w("h_n"), w("h_percent_agreement"), w("h_kappa"), w("h_alpha")]
+    rows = []
+    for r in result.rows:
+        if r.group is not None or r.direction is not None:
+            continue
+        name = w("all_codes") if r.code == ALL_CODES else w.code(r.code)
+        rows.append([name, str(r.n), w.number(r.percent, 1), w.number(r.kappa), w.number(r.alpha)])
+    return headers, rows
+
+
+def agreement_lines(analysis: "Analysis") -> tuple[str, str, list[str]]:
+    """The agreement section's heading, the units compared (one sentence) and what the figures mean."""
+    result = analysis.agreement
+    if result is None:
+        raise ValueError("no agreement in this analysis")
+    w = words(analysis.codebook)
+    g = result.groups[0]
+    units = w("agreement_units", units=g.units, a=result.coder_a, b=result.coder_b, where="", only_a=g.only_a,
+              only_b=g.only_b)
+    notes = sorted({w.agreement_note(r.note) for r in result.rows if r.group is None and r.direction is None
+                    and r.note})
+    return w("agreement_heading", a=result.coder_a, b=result.coder_b), units, [w("agreement_meaning"), *notes]
+
+
 def _cell_name(cell: tuple[str, str], w: Words) -> str:
     return f"{w.code(cell[0])} — {w.direction(cell[1])}"
 
@@ -233,6 +265,10 @@ def _markdown(analysis: "Analysis", has_compare_png: bool) -> str:
             out += ["![heatmap compare](heatmap-compare.png)", ""]
         if c.codebook_changed:
             out += [f"**{w('codebook_changes')}**", ""] + [f"- {_md_cell(line)}" for line in c.codebook_changes] + [""]
+    if analysis.agreement is not None:
+        heading, units, meaning = agreement_lines(analysis)
+        out += [f"## {heading}", "", units, "", md_table(*agreement_table(analysis)), ""]
+        out += [f"_{line}_" for line in meaning] + [""]
     out += [f"## {w('provenance')}", ""] + [f"- **{k}**: {_md_cell(v)}" for k, v in _provenance_items(analysis, w)]
     return "\n".join(out) + "\n"
 
@@ -341,6 +377,10 @@ def _html(analysis: "Analysis", png: bytes, compare_png: bytes | None) -> str:
         if c.codebook_changed:
             items = "".join(f"<li>{_h(line)}</li>" for line in c.codebook_changes)
             parts.append(f"<div class=\"warning\"><strong>{_h(w('codebook_changes'))}</strong><ul>{items}</ul></div>")
+    if analysis.agreement is not None:
+        heading, units, meaning = agreement_lines(analysis)
+        parts += [f"<h2>{_h(heading)}</h2>", f"<p>{_h(units)}</p>", _html_table(*agreement_table(analysis))]
+        parts += [f"<p class=\"legend\">{_h(line)}</p>" for line in meaning]
     parts.append(f"<h2>{_h(w('provenance'))}</h2><dl class=\"provenance\">")
     parts += [f"<dt>{_h(k)}</dt><dd>{_h(v)}</dd>" for k, v in _provenance_items(analysis, w)]
     parts.append("</dl></body></html>")
