@@ -323,16 +323,28 @@ class Project:
     def write_report(self, out_dir: str | Path, *, coder: str | None = None, reconciled: bool = False,
                      include_suggested: bool = False, study: str | None = None, by: str | None = None,
                      compare_by: str | None = None, allow_codebook_change: bool = False, per_cell: int = 3,
-                     max_chars: int = 300, all_studies: bool = False) -> "ReportFiles":
-        """Write report.html, report.md and heatmap.png (and heatmap-compare.png) into ``out_dir``."""
+                     max_chars: int = 300, all_studies: bool = False, scenarios: bool = False,
+                     docx: bool = False) -> "ReportFiles":
+        """Write report.html, report.md and heatmap.png (and heatmap-compare.png) into ``out_dir``.
+
+        ``scenarios``: with the scenario draft per aspect; ``docx``: also report.docx (Word), which
+        always holds the scenario draft.
+        """
         from qualcode.outputs import report
 
         out = report.check_folder(out_dir)
         analysis = self.analyse(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study,
                                 by=by, compare_by=compare_by, allow_codebook_change=allow_codebook_change,
                                 per_cell=per_cell, max_chars=max_chars, presence=False, all_studies=all_studies,
-                                auto_agreement=True)
-        return report.write_report(analysis, out)
+                                auto_agreement=True, scenarios=scenarios or docx)
+        files = report.write_report(analysis, out)
+        if docx:
+            from dataclasses import replace
+
+            from qualcode.outputs.word import write_docx
+
+            files = replace(files, docx=write_docx(analysis, out / "report.docx", files.heatmap.read_bytes()))
+        return files
 
     # -- agreement and learning ------------------------------------------------------------
     def agreement(self, coder_a: str, coder_b: str, *, by: str | None = None) -> "AgreementResult":

@@ -557,10 +557,21 @@ def test_cli_matrix_table_and_formats(built):
     r = run(project, "matrix", "--format", "csv")
     assert r.exit_code == 0
     rows = list(pd.read_csv(__import__("io").StringIO(r.output)).itertuples())
+    kans = {x.study: x.segments for x in rows if x.code == "workload" and x.direction_label == "kans"}
+    assert kans == {"po-2019": 1, "vo-2025": 3}  # per study, like the table
+    r = run(project, "matrix", "--format", "csv", "--all-studies")
+    rows = list(pd.read_csv(__import__("io").StringIO(r.output)).itertuples())
     assert any(x.code == "workload" and x.direction_label == "kans" and x.segments == 4 for x in rows)
     r = run(project, "matrix", "--format", "json", "--quotes", "--by", "role")
     data = json.loads(r.output)
     assert data["groups"] == {"expert": 2, "leerkracht": 2, "schoolleider": 1} and data["quotes"]
+    assert [(sc["study"], sc["n_cases"]) for sc in data["scopes"]] == [("po-2019", 2), ("vo-2025", 3)]
+    vo = {(m["code"], m["direction"], m["role"]): m["segments"] for m in data["scopes"][1]["matrix"]}
+    assert vo[("workload", "opportunity", None)] == 3 and data["scopes"][1]["quotes"]
+    r = run(project, "matrix", "--quotes", "1", "--format", "csv")
+    assert r.exit_code == 0 and set(pd.read_csv(__import__("io").StringIO(r.output))["rank"]) == {1}
+    r = run(project, "matrix", "--with-quotes", "--per-cell", "1", "--format", "csv")  # the old names still work
+    assert r.exit_code == 0 and set(pd.read_csv(__import__("io").StringIO(r.output))["rank"]) == {1}
     r = run(project, "matrix", "--by", "role", "--quotes")
     assert r.exit_code == 0 and "rol: expert (n = 2)" in r.output and "Citaten per cel" in r.output
     assert not any(name in r.output for name in REAL_NAMES)

@@ -1,4 +1,5 @@
-"""Issue 13 part 2: one language per output, readable provenance, an honest --reconciled, agreement in the report.
+"""Issue 13 part 2: one language per output, readable provenance, an honest --reconciled, agreement in the
+report, the scenario draft and the Word report.
 
 The demo project is built once (slow); the English outputs are the same project rendered
 with the English edition of the codebook (same code ids).
@@ -146,3 +147,111 @@ def test_the_report_gives_agreement_per_code_computed_from_the_store(demo):
         kappa = f"{_kappa(units, coded['anna'], coded['bob']):.2f}".replace(".", ",")
         row = next(line for line in md.splitlines() if line.startswith(f"| {label} | {len(units)} |"))
         assert f"| {kappa} |" in row, (row, kappa)
+
+
+SEGMENTS_OF_ROLE = """
+    SELECT COUNT(DISTINCT c.segment_id), COUNT(DISTINCT g.case_id)
+      FROM codings c JOIN segments g ON g.id = c.segment_id JOIN documents d ON d.id = g.document_id
+      JOIN studies s ON s.id = d.study_id JOIN cases k ON k.id = g.case_id
+     WHERE c.coder = 'anna' AND c.status = 'accepted' AND g.to_code = 1 AND s.name = ? AND c.code = ?
+       AND c.direction = ? AND k.role = ?
+"""
+CASES_OF_ROLE = """
+    SELECT COUNT(DISTINCT g.case_id) FROM segments g JOIN documents d ON d.id = g.document_id
+      JOIN studies s ON s.id = d.study_id JOIN cases k ON k.id = g.case_id
+     WHERE g.to_code = 1 AND s.name = ? AND k.role = ?
+"""
+
+
+@pytest.fixture(scope="module")
+def drafted(demo):
+    with Project.open(demo.project) as project:
+        yield project.analyse(coder="anna", scenarios=True, presence=False)
+
+
+def test_the_scenario_draft_counts_per_group_from_the_store(demo, drafted):
+    con = sqlite3.connect(demo.project)
+    vo = next(p for p in drafted.scopes() if p.study == "vo-2025")
+    assert [(s.code, s.direction) for s in vo.scenarios] == [(c, d) for c in vo.codes for d in ("opportunity", "risk")]
+    checked = 0
+    for sc in vo.scenarios:
+        assert sc.cell == vo.cell(sc.code, sc.direction)  # the matrix's own cell
+        assert sc.by == "role" and {g for g, _ in sc.groups} == {"expert", "schoolleider", "workshopgroep"}
+        for role, cell in sc.groups:
+            segments, cases = con.execute(SEGMENTS_OF_ROLE, ("vo-2025", sc.code, sc.direction, role)).fetchone()
+            n = con.execute(CASES_OF_ROLE, ("vo-2025", role)).fetchone()[0]
+            assert (cell.segments, cell.cases, cell.n_cases) == (segments, cases, n)
+            checked += 1
+    assert checked == 24
+
+
+def test_scenario_themes_and_quotes(drafted):
+    for part in drafted.scopes():
+        for sc in part.scenarios:
+            texts = [p.text.lower() for p in part.passages_for(sc.code, sc.direction)]
+            counts = [t.segments for t in sc.themes]
+            assert counts == sorted(counts, reverse=True)
+            for theme in sc.themes:
+                assert 2 <= theme.segments <= sc.keyword_segments <= sc.cell.segments
+                assert sum(theme.text in t for t in texts) >= 1, theme
+            cases = [q.case_key for q in sc.quotes]
+            assert len(set(cases)) == len(cases)  # each quote from another case
+            assert len(sc.quotes) == min(3, sc.cell.cases)
+            assert all((q.code, q.direction) == (sc.code, sc.direction) for q in sc.quotes)
+    vo = next(p for p in drafted.scopes() if p.study == "vo-2025")
+    workload = next(s for s in vo.scenarios if (s.code, s.direction) == ("workload", "opportunity"))
+    assert {q.role for q in workload.quotes} == {"expert", "schoolleider", "workshopgroep"}
+    assert ("interaction", "opportunity") in {(t.code, t.direction) for t in workload.together}
+
+
+def test_the_report_writes_the_scenario_skeletons_with_the_matrix_numbers(demo):
+    md = (demo.report.parent / "report.md").read_text(encoding="utf-8")
+    with Project.open(demo.project) as project:
+        analysis = project.analyse(coder="anna", by="role", presence=False, scenarios=True)
+    for part in analysis.scopes():
+        assert f"### Scenario's per aspect (opzet) — studie {part.study}" in md
+        for sc in part.scenarios:
+            c = sc.cell
+            if c.segments:
+                assert (f"genoemd door {c.cases} van de {c.n_cases} cases ({c.percent}%), in {c.segments} "
+                        "fragmenten") in md
+            for role, g in sc.groups if len(sc.groups) > 1 else ():  # one group: the sentence is left out
+                assert f"{role} {g.cases} van {g.n_cases} ({g.percent}%)" in md
+            for q in sc.quotes:
+                assert i18n.words(analysis.codebook).source(q) in md
+
+
+def test_the_report_has_no_scenarios_unless_asked(demo, tmp_path):
+    with Project.open(demo.project) as project:
+        files = project.write_report(tmp_path / "plain", coder="anna")
+    assert "Scenario's" not in files.markdown.read_text(encoding="utf-8") and files.docx is None
+
+
+def test_the_word_report_converts_with_libreoffice_and_holds_the_numbers(demo, tmp_path):
+    import subprocess
+
+    from pypdf import PdfReader
+
+    from conftest import libreoffice
+
+    office = libreoffice()
+    assert demo.docx is not None and demo.docx.exists()
+    proc = subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                           "--convert-to", "pdf", "--outdir", str(tmp_path), str(demo.docx)],
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    pdf = tmp_path / "report.pdf"
+    assert pdf.exists(), proc.stdout + proc.stderr
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(pdf).pages)
+    with Project.open(demo.project) as project:
+        analysis = project.analyse(coder="anna", by="role", presence=False)
+    w = i18n.words(analysis.codebook)
+    for part in analysis.scopes():
+        assert w.scope_title(part).replace("—", "").split()[-1] in text
+        for code in part.codes:
+            for d in part.directions:
+                assert w.cell(part.cell(code, d)) in text, (part.study, code, d)
+    assert "Scenario's per aspect (opzet)" in text and "Overeenstemming tussen codeurs: anna en bob" in text
+    assert "demo.qualcode" in text
+    for name in ("Marieke de Vries", "Peter van Dijk"):
+        assert name not in text

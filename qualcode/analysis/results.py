@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from qualcode.analysis.agreement import AgreementResult
     from qualcode.analysis.matrix import Comparison, MatrixResult
     from qualcode.analysis.passages import Pair, Passage
+    from qualcode.analysis.scenarios import Scenario
     from qualcode.coding.codebook import Codebook
     from qualcode.store import Store
 
@@ -352,6 +353,7 @@ class Analysis:
     co_occurrence: tuple["Pair", ...] = ()  # cells coded on the same segments, most segments first
     studies: tuple[str, ...] = ()  # the studies the selection covers
     parts: tuple["Analysis", ...] = field(default=(), repr=False)  # one analysis per study (not pooled)
+    scenarios: tuple["Scenario", ...] = ()  # the scenario draft of this scope (with ``scenarios=True``)
 
     # -- scope ---------------------------------------------------------------------------------
     def scopes(self) -> tuple["Analysis", ...]:
@@ -496,7 +498,12 @@ def analyse(
     if study is None and not all_studies and len(studies) > 1:
         parts = tuple(analyse(store, codebook, coder=coder, reconciled=reconciled,
                               include_suggested=include_suggested, study=s, by=by, auto_compare=False,
-                              per_cell=per_cell, max_chars=max_chars, presence=False) for s in studies)
+                              per_cell=per_cell, max_chars=max_chars, presence=False, scenarios=scenarios)
+                      for s in studies)
+    pairs = co_occurrence(df, order)
+    draft: tuple[Scenario, ...] = ()
+    if scenarios and not parts:
+        draft = _scenarios(store, df, codebook, result, by, found, pairs, max_chars)
     agreed = None
     if agreement is None and auto_agreement:
         from qualcode.store.codings import RECONCILED, coders as coders_of
@@ -514,8 +521,24 @@ def analyse(
         presence=mx.code_presence_per_case(df, store, codebook) if presence else None,
         case_attributes=attrs, cases=cases,
         comparison=comparison_view(comparison) if comparison is not None else None, comparison_left_out=left_out,
-        agreement=agreed, passages=found, co_occurrence=co_occurrence(df, order), studies=studies, parts=parts,
+        agreement=agreed, passages=found, co_occurrence=pairs, studies=studies, parts=parts, scenarios=draft,
     )
+
+
+def _scenarios(store: "Store", df: "pd.DataFrame", codebook: Any, result: "MatrixResult", by: str | None,
+               found: tuple["Passage", ...], pairs: tuple["Pair", ...], max_chars: int) -> tuple["Scenario", ...]:
+    """The scenario draft of one scope; its groups are those of ``by``, else the roles (when cases have one)."""
+    from qualcode.analysis import matrix as mx
+    from qualcode.analysis.scenarios import scenario_draft
+    from qualcode.store.passages import evidence_per_coding
+
+    group_by = by or ("role" if "role" in df.columns and df["role"].notna().any() else None)
+    groups = None
+    if group_by is not None:
+        groups = matrix_view(result) if group_by == by else matrix_view(
+            mx.opportunity_risk_matrix(df, codebook, by=group_by))
+    return scenario_draft(matrix_view(result), groups, found, pairs, evidence_per_coding(store.con), codebook, df,
+                          max_chars)
 
 
 QUOTE_COLUMNS = ["code", "aspect", "direction", "direction_label", "rank", "pseudonym", "role", "study", "document",

@@ -174,6 +174,25 @@ TEXT: dict[str, dict[str, str]] = {
                              "corrigeren de overeenstemming voor toeval: 1 is volledige overeenstemming, 0 niet beter "
                              "dan toeval; vanaf 0,80 geldt als goed, 0,67–0,80 als voorlopig.",
         "undefined": "–",
+        "scenarios": "Scenario's per aspect (opzet)",
+        "scenario_intro": "Een eerste opzet, geschreven uit de gecodeerde fragmenten: per aspect en richting de "
+                          "aantallen per groep, de terugkerende thema's en citaten uit verschillende cases. "
+                          "Herschrijf de zinnen; elk getal staat ook in de matrix, elk citaat bij de fragmenten.",
+        "scenario_count": "{aspect}, {direction}: genoemd door {cases} van de {n} cases ({percent}%), in "
+                          "{segments} fragmenten.",
+        "scenario_none": "{aspect}, {direction}: geen enkele case noemt dit.",
+        "scenario_groups": "Per {attribute}: {items}.",
+        "scenario_group": "{group} {cases} van {n} ({percent}%)",
+        "scenario_themes": "Terugkerende thema's (trefwoorden, in {k} van de {segments} fragmenten gevonden): "
+                           "{items}.",
+        "scenario_theme": "„{text}” ({n}×)",
+        "scenario_subcodes": "Sub-codes: {items}.",
+        "scenario_no_themes": "Geen terugkerende trefwoorden: de fragmenten zijn (ook) met de hand gecodeerd of "
+                              "noemen steeds iets anders.",
+        "scenario_together": "Vaak op hetzelfde fragment gecodeerd met: {items}.",
+        "scenario_together_item": "{cell} ({n} fragmenten)",
+        "scenario_quotes": "Citaten",
+        "scenario_todo": "[Duiding: wat zeggen deze cases, en waarin verschillen de groepen?]",
     },
     "en": {
         "title": "Opportunities and risks per aspect of work",
@@ -321,6 +340,24 @@ TEXT: dict[str, dict[str, str]] = {
                              "chance: 1 is full agreement, 0 no better than chance; 0.80 and above counts as good, "
                              "0.67–0.80 as tentative.",
         "undefined": "–",
+        "scenarios": "Scenarios per aspect (draft)",
+        "scenario_intro": "A first draft, written from the coded segments: per aspect and direction the counts per "
+                          "group, the recurring themes and quotes from different cases. Rewrite the sentences; "
+                          "every figure is also in the matrix, every quote with the segments.",
+        "scenario_count": "{aspect}, {direction}: raised by {cases} of {n} cases ({percent}%), in {segments} "
+                          "segments.",
+        "scenario_none": "{aspect}, {direction}: no case raised this.",
+        "scenario_groups": "By {attribute}: {items}.",
+        "scenario_group": "{group} {cases} of {n} ({percent}%)",
+        "scenario_themes": "Recurring themes (keywords, found in {k} of the {segments} segments): {items}.",
+        "scenario_theme": "“{text}” ({n}×)",
+        "scenario_subcodes": "Sub-codes: {items}.",
+        "scenario_no_themes": "No recurring keywords: the segments were (also) coded by hand or each say something "
+                              "else.",
+        "scenario_together": "Often coded on the same segment with: {items}.",
+        "scenario_together_item": "{cell} ({n} segments)",
+        "scenario_quotes": "Quotes",
+        "scenario_todo": "[Interpretation: what do these cases say, and how do the groups differ?]",
     },
 }
 

@@ -31,6 +31,7 @@ class ReportFiles:
     compare_heatmap: Path | None = None
     heatmap_svg: Path | None = None
     compare_note: str | None = None  # why there is no comparison section (for the terminal, in English)
+    docx: Path | None = None  # report.docx, when asked for (qualcode.outputs.word)
 
 
 def check_folder(out_dir: str | Path) -> Path:
@@ -53,7 +54,11 @@ def heatmap_panels(analysis: "Analysis", w: Words) -> list:
 
 
 def write_report(analysis: "Analysis", out_dir: str | Path) -> ReportFiles:
-    """Write report.html, report.md, heatmap.png/.svg (and heatmap-compare.png) of ``analysis`` into ``out_dir``."""
+    """Write report.html, report.md, heatmap.png/.svg (and heatmap-compare.png) of ``analysis`` into ``out_dir``.
+
+    The scenario draft is in them when the analysis holds one (``scenarios=True``); the Word
+    report is :func:`qualcode.outputs.word.write_docx`.
+    """
     out = check_folder(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     w = words(analysis.codebook)
@@ -186,6 +191,58 @@ def agreement_lines(analysis: "Analysis") -> tuple[str, str, list[str]]:
     return w("agreement_heading", a=result.coder_a, b=result.coder_b), units, [w("agreement_meaning"), *notes]
 
 
+@dataclass(frozen=True)
+class ScenarioText:
+    """One scenario of the draft in words: heading, the skeleton's sentences, its quotes (passages to cite)."""
+
+    heading: str
+    sentences: tuple[str, ...]
+    quotes: tuple["Passage", ...]
+
+
+def scenario_texts(part: "Analysis") -> list[tuple[str, list[ScenarioText]]]:
+    """Per aspect (heading) its scenarios in words, from ``part.scenarios``: the paragraph skeletons."""
+    w = words(part.codebook)
+    out: list[tuple[str, list[ScenarioText]]] = []
+    for code in part.codes:
+        texts = []
+        for sc in (s for s in part.scenarios if s.code == code):
+            aspect, direction = w.code(sc.code), w.direction(sc.direction)
+            c = sc.cell
+            if not c.segments:
+                none = w("scenario_none", aspect=aspect, direction=direction)
+                texts.append(ScenarioText(f"{aspect} — {direction}", (none[:1].upper() + none[1:],), ()))
+                continue
+            sentences = [w("scenario_count", aspect=aspect, direction=direction, cases=c.cases, n=c.n_cases,
+                           percent=c.percent, segments=c.segments)]
+            if sc.groups and len(sc.groups) > 1:
+                items = "; ".join(w("scenario_group", group=g, cases=gc.cases, n=gc.n_cases, percent=gc.percent)
+                                  for g, gc in sc.groups)
+                sentences.append(w("scenario_groups", attribute=w.attribute(sc.by), items=items))
+            if sc.themes and sc.themes[0].kind == "subcode":
+                sentences.append(w("scenario_subcodes", items=", ".join(
+                    w("scenario_theme", text=w.code(t.text), n=t.segments) for t in sc.themes)))
+            elif sc.themes:
+                sentences.append(w("scenario_themes", k=sc.keyword_segments, segments=c.segments, items=", ".join(
+                    w("scenario_theme", text=t.text, n=t.segments) for t in sc.themes)))
+            else:
+                sentences.append(w("scenario_no_themes"))
+            if sc.together:
+                sentences.append(w("scenario_together", items=", ".join(
+                    w("scenario_together_item", cell=_cell_name((t.code, t.direction), w), n=t.segments)
+                    for t in sc.together)))
+            sentences.append(w("scenario_todo"))
+            sentences[0] = sentences[0][:1].upper() + sentences[0][1:]
+            texts.append(ScenarioText(f"{aspect} — {direction}", tuple(sentences), sc.quotes))
+        if texts:
+            out.append((w.code(code), texts))
+    return out
+
+
+def has_scenarios(analysis: "Analysis") -> bool:
+    return any(part.scenarios for part in analysis.scopes())
+
+
 def _cell_name(cell: tuple[str, str], w: Words) -> str:
     return f"{w.code(cell[0])} — {w.direction(cell[1])}"
 
@@ -255,6 +312,14 @@ def _markdown(analysis: "Analysis", has_compare_png: bool) -> str:
             out += [md_table(*co_occurrence_table(part)), "", f"_{w('co_occurrence_legend')}_", ""]
         else:
             out += [f"_{w('no_co_occurrence')}_", ""]
+        if part.scenarios:
+            out += [f"### {w('scenarios')} — {w.scope(part)}".rstrip(" —"), "", f"_{w('scenario_intro')}_", ""]
+            for aspect, texts in scenario_texts(part):
+                out += [f"#### {aspect}", ""]
+                for t in texts:
+                    out += [" ".join(t.sentences), ""]
+                    for p in t.quotes:
+                        out += _md_quote(p, w)
     if analysis.comparison is not None:
         c = analysis.comparison
         out += [f"## {w('compare')}: {w.attribute(c.by)}", "", md_table(*compare_table(analysis)), "",
@@ -356,6 +421,13 @@ def _html_scope(part: "Analysis", w: Words) -> list[str]:
         parts += [_html_table(*co_occurrence_table(part)), f"<p class=\"legend\">{_h(w('co_occurrence_legend'))}</p>"]
     else:
         parts.append(f"<p class=\"note\">{_h(w('no_co_occurrence'))}</p>")
+    if part.scenarios:
+        parts += [f"<h3>{_h(w('scenarios'))}</h3>", f"<p class=\"legend\">{_h(w('scenario_intro'))}</p>"]
+        for aspect, texts in scenario_texts(part):
+            parts.append(f"<h4>{_h(aspect)}</h4>")
+            for t in texts:
+                parts.append(f"<p class=\"scenario\">{_h(' '.join(t.sentences))}</p>")
+                parts += [_html_passage(p, w) for p in t.quotes]
     return parts
 
 
