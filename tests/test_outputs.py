@@ -656,3 +656,37 @@ def test_an_existing_workbook_is_not_replaced_without_force(workbook):
         project_export(project, out)
     assert out.read_bytes() == before
     project_export(project, out, overwrite=True)
+
+
+def heatmap_labels_checked(analysis) -> int:
+    """Draw the report's heatmap; assert every cell label keeps clear of its cell's edges; return how many."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.patches import Rectangle
+
+    from qualcode.outputs import heatmap
+    from qualcode.outputs.i18n import words
+    from qualcode.outputs.report import heatmap_panels
+
+    w = words(analysis.codebook)
+    fig = heatmap._figure(heatmap_panels(analysis, w), analysis.codebook, w("title"), None)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    checked = 0
+    for ax in fig.axes:
+        cells = [p.get_window_extent(renderer) for p in ax.patches if isinstance(p, Rectangle)]
+        for text in ax.texts:
+            box = text.get_window_extent(renderer)
+            cell = next(c for c in cells if c.x0 <= (box.x0 + box.x1) / 2 <= c.x1 and c.y0 <= (box.y0 + box.y1) / 2
+                        <= c.y1)
+            margin = 0.05 * cell.width
+            assert cell.x0 + margin <= box.x0 and box.x1 <= cell.x1 - margin, text.get_text()
+            assert cell.y0 < box.y0 and box.y1 < cell.y1, text.get_text()
+            checked += 1
+    assert checked == sum(len(part.codes) * len(part.directions) for part in analysis.scopes())
+    return checked
+
+
+def test_heatmap_cell_labels_keep_clear_of_the_cell_edges(built):
+    project, cb, _ = built
+    assert heatmap_labels_checked(project.analyse(presence=False, per_cell=None)) == 2 * 4 * 2  # 2 studies

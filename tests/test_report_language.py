@@ -255,3 +255,9 @@ def test_the_word_report_converts_with_libreoffice_and_holds_the_numbers(demo, t
     assert "demo.qualcode" in text
     for name in ("Marieke de Vries", "Peter van Dijk"):
         assert name not in text
+
+
+def test_the_heatmap_labels_of_the_demo_keep_clear_of_the_cell_edges(drafted):
+    from test_outputs import heatmap_labels_checked
+
+    assert heatmap_labels_checked(drafted) == 4 * 2 + 4 * 3  # po-2019 without 'geen richting', vo-2025 with it

@@ -174,6 +174,8 @@ TEXT: dict[str, dict[str, str]] = {
                              "corrigeren de overeenstemming voor toeval: 1 is volledige overeenstemming, 0 niet beter "
                              "dan toeval; vanaf 0,80 geldt als goed, 0,67–0,80 als voorlopig.",
         "undefined": "–",
+        "heat_legend": "Per cel, van boven naar onder: aantal fragmenten; aantal verschillende cases van het aantal "
+                       "cases in de groep; aandeel cases. Kleur: aandeel cases.",
         "scenarios": "Scenario's per aspect (opzet)",
         "scenario_intro": "Een eerste opzet, geschreven uit de gecodeerde fragmenten: per aspect en richting de "
                           "aantallen per groep, de terugkerende thema's en citaten uit verschillende cases. "
@@ -340,6 +342,8 @@ TEXT: dict[str, dict[str, str]] = {
                              "chance: 1 is full agreement, 0 no better than chance; 0.80 and above counts as good, "
                              "0.67–0.80 as tentative.",
         "undefined": "–",
+        "heat_legend": "Per cell, top to bottom: number of segments; distinct cases of the group's cases; share of "
+                       "cases. Colour: share of cases.",
         "scenarios": "Scenarios per aspect (draft)",
         "scenario_intro": "A first draft, written from the coded segments: per aspect and direction the counts per "
                           "group, the recurring themes and quotes from different cases. Rewrite the sentences; "
