@@ -199,6 +199,12 @@ class ScenarioText:
     sentences: tuple[str, ...]
     quotes: tuple["Passage", ...]
 
+    def lead(self) -> tuple[str, str]:
+        """('Werkdruk, kans:', the rest): the paragraph's opening words (set in bold) and the skeleton after them."""
+        text = " ".join(self.sentences)
+        head, sep, rest = text.partition(": ")
+        return (head + ":", rest) if sep else ("", text)
+
 
 def scenario_texts(part: "Analysis") -> list[tuple[str, list[ScenarioText]]]:
     """Per aspect (heading) its scenarios in words, from ``part.scenarios``: the paragraph skeletons."""
@@ -317,7 +323,8 @@ def _markdown(analysis: "Analysis", has_compare_png: bool) -> str:
             for aspect, texts in scenario_texts(part):
                 out += [f"#### {aspect}", ""]
                 for t in texts:
-                    out += [" ".join(t.sentences), ""]
+                    lead, rest = t.lead()
+                    out += [f"**{_md_cell(lead)}** {_md_cell(rest)}", ""]
                     for p in t.quotes:
                         out += _md_quote(p, w)
     if analysis.comparison is not None:
@@ -359,6 +366,8 @@ details { margin: .3rem 0 1rem; } summary { cursor: pointer; color: #335; }
 .memo { display: block; color: #364; font-size: .85rem; margin-top: .2rem; }
 td.num a { color: inherit; text-decoration: none; border-bottom: 1px dotted #888; }
 ol.passages li { margin-bottom: .6rem; }
+div.wide { overflow-x: auto; max-width: 100%; }
+p.scenario .lead { font-weight: bold; }
 .warning { background: #fff4d6; padding: .5rem .8rem; border-left: 4px solid #e0a800; }
 """
 
@@ -380,7 +389,7 @@ def _html_table(headers: list[str], rows: list[list[str]], links: list[list[str 
             inner = f"<a href=\"#{_h(link)}\">{_h(v)}</a>" if link else _h(v)
             cells.append(f"<td class=\"num\">{inner}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<div class=\"wide\"><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -414,7 +423,8 @@ def _html_scope(part: "Analysis", w: Words) -> list[str]:
         passages = part.passages_for(code, d)
         if passages:
             items = "".join(_html_passage(p, w, "li") for p in passages)
-            parts.append(f"<details><summary>{_h(w('passages_of', n=len(passages)))}</summary>"
+            parts.append(f"<details><summary>{_h(w('passages_of', n=len(passages)) if len(passages) > 1 else w('passages_of_one'))}"
+                         "</summary>"
                          f"<ol class=\"passages\">{items}</ol></details>")
     parts.append(f"<h3>{_h(w('co_occurrence'))}</h3>")
     if part.co_occurrence:
@@ -426,7 +436,8 @@ def _html_scope(part: "Analysis", w: Words) -> list[str]:
         for aspect, texts in scenario_texts(part):
             parts.append(f"<h4>{_h(aspect)}</h4>")
             for t in texts:
-                parts.append(f"<p class=\"scenario\">{_h(' '.join(t.sentences))}</p>")
+                lead, rest = t.lead()
+                parts.append(f"<p class=\"scenario\"><span class=\"lead\">{_h(lead)}</span> {_h(rest)}</p>")
                 parts += [_html_passage(p, w) for p in t.quotes]
     return parts
 

@@ -77,8 +77,8 @@ def write_docx(analysis: "Analysis", path: str | Path, heatmap_png: bytes) -> Pa
     from docx import Document
     from docx.shared import Cm
 
-    from qualcode.outputs.report import (agreement_lines, agreement_table, compare_table, group_tables,
-                                         matrix_table, scenario_texts)
+    from qualcode.outputs.report import (agreement_lines, agreement_table, compare_blocks, compare_cell_text,
+                                         group_tables, matrix_table, scenario_texts)
 
     path = Path(path)
     w = words(analysis.codebook)
@@ -109,7 +109,10 @@ def write_docx(analysis: "Analysis", path: str | Path, heatmap_png: bytes) -> Pa
             for aspect, texts in scenario_texts(part):
                 doc.add_heading(aspect, level=3)
                 for t in texts:
-                    doc.add_paragraph(" ".join(t.sentences))
+                    lead, rest = t.lead()
+                    paragraph = doc.add_paragraph()
+                    paragraph.add_run(lead).bold = True
+                    paragraph.add_run(" " + rest)
                     for p in t.quotes:
                         _quote(doc, p, w)
         doc.add_heading(w("quotes"), level=2)
@@ -122,9 +125,17 @@ def write_docx(analysis: "Analysis", path: str | Path, heatmap_png: bytes) -> Pa
                 for q in quotes:
                     _quote(doc, q.passage, w)
 
-    if analysis.comparison is not None:
-        doc.add_heading(f"{w('compare')}: {w.attribute(analysis.comparison.by)}", level=1)
-        _table(doc, *compare_table(analysis))
+    c = analysis.comparison
+    if c is not None:  # per direction a table of few columns: the groups, then the differences
+        doc.add_heading(f"{w('compare')}: {w.attribute(c.by)}", level=1)
+        blocks = compare_blocks(c, w)
+        for d in c.directions:
+            doc.add_paragraph().add_run(w.direction(d)).bold = True
+            headers = [w("aspect")] + [name if diff else w.group_heading(name, c.n_cases(group))
+                                       for group, name, diff in blocks]
+            rows = [[w.code(code)] + [compare_cell_text(c, code, d, group, diff, w=w) for group, _, diff in blocks]
+                    for code in c.codes]
+            _table(doc, headers, rows)
         _note(doc, f"{w('share')} = {w('cases')} / n; pp = {w('difference')} × 100")
     if analysis.agreement is not None:
         heading, units, meaning = agreement_lines(analysis)
