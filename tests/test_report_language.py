@@ -252,6 +252,7 @@ def test_the_word_report_converts_with_libreoffice_and_holds_the_numbers(demo, t
             for d in part.directions:
                 assert w.cell(part.cell(code, d)) in text, (part.study, code, d)
     assert "Scenario's per aspect (opzet)" in text and "Overeenstemming tussen codeurs: anna en bob" in text
+    assert "studie po-2019; studie vo-2025" in text and "alle studies samen" not in text  # per study, not pooled
     assert "demo.qualcode" in text
     for name in ("Marieke de Vries", "Peter van Dijk"):
         assert name not in text

@@ -99,7 +99,7 @@ def matrix(project, by, selection, quotes_per_cell, with_quotes, per_cell, fmt) 
             return out
 
         payload = {"codebook": codebook.name, "codebook_version": codebook.version, "by": by,
-                   "counted": w.selection(analysis.selection), "pooled": analysis.pooled or not analysis.parts,
+                   "counted": w.selection(analysis.selection), "pooled": analysis.pooled,
                    "scopes": [scope(part) for part in analysis.scopes()],
                    # all studies pooled (what earlier versions gave as the only matrix)
                    "n_cases": analysis.n_cases(), "groups": {g: analysis.n_cases(g) for g in analysis.groups},

@@ -86,7 +86,8 @@ def write_docx(analysis: "Analysis", path: str | Path, heatmap_png: bytes) -> Pa
     doc.core_properties.title = w("title")
     doc.core_properties.author = "qualcode"
     doc.core_properties.language = LANGUAGE_TAGS.get(analysis.language, analysis.language)
-    scope = w.scope(analysis) or ", ".join(w.scope(p) for p in analysis.scopes() if w.scope(p))
+    # per study (the parts) or one scope: the title names what the document shows, never 'pooled' when it is not
+    scope = "; ".join(w.scope(p) for p in analysis.parts) if analysis.parts else w.scope(analysis)
     doc.add_heading(w("title"), level=0)
     if scope:
         doc.add_paragraph(scope)
