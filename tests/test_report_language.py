@@ -213,8 +213,9 @@ def test_the_report_writes_the_scenario_skeletons_with_the_matrix_numbers(demo):
         for sc in part.scenarios:
             c = sc.cell
             if c.segments:
+                unit = "fragment" if c.segments == 1 else "fragmenten"
                 assert (f"genoemd door {c.cases} van de {c.n_cases} cases ({c.percent}%), in {c.segments} "
-                        "fragmenten") in md
+                        f"{unit}.") in md
             for role, g in sc.groups if len(sc.groups) > 1 else ():  # one group: the sentence is left out
                 assert f"{role} {g.cases} van {g.n_cases} ({g.percent}%)" in md
             for q in sc.quotes:

@@ -113,7 +113,6 @@ TEXT: dict[str, dict[str, str]] = {
         "sheet_compare": "Vergelijking",
         "sheet_agreement": "Overeenstemming",
         "sheet_about": "Herkomst",
-        "sheet_scenarios": "Scenario's",
         # column headers
         "h_text": "Tekst",
         "h_speaker": "Spreker (pseudoniem)",
@@ -168,7 +167,6 @@ TEXT: dict[str, dict[str, str]] = {
         "filter_compare_by": "vergeleken per {v}",
         "filter_per_cell": "{v} citaten per cel",
         "filter_study": "alleen studie {v}",
-        "filter_scenarios": "scenario-opzet",
         "agreement_heading": "Overeenstemming tussen codeurs: {a} en {b}",
         "agreement_meaning": "Per aspect: is het aspect (in welke richting dan ook) bij een fragment gecodeerd, "
                              "door beide codeurs of door geen van beiden. Cohen's kappa en Krippendorff's alpha "
@@ -182,7 +180,7 @@ TEXT: dict[str, dict[str, str]] = {
                           "aantallen per groep, de terugkerende thema's en citaten uit verschillende cases. "
                           "Herschrijf de zinnen; elk getal staat ook in de matrix, elk citaat bij de fragmenten.",
         "scenario_count": "{aspect}, {direction}: genoemd door {cases} van de {n} cases ({percent}%), in "
-                          "{segments} fragmenten.",
+                          "{segments} {unit}.",
         "scenario_none": "{aspect}, {direction}: geen enkele case noemt dit.",
         "scenario_groups": "Per {attribute}: {items}.",
         "scenario_group": "{group} {cases} van {n} ({percent}%)",
@@ -285,7 +283,6 @@ TEXT: dict[str, dict[str, str]] = {
         "sheet_compare": "Compare",
         "sheet_agreement": "Agreement",
         "sheet_about": "About",
-        "sheet_scenarios": "Scenarios",
         "h_text": "Text",
         "h_speaker": "Speaker (pseudonym)",
         "h_code_id": "Code id",
@@ -337,7 +334,6 @@ TEXT: dict[str, dict[str, str]] = {
         "filter_compare_by": "compared by {v}",
         "filter_per_cell": "{v} quotes per cell",
         "filter_study": "study {v} only",
-        "filter_scenarios": "scenario draft",
         "agreement_heading": "Agreement between coders: {a} and {b}",
         "agreement_meaning": "Per aspect: whether the aspect (in any direction) was coded on a segment, by both "
                              "coders or by neither. Cohen's kappa and Krippendorff's alpha correct the agreement for "
@@ -351,7 +347,7 @@ TEXT: dict[str, dict[str, str]] = {
                           "group, the recurring themes and quotes from different cases. Rewrite the sentences; "
                           "every figure is also in the matrix, every quote with the segments.",
         "scenario_count": "{aspect}, {direction}: raised by {cases} of {n} cases ({percent}%), in {segments} "
-                          "segments.",
+                          "{unit}.",
         "scenario_none": "{aspect}, {direction}: no case raised this.",
         "scenario_groups": "By {attribute}: {items}.",
         "scenario_group": "{group} {cases} of {n} ({percent}%)",
