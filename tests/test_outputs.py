@@ -21,6 +21,7 @@ from qualcode.errors import CodebookError, NotFoundError, UsageError
 from qualcode.analysis.matrix import compare, opportunity_risk_matrix, quotes
 from qualcode.records import Suggestion
 from qualcode.analysis.selection import select_codings
+from qualcode.outputs.i18n import words
 
 from conftest import add_document, libreoffice
 
@@ -189,6 +190,17 @@ def test_reconciled_takes_settled_decisions_else_what_all_coders_accepted(built)
     assert (vo1[3], "autonomy", "risk") in got  # only anna decided this segment
     assert set(df.loc[df["segment_id"] == vo1[2], "coder"]) == {codings.RECONCILED}
     assert set(df.loc[df["segment_id"] == vo1[1], "coder"]) == {"anna+ben"}
+    # the label says where the counted segments come from: settled, agreed by two coders, one coder only
+    from qualcode.analysis.results import selection_of
+
+    selection = selection_of(df)
+    coded = set(df["segment_id"])
+    both = codings.decided_segments(project.store.con, "anna") & codings.decided_segments(project.store.con, "ben")
+    assert selection.settled_segments == 1 and not selection.nothing_reconciled
+    assert selection.agreed_segments == len((coded & both) - {vo1[2]})
+    assert selection.single_coder_segments == len(coded - both - {vo1[2]})
+    line = words(project.codebook()).selection(selection)
+    assert line.startswith("afgestemde beslissingen (codeur 'reconciled', 1 fragment), elders")
 
 
 def test_include_suggested_adds_only_undecided_segments_marked_suggested(built):
@@ -690,3 +702,25 @@ def heatmap_labels_checked(analysis) -> int:
 def test_heatmap_cell_labels_keep_clear_of_the_cell_edges(built):
     project, cb, _ = built
     assert heatmap_labels_checked(project.analyse(presence=False, per_cell=None)) == 2 * 4 * 2  # 2 studies
+
+
+@pytest.mark.slow  # the heatmap twice (PNG, SVG) and the Word file, ~3 s
+def test_cli_report_with_scenarios_and_docx(built, tmp_path):
+    from docx import Document
+
+    project, _, _ = built
+    r = run(project, "report", str(tmp_path / "rep"), "--scenarios", "--docx")
+    assert r.exit_code == 0, r.output
+    assert str(tmp_path / "rep" / "report.docx") in r.output
+    md = (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
+    assert "Scenario's per aspect (opzet)" in md
+    analysis = project.analyse(presence=False, per_cell=None)
+    doc = Document(str(tmp_path / "rep" / "report.docx"))
+    cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
+    for part in analysis.scopes():
+        for code in part.codes:
+            for d in part.directions:
+                assert words(project.codebook()).cell(part.cell(code, d)) in cells
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Scenario's per aspect (opzet)" in text and "Herkomst" in text
+    assert not any(name in text for name in REAL_NAMES)

@@ -375,7 +375,7 @@ ATTRIBUTE_LABELS: dict[str, dict[str, str]] = {"nl": {"role": "rol", "study": "s
 
 # Which codings count, in one line (the matrix sheet's note, the provenance, the terminal).
 SELECTION: dict[str, dict[str, str]] = {
-    "en": {"reconciled": "reconciled decisions (coder '{r}', {settled} segments), elsewhere the codes all coders who "
+    "en": {"reconciled": "reconciled decisions (coder '{r}', {settled} {settled_unit}), elsewhere the codes all coders who "
                          "decided a segment accepted ({agreed} segments decided by two or more coders, {single} by "
                          "one coder only)",
            "not_reconciled": "nothing was reconciled (no decisions of coder '{r}'; see `qualcode reconcile`): counted "
@@ -384,7 +384,7 @@ SELECTION: dict[str, dict[str, str]] = {
            "coder": "accepted decisions of coder {c}", "nobody": "no human decisions",
            "suggested": "; plus machine suggestions on segments not yet decided (status 'suggested')",
            "study": "; study {s} only"},
-    "nl": {"reconciled": "afgestemde beslissingen (codeur '{r}', {settled} fragmenten), elders de codes die alle "
+    "nl": {"reconciled": "afgestemde beslissingen (codeur '{r}', {settled} {settled_unit}), elders de codes die alle "
                          "codeurs van een fragment accepteerden ({agreed} fragmenten door twee of meer codeurs "
                          "beoordeeld, {single} door één codeur)",
            "not_reconciled": "niets afgestemd (geen beslissingen van codeur '{r}'; zie `qualcode reconcile`): geteld "
@@ -501,7 +501,8 @@ class Words:
             from qualcode.store.codings import RECONCILED
 
             key = "not_reconciled" if selection.nothing_reconciled else "reconciled"
-            text = words[key].format(r=RECONCILED, settled=selection.settled_segments,
+            unit = self("segment").lower() if selection.settled_segments == 1 else self("segments")
+            text = words[key].format(r=RECONCILED, settled=selection.settled_segments, settled_unit=unit,
                                      agreed=selection.agreed_segments, single=selection.single_coder_segments,
                                      coders=" + ".join(c for c in selection.coders if c != RECONCILED))
         elif selection.coder or selection.coders:
