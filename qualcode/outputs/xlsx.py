@@ -29,6 +29,8 @@ SHEETS = ("matrix", "groups", "quotes", "segments", "co_occurrence", "presence",
           "agreement", "about")
 HEADER_FILL = "DDE4EE"
 SCALE_END = "E8743B"  # warm orange: many segments
+# the share columns: the heatmap's two colour-blind-safe hues (ColorBrewer Blues, Oranges), grey for no direction
+SHARE_COLOURS = {"opportunity": "3182BD", "risk": "E6550D", "none": "969696"}
 MAX_WIDTH = 60
 TEXT_WIDTH = 80
 DEFAULT_BY = "role"  # the 'Matrix by group' sheet's attribute when none is given
@@ -191,15 +193,23 @@ def _note(ws: "Worksheet", row: int, text: str, col: int = 1) -> None:
     c.font = _styles()["note"]
 
 
-def _color_scale(ws: "Worksheet", ranges: Sequence[str], max_value: int) -> None:
-    """One white-to-orange scale over all given ranges, so colours compare across columns."""
+def _color_scale(ws: "Worksheet", ranges: Sequence[str], max_value: int, end_color: str = SCALE_END) -> None:
+    """One white-to-``end_color`` scale over all given ranges, so colours compare across columns."""
     from openpyxl.formatting.rule import ColorScaleRule
 
     if not ranges:
         return
     rule = ColorScaleRule(start_type="num", start_value=0, start_color="FFFFFF",
-                          end_type="num", end_value=max(1, max_value), end_color=SCALE_END)
+                          end_type="num", end_value=max(1, max_value), end_color=end_color)
     ws.conditional_formatting.add(" ".join(ranges), rule)
+
+
+def _share_scales(ws: "Worksheet", analysis: "Analysis", first_col: int, first_row: int, last_row: int,
+                  step: int) -> None:
+    """0-100 % per direction in the heatmap's hue for it (blue opportunity, orange risk, grey none)."""
+    ranges = _share_ranges(first_col, first_row, last_row, len(analysis.directions), step)
+    for d, cells in zip(analysis.directions, ranges):
+        _color_scale(ws, [cells], 100, SHARE_COLOURS.get(d, SHARE_COLOURS["none"]))
 
 
 def _matrix_headers(analysis: "Analysis", w: Words, with_suggested: bool) -> list[str]:
@@ -262,7 +272,7 @@ def _matrix_sheet(ws: "Worksheet", analysis: "Analysis", w: Words, links: dict |
                         cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{w.sheet('segments')}'!A{target}")
                         cell.style = "Hyperlink"
                 r += 1
-    _color_scale(ws, _share_ranges(3, 2, last, len(analysis.directions), step), 100)
+    _share_scales(ws, analysis, 3, 2, last, step)
     ncols = len(headers)
     r = last + 2
     _note(ws, r, w("legend_sheet") + " % = " + w("share") + ".")
@@ -299,7 +309,7 @@ def _group_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
                 rows.append([scope, group, w.code(code),
                              *_matrix_values(part, code, group, with_sugg, analysis.directions), part.n_cases(group)])
     last = _rows(ws, 3, rows)
-    _color_scale(ws, _share_ranges(4, 3, last, len(analysis.directions), step), 100)
+    _share_scales(ws, analysis, 4, 3, last, step)
     _note(ws, last + 2, w("legend_sheet") + " % = " + w("share") + ".")
     widths: dict[int, float] = {1: 10, 2: 16, 3: 22, len(headers): 8}
     widths.update({4 + i: 7 for i in range(len(analysis.directions) * step)})
