@@ -391,6 +391,10 @@ def test_workbook_has_every_sheet_with_frozen_headers_and_filters(workbook):
     assert wb["Matrix"]["A1"].value == "Studie" and wb["Matrix"]["B1"].value == "Aspect"
     assert wb["Matrix"]["C1"].value == "kans: fragmenten" and wb["Matrix"]["E1"].value == "kans: %"
     assert wb["Matrix"].conditional_formatting  # the colour scale
+    # the share columns (E kans %, H risico %) in the heatmap's hues: blue for kans, orange for risico
+    ends = {str(cf.sqref).split(":")[0][0]: cf.rules[0].colorScale.color[-1].rgb[-6:]
+            for cf in wb["Matrix"].conditional_formatting}
+    assert ends == {"E": "3182BD", "H": "E6550D"}
 
 
 def test_workbook_matrix_sheet_is_per_study_and_equals_the_dataframe(workbook):
