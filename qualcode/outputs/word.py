@@ -29,6 +29,7 @@ def _table(doc, headers: list[str], rows: list[list[str]]) -> None:
 
     table = doc.add_table(rows=1 + len(rows), cols=len(headers))
     table.style = "Table Grid"
+    _repeat_header(table.rows[0])
     for i, text in enumerate(headers):
         cell = table.rows[0].cells[i]
         cell.text = ""
@@ -45,6 +46,18 @@ def _table(doc, headers: list[str], rows: list[list[str]]) -> None:
             if i:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     doc.add_paragraph()
+
+
+def _repeat_header(row) -> None:
+    """Repeat the header row on every page a table runs over, and keep each row on one page."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    properties = row._tr.get_or_add_trPr()
+    for tag in ("w:cantSplit", "w:tblHeader"):
+        element = OxmlElement(tag)
+        element.set(qn("w:val"), "true")
+        properties.append(element)
 
 
 def _note(doc, text: str) -> None:
