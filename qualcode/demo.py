@@ -30,6 +30,7 @@ class DemoResult:
     heatmap: Path
     reviews: tuple[tuple[str, str], ...]  # (coder, summary line)
     coder: str  # whose decisions the outputs count
+    docx: Path | None = None  # the Word report (with the scenario draft)
 
 
 def _remove_project(path: Path) -> None:
@@ -88,6 +89,5 @@ def run_demo(
         pair = (reviews[0][0], reviews[1][0]) if len(reviews) > 1 else (main_coder, "keyword")
         project.export_workbook(workbook_path, coder=main_coder, by="role", agreement=pair, overwrite=True)
         report_dir = out_dir / "report"
-        project.write_report(report_dir, coder=main_coder, by="role")
-    return DemoResult(project_path, workbook_path, report_dir / "report.html", report_dir / "heatmap.png",
-                      tuple(reviews), main_coder)
+        files = project.write_report(report_dir, coder=main_coder, by="role", scenarios=True, docx=True)
+    return DemoResult(project_path, workbook_path, files.html, files.heatmap, tuple(reviews), main_coder, files.docx)

@@ -300,7 +300,8 @@ class Project:
                 study: str | None = None, by: str | None = None, compare_by: str | None = None,
                 auto_compare: bool = True, allow_codebook_change: bool = False, per_cell: int | None = 3,
                 max_chars: int = 300, presence: bool = True, agreement: tuple[str, str] | None = None,
-                agreement_by: str | None = None, all_studies: bool = False) -> "Analysis":
+                agreement_by: str | None = None, all_studies: bool = False, auto_agreement: bool = False,
+                scenarios: bool = False) -> "Analysis":
         """Everything the outputs show, computed once: see ``analysis.results.analyse``."""
         from qualcode.analysis.results import analyse
 
@@ -308,7 +309,7 @@ class Project:
                        include_suggested=include_suggested, study=study, by=by, compare_by=compare_by,
                        auto_compare=auto_compare, allow_codebook_change=allow_codebook_change, per_cell=per_cell,
                        max_chars=max_chars, presence=presence, agreement=agreement, agreement_by=agreement_by,
-                       all_studies=all_studies)
+                       all_studies=all_studies, auto_agreement=auto_agreement, scenarios=scenarios)
 
     def export_workbook(self, path: str | Path, *, coder: str | None = None, reconciled: bool = False,
                         include_suggested: bool = False, study: str | None = None, by: str | None = None,
@@ -337,18 +338,30 @@ class Project:
     def write_report(self, out_dir: str | Path, *, coder: str | None = None, reconciled: bool = False,
                      include_suggested: bool = False, study: str | None = None, by: str | None = None,
                      compare_by: str | None = None, allow_codebook_change: bool = False, per_cell: int = 3,
-                     max_chars: int = 300, all_studies: bool = False, pseudonymise: bool = True,
-                     keep_columns: Sequence[str] = ()) -> "ReportFiles":
-        """Write report.html, report.md and heatmap.png (and heatmap-compare.png) into ``out_dir``."""
+                     max_chars: int = 300, all_studies: bool = False, scenarios: bool = False,
+                     docx: bool = False, pseudonymise: bool = True, keep_columns: Sequence[str] = ()) -> "ReportFiles":
+        """Write report.html, report.md and heatmap.png (and heatmap-compare.png) into ``out_dir``.
+
+        ``scenarios``: with the scenario draft per aspect; ``docx``: also report.docx (Word), which
+        always holds the scenario draft. ``pseudonymise`` (default): names replaced as in every export.
+        """
         from qualcode.outputs import report
 
         out = report.check_folder(out_dir)
         analysis = self.analyse(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study,
                                 by=by, compare_by=compare_by, allow_codebook_change=allow_codebook_change,
-                                per_cell=per_cell, max_chars=max_chars, presence=False, all_studies=all_studies)
+                                per_cell=per_cell, max_chars=max_chars, presence=False, all_studies=all_studies,
+                                auto_agreement=True, scenarios=scenarios or docx)
         if pseudonymise:
             analysis = self.pseudonymise(analysis, keep_columns)
-        return report.write_report(analysis, out)
+        files = report.write_report(analysis, out)
+        if docx:
+            from dataclasses import replace
+
+            from qualcode.outputs.word import write_docx
+
+            files = replace(files, docx=write_docx(analysis, out / "report.docx", files.heatmap.read_bytes()))
+        return files
 
     # -- privacy: pseudonymised exports ------------------------------------------------------
     def pseudonymise(self, analysis: "Analysis", keep_columns: Sequence[str] = ()) -> "Analysis":

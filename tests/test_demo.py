@@ -79,7 +79,7 @@ def test_the_demo_writes_the_report_and_the_heatmap(demo):
 def test_the_workbook_names_no_respondent(demo):
     result, _ = demo
     wb = openpyxl.load_workbook(result.workbook)
-    for name in ("Coded segments", "Cases", "Quotes"):
+    for name in ("Gecodeerde fragmenten", "Cases", "Citaten"):
         for row in wb[name].iter_rows(values_only=True):
             for value in row:
                 assert value not in ("Marieke de Vries", "Peter van Dijk", "R6"), (name, value)

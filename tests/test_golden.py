@@ -77,6 +77,8 @@ def test_explain_for_a_dozen_segments(demo):
 def _normalised(text: str, demo) -> str:
     text = text.replace(str(demo.project.parent), "<OUT>")
     text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<UUID>", text)
+    text = re.sub(r"\d{1,2} (januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|"
+                  r"december) \d{4}, \d\d:\d\d", "<TIME>", text)  # the local date and time of the provenance
     return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", "<TIME>", text)
 
 

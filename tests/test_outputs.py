@@ -21,6 +21,7 @@ from qualcode.errors import CodebookError, NotFoundError, UsageError
 from qualcode.analysis.matrix import compare, opportunity_risk_matrix, quotes
 from qualcode.records import Suggestion
 from qualcode.analysis.selection import select_codings
+from qualcode.outputs.i18n import words
 
 from conftest import add_document, libreoffice
 
@@ -189,6 +190,17 @@ def test_reconciled_takes_settled_decisions_else_what_all_coders_accepted(built)
     assert (vo1[3], "autonomy", "risk") in got  # only anna decided this segment
     assert set(df.loc[df["segment_id"] == vo1[2], "coder"]) == {codings.RECONCILED}
     assert set(df.loc[df["segment_id"] == vo1[1], "coder"]) == {"anna+ben"}
+    # the label says where the counted segments come from: settled, agreed by two coders, one coder only
+    from qualcode.analysis.results import selection_of
+
+    selection = selection_of(df)
+    coded = set(df["segment_id"])
+    both = codings.decided_segments(project.store.con, "anna") & codings.decided_segments(project.store.con, "ben")
+    assert selection.settled_segments == 1 and not selection.nothing_reconciled
+    assert selection.agreed_segments == len((coded & both) - {vo1[2]})
+    assert selection.single_coder_segments == len(coded - both - {vo1[2]})
+    line = words(project.codebook()).selection(selection)
+    assert line.startswith("afgestemde beslissingen (codeur 'reconciled', 1 fragment), elders")
 
 
 def test_include_suggested_adds_only_undecided_segments_marked_suggested(built):
@@ -371,14 +383,18 @@ def project_export(project, out, **kw):
 def test_workbook_has_every_sheet_with_frozen_headers_and_filters(workbook):
     project, cb, ids, out, report = workbook
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Matrix", "Matrix by group", "Quotes", "Coded segments", "Co-occurrence",
-                             "Code presence per case", "Codebook", "Cases", "Compare", "About"]
+    assert wb.sheetnames == ["Matrix", "Matrix per groep", "Citaten", "Gecodeerde fragmenten", "Samen gecodeerd",
+                             "Codes per case", "Codeboek", "Cases", "Vergelijking", "Herkomst"]
     for ws in wb.worksheets:
         assert ws.freeze_panes is not None, ws.title
         assert ws.auto_filter.ref, ws.title
     assert wb["Matrix"]["A1"].value == "Studie" and wb["Matrix"]["B1"].value == "Aspect"
     assert wb["Matrix"]["C1"].value == "kans: fragmenten" and wb["Matrix"]["E1"].value == "kans: %"
     assert wb["Matrix"].conditional_formatting  # the colour scale
+    # the share columns (E kans %, H risico %) in the heatmap's hues: blue for kans, orange for risico
+    ends = {str(cf.sqref).split(":")[0][0]: cf.rules[0].colorScale.color[-1].rgb[-6:]
+            for cf in wb["Matrix"].conditional_formatting}
+    assert ends == {"E": "3182BD", "H": "E6550D"}
 
 
 def test_workbook_matrix_sheet_is_per_study_and_equals_the_dataframe(workbook):
@@ -414,11 +430,11 @@ def test_workbook_formula_like_text_is_stored_as_a_string(workbook, tmp_path):
     assert cells or "HYPERLINK" in strings
     for c in cells:
         assert 't="inlineStr"' in c or 't="s"' in c
-    ws = openpyxl.load_workbook(out)["Coded segments"]
-    texts = {ws.cell(r, 1 + [c.value for c in ws[1]].index("text")).value: r for r in range(2, ws.max_row + 1)}
+    ws = openpyxl.load_workbook(out)["Gecodeerde fragmenten"]
+    texts = {ws.cell(r, 1 + [c.value for c in ws[1]].index("Tekst")).value: r for r in range(2, ws.max_row + 1)}
     assert FORMULA_TEXT in texts
     row = texts[FORMULA_TEXT]
-    c = ws.cell(row, 1 + [c.value for c in ws[1]].index("text"))
+    c = ws.cell(row, 1 + [c.value for c in ws[1]].index("Tekst"))
     assert c.data_type == "s" and c.quotePrefix
     minus = [t for t in texts if t and t.startswith("-leerkrachten")]
     assert minus
@@ -444,18 +460,20 @@ def test_workbook_marks_suggestions(built, tmp_path):
     row = [(wb["Matrix"].cell(r, 1).value, wb["Matrix"].cell(r, 2).value) for r in range(1, 12)].index(
         ("po-2019", "werkdruk")) + 1
     assert wb["Matrix"].cell(row, col).value == 1
-    statuses = {wb["Coded segments"].cell(r, 1 + [c.value for c in wb["Coded segments"][1]].index("status")).value
-                for r in range(2, wb["Coded segments"].max_row + 1)}
-    assert statuses == {"accepted", "suggested"}
+    segments = wb["Gecodeerde fragmenten"]
+    statuses = {segments.cell(r, 1 + [c.value for c in segments[1]].index("Status")).value
+                for r in range(2, segments.max_row + 1)}
+    assert statuses == {"beoordeeld", "suggestie"}
 
 
 def test_workbook_without_second_study_has_no_compare_sheet(built, tmp_path):
     project, cb, ids = built
     out = tmp_path / "vo.xlsx"
     report = project_export(project, out, study="vo-2025", by="schooltype")
-    assert "Compare" not in report.sheets
-    ws = openpyxl.load_workbook(out)["Matrix by group"]
-    assert (ws["A2"].value, ws["B2"].value, ws.cell(2, ws.max_column).value) == ("vo-2025", "schooltype: vo", 3)
+    assert "Vergelijking" not in report.sheets
+    ws = openpyxl.load_workbook(out)["Matrix per groep"]
+    assert ws["B2"].value == "Schooltype"  # the attribute heads the group column; the values are the groups
+    assert (ws["A3"].value, ws["B3"].value, ws.cell(3, ws.max_column).value) == ("vo-2025", "vo", 3)
 
 
 @pytest.mark.slow  # starts LibreOffice, ~2 s
@@ -492,7 +510,7 @@ def test_report_files_hold_the_matrix_the_png_and_provenance(built, tmp_path):
         assert "werkdruk" in text and "kans" in text and "risico" in text
         assert "1 (1 van 2, 50%)" in text and "3 (3 van 3, 100%)" in text  # werkdruk kans: po-2019, vo-2025
         assert "studie po-2019" in text and "studie vo-2025" in text
-        assert cb.version in text and project.project_id in text
+        assert f"versie {cb.version[:8]}" in text and cb.version not in text and project.project_id in text
         assert "Vergelijking" in text  # two studies: the comparison section
         assert "Expert 1" in text
         assert not any(name in text for name in REAL_NAMES)
@@ -557,10 +575,21 @@ def test_cli_matrix_table_and_formats(built):
     r = run(project, "matrix", "--format", "csv")
     assert r.exit_code == 0
     rows = list(pd.read_csv(__import__("io").StringIO(r.output)).itertuples())
+    kans = {x.study: x.segments for x in rows if x.code == "workload" and x.direction_label == "kans"}
+    assert kans == {"po-2019": 1, "vo-2025": 3}  # per study, like the table
+    r = run(project, "matrix", "--format", "csv", "--all-studies")
+    rows = list(pd.read_csv(__import__("io").StringIO(r.output)).itertuples())
     assert any(x.code == "workload" and x.direction_label == "kans" and x.segments == 4 for x in rows)
     r = run(project, "matrix", "--format", "json", "--quotes", "--by", "role")
     data = json.loads(r.output)
     assert data["groups"] == {"expert": 2, "leerkracht": 2, "schoolleider": 1} and data["quotes"]
+    assert [(sc["study"], sc["n_cases"]) for sc in data["scopes"]] == [("po-2019", 2), ("vo-2025", 3)]
+    vo = {(m["code"], m["direction"], m["role"]): m["segments"] for m in data["scopes"][1]["matrix"]}
+    assert vo[("workload", "opportunity", None)] == 3 and data["scopes"][1]["quotes"]
+    r = run(project, "matrix", "--quotes", "1", "--format", "csv")
+    assert r.exit_code == 0 and set(pd.read_csv(__import__("io").StringIO(r.output))["rank"]) == {1}
+    r = run(project, "matrix", "--with-quotes", "--per-cell", "1", "--format", "csv")  # the old names still work
+    assert r.exit_code == 0 and set(pd.read_csv(__import__("io").StringIO(r.output))["rank"]) == {1}
     r = run(project, "matrix", "--by", "role", "--quotes")
     assert r.exit_code == 0 and "rol: expert (n = 2)" in r.output and "Citaten per cel" in r.output
     assert not any(name in r.output for name in REAL_NAMES)
@@ -616,7 +645,7 @@ def test_cli_export_report_compare(built, tmp_path):
     project, _, _ = built
     r = run(project, "export", "xlsx", str(tmp_path / "r.xlsx"), "--by", "schooltype")
     assert r.exit_code == 0, r.output
-    assert r.output.startswith(f"Wrote {tmp_path / 'r.xlsx'}: 10 codings; sheets: Matrix, Matrix by group")
+    assert r.output.startswith(f"Wrote {tmp_path / 'r.xlsx'}: 10 codings; sheets: Matrix, Matrix per groep")
     r = run(project, "report", str(tmp_path / "rep"))
     assert r.exit_code == 0 and (tmp_path / "rep" / "report.html").exists()
     r = run(project, "compare", "--by", "study")
@@ -645,3 +674,59 @@ def test_an_existing_workbook_is_not_replaced_without_force(workbook):
         project_export(project, out)
     assert out.read_bytes() == before
     project_export(project, out, overwrite=True)
+
+
+def heatmap_labels_checked(analysis) -> int:
+    """Draw the report's heatmap; assert every cell label keeps clear of its cell's edges; return how many."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.patches import Rectangle
+
+    from qualcode.outputs import heatmap
+    from qualcode.outputs.i18n import words
+    from qualcode.outputs.report import heatmap_panels
+
+    w = words(analysis.codebook)
+    fig = heatmap._figure(heatmap_panels(analysis, w), analysis.codebook, w("title"), None)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    checked = 0
+    for ax in fig.axes:
+        cells = [p.get_window_extent(renderer) for p in ax.patches if isinstance(p, Rectangle)]
+        for text in ax.texts:
+            box = text.get_window_extent(renderer)
+            cell = next(c for c in cells if c.x0 <= (box.x0 + box.x1) / 2 <= c.x1 and c.y0 <= (box.y0 + box.y1) / 2
+                        <= c.y1)
+            margin = 0.05 * cell.width
+            assert cell.x0 + margin <= box.x0 and box.x1 <= cell.x1 - margin, text.get_text()
+            assert cell.y0 < box.y0 and box.y1 < cell.y1, text.get_text()
+            checked += 1
+    assert checked == sum(len(part.codes) * len(part.directions) for part in analysis.scopes())
+    return checked
+
+
+def test_heatmap_cell_labels_keep_clear_of_the_cell_edges(built):
+    project, cb, _ = built
+    assert heatmap_labels_checked(project.analyse(presence=False, per_cell=None)) == 2 * 4 * 2  # 2 studies
+
+
+@pytest.mark.slow  # the heatmap twice (PNG, SVG) and the Word file, ~3 s
+def test_cli_report_with_scenarios_and_docx(built, tmp_path):
+    from docx import Document
+
+    project, _, _ = built
+    r = run(project, "report", str(tmp_path / "rep"), "--scenarios", "--docx")
+    assert r.exit_code == 0, r.output
+    assert str(tmp_path / "rep" / "report.docx") in r.output
+    md = (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
+    assert "Scenario's per aspect (opzet)" in md
+    analysis = project.analyse(presence=False, per_cell=None)
+    doc = Document(str(tmp_path / "rep" / "report.docx"))
+    cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
+    for part in analysis.scopes():
+        for code in part.codes:
+            for d in part.directions:
+                assert words(project.codebook()).cell(part.cell(code, d)) in cells
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Scenario's per aspect (opzet)" in text and "Herkomst" in text
+    assert not any(name in text for name in REAL_NAMES)

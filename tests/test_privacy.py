@@ -181,7 +181,7 @@ def test_no_name_leaves_the_demo_project(tmp_path):
             out = exports / str(n)
             out.mkdir(parents=True)
             project.export_workbook(out / "results.xlsx", coder=result.coder)
-            project.write_report(out / "report", coder=result.coder)
+            project.write_report(out / "report", coder=result.coder, scenarios=True, docx=True)
             project.export_review(out / "review.xlsx", "anna")
             project.export_qdpx(out / "project.qdpx", all_coders=True)
         key = project.privacy_key()
@@ -189,6 +189,7 @@ def test_no_name_leaves_the_demo_project(tmp_path):
     assert {"Marieke", "Vries", "Jeroen", "Bakker", "Sanne", "Vermeulen", "Fatima", "Ouali"} <= names
     first, second = _texts_of(exports / "1"), _texts_of(exports / "2")
     assert any(m.endswith("sharedStrings.xml") or "sheet" in m for m in first)  # the zips were opened
+    assert any(m.startswith("report.docx:") for m in first)  # the Word report with its scenario draft
     for member, text in first.items():
         for name in names:
             assert not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE), (name, member)
@@ -204,7 +205,7 @@ def test_no_name_leaves_the_demo_project(tmp_path):
         assert any("Samira" in s.text for s in project.segments())
     # quotes on the command line (piped into files) go out pseudonymised too
     def quotes(*extra: str) -> str:
-        r = CliRunner().invoke(main, ["matrix", "--quotes", "--per-cell", "50", "--coder", result.coder, "--format",
+        r = CliRunner().invoke(main, ["matrix", "--quotes", "50", "--coder", result.coder, "--format",
                                       "csv", "--project", str(result.project), *extra])
         assert r.exit_code == 0, r.output
         return r.output

@@ -114,9 +114,9 @@ def test_memos_reach_the_workbook_and_the_report(demo):
     con = sqlite3.connect(demo.project)
     memo = con.execute("SELECT text FROM memos m JOIN codings c ON c.segment_id = m.segment_id "
                        "WHERE m.coder = 'anna' AND c.coder = 'anna' AND c.status = 'accepted' LIMIT 1").fetchone()[0]
-    ws = openpyxl.load_workbook(demo.workbook)["Coded segments"]
+    ws = openpyxl.load_workbook(demo.workbook)["Gecodeerde fragmenten"]
     headers = [c.value for c in ws[1]]
-    memos = {ws.cell(r, headers.index("memo") + 1).value for r in range(2, ws.max_row + 1)}
+    memos = {ws.cell(r, headers.index("Memo") + 1).value for r in range(2, ws.max_row + 1)}
     assert any(m and memo in m for m in memos)
     html = (demo.report.parent / "report.html").read_text(encoding="utf-8")
     import html as h
@@ -126,10 +126,10 @@ def test_memos_reach_the_workbook_and_the_report(demo):
 
 def test_workbook_matrix_links_to_the_cells_segments(demo):
     wb = openpyxl.load_workbook(demo.workbook)
-    ws, segs = wb["Matrix"], wb["Coded segments"]
+    ws, segs = wb["Matrix"], wb["Gecodeerde fragmenten"]
     headers = [c.value for c in segs[1]]
     cell = ws["C2"]  # po-2019, autonomie, kans: segments
     assert cell.hyperlink is not None
     row = int(cell.hyperlink.location.split("!A")[1])
     values = {h: segs.cell(row, i + 1).value for i, h in enumerate(headers)}
-    assert (values["study"], values["code"], values["direction"]) == ("po-2019", "autonomy", "opportunity")
+    assert (values["Studie"], values["Code-id"], values["Richting"]) == ("po-2019", "autonomy", "kans")

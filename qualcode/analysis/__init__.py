@@ -1,1 +1,1 @@
-"""Pure computations over the codings that count: selection, matrix, quotes, comparison, agreement, codebook statistics, and the one result every output renders (:mod:`.results`)."""
+"""Pure computations over the codings that count: selection, matrix, quotes, comparison, agreement, codebook statistics, the scenario draft (:mod:`.scenarios`), and the one result every output renders (:mod:`.results`)."""

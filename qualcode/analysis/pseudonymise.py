@@ -2,7 +2,7 @@
 
 Every text a reader sees goes through the project's replacer (:mod:`qualcode.privacy`):
 quotes, passages with their question and memos, the coded segments' text and speaker,
-document names. Case attributes that hold personal data (the same column names the
+document names, the scenario draft's quotes and themes. Case attributes that hold personal data (the same column names the
 import holds back: e-mail, IP address, phone, names, location) are left out unless kept
 on purpose. Counts are untouched; the analysis the copy was made from is not changed.
 """
@@ -57,9 +57,13 @@ def pseudonymise(analysis: "Analysis", replacer: "Replacer", *, keep_columns: It
     cases = tuple(replace(c, attributes=tuple(c.attributes[i] for i in attrs)) for c in analysis.cases)
     codings = _frame(analysis.codings, replacer, drop)
     assert codings is not None
+    scenarios = tuple(
+        replace(s, quotes=tuple(passages.get(id(p)) or _passage(p, replacer) for p in s.quotes),
+                themes=tuple(replace(t, text=replacer.replace(t.text)) for t in s.themes))
+        for s in analysis.scenarios)
     return replace(
         analysis, codings=codings, quotes=quotes, quotes_table=_frame(analysis.quotes_table, replacer, drop),
         presence=_frame(analysis.presence, replacer, drop),
         case_attributes=tuple(analysis.case_attributes[i] for i in attrs), cases=cases,
-        passages=tuple(passages[id(p)] for p in analysis.passages),
+        passages=tuple(passages[id(p)] for p in analysis.passages), scenarios=scenarios,
         parts=tuple(pseudonymise(part, replacer, keep_columns=keep) for part in analysis.parts))

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from qualcode.analysis.agreement import AgreementResult
     from qualcode.analysis.matrix import Comparison, MatrixResult
     from qualcode.analysis.passages import Pair, Passage
+    from qualcode.analysis.scenarios import Scenario
     from qualcode.coding.codebook import Codebook
     from qualcode.store import Store
 
@@ -236,6 +237,15 @@ class Selection:
     include_suggested: bool = False
     study: str | None = None
     coders: tuple[str, ...] = ()
+    # With ``reconciled``: where the counted segments' codes come from (coded segments, not codings).
+    settled_segments: int = 0  # settled with `qualcode reconcile` (the 'reconciled' pseudo-coder)
+    agreed_segments: int = 0  # decided by two or more coders, who all accepted the code
+    single_coder_segments: int = 0  # decided by one coder only: that coder's codes
+
+    @property
+    def nothing_reconciled(self) -> bool:
+        """``reconciled`` was asked for, but no segment was settled with `qualcode reconcile`."""
+        return self.reconciled and not self.settled_segments
 
 
 @dataclass(frozen=True)
@@ -245,9 +255,9 @@ class Provenance:
     codebook: str
     codebook_version: str
     codebook_language: str
-    project_file: str
+    project_file: str  # the file's name only (an absolute path names the user's folders)
     project_id: str
-    date: str
+    date: str  # UTC, ISO 8601; outputs show it in local time (:meth:`qualcode.outputs.i18n.Words.date`)
     qualcode_version: str
     selection: Selection | None
     filters: tuple[tuple[str, str], ...]
@@ -262,9 +272,20 @@ def selection_of(codings_df: "pd.DataFrame") -> Selection | None:
     selection = codings_df.attrs.get("selection") or {}
     if not selection:
         return None
-    return Selection(coder=selection.get("coder"), reconciled=bool(selection.get("reconciled")),
+    reconciled = bool(selection.get("reconciled"))
+    settled = agreed = single = 0
+    if reconciled and len(codings_df):
+        from qualcode.store.codings import RECONCILED
+
+        accepted = codings_df[codings_df["status"] == "accepted"]
+        coder_of = accepted.groupby("segment_id")["coder"].first().astype(str)
+        settled = int((coder_of == RECONCILED).sum())
+        agreed = int(coder_of.str.contains("+", regex=False).sum())
+        single = len(coder_of) - settled - agreed
+    return Selection(coder=selection.get("coder"), reconciled=reconciled,
                      include_suggested=bool(selection.get("include_suggested")), study=selection.get("study"),
-                     coders=tuple(selection.get("coders", ())))
+                     coders=tuple(selection.get("coders", ())), settled_segments=settled, agreed_segments=agreed,
+                     single_coder_segments=single)
 
 
 def provenance(store: "Store", codings_df: "pd.DataFrame", codebook: Any, **filters: Any) -> Provenance:
@@ -282,7 +303,7 @@ def provenance(store: "Store", codings_df: "pd.DataFrame", codebook: Any, **filt
         shown["study"] = study
     return Provenance(
         codebook=codebook.name, codebook_version=codebook.version, codebook_language=codebook.language,
-        project_file=str(store.path), project_id=store.project_id, date=now(), qualcode_version=__version__,
+        project_file=store.path.name, project_id=store.project_id, date=now(), qualcode_version=__version__,
         selection=selection, filters=tuple((k, str(v)) for k, v in shown.items()),
         segments_to_code=int(documents.count_segments_to_code(store.con, study)),
         coded_segments=int(codings_df["segment_id"].nunique()) if len(codings_df) else 0,
@@ -332,6 +353,7 @@ class Analysis:
     co_occurrence: tuple["Pair", ...] = ()  # cells coded on the same segments, most segments first
     studies: tuple[str, ...] = ()  # the studies the selection covers
     parts: tuple["Analysis", ...] = field(default=(), repr=False)  # one analysis per study (not pooled)
+    scenarios: tuple["Scenario", ...] = ()  # the scenario draft of this scope (with ``scenarios=True``)
 
     # -- scope ---------------------------------------------------------------------------------
     def scopes(self) -> tuple["Analysis", ...]:
@@ -423,6 +445,8 @@ def analyse(
     agreement: tuple[str, str] | None = None,
     agreement_by: str | None = None,
     all_studies: bool = False,
+    auto_agreement: bool = False,
+    scenarios: bool = False,
 ) -> Analysis:
     """Select the codings that count and compute, once, everything the outputs show.
 
@@ -435,6 +459,9 @@ def analyse(
     ``study``, ``parts`` holds one analysis per study (what the outputs show, study by
     study) unless ``all_studies`` pools them; the comparison and agreement stay here.
     Quotes are spread over the values of ``by`` (default: role) and over cases.
+    ``auto_agreement``: without ``agreement``, the agreement of the first two human coders
+    when the project has two or more (the report's section). ``scenarios``: the scenario
+    draft (:mod:`qualcode.analysis.scenarios`), per scope.
     """
     from qualcode.analysis import matrix as mx
     from qualcode.analysis.selection import check_attribute, select_codings
@@ -471,8 +498,19 @@ def analyse(
     if study is None and not all_studies and len(studies) > 1:
         parts = tuple(analyse(store, codebook, coder=coder, reconciled=reconciled,
                               include_suggested=include_suggested, study=s, by=by, auto_compare=False,
-                              per_cell=per_cell, max_chars=max_chars, presence=False) for s in studies)
+                              per_cell=per_cell, max_chars=max_chars, presence=False, scenarios=scenarios)
+                      for s in studies)
+    pairs = co_occurrence(df, order)
+    draft: tuple[Scenario, ...] = ()
+    if scenarios and not parts:
+        draft = _scenarios(store, df, codebook, result, by, found, pairs, max_chars)
     agreed = None
+    if agreement is None and auto_agreement:
+        from qualcode.store.codings import RECONCILED, coders as coders_of
+
+        humans = [c for c in coders_of(store.con) if c != RECONCILED]
+        if len(humans) >= 2:
+            agreement = (humans[0], humans[1])
     if agreement is not None:
         from qualcode.analysis.agreement import agreement as agreement_of
 
@@ -483,8 +521,24 @@ def analyse(
         presence=mx.code_presence_per_case(df, store, codebook) if presence else None,
         case_attributes=attrs, cases=cases,
         comparison=comparison_view(comparison) if comparison is not None else None, comparison_left_out=left_out,
-        agreement=agreed, passages=found, co_occurrence=co_occurrence(df, order), studies=studies, parts=parts,
+        agreement=agreed, passages=found, co_occurrence=pairs, studies=studies, parts=parts, scenarios=draft,
     )
+
+
+def _scenarios(store: "Store", df: "pd.DataFrame", codebook: Any, result: "MatrixResult", by: str | None,
+               found: tuple["Passage", ...], pairs: tuple["Pair", ...], max_chars: int) -> tuple["Scenario", ...]:
+    """The scenario draft of one scope; its groups are those of ``by``, else the roles (when cases have one)."""
+    from qualcode.analysis import matrix as mx
+    from qualcode.analysis.scenarios import scenario_draft
+    from qualcode.store.passages import evidence_per_coding
+
+    group_by = by or ("role" if "role" in df.columns and df["role"].notna().any() else None)
+    groups = None
+    if group_by is not None:
+        groups = matrix_view(result) if group_by == by else matrix_view(
+            mx.opportunity_risk_matrix(df, codebook, by=group_by))
+    return scenario_draft(matrix_view(result), groups, found, pairs, evidence_per_coding(store.con), codebook, df,
+                          max_chars)
 
 
 QUOTE_COLUMNS = ["code", "aspect", "direction", "direction_label", "rank", "pseudonym", "role", "study", "document",

@@ -26,16 +26,17 @@ def demo(out_dir: str, sample_dir: str | None, codebook: str | None) -> None:
     result = run_demo(out_dir, sample_dir=sample_dir, codebook=codebook, echo=click.echo)
     project = str(result.project)
     click.echo("")
+    # one matrix per study (the default scope): '--by study' would print each study's matrix twice
     matrix.main(["--project", project, "--coder", result.coder], standalone_mode=False)
-    click.echo("")
-    matrix.main(["--project", project, "--coder", result.coder, "--by", "study"], standalone_mode=False)
     click.echo("")
     click.echo(f"Workbook: {result.workbook}")
     click.echo(f"Report:   {result.report}  (heatmap: {result.heatmap})")
+    if result.docx is not None:
+        click.echo(f"Word:     {result.docx}  (with the scenario draft)")
     click.echo(f"Project:  {result.project}")
     click.echo("Next, try (after `source .venv/bin/activate` when qualcode was installed by make):")
     click.echo(f"  export QUALCODE_PROJECT={project}")
-    click.echo("  qualcode matrix --by role --quotes --coder " + result.coder)
+    click.echo("  qualcode matrix --by role --quotes 2 --coder " + result.coder)
     click.echo("  qualcode agree --coders " + ",".join(c for c, _ in result.reviews[:2]))
     click.echo("  qualcode review --coder YOUR_NAME      (review the sample yourself in the terminal)")
 

@@ -43,43 +43,64 @@ def _quote_line(q, w) -> str:
 @click.command(context_settings=CONTEXT_SETTINGS)
 @by_option()
 @selection_options
-@click.option("--quotes", "with_quotes", is_flag=True, help="Also show the most telling quotes per cell.")
-@click.option("--per-cell", default=3, show_default=True, type=click.IntRange(1, 50), help="Quotes per cell.")
+@click.option("--quotes", "quotes_per_cell", type=click.IntRange(1, 50), default=None, is_flag=False, flag_value=3,
+              metavar="[N]", help="Also show N quotes per cell (3 when N is left out), as `report --quotes N`.")
+@click.option("--with-quotes", "with_quotes", is_flag=True, hidden=True, help="The old name of --quotes.")
+@click.option("--per-cell", default=None, type=click.IntRange(1, 50), hidden=True,
+              help="The old way to give the number of quotes (with --with-quotes).")
 @format_option()
 @pseudonymise_option
 @project_option
-def matrix(project, by, selection, with_quotes, per_cell, fmt, pseudonymise) -> None:
-    """Show the opportunity/risk matrix per aspect: segments (distinct cases) per cell.
+def matrix(project, by, selection, quotes_per_cell, with_quotes, per_cell, fmt, pseudonymise) -> None:
+    """Show the opportunity/risk matrix per aspect: segments (cases of n, share) per cell, per study.
 
     \b
     Examples:
       qualcode matrix
-      qualcode matrix --by role --quotes
+      qualcode matrix --by role --quotes 2
       qualcode matrix --coder anna --format csv > matrix.csv
     """
     from qualcode.outputs.i18n import words
     from qualcode.outputs.report import group_table, matrix_table, md_table
 
-    analysis = project.analyse(by=by, per_cell=per_cell if with_quotes else None, auto_compare=False,
+    if quotes_per_cell is None and (with_quotes or per_cell is not None):
+        quotes_per_cell = per_cell or 3
+    with_quotes = quotes_per_cell is not None
+    analysis = project.analyse(by=by, per_cell=quotes_per_cell, auto_compare=False,
                                presence=False, **selection)
     if with_quotes and pseudonymise:  # quotes piped into a file leave the project like any export
         analysis = project.pseudonymise(analysis)
     codebook = analysis.codebook
     w = words(codebook)
     quotes = analysis.quotes_table if with_quotes else None
-    if fmt == "csv":
-        if quotes is not None:
-            click.echo(_csv(_records(quotes), list(quotes.columns)))
-            return
-        long = analysis.long_table()
-        long.insert(long.columns.get_loc("direction") + 1, "direction_label",
-                    [w.direction(d) for d in long["direction"]])
-        click.echo(_csv(_records(long), list(long.columns)))
+    if fmt == "csv":  # one table: the scope (study, or empty when pooled) first, then the pooled layout
+        frames = []
+        for part in analysis.scopes():
+            table = part.quotes_table if quotes is not None else part.long_table()
+            if quotes is None:
+                table.insert(table.columns.get_loc("direction") + 1, "direction_label",
+                             [w.direction(d) for d in table["direction"]])
+            if "study" in table.columns:
+                table = table.drop(columns=["study"])
+            table.insert(0, "study", part.study if part.study is not None else "")
+            frames.append(table)
+        rows = [r for frame in frames for r in _records(frame)]
+        click.echo(_csv(rows, list(frames[0].columns)))
         return
     if fmt == "json":
+        def scope(part) -> dict[str, Any]:
+            out = {"study": part.study, "scope": w.scope(part), "n_cases": part.n_cases(),
+                   "groups": {g: part.n_cases(g) for g in part.groups}, "matrix": _records(part.long_table())}
+            if quotes is not None and part.quotes_table is not None:
+                out["quotes"] = _records(part.quotes_table)
+            return out
+
         payload = {"codebook": codebook.name, "codebook_version": codebook.version, "by": by,
+                   "counted": w.selection(analysis.selection), "pooled": analysis.pooled,
+                   "scopes": [scope(part) for part in analysis.scopes()],
+                   # all studies pooled (what earlier versions gave as the only matrix)
                    "n_cases": analysis.n_cases(), "groups": {g: analysis.n_cases(g) for g in analysis.groups},
-                   "counted": w.selection(analysis.selection), "matrix": _records(analysis.long_table())}
+                   "matrix": _records(analysis.long_table())}
         if quotes is not None:
             payload["quotes"] = _records(quotes)
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -141,8 +162,10 @@ def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, 
                 force, pseudonymise) -> None:
     """Write the results workbook (.xlsx) for Excel and LibreOffice.
 
-    Sheets: Matrix, Matrix by group, Quotes, Coded segments, Code presence per case,
-    Codebook, Cases, Compare (two or more studies, or --compare-by) and About.
+    Sheets: Matrix, Matrix by group, Quotes, Coded segments, Co-occurrence, Code presence
+    per case, Codebook, Cases, Compare (two or more studies, or --compare-by), Agreement
+    (--agreement) and About; every name, header and value in the codebook's language
+    (Dutch: Matrix per groep, Citaten, Gecodeerde fragmenten, ...).
     Respondents appear by pseudonym only; transcript text never becomes an Excel formula.
 
     \b
@@ -168,21 +191,30 @@ def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, 
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @selection_options
 @layout_options("report", "Also the matrix per value of this case attribute (role, study, ...).")
+@click.option("--scenarios", is_flag=True,
+              help="Add the scenario draft: per aspect and direction the counts per group, recurring themes and "
+                   "quotes from different cases.")
+@click.option("--docx", is_flag=True, help="Also write report.docx (Word), with the scenario draft.")
 @pseudonymise_option
 @project_option
-def report(project, out_dir, selection, by, compare_by, allow_codebook_change, per_cell, pseudonymise) -> None:
+def report(project, out_dir, selection, by, compare_by, allow_codebook_change, per_cell, scenarios, docx,
+           pseudonymise) -> None:
     """Write report.html (self-contained), report.md and heatmap.png into a folder.
+
+    With two or more coders the report gives their agreement (kappa, alpha per aspect).
 
     \b
     Examples:
       qualcode report results/
       qualcode report results/ --by role --reconciled
+      qualcode report results/ --scenarios --docx
     """
 
     files = project.write_report(out_dir, by=by, compare_by=compare_by,
-                         allow_codebook_change=allow_codebook_change, per_cell=per_cell,
-                         pseudonymise=pseudonymise, **selection)
+                                 allow_codebook_change=allow_codebook_change, per_cell=per_cell,
+                                 scenarios=scenarios, docx=docx, pseudonymise=pseudonymise, **selection)
     written = [files.html, files.markdown, files.heatmap] + ([files.compare_heatmap] if files.compare_heatmap else [])
+    written += [files.docx] if files.docx else []
     click.echo("Wrote " + ", ".join(str(p) for p in written))
     if files.compare_note:
         click.echo(f"Note: {files.compare_note}", err=True)

@@ -1,1 +1,1 @@
-"""Renderers of the one analysis result: the Excel workbook, the report (Markdown/HTML), the heatmap, explanations as text; every word a reader sees comes from :mod:`.i18n`."""
+"""Renderers of the one analysis result: the Excel workbook, the report (Markdown/HTML), the Word report (:mod:`.word`), the heatmap, explanations as text; every word a reader sees comes from :mod:`.i18n`."""

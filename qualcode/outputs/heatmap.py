@@ -44,7 +44,12 @@ def _figure(panels: Sequence[Panel], codebook, title: str, note: str | None):
     ncols = sum(len(m.directions) for _, m, _ in panels)  # each panel its own directions ('geen richting' if used)
     cell_w = min(1.25, (A4_TEXT_WIDTH_IN - 1.5) / max(1, ncols))
     width = min(A4_TEXT_WIDTH_IN, 1.5 + cell_w * ncols + 0.2)
-    height = 1.3 + 0.48 * len(codes)
+    height = 1.3 + 0.62 * len(codes)
+    texts = {(k, code, d): _cell_lines(w, m.cell(code, d, group))
+             for k, (_, m, group) in enumerate(panels) for code in codes for d in m.directions}
+    longest = max((len(line) for t in texts.values() for line in t.split("\n")), default=1)
+    # the widest line must keep clear of the cell's edges: about 0.6 em per character, 80% of the cell
+    cell_font = min(CELL_FONT, 0.8 * cell_w * 72 / (0.6 * max(1, longest)))
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False,
                         gridspec_kw={"width_ratios": [len(m.directions) for _, m, _ in panels]})[0]
@@ -60,8 +65,7 @@ def _figure(panels: Sequence[Panel], codebook, title: str, note: str | None):
                 value = cell.cases / cell.n_cases if cell.n_cases else 0.0
                 colour = colormaps[CMAPS.get(d, "Greys")](0.08 + 0.82 * value)
                 ax.add_patch(_rect(j, i, colour))
-                text = w.cell(cell).replace(" (", "\n(", 1)
-                ax.text(j, i, text, ha="center", va="center", fontsize=CELL_FONT,
+                ax.text(j, i, texts[(k, code, d)], ha="center", va="center", fontsize=cell_font, linespacing=1.15,
                         color="white" if value > 0.55 else "#222222", fontweight="bold" if cell.segments else "normal")
         ax.set_xticks(range(len(directions)), labels=[w.direction(d) for d in directions], fontsize=LABEL_FONT)
         ax.xaxis.tick_top()
@@ -73,7 +77,7 @@ def _figure(panels: Sequence[Panel], codebook, title: str, note: str | None):
         if heading:
             ax.set_title(heading, fontsize=LABEL_FONT + 0.5, fontweight="bold")
     fig.suptitle(title, fontsize=LABEL_FONT + 1.5, fontweight="bold")
-    lines = [w("cell_legend")]
+    lines = [w("heat_legend")]
     if any_suggested:
         lines.append(w("suggested_legend"))
     if note:
@@ -81,6 +85,16 @@ def _figure(panels: Sequence[Panel], codebook, title: str, note: str | None):
     fig.supxlabel(textwrap.fill(" ".join(lines), 110), fontsize=7, color="#444444", x=0.01, ha="left",
                   multialignment="left")
     return fig
+
+
+def _cell_lines(w, cell) -> str:
+    """'19' / '13 van 18' / '72%' on three lines, so that the label keeps clear of the cell's edges."""
+    text = w.cell(cell)
+    if " (" not in text:
+        return text
+    head, rest = text.split(" (", 1)
+    parts = rest.rstrip(")").rsplit(", ", 1)
+    return "\n".join([head, *parts])
 
 
 def _rect(x: float, y: float, colour):

@@ -58,6 +58,7 @@ TEXT: dict[str, dict[str, str]] = {
         "second": "Tweede",
         "passages": "Fragmenten",
         "passages_of": "Alle {n} fragmenten van deze cel",
+        "passages_of_one": "Het enige fragment van deze cel",
         "agreement": "Overeenstemming tussen codeurs",
         "suggested_legend": "* inclusief machinesuggesties die nog niet beoordeeld zijn",
         "suggested_note": "[n sugg.] = waarvan n machinesuggesties, nog niet beoordeeld",
@@ -100,6 +101,99 @@ TEXT: dict[str, dict[str, str]] = {
         "privacy_note": "cases verschijnen alleen met hun pseudoniem; sprekerlabels en case-id's zijn weggelaten",
         "no_compare_sheet": "geen blad Vergelijking: {reason}",
         "no_comparison": "geen vergelijking van studies: {reason}",
+        # sheet names of the results workbook (at most 31 characters)
+        "sheet_matrix": "Matrix",
+        "sheet_groups": "Matrix per groep",
+        "sheet_quotes": "Citaten",
+        "sheet_segments": "Gecodeerde fragmenten",
+        "sheet_co_occurrence": "Samen gecodeerd",
+        "sheet_presence": "Codes per case",
+        "sheet_codebook": "Codeboek",
+        "sheet_cases": "Cases",
+        "sheet_compare": "Vergelijking",
+        "sheet_agreement": "Overeenstemming",
+        "sheet_about": "Herkomst",
+        # column headers
+        "h_text": "Tekst",
+        "h_speaker": "Spreker (pseudoniem)",
+        "h_code_id": "Code-id",
+        "h_code_path": "Codepad",
+        "h_origin": "Gecodeerd door",
+        "h_coder": "Codeur",
+        "h_segment_id": "Fragment-id",
+        "h_source_row": "Bronrij",
+        "h_position": "Positie",
+        "h_label": "Label",
+        "h_parent": "Bovenliggende code",
+        "h_includes": "Omvat",
+        "h_excludes": "Omvat niet",
+        "h_example": "Voorbeeld",
+        "h_words": "Woorden",
+        "h_compounds": "Samenstellingen",
+        "h_phrases": "Woordgroepen",
+        "h_exclude": "Uitsluiten",
+        "h_opposite": "Tegengestelde waarde",
+        "h_valence": "Waarde",
+        "h_color": "Kleur",
+        "h_segments_to_code": "te coderen fragmenten",
+        "h_documents": "documenten",
+        "h_segments_short": "fragm.",
+        "h_n": "n",
+        "h_both": "beiden",
+        "h_neither": "geen van beiden",
+        "h_only": "alleen {coder}",
+        "h_other_direction": "andere richting",
+        "h_percent_agreement": "% overeenstemming",
+        "h_kappa": "kappa",
+        "h_alpha": "alpha",
+        "h_note": "Toelichting",
+        # values
+        "origin_keyword": "trefwoorden (machine)",
+        "origin_model": "model (machine)",
+        "origin_human": "codeur",
+        "valence_positive": "positief",
+        "valence_negative": "negatief",
+        "all_codes": "alle codes",
+        "all_directions": "alle richtingen",
+        "presence": "aanwezig",
+        "agreement_note_not_used": "door geen van beide codeurs gebruikt: overeenstemming is vanzelf 100%, "
+                                   "kappa/alpha niet gedefinieerd",
+        "agreement_note_too_few": "minder dan 2 eenheden: kappa/alpha niet gedefinieerd",
+        "agreement_note_no_units": "geen fragmenten die beide codeurs beoordeelden: niets te vergelijken",
+        "agreement_units": "{units} fragmenten beoordeeld door zowel {a} als {b}{where}; weggelaten: {only_a} alleen "
+                           "door {a}, {only_b} alleen door {b} beoordeeld.",
+        "agreement_where": " ({attribute} = {group})",
+        "filter_by": "per {v}",
+        "filter_compare_by": "vergeleken per {v}",
+        "filter_per_cell": "{v} citaten per cel",
+        "filter_study": "alleen studie {v}",
+        "agreement_heading": "Overeenstemming tussen codeurs: {a} en {b}",
+        "agreement_meaning": "Per aspect: is het aspect (in welke richting dan ook) bij een fragment gecodeerd, "
+                             "door beide codeurs of door geen van beiden. Cohen's kappa en Krippendorff's alpha "
+                             "corrigeren de overeenstemming voor toeval: 1 is volledige overeenstemming, 0 niet beter "
+                             "dan toeval; vanaf 0,80 geldt als goed, 0,67–0,80 als voorlopig.",
+        "undefined": "–",
+        "heat_legend": "Per cel, van boven naar onder: aantal fragmenten; aantal verschillende cases van het aantal "
+                       "cases in de groep; aandeel cases. Kleur: aandeel cases.",
+        "scenarios": "Scenario's per aspect (opzet)",
+        "scenario_intro": "Een eerste opzet, geschreven uit de gecodeerde fragmenten: per aspect en richting de "
+                          "aantallen per groep, de terugkerende thema's en citaten uit verschillende cases. "
+                          "Herschrijf de zinnen; elk getal staat ook in de matrix, elk citaat bij de fragmenten.",
+        "scenario_count": "{aspect}, {direction}: genoemd door {cases} van de {n} cases ({percent}%), in "
+                          "{segments} {unit}.",
+        "scenario_none": "{aspect}, {direction}: geen enkele case noemt dit.",
+        "scenario_groups": "Per {attribute}: {items}.",
+        "scenario_group": "{group} {cases} van {n} ({percent}%)",
+        "scenario_themes": "Terugkerende thema's (trefwoorden, in {k} van de {segments} fragmenten gevonden): "
+                           "{items}.",
+        "scenario_theme": "„{text}” ({n}×)",
+        "scenario_subcodes": "Sub-codes: {items}.",
+        "scenario_no_themes": "Geen terugkerende trefwoorden: de fragmenten zijn (ook) met de hand gecodeerd of "
+                              "noemen steeds iets anders.",
+        "scenario_together": "Vaak op hetzelfde fragment gecodeerd met: {items}.",
+        "scenario_together_item": "{cell} ({n} fragmenten)",
+        "scenario_quotes": "Citaten",
+        "scenario_todo": "[Duiding: wat zeggen deze cases, en waarin verschillen de groepen?]",
     },
     "en": {
         "title": "Opportunities and risks per aspect of work",
@@ -135,6 +229,7 @@ TEXT: dict[str, dict[str, str]] = {
         "second": "Second",
         "passages": "Segments",
         "passages_of": "All {n} segments of this cell",
+        "passages_of_one": "The only segment of this cell",
         "agreement": "Agreement between coders",
         "suggested_legend": "* includes machine suggestions not yet reviewed",
         "suggested_note": "[n sugg.] = of which n machine suggestions, not yet reviewed",
@@ -177,7 +272,102 @@ TEXT: dict[str, dict[str, str]] = {
         "privacy_note": "cases appear by pseudonym only; speaker labels and case ids are left out",
         "no_compare_sheet": "no Compare sheet: {reason}",
         "no_comparison": "no comparison of studies: {reason}",
+        "sheet_matrix": "Matrix",
+        "sheet_groups": "Matrix by group",
+        "sheet_quotes": "Quotes",
+        "sheet_segments": "Coded segments",
+        "sheet_co_occurrence": "Co-occurrence",
+        "sheet_presence": "Code presence per case",
+        "sheet_codebook": "Codebook",
+        "sheet_cases": "Cases",
+        "sheet_compare": "Compare",
+        "sheet_agreement": "Agreement",
+        "sheet_about": "About",
+        "h_text": "Text",
+        "h_speaker": "Speaker (pseudonym)",
+        "h_code_id": "Code id",
+        "h_code_path": "Code path",
+        "h_origin": "Coded by",
+        "h_coder": "Coder",
+        "h_segment_id": "Segment id",
+        "h_source_row": "Source row",
+        "h_position": "Position",
+        "h_label": "Label",
+        "h_parent": "Parent code",
+        "h_includes": "Includes",
+        "h_excludes": "Excludes",
+        "h_example": "Example",
+        "h_words": "Words",
+        "h_compounds": "Compounds",
+        "h_phrases": "Phrases",
+        "h_exclude": "Exclude",
+        "h_opposite": "Opposite valence",
+        "h_valence": "Valence",
+        "h_color": "Colour",
+        "h_segments_to_code": "segments to code",
+        "h_documents": "documents",
+        "h_segments_short": "segm.",
+        "h_n": "n",
+        "h_both": "both",
+        "h_neither": "neither",
+        "h_only": "only {coder}",
+        "h_other_direction": "other direction",
+        "h_percent_agreement": "% agreement",
+        "h_kappa": "kappa",
+        "h_alpha": "alpha",
+        "h_note": "Note",
+        "origin_keyword": "keywords (machine)",
+        "origin_model": "model (machine)",
+        "origin_human": "coder",
+        "valence_positive": "positive",
+        "valence_negative": "negative",
+        "all_codes": "all codes",
+        "all_directions": "all directions",
+        "presence": "present",
+        "agreement_note_not_used": "not used by either coder: agreement is trivially 100%, kappa/alpha undefined",
+        "agreement_note_too_few": "fewer than 2 units: kappa/alpha undefined",
+        "agreement_note_no_units": "no segments decided by both coders: nothing to compare",
+        "agreement_units": "{units} segments decided by both {a} and {b}{where}; left out: {only_a} decided only by "
+                           "{a}, {only_b} only by {b}.",
+        "agreement_where": " ({attribute} = {group})",
+        "filter_by": "by {v}",
+        "filter_compare_by": "compared by {v}",
+        "filter_per_cell": "{v} quotes per cell",
+        "filter_study": "study {v} only",
+        "agreement_heading": "Agreement between coders: {a} and {b}",
+        "agreement_meaning": "Per aspect: whether the aspect (in any direction) was coded on a segment, by both "
+                             "coders or by neither. Cohen's kappa and Krippendorff's alpha correct the agreement for "
+                             "chance: 1 is full agreement, 0 no better than chance; 0.80 and above counts as good, "
+                             "0.67–0.80 as tentative.",
+        "undefined": "–",
+        "heat_legend": "Per cell, top to bottom: number of segments; distinct cases of the group's cases; share of "
+                       "cases. Colour: share of cases.",
+        "scenarios": "Scenarios per aspect (draft)",
+        "scenario_intro": "A first draft, written from the coded segments: per aspect and direction the counts per "
+                          "group, the recurring themes and quotes from different cases. Rewrite the sentences; "
+                          "every figure is also in the matrix, every quote with the segments.",
+        "scenario_count": "{aspect}, {direction}: raised by {cases} of {n} cases ({percent}%), in {segments} "
+                          "{unit}.",
+        "scenario_none": "{aspect}, {direction}: no case raised this.",
+        "scenario_groups": "By {attribute}: {items}.",
+        "scenario_group": "{group} {cases} of {n} ({percent}%)",
+        "scenario_themes": "Recurring themes (keywords, found in {k} of the {segments} segments): {items}.",
+        "scenario_theme": "“{text}” ({n}×)",
+        "scenario_subcodes": "Sub-codes: {items}.",
+        "scenario_no_themes": "No recurring keywords: the segments were (also) coded by hand or each say something "
+                              "else.",
+        "scenario_together": "Often coded on the same segment with: {items}.",
+        "scenario_together_item": "{cell} ({n} segments)",
+        "scenario_quotes": "Quotes",
+        "scenario_todo": "[Interpretation: what do these cases say, and how do the groups differ?]",
     },
+}
+
+MONTHS = {
+    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+           "november", "december"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
 }
 
 # How a case attribute is named to a reader ('rol' for role); an attribute not listed keeps its name.
@@ -185,12 +375,22 @@ ATTRIBUTE_LABELS: dict[str, dict[str, str]] = {"nl": {"role": "rol", "study": "s
 
 # Which codings count, in one line (the matrix sheet's note, the provenance, the terminal).
 SELECTION: dict[str, dict[str, str]] = {
-    "en": {"reconciled": "reconciled decisions (coder '{r}'), else the codes all coders who decided a segment accepted",
+    "en": {"reconciled": "reconciled decisions (coder '{r}', {settled} {settled_unit}), elsewhere the codes all coders who "
+                         "decided a segment accepted ({agreed} segments decided by two or more coders, {single} by "
+                         "one coder only)",
+           "not_reconciled": "nothing was reconciled (no decisions of coder '{r}'; see `qualcode reconcile`): counted "
+                             "instead per segment the codes all coders who decided it accepted ({coders}): "
+                             "{agreed} segments decided by two or more coders, {single} by one coder only",
            "coder": "accepted decisions of coder {c}", "nobody": "no human decisions",
            "suggested": "; plus machine suggestions on segments not yet decided (status 'suggested')",
            "study": "; study {s} only"},
-    "nl": {"reconciled": "afgestemde beslissingen (codeur '{r}'), anders de codes die alle codeurs van een "
-                         "fragment accepteerden",
+    "nl": {"reconciled": "afgestemde beslissingen (codeur '{r}', {settled} {settled_unit}), elders de codes die alle "
+                         "codeurs van een fragment accepteerden ({agreed} fragmenten door twee of meer codeurs "
+                         "beoordeeld, {single} door één codeur)",
+           "not_reconciled": "niets afgestemd (geen beslissingen van codeur '{r}'; zie `qualcode reconcile`): geteld "
+                             "is in plaats daarvan per fragment wat alle codeurs die het beoordeelden accepteerden "
+                             "({coders}): {agreed} fragmenten door twee of meer codeurs beoordeeld, {single} door "
+                             "één codeur",
            "coder": "geaccepteerde beslissingen van codeur {c}", "nobody": "geen menselijke beslissingen",
            "suggested": "; plus machinesuggesties bij fragmenten die nog niet beoordeeld zijn (status 'suggested')",
            "study": "; alleen studie {s}"},
@@ -300,7 +500,11 @@ class Words:
         if selection.reconciled:
             from qualcode.store.codings import RECONCILED
 
-            text = words["reconciled"].format(r=RECONCILED)
+            key = "not_reconciled" if selection.nothing_reconciled else "reconciled"
+            unit = self("segment").lower() if selection.settled_segments == 1 else self("segments")
+            text = words[key].format(r=RECONCILED, settled=selection.settled_segments, settled_unit=unit,
+                                     agreed=selection.agreed_segments, single=selection.single_coder_segments,
+                                     coders=" + ".join(c for c in selection.coders if c != RECONCILED))
         elif selection.coder or selection.coders:
             text = words["coder"].format(c=selection.coder or selection.coders[0])
         else:
@@ -311,17 +515,67 @@ class Words:
             text += words["study"].format(s=selection.study)
         return text
 
+    def number(self, value: float | None, digits: int = 2) -> str:
+        """'0,95' (Dutch decimal comma) or '0.95'; '–' for an undefined figure."""
+        if value is None:
+            return self("undefined")
+        text = f"{value:.{digits}f}"
+        return text.replace(".", ",") if self.language == "nl" else text
+
+    def sheet(self, key: str) -> str:
+        """A sheet name of the results workbook: ``w.sheet("segments")`` is 'Gecodeerde fragmenten'."""
+        return self(f"sheet_{key}")
+
+    def origin(self, origin: str | None) -> str:
+        """Who made a coding: 'trefwoorden (machine)', 'model (machine)', 'codeur'."""
+        return self._text.get(f"origin_{origin}", origin or "")
+
+    def status(self, status: str | None) -> str:
+        """'beoordeeld' or 'suggestie' (the same words in every sheet)."""
+        return {"accepted": self("accepted"), "suggested": self("suggestion")}.get(status or "", status or "")
+
+    def valence(self, valence: str | None) -> str:
+        return self._text.get(f"valence_{valence}", valence or "")
+
+    def agreement_note(self, note: str) -> str:
+        """The agreement module's notes (English facts) in this language; an unknown part stays as it is."""
+        from qualcode.analysis import agreement as ag
+
+        known = {ag.NOT_USED: "agreement_note_not_used", ag.TOO_FEW: "agreement_note_too_few",
+                 ag.NO_UNITS: "agreement_note_no_units"}
+        return "; ".join(self(known[part]) if part in known else part for part in note.split("; ") if part)
+
+    def date(self, iso: str, local: bool = True) -> str:
+        """'2 december 2026, 18:04' (local time) from an ISO 8601 time; the text as it is when it is not one."""
+        from datetime import datetime
+
+        try:
+            when = datetime.fromisoformat(iso)
+        except (TypeError, ValueError):
+            return str(iso)
+        if local and when.tzinfo is not None:
+            when = when.astimezone()
+        month = MONTHS.get(self.language, MONTHS[DEFAULT_LANGUAGE])[when.month - 1]
+        return f"{when.day} {month} {when.year}, {when:%H:%M}"
+
     def filters(self, provenance: "Provenance") -> str:
-        return ", ".join(f"{k}={v}" for k, v in provenance.filters) or self("none")
+        """'per rol; vergeleken per studie; 3 citaten per cel': the options an output was made with."""
+        parts = []
+        for key, value in provenance.filters:
+            shown = self.attribute(value) if key in ("by", "compare_by") else value
+            parts.append(self._text[f"filter_{key}"].format(v=shown) if f"filter_{key}" in self._text
+                         else f"{key}={value}")
+        return "; ".join(parts) or self("none")
 
     def provenance(self, provenance: "Provenance", compare_note: str | None = None) -> list[tuple[str, str]]:
         """The provenance as (label, value) lines: the same lines in the report and the workbook."""
         p = provenance
         items = [
-            (self("codebook"), f"{p.codebook} ({p.codebook_language}), {self('version')} {p.codebook_version}"),
+            (self("codebook"), f"{p.codebook} ({p.codebook_language}), {self('version')} "
+                               f"{p.codebook_version[:8]}"),
             (self("project"), p.project_file),
             (self("project_id"), p.project_id),
-            (self("date"), p.date),
+            (self("date"), self.date(p.date)),
             (self("counted"), self.selection(p.selection)),
             (self("filters"), self.filters(p)),
             ("n", self("counts_line", coded=p.coded_segments, total=p.segments_to_code, cases=p.cases,

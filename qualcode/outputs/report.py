@@ -32,6 +32,7 @@ class ReportFiles:
     compare_heatmap: Path | None = None
     heatmap_svg: Path | None = None
     compare_note: str | None = None  # why there is no comparison section (for the terminal, in English)
+    docx: Path | None = None  # report.docx, when asked for (qualcode.outputs.word)
 
 
 def check_folder(out_dir: str | Path) -> Path:
@@ -54,7 +55,11 @@ def heatmap_panels(analysis: "Analysis", w: Words) -> list:
 
 
 def write_report(analysis: "Analysis", out_dir: str | Path) -> ReportFiles:
-    """Write report.html, report.md, heatmap.png/.svg (and heatmap-compare.png) of ``analysis`` into ``out_dir``."""
+    """Write report.html, report.md, heatmap.png/.svg (and heatmap-compare.png) of ``analysis`` into ``out_dir``.
+
+    The scenario draft is in them when the analysis holds one (``scenarios=True``); the Word
+    report is :func:`qualcode.outputs.word.write_docx`.
+    """
     out = check_folder(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     w = words(analysis.codebook)
@@ -155,6 +160,97 @@ def co_occurrence_table(analysis: "Analysis") -> tuple[list[str], list[list[str]
     return [w("first"), w("second"), w("segments"), w("cases")], rows
 
 
+def agreement_table(analysis: "Analysis") -> tuple[list[str], list[list[str]]]:
+    """Per aspect (any direction) and all codes together: n, % agreement, kappa, alpha (the whole project)."""
+    from qualcode.analysis.agreement import ALL_CODES
+
+    result = analysis.agreement
+    if result is None:
+        raise ValueError("no agreement in this analysis; make it with agreement=(A, B) or auto_agreement")
+    w = words(analysis.codebook)
+    headers = [w("aspect"), w("h_n"), w("h_percent_agreement"), w("h_kappa"), w("h_alpha")]
+    rows = []
+    for r in result.rows:
+        if r.group is not None or r.direction is not None:
+            continue
+        name = w("all_codes") if r.code == ALL_CODES else w.code(r.code)
+        rows.append([name, str(r.n), w.number(r.percent, 1), w.number(r.kappa), w.number(r.alpha)])
+    return headers, rows
+
+
+def agreement_lines(analysis: "Analysis") -> tuple[str, str, list[str]]:
+    """The agreement section's heading, the units compared (one sentence) and what the figures mean."""
+    result = analysis.agreement
+    if result is None:
+        raise ValueError("no agreement in this analysis")
+    w = words(analysis.codebook)
+    g = result.groups[0]
+    units = w("agreement_units", units=g.units, a=result.coder_a, b=result.coder_b, where="", only_a=g.only_a,
+              only_b=g.only_b)
+    notes = sorted({w.agreement_note(r.note) for r in result.rows if r.group is None and r.direction is None
+                    and r.note})
+    return w("agreement_heading", a=result.coder_a, b=result.coder_b), units, [w("agreement_meaning"), *notes]
+
+
+@dataclass(frozen=True)
+class ScenarioText:
+    """One scenario of the draft in words: heading, the skeleton's sentences, its quotes (passages to cite)."""
+
+    heading: str
+    sentences: tuple[str, ...]
+    quotes: tuple["Passage", ...]
+
+    def lead(self) -> tuple[str, str]:
+        """('Werkdruk, kans:', the rest): the paragraph's opening words (set in bold) and the skeleton after them."""
+        text = " ".join(self.sentences)
+        head, sep, rest = text.partition(": ")
+        return (head + ":", rest) if sep else ("", text)
+
+
+def scenario_texts(part: "Analysis") -> list[tuple[str, list[ScenarioText]]]:
+    """Per aspect (heading) its scenarios in words, from ``part.scenarios``: the paragraph skeletons."""
+    w = words(part.codebook)
+    out: list[tuple[str, list[ScenarioText]]] = []
+    for code in part.codes:
+        texts = []
+        for sc in (s for s in part.scenarios if s.code == code):
+            aspect, direction = w.code(sc.code), w.direction(sc.direction)
+            c = sc.cell
+            if not c.segments:
+                none = w("scenario_none", aspect=aspect, direction=direction)
+                texts.append(ScenarioText(f"{aspect} — {direction}", (none[:1].upper() + none[1:],), ()))
+                continue
+            sentences = [w("scenario_count", aspect=aspect, direction=direction, cases=c.cases, n=c.n_cases,
+                           percent=c.percent, segments=c.segments,
+                           unit=w("segments") if c.segments != 1 else w("segment").lower())]
+            if sc.groups and len(sc.groups) > 1:
+                items = "; ".join(w("scenario_group", group=g, cases=gc.cases, n=gc.n_cases, percent=gc.percent)
+                                  for g, gc in sc.groups)
+                sentences.append(w("scenario_groups", attribute=w.attribute(sc.by), items=items))
+            if sc.themes and sc.themes[0].kind == "subcode":
+                sentences.append(w("scenario_subcodes", items=", ".join(
+                    w("scenario_theme", text=w.code(t.text), n=t.segments) for t in sc.themes)))
+            elif sc.themes:
+                sentences.append(w("scenario_themes", k=sc.keyword_segments, segments=c.segments, items=", ".join(
+                    w("scenario_theme", text=t.text, n=t.segments) for t in sc.themes)))
+            else:
+                sentences.append(w("scenario_no_themes"))
+            if sc.together:
+                sentences.append(w("scenario_together", items=", ".join(
+                    w("scenario_together_item", cell=_cell_name((t.code, t.direction), w), n=t.segments)
+                    for t in sc.together)))
+            sentences.append(w("scenario_todo"))
+            sentences[0] = sentences[0][:1].upper() + sentences[0][1:]
+            texts.append(ScenarioText(f"{aspect} — {direction}", tuple(sentences), sc.quotes))
+        if texts:
+            out.append((w.code(code), texts))
+    return out
+
+
+def has_scenarios(analysis: "Analysis") -> bool:
+    return any(part.scenarios for part in analysis.scopes())
+
+
 def _cell_name(cell: tuple[str, str], w: Words) -> str:
     return f"{w.code(cell[0])} — {w.direction(cell[1])}"
 
@@ -224,6 +320,15 @@ def _markdown(analysis: "Analysis", has_compare_png: bool) -> str:
             out += [md_table(*co_occurrence_table(part)), "", f"_{w('co_occurrence_legend')}_", ""]
         else:
             out += [f"_{w('no_co_occurrence')}_", ""]
+        if part.scenarios:
+            out += [f"### {w('scenarios')} — {w.scope(part)}".rstrip(" —"), "", f"_{w('scenario_intro')}_", ""]
+            for aspect, texts in scenario_texts(part):
+                out += [f"#### {aspect}", ""]
+                for t in texts:
+                    lead, rest = t.lead()
+                    out += [f"**{_md_cell(lead)}** {_md_cell(rest)}", ""]
+                    for p in t.quotes:
+                        out += _md_quote(p, w)
     if analysis.comparison is not None:
         c = analysis.comparison
         out += [f"## {w('compare')}: {w.attribute(c.by)}", "", md_table(*compare_table(analysis)), "",
@@ -234,6 +339,10 @@ def _markdown(analysis: "Analysis", has_compare_png: bool) -> str:
             out += ["![heatmap compare](heatmap-compare.png)", ""]
         if c.codebook_changed:
             out += [f"**{w('codebook_changes')}**", ""] + [f"- {_md_cell(line)}" for line in c.codebook_changes] + [""]
+    if analysis.agreement is not None:
+        heading, units, meaning = agreement_lines(analysis)
+        out += [f"## {heading}", "", units, "", md_table(*agreement_table(analysis)), ""]
+        out += [f"_{line}_" for line in meaning] + [""]
     out += [f"## {w('provenance')}", ""] + [f"- **{k}**: {_md_cell(v)}" for k, v in _provenance_items(analysis, w)]
     return "\n".join(out) + "\n"
 
@@ -259,6 +368,8 @@ details { margin: .3rem 0 1rem; } summary { cursor: pointer; color: #335; }
 .memo { display: block; color: #364; font-size: .85rem; margin-top: .2rem; }
 td.num a { color: inherit; text-decoration: none; border-bottom: 1px dotted #888; }
 ol.passages li { margin-bottom: .6rem; }
+div.wide { overflow-x: auto; max-width: 100%; }
+p.scenario .lead { font-weight: bold; }
 .warning { background: #fff4d6; padding: .5rem .8rem; border-left: 4px solid #e0a800; }
 """
 
@@ -280,7 +391,7 @@ def _html_table(headers: list[str], rows: list[list[str]], links: list[list[str 
             inner = f"<a href=\"#{_h(link)}\">{_h(v)}</a>" if link else _h(v)
             cells.append(f"<td class=\"num\">{inner}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<div class=\"wide\"><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -314,13 +425,22 @@ def _html_scope(part: "Analysis", w: Words) -> list[str]:
         passages = part.passages_for(code, d)
         if passages:
             items = "".join(_html_passage(p, w, "li") for p in passages)
-            parts.append(f"<details><summary>{_h(w('passages_of', n=len(passages)))}</summary>"
+            parts.append(f"<details><summary>{_h(w('passages_of', n=len(passages)) if len(passages) > 1 else w('passages_of_one'))}"
+                         "</summary>"
                          f"<ol class=\"passages\">{items}</ol></details>")
     parts.append(f"<h3>{_h(w('co_occurrence'))}</h3>")
     if part.co_occurrence:
         parts += [_html_table(*co_occurrence_table(part)), f"<p class=\"legend\">{_h(w('co_occurrence_legend'))}</p>"]
     else:
         parts.append(f"<p class=\"note\">{_h(w('no_co_occurrence'))}</p>")
+    if part.scenarios:
+        parts += [f"<h3>{_h(w('scenarios'))}</h3>", f"<p class=\"legend\">{_h(w('scenario_intro'))}</p>"]
+        for aspect, texts in scenario_texts(part):
+            parts.append(f"<h4>{_h(aspect)}</h4>")
+            for t in texts:
+                lead, rest = t.lead()
+                parts.append(f"<p class=\"scenario\"><span class=\"lead\">{_h(lead)}</span> {_h(rest)}</p>")
+                parts += [_html_passage(p, w) for p in t.quotes]
     return parts
 
 
@@ -342,6 +462,10 @@ def _html(analysis: "Analysis", png: bytes, compare_png: bytes | None) -> str:
         if c.codebook_changed:
             items = "".join(f"<li>{_h(line)}</li>" for line in c.codebook_changes)
             parts.append(f"<div class=\"warning\"><strong>{_h(w('codebook_changes'))}</strong><ul>{items}</ul></div>")
+    if analysis.agreement is not None:
+        heading, units, meaning = agreement_lines(analysis)
+        parts += [f"<h2>{_h(heading)}</h2>", f"<p>{_h(units)}</p>", _html_table(*agreement_table(analysis))]
+        parts += [f"<p class=\"legend\">{_h(line)}</p>" for line in meaning]
     parts.append(f"<h2>{_h(w('provenance'))}</h2><dl class=\"provenance\">")
     parts += [f"<dt>{_h(k)}</dt><dd>{_h(v)}</dd>" for k, v in _provenance_items(analysis, w)]
     parts.append("</dl></body></html>")

@@ -24,11 +24,14 @@ if TYPE_CHECKING:
 
     from qualcode.analysis.results import Analysis, ComparisonResult
 
-SHEETS = ("Matrix", "Matrix by group", "Quotes", "Coded segments", "Co-occurrence", "Code presence per case", "Codebook", "Cases",
-          "Compare", "About")
-SEGMENTS_SHEET = "Coded segments"
+# The sheets in their order, as keys of :mod:`qualcode.outputs.i18n` (``sheet_<key>``): their names follow the
+# codebook's language ('Gecodeerde fragmenten' / 'Coded segments').
+SHEETS = ("matrix", "groups", "quotes", "segments", "co_occurrence", "presence", "codebook", "cases", "compare",
+          "agreement", "about")
 HEADER_FILL = "DDE4EE"
 SCALE_END = "E8743B"  # warm orange: many segments
+# the share columns: the heatmap's two colour-blind-safe hues (ColorBrewer Blues, Oranges), grey for no direction
+SHARE_COLOURS = {"opportunity": "3182BD", "risk": "E6550D", "none": "969696"}
 MAX_WIDTH = 60
 TEXT_WIDTH = 80
 DEFAULT_BY = "role"  # the 'Matrix by group' sheet's attribute when none is given
@@ -70,21 +73,21 @@ def export_workbook(analysis: "Analysis", path: str | Path, *, overwrite: bool =
 
     wb = Workbook()
     wb.remove(wb.worksheets[0])  # the default empty sheet
-    matrix_ws = wb.create_sheet("Matrix")
-    _group_sheet(wb.create_sheet("Matrix by group"), analysis, w)
-    _quotes_sheet(wb.create_sheet("Quotes"), analysis, w)
-    links = _segments_sheet(wb.create_sheet(SEGMENTS_SHEET), analysis, w)
+    matrix_ws = wb.create_sheet(w.sheet("matrix"))
+    _group_sheet(wb.create_sheet(w.sheet("groups")), analysis, w)
+    _quotes_sheet(wb.create_sheet(w.sheet("quotes")), analysis, w)
+    links = _segments_sheet(wb.create_sheet(w.sheet("segments")), analysis, w)
     _matrix_sheet(matrix_ws, analysis, w, links)
-    _co_occurrence_sheet(wb.create_sheet("Co-occurrence"), analysis, w)
+    _co_occurrence_sheet(wb.create_sheet(w.sheet("co_occurrence")), analysis, w)
     if analysis.presence is not None:
-        _frame_sheet(wb.create_sheet("Code presence per case"), analysis.presence)
-    _codebook_sheet(wb.create_sheet("Codebook"), analysis.codebook, w)
-    _cases_sheet(wb.create_sheet("Cases"), analysis)
+        _presence_sheet(wb.create_sheet(w.sheet("presence")), analysis, w)
+    _codebook_sheet(wb.create_sheet(w.sheet("codebook")), analysis.codebook, w)
+    _cases_sheet(wb.create_sheet(w.sheet("cases")), analysis, w)
     if analysis.comparison is not None:
-        _compare_sheet(wb.create_sheet("Compare"), analysis.comparison, w)
+        _compare_sheet(wb.create_sheet(w.sheet("compare")), analysis.comparison, w)
     if analysis.agreement is not None:
-        _agreement_sheet(wb.create_sheet("Agreement"), analysis)
-    _about_sheet(wb.create_sheet("About"), analysis, w, compare_note)
+        _agreement_sheet(wb.create_sheet(w.sheet("agreement")), analysis, w)
+    _about_sheet(wb.create_sheet(w.sheet("about")), analysis, w, compare_note)
     wb.properties.creator = "qualcode"
     wb.properties.title = w("title")
     try:
@@ -192,15 +195,23 @@ def _note(ws: "Worksheet", row: int, text: str, col: int = 1) -> None:
     c.font = _styles()["note"]
 
 
-def _color_scale(ws: "Worksheet", ranges: Sequence[str], max_value: int) -> None:
-    """One white-to-orange scale over all given ranges, so colours compare across columns."""
+def _color_scale(ws: "Worksheet", ranges: Sequence[str], max_value: int, end_color: str = SCALE_END) -> None:
+    """One white-to-``end_color`` scale over all given ranges, so colours compare across columns."""
     from openpyxl.formatting.rule import ColorScaleRule
 
     if not ranges:
         return
     rule = ColorScaleRule(start_type="num", start_value=0, start_color="FFFFFF",
-                          end_type="num", end_value=max(1, max_value), end_color=SCALE_END)
+                          end_type="num", end_value=max(1, max_value), end_color=end_color)
     ws.conditional_formatting.add(" ".join(ranges), rule)
+
+
+def _share_scales(ws: "Worksheet", analysis: "Analysis", first_col: int, first_row: int, last_row: int,
+                  step: int) -> None:
+    """0-100 % per direction in the heatmap's hue for it (blue opportunity, orange risk, grey none)."""
+    ranges = _share_ranges(first_col, first_row, last_row, len(analysis.directions), step)
+    for d, cells in zip(analysis.directions, ranges):
+        _color_scale(ws, [cells], 100, SHARE_COLOURS.get(d, SHARE_COLOURS["none"]))
 
 
 def _matrix_headers(analysis: "Analysis", w: Words, with_suggested: bool) -> list[str]:
@@ -260,10 +271,10 @@ def _matrix_sheet(ws: "Worksheet", analysis: "Analysis", w: Words, links: dict |
                         from openpyxl.worksheet.hyperlink import Hyperlink
 
                         cell = ws.cell(r, 3 + i * step)
-                        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{SEGMENTS_SHEET}'!A{target}")
+                        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{w.sheet('segments')}'!A{target}")
                         cell.style = "Hyperlink"
                 r += 1
-    _color_scale(ws, _share_ranges(3, 2, last, len(analysis.directions), step), 100)
+    _share_scales(ws, analysis, 3, 2, last, step)
     ncols = len(headers)
     r = last + 2
     _note(ws, r, w("legend_sheet") + " % = " + w("share") + ".")
@@ -274,26 +285,37 @@ def _matrix_sheet(ws: "Worksheet", analysis: "Analysis", w: Words, links: dict |
 
 
 def _group_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
-    """Per study × aspect a row; per group and direction the segments, cases and share (few columns per group)."""
+    """Per study × group × aspect a row; per direction segments, cases and share under one merged heading.
+
+    Two header rows (the direction over its short measure names), so that the table fits a
+    landscape page without four-line headers.
+    """
+    st = _styles()
     with_sugg = analysis.include_suggested
-    headers = [w("study"), w("group"), w("aspect")]
-    for d in analysis.directions:
-        headers += [f"{w.direction(d)}: {w('segments')}", f"{w.direction(d)}: {w('cases')}", f"{w.direction(d)}: %"]
-        if with_sugg:
-            headers.append(f"{w.direction(d)}: {w('suggested')}")
+    step = 4 if with_sugg else 3
+    measures = [w("h_segments_short"), w("cases"), "%"] + ([w("suggested")] if with_sugg else [])
+    headers = [w("study"), w.attribute(analysis.by).capitalize() or w("group"), w("aspect")]
+    headers += measures * len(analysis.directions)
     headers.append(w("n_cases_row"))
-    _header(ws, 1, headers)
+    _header(ws, 2, headers)
+    for i, d in enumerate(analysis.directions):
+        col = 4 + i * step
+        c = write_text_cell(ws, 1, col, w.direction(d))
+        c.font, c.fill, c.alignment = st["header"], st["fill"], st["center"]
+        ws.merge_cells(start_row=1, start_column=col, end_row=1, end_column=col + step - 1)
     rows = []
     for part in analysis.scopes():
         scope = part.study or w.scope(part) or w("all")
         for group in part.groups:
             for code in part.codes:
-                rows.append([scope, f"{w.attribute(part.by)}: {group}", w.code(code),
+                rows.append([scope, group, w.code(code),
                              *_matrix_values(part, code, group, with_sugg, analysis.directions), part.n_cases(group)])
-    last = _rows(ws, 2, rows)
-    _color_scale(ws, _share_ranges(4, 2, last, len(analysis.directions), 4 if with_sugg else 3), 100)
+    last = _rows(ws, 3, rows)
+    _share_scales(ws, analysis, 4, 3, last, step)
     _note(ws, last + 2, w("legend_sheet") + " % = " + w("share") + ".")
-    _finish(ws, 1, last, len(headers), freeze="D2", widths={3: 24})
+    widths: dict[int, float] = {1: 10, 2: 16, 3: 22, len(headers): 8}
+    widths.update({4 + i: 7 for i in range(len(analysis.directions) * step)})
+    _finish(ws, 2, last, len(headers), freeze="D3", widths=widths)
 
 
 def _quotes_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
@@ -301,7 +323,6 @@ def _quotes_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
     headers = [w("study"), w("aspect"), w("direction"), w("rank"), w("case"), w("role"), w("document"), w("time"),
                w("segment"), w("question"), w("quote"), w("memo"), w("status")]
     _header(ws, 1, headers)
-    status = {"accepted": w("accepted"), "suggested": w("suggestion")}
     rows = []
     for part in analysis.scopes():
         for q in part.quotes:
@@ -309,7 +330,7 @@ def _quotes_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
             rows.append([p.study, w.code(q.code), w.direction(q.direction), q.rank, p.pseudonym, p.role, p.document,
                          w.timestamp(p.start_time) or w("position", position=p.position), p.segment_id,
                          p.question, q.text, "\n".join(f"{c}: {t}" for c, t in p.memos),
-                         status.get(q.status, q.status)])
+                         w.status(q.status)])
     last = _rows(ws, 2, rows, wrap_cols=[10, 11, 12])
     _finish(ws, 1, last, len(headers), widths={10: 40, 11: TEXT_WIDTH, 12: 30})
 
@@ -331,9 +352,9 @@ def _segments_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> dict[tup
              for p in analysis.passages}
     sources = {p.segment_id: p for p in analysis.passages}
     attr_cols = [c for c in df.columns if c not in (*_SEGMENT_FIXED, "case_id")]
-    headers = ["study", "document", "case", "role", *attr_cols, "speaker", "text", "code", "aspect", "code path",
-               "direction", "direction label", "origin", "status", "coder", "segment id", "source row", "position",
-               "time", "memo"]
+    headers = [w("study"), w("document"), w("case"), w("role"), *[w.attribute(c) for c in attr_cols], w("h_speaker"),
+               w("h_text"), w("h_code_id"), w("aspect"), w("h_code_path"), w("direction"), w("h_origin"),
+               w("status"), w("h_coder"), w("h_segment_id"), w("h_source_row"), w("h_position"), w("time"), w("memo")]
     _header(ws, 1, headers)
 
     def path(code: str) -> str:
@@ -343,11 +364,11 @@ def _segments_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> dict[tup
             return code
 
     rows = [[r["study"], r["document"], r["pseudonym"], r["role"], *[r[c] for c in attr_cols], r["speaker"],
-             r["text"], r["code"], w.code(r["code"]), path(r["code"]), r["direction"],
-             w.direction(r["direction"]), r["origin"], r["status"], r["coder"],
+             r["text"], r["code"], w.code(r["code"]), path(r["code"]),
+             w.direction(r["direction"]), w.origin(r["origin"]), w.status(r["status"]), r["coder"],
              int(r["segment_id"]), r["source_row"], _position(sources, r), _time(sources, r, w),
              memos.get((int(r["segment_id"]), r["code"], r["direction"]), "")] for r in df.to_dict("records")]
-    text_col = headers.index("text") + 1
+    text_col = headers.index(w("h_text")) + 1
     last = _rows(ws, 2, rows, wrap_cols=[text_col, len(headers)])
     _finish(ws, 1, last, len(headers), widths={text_col: TEXT_WIDTH, len(headers): 40})
     links: dict[tuple[Any, str, str], int] = {}
@@ -387,31 +408,87 @@ def _co_occurrence_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> Non
     _finish(ws, 1, last, len(headers), widths={2: 30, 3: 30, 6: 40})
 
 
-def _frame_sheet(ws: "Worksheet", frame) -> None:
-    """A flat table (one header row, one row per record) as it is."""
-    _header(ws, 1, [str(c) for c in frame.columns])
+def _presence_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
+    """Per case 0/1 and counts per aspect × direction; the variable names in the codebook's words (R/SPSS-safe)."""
+    frame = analysis.presence
+    if frame is None:
+        raise ValueError("a presence sheet needs the analysis made with presence=True")
+    names = {"case": w("case"), "role": w("role"), "study": w("study"),
+             "segments": w("h_segments_to_code"), "suggested_codings": w("suggested")}
+    for code in analysis.codes:
+        for d in ("opportunity", "risk", "none"):
+            label = f"{w.code(code)}_{w.direction(d)}"
+            names[mx.variable_name(f"{code}_{d}")] = mx.variable_name(label)
+            names[mx.variable_name(f"n_{code}_{d}")] = mx.variable_name(f"n_{label}")
+    header = [names.get(str(c), w.attribute(str(c))) for c in frame.columns]
+    _header(ws, 1, header)
     last = _rows(ws, 2, frame.itertuples(index=False))
-    _finish(ws, 1, last, len(frame.columns), freeze="B2")
+    _finish(ws, 1, last, len(header), freeze="B2")
 
 
-def _agreement_sheet(ws: "Worksheet", analysis: "Analysis") -> None:
-    from qualcode.analysis.agreement import agreement_frame
+def agreement_rows(analysis: "Analysis", w: Words) -> tuple[list[str], list[list[Any]]]:
+    """The Agreement sheet's table (also the report's): per group, code and direction n, counts, kappa, alpha."""
+    from qualcode.analysis.agreement import ALL_CODES, ALL_DIRECTIONS
 
-    if analysis.agreement is None:
+    result = analysis.agreement
+    if result is None:
         raise ValueError("an Agreement sheet needs the analysis made with agreement=(A, B)")
-    frame = agreement_frame(analysis.agreement)
-    _frame_sheet(ws, frame)
-    row = ws.max_row + 2
-    for line in frame.attrs.get("summary", []):
-        _note(ws, row, str(line))
+    a, b = result.coder_a, result.coder_b
+    headers = ([w.attribute(result.by).capitalize()] if result.by is not None else []) + [
+        w("aspect"), w("direction"), w("h_n"), w("h_both"), w("h_neither"), w("h_only", coder=a),
+        w("h_only", coder=b), w("h_other_direction"), w("h_percent_agreement"), w("h_kappa"), w("h_alpha")]
+    if result.truth is not None:
+        headers += ["precision", "recall", "F1"]
+    headers.append(w("h_note"))
+    rows = []
+    for r in result.rows:
+        row: list[Any] = [w("all") if r.group is None else r.group] if result.by is not None else []
+        code = w("all_codes") if r.code == ALL_CODES else (r.label or w.code(r.code))
+        direction = "" if r.direction is None else (w("all_directions") if r.direction == ALL_DIRECTIONS
+                                                     else w.direction(r.direction))
+        row += [code, direction, r.n, r.both, r.neither, r.only_a, r.only_b, r.other_direction,
+                _round(r.percent, 1), _round(r.kappa, 3), _round(r.alpha, 3)]
+        if result.truth is not None:
+            row += [_round(r.precision, 3), _round(r.recall, 3), _round(r.f1, 3)]
+        row.append(w.agreement_note(r.note))
+        rows.append(row)
+    return headers, rows
+
+
+def agreement_summary(analysis: "Analysis", w: Words) -> list[str]:
+    """Per group: how many segments both coders decided, and how many were left out."""
+    result = analysis.agreement
+    if result is None:
+        return []
+    lines = []
+    for g in result.groups:
+        where = "" if g.group is None else w("agreement_where", attribute=w.attribute(result.by), group=g.group)
+        lines.append(w("agreement_units", units=g.units, a=result.coder_a, b=result.coder_b, where=where,
+                       only_a=g.only_a, only_b=g.only_b))
+    return lines
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _agreement_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
+    headers, rows = agreement_rows(analysis, w)
+    _header(ws, 1, headers)
+    last = _rows(ws, 2, rows, wrap_cols=[len(headers)])
+    row = last + 2
+    for line in agreement_summary(analysis, w):
+        _note(ws, row, line)
         row += 1
+    _finish(ws, 1, last, len(headers), freeze="B2", widths={len(headers): 50})
 
 
 def _codebook_sheet(ws: "Worksheet", codebook, w: Words) -> None:
     from openpyxl.styles import PatternFill
 
-    headers = ["code", "label", "parent", "code path", "includes", "excludes", "example", "words", "compounds",
-               "phrases", "exclude", "opposite valence", "valence", "color"]
+    headers = [w("h_code_id"), w("h_label"), w("h_parent"), w("h_code_path"), w("h_includes"), w("h_excludes"),
+               w("h_example"), w("h_words"), w("h_compounds"), w("h_phrases"), w("h_exclude"), w("h_opposite"),
+               w("h_valence"), w("h_color")]
     _header(ws, 1, headers)
     rows = []
     for code in codebook.codes:
@@ -421,7 +498,8 @@ def _codebook_sheet(ws: "Worksheet", codebook, w: Words) -> None:
             kw[kind] = ", ".join(p for k, p in mx.keyword_items(code) if k == kind)
         rows.append([code.id, code.label, code.parent, codebook.code_path(code.id), getattr(d, "includes", ""),
                      getattr(d, "excludes", ""), getattr(d, "example", ""), kw["words"], kw["compounds"],
-                     kw["phrases"], kw["exclude"], kw["opposite_valence"], getattr(code, "valence", ""), code.color])
+                     kw["phrases"], kw["exclude"], kw["opposite_valence"], w.valence(getattr(code, "valence", "")),
+                     code.color])
     last = _rows(ws, 2, rows, wrap_cols=range(5, 12))
     for r, code in enumerate(codebook.codes, start=2):
         if code.color and len(code.color) == 7:
@@ -430,9 +508,10 @@ def _codebook_sheet(ws: "Worksheet", codebook, w: Words) -> None:
     _finish(ws, 1, last, len(headers), freeze="B2", widths={5: 40, 6: 40, 7: 40, 8: 30, 9: 30, 10: 30})
 
 
-def _cases_sheet(ws: "Worksheet", analysis: "Analysis") -> None:
+def _cases_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
     """Pseudonym and attributes of each case (no case id: automatic ids hold the speaker label)."""
-    headers = ["case", "role", "study", *analysis.case_attributes, "segments to code", "documents"]
+    headers = [w("case"), w("role"), w("study"), *[w.attribute(a) for a in analysis.case_attributes],
+               w("h_segments_to_code"), w("h_documents")]
     _header(ws, 1, headers)
     rows = [[c.pseudonym, c.role, c.study, *c.attributes, c.segments_to_code, c.documents] for c in analysis.cases]
     last = _rows(ws, 2, rows)
@@ -446,7 +525,7 @@ def _compare_sheet(ws: "Worksheet", comparison: "ComparisonResult", w: Words) ->
     from openpyxl.utils import get_column_letter
 
     st = _styles()
-    write_text_cell(ws, 1, 1, f"{w('compare')}: {comparison.by}").font = st["title"]
+    write_text_cell(ws, 1, 1, f"{w('compare')}: {w.attribute(comparison.by)}").font = st["title"]
     _header(ws, 2, [w("aspect")])
     measure_word = {"segments": w("segments"), "cases": w("cases"), "share": w("share")}
     measures = ("segments", "cases", "share")
