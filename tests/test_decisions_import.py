@@ -189,6 +189,7 @@ def test_agree_gold_keyword_after_import_equals_a_hand_computation(tmp_path):
         row = rows[(code, None)]
         tp = sum(x and y for x, y in zip(a, b))
         assert (row["both"], row["only_a"], row["only_b"]) == (tp, sum(a) - tp, sum(b) - tp)
+        assert (row["count_a"], row["count_b"]) == (sum(a), sum(b))
         if sum(b):
             assert row["precision"] == pytest.approx(tp / sum(b))
         if sum(a):
