@@ -101,7 +101,8 @@ class Keywords:
     a list of what AI can be used for names no effect on the work.
     ``only_about_staff`` names keywords ('monitoren') that count only when their
     segment names the staff (the codebook's ``staff`` words). ``not_about`` lists
-    words or ``*`` patterns of other holders ('leerling', 'systeem'): a keyword of
+    words or ``*`` patterns of other holders (both lists are matched on the lower-cased
+    word as written, not its lemma: list the plural too, or use ``*``) ('leerling', 'systeem'): a keyword of
     the code (not an opposite-valence one) is cancelled when its sentence names one
     of them (outside the keyword itself) and no staff: the pupils' motivation, an AI system's autonomy.
     """

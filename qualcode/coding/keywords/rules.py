@@ -170,7 +170,7 @@ class CompiledRules:
         self.staff = TokenPatterns(codebook.staff)
         self.not_about = tuple(TokenPatterns(code.keywords.not_about) for code in codebook.codes)
         self.has_holders = any(self.only_about_staff) or any(self.not_about)
-        self.holder_cache: dict[tuple[str, str], tuple[bool, tuple[int, ...]]] = {}
+        self.holder_cache: dict[int, tuple[bool, tuple[int, ...]]] = {}
         self.hedge = (re.compile(r"(?<!\w)(?:" + "|".join(re.escape(h) for h in codebook.hedges) + r")(?!\w)")
                       if codebook.hedges else None)
 
@@ -205,14 +205,15 @@ class CompiledRules:
         self._resolve_separable()
         self._nlp = None  # the rules must not keep a pipeline alive (weak cache key)
 
-    def holders(self, lower: str, lemma: str) -> tuple[bool, tuple[int, ...]]:
-        """Whether a token names the staff, and the codes whose other holders it names (cached per form)."""
-        key = (lower, lemma)
-        result = self.holder_cache.get(key)
+    def holders(self, lower_hash: int, strings: Any) -> tuple[bool, tuple[int, ...]]:
+        """Whether a lower-cased word form names the staff, and the codes whose other holders it names
+        (matched on the form, not the lemma, so no token object is made; cached per form)."""
+        result = self.holder_cache.get(lower_hash)
         if result is None:
-            staff = bool(self.staff) and self.staff.match(lower, lemma)
-            others = tuple(i for i, patterns in enumerate(self.not_about) if patterns and patterns.match(lower, lemma))
-            result = self.holder_cache[key] = (staff, others)
+            lower = strings[lower_hash]
+            staff = bool(self.staff) and self.staff.match(lower, lower)
+            others = tuple(i for i, patterns in enumerate(self.not_about) if patterns and patterns.match(lower, lower))
+            result = self.holder_cache[lower_hash] = (staff, others)
         return result
 
     # -- building

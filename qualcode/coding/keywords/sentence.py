@@ -32,17 +32,16 @@ def _about_staff(rules: CompiledRules, doc: DocView, aspects: list[Hit], s_start
     holders ('leerlingen', 'systemen') the sentence names; not a keyword that needs the staff, unless the
     segment names them elsewhere (in an interview the speaker said 'ik als docent' a sentence before)."""
     tokens = doc.doc
+    lowers, strings = doc.lowers, doc.strings
     others: dict[int, list[int]] = {}  # code -> the tokens naming another holder
     for i in range(s_start, s_end):
-        token = tokens[i]
-        lower = token.lower_
-        staff, codes = rules.holders(lower, token.lemma_.lower() or lower)
+        staff, codes = rules.holders(lowers[i], strings)
         if staff:
             return aspects
         for code in codes:
             others.setdefault(code, []).append(i)
     if doc.names_staff is None:
-        doc.names_staff = any(rules.holders(t.lower_, t.lemma_.lower() or t.lower_)[0] for t in tokens)
+        doc.names_staff = any(rules.holders(lower, strings)[0] for lower in lowers)
     kept = []
     for hit in aspects:
         if split_rule(hit.rule)[1] in rules.only_about_staff[hit.code] and not doc.names_staff:
