@@ -394,6 +394,9 @@ def test_detect_language():
     ("Neemt de werkdruk van docenten af door AI?", {("workload", "none")}),
     ("Docenten zien kansen en risico's voor hun werkplezier.", {("enjoyment", "none")}),
     ("Het is nog onduidelijk of AI de werkdruk van docenten verlaagt.", {("workload", "none")}),
+    # a quantity as the predicate of the aspect, across its prepositional phrase, not across punctuation
+    ("Het contact met leerlingen wordt minder als alles via een scherm gaat.", {("interaction", "risk")}),
+    ("Als AI dat overneemt, verschraalt het werk.", {("enjoyment", "risk")}),
 ])
 def test_the_subject_the_cue_and_the_sentence_decide(nl, text, expected):
     assert coded(nl, text) == expected
