@@ -8,6 +8,8 @@ from qualcode.coding.keywords.hits import DocView, Found, Hit
 from qualcode.coding.keywords.rules import ASPECT_INV, DEC, INC, NEG_CANCEL, OPP, RISK, CompiledRules
 
 QUANTITY_REACH = 3  # words between an increase/decrease cue and the aspect it modifies
+PREDICATE_REACH = 6  # ... when the cue is the predicate of the aspect: 'het contact met leerlingen wordt minder'
+COPULAS = frozenset({"worden", "zijn", "blijven", "raken", "become", "be", "remain", "get"})
 DIRECTION_BIT = {"opportunity": 1, "risk": 2}
 
 
@@ -31,10 +33,14 @@ def quantities(rules: CompiledRules, doc: DocView, aspects: list[Hit], cues: lis
             candidates = by_clause.get(clause_of(cue.start), [])
         else:
             candidates = aspects
-        targets = nearest_aspects(cue, candidates)
+        # a quantity does not reach across punctuation: 'Als AI dat overneemt, verschraalt het werk'
+        targets = nearest_aspects(cue, [a for a in candidates if not _punct_between(doc, cue, a)])
+        if not targets:
+            targets = predicate_of(doc, cue, candidates)
         if not targets:
             if trace:
-                cancelled.append((found(cue), f"no aspect keyword within {QUANTITY_REACH} words in its clause"))
+                cancelled.append((found(cue), f"no aspect keyword within {QUANTITY_REACH} words in its clause "
+                                              "(without punctuation between)"))
             continue
         cue_negator = negated.get(cue)
         voided_by: Hit | None = None  # the cancelling negation word, if it voided the cue on an aspect
@@ -70,6 +76,31 @@ def quantities(rules: CompiledRules, doc: DocView, aspects: list[Hit], cues: lis
             if cue_negator is not None and cue_negator.role == NEG_CANCEL:
                 cancelled.append((found(cue), f"negated by '{doc.span_text(cue_negator.start, cue_negator.end)}'"))
     return attached, overridden
+
+
+def predicate_of(doc: DocView, cue: Hit, aspects: list[Hit]) -> list[Hit]:
+    """The aspect an increase/decrease cue is the predicate of: the nearest aspect before it, within
+    PREDICATE_REACH words, with a copula ('wordt', 'is', 'blijft') between and no punctuation or
+    other aspect: 'het contact met leerlingen wordt minder'."""
+    before = [a for a in aspects if a.end <= cue.start and cue.start - a.end < PREDICATE_REACH]
+    if not before:
+        return []
+    nearest = max(before, key=lambda a: a.end)
+    if any(a.start >= nearest.end and a.end <= cue.start for a in aspects if a is not nearest):
+        return []
+    between = range(nearest.end, cue.start)
+    if any(doc.is_punct(i) for i in between):
+        return []
+    if not any(doc.doc[i].lemma_.lower() in COPULAS for i in between):
+        return []
+    return [a for a in before if (a.start, a.end) == (nearest.start, nearest.end)]
+
+
+def _punct_between(doc: DocView, cue: Hit, aspect: Hit) -> bool:
+    start, end = (cue.end, aspect.start) if cue.end <= aspect.start else (aspect.end, cue.start)
+    if end - start > QUANTITY_REACH:
+        return False  # too far anyway: nearest_aspects leaves it out
+    return any(doc.is_punct(i) for i in range(start, end))
 
 
 def nearest_aspects(cue: Hit, aspects: list[Hit]) -> list[Hit]:
