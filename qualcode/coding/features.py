@@ -14,7 +14,10 @@ nothing of the other rows, not even their words.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import numpy as np
 
 # The feature blocks, each a TfidfVectorizer configuration (without the TF-IDF part):
 # words: 1-2 grams, lower-cased; chars: char_wb 3-5 grams, which copes with Dutch
@@ -61,7 +64,7 @@ class CorpusFeatures:
             log_tf.data += 1.0
             self._blocks.append(_Block(log_tf, presence))
 
-    def fold(self, train_rows: Sequence[int]) -> "FoldFeatures":
+    def fold(self, train_rows: "Sequence[int] | np.ndarray") -> "FoldFeatures":
         """The TF-IDF fitted on ``train_rows`` only (vocabulary and IDF), to apply to any rows."""
         import numpy as np
 
@@ -76,7 +79,7 @@ class CorpusFeatures:
             weights.append(idf)
         return FoldFeatures(self, weights)
 
-    def fitted_union(self, train_rows: Sequence[int]) -> Any:
+    def fitted_union(self, train_rows: "Sequence[int] | np.ndarray") -> Any:
         """A fitted :func:`feature_union` that gives new texts the columns of ``fold(train_rows).matrix``.
 
         Its vocabulary is the whole corpus's, with IDF 0 for the n-grams outside
@@ -98,10 +101,10 @@ class FoldFeatures:
         self._corpus = corpus
         self._idf = idf
 
-    def matrix(self, rows: Sequence[int]) -> Any:
+    def matrix(self, rows: "Sequence[int] | np.ndarray") -> Any:
         """The rows' TF-IDF, each block L2-normalised, blocks side by side (as a FeatureUnion)."""
         import numpy as np
-        import scipy.sparse as sp
+        import scipy.sparse as sp  # type: ignore[import-untyped]  # no stubs in the test extra
         from sklearn.preprocessing import normalize
 
         index = np.asarray(rows, dtype=np.int64)
