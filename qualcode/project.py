@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from qualcode.ingest.case_map import DEFAULT_INTERVIEWERS
 from qualcode.records import Case, DocumentInfo, Segment
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from qualcode.outputs.report import ReportFiles
     from qualcode.outputs.xlsx import WorkbookReport
     from qualcode.records import Suggestion
+    from qualcode.review.decisions_import import DecisionsImportSummary
     from qualcode.review.excel import ReviewExportSummary, ReviewImportSummary
     from qualcode.review.queue import ReviewItem
     from qualcode.review.reconcile import Dispute
@@ -372,6 +373,17 @@ class Project:
 
         return codings.apply_decisions(self.store.con, coder, decisions, source=source,
                                        valid_codes=self.codebook().code_ids)
+
+    def import_decisions(self, path: str | Path, coder: str, *, id_column: str, labels_column: str | None = None,
+                         code_columns: Sequence[str] = (), mapping: Mapping[str, str] | None = None,
+                         document: str | None = None, sheet: str | None = None, encoding: str | None = None,
+                         replace: bool = False) -> "DecisionsImportSummary":
+        """Store a coder's codings from a table (matched by row id) as their decisions: all or nothing."""
+        from qualcode.review.decisions_import import import_decisions
+
+        return import_decisions(self.store, path, coder, id_column=id_column, labels_column=labels_column,
+                                code_columns=code_columns, mapping=mapping, document=document, sheet=sheet,
+                                encoding=encoding, replace=replace)
 
     def history(self, segment_id: int | None = None, coder: str | None = None) -> "list[LogEntry]":
         """The decision log (who decided what, when, before → after), oldest first."""

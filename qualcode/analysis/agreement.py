@@ -71,6 +71,8 @@ class AgreementRow:
     group: str | None = None  # the value of the --by attribute; None when not split
     label: str = ""  # the code's label in the codebook (for the workbook)
     direction_label: str = ""
+    count_a: int = 0  # units coder A gave this code (× direction): both + only_a (+ A's side of other_direction)
+    count_b: int = 0
 
 
 @dataclass(frozen=True)
@@ -341,7 +343,8 @@ def _rows_for(group, units, codes, coded_a, coded_b, truth, coder_a, coder_b, la
                 notes += reasons
         label, dlabel = labels(code, direction)
         return AgreementRow(code=code, direction=direction, other_direction=other, note="; ".join(notes),
-                            group=group, label=label, direction_label=dlabel, **figures, **pr)
+                            group=group, label=label, direction_label=dlabel, count_a=sum(a), count_b=sum(b),
+                            **figures, **pr)
 
     rows: list[AgreementRow] = []
     pooled_a: list[bool] = []

@@ -6,11 +6,12 @@ every shared option once; each ``commands_*`` module lists its commands in
 """
 from __future__ import annotations
 
-from qualcode.cli import (commands_agree, commands_code, commands_demo, commands_foundation, commands_report,
-                          commands_review)
+from qualcode.cli import (commands_agree, commands_code, commands_decisions, commands_demo, commands_foundation,
+                          commands_report, commands_review)
 from qualcode.cli.app import CONTEXT_SETTINGS, main
 
-for _module in (commands_foundation, commands_code, commands_review, commands_agree, commands_report, commands_demo):
+for _module in (commands_foundation, commands_code, commands_review, commands_decisions, commands_agree, commands_report,
+                commands_demo):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 
