@@ -59,6 +59,12 @@ INNER_FOLDS = 3
 SEED = 0
 MIN_PRECISION = 0.5  # added suggestions must be right at least this often, whatever the keywords reach
 MIN_ADDED_HITS = 2  # and find at least this many coded segments the keywords missed
+# A few hundred decisions give few added suggestions, and 4 right of 7 is not yet evidence
+# of a precision of 0.57. Precisions are therefore compared at the lower end of their Wilson
+# interval (z = 1, about 84 % one-sided), the keywords' as well as the model's, so a model
+# is used only where the cross-validation shows, with some confidence, that what it adds is
+# as precise as the keywords.
+CONFIDENCE_Z = 1.0
 
 
 # -- records -----------------------------------------------------------------------------
@@ -188,13 +194,24 @@ def _inner_folds(y: "np.ndarray") -> int:
     return int(min(INNER_FOLDS, np.sum(y == 1), np.sum(y == 0)))
 
 
+def precision_lower_bound(right: Any, suggested: Any, z: float = CONFIDENCE_Z) -> Any:
+    """The lower end of the Wilson score interval of ``right / suggested`` (arrays or numbers; 0 where none)."""
+    import numpy as np
+
+    n = np.maximum(np.asarray(suggested, dtype=np.float64), 1e-12)
+    p = np.asarray(right, dtype=np.float64) / n
+    bound = (p + z * z / (2 * n) - z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)
+    return np.where(np.asarray(suggested) > 0, bound, 0.0)
+
+
 def choose_threshold(proba: "np.ndarray", y: "np.ndarray", kw: "np.ndarray") -> tuple[float | None, float]:
     """The threshold for adding the model's suggestions to the keywords', and the F1 of the two together.
 
     A suggestion is added where the model's probability is at least the threshold
     and the keywords are silent. Thresholds qualify where the added suggestions,
-    and the model's suggestions as a whole, are at least as precise as the
-    keywords (and as :data:`MIN_PRECISION`), and the added ones find at least
+    and the model's suggestions as a whole, are at least as precise as the keywords'
+    (each precision at the lower end of its interval, :func:`precision_lower_bound`),
+    the added ones at least :data:`MIN_PRECISION`, and they find at least
     :data:`MIN_ADDED_HITS` coded segments; of those, the one with the best F1 of
     keywords + model, a tie going to the higher threshold. ``(None, F1 of the
     keywords alone)`` when none qualifies.
@@ -205,7 +222,8 @@ def choose_threshold(proba: "np.ndarray", y: "np.ndarray", kw: "np.ndarray") -> 
     kw = np.asarray(kw, dtype=np.int64)
     positives = int(y.sum())
     kw_n, kw_tp = int(kw.sum()), int((kw & y).sum())
-    floor = max(kw_tp / kw_n if kw_n else 0.0, MIN_PRECISION)
+    kw_lower = float(precision_lower_bound(kw_tp, kw_n))
+    floor = max(kw_lower, MIN_PRECISION)
     kw_f1 = 2 * kw_tp / (positives + kw_n) if positives + kw_n else 0.0
     order = np.argsort(-proba, kind="stable")
     p, truth, silent = proba[order], y[order], 1 - kw[order]
@@ -213,8 +231,8 @@ def choose_threshold(proba: "np.ndarray", y: "np.ndarray", kw: "np.ndarray") -> 
     add_tp, add_n = np.cumsum(truth * silent), np.cumsum(silent)
     last_of_tie = np.append(p[1:] < p[:-1], True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ok = (last_of_tie & (add_tp >= MIN_ADDED_HITS) & (add_tp >= floor * add_n - 1e-12)
-              & (model_tp >= floor * model_n - 1e-12))
+        ok = (last_of_tie & (add_tp >= MIN_ADDED_HITS) & (precision_lower_bound(add_tp, add_n) >= floor - 1e-12)
+              & (precision_lower_bound(model_tp, model_n) >= kw_lower - 1e-12))
     if not ok.any():
         return None, kw_f1
     f1 = 2 * (kw_tp + add_tp) / (positives + kw_n + add_n)
@@ -415,23 +433,30 @@ def _train_presence(features: CorpusFeatures, code: str, ids: Sequence[int], y: 
 
 def _verdict(keywords: Mapping[str, Any], model: Mapping[str, Any], added: Mapping[str, Any],
              final_threshold: float | None) -> tuple[bool, str]:
-    """Whether the model's suggestions are added for a code, and why, from the cross-validated figures."""
-    floor = max(float(keywords["precision"]) if keywords["suggested"] else 0.0, MIN_PRECISION)
-    against = (f"keywords' {keywords['precision']:.2f}" if keywords["suggested"] and keywords["precision"] >= MIN_PRECISION
+    """Whether the model's suggestions are added for a code, and why, from the cross-validated figures.
+
+    The same test as :func:`choose_threshold` applies, to the outer folds' figures.
+    """
+    kw_lower = float(precision_lower_bound(keywords["right"], keywords["suggested"]))
+    floor = max(kw_lower, MIN_PRECISION)
+    against = (f"the keywords' ({keywords['precision']:.2f}, lower bound {kw_lower:.2f})" if kw_lower >= MIN_PRECISION
                else f"the minimum {MIN_PRECISION:.2f}")
     if not added["suggested"]:
         return False, "not used: in cross-validation no threshold made its added suggestions as precise as " + against
-    added_p = float(added["precision"])
-    what = f"{added['suggested']} added suggestions, {added['right']} right (precision {added_p:.2f})"
+    lower = float(precision_lower_bound(added["right"], added["suggested"]))
+    what = (f"{added['suggested']} added suggestions, {added['right']} right "
+            f"(precision {float(added['precision']):.2f}, lower bound {lower:.2f})")
     if added["right"] < MIN_ADDED_HITS:
         return False, f"not used: {what}; too few found"
-    if added_p < floor:
-        return False, f"not used: {what}, below the {against}"
-    if float(model["precision"]) < floor:
-        return False, f"not used: the model's precision {model['precision']:.2f} is below the {against}"
+    if lower < floor - 1e-12:
+        return False, f"not used: {what}; less precise than {against}"
+    model_lower = float(precision_lower_bound(model["right"], model["suggested"]))
+    if model_lower < kw_lower - 1e-12:
+        return False, (f"not used: the model's suggestions as a whole (precision {model['precision']:.2f}, "
+                       f"lower bound {model_lower:.2f}) are less precise than {against}")
     if final_threshold is None:
         return False, f"not used: {what} in cross-validation, but no threshold qualifies on all decisions"
-    return True, f"used: {what}, at least the {against}"
+    return True, f"used: {what}; as precise as {against}"
 
 
 def _train_direction(features: CorpusFeatures, code: str, ids: Sequence[int], rows: "np.ndarray", y: "np.ndarray",
