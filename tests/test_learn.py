@@ -208,18 +208,18 @@ def test_a_code_whose_cv_precision_is_below_the_keywords_gets_no_model_suggestio
 def test_the_threshold_qualifies_only_where_the_added_suggestions_are_as_precise_as_the_keywords():
     import numpy as np
 
-    # keywords fire on rows 0-4, 3 of them coded: precision 0.6, lower bound 0.38, so the floor is 0.5
+    # keywords fire on rows 0-4, 3 of them coded: precision 0.6, lower bound 0.27, so the floor is 0.5
     y = np.array([1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0])
     kw = np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
     proba = np.array([0.95] * 5 + [0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55, 0.1, 0.05])
-    assert learn.precision_lower_bound(3, 5) == pytest.approx(0.383, abs=1e-3)
-    assert learn.precision_lower_bound(5, 5) == pytest.approx(0.833, abs=1e-3)
-    assert learn.precision_lower_bound(6, 10) == pytest.approx(0.443, abs=1e-3)
-    # at 0.7 the model adds rows 5-9, 5 of 5 right: the best F1 of keywords + model among those that qualify
-    # (adding down to 0.05 would be 6 of 10, lower bound 0.44 < 0.5)
+    assert learn.precision_lower_bound(3, 5) == pytest.approx(0.272, abs=1e-3)
+    assert learn.precision_lower_bound(5, 5) == pytest.approx(0.649, abs=1e-3)
+    assert learn.precision_lower_bound(5, 6) == pytest.approx(0.498, abs=1e-3)
+    # at 0.7 the model adds rows 5-9, 5 of 5 right (lower bound 0.65): the only threshold that qualifies
+    # (one more, 5 of 6, is just below 0.5; adding down to 0.55 is 6 of 8, lower bound 0.46)
     threshold, f1_both = learn.choose_threshold(proba, y, kw)
     assert threshold == 0.7 and f1_both == pytest.approx(2 * 8 / (9 + 5 + 5))
-    # keywords always right (5 of 5, lower bound 0.83) and a model that adds 1 of 1, 1 of 2, 2 of 3 ...:
+    # keywords always right (5 of 5, lower bound 0.65) and a model that adds 1 of 1, 1 of 2, 2 of 3 ...:
     # nothing it adds is as precise
     y2 = np.array([1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0])
     assert learn.choose_threshold(proba, y2, kw) == (None, pytest.approx(2 * 5 / (9 + 5)))

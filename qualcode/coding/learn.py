@@ -61,10 +61,11 @@ MIN_PRECISION = 0.5  # added suggestions must be right at least this often, what
 MIN_ADDED_HITS = 2  # and find at least this many coded segments the keywords missed
 # A few hundred decisions give few added suggestions, and 4 right of 7 is not yet evidence
 # of a precision of 0.57. Precisions are therefore compared at the lower end of their Wilson
-# interval (z = 1, about 84 % one-sided), the keywords' as well as the model's, so a model
-# is used only where the cross-validation shows, with some confidence, that what it adds is
-# as precise as the keywords.
-CONFIDENCE_Z = 1.0
+# interval (z = 1.645, 95 % one-sided), the keywords' as well as the model's, so a model is
+# used only where the cross-validation shows, with confidence, that what it adds is as
+# precise as the keywords: 3 right of 3 added is the least that passes the 0.5 minimum,
+# 4 of 5 is not enough, 6 of 7 is.
+CONFIDENCE_Z = 1.645
 
 
 # -- records -----------------------------------------------------------------------------
