@@ -203,6 +203,12 @@ def test_a_code_whose_cv_precision_is_below_the_keywords_gets_no_model_suggestio
     explained = {e.code: e for e in learn.explain_model(project.store, held_out[0])}
     assert not explained["workload"].suggested and explained["workload"].threshold is None
     assert "not used for this code" in str(explained["workload"])
+    # and `code --with-model` stores model suggestions for interaction only
+    result = CliRunner().invoke(main, ["code", "--with-model", "--project", str(project.path)])
+    assert result.exit_code == 0, result.output
+    stored_codes = {r[0] for r in project.con.execute(
+        "SELECT DISTINCT code FROM codings WHERE origin = 'model' AND coder IS NULL")}
+    assert stored_codes == {"interaction"}
 
 
 def test_the_threshold_qualifies_only_where_the_added_suggestions_are_as_precise_as_the_keywords():
