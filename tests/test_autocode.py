@@ -109,7 +109,8 @@ def test_words_match_every_inflection_through_the_lemma():
 
 
 def test_separable_verb_is_found_split_but_not_as_a_preposition(nl):
-    assert "separable:nakijken" in rules_fired(nl, "Ik kijk de toetsen van 4 havo vanavond na.", "workload")
+    # (nakijken is a task: it counts with a direction cue in its clause, here 'sneller')
+    assert "separable:nakijken" in rules_fired(nl, "Ik kijk de toetsen van 4 havo nu sneller na.", "workload")
     assert coded(nl, "De werkdruk neemt daardoor toe.") == {("workload", "risk")}
     # 'na de les' is a preposition: no 'nakijken'
     assert coded(nl, "Ik kijk na de les even uit het raam.") == set()
@@ -124,7 +125,7 @@ def test_phrase_matches_lemmas_in_order_with_hyphen_or_space(nl):
 
 
 def test_aspect_without_a_cue_has_no_direction(nl):
-    assert coded(nl, "Het contact met leerlingen is gewoon anders dan vroeger.") == {("interaction", "none")}
+    assert coded(nl, "De persoonlijke aandacht voor leerlingen is anders dan vroeger.") == {("interaction", "none")}
 
 
 # --------------------------------------------------------------------------- false friends
@@ -365,3 +366,52 @@ def test_detect_language():
     assert detect_language(english) == "en"
     assert detect_language(["Ja."]) is None
     assert detect_language(dutch + english) is None
+
+
+# --------------------------------------------------------------------------- who and what the sentence is about
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the pupils' motivation and an AI system's autonomy are not the staff's (not_about)
+    ("Het systeem detecteert patronen in de voortgang, motivatie of aanwezigheid van leerlingen.", set()),
+    ("Deze systemen kunnen zelfstandig de volgorde van opdrachten aanpassen.", set()),
+    ("Docenten verliezen hun motivatie door de nieuwe regels.", {("enjoyment", "risk")}),
+    # monitoring counts when staff are monitored (only_about_staff)
+    ("Het systeem kan het leerproces van leerlingen monitoren.", set()),
+    ("De schoolleiding wil docenten monitoren met een dashboard.", {("autonomy", "risk")}),
+    # a task named without an effect on the work (only_with_cue)
+    ("Docenten gebruiken AI vooral voor lesplannen en nakijkwerk.", set()),
+    ("AI bespaart tijd bij het nakijkwerk.", {("workload", "opportunity")}),
+    ("Wij gaan op tijd naar huis, te allen tijde.", set()),
+    # contact named as a description, and as an effect
+    ("Docenten hebben direct contact met leerlingen in de klas.", set()),
+    ("Het contact met leerlingen neemt af als alles via een scherm gaat.", {("interaction", "risk")}),
+    # direction from the cue on the aspect word
+    ("AI vermindert de werkdruk van docenten.", {("workload", "opportunity")}),
+    ("AI verhoogt de werkdruk van docenten.", {("workload", "risk")}),
+    ("Er is nog geen zicht op de werkdruk.", {("workload", "none")}),
+    # an open question and a pair of opposite cues name the aspect without a direction
+    ("Neemt de werkdruk van docenten af door AI?", {("workload", "none")}),
+    ("Docenten zien kansen en risico's voor hun werkplezier.", {("enjoyment", "none")}),
+    ("Het is nog onduidelijk of AI de werkdruk van docenten verlaagt.", {("workload", "none")}),
+])
+def test_the_subject_the_cue_and_the_sentence_decide(nl, text, expected):
+    assert coded(nl, text) == expected
+
+
+def test_explain_says_why_a_keyword_did_not_count(nl):
+    from qualcode.coding import keywords
+
+    def reasons(text: str) -> list[str]:
+        return [c.reason for sentence in keywords.explain(nl, segment(text)).sentences for c in sentence.cancelled]
+
+    said = reasons("Deze systemen kunnen zelfstandig beslissingen nemen. Docenten gebruiken AI voor lesplannen. "
+                   "Het systeem volgt de voortgang en motivatie van scholieren.")
+    assert any("about 'systemen', not the staff" in r for r in said), said
+    assert any("about 'scholieren', not the staff" in r for r in said), said
+    assert any("counts only with a direction cue" in r for r in said), said
+    said = reasons("Het dashboard toont de resultaten per klas.")
+    assert any("counts only when the segment names the staff" in r for r in said), said
+    # in an interview the staff are named once for the whole turn
+    assert coded(nl, "Ik werk als docent op een vmbo. Het dashboard houdt alles bij, en dat voelt als controle op "
+                     "mijn werk.") == {("autonomy", "none")}

@@ -249,7 +249,7 @@ def test_structure_problems():
                                "(`qualcode codebook show --default` says where it is)"]
     assert problems_of("- a\n- b\n") == [
         "bad.yaml:1: codebook file: expected a mapping of codebook, language, description, directions, "
-        "negation, clause_breaks, codes, got a list",
+        "negation, clause_breaks, hedges, staff, codes, got a list",
         "bad.yaml:1: missing key 'codes'; list the codes under `codes:`",
         "bad.yaml:1: missing key 'language'; add `language: nl` or `language: en`",
     ]
@@ -306,3 +306,33 @@ def test_any_text_gives_a_codebook_or_one_codebook_error(text):
         assert all(line.startswith("fuzz.yaml:") for line in str(error).splitlines()[1:])
     except QualcodeError as error:  # pragma: no cover - would be a bug
         pytest.fail(f"unexpected error type {type(error).__name__}: {error}")
+
+
+def test_narrowing_lists_name_the_codes_own_keywords_and_single_words():
+    problems = problems_of("""
+        language: nl
+        staff: [docent, "goede docent"]
+        codes:
+          - id: a
+            label: A
+            keywords:
+              words: [taak]
+              only_with_cue: [taak, lesplan]
+              not_about: [leerling, "de leerling"]
+        """)
+    assert problems == [
+        "bad.yaml:2: staff: 'goede docent' is a phrase; write single words or * patterns",
+        "bad.yaml:8: code 'a': keywords.only_with_cue: 'lesplan' is not one of the code's keywords; add it to "
+        "words, compounds, phrases or opposite_valence",
+        "bad.yaml:9: code 'a': keywords.not_about: 'de leerling' is a phrase; write single words or * patterns",
+    ]
+    good = Codebook.from_text(textwrap.dedent("""\
+        language: nl
+        staff: [docent, "leraar*"]
+        codes:
+          - id: a
+            label: A
+            keywords: {words: [taak], only_with_cue: [taak], only_about_staff: [taak], not_about: ["leerling*"]}
+        """))
+    assert good.staff == ("docent", "leraar*")
+    assert good.code("a").keywords.only_with_cue == ("taak",) and good.code("a").keywords.not_about == ("leerling*",)

@@ -130,8 +130,13 @@ def test_a_segment_decided_otherwise_is_refused_unless_replace(tabled):
     project, tmp = tabled
     project.import_decisions(_write(tmp, LABELS), "gold", id_column="id", labels_column="labels")
     changed = _write(tmp, "id,labels\nr1,workload:risk\nr3,autonomy:neutral\n", "changed.csv")
-    with pytest.raises(ReviewImportError, match=r"gold has already decided 1 of these segments .* row 2 \(id 'r1'"):
+    with pytest.raises(ReviewImportError, match=r"gold has already decided 1 of these segments otherwise: row 2 "
+                                                r"\(id 'r1', segment \d+\); pass --replace"):
         project.import_decisions(changed, "gold", id_column="id", labels_column="labels")
+    # a code added to a segment decided before is a change too, also on one decided as 'none'
+    more = _write(tmp, "id,labels\nr4,workload:risk\n", "more.csv")
+    with pytest.raises(ReviewImportError, match=r"already decided 1 of these segments otherwise: row 2 \(id 'r4'"):
+        project.import_decisions(more, "gold", id_column="id", labels_column="labels")
     assert _accepted(project, "gold")["r1"] == {("workload", "opportunity")}
     summary = project.import_decisions(changed, "gold", id_column="id", labels_column="labels", replace=True)
     assert (summary.added, summary.removed) == (1, 1)
@@ -210,3 +215,23 @@ def test_the_cli_refuses_in_one_line_with_a_nonzero_exit(tabled):
     assert result.output.strip().splitlines() == [
         "Error: labels.csv: 1 of 2 ids match no imported segment: row 3 (id 'zz'); import the table first "
         "(`qualcode import TABLE --id-column id`) or check the id column; nothing was stored"]
+
+
+def test_an_xlsx_table_with_numeric_ids(tmp_path):
+    import openpyxl
+
+    (tmp_path / "segments.csv").write_text("nr,text\n1,Het nakijken kost me veel extra tijd.\n2,Geen idee.\n",
+                                           encoding="utf-8")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["nr", "codes"])
+    sheet.append([1, "werkdruk:risico"])  # a number cell, as Excel keeps a typed-in id
+    sheet.append([2, "none"])
+    workbook.save(tmp_path / "coded.xlsx")
+    with Project.init(tmp_path / "p.qualcode") as project:
+        project.import_files([tmp_path / "segments.csv"], text_columns=["text"], id_column="nr")
+        with transaction(project.con):
+            codings.store_codebook(project.con, load_codebook(default_codebook_path("nl")))
+        summary = project.import_decisions(tmp_path / "coded.xlsx", "anna", id_column="nr", labels_column="codes")
+        assert (summary.segments, summary.codings, summary.no_code) == (2, 1, 1)
+        assert _accepted(project, "anna") == {"1": {("workload", "risk")}}

@@ -54,13 +54,15 @@ _DEFAULT_CLAUSE_BREAKS = {
 # by position so exports (REFI-QDA, Excel) always have a colour to show.
 _PALETTE = ("#4e79a7", "#e07b39", "#59a14f", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7", "#9c755f")
 
-_TOP_KEYS = ("codebook", "language", "description", "directions", "negation", "clause_breaks", "codes")
+_TOP_KEYS = ("codebook", "language", "description", "directions", "negation", "clause_breaks", "hedges", "staff",
+             "codes")
 _DIRECTION_KEYS = ("opportunity", "risk", "increase", "decrease")
 _DIRECTION_ENTRY_KEYS = {"opportunity": ("label", "cues"), "risk": ("label", "cues"), "increase": ("cues",), "decrease": ("cues",)}
 _NEGATION_KEYS = ("flip", "cancel", "before", "after")
 _CODE_KEYS = ("id", "label", "color", "parent", "definition", "keywords", "valence", "negation")
 _DEFINITION_KEYS = ("includes", "excludes", "example")
-_KEYWORD_KEYS = ("words", "compounds", "phrases", "exclude", "opposite_valence")
+_KEYWORD_KEYS = ("words", "compounds", "phrases", "exclude", "opposite_valence", "only_with_cue", "only_about_staff",
+                 "not_about")
 
 _CODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -92,6 +94,16 @@ class Keywords:
     order; ``exclude`` lists words, compounds or phrases that cancel a hit of this
     code in the same sentence; ``opposite_valence`` lists extra keywords (any of
     the three kinds) whose "more" means the opposite of the code's valence.
+
+    Three lists narrow when a keyword counts (they add no keyword):
+    ``only_with_cue`` names keywords of the lists above (a task such as 'lesplan')
+    that suggest the code only when a direction cue acts on them in their clause:
+    a list of what AI can be used for names no effect on the work.
+    ``only_about_staff`` names keywords ('monitoren') that count only when their
+    segment names the staff (the codebook's ``staff`` words). ``not_about`` lists
+    words or ``*`` patterns of other holders ('leerling', 'systeem'): a keyword of
+    the code (not an opposite-valence one) is cancelled when its sentence names one
+    of them (outside the keyword itself) and no staff: the pupils' motivation, an AI system's autonomy.
     """
 
     words: tuple[str, ...] = ()
@@ -99,6 +111,9 @@ class Keywords:
     phrases: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     opposite_valence: tuple[str, ...] = ()
+    only_with_cue: tuple[str, ...] = ()
+    only_about_staff: tuple[str, ...] = ()
+    not_about: tuple[str, ...] = ()
 
     def is_empty(self) -> bool:
         """No rule at all: a code only a human applies (or a category that groups others)."""
@@ -171,6 +186,8 @@ class Codebook:
     negation: Negation = Negation(flip=(), cancel=())
     clause_breaks: tuple[str, ...] = ()
     source_name: str = "<codebook>"
+    staff: tuple[str, ...] = ()  # words or * patterns naming the staff whose work is coded (docent, leraar*)
+    hedges: tuple[str, ...] = ()  # words or phrases that make a sentence name its aspects without a direction
 
     def code(self, code_id: str) -> Code:
         """The code with this id; KeyError naming the known ids if there is none."""
@@ -457,6 +474,15 @@ def _patterns(node: yaml.Node, where: str, kind: str | None, problems: _Problems
     return tuple(result)
 
 
+def _holder_patterns(node: yaml.Node, where: str, problems: _Problems) -> tuple[str, ...]:
+    """Words or ``*`` patterns matched on one token (no phrases): the staff, or other holders of an aspect."""
+    patterns = _patterns(node, where, None, problems)
+    for pattern in patterns:
+        if pattern_kind(pattern) == "phrase":
+            problems.add(node, f"{where}: {pattern!r} is a phrase; write single words or * patterns")
+    return tuple(p for p in patterns if pattern_kind(p) != "phrase")
+
+
 def _parse(text: str, source_name: str, raw: bytes) -> Codebook:
     problems = _Problems(source_name)
     try:
@@ -504,6 +530,9 @@ def _parse(text: str, source_name: str, raw: bytes) -> Codebook:
     clause_breaks = _DEFAULT_CLAUSE_BREAKS[language]
     if "clause_breaks" in top:
         clause_breaks = tuple(value.lower() for value, _ in _text_list(top["clause_breaks"][1], "clause_breaks", problems) if value)
+    staff = _holder_patterns(top["staff"][1], "staff", problems) if "staff" in top else ()
+    hedges = tuple(" ".join(v.lower().split()) for v, _ in _text_list(top["hedges"][1], "hedges", problems) if v.strip()) \
+        if "hedges" in top else ()
 
     codes: list[Code] = []
     parent_nodes: dict[str, yaml.Node] = {}
@@ -542,6 +571,8 @@ def _parse(text: str, source_name: str, raw: bytes) -> Codebook:
         negation=negation,
         clause_breaks=clause_breaks,
         source_name=source_name,
+        staff=staff,
+        hedges=hedges,
     )
 
 
@@ -665,8 +696,18 @@ def _parse_code(node: yaml.Node, position: int, language: str, problems: _Proble
     keywords = Keywords()
     if "keywords" in fields:
         parts = _mapping(fields["keywords"][1], f"{where}: keywords", _KEYWORD_KEYS, problems)
-        kinds = {"words": "word", "compounds": "compound", "phrases": "phrase", "exclude": None, "opposite_valence": None}
-        keywords = Keywords(**{key: _patterns(value, f"{where}: keywords.{key}", kinds[key], problems) for key, (_, value) in parts.items()})
+        kinds = {"words": "word", "compounds": "compound", "phrases": "phrase", "exclude": None, "opposite_valence": None,
+                 "only_with_cue": None, "only_about_staff": None}
+        keywords = Keywords(**{
+            key: _holder_patterns(value, f"{where}: keywords.{key}", problems) if key == "not_about"
+            else _patterns(value, f"{where}: keywords.{key}", kinds[key], problems)
+            for key, (_, value) in parts.items()})
+        own = {*keywords.words, *keywords.compounds, *keywords.phrases, *keywords.opposite_valence}
+        for key in ("only_with_cue", "only_about_staff"):
+            for pattern in getattr(keywords, key):
+                if pattern not in own:
+                    problems.add(parts[key][1], f"{where}: keywords.{key}: {pattern!r} is not one of the code's "
+                                                f"keywords; add it to words, compounds, phrases or opposite_valence")
 
     valence = "positive"
     if "valence" in fields:

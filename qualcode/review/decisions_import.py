@@ -25,8 +25,8 @@ and its labels in every language, ignoring case, spaces, ``-`` and ``_``.
 Everything is checked before anything is stored; a problem is one line naming the
 file, the row and the value. A row with an empty labels cell is not decided (left out
 and counted). Re-importing the same table changes nothing. A segment this coder has
-already decided differently is refused unless ``replace``: then the codings the table
-no longer lists are removed (logged, so ``undo`` brings them back).
+already decided otherwise (other codes, or none) is refused unless ``replace``: then the
+table's codes are added and the others removed (logged, so ``undo`` brings them back).
 """
 from __future__ import annotations
 
@@ -273,6 +273,7 @@ def import_decisions(
     for row in codings.decisions_for(store.con, coder):
         if row.status == "accepted":
             current.setdefault(row.segment_id, set()).add((row.code, row.direction))
+    decided = codings.decided_segments(store.con, coder)
     decisions: list[Decision] = []
     differ: list[str] = []
     added = removed = 0
@@ -280,7 +281,7 @@ def import_decisions(
         segment_id = matched[row_id]
         have = current.get(segment_id, set())
         stale = have - pairs
-        if stale and not replace:
+        if segment_id in decided and have != pairs and not replace:
             differ.append(f"row {number} (id {row_id!r}, segment {segment_id})")
         for code, direction in sorted(pairs - have):
             decisions.append(Decision(segment_id, "add", code, direction))
@@ -291,8 +292,8 @@ def import_decisions(
     if differ:
         shown = "; ".join(differ[:SHOWN]) + (f"; and {len(differ) - SHOWN} more" if len(differ) > SHOWN else "")
         raise ReviewImportError(
-            f"{path.name}: {coder} has already decided {len(differ)} of these segments with codes the table does "
-            f"not give: {shown}; pass --replace to make the table's codes {coder}'s (logged; `qualcode undo` "
+            f"{path.name}: {coder} has already decided {len(differ)} of these segments otherwise: {shown}; "
+            f"pass --replace to make the table's codes {coder}'s (logged; `qualcode undo` "
             f"takes it back), or import under another --coder; nothing was stored")
     codings.apply_decisions(store.con, coder, decisions, source=f"decisions import {path.name}",
                             valid_codes=codebook.code_ids, done_segments=[matched[r] for r in table],

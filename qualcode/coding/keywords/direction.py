@@ -31,10 +31,12 @@ def quantities(rules: CompiledRules, doc: DocView, aspects: list[Hit], cues: lis
             candidates = by_clause.get(clause_of(cue.start), [])
         else:
             candidates = aspects
-        targets = nearest_aspects(cue, candidates)
+        # a quantity does not reach across punctuation: 'Als AI dat overneemt, verschraalt het werk'
+        targets = nearest_aspects(cue, [a for a in candidates if not _punct_between(doc, cue, a)])
         if not targets:
             if trace:
-                cancelled.append((found(cue), f"no aspect keyword within {QUANTITY_REACH} words in its clause"))
+                cancelled.append((found(cue), f"no aspect keyword within {QUANTITY_REACH} words in its clause "
+                                              "(without punctuation between)"))
             continue
         cue_negator = negated.get(cue)
         voided_by: Hit | None = None  # the cancelling negation word, if it voided the cue on an aspect
@@ -70,6 +72,13 @@ def quantities(rules: CompiledRules, doc: DocView, aspects: list[Hit], cues: lis
             if cue_negator is not None and cue_negator.role == NEG_CANCEL:
                 cancelled.append((found(cue), f"negated by '{doc.span_text(cue_negator.start, cue_negator.end)}'"))
     return attached, overridden
+
+
+def _punct_between(doc: DocView, cue: Hit, aspect: Hit) -> bool:
+    start, end = (cue.end, aspect.start) if cue.end <= aspect.start else (aspect.end, cue.start)
+    if end - start > QUANTITY_REACH:
+        return False  # too far anyway: nearest_aspects leaves it out
+    return any(doc.is_punct(i) for i in range(start, end))
 
 
 def nearest_aspects(cue: Hit, aspects: list[Hit]) -> list[Hit]:

@@ -14,7 +14,7 @@ class DocView:
     of tokens per sentence are ever looked at, so per-token arrays would cost
     more than they save."""
 
-    __slots__ = ("doc", "text", "lowers", "strings", "size", "spans")
+    __slots__ = ("doc", "text", "lowers", "strings", "size", "spans", "names_staff")
 
     def __init__(self, doc: Any, text: str, lowers: list[int]):
         self.doc = doc
@@ -23,6 +23,7 @@ class DocView:
         self.strings = doc.vocab.strings
         self.size = len(lowers)
         self.spans: dict[int, tuple[int, int]] = {}  # token index -> its characters, filled as read
+        self.names_staff: bool | None = None  # whether any token names the staff; worked out when asked
 
     def char_span(self, index: int) -> tuple[int, int]:
         span = self.spans.get(index)

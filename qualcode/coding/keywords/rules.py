@@ -113,6 +113,23 @@ class CompoundIndex:
                 out.extend(rules)
 
 
+class TokenPatterns:
+    """Words and ``*`` patterns matched on one token's lower-cased form or lemma (the staff, other holders)."""
+
+    def __init__(self, patterns: tuple[str, ...]):
+        self.words = frozenset(p for p in patterns if "*" not in p)
+        self.regexes = [re.compile("^" + ".*".join(re.escape(part) for part in p.split("*")) + "$")
+                        for p in patterns if "*" in p]
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.regexes)
+
+    def match(self, lower: str, lemma: str) -> bool:
+        if lower in self.words or lemma in self.words:
+            return True
+        return any(regex.match(lower) or regex.match(lemma) for regex in self.regexes)
+
+
 class CompiledRules:
     """A codebook compiled for one pipeline: word/compound tables, a per-form
     cache and one PhraseMatcher. Get one with :func:`compile_rules`."""
@@ -147,6 +164,15 @@ class CompiledRules:
         self.other_phrase_bits = 0
         self._pattern_count = 0
         self._separable_wanted: list[tuple[str, str, str, Rule]] = []
+        # when a keyword counts: with a cue on it, about the staff, not about another holder
+        self.only_with_cue = tuple(frozenset(code.keywords.only_with_cue) for code in codebook.codes)
+        self.only_about_staff = tuple(frozenset(code.keywords.only_about_staff) for code in codebook.codes)
+        self.staff = TokenPatterns(codebook.staff)
+        self.not_about = tuple(TokenPatterns(code.keywords.not_about) for code in codebook.codes)
+        self.has_holders = any(self.only_about_staff) or any(self.not_about)
+        self.holder_cache: dict[tuple[str, str], tuple[bool, tuple[int, ...]]] = {}
+        self.hedge = (re.compile(r"(?<!\w)(?:" + "|".join(re.escape(h) for h in codebook.hedges) + r")(?!\w)")
+                      if codebook.hedges else None)
 
         for index, code in enumerate(codebook.codes):
             keywords = code.keywords
@@ -178,6 +204,16 @@ class CompiledRules:
             self.lower_only.setdefault(word, []).append(Rule(BREAK, -1, f"clause:{word}"))
         self._resolve_separable()
         self._nlp = None  # the rules must not keep a pipeline alive (weak cache key)
+
+    def holders(self, lower: str, lemma: str) -> tuple[bool, tuple[int, ...]]:
+        """Whether a token names the staff, and the codes whose other holders it names (cached per form)."""
+        key = (lower, lemma)
+        result = self.holder_cache.get(key)
+        if result is None:
+            staff = bool(self.staff) and self.staff.match(lower, lemma)
+            others = tuple(i for i, patterns in enumerate(self.not_about) if patterns and patterns.match(lower, lemma))
+            result = self.holder_cache[key] = (staff, others)
+        return result
 
     # -- building
 

@@ -4,17 +4,80 @@ from __future__ import annotations
 
 import bisect
 import functools
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from qualcode.coding.keywords.direction import DIRECTION_BIT, negator, quantities
 from qualcode.coding.keywords.hits import DocView, Found, Hit, MentionHit, SentenceResult, new_tuple
-from qualcode.coding.keywords.rules import ASPECT_INV, DEC, G_ASPECT, G_CUE, MATCH_KIND, NEG_CANCEL, OPP, RISK, CompiledRules
+from qualcode.coding.keywords.rules import (ASPECT_INV, DEC, G_ASPECT, G_CUE, MATCH_KIND, NEG_CANCEL, OPP, RISK,
+                                            CompiledRules)
 from qualcode.coding.keywords.separable import find_particle
 from qualcode.records import split_rule
 
 _NO_BREAKS: tuple[int, ...] = ()
 _NO_DIRECTION = ("none",)
 _DIRECTIONS_BY_BITS = {0: ("none",), 1: ("opportunity",), 2: ("risk",), 3: ("opportunity", "risk")}
+
+
+_NO_CUE = "counts only with a direction cue in its clause (here it names no effect on the work)"
+
+
+def _is_question(tokens: Any, s_start: int, s_end: int) -> bool:
+    """The sentence ends in a question mark (a closing quote or footnote number may follow)."""
+    return any(tokens[i].text == "?" for i in range(max(s_start, s_end - 3), s_end))
+
+
+def _about_staff(rules: CompiledRules, doc: DocView, aspects: list[Hit], s_start: int, s_end: int,
+                 found: Callable[..., Found], cancelled: list[tuple[Found, str]]) -> list[Hit]:
+    """The aspect hits that stand when the sentence names no staff: not a keyword of a code whose other
+    holders ('leerlingen', 'systemen') the sentence names; not a keyword that needs the staff, unless the
+    segment names them elsewhere (in an interview the speaker said 'ik als docent' a sentence before)."""
+    tokens = doc.doc
+    others: dict[int, list[int]] = {}  # code -> the tokens naming another holder
+    for i in range(s_start, s_end):
+        token = tokens[i]
+        lower = token.lower_
+        staff, codes = rules.holders(lower, token.lemma_.lower() or lower)
+        if staff:
+            return aspects
+        for code in codes:
+            others.setdefault(code, []).append(i)
+    if doc.names_staff is None:
+        doc.names_staff = any(rules.holders(t.lower_, t.lemma_.lower() or t.lower_)[0] for t in tokens)
+    kept = []
+    for hit in aspects:
+        if split_rule(hit.rule)[1] in rules.only_about_staff[hit.code] and not doc.names_staff:
+            cancelled.append((found(hit), "counts only when the segment names the staff (docenten, leraren, ik, ...)"))
+        elif (holder := next((i for i in others.get(hit.code, ()) if not hit.start <= i < hit.end), None)) is not None:
+            # (a holder inside the keyword itself, 'algoritme bepalen', is what the keyword is about)
+            cancelled.append((found(hit), f"about '{tokens[holder].text}', not the staff: the sentence names no staff"))
+        else:
+            kept.append(hit)
+    return kept
+
+
+_PAIR_WORDS = frozenset({"en", "of", "/", "&", "and", "or", "en/of"})
+
+
+def _unpaired(doc: DocView, cues: list[Hit], found: Callable[..., Found],
+              cancelled: list[tuple[Found, str]]) -> list[Hit]:
+    """Drop an opportunity cue and a risk cue joined by 'en'/'of' ('kansen en risico's', 'voor- en
+    nadelen'): the pair names both sides of a topic, no direction."""
+    paired: set[Hit] = set()
+    for first in cues:
+        if first.role != OPP and first.role != RISK:
+            continue
+        for second in cues:
+            if second.start < first.end or (second.role != OPP and second.role != RISK) or second.role == first.role:
+                continue
+            between = [doc.doc[i].lower_ for i in range(first.end, second.start)]
+            if 1 <= len(between) <= 2 and between[-1] in _PAIR_WORDS and all(
+                    w in _PAIR_WORDS or w == "," for w in between):
+                paired.update((first, second))
+    if not paired:
+        return cues
+    for cue in paired:
+        cancelled.append((found(cue), "an opportunity and a risk named together ('kansen en risico's'): no direction"))
+    return [cue for cue in cues if cue not in paired]
 
 
 def first_clause(token_index: int) -> int:
@@ -136,6 +199,10 @@ def analyse_sentence(rules: CompiledRules, doc: DocView, groups: tuple[list[Hit]
         if dropped:
             aspects = [hit for hit in aspects if hit not in dropped]
 
+    # who the sentence is about: the pupils' motivation, an AI system's autonomy
+    if aspects and rules.has_holders:
+        aspects = _about_staff(rules, doc, aspects, s_start, s_end, found, cancelled)
+
     if cues:
         # a cue inside a longer cue phrase is part of that phrase ('meer tijd' over 'meer')
         if long_groups & (1 << G_CUE) and len(cues) > 1:
@@ -146,6 +213,8 @@ def analyse_sentence(rules: CompiledRules, doc: DocView, groups: tuple[list[Hit]
                     for other in cues
                 )
             ]
+        if len(cues) > 1:
+            cues = _unpaired(doc, cues, found, cancelled)
         negated: dict[Hit, Hit] = {}
         if negation_hits:
             negators: dict[int, Hit] = {}
@@ -187,11 +256,17 @@ def analyse_sentence(rules: CompiledRules, doc: DocView, groups: tuple[list[Hit]
         return result
 
     mentions: list[MentionHit] = []
+    only_with_cue = rules.only_with_cue
     if not cues:
         # no cue in the sentence: every aspect has direction 'none'
         for aspect in aspects:
+            if only_with_cue[aspect.code] and split_rule(aspect.rule)[1] in only_with_cue[aspect.code]:
+                cancelled.append((found(aspect), _NO_CUE))
+                continue
             mentions.append((code_ids[aspect.code], found(aspect), _NO_DIRECTION, ()))
     negates = rules.negates
+    # clauses with a direction cue, also one a negation voids ('niet meer tijd' is still about time)
+    cue_clauses = {clause_of(cue.start) if breaks else 0 for cue in cues if cue.role <= DEC} if cues else set()
     for aspect in aspects if cues else ():
         code = aspect.code
         clause_key = (clause_of(aspect.start) if breaks else 0, negates[code])
@@ -201,7 +276,31 @@ def analyse_sentence(rules: CompiledRules, doc: DocView, groups: tuple[list[Hit]
             if extra is not None:
                 bits |= extra[0]
                 founds = founds + tuple(extra[1])
+        if (only_with_cue[code] and (clause_of(aspect.start) if breaks else 0) not in cue_clauses
+                and split_rule(aspect.rule)[1] in only_with_cue[code]):
+            cancelled.append((found(aspect), _NO_CUE))
+            continue
         mentions.append((code_ids[code], found(aspect), _DIRECTIONS_BY_BITS[bits], founds))
+    undirected = None
+    if mentions and cues:
+        if _is_question(tokens, s_start, s_end):
+            undirected = "the sentence is a question: it names the aspect without a direction"
+        elif rules.hedge is not None:
+            hedge = rules.hedge.search(text[start_char - offset:end_char - offset].lower())
+            if hedge is not None:
+                undirected = f"the hedge '{hedge.group(0)}': the sentence names the aspect without a direction"
+    if undirected is not None:
+        # an open question or a hedge names the aspect without a direction ('Wat betekent AI voor de werkdruk?');
+        # a word that is both the aspect and its direction keeps it ('onzekerheid over hun toekomst: ...?')
+        undirected_mentions: list[MentionHit] = []
+        for code_id, mention, _directions, given in mentions:
+            own = tuple(c for c in given if c.start < mention.end and mention.start < c.end)
+            cancelled.extend((c, undirected) for c in given if c not in own)
+            own_bits = 0
+            for c in own:
+                own_bits |= DIRECTION_BIT.get(c.kind, 0)
+            undirected_mentions.append((code_id, mention, _DIRECTIONS_BY_BITS[own_bits], own))
+        mentions = undirected_mentions
 
     if not mentions and not trace:
         return None
