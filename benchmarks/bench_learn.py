@@ -21,9 +21,9 @@ Then, ``--repeat`` times:
 It prints the medians and the ratio learn / bare fit. (The copies make the report's
 precision and recall meaningless: a held-out segment's near-twin is in the training folds.
 This benchmark measures time only.) Goal (issue 15): `learn` on 1,000
-decided segments under 15 s of processor time. `learn` itself fits about 60 models per
-code (nested cross-validation with a choice of C and threshold), so a ratio near 60 would
-mean no overhead beyond the fits.
+decided segments under 15 s of processor time. `learn` fits about 50 classifiers per code
+and target (nested cross-validation with a choice of C and threshold) but analyses the
+texts once, so the ratio says what the cross-validation costs over one plain training.
 """
 from __future__ import annotations
 
