@@ -245,16 +245,20 @@ def choose_threshold(proba: "np.ndarray", y: "np.ndarray", kw: "np.ndarray") -> 
 
 
 def _select(features: CorpusFeatures, rows: "np.ndarray", y: "np.ndarray", kw: "np.ndarray") -> dict[str, Any]:
-    """Choose C and threshold by an inner CV on these rows only."""
+    """Choose C and threshold by an inner CV on these rows only.
+
+    The C whose out-of-fold probabilities allow the best F1 of keywords + model
+    (:func:`choose_threshold`); a tie, or no qualifying threshold, goes to C nearest 1.
+    """
+    import math
+
     k = _inner_folds(y)
     if k < 2:
         return {"C": 1.0, "threshold": None, "selected": False}
-    best: tuple[float, float, float | None] | None = None  # (F1, -|log C|, threshold), C
+    best: tuple[float, float, float | None] | None = None  # (F1, -|log C|, threshold)
     chosen = 1.0
     for C, proba in _oof(features, rows, y, k, C_VALUES).items():
         threshold, f1 = choose_threshold(proba, y, kw)
-        import math
-
         key = (round(f1, 9) if threshold is not None else -1.0, -abs(math.log10(C)), threshold)
         if best is None or key[:2] > best[:2]:
             best, chosen = key, C
