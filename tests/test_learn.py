@@ -355,6 +355,16 @@ def test_too_few_positives_is_refused_with_the_reason(project):
     assert report.notes and "no keyword suggestions" in report.notes[0]
     # without a direction model the model's verdicts have direction 'none'
     assert {e.direction for e in learn.explain_model(project.store, ids[5])} == {"none"}
+    # a model stored before the selection (no 'used' in its metrics) is used as it was: every code at 0.5
+    import json
+
+    with project.transaction():
+        for row in project.con.execute("SELECT id, metrics FROM models WHERE target = 'presence'").fetchall():
+            metrics = {k: v for k, v in json.loads(row["metrics"]).items() if k not in ("used", "threshold")}
+            project.con.execute("UPDATE models SET metrics = ? WHERE id = ?", (json.dumps(metrics), row["id"]))
+    probability = {sid: {e.code: e.probability for e in learn.explain_model(project.store, sid)} for sid in ids}
+    expected = {(sid, "workload") for sid in ids if probability[sid]["workload"] >= 0.5}
+    assert expected and {(s.segment_id, s.code) for s in learn.model_suggestions(project.store)} == expected
 
 
 def test_nothing_to_learn_from_and_no_model_are_errors(project):
