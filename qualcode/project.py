@@ -219,7 +219,7 @@ class Project:
         return stored_codebook(self.store, version)
 
     def code(self, codebook_path: str | Path | None = None, *, study: str | None = None, model: str | None = None,
-             jobs: int = 1, with_model: bool = False, threshold: float = 0.5,
+             jobs: int = 1, with_model: bool = False, threshold: float | None = None,
              progress: Callable[[int], None] | None = None) -> "CodeReport":
         """Suggest codes for every segment to be coded: see ``coding.run.code_segments``.
 
@@ -427,14 +427,14 @@ class Project:
 
         return train_models(self.store, coder, min_positive=min_positive, folds=folds, progress=progress)
 
-    def model_suggestions(self, *, threshold: float = 0.5,
+    def model_suggestions(self, *, threshold: float | None = None,
                           segment_ids: Iterable[int] | None = None) -> "list[Suggestion]":
         """Suggestions of the stored models (origin 'model'); nothing is written."""
         from qualcode.coding.learn import model_suggestions
 
         return model_suggestions(self.store, threshold=threshold, segment_ids=segment_ids)
 
-    def explain_model(self, segment_id: int, *, threshold: float = 0.5) -> list[Any]:
+    def explain_model(self, segment_id: int, *, threshold: float | None = None) -> list[Any]:
         """Per code, the model's probability for one segment and the words that weighed most."""
         from qualcode.coding.learn import explain_model
 

@@ -5,13 +5,12 @@ the keyword rules do not contain (synonyms), as in real interviews.
 """
 from __future__ import annotations
 
-import itertools
 import pickle
 import random
 
 import pytest
 from click.testing import CliRunner
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.pipeline import Pipeline
 
 from conftest import add_document
 from qualcode.coding import learn
@@ -136,84 +135,210 @@ def f1(predicted: set[int], actual: set[int]) -> float:
 
 
 # -- learning ------------------------------------------------------------------------------
-@pytest.mark.slow  # five-fold training, ~3 s
-def test_the_model_beats_the_keyword_rules_on_held_out_segments(corpus):
+@pytest.mark.slow  # five-fold training, ~1.5-3 s
+def test_the_model_is_used_where_it_beats_the_keywords_and_helps_on_held_out_segments(corpus):
     project, train_ids, held_out, truth, texts = corpus
     report = learn.train_models(project.store, "anna", min_positive=8, folds=5)
-    workload = report.result("workload")
-    assert workload.skipped is None and workload.model_id is not None
-    assert workload.f1 > workload.baseline["f1"], "cross-validated F1 should beat the keywords on the same segments"
+    for code in ("workload", "interaction"):
+        result = report.result(code)
+        assert result.skipped is None and result.model_id is not None
+        assert result.used and result.threshold is not None, result.verdict
+        assert result.combined["f1"] > result.keywords["f1"] + 0.2, "keywords + model should beat the keywords"
+        assert result.added["precision"] >= result.keywords["precision"]
+    assert sorted(report.used) == ["interaction", "workload"]
 
     suggestions = learn.model_suggestions(project.store, segment_ids=held_out)
     for code in ("workload", "interaction"):
         actual = {s for s in held_out if any(c == code for c, _ in truth[s])}
-        by_model = {s.segment_id for s in suggestions if s.code == code}
         by_keyword = {s for s in held_out if code in keyword_rules(texts[s])}
-        assert f1(by_model, actual) > f1(by_keyword, actual) + 0.2, code
-        assert f1(by_model, actual) > 0.8, code
+        by_both = by_keyword | {s.segment_id for s in suggestions if s.code == code}
+        assert f1(by_both, actual) > f1(by_keyword, actual) + 0.2, code
+        assert f1(by_both, actual) > 0.8, code
     # the direction model gets the direction of the correctly found segments mostly right
     right = [s for s in suggestions if (s.code, s.direction) in truth[s.segment_id]]
     found = [s for s in suggestions if any(c == s.code for c, _ in truth[s.segment_id])]
     assert len(right) / len(found) > 0.8
 
 
-@pytest.mark.slow  # uses `trained`: models trained once, ~1.7 s
+def _build_noisy_corpus(project):
+    """Like the corpus, but anna codes workload exactly where the keyword fires, plus at random elsewhere.
+
+    The keywords are then perfectly precise for workload and nothing in the text tells
+    the random extra codings apart: a model cannot add workload suggestions as precise.
+    """
+    rng = random.Random(7)
+    project, train_ids, held_out, truth, texts = _build_corpus(project)
+    noisy = {}
+    for s in train_ids:
+        pairs = {(c, d) for c, d in truth[s] if c != "workload"}
+        if "workload" in keyword_rules(texts[s]) or rng.random() < 0.15:
+            pairs.add(("workload", "risk"))
+        noisy[s] = pairs
+    with project.transaction():
+        project.con.execute("DELETE FROM codings WHERE coder = 'anna'")
+    apply_decisions(project.con, "anna", [Decision(s, "add", c, d) for s in train_ids for c, d in noisy[s]],
+                    done_segments=train_ids)
+    return project, train_ids, held_out, noisy, texts
+
+
+@pytest.mark.slow  # trains models on the generated corpus, ~1.5 s
+def test_a_code_whose_cv_precision_is_below_the_keywords_gets_no_model_suggestions(project):
+    project, train_ids, held_out, noisy, texts = _build_noisy_corpus(project)
+    report = learn.train_models(project.store, "anna", folds=4)
+    workload, interaction = report.result("workload"), report.result("interaction")
+    assert workload.keywords["precision"] == 1.0
+    assert workload.skipped is None and not workload.used and workload.threshold is None
+    assert workload.verdict.startswith("not used: "), workload.verdict
+    assert interaction.used, interaction.verdict
+    # what the stored model records, and what it then suggests: interaction only
+    stored = learn.stored_models(project.store)
+    assert stored[("workload", "presence")].metrics["used"] is False
+    assert stored[("interaction", "presence")].metrics["used"] is True
+    everything = train_ids + held_out
+    suggested = {s.code for s in learn.model_suggestions(project.store, segment_ids=everything)}
+    assert suggested == {"interaction"}
+    # an explicit threshold does not bring an unused code back
+    assert {s.code for s in learn.model_suggestions(project.store, threshold=0.05, segment_ids=everything)} == \
+        {"interaction"}
+    explained = {e.code: e for e in learn.explain_model(project.store, held_out[0])}
+    assert not explained["workload"].suggested and explained["workload"].threshold is None
+    assert "not used for this code" in str(explained["workload"])
+    # and `code --with-model` stores model suggestions for interaction only
+    result = CliRunner().invoke(main, ["code", "--with-model", "--project", str(project.path)])
+    assert result.exit_code == 0, result.output
+    stored_codes = {r[0] for r in project.con.execute(
+        "SELECT DISTINCT code FROM codings WHERE origin = 'model' AND coder IS NULL")}
+    assert stored_codes == {"interaction"}
+
+
+def test_the_threshold_qualifies_only_where_the_added_suggestions_are_as_precise_as_the_keywords():
+    import numpy as np
+
+    # keywords fire on rows 0-4, 3 of them coded: precision 0.6, lower bound 0.27, so the floor is 0.5
+    y = np.array([1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0])
+    kw = np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    proba = np.array([0.95] * 5 + [0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55, 0.1, 0.05])
+    assert learn.precision_lower_bound(3, 5) == pytest.approx(0.272, abs=1e-3)
+    assert learn.precision_lower_bound(5, 5) == pytest.approx(0.649, abs=1e-3)
+    assert learn.precision_lower_bound(5, 6) == pytest.approx(0.498, abs=1e-3)
+    # at 0.7 the model adds rows 5-9, 5 of 5 right (lower bound 0.65): the only threshold that qualifies
+    # (one more, 5 of 6, is just below 0.5; adding down to 0.55 is 6 of 8, lower bound 0.46)
+    threshold, f1_both = learn.choose_threshold(proba, y, kw)
+    assert threshold == 0.7 and f1_both == pytest.approx(2 * 8 / (9 + 5 + 5))
+    # keywords always right (5 of 5, lower bound 0.65) and a model that adds 1 of 1, 1 of 2, 2 of 3 ...:
+    # nothing it adds is as precise
+    y2 = np.array([1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0])
+    assert learn.choose_threshold(proba, y2, kw) == (None, pytest.approx(2 * 5 / (9 + 5)))
+    # a single right addition is not enough
+    assert learn.choose_threshold(np.array([0.9, 0.1, 0.1]), np.array([1, 0, 1]), np.array([0, 0, 1]))[0] is None
+
+
+@pytest.mark.slow  # uses `trained`: models trained once, ~1.5 s
 def test_model_suggestions_carry_strategy_probability_and_terms(trained):
-    project, train_ids, held_out, truth, texts, _ = trained
+    project, train_ids, held_out, truth, texts, report = trained
     (s, *_) = [s for s in learn.model_suggestions(project.store, segment_ids=held_out) if s.code == "workload"]
     assert (s.origin, s.strategy) == ("model", "tfidf-logreg.v1")
     assert s.score == s.evidence["probability"] or abs(s.score - s.evidence["probability"]) < 1e-4
-    assert s.score >= 0.5 and s.direction in ("opportunity", "risk")
+    threshold = report.result("workload").threshold
+    assert s.score >= threshold and s.evidence["threshold"] == round(threshold, 4)
+    assert s.direction in ("opportunity", "risk")
     terms = s.evidence["terms"]
     assert terms and all(weight > 0 for _, weight in terms)
     assert all(term in texts[s.segment_id].lower() for term, _ in terms), "evidence names words of the segment"
     assert learn.model_suggestions(project.store, threshold=0.99, segment_ids=held_out) != learn.model_suggestions(
-        project.store, threshold=0.5, segment_ids=held_out)
+        project.store, segment_ids=held_out)
 
 
-class Spy(BaseEstimator, TransformerMixin):
-    """Passes texts through and records what each fitted copy was fitted on and asked to score."""
+@pytest.mark.slow  # trains models on the generated corpus, ~1.5 s
+def test_cross_validation_never_scores_a_segment_with_a_model_trained_on_it(corpus, monkeypatch):
+    import numpy as np
 
-    log: list[tuple[str, int, frozenset]] = []
-    _ids = itertools.count()
+    from qualcode.coding import features as features_module
 
-    def fit(self, X, y=None):
-        self.uid_ = next(Spy._ids)
-        Spy.log.append(("fit", self.uid_, frozenset(X)))
-        return self
+    project, train_ids, _, _, texts = corpus
+    # every TF-IDF made from a training subset is applied to those rows (to fit) or to rows outside it (to score)
+    calls: list[tuple[frozenset, frozenset]] = []
+    fold, matrix = features_module.CorpusFeatures.fold, features_module.FoldFeatures.matrix
 
-    def fit_transform(self, X, y=None):
-        return self.fit(X, y).transform_(X)
+    def spy_fold(self, train_rows):
+        made = fold(self, train_rows)
+        made.train_rows = frozenset(int(i) for i in train_rows)
+        return made
 
-    def transform_(self, X):
-        return X
+    def spy_matrix(self, rows):
+        calls.append((self.train_rows, frozenset(int(i) for i in rows)))
+        return matrix(self, rows)
 
-    def transform(self, X):
-        Spy.log.append(("score", self.uid_, frozenset(X)))
-        return X
-
-
-@pytest.mark.slow  # trains models on the generated corpus, 1.1-2.3 s
-def test_cross_validation_never_scores_a_segment_it_trained_on(corpus, monkeypatch):
-    from sklearn.pipeline import Pipeline
-
-    project, train_ids, *_ = corpus
-    original = learn._features
-    monkeypatch.setattr(learn, "_features", lambda: Pipeline([("spy", Spy()), ("union", original())]))
-    Spy.log.clear()
+    monkeypatch.setattr(features_module.CorpusFeatures, "fold", spy_fold)
+    monkeypatch.setattr(features_module.FoldFeatures, "matrix", spy_matrix)
     report = learn.train_models(project.store, "anna", folds=4, codes=["workload"])
+    assert calls and all(rows == trained_on or not rows & trained_on for trained_on, rows in calls)
+    assert any(rows != trained_on for trained_on, rows in calls)
+    monkeypatch.undo()
+
     result = report.result("workload")
     # the outer folds: disjoint, and together every decided segment is scored once
-    tested = [i for fold in result.folds for i in fold.test_ids]
-    assert sorted(tested) == sorted(train_ids)
-    for fold in result.folds:
-        assert not set(fold.train_ids) & set(fold.test_ids)
-    # every fitted copy (outer fold models, inner model-selection models) scored only texts it did not see
-    fitted = {uid: texts for kind, uid, texts in Spy.log if kind == "fit"}
-    scored = [(uid, texts) for kind, uid, texts in Spy.log if kind == "score"]
-    assert len(scored) >= 4 * 3 + 4  # per outer fold: each inner split's held-out part, then the outer test fold
-    for uid, texts in scored:
-        assert not fitted[uid] & texts, "a model scored a segment it was trained on"
+    tested = [i for f in result.folds for i in f.test_ids]
+    assert sorted(tested) == sorted(train_ids) == sorted(result.scores)
+    for f in result.folds:
+        assert not set(f.train_ids) & set(f.test_ids)
+        # each score is what a model fitted from scratch on the fold's training texts alone gives
+        y = [int(any(c == "workload" for c, _ in _anna(project).get(i, set()))) for i in f.train_ids]
+        fresh = Pipeline([("features", features_module.feature_union()), ("classifier", learn._classifier(f.params["C"]))])
+        fresh.fit([texts[i] for i in f.train_ids], y)
+        expected = fresh.predict_proba([texts[i] for i in f.test_ids])[:, 1]
+        assert np.allclose(expected, [result.scores[i] for i in f.test_ids], atol=1e-4)
+
+
+def _coded(project, segment_id: int) -> set[str]:
+    return {c for c, _ in _anna(project).get(segment_id, set())}
+
+
+def _anna(project) -> dict[int, set[tuple[str, str]]]:
+    out: dict[int, set[tuple[str, str]]] = {}
+    for r in decisions_for(project.con, "anna"):
+        if r.status == "accepted":
+            out.setdefault(r.segment_id, set()).add((r.code, r.direction))
+    return out
+
+
+@pytest.mark.slow  # uses `trained`: models trained once, ~1.5 s
+def test_the_report_figures_follow_from_the_folds_and_match_the_stored_model(trained):
+    from sklearn.metrics import precision_recall_fscore_support
+
+    project, train_ids, held_out, truth, texts, report = trained
+    stored = learn.stored_models(project.store)
+    for code in ("workload", "interaction"):
+        result = report.result(code)
+        y = [int(any(c == code for c, _ in truth[s])) for s in train_ids]
+        kw = [int(code in keyword_rules(texts[s])) for s in train_ids]
+        threshold_of = {i: f.params["threshold"] for f in result.folds for i in f.test_ids}
+        model = [int(threshold_of[s] is not None and result.scores[s] >= threshold_of[s]) for s in train_ids]
+        both = [a | b for a, b in zip(kw, model)]
+        for figures, predicted in ((result.keywords, kw), (result.combined, both)):
+            p, r, f, _ = precision_recall_fscore_support(y, predicted, average="binary", zero_division=0)
+            assert (figures["precision"], figures["recall"], figures["f1"]) == \
+                (round(p, 4), round(r, 4), round(f, 4))
+            assert figures["suggested"] == sum(predicted)
+        added = [m & (1 - k) for m, k in zip(model, kw)]
+        assert (result.added["suggested"], result.added["right"]) == \
+            (sum(added), sum(a & t for a, t in zip(added, y)))
+        metrics = stored[(code, "presence")].metrics
+        assert metrics["used"] == result.used and metrics["threshold"] == result.threshold
+        assert metrics["keywords"] == result.keywords and metrics["combined"] == result.combined
+        assert stored[(code, "presence")].id == result.model_id
+    # and the CLI prints the same figures
+    out = CliRunner().invoke(main, ["learn", "--coder", "anna", "--folds", "3", "--format", "json",
+                                    "--project", str(project.path)])
+    assert out.exit_code == 0, out.output
+    import json
+
+    payload = json.loads(out.output[out.output.index("{"):])
+    printed = {(r["code"], r["target"]): r for r in payload["results"]}
+    for code in ("workload", "interaction"):
+        assert printed[(code, "presence")]["combined"] == report.result(code).combined
+        assert printed[(code, "presence")]["used"] == report.result(code).used
+    assert payload["used"] == report.used
 
 
 def test_too_few_positives_is_refused_with_the_reason(project):
@@ -227,8 +352,19 @@ def test_too_few_positives_is_refused_with_the_reason(project):
     assert report.result("workload", "direction").skipped == (
         "code 'workload' direction: 0 accepted as opportunity and 10 as risk, at least 8 of each needed; "
         "its suggestions get direction 'none'")
-    # without a direction model the suggestions have direction 'none'
-    assert {s.direction for s in learn.model_suggestions(project.store)} == {"none"}
+    assert report.notes and "no keyword suggestions" in report.notes[0]
+    # without a direction model the model's verdicts have direction 'none'
+    assert {e.direction for e in learn.explain_model(project.store, ids[5])} == {"none"}
+    # a model stored before the selection (no 'used' in its metrics) is used as it was: every code at 0.5
+    import json
+
+    with project.transaction():
+        for row in project.con.execute("SELECT id, metrics FROM models WHERE target = 'presence'").fetchall():
+            metrics = {k: v for k, v in json.loads(row["metrics"]).items() if k not in ("used", "threshold")}
+            project.con.execute("UPDATE models SET metrics = ? WHERE id = ?", (json.dumps(metrics), row["id"]))
+    probability = {sid: {e.code: e.probability for e in learn.explain_model(project.store, sid)} for sid in ids}
+    expected = {(sid, "workload") for sid in ids if probability[sid]["workload"] >= 0.5}
+    assert expected and {(s.segment_id, s.code) for s in learn.model_suggestions(project.store)} == expected
 
 
 def test_nothing_to_learn_from_and_no_model_are_errors(project):
@@ -314,8 +450,14 @@ def test_cli_learn_reports_scores_and_skips(corpus):
     result = CliRunner().invoke(main, ["learn", "--coder", "anna", "--folds", "2", "--min-positive", "30",
                                        "--project", path])
     assert result.exit_code == 0, result.output
-    assert "workload" in result.output and "presence" in result.output and "keyword F1" in result.output
-    assert "at least 30 of each needed" in result.output
+    out = result.stdout
+    assert "Keywords alone and keywords + model, cross-validated on anna's decisions" in out
+    workload = next(line for line in out.splitlines() if line.startswith("workload "))
+    assert workload.split()[:3] == ["workload", "160", str(len([s for s in project.store.segments() if s.id < 161
+                                                                and "workload" in _coded(project, s.id)]))]
+    assert "  workload: used: " in out or "  workload: not used: " in out
+    assert "at least 30 of each needed" in out
+    assert "The model adds suggestions for: " in out or "The model beats the keywords for no code" in out
     result = CliRunner().invoke(main, ["learn", "--project", path])
     assert result.exit_code == 1
     assert result.output.strip() == "Error: who is deciding? pass --coder NAME or set QUALCODE_CODER=NAME"

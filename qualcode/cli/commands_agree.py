@@ -82,44 +82,70 @@ def _row_cells(r: Any, what: str) -> dict[str, Any]:
 @format_option(("table", "json"))
 @project_option
 def learn(project, coder: str, min_positive: int, folds: int, fmt: str) -> None:
-    """Train a model per code from a coder's decisions and report honest cross-validated scores.
+    """Train a model per code from a coder's decisions; use it only where it beats the keywords.
 
     Per code a model of presence (code or not) and of direction (opportunity or
-    risk). Precision, recall and F1 come from nested cross-validation: no segment is
-    scored by a model that saw it. The models are stored in the project; use them
-    with `qualcode code --with-model`.
+    risk). Per code, the model's suggestions are added to the keywords' only where,
+    in cross-validation, the suggestions it adds are at least as precise as the
+    keywords' own (and right at least half the time). The report gives, per code,
+    the keywords alone and keywords + model on the same folds (nested
+    cross-validation: no segment is scored by a model that saw it). The models are
+    stored in the project; use them with `qualcode code --with-model`.
 
     \b
     Example:
       qualcode learn --coder anna --min-positive 8
     """
-    click.echo("Training with nested cross-validation; this can take a few minutes.", err=True)
+    click.echo("Training with nested cross-validation...", err=True)
     report = project.learn(coder, min_positive=min_positive, folds=folds,
                            progress=lambda what: click.echo(f"  {what}...", err=True))
+    for note in report.notes:
+        click.echo(f"Warning: {note}", err=True)
     if fmt == "json":
         from dataclasses import asdict
 
-        payload = {"coder": report.coder, "codebook_version": report.codebook_version,
-                   "results": [{k: v for k, v in asdict(r).items() if k != "folds"} for r in report.results]}
+        payload = {"coder": report.coder, "codebook_version": report.codebook_version, "used": report.used,
+                   "notes": list(report.notes),
+                   "results": [{k: v for k, v in asdict(r).items() if k not in ("folds", "scores")}
+                               for r in report.results]}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
+    presence = [r for r in report.results if r.target == "presence"]
     rows = []
-    for r in report.results:
-        kw = r.baseline or {}
+    for r in presence:
+        kw, both, added = r.keywords or {}, r.combined or {}, r.added or {}
         rows.append({
-            "code": r.code, "target": r.target, "n": r.n, "pos": r.n_positive, "neg": r.n_negative,
-            "precision": _num(r.precision) if r.skipped is None else "", "recall": _num(r.recall) if r.skipped is None else "",
-            "f1": _num(r.f1) if r.skipped is None else "", "kw_f1": _num(kw.get("f1")) if kw else "",
-            "C": r.params.get("C", "") if r.skipped is None else "", "note": r.skipped or "",
+            "code": r.code, "n": r.n, "pos": r.n_positive,
+            "kw_p": _num(kw.get("precision")), "kw_r": _num(kw.get("recall")), "kw_f1": _num(kw.get("f1")),
+            "kw_a": _num(kw.get("alpha")),
+            "added": f"{added['right']}/{added['suggested']}" if added else "",
+            "p": _num(both.get("precision")), "r": _num(both.get("recall")), "f1": _num(both.get("f1")),
+            "a": _num(both.get("alpha")),
+            "used": ("yes" if r.used else "no"), "t": _num(r.threshold) if r.used else "",
         })
-    echo_table(rows, ["code", "target", "n", "pos", "neg", "precision", "recall", "f1", "kw_f1", "C", "note"],
-               title=f"Models learned from {report.coder}'s decisions (cross-validated)",
-               headers=["code", "model", "n", "positive", "negative", "precision", "recall", "F1", "keyword F1", "C",
-                        "note"])
-    click.echo("\npositive/negative: presence = with/without the code; direction = opportunity/risk "
-               "(direction scores are averaged over both).")
-    if report.trained:
-        click.echo(f"Stored {len(report.trained)} models. Next: qualcode code --with-model")
+    echo_table(rows, ["code", "n", "pos", "kw_p", "kw_r", "kw_f1", "kw_a", "added", "p", "r", "f1", "a", "used", "t"],
+               title=f"Keywords alone and keywords + model, cross-validated on {report.coder}'s decisions",
+               headers=["code", "n", "coded", "kw P", "kw R", "kw F1", "kw alpha", "added right/all",
+                        "kw+model P", "R", "F1", "alpha", "used", "threshold"])
+    click.echo("")
+    for r in presence:
+        click.echo(f"  {r.code}: {r.verdict or r.skipped}")
+    direction = [r for r in report.results if r.target == "direction"]
+    rows = [{"code": r.code, "n": r.n, "pos": r.n_positive, "neg": r.n_negative,
+             "precision": _num(r.precision) if r.skipped is None else "",
+             "recall": _num(r.recall) if r.skipped is None else "", "f1": _num(r.f1) if r.skipped is None else "",
+             "note": r.skipped or ""} for r in direction]
+    click.echo("")
+    echo_table(rows, ["code", "n", "pos", "neg", "precision", "recall", "f1", "note"],
+               title="Direction models (opportunity vs risk, macro average over both), cross-validated",
+               headers=["code", "n", "opportunity", "risk", "P", "R", "F1", "note"])
+    click.echo("\nadded right/all: suggestions the model adds where the keywords are silent, and how many of them "
+               f"{report.coder} coded.")
+    if report.used:
+        click.echo(f"The model adds suggestions for: {', '.join(report.used)}. Next: qualcode code --with-model")
+    elif report.trained:
+        click.echo("The model beats the keywords for no code; `qualcode code --with-model` adds nothing. "
+                   "Review more segments and run qualcode learn again.")
     else:
         click.echo("No model trained; review more segments and run qualcode learn again.")
 

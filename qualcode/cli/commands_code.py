@@ -20,9 +20,10 @@ from qualcode.cli.output import number_text as _num
 @study_option(help="Code only this study.")
 @click.option("--model", help="An installed spaCy pipeline (e.g. nl_core_news_md); default: blank + lookup lemmas.")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Processes for the NLP pipeline.")
-@click.option("--with-model", is_flag=True, help="Also add suggestions of the model trained with `qualcode learn`.")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True,
-              help="Minimum probability for a model suggestion.")
+@click.option("--with-model", is_flag=True, help="Also add suggestions of the model trained with `qualcode learn`, "
+              "for the codes where it beat the keywords in cross-validation.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="Minimum probability for a model suggestion. Default: the threshold `qualcode learn` chose per code.")
 @project_option
 def code(project, codebook_path, study, model, jobs, with_model, threshold) -> None:
     """Suggest codes for every segment from the codebook's keyword rules.

@@ -46,7 +46,7 @@ def _language_warning(codebook: "Codebook", texts: Iterable[str]) -> str | None:
 
 
 def code_segments(store: "Store", codebook: "Codebook", *, study: str | None = None, model: str | None = None,
-                  jobs: int = 1, with_model: bool = False, threshold: float = 0.5,
+                  jobs: int = 1, with_model: bool = False, threshold: float | None = None,
                   progress: Callable[[int], None] | None = None) -> CodeReport:
     """Suggest codes for every segment to be coded (keyword rules, optionally a trained model).
 
