@@ -237,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"({int(info['words']) / res['code'].cpu / float(info['bare_wps']):.2f} x bare, CPU)")  # type: ignore
             chain = sum(res[s].wall for s in CHAIN_20S)
             print(f"import → code → review export → matrix → xlsx → report: {chain:.1f} s wall")
-        _print_table(sizes, results)
+        if sizes:
+            _print_table(sizes, results)
 
         if surveys:
             survey_runs = {n: _median([measure_survey(n, tmp / f"r{r}") if r else measure_survey(n, tmp)
