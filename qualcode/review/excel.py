@@ -31,8 +31,8 @@ from qualcode.store import codings, documents
 from qualcode.store.codings import Decision
 from qualcode.errors import ReviewImportError, UsageError
 from qualcode.records import DIRECTIONS
-from qualcode.xlsx_safe import safe_cell_value, write_text_cell
-from qualcode.review.queue import ReviewItem, check_code, evidence_words, review_queue
+from qualcode.xlsx_safe import looks_like_formula, safe_cell_value
+from qualcode.review.queue import ReviewItem, check_code, evidence_words, review_queue, segment_when
 from qualcode.coding.codebook import stored_codebook
 
 if TYPE_CHECKING:
@@ -40,11 +40,11 @@ if TYPE_CHECKING:
 
 REVIEW_SHEET, INSTRUCTIONS_SHEET, META_SHEET = "Review", "Instructions", "_meta"
 FORMAT, FORMAT_VERSION = "qualcode-review", "1"
-FIXED_BEFORE = ("segment_id", "case", "speaker", "document", "text")
+FIXED_BEFORE = ("segment_id", "case", "speaker", "document", "time", "text")
 OTHERS_COLUMN = "other coders"
 FIXED_AFTER = ("evidence", "memo", "decided")
 REQUIRED = ("segment_id", "text", "memo", "decided")
-WIDTHS = {"segment_id": 11, "case": 14, "speaker": 14, "document": 20, "text": 80, OTHERS_COLUMN: 30,
+WIDTHS = {"segment_id": 11, "case": 14, "speaker": 14, "document": 20, "time": 18, "text": 80, OTHERS_COLUMN: 30,
           "evidence": 36, "memo": 36, "decided": 10}
 CODE_WIDTH = 16
 MAX_PROBLEMS_SHOWN = 20
@@ -61,6 +61,8 @@ class ReviewExportSummary:
     rows: int
     decided: int  # rows the coder had decided before (prefilled with their decisions)
     codes: tuple[str, ...]
+    total: int = 0  # segments in the review before --only-suggested, --sample and --limit
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,11 +214,81 @@ def _instructions(language: str, coder: str, vocab: _Vocabulary, code_labels: Se
 
 
 # -- export ------------------------------------------------------------------------------
-def _as_text(cell: Any, alignment: Any) -> None:
-    # The Text number format ('@') keeps what is typed or edited in the cell text in Excel
-    # and LibreOffice; quotePrefix alone does not survive a save by LibreOffice.
-    cell.number_format = "@"
-    cell.alignment = alignment
+EXCEL_MAX_ROWS = 1_048_576  # Excel's row limit, the header row included
+LARGE_REVIEW_ROWS = 100_000  # above this a review by hand is unlikely to be meant: a warning
+
+
+def select_items(items: Sequence[ReviewItem], *, only_suggested: bool = False, limit: int | None = None,
+                 sample: int | None = None, seed: int = 0) -> list[ReviewItem]:
+    """The rows of a review workbook, in transcript order: ``only_suggested`` keeps the segments
+    with a machine suggestion, ``sample`` draws that many at random (the same ones for the same
+    ``seed``), and ``limit`` keeps the first ``limit`` of what is left."""
+    import random
+
+    chosen = sorted(items, key=lambda i: (i.segment.document_id, i.segment.position))
+    if only_suggested:
+        chosen = [i for i in chosen if i.suggestions]
+    if sample is not None:
+        if sample < 1:
+            raise UsageError(f"--sample must be at least 1, not {sample}")
+        if sample < len(chosen):
+            picked = set(random.Random(seed).sample(range(len(chosen)), sample))
+            chosen = [item for n, item in enumerate(chosen) if n in picked]
+    if limit is not None:
+        if limit < 1:
+            raise UsageError(f"--limit must be at least 1, not {limit}")
+        chosen = chosen[:limit]
+    return chosen
+
+
+def _check_size(rows: int, of: int) -> list[str]:
+    """Refuse a sheet Excel cannot open; warn about one too big to review by hand."""
+    if rows + 1 > EXCEL_MAX_ROWS:
+        raise UsageError(
+            f"{rows:,} segments do not fit in one Excel sheet (at most {EXCEL_MAX_ROWS - 1:,} rows); "
+            "export part of them: --study NAME, --only-suggested, --sample N --seed S or --limit N"
+        )
+    if rows > LARGE_REVIEW_ROWS:
+        return [f"{rows:,} rows in one review workbook (of {of:,} segments): Excel and LibreOffice are slow at "
+                "this size and nobody reviews it all; consider --only-suggested, --sample N --seed S or --limit N"]
+    return []
+
+
+class _Cells:
+    """The review workbook's cells, streamed by XlsxWriter in ``constant_memory`` mode (each row
+    goes to disk when the next begins), in a few fixed formats.
+
+    Transcript text is written with ``write_string``: a text cell, never a formula, with
+    Excel's quote prefix when it starts with ``= + - @`` (as :func:`qualcode.xlsx_safe.write_text_cell`
+    does for openpyxl sheets), so it stays those characters when the cell is edited.
+    """
+
+    def __init__(self, wb: Any):
+        self.wb = wb
+        base: dict[str, Any] = {"valign": "top"}
+        styles: dict[str, dict[str, Any]] = {
+            "header": {"bold": True, "bg_color": "#DDDDDD", "text_wrap": True, "valign": "vcenter"},
+            "top": base,
+            "wrap": {**base, "text_wrap": True},
+            # The Text number format ('@') keeps what is typed or edited in the cell text in Excel
+            # and LibreOffice; quotePrefix alone does not survive a save by LibreOffice.
+            "text": {**base, "text_wrap": True, "num_format": "@"},
+            "bold": {"bold": True, "text_wrap": True, "valign": "top"},
+        }
+        self._formats = {(name, quoted): wb.add_format({**style, **({"quote_prefix": True} if quoted else {})})
+                         for name, style in styles.items() for quoted in (False, True)}
+
+    def text(self, ws: Any, row: int, col: int, value: Any, style: str = "top") -> None:
+        """A text cell at (row, col), counted from 0; None writes nothing (an empty cell)."""
+        if value is None:
+            return
+        text = safe_cell_value(value)
+        if text == "":
+            return
+        ws.write_string(row, col, text, self._formats[style, looks_like_formula(text)])
+
+    def number(self, ws: Any, row: int, col: int, value: int, style: str = "top") -> None:
+        ws.write_number(row, col, value, self._formats[style, False])
 
 
 def export_review(
@@ -227,13 +299,15 @@ def export_review(
     codes: Sequence[str] | None = None,
     study: str | None = None,
     show_others: bool = False,
+    only_suggested: bool = False,
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int = 0,
 ) -> ReviewExportSummary:
-    """Write the review workbook of ``coder``: every segment to code, suggestions and decisions prefilled."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
+    """Write the review workbook of ``coder``: every segment to code (or those chosen with
+    ``only_suggested``, ``sample`` and ``limit``; see :func:`select_items`), suggestions and
+    decisions prefilled. The sheets are written row by row (openpyxl's write-only mode), so
+    memory does not grow with the cells."""
     if not coder or not coder.strip():
         raise UsageError("who is reviewing? pass --coder NAME or set QUALCODE_CODER=NAME")
     path = Path(path)
@@ -244,93 +318,128 @@ def export_review(
     for code in code_ids:
         check_code(codebook, code)
     vocab = _Vocabulary(codebook)
-    items = review_queue(store, coder, study=study, show_others=show_others, include_decided=True)
-    if not items:
+    queue = review_queue(store, coder, study=study, show_others=show_others, include_decided=True)
+    if not queue:
         raise UsageError("no segments to review; import transcripts first with `qualcode import FILES`")
-    items.sort(key=lambda i: (i.segment.document_id, i.segment.position))  # transcript order: rows read as context
-
-    labels = [codebook.label(c) for c in code_ids]
-    headers = [*FIXED_BEFORE, *labels, *([OTHERS_COLUMN] if show_others else []), *FIXED_AFTER]
-    col = {h: i for i, h in enumerate(headers, start=1)}
-    wb = Workbook()
-    ws = wb.create_sheet(REVIEW_SHEET)
-    wb.remove(wb.worksheets[0])  # the default empty sheet: the review sheet comes first
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDDDDD")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
-    for header, i in col.items():
-        cell = write_text_cell(ws, 1, i, header)
-        cell.font, cell.fill, cell.alignment = bold, fill, Alignment(wrap_text=True, vertical="center")
-        ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(header, CODE_WIDTH)
-
-    meta = wb.create_sheet(META_SHEET)
+    items = select_items(queue, only_suggested=only_suggested, limit=limit, sample=sample, seed=seed)
+    if not items:
+        raise UsageError("no segment has a suggestion to review; run `qualcode code` first, or leave out "
+                         "--only-suggested")
+    warnings = _check_size(len(items), len(queue))
+    chosen = ("all" if len(items) == len(queue) else
+              ", ".join(part for part in (
+                  "only suggested" if only_suggested else "",
+                  f"sample {sample} seed {seed}" if sample is not None else "",
+                  f"limit {limit}" if limit is not None else "") if part))
     meta_rows = [
         ("format", FORMAT), ("format_version", FORMAT_VERSION), ("project_id", store.project_id),
         ("codebook_version", store.meta("codebook_version") or ""), ("coder", coder),
         ("exported_at", now()), ("language", codebook.language), ("codes", ",".join(code_ids)),
-        ("qualcode", __version__),
+        ("qualcode", __version__), ("rows", f"{len(items)} of {len(queue)} ({chosen})"),
     ]
-    for r, (key, value) in enumerate(meta_rows, start=1):
-        write_text_cell(meta, r, 1, key)
-        write_text_cell(meta, r, 2, value)
-    segment_headers = ["segment_id", "text_sha256", "memo", *(f"code:{c}" for c in code_ids)]
-    for i, header in enumerate(segment_headers, start=4):
-        write_text_cell(meta, 1, i, header)
-
-    decided = 0
-    for r, item in enumerate(items, start=2):
-        seg = item.segment
-        ws.cell(row=r, column=col["segment_id"], value=seg.id).alignment = top
-        cells: tuple[tuple[str, str | None], ...] = (
-            ("case", item.case_label), ("speaker", item.case_label if seg.speaker else None),
-            ("document", seg.document_name))
-        for header, cell_value in cells:
-            write_text_cell(ws, r, col[header], cell_value).alignment = top
-        _as_text(write_text_cell(ws, r, col["text"], seg.text), wrap)
-        shown = {c: _shown_directions(item, c) for c in code_ids}
-        for code, label in zip(code_ids, labels):
-            write_text_cell(ws, r, col[label], vocab.cell(shown[code])).alignment = top
-        if show_others:
-            write_text_cell(ws, r, col[OTHERS_COLUMN], _others_text(item, codebook, vocab) or None).alignment = wrap
-        write_text_cell(ws, r, col["evidence"], _evidence_text(item, codebook, code_ids) or None).alignment = wrap
-        _as_text(write_text_cell(ws, r, col["memo"], item.memo), wrap)
-        write_text_cell(ws, r, col["decided"], vocab.yes if item.decided else None).alignment = top
-        decided += item.decided
-        meta.cell(row=r, column=4, value=seg.id)
-        write_text_cell(meta, r, 5, text_hash(seg.text))
-        write_text_cell(meta, r, 6, item.memo)
-        for i, code in enumerate(code_ids, start=7):
-            write_text_cell(meta, r, i, _stored(shown[code]))
-
-    last = len(items) + 1
-    choices = DataValidation(type="list", formula1='"' + ",".join(vocab.choices) + '"', allow_blank=True,
-                             showErrorMessage=True, errorTitle="Not a direction",
-                             error=f"Choose {vocab.describe_choices()}.")
-    for label in labels:
-        letter = get_column_letter(col[label])
-        choices.add(f"{letter}2:{letter}{last}")
-    yes = DataValidation(type="list", formula1=f'"{vocab.yes}"', allow_blank=True, showErrorMessage=True,
-                         errorTitle="Decided?", error=f"'{vocab.yes}' when you have reviewed the row, else empty.")
-    letter = get_column_letter(col["decided"])
-    yes.add(f"{letter}2:{letter}{last}")
-    ws.add_data_validation(choices)
-    ws.add_data_validation(yes)
-    ws.freeze_panes = "B2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{last}"
-
-    info = wb.create_sheet(INSTRUCTIONS_SHEET, index=1)
-    info.column_dimensions["A"].width = 110
-    for r, line in enumerate(_instructions(codebook.language, coder, vocab, labels), start=1):
-        write_text_cell(info, r, 1, line).alignment = Alignment(wrap_text=True, vertical="top")
-    info["A1"].font = bold
-    meta.sheet_state = "hidden"
-    wb.active = 0
     try:
-        wb.save(path)
+        _write_review_workbook(path, items, codebook, vocab, code_ids, coder, show_others, meta_rows)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the workbook ({exc.strerror or exc}); "
                          "is it open in Excel? Close it or choose another name") from None
-    return ReviewExportSummary(path, len(items), decided, tuple(code_ids))
+    return ReviewExportSummary(path, len(items), sum(i.decided for i in items), tuple(code_ids),
+                               total=len(queue), warnings=tuple(warnings))
+
+
+def _write_review_workbook(path: Path, items: Sequence[ReviewItem], codebook: Any, vocab: _Vocabulary,
+                           code_ids: Sequence[str], coder: str, show_others: bool,
+                           meta_rows: Sequence[tuple[str, str]]) -> None:
+    """The three sheets, streamed: Review (a row per item), Instructions, and the hidden _meta.
+
+    Written to a temporary file next to ``path`` and moved into place, so a failed export
+    leaves no half-written workbook behind."""
+    import os
+    import tempfile
+
+    from xlsxwriter import Workbook
+
+    labels = [codebook.label(c) for c in code_ids]
+    headers = [*FIXED_BEFORE, *labels, *([OTHERS_COLUMN] if show_others else []), *FIXED_AFTER]
+    col = {h: i for i, h in enumerate(headers)}
+    handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(handle)
+    try:
+        wb = Workbook(temporary, {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                  "strings_to_urls": False})
+        ws = wb.add_worksheet(REVIEW_SHEET)
+        info = wb.add_worksheet(INSTRUCTIONS_SHEET)
+        meta = wb.add_worksheet(META_SHEET)
+        cells = _Cells(wb)
+        for header, i in col.items():
+            ws.set_column(i, i, WIDTHS.get(header, CODE_WIDTH))
+            cells.text(ws, 0, i, header, "header")
+        ws.freeze_panes(1, 1)
+        info.set_column(0, 0, 110)
+        meta.hide()
+
+        segment_headers = ["segment_id", "text_sha256", "memo", *(f"code:{c}" for c in code_ids)]
+        for r, (key, value) in enumerate(meta_rows):
+            cells.text(meta, r, 0, key)
+            cells.text(meta, r, 1, value)
+            if r == 0:
+                for i, header in enumerate(segment_headers, start=3):
+                    cells.text(meta, 0, i, header)
+            elif r - 1 < len(items):  # the settings share their rows with the first segments
+                _meta_row(meta, cells, r, items[r - 1], code_ids)
+        for r, item in enumerate(items, start=1):
+            _review_row(ws, cells, r, item, codebook, vocab, code_ids, col, show_others)
+            if r >= len(meta_rows):
+                _meta_row(meta, cells, r, item, code_ids)
+
+        last = len(items)
+        choices = {"validate": "list", "source": vocab.choices, "ignore_blank": True, "show_error": True,
+                   "error_title": "Not a direction", "error_message": f"Choose {vocab.describe_choices()}."}
+        first_code = col[labels[0]]
+        ws.data_validation(1, first_code, last, first_code + len(labels) - 1, choices)
+        ws.data_validation(1, col["decided"], last, col["decided"],
+                           {"validate": "list", "source": [vocab.yes], "ignore_blank": True, "show_error": True,
+                            "error_title": "Decided?",
+                            "error_message": f"'{vocab.yes}' when you have reviewed the row, else empty."})
+        ws.autofilter(0, 0, last, len(headers) - 1)
+
+        for r, line in enumerate(_instructions(codebook.language, coder, vocab, labels)):
+            cells.text(info, r, 0, line, "bold" if r == 0 else "wrap")
+        ws.activate()
+        wb.close()
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _review_row(ws: Any, cells: _Cells, r: int, item: ReviewItem, codebook: Any, vocab: _Vocabulary,
+                code_ids: Sequence[str], col: dict[str, int], show_others: bool) -> None:
+    """Row ``r`` of the Review sheet. Every transcript-derived value is written here (case, speaker,
+    document, text, memo), through :meth:`_Cells.text`."""
+    seg = item.segment
+    cells.number(ws, r, col["segment_id"], seg.id)
+    cells.text(ws, r, col["case"], item.case_label)
+    cells.text(ws, r, col["speaker"], item.case_label if seg.speaker else None)
+    cells.text(ws, r, col["document"], seg.document_name)
+    cells.text(ws, r, col["time"], segment_when(seg, codebook.language))
+    cells.text(ws, r, col["text"], seg.text, "text")
+    for code in code_ids:
+        cells.text(ws, r, col[codebook.label(code)], vocab.cell(_shown_directions(item, code)))
+    if show_others:
+        cells.text(ws, r, col[OTHERS_COLUMN], _others_text(item, codebook, vocab) or None, "wrap")
+    cells.text(ws, r, col["evidence"], _evidence_text(item, codebook, code_ids) or None, "wrap")
+    cells.text(ws, r, col["memo"], item.memo, "text")
+    cells.text(ws, r, col["decided"], vocab.yes if item.decided else None)
+
+
+def _meta_row(meta: Any, cells: _Cells, r: int, item: ReviewItem, code_ids: Sequence[str]) -> None:
+    """Per segment in _meta (columns D on): its id, the SHA-256 of its text, the memo and the
+    directions exported per code."""
+    cells.number(meta, r, 3, item.segment.id)
+    cells.text(meta, r, 4, text_hash(item.segment.text))
+    cells.text(meta, r, 5, item.memo)
+    for i, code in enumerate(code_ids, start=6):
+        cells.text(meta, r, i, _stored(_shown_directions(item, code)))
 
 
 # -- import ------------------------------------------------------------------------------
@@ -373,6 +482,7 @@ def _segment_id(value: Any) -> int | None:
 
 
 def _load(path: Path):
+    """The workbook in openpyxl's read-only mode: rows are parsed as they are read, not held."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -381,12 +491,16 @@ def _load(path: Path):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about Excel extensions it does not read
-            return load_workbook(path)
+            wb = load_workbook(path, read_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError):
         raise ReviewImportError(
             f"{path}: not an Excel workbook (.xlsx); import the file written by `qualcode review export` "
             "(saved as .xlsx, not .xls, .ods or .csv)"
         ) from None
+    for ws in wb.worksheets:
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()  # read every row there is, whatever size the file claims
+    return wb
 
 
 def import_review(store: "Store", path: str | Path, coder: str, *,
@@ -404,9 +518,17 @@ def import_review(store: "Store", path: str | Path, coder: str, *,
     and every row's text must still be exactly the exported text.
     """
     path = Path(path)
-    wb = _load(path)
     if not coder or not coder.strip():
         raise UsageError("who is deciding? pass --coder NAME or set QUALCODE_CODER=NAME")
+    wb = _load(path)
+    try:
+        return _import_workbook(store, wb, path, coder, from_other_project)
+    finally:
+        wb.close()  # read-only mode keeps the file open until closed
+
+
+def _import_workbook(store: "Store", wb: Any, path: Path, coder: str,
+                     from_other_project: bool) -> ReviewImportSummary:
     problems = _Problems()
     for name in (REVIEW_SHEET, META_SHEET):
         if name not in wb.sheetnames:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 from qualcode.store import codings
 from qualcode.store.codings import CodingRow
 from qualcode.errors import ModelError, NotFoundError
-from qualcode.records import Evidence, EvidenceMatch, Segment
+from qualcode.records import Evidence, EvidenceMatch, Segment, format_time
 
 if TYPE_CHECKING:
     from qualcode.store import Store
@@ -116,6 +116,22 @@ def highlight_spans(suggestions: Iterable[CodingRow], text_length: int) -> list[
         else:
             out.append((start, end, cue))
     return out
+
+
+_PLACE_WORDS = {"nl": ("rij", "positie"), "en": ("row", "position")}
+
+
+def segment_when(segment: Segment, language: str = "en") -> str:
+    """Where the segment is in its source, for a reviewer: its timestamp ('00:12:34–00:13:02',
+    '00:12:34' without an end), else its table row ('rij 17'), else its position in the
+    document as the report cites it ('positie 12')."""
+    row_word, position_word = _PLACE_WORDS.get(language, _PLACE_WORDS["en"])
+    if segment.start_time is not None or segment.end_time is not None:
+        start = format_time(segment.start_time) or "?"
+        return start + (f"–{format_time(segment.end_time)}" if segment.end_time is not None else "")
+    if segment.source_row is not None:
+        return f"{row_word} {segment.source_row}"
+    return f"{position_word} {segment.position}"
 
 
 # -- the queue ---------------------------------------------------------------------------
