@@ -689,3 +689,22 @@ def test_every_review_command_has_help_with_an_example():
     for args in (["review"], ["review", "export"], ["review", "import"], ["history"], ["undo"], ["reconcile"]):
         result = CliRunner().invoke(main, [*args, "-h"])
         assert result.exit_code == 0 and "Example" in result.output, args
+
+
+def test_review_items_read_in_chunks_equal_the_queue(review):
+    """The Excel export reads a chunk of segments at a time; its items are the queue's items."""
+    from qualcode.review.queue import review_items
+
+    project, ids = review
+    _many_segments(project, 7)
+    apply_decisions(project.con, "anna", [Decision(ids[1], "accept", "workload", "risk"),
+                                          Decision(ids[1], "reject", "workload", "opportunity"),
+                                          Decision(ids[2], "memo", memo="later")], done_segments=[ids[1]])
+    queue = sorted(review_queue(project.store, "anna", include_decided=True),
+                   key=lambda i: (i.segment.document_id, i.segment.position))
+    order = [i.segment.id for i in queue]
+    for chunk in (1, 3, 2000):
+        items = list(review_items(project.store, "anna", order, chunk=chunk))
+        assert [(i.segment, i.suggestions, i.decisions, i.memo, i.decided, i.case_label) for i in items] == \
+               [(i.segment, i.suggestions, i.decisions, i.memo, i.decided, i.case_label) for i in queue]
+    assert [i.decided for i in items].count(True) == 1 and items[1].memo == "later"

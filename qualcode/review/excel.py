@@ -32,7 +32,7 @@ from qualcode.store.codings import Decision
 from qualcode.errors import ReviewImportError, UsageError
 from qualcode.records import DIRECTIONS
 from qualcode.xlsx_safe import looks_like_formula, safe_cell_value
-from qualcode.review.queue import ReviewItem, check_code, evidence_words, review_queue, segment_when
+from qualcode.review.queue import ReviewItem, check_code, evidence_words, review_items, segment_when
 from qualcode.coding.codebook import stored_codebook
 
 if TYPE_CHECKING:
@@ -218,22 +218,23 @@ EXCEL_MAX_ROWS = 1_048_576  # Excel's row limit, the header row included
 LARGE_REVIEW_ROWS = 100_000  # above this a review by hand is unlikely to be meant: a warning
 
 
-def select_items(items: Sequence[ReviewItem], *, only_suggested: bool = False, limit: int | None = None,
-                 sample: int | None = None, seed: int = 0) -> list[ReviewItem]:
-    """The rows of a review workbook, in transcript order: ``only_suggested`` keeps the segments
-    with a machine suggestion, ``sample`` draws that many at random (the same ones for the same
-    ``seed``), and ``limit`` keeps the first ``limit`` of what is left."""
+def select_segments(segment_ids: Sequence[int], suggested: set[int], *, only_suggested: bool = False,
+                    limit: int | None = None, sample: int | None = None, seed: int = 0) -> list[int]:
+    """The rows of a review workbook, from ``segment_ids`` in transcript order: ``only_suggested``
+    keeps the segments in ``suggested`` (those with a machine suggestion), ``sample`` draws that
+    many at random (the same ones for the same ``seed``), and ``limit`` keeps the first
+    ``limit`` of what is left. The order stays the transcript order."""
     import random
 
-    chosen = sorted(items, key=lambda i: (i.segment.document_id, i.segment.position))
+    chosen = list(segment_ids)
     if only_suggested:
-        chosen = [i for i in chosen if i.suggestions]
+        chosen = [i for i in chosen if i in suggested]
     if sample is not None:
         if sample < 1:
             raise UsageError(f"--sample must be at least 1, not {sample}")
         if sample < len(chosen):
             picked = set(random.Random(seed).sample(range(len(chosen)), sample))
-            chosen = [item for n, item in enumerate(chosen) if n in picked]
+            chosen = [sid for n, sid in enumerate(chosen) if n in picked]
     if limit is not None:
         if limit < 1:
             raise UsageError(f"--limit must be at least 1, not {limit}")
@@ -318,15 +319,18 @@ def export_review(
     for code in code_ids:
         check_code(codebook, code)
     vocab = _Vocabulary(codebook)
-    queue = review_queue(store, coder, study=study, show_others=show_others, include_decided=True)
-    if not queue:
+    if study is not None:
+        store.check_study(study)
+    in_order = documents.segment_ids_in_order(store.con, study=study, only_to_code=True)
+    if not in_order:
         raise UsageError("no segments to review; import transcripts first with `qualcode import FILES`")
-    items = select_items(queue, only_suggested=only_suggested, limit=limit, sample=sample, seed=seed)
-    if not items:
+    selected = select_segments(in_order, codings.segments_with_suggestions(store.con) if only_suggested else set(),
+                               only_suggested=only_suggested, limit=limit, sample=sample, seed=seed)
+    if not selected:
         raise UsageError("no segment has a suggestion to review; run `qualcode code` first, or leave out "
                          "--only-suggested")
-    warnings = _check_size(len(items), len(queue))
-    chosen = ("all" if len(items) == len(queue) else
+    warnings = _check_size(len(selected), len(in_order))
+    chosen = ("all" if len(selected) == len(in_order) else
               ", ".join(part for part in (
                   "only suggested" if only_suggested else "",
                   f"sample {sample} seed {seed}" if sample is not None else "",
@@ -335,21 +339,23 @@ def export_review(
         ("format", FORMAT), ("format_version", FORMAT_VERSION), ("project_id", store.project_id),
         ("codebook_version", store.meta("codebook_version") or ""), ("coder", coder),
         ("exported_at", now()), ("language", codebook.language), ("codes", ",".join(code_ids)),
-        ("qualcode", __version__), ("rows", f"{len(items)} of {len(queue)} ({chosen})"),
+        ("qualcode", __version__), ("rows", f"{len(selected)} of {len(in_order)} ({chosen})"),
     ]
+    items = review_items(store, coder, selected, show_others=show_others)
     try:
-        _write_review_workbook(path, items, codebook, vocab, code_ids, coder, show_others, meta_rows)
+        decided = _write_review_workbook(path, items, codebook, vocab, code_ids, coder, show_others, meta_rows)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the workbook ({exc.strerror or exc}); "
                          "is it open in Excel? Close it or choose another name") from None
-    return ReviewExportSummary(path, len(items), sum(i.decided for i in items), tuple(code_ids),
-                               total=len(queue), warnings=tuple(warnings))
+    return ReviewExportSummary(path, len(selected), decided, tuple(code_ids), total=len(in_order),
+                               warnings=tuple(warnings))
 
 
-def _write_review_workbook(path: Path, items: Sequence[ReviewItem], codebook: Any, vocab: _Vocabulary,
+def _write_review_workbook(path: Path, items: Iterable[ReviewItem], codebook: Any, vocab: _Vocabulary,
                            code_ids: Sequence[str], coder: str, show_others: bool,
-                           meta_rows: Sequence[tuple[str, str]]) -> None:
-    """The three sheets, streamed: Review (a row per item), Instructions, and the hidden _meta.
+                           meta_rows: Sequence[tuple[str, str]]) -> int:
+    """The three sheets, streamed: Review (a row per item), Instructions, and the hidden _meta;
+    returns how many of the rows the coder had decided before.
 
     Written to a temporary file next to ``path`` and moved into place, so a failed export
     leaves no half-written workbook behind."""
@@ -377,21 +383,24 @@ def _write_review_workbook(path: Path, items: Sequence[ReviewItem], codebook: An
         info.set_column(0, 0, 110)
         meta.hide()
 
+        # _meta: the settings in columns A-B, the segments from column D, sharing the first rows.
         segment_headers = ["segment_id", "text_sha256", "memo", *(f"code:{c}" for c in code_ids)]
-        for r, (key, value) in enumerate(meta_rows):
-            cells.text(meta, r, 0, key)
-            cells.text(meta, r, 1, value)
-            if r == 0:
-                for i, header in enumerate(segment_headers, start=3):
-                    cells.text(meta, 0, i, header)
-            elif r - 1 < len(items):  # the settings share their rows with the first segments
-                _meta_row(meta, cells, r, items[r - 1], code_ids)
+        cells.text(meta, 0, 0, meta_rows[0][0])
+        cells.text(meta, 0, 1, meta_rows[0][1])
+        for i, header in enumerate(segment_headers, start=3):
+            cells.text(meta, 0, i, header)
+        last = decided = 0
         for r, item in enumerate(items, start=1):
+            if r < len(meta_rows):
+                cells.text(meta, r, 0, meta_rows[r][0])
+                cells.text(meta, r, 1, meta_rows[r][1])
             _review_row(ws, cells, r, item, codebook, vocab, code_ids, col, show_others)
-            if r >= len(meta_rows):
-                _meta_row(meta, cells, r, item, code_ids)
+            _meta_row(meta, cells, r, item, code_ids)
+            last, decided = r, decided + item.decided
+        for r in range(max(1, last + 1), len(meta_rows)):  # fewer segments than settings
+            cells.text(meta, r, 0, meta_rows[r][0])
+            cells.text(meta, r, 1, meta_rows[r][1])
 
-        last = len(items)
         choices = {"validate": "list", "source": vocab.choices, "ignore_blank": True, "show_error": True,
                    "error_title": "Not a direction", "error_message": f"Choose {vocab.describe_choices()}."}
         first_code = col[labels[0]]
@@ -410,6 +419,7 @@ def _write_review_workbook(path: Path, items: Sequence[ReviewItem], codebook: An
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+    return decided
 
 
 def _review_row(ws: Any, cells: _Cells, r: int, item: ReviewItem, codebook: Any, vocab: _Vocabulary,
