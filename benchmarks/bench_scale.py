@@ -130,28 +130,34 @@ def write_survey(path: Path, answers: int, seed: int = 7) -> None:
 def fill_in_review(source: Path, target: Path, share: float, seed: int = 3) -> int:
     """A coder's work, not measured: mark ``share`` of the rows decided, leaving the suggestions standing.
 
-    Streams (read-only in, write-only out), so preparing a 10 M words workbook stays small; the
-    copy keeps the values of every sheet, which is all the import reads."""
-    from openpyxl import Workbook, load_workbook
+    Streams (openpyxl read-only in, XlsxWriter constant_memory out, which writes the sheet
+    dimensions at the top as Excel and LibreOffice do), so preparing a 10 M words workbook
+    stays small; the copy keeps the values of every sheet, which is all the import reads."""
+    from openpyxl import load_workbook
+    from xlsxwriter import Workbook
 
     rng = random.Random(seed)
     src = load_workbook(source, read_only=True)
-    out = Workbook(write_only=True)
+    out = Workbook(str(target), {"constant_memory": True, "strings_to_formulas": False,
+                                 "strings_to_numbers": False, "strings_to_urls": False})
     decided = 0
     for ws in src.worksheets:
-        copy = out.create_sheet(ws.title)
-        rows = ws.iter_rows(values_only=True)
-        header = list(next(rows))
-        copy.append(header)
-        col = header.index("decided") if ws.title == "Review" else None
-        for values in rows:
+        copy = out.add_worksheet(ws.title)
+        col = None
+        for r, values in enumerate(ws.iter_rows(values_only=True)):
             row = list(values)
-            if col is not None and rng.random() < share:
+            if r == 0 and ws.title == "Review":
+                col = row.index("decided")
+            elif col is not None and rng.random() < share:
                 row[col] = "ja"
                 decided += 1
-            copy.append(row)
+            for c, value in enumerate(row):
+                if isinstance(value, str):
+                    copy.write_string(r, c, value)
+                elif value is not None:
+                    copy.write(r, c, value)
     src.close()
-    out.save(target)
+    out.close()
     return decided
 
 
