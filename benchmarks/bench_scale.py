@@ -241,8 +241,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{info['decided']:,} review rows decided; bare pipeline {info['bare_wps']:,.0f} words/s, "
                   f"code end to end {int(info['words']) / res['code'].cpu:,.0f} words/s "  # type: ignore[call-overload]
                   f"({int(info['words']) / res['code'].cpu / float(info['bare_wps']):.2f} x bare, CPU)")  # type: ignore
-            chain = sum(res[s].wall for s in CHAIN_20S)
-            print(f"import → code → review export → matrix → xlsx → report: {chain:.1f} s wall")
+            chain, chain_cpu = sum(res[s].wall for s in CHAIN_20S), sum(res[s].cpu for s in CHAIN_20S)
+            print(f"import → code → review export → matrix → xlsx → report: {chain:.1f} s wall, {chain_cpu:.1f} s CPU "
+                  f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: wall is CPU plus waiting)")
         if sizes:
             _print_table(sizes, results)
 
