@@ -562,7 +562,7 @@ def _import_workbook(store: "Store", wb: Any, path: Path, coder: str,
     problems.raise_if_any(path)
     label_of = {c: codebook.label(c) for c in code_ids}
 
-    current = {s.id: s for s in store.segments(only_to_code=True)}
+    current = {s.id: s for s in store.segments(only_to_code=True, ids=list(exported))}  # only the workbook's rows
     known_ids = documents.segment_ids(store.con)
     seen: dict[int, int] = {}
     rows: list[tuple[int, dict[str, set[str]], str, bool]] = []
