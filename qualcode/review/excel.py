@@ -7,10 +7,11 @@ the SHA-256 of its text and the values the export put in each cell. The import
 compares against those exported values, so only what the coder changed (and, on
 rows marked decided, what they left standing) becomes a decision.
 
-Transcript text is written with :func:`qualcode.xlsx_safe.write_text_cell`: a text
-cell (never a formula) with Excel's quote-prefix style, so ``=SUM(A1)`` or
-``- minder werk`` stays exactly those characters in Excel and LibreOffice, also
-after the cell is edited, and comes back unchanged on import (no marker to strip).
+Transcript text is written as text cells (never a formula, see :class:`_Cells`) with
+Excel's quote prefix and the Text number format, so ``=SUM(A1)`` or ``- minder werk``
+stays exactly those characters in Excel and LibreOffice, also after the cell is edited,
+and comes back unchanged on import (no marker to strip). The export streams (XlsxWriter's
+constant-memory mode) and the import reads with openpyxl's read-only mode.
 
 The import checks everything before it applies anything, and then applies all
 decisions in one transaction through :func:`qualcode.store.codings.apply_decisions`.
@@ -306,9 +307,9 @@ def export_review(
     seed: int = 0,
 ) -> ReviewExportSummary:
     """Write the review workbook of ``coder``: every segment to code (or those chosen with
-    ``only_suggested``, ``sample`` and ``limit``; see :func:`select_items`), suggestions and
-    decisions prefilled. The sheets are written row by row (openpyxl's write-only mode), so
-    memory does not grow with the cells."""
+    ``only_suggested``, ``sample`` and ``limit``; see :func:`select_segments`), suggestions and
+    decisions prefilled. The rows are read 2,000 segments at a time and written row by row
+    (XlsxWriter's constant-memory mode), so memory does not grow with the project."""
     if not coder or not coder.strip():
         raise UsageError("who is reviewing? pass --coder NAME or set QUALCODE_CODER=NAME")
     path = Path(path)
