@@ -708,3 +708,20 @@ def test_review_items_read_in_chunks_equal_the_queue(review):
         assert [(i.segment, i.suggestions, i.decisions, i.memo, i.decided, i.case_label) for i in items] == \
                [(i.segment, i.suggestions, i.decisions, i.memo, i.decided, i.case_label) for i in queue]
     assert [i.decided for i in items].count(True) == 1 and items[1].memo == "later"
+
+
+def test_import_in_chunks_of_one_row_checks_and_applies_the_same(review, tmp_path, monkeypatch):
+    from qualcode.review import excel
+
+    monkeypatch.setattr(excel, "IMPORT_CHUNK_ROWS", 1)
+    project, ids = review
+    path = export(project, tmp_path)
+    edit(path, lambda wb: _duplicate_row(wb, ids))
+    refused = run(project, "review", "import", str(path), "--coder", "anna")
+    assert refused.exit_code == 1 and "is also in row 2; keep one of the two rows" in refused.output
+    path = export(project, tmp_path, "anna", "--force")
+    edit(path, lambda wb: _decide_all_and(_set(2, "menselijke interactie", "kans"))(wb, ids))
+    result = run(project, "review", "import", str(path), "--coder", "anna")
+    assert result.exit_code == 0, result.output
+    assert "4 rows decided, 0 skipped; 3 accepted, 0 rejected, 1 direction changed" in result.output
+    assert codings.decided_segments(project.con, "anna") == set(ids[1:])

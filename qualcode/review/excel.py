@@ -563,72 +563,117 @@ def _import_workbook(store: "Store", wb: Any, path: Path, coder: str,
     problems.raise_if_any(path)
     label_of = {c: codebook.label(c) for c in code_ids}
 
-    current = {s.id: s for s in store.segments(only_to_code=True, ids=list(exported))}  # only the workbook's rows
+    # The rows are checked a chunk at a time against the segments of that chunk, and only
+    # what becomes a decision is kept: memory does not grow with the unchanged rows.
     known_ids = documents.segment_ids(store.con)
     seen: dict[int, int] = {}
-    rows: list[tuple[int, dict[str, set[str]], str, bool]] = []
-    for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
-        cell = {h: (values[i - 1] if i - 1 < len(values) else None) for h, i in columns.items()}
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue
-        raw_id = cell["segment_id"]
-        sid = _segment_id(raw_id)
-        if sid is None:
-            problems.add(REVIEW_SHEET, r, "segment_id",
-                         ("empty" if raw_id is None else f"{raw_id!r} is not a segment id") + "; restore the exported value")
-            continue
-        if sid in seen:
-            problems.add(REVIEW_SHEET, r, "segment_id", f"segment {sid} is also in row {seen[sid]}; "
-                         "keep one of the two rows")
-            continue
-        seen[sid] = r
-        if sid not in known_ids:
-            problems.add(REVIEW_SHEET, r, "segment_id", f"there is no segment {sid} in {store.path.name}; "
-                         "restore the exported value")
-            continue
-        if sid not in exported or sid not in current:
-            problems.add(REVIEW_SHEET, r, "segment_id", f"segment {sid} was not in this workbook when it was "
-                         "exported; remove the row (export again to review it)")
-            continue
-        segment_text = current[sid].text
-        if text_hash(segment_text) != exported[sid]["hash"]:
-            problems.add(REVIEW_SHEET, r, "text", f"segment {sid} has changed in the project since the export; "
-                         "export the review again")
-        elif _text(cell["text"]) != safe_cell_value(segment_text):
-            problems.add(REVIEW_SHEET, r, "text", f"the transcript text of segment {sid} was edited; the review "
-                         "cannot change a transcript: undo the edit (or copy the text from `qualcode show`)")
-        decided_value = " ".join(_text(cell["decided"]).split()).lower()
-        if decided_value not in _YES_WORDS | _NO_WORDS:
-            problems.add(REVIEW_SHEET, r, "decided", f"{cell['decided']!r} is not '{vocab.yes}'; "
-                         f"put '{vocab.yes}' on rows you reviewed and leave the others empty")
-        wanted: dict[str, set[str]] = {}
-        for code in code_ids:
-            parsed = vocab.parse(cell[label_of[code]])
-            if parsed is None:
-                problems.add(REVIEW_SHEET, r, label_of[code], f"{cell[label_of[code]]!r} is not a direction; "
-                             f"choose {vocab.describe_choices()}")
-            else:
-                wanted[code] = parsed
-        rows.append((sid, wanted, _text(cell["memo"]), decided_value in _YES_WORDS))
-    problems.raise_if_any(path)
-
     decisions: list[Decision] = []
     done: list[int] = []
-    for sid, wanted, memo, is_decided in rows:
-        before = exported[sid]
-        if memo.strip() != before["memo"].strip():
-            decisions.append(Decision(sid, "memo", memo=memo.strip() or None))
-        if not is_decided:
-            continue
-        done.append(sid)
-        for code in code_ids:
-            decisions.extend(_code_decisions(sid, code, before["codes"][code], wanted[code]))
+    checked = 0
+    texts: dict[int, str] = {}  # document texts, shared by the chunks of one document
+    for chunk in _chunks(_filled_rows(ws, columns), IMPORT_CHUNK_ROWS):
+        ids = [sid for _, cell in chunk if (sid := _segment_id(cell["segment_id"])) is not None and sid in exported]
+        if len(texts) > 64:  # a sorted workbook visits documents in any order: keep the cache bounded
+            texts.clear()
+        current = {seg.id: seg for seg in documents.segments(store.con, only_to_code=True, ids=ids, texts=texts)}
+        for r, cell in chunk:
+            row = _check_row(store, r, cell, code_ids, label_of, vocab, exported, current, known_ids, seen, problems)
+            if row is None:
+                continue
+            sid, wanted, memo, is_decided = row
+            checked += 1
+            if problems.items:  # nothing will be applied: check the rest, build no decisions
+                continue
+            exported_hash, exported_memo, exported_codes = exported[sid]
+            if memo.strip() != exported_memo.strip():
+                decisions.append(Decision(sid, "memo", memo=memo.strip() or None))
+            if not is_decided:
+                continue
+            done.append(sid)
+            for code, shown in zip(code_ids, exported_codes):
+                decisions.extend(_code_decisions(sid, code, _directions(shown), wanted[code]))
+    problems.raise_if_any(path)
+
     counts = codings.apply_decisions(store.con, coder, decisions, source="excel",
                                      valid_codes=codebook.code_ids, done_segments=done)
     return ReviewImportSummary(
         accepted=counts["accept"], rejected=counts["reject"] + counts["remove"], changed=counts["change_direction"],
-        added=counts["add"], memos=counts["memo"], rows_decided=len(done), rows_skipped=len(rows) - len(done),
+        added=counts["add"], memos=counts["memo"], rows_decided=len(done), rows_skipped=checked - len(done),
     )
+
+
+IMPORT_CHUNK_ROWS = 2000
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _filled_rows(ws: Any, columns: dict[str, int]) -> Iterable[tuple[int, dict[str, Any]]]:
+    """(row number, header -> value) for every row of the Review sheet that is not empty."""
+    for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        if all(v is None or str(v).strip() == "" for v in values):
+            continue
+        yield r, {h: (values[i - 1] if i - 1 < len(values) else None) for h, i in columns.items()}
+
+
+def _check_row(store: "Store", r: int, cell: dict[str, Any], code_ids: Sequence[str], label_of: dict[str, str],
+               vocab: _Vocabulary, exported: dict[int, tuple[str, str, tuple[str, ...]]], current: dict[int, Any],
+               known_ids: set[int], seen: dict[int, int],
+               problems: _Problems) -> tuple[int, dict[str, set[str]], str, bool] | None:
+    """One row of the Review sheet checked: (segment id, directions per code, memo, decided), or
+    None when the row cannot be read at all; every problem goes to ``problems``."""
+    raw_id = cell["segment_id"]
+    sid = _segment_id(raw_id)
+    if sid is None:
+        problems.add(REVIEW_SHEET, r, "segment_id",
+                     ("empty" if raw_id is None else f"{raw_id!r} is not a segment id") + "; restore the exported value")
+        return None
+    if sid in seen:
+        problems.add(REVIEW_SHEET, r, "segment_id", f"segment {sid} is also in row {seen[sid]}; "
+                     "keep one of the two rows")
+        return None
+    seen[sid] = r
+    if sid not in known_ids:
+        problems.add(REVIEW_SHEET, r, "segment_id", f"there is no segment {sid} in {store.path.name}; "
+                     "restore the exported value")
+        return None
+    if sid not in exported or sid not in current:
+        problems.add(REVIEW_SHEET, r, "segment_id", f"segment {sid} was not in this workbook when it was "
+                     "exported; remove the row (export again to review it)")
+        return None
+    segment_text = current[sid].text
+    if text_hash(segment_text) != exported[sid][0]:
+        problems.add(REVIEW_SHEET, r, "text", f"segment {sid} has changed in the project since the export; "
+                     "export the review again")
+    elif _text(cell["text"]) != safe_cell_value(segment_text):
+        problems.add(REVIEW_SHEET, r, "text", f"the transcript text of segment {sid} was edited; the review "
+                     "cannot change a transcript: undo the edit (or copy the text from `qualcode show`)")
+    decided_value = " ".join(_text(cell["decided"]).split()).lower()
+    if decided_value not in _YES_WORDS | _NO_WORDS:
+        problems.add(REVIEW_SHEET, r, "decided", f"{cell['decided']!r} is not '{vocab.yes}'; "
+                     f"put '{vocab.yes}' on rows you reviewed and leave the others empty")
+    wanted: dict[str, set[str]] = {}
+    for code in code_ids:
+        parsed = vocab.parse(cell[label_of[code]])
+        if parsed is None:
+            problems.add(REVIEW_SHEET, r, label_of[code], f"{cell[label_of[code]]!r} is not a direction; "
+                         f"choose {vocab.describe_choices()}")
+        else:
+            wanted[code] = parsed
+    return sid, wanted, _text(cell["memo"]), decided_value in _YES_WORDS
+
+
+def _directions(stored: str) -> set[str]:
+    """The directions of a code cell as _meta keeps them ('opportunity+risk')."""
+    return {d for d in stored.split("+") if d in DIRECTIONS}
 
 
 def _code_decisions(segment_id: int, code: str, shown: set[str], wanted: set[str]) -> list[Decision]:
@@ -672,8 +717,9 @@ def _check_meta(store: "Store", meta: dict[str, str], coder: str, codebook: Any,
                      "export the review again")
 
 
-def _exported_rows(meta_ws: Any, code_ids: Sequence[str], problems: _Problems) -> dict[int, dict[str, Any]]:
-    """segment id -> text hash, memo and the exported directions per code, from the hidden sheet."""
+def _exported_rows(meta_ws: Any, code_ids: Sequence[str],
+                   problems: _Problems) -> dict[int, tuple[str, str, tuple[str, ...]]]:
+    """segment id -> (text hash, memo, the exported directions per code as stored), from the hidden sheet."""
     expected = ["segment_id", "text_sha256", "memo", *(f"code:{c}" for c in code_ids)]
     header = [_text(v) for v in next(meta_ws.iter_rows(min_row=1, max_row=1, min_col=4,
                                                       max_col=3 + len(expected), values_only=True), ())]
@@ -685,9 +731,8 @@ def _exported_rows(meta_ws: Any, code_ids: Sequence[str], problems: _Problems) -
         sid = _segment_id(values[0])
         if sid is None:
             continue
-        out[sid] = {"hash": _text(values[1]), "memo": _text(values[2]),
-                    "codes": {c: {d for d in _text(v).split("+") if d in DIRECTIONS}
-                              for c, v in zip(code_ids, values[3:])}}
+        codes = tuple(_text(v) for v in values[3:3 + len(code_ids)])
+        out[sid] = (_text(values[1]), _text(values[2]), codes + ("",) * (len(code_ids) - len(codes)))
     return out
 
 
