@@ -94,6 +94,8 @@ class CaseWriter:
     that refer to them: the foreign key is checked at once).
     """
 
+    BATCH = 20_000  # buffered rows written at once
+
     def __init__(self, con: sqlite3.Connection):
         self.con = con
         self._known = {str(r[0]) for r in con.execute("SELECT id FROM cases")}
@@ -126,6 +128,8 @@ class CaseWriter:
         for name, value in attributes.items():
             text, kind = _typed(value)
             self._attributes.append((case_id, name, text, kind))
+        if len(self._attributes) + len(self._new) > self.BATCH:
+            self.flush()  # written in batches, not held for the whole import
         return created
 
     def flush(self) -> None:
