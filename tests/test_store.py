@@ -89,9 +89,12 @@ def test_segment_text_is_the_slice_of_the_document(seeded):
     assert project.segment(ids[3]).text.startswith("Docenten houden zelf de regie")
 
 
-def test_case_writer_writes_what_upsert_case_writes(tmp_path):
+@pytest.mark.parametrize("batch", [1, 20_000])
+def test_case_writer_writes_what_upsert_case_writes(tmp_path, monkeypatch, batch):
     """The batched writer of imports leaves the same cases and attributes as upsert_case, call by call."""
     from qualcode.store import cases
+
+    monkeypatch.setattr(cases.CaseWriter, "BATCH", batch)
 
     calls = [
         ("R1", "Respondent 1", "docent", {"sector": "po", "jaren": 3}, None),
