@@ -725,3 +725,26 @@ def test_import_in_chunks_of_one_row_checks_and_applies_the_same(review, tmp_pat
     assert result.exit_code == 0, result.output
     assert "4 rows decided, 0 skipped; 3 accepted, 0 rejected, 1 direction changed" in result.output
     assert codings.decided_segments(project.con, "anna") == set(ids[1:])
+
+
+def test_export_applies_a_replacer_to_every_transcript_value(review, tmp_path):
+    """The hook for pseudonymised exports: case, speaker, document, text and memo go out replaced."""
+    from qualcode.review.excel import export_review
+
+    class Upper:
+        def replace(self, text: str) -> str:
+            return text.upper()
+
+    project, ids = review
+    apply_decisions(project.con, "anna", [Decision(ids[1], "memo", memo="vraag Expert 1")])
+    path = tmp_path / "p.xlsx"
+    export_review(project.store, path, "anna", replacer=Upper())
+    wb = openpyxl.load_workbook(path)
+    row = rows_by_segment(wb["Review"])[ids[1]]
+    assert [row[h].value for h in ("case", "speaker", "document", "memo")] == ["EXPERT 1", "EXPERT 1", "INT-01.TXT",
+                                                                                "VRAAG EXPERT 1"]
+    assert row["text"].value == project.segment(ids[1]).text.upper()
+    meta = dict(wb["_meta"].iter_rows(min_col=1, max_col=2, values_only=True))
+    assert meta["pseudonymised"] == "yes"
+    assert "VRAAG EXPERT 1" in [c for r in wb["_meta"].iter_rows(min_col=6, max_col=6, values_only=True) for c in r]
+    assert not list(tmp_path.glob(".p.xlsx.*")), "no temporary file left behind"

@@ -24,7 +24,8 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from qualcode.version import __version__
 from qualcode.store import now
@@ -305,11 +306,17 @@ def export_review(
     limit: int | None = None,
     sample: int | None = None,
     seed: int = 0,
+    replacer: Any = None,
 ) -> ReviewExportSummary:
     """Write the review workbook of ``coder``: every segment to code (or those chosen with
     ``only_suggested``, ``sample`` and ``limit``; see :func:`select_segments`), suggestions and
     decisions prefilled. The rows are read 2,000 segments at a time and written row by row
-    (XlsxWriter's constant-memory mode), so memory does not grow with the project."""
+    (XlsxWriter's constant-memory mode), so memory does not grow with the project.
+
+    A ``replacer`` (an object with ``replace(text) -> text``, such as the pseudonymiser of
+    the privacy issue) is applied to every transcript-derived value as it is written: case,
+    speaker, document, text and memo (the _meta memo too, so an unchanged memo is no decision).
+    """
     if not coder or not coder.strip():
         raise UsageError("who is reviewing? pass --coder NAME or set QUALCODE_CODER=NAME")
     path = Path(path)
@@ -340,11 +347,14 @@ def export_review(
         ("format", FORMAT), ("format_version", FORMAT_VERSION), ("project_id", store.project_id),
         ("codebook_version", store.meta("codebook_version") or ""), ("coder", coder),
         ("exported_at", now()), ("language", codebook.language), ("codes", ",".join(code_ids)),
-        ("qualcode", __version__), ("rows", f"{len(selected)} of {len(in_order)} ({chosen})"),
+        ("qualcode", __version__), ("pseudonymised", "yes" if replacer is not None else "no"),
+        ("rows", f"{len(selected)} of {len(in_order)} ({chosen})"),
     ]
     items = review_items(store, coder, selected, show_others=show_others)
     try:
-        decided = _write_review_workbook(path, items, codebook, vocab, code_ids, coder, show_others, meta_rows)
+        with _replaced_at_the_end(path) as target:
+            decided = _write_review_workbook(target, items, codebook, vocab, code_ids, coder, show_others, meta_rows,
+                                             replacer)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the workbook ({exc.strerror or exc}); "
                          "is it open in Excel? Close it or choose another name") from None
@@ -352,103 +362,113 @@ def export_review(
                                warnings=tuple(warnings))
 
 
-def _write_review_workbook(path: Path, items: Iterable[ReviewItem], codebook: Any, vocab: _Vocabulary,
-                           code_ids: Sequence[str], coder: str, show_others: bool,
-                           meta_rows: Sequence[tuple[str, str]]) -> int:
-    """The three sheets, streamed: Review (a row per item), Instructions, and the hidden _meta;
-    returns how many of the rows the coder had decided before.
-
-    Written to a temporary file next to ``path`` and moved into place, so a failed export
-    leaves no half-written workbook behind."""
+@contextmanager
+def _replaced_at_the_end(path: Path) -> Iterator[Path]:
+    """A temporary file next to ``path``, moved onto it when the block ends without error (a
+    failed or killed export leaves the old workbook or none, never half of one)."""
     import os
     import tempfile
 
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        yield Path(temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _write_review_workbook(path: Path, items: Iterable[ReviewItem], codebook: Any, vocab: _Vocabulary,
+                           code_ids: Sequence[str], coder: str, show_others: bool,
+                           meta_rows: Sequence[tuple[str, str]], replacer: Any = None) -> int:
+    """The three sheets, streamed into ``path``: Review (a row per item), Instructions, and the
+    hidden _meta; returns how many of the rows the coder had decided before."""
     from xlsxwriter import Workbook
 
     labels = [codebook.label(c) for c in code_ids]
     headers = [*FIXED_BEFORE, *labels, *([OTHERS_COLUMN] if show_others else []), *FIXED_AFTER]
     col = {h: i for i, h in enumerate(headers)}
-    handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
-        wb = Workbook(temporary, {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-                                  "strings_to_urls": False})
-        ws = wb.add_worksheet(REVIEW_SHEET)
-        info = wb.add_worksheet(INSTRUCTIONS_SHEET)
-        meta = wb.add_worksheet(META_SHEET)
-        cells = _Cells(wb)
-        for header, i in col.items():
-            ws.set_column(i, i, WIDTHS.get(header, CODE_WIDTH))
-            cells.text(ws, 0, i, header, "header")
-        ws.freeze_panes(1, 1)
-        info.set_column(0, 0, 110)
-        meta.hide()
+    wb = Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                              "strings_to_urls": False})
+    ws = wb.add_worksheet(REVIEW_SHEET)
+    info = wb.add_worksheet(INSTRUCTIONS_SHEET)
+    meta = wb.add_worksheet(META_SHEET)
+    cells = _Cells(wb)
+    for header, i in col.items():
+        ws.set_column(i, i, WIDTHS.get(header, CODE_WIDTH))
+        cells.text(ws, 0, i, header, "header")
+    ws.freeze_panes(1, 1)
+    info.set_column(0, 0, 110)
+    meta.hide()
 
-        # _meta: the settings in columns A-B, the segments from column D, sharing the first rows.
-        segment_headers = ["segment_id", "text_sha256", "memo", *(f"code:{c}" for c in code_ids)]
-        cells.text(meta, 0, 0, meta_rows[0][0])
-        cells.text(meta, 0, 1, meta_rows[0][1])
-        for i, header in enumerate(segment_headers, start=3):
-            cells.text(meta, 0, i, header)
-        last = decided = 0
-        for r, item in enumerate(items, start=1):
-            if r < len(meta_rows):
-                cells.text(meta, r, 0, meta_rows[r][0])
-                cells.text(meta, r, 1, meta_rows[r][1])
-            _review_row(ws, cells, r, item, codebook, vocab, code_ids, col, show_others)
-            _meta_row(meta, cells, r, item, code_ids)
-            last, decided = r, decided + item.decided
-        for r in range(max(1, last + 1), len(meta_rows)):  # fewer segments than settings
+    # _meta: the settings in columns A-B, the segments from column D, sharing the first rows.
+    segment_headers = ["segment_id", "text_sha256", "memo", *(f"code:{c}" for c in code_ids)]
+    cells.text(meta, 0, 0, meta_rows[0][0])
+    cells.text(meta, 0, 1, meta_rows[0][1])
+    for i, header in enumerate(segment_headers, start=3):
+        cells.text(meta, 0, i, header)
+    last = decided = 0
+    for r, item in enumerate(items, start=1):
+        if r < len(meta_rows):
             cells.text(meta, r, 0, meta_rows[r][0])
             cells.text(meta, r, 1, meta_rows[r][1])
+        _review_row(ws, cells, r, item, codebook, vocab, code_ids, col, show_others, replacer)
+        _meta_row(meta, cells, r, item, code_ids, replacer)
+        last, decided = r, decided + item.decided
+    for r in range(max(1, last + 1), len(meta_rows)):  # fewer segments than settings
+        cells.text(meta, r, 0, meta_rows[r][0])
+        cells.text(meta, r, 1, meta_rows[r][1])
 
-        choices = {"validate": "list", "source": vocab.choices, "ignore_blank": True, "show_error": True,
-                   "error_title": "Not a direction", "error_message": f"Choose {vocab.describe_choices()}."}
-        first_code = col[labels[0]]
-        ws.data_validation(1, first_code, last, first_code + len(labels) - 1, choices)
-        ws.data_validation(1, col["decided"], last, col["decided"],
-                           {"validate": "list", "source": [vocab.yes], "ignore_blank": True, "show_error": True,
-                            "error_title": "Decided?",
-                            "error_message": f"'{vocab.yes}' when you have reviewed the row, else empty."})
-        ws.autofilter(0, 0, last, len(headers) - 1)
+    choices = {"validate": "list", "source": vocab.choices, "ignore_blank": True, "show_error": True,
+               "error_title": "Not a direction", "error_message": f"Choose {vocab.describe_choices()}."}
+    first_code = col[labels[0]]
+    ws.data_validation(1, first_code, last, first_code + len(labels) - 1, choices)
+    ws.data_validation(1, col["decided"], last, col["decided"],
+                       {"validate": "list", "source": [vocab.yes], "ignore_blank": True, "show_error": True,
+                        "error_title": "Decided?",
+                        "error_message": f"'{vocab.yes}' when you have reviewed the row, else empty."})
+    ws.autofilter(0, 0, last, len(headers) - 1)
 
-        for r, line in enumerate(_instructions(codebook.language, coder, vocab, labels)):
-            cells.text(info, r, 0, line, "bold" if r == 0 else "wrap")
-        ws.activate()
-        wb.close()
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    for r, line in enumerate(_instructions(codebook.language, coder, vocab, labels)):
+        cells.text(info, r, 0, line, "bold" if r == 0 else "wrap")
+    ws.activate()
+    wb.close()
     return decided
 
 
+def _shown(replacer: Any, text: str | None) -> str | None:
+    """A transcript-derived value as the workbook shows it (with the replacer's placeholders)."""
+    return replacer.replace(text) if replacer is not None and text else text
+
+
 def _review_row(ws: Any, cells: _Cells, r: int, item: ReviewItem, codebook: Any, vocab: _Vocabulary,
-                code_ids: Sequence[str], col: dict[str, int], show_others: bool) -> None:
+                code_ids: Sequence[str], col: dict[str, int], show_others: bool, replacer: Any = None) -> None:
     """Row ``r`` of the Review sheet. Every transcript-derived value is written here (case, speaker,
-    document, text, memo), through :meth:`_Cells.text`."""
+    document, text, memo), through :func:`_shown` and :meth:`_Cells.text`."""
     seg = item.segment
     cells.number(ws, r, col["segment_id"], seg.id)
-    cells.text(ws, r, col["case"], item.case_label)
-    cells.text(ws, r, col["speaker"], item.case_label if seg.speaker else None)
-    cells.text(ws, r, col["document"], seg.document_name)
+    cells.text(ws, r, col["case"], _shown(replacer, item.case_label))
+    cells.text(ws, r, col["speaker"], _shown(replacer, item.case_label) if seg.speaker else None)
+    cells.text(ws, r, col["document"], _shown(replacer, seg.document_name))
     cells.text(ws, r, col["time"], segment_when(seg, codebook.language))
-    cells.text(ws, r, col["text"], seg.text, "text")
+    cells.text(ws, r, col["text"], _shown(replacer, seg.text), "text")
     for code in code_ids:
         cells.text(ws, r, col[codebook.label(code)], vocab.cell(_shown_directions(item, code)))
     if show_others:
         cells.text(ws, r, col[OTHERS_COLUMN], _others_text(item, codebook, vocab) or None, "wrap")
     cells.text(ws, r, col["evidence"], _evidence_text(item, codebook, code_ids) or None, "wrap")
-    cells.text(ws, r, col["memo"], item.memo, "text")
+    cells.text(ws, r, col["memo"], _shown(replacer, item.memo), "text")
     cells.text(ws, r, col["decided"], vocab.yes if item.decided else None)
 
 
-def _meta_row(meta: Any, cells: _Cells, r: int, item: ReviewItem, code_ids: Sequence[str]) -> None:
+def _meta_row(meta: Any, cells: _Cells, r: int, item: ReviewItem, code_ids: Sequence[str],
+              replacer: Any = None) -> None:
     """Per segment in _meta (columns D on): its id, the SHA-256 of its text, the memo and the
     directions exported per code."""
     cells.number(meta, r, 3, item.segment.id)
     cells.text(meta, r, 4, text_hash(item.segment.text))
-    cells.text(meta, r, 5, item.memo)
+    cells.text(meta, r, 5, _shown(replacer, item.memo))  # the memo as shown: an unchanged one is no decision
     for i, code in enumerate(code_ids, start=6):
         cells.text(meta, r, i, _stored(_shown_directions(item, code)))
 
@@ -533,7 +553,10 @@ def import_review(store: "Store", path: str | Path, coder: str, *,
         raise UsageError("who is deciding? pass --coder NAME or set QUALCODE_CODER=NAME")
     wb = _load(path)
     try:
-        return _import_workbook(store, wb, path, coder, from_other_project)
+        # Checked and applied in one write transaction: a `code` run cannot store a new codebook
+        # version between the check against the project and the decisions it allows.
+        with store.transaction():
+            return _import_workbook(store, wb, path, coder, from_other_project)
     finally:
         wb.close()  # read-only mode keeps the file open until closed
 
@@ -565,6 +588,9 @@ def _import_workbook(store: "Store", wb: Any, path: Path, coder: str,
 
     # The rows are checked a chunk at a time against the segments of that chunk, and only
     # what becomes a decision is kept: memory does not grow with the unchanged rows.
+    # How the text went out: as stored, or with placeholders when the export was pseudonymised
+    # (the privacy branch sets this from meta["pseudonymised"]); rows are compared as they went out.
+    as_exported: Callable[[str], str] = str
     known_ids = documents.segment_ids(store.con)
     seen: dict[int, int] = {}
     decisions: list[Decision] = []
@@ -577,7 +603,8 @@ def _import_workbook(store: "Store", wb: Any, path: Path, coder: str,
             texts.clear()
         current = {seg.id: seg for seg in documents.segments(store.con, only_to_code=True, ids=ids, texts=texts)}
         for r, cell in chunk:
-            row = _check_row(store, r, cell, code_ids, label_of, vocab, exported, current, known_ids, seen, problems)
+            row = _check_row(store, r, cell, code_ids, label_of, vocab, exported, current, known_ids, seen, problems,
+                             as_exported)
             if row is None:
                 continue
             sid, wanted, memo, is_decided = row
@@ -626,8 +653,8 @@ def _filled_rows(ws: Any, columns: dict[str, int]) -> Iterable[tuple[int, dict[s
 
 def _check_row(store: "Store", r: int, cell: dict[str, Any], code_ids: Sequence[str], label_of: dict[str, str],
                vocab: _Vocabulary, exported: dict[int, tuple[str, str, tuple[str, ...]]], current: dict[int, Any],
-               known_ids: set[int], seen: dict[int, int],
-               problems: _Problems) -> tuple[int, dict[str, set[str]], str, bool] | None:
+               known_ids: set[int], seen: dict[int, int], problems: _Problems,
+               as_exported: Callable[[str], str] = str) -> tuple[int, dict[str, set[str]], str, bool] | None:
     """One row of the Review sheet checked: (segment id, directions per code, memo, decided), or
     None when the row cannot be read at all; every problem goes to ``problems``."""
     raw_id = cell["segment_id"]
@@ -653,9 +680,11 @@ def _check_row(store: "Store", r: int, cell: dict[str, Any], code_ids: Sequence[
     if text_hash(segment_text) != exported[sid][0]:
         problems.add(REVIEW_SHEET, r, "text", f"segment {sid} has changed in the project since the export; "
                      "export the review again")
-    elif _text(cell["text"]) != safe_cell_value(segment_text):
+    elif _text(cell["text"]) != safe_cell_value(as_exported(segment_text)):
         problems.add(REVIEW_SHEET, r, "text", f"the transcript text of segment {sid} was edited; the review "
-                     "cannot change a transcript: undo the edit (or copy the text from `qualcode show`)")
+                     "cannot change a transcript: undo the edit (or copy the text from `qualcode show`)"
+                     + ("; if nobody edited it, the names key changed since the export (`qualcode privacy "
+                        "add`/`allow`): export the review again" if as_exported is not str else ""))
     decided_value = " ".join(_text(cell["decided"]).split()).lower()
     if decided_value not in _YES_WORDS | _NO_WORDS:
         problems.add(REVIEW_SHEET, r, "decided", f"{cell['decided']!r} is not '{vocab.yes}'; "
