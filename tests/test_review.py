@@ -336,9 +336,10 @@ def test_excel_round_trip(review, tmp_path):
     ws = wb["Review"]
     assert ws.freeze_panes == "B2" and ws.auto_filter.ref.startswith("A1:")
     header = [c.value for c in ws[1]]
-    assert header == ["segment_id", "case", "speaker", "document", "text", "autonomie", "werkdruk",
+    assert header == ["segment_id", "case", "speaker", "document", "time", "text", "autonomie", "werkdruk",
                       "menselijke interactie", "werkplezier", "evidence", "memo", "decided"]
     rows = rows_by_segment(ws)
+    assert [rows[i]["time"].value for i in ids[1:]] == [f"positie {project.segment(i).position}" for i in ids[1:]]
     assert list(rows) == ids[1:], "rows in transcript order, without the interviewer"
     assert rows[ids[1]]["werkdruk"].value == "kans+risico"
     assert rows[ids[1]]["case"].value == rows[ids[1]]["speaker"].value == "Expert 1"
@@ -405,7 +406,7 @@ def test_export_with_others_and_one_code(review, tmp_path):
     apply_decisions(project.con, "bob", [Decision(ids[2], "accept", "interaction", "risk")], done_segments=[ids[2]])
     path = export(project, tmp_path, "anna", "--code", "workload", "--show-others")
     ws = openpyxl.load_workbook(path)["Review"]
-    assert [c.value for c in ws[1]][5:] == ["werkdruk", "other coders", "evidence", "memo", "decided"]
+    assert [c.value for c in ws[1]][6:] == ["werkdruk", "other coders", "evidence", "memo", "decided"]
     assert rows_by_segment(ws)[ids[2]]["other coders"].value == "bob: menselijke interactie risico"
     blind = openpyxl.load_workbook(export(project, tmp_path, "carla"))["Review"]
     assert "other coders" not in [c.value for c in blind[1]]
@@ -416,6 +417,90 @@ def test_options_before_a_subcommand_are_refused(review, tmp_path):
     result = CliRunner().invoke(main, ["review", "--coder", "anna", "export", str(tmp_path / "r.xlsx")])
     assert result.exit_code == 1
     assert "put --coder after `export`" in result.output
+
+
+def _many_segments(project: Project, n: int = 40) -> list[int]:
+    """A second interview of ``n`` respondent turns; every third one mentions 'tijd' and is suggested."""
+    turns = [("R3", "R3", f"Antwoord {i}: " + ("dat kost veel tijd." if i % 3 == 0 else "we hebben een pilot."))
+             for i in range(n)]
+    ids = add_document(project, turns, name="int-02.txt")
+    texts = {s.id: s.text for s in project.segments(ids=ids)}
+    rows = [Suggestion(i, "workload", "risk", "keyword", "keywords.v1", {"matches": [match(texts[i], "tijd")]})
+            for i in ids if "tijd" in texts[i]]
+    with project.transaction():
+        codings.write_suggestions(project.con, rows, origin="keyword", segment_ids=ids,
+                                  codebook_version=project.meta("codebook_version"))
+    return ids
+
+
+def exported_ids(path: Path) -> list[int]:
+    return list(rows_by_segment(openpyxl.load_workbook(path)["Review"]))
+
+
+def test_export_filters_select_what_they_say(review, tmp_path):
+    project, ids = review
+    more = _many_segments(project)
+    in_order = [s.id for s in project.segments(only_to_code=True)]  # transcript order
+    suggested = {r.segment_id for r in codings.suggestions_for(project.con, None)}
+    assert exported_ids(export(project, tmp_path)) == in_order
+
+    only = exported_ids(export(project, tmp_path, "anna", "--only-suggested", "--force"))
+    assert only == [i for i in in_order if i in suggested] and len(only) == 3 + 14
+
+    first = exported_ids(export(project, tmp_path, "anna", "--limit", "7", "--force"))
+    assert first == in_order[:7]
+
+    sample = exported_ids(export(project, tmp_path, "anna", "--sample", "10", "--seed", "5", "--force"))
+    assert len(sample) == 10 and set(sample) <= set(in_order)
+    assert sample == [i for i in in_order if i in set(sample)], "a sample is shown in transcript order"
+    again = exported_ids(export(project, tmp_path, "anna", "--sample", "10", "--seed", "5", "--force"))
+    other = exported_ids(export(project, tmp_path, "anna", "--sample", "10", "--seed", "6", "--force"))
+    assert again == sample and other != sample
+    both = exported_ids(export(project, tmp_path, "anna", "--only-suggested", "--sample", "5", "--limit", "3",
+                               "--force"))
+    assert len(both) == 3 and set(both) <= suggested
+
+    # A part of the review comes back like the whole: only its rows become decisions.
+    path = export(project, tmp_path, "anna", "--only-suggested", "--limit", "4", "--force")
+    meta = dict(openpyxl.load_workbook(path)["_meta"].iter_rows(min_col=1, max_col=2, values_only=True))
+    assert meta["rows"] == f"4 of {len(in_order)} (only suggested, limit 4)"
+    edit(path, lambda wb: [setattr(row["decided"], "value", "ja") for row in rows_by_segment(wb["Review"]).values()])
+    result = run(project, "review", "import", str(path), "--coder", "anna")
+    assert result.exit_code == 0, result.output
+    assert codings.decided_segments(project.con, "anna") == set(only[:4])
+    assert more
+
+
+def test_export_refuses_past_the_excel_row_limit_and_warns_when_large(review, tmp_path, monkeypatch):
+    from qualcode.review import excel
+
+    project, _ = review
+    _many_segments(project, 10)
+    monkeypatch.setattr(excel, "EXCEL_MAX_ROWS", 10)
+    path = tmp_path / "big.xlsx"
+    result = run(project, "review", "export", str(path), "--coder", "anna")
+    assert result.exit_code == 1 and not path.exists()
+    assert ("Error: 14 segments do not fit in one Excel sheet (at most 9 rows); export part of them: --study NAME, "
+            "--only-suggested, --sample N --seed S or --limit N") in result.output
+    monkeypatch.setattr(excel, "LARGE_REVIEW_ROWS", 5)
+    result = run(project, "review", "export", str(path), "--coder", "anna", "--limit", "9")
+    assert result.exit_code == 0, result.output
+    assert "Warning: 9 rows in one review workbook (of 14 segments)" in result.output
+    assert "Wrote " + str(path) + ": 9 of 14 segments" in result.output
+
+
+def test_review_shows_timestamps_or_the_position(review, tmp_path):
+    project, ids = review
+    with project.transaction():
+        project.con.execute("UPDATE segments SET start_time = 754.2, end_time = 3725.0 WHERE id = ?", (ids[2],))
+        project.con.execute("UPDATE segments SET start_time = 62 WHERE id = ?", (ids[3],))
+    rows = rows_by_segment(openpyxl.load_workbook(export(project, tmp_path))["Review"])
+    assert rows[ids[2]]["time"].value == "00:12:34–01:02:05"
+    assert rows[ids[3]]["time"].value == "00:01:02"
+    assert rows[ids[1]]["time"].value == "positie 1"
+    result = run(project, "review", "--coder", "anna", input="s\ns\ns\nq\n")
+    assert f"segment #{ids[2]} · Expert 1 · R1 · int-01.txt · 00:12:34–01:02:05" in result.output
+    assert f"segment #{ids[1]} · Expert 1 · R1 · int-01.txt · positie 1" in result.output
 
 
 FORMULA_LIKE = ["=SUM(A1)", "- minder werk", "+ tijdwinst", "@home", "=HYPERLINK(\"http://x\",\"klik\")"]
@@ -429,7 +514,7 @@ def test_formula_like_text_survives_export_and_import_unchanged(project, tmp_pat
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet and "<f " not in sheet, "no formula in the file"
     ws = openpyxl.load_workbook(path)["Review"]
-    cells = {row[0].value: row[4] for row in ws.iter_rows(min_row=2)}
+    cells = {row[0].value: row[5] for row in ws.iter_rows(min_row=2)}
     assert [cells[i].value for i in ids] == FORMULA_LIKE
     assert all(cells[i].data_type == "s" and cells[i].quotePrefix and cells[i].number_format == "@" for i in ids)
 
@@ -458,8 +543,8 @@ def test_libreoffice_keeps_formula_like_text_as_text(project, tmp_path):
                            "--convert-to", "xlsx", "--outdir", str(out), str(path)], capture_output=True, timeout=120)
     assert proc.returncode == 0 and (out / path.name).exists(), f"LibreOffice could not convert: {proc.stderr.decode()[:200]}"
     ws = openpyxl.load_workbook(out / path.name)["Review"]
-    assert [row[4].value for row in ws.iter_rows(min_row=2)] == FORMULA_LIKE
-    assert {row[4].number_format for row in ws.iter_rows(min_row=2)} == {"@"}, "still text when edited there"
+    assert [row[5].value for row in ws.iter_rows(min_row=2)] == FORMULA_LIKE
+    assert {row[5].number_format for row in ws.iter_rows(min_row=2)} == {"@"}, "still text when edited there"
     result = run(project, "review", "import", str(out / path.name), "--coder", "anna")
     assert result.exit_code == 0, result.output
     assert "0 rows decided, 5 skipped" in result.output and ids
@@ -505,7 +590,7 @@ REFUSALS = {
     "renamed sheet": (lambda wb, ids: setattr(wb["Review"], "title", "Beoordeling"), "sheet 'Review' is missing"),
     "missing column": (_header("decided", None), "column 'decided' is missing"),
     "unknown column": (_header("werkplezier", "werkplezier!"),
-                       "Review, row 1, column werkplezier! (I): unknown column; the code columns are"),
+                       "Review, row 1, column werkplezier! (J): unknown column; the code columns are"),
     "coder missing": (_meta("coder", None), "_meta, column coder: the coder is missing"),
     "other project": (_meta("project_id", "0000"), "this workbook belongs to another project"),
     "older codebook": (_meta("codebook_version", "abc123"), "exported with codebook version abc123"),
@@ -604,3 +689,62 @@ def test_every_review_command_has_help_with_an_example():
     for args in (["review"], ["review", "export"], ["review", "import"], ["history"], ["undo"], ["reconcile"]):
         result = CliRunner().invoke(main, [*args, "-h"])
         assert result.exit_code == 0 and "Example" in result.output, args
+
+
+def test_review_items_read_in_chunks_equal_the_queue(review):
+    """The Excel export reads a chunk of segments at a time; its items are the queue's items."""
+    from qualcode.review.queue import review_items
+
+    project, ids = review
+    _many_segments(project, 7)
+    apply_decisions(project.con, "anna", [Decision(ids[1], "accept", "workload", "risk"),
+                                          Decision(ids[1], "reject", "workload", "opportunity"),
+                                          Decision(ids[2], "memo", memo="later")], done_segments=[ids[1]])
+    queue = sorted(review_queue(project.store, "anna", include_decided=True),
+                   key=lambda i: (i.segment.document_id, i.segment.position))
+    order = [i.segment.id for i in queue]
+    for chunk in (1, 3, 2000):
+        items = list(review_items(project.store, "anna", order, chunk=chunk))
+        assert [(i.segment, i.suggestions, i.decisions, i.memo, i.decided, i.case_label) for i in items] == \
+               [(i.segment, i.suggestions, i.decisions, i.memo, i.decided, i.case_label) for i in queue]
+    assert [i.decided for i in items].count(True) == 1 and items[1].memo == "later"
+
+
+def test_import_in_chunks_of_one_row_checks_and_applies_the_same(review, tmp_path, monkeypatch):
+    from qualcode.review import excel
+
+    monkeypatch.setattr(excel, "IMPORT_CHUNK_ROWS", 1)
+    project, ids = review
+    path = export(project, tmp_path)
+    edit(path, lambda wb: _duplicate_row(wb, ids))
+    refused = run(project, "review", "import", str(path), "--coder", "anna")
+    assert refused.exit_code == 1 and "is also in row 2; keep one of the two rows" in refused.output
+    path = export(project, tmp_path, "anna", "--force")
+    edit(path, lambda wb: _decide_all_and(_set(2, "menselijke interactie", "kans"))(wb, ids))
+    result = run(project, "review", "import", str(path), "--coder", "anna")
+    assert result.exit_code == 0, result.output
+    assert "4 rows decided, 0 skipped; 3 accepted, 0 rejected, 1 direction changed" in result.output
+    assert codings.decided_segments(project.con, "anna") == set(ids[1:])
+
+
+def test_export_applies_a_replacer_to_every_transcript_value(review, tmp_path):
+    """The hook for pseudonymised exports: case, speaker, document, text and memo go out replaced."""
+    from qualcode.review.excel import export_review
+
+    class Upper:
+        def replace(self, text: str) -> str:
+            return text.upper()
+
+    project, ids = review
+    apply_decisions(project.con, "anna", [Decision(ids[1], "memo", memo="vraag Expert 1")])
+    path = tmp_path / "p.xlsx"
+    export_review(project.store, path, "anna", replacer=Upper())
+    wb = openpyxl.load_workbook(path)
+    row = rows_by_segment(wb["Review"])[ids[1]]
+    assert [row[h].value for h in ("case", "speaker", "document", "memo")] == ["EXPERT 1", "EXPERT 1", "INT-01.TXT",
+                                                                                "VRAAG EXPERT 1"]
+    assert row["text"].value == project.segment(ids[1]).text.upper()
+    meta = dict(wb["_meta"].iter_rows(min_col=1, max_col=2, values_only=True))
+    assert meta["pseudonymised"] == "yes"
+    assert "VRAAG EXPERT 1" in [c for r in wb["_meta"].iter_rows(min_col=6, max_col=6, values_only=True) for c in r]
+    assert not list(tmp_path.glob(".p.xlsx.*")), "no temporary file left behind"

@@ -87,3 +87,34 @@ def test_segment_text_is_the_slice_of_the_document(seeded):
         text = project.store.document_text(seg.document_id)
         assert seg.text == text[seg.start:seg.end]
     assert project.segment(ids[3]).text.startswith("Docenten houden zelf de regie")
+
+
+@pytest.mark.parametrize("batch", [1, 20_000])
+def test_case_writer_writes_what_upsert_case_writes(tmp_path, monkeypatch, batch):
+    """The batched writer of imports leaves the same cases and attributes as upsert_case, call by call."""
+    from qualcode.store import cases
+
+    monkeypatch.setattr(cases.CaseWriter, "BATCH", batch)
+
+    calls = [
+        ("R1", "Respondent 1", "docent", {"sector": "po", "jaren": 3}, None),
+        ("R2", None, None, {"study": "vo-2025", "ok": True}, None),
+        ("R1", None, "schoolleider", {"jaren": 4, "score": 2.5}, None),
+        ("R2", "Respondent 2", None, {}, None),
+        ("R3", None, None, {"study": "po-2019"}, None),
+    ]
+    dumps = []
+    for batched in (False, True):
+        with Project.init(tmp_path / f"p{batched}.qualcode") as p, p.store.transaction():
+            writer = cases.CaseWriter(p.con)
+            created = []
+            for call in calls:
+                if batched:
+                    created.append(writer.upsert(*call))
+                    assert writer.exists(call[0]) and writer.count() == len({c[0] for c in calls[:len(created)]})
+                else:
+                    created.append(cases.upsert_case(p.con, *call))
+            writer.flush()
+            dumps.append((created, p.store.cases()))
+    assert dumps[0] == dumps[1]
+    assert dumps[0][0] == [True, True, False, False, True]

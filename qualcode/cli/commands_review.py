@@ -77,21 +77,31 @@ def review(ctx: click.Context, code: str | None, study: str | None, show_others:
 @click.option("--code", "codes", multiple=True, help="Only this code's column (repeatable); default: every code.")
 @study_option(help="Only the segments of this study.")
 @click.option("--show-others", is_flag=True, help="Add a column with other coders' decisions (off: blind coding).")
+@click.option("--only-suggested", is_flag=True, help="Only the segments with a machine suggestion.")
+@click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N",
+              help="A random sample of N segments (the same ones again for the same --seed).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+              help="At most N rows: the first N in transcript order (after the other filters).")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @click.option("--no-pseudonymise", "no_pseudonymise", is_flag=True,
               help="Names as in the transcripts, for a coder inside the team (default: placeholders).")
 @coder_option(required=True)
 @project_option
-def review_export(project, path: Path, codes, study, show_others, force, no_pseudonymise, coder) -> None:
+def review_export(project, path: Path, codes, study, show_others, only_suggested, sample, seed, limit, force,
+                  no_pseudonymise, coder) -> None:
     """Write a review workbook: one row per segment, a drop-down per code, suggestions prefilled.
 
     Fill it in (in Excel or LibreOffice), mark reviewed rows 'decided', then read it
     back with `qualcode review import`. Rows are in transcript order; segments you
-    decided before are included, prefilled with your decisions.
+    decided before are included, prefilled with your decisions. A large project is
+    exported in part on purpose: --only-suggested, --sample N --seed S, --limit N
+    (a sheet holds at most 1,048,575 rows; past that the export is refused).
 
     \b
-    Example:
+    Examples:
       qualcode review export review-anna.xlsx --coder anna
+      qualcode review export sample-anna.xlsx --coder anna --only-suggested --sample 500 --seed 1
     """
     from qualcode.errors import UsageError
 
@@ -99,8 +109,12 @@ def review_export(project, path: Path, codes, study, show_others, force, no_pseu
         raise UsageError(f"{path} exists (a filled-in review?); import it first with `qualcode review import {path} "
                          f"--coder {coder}`, or pass --force to overwrite it")
     result = project.export_review(path, coder, codes=codes or None, study=study, show_others=show_others,
+                                   only_suggested=only_suggested, sample=sample, seed=seed, limit=limit,
                                    pseudonymise=not no_pseudonymise)
-    click.echo(f"Wrote {result.path}: {result.rows} segments ({result.decided} decided before), "
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    of = f" of {result.total}" if result.total != result.rows else ""
+    click.echo(f"Wrote {result.path}: {result.rows}{of} segments ({result.decided} decided before), "
                f"{len(result.codes)} code columns. Next: fill it in, then "
                f"qualcode review import {result.path} --coder {coder}")
 

@@ -46,6 +46,8 @@ class CaseMap:
                 self.by_doc.setdefault(doc, []).append(row)
             elif spk:
                 self.by_speaker[spk] = row
+        # documents named with a speaker, for a lookup per segment that does not scan every row
+        self._speaker_documents = {doc for doc, _ in self.by_doc_speaker}
 
     def documents_named(self) -> dict[str, "CaseRow"]:
         named: dict[str, CaseRow] = {}
@@ -59,7 +61,7 @@ class CaseMap:
         ``interview.txt`` for the document ``school-a/interview.txt``; ambiguity is refused
         before the import writes anything)."""
         doc = document.casefold()
-        if doc in self.by_doc or any(d == doc for d, _ in self.by_doc_speaker):
+        if doc in self.by_doc or doc in self._speaker_documents:
             return doc
         return doc.rsplit("/", 1)[-1]
 

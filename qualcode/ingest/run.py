@@ -156,20 +156,22 @@ def import_files(
     with store.transaction():
         _check_unchanged_since_read(store, parsed)
         study_id = stored_documents.study_id(con, study) if study else None
+        writer = stored_cases.CaseWriter(con)
         for row in case_rows:
-            created = stored_cases.upsert_case(con, row.case_id, row.pseudonym, row.role, row.attributes, study_id)
+            created = writer.upsert(row.case_id, row.pseudonym, row.role, row.attributes, study_id)
             if created:
                 report.cases_created += 1
             else:
                 report.cases_updated += 1
+        writer.flush()
         for path, digest, docs in parsed:
             for i, doc in enumerate(docs):
                 doc_digest = digest if i == 0 else hashlib.sha256(f"{digest}:{i}".encode()).hexdigest()
                 doc_study = study_id if study_id is not None else _study_from_cases(con, case_map, doc)
                 report.notes.extend(doc.notes)
                 report.warnings.extend(doc.warnings)
-                doc_id, n = _write_document(con, doc, doc_digest, doc_study, unit, max_words, case_map, report,
-                                            role)
+                doc_id, n = _write_document(con, writer, doc, doc_digest, doc_study, unit, max_words, case_map,
+                                            report, role)
                 report.files.append(ImportedFile(str(path), doc_id, n, name=doc.name))
                 if doc.format not in TABLE_FORMATS and role != "literature" and speaker_pattern is None \
                         and doc.turns and all(t.speaker is None for t in doc.turns):
@@ -365,7 +367,7 @@ def _study_from_cases(con, case_map: CaseMap, doc: ParsedDocument) -> int | None
     return None
 
 
-def _write_document(con, doc: ParsedDocument, digest: str, study_id: int | None, unit: str,
+def _write_document(con, writer: stored_cases.CaseWriter, doc: ParsedDocument, digest: str, study_id: int | None, unit: str,
                     max_words: int | None, case_map: CaseMap, report: ImportReport,
                     role: str | None = None) -> tuple[int, int]:
     doc_id = stored_documents.add_document(con, name=doc.name, format=doc.format, text=doc.text, sha256=digest,
@@ -417,14 +419,15 @@ def _write_document(con, doc: ParsedDocument, digest: str, study_id: int | None,
         # A case is written once per distinct set of attributes, not once per segment.
         if case_id is not None and (case_id, repr(sorted(attrs.items()))) not in written:
             written.add((case_id, repr(sorted(attrs.items()))))
-            if not stored_cases.case_exists(con, case_id):
-                n = stored_cases.count_cases(con) + 1
+            if not writer.exists(case_id):
+                n = writer.count() + 1
                 pseudonym = None if turn.case_id is not None else f"Respondent {n}"
-                stored_cases.upsert_case(con, case_id, pseudonym, role, attrs, study_id)
+                writer.upsert(case_id, pseudonym, role, attrs, study_id)
                 report.cases_created += 1
             elif attrs:
-                stored_cases.upsert_case(con, case_id, None, None, attrs, None)
+                writer.upsert(case_id, None, None, attrs, None)
         rows.append((doc_id, position, span.start, span.end, turn.speaker, case_id, span.kind,
                      int(to_code), turn.start_time, turn.end_time, turn.source_row))
+    writer.flush()  # the cases before the segments that refer to them
     stored_documents.add_segments(con, rows)
     return doc_id, len(rows)

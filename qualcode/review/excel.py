@@ -7,10 +7,11 @@ the SHA-256 of its text and the values the export put in each cell. The import
 compares against those exported values, so only what the coder changed (and, on
 rows marked decided, what they left standing) becomes a decision.
 
-Transcript text is written with :func:`qualcode.xlsx_safe.write_text_cell`: a text
-cell (never a formula) with Excel's quote-prefix style, so ``=SUM(A1)`` or
-``- minder werk`` stays exactly those characters in Excel and LibreOffice, also
-after the cell is edited, and comes back unchanged on import (no marker to strip).
+Transcript text is written as text cells (never a formula, see :class:`_Cells`) with
+Excel's quote prefix and the Text number format, so ``=SUM(A1)`` or ``- minder werk``
+stays exactly those characters in Excel and LibreOffice, also after the cell is edited,
+and comes back unchanged on import (no marker to strip). The export streams (XlsxWriter's
+constant-memory mode) and the import reads with openpyxl's read-only mode.
 
 The import checks everything before it applies anything, and then applies all
 decisions in one transaction through :func:`qualcode.store.codings.apply_decisions`.
@@ -32,21 +33,20 @@ from qualcode.store import codings, documents
 from qualcode.store.codings import Decision
 from qualcode.errors import ReviewImportError, UsageError
 from qualcode.records import DIRECTIONS
-from qualcode.xlsx_safe import safe_cell_value, write_text_cell
-from qualcode.review.queue import ReviewItem, check_code, evidence_words, review_queue
+from qualcode.xlsx_safe import looks_like_formula, safe_cell_value
+from qualcode.review.queue import ReviewItem, check_code, evidence_words, review_items, segment_when
 from qualcode.coding.codebook import stored_codebook
 
 if TYPE_CHECKING:
-    from qualcode.privacy import Replacer
     from qualcode.store import Store
 
 REVIEW_SHEET, INSTRUCTIONS_SHEET, META_SHEET = "Review", "Instructions", "_meta"
 FORMAT, FORMAT_VERSION = "qualcode-review", "1"
-FIXED_BEFORE = ("segment_id", "case", "speaker", "document", "text")
+FIXED_BEFORE = ("segment_id", "case", "speaker", "document", "time", "text")
 OTHERS_COLUMN = "other coders"
 FIXED_AFTER = ("evidence", "memo", "decided")
 REQUIRED = ("segment_id", "text", "memo", "decided")
-WIDTHS = {"segment_id": 11, "case": 14, "speaker": 14, "document": 20, "text": 80, OTHERS_COLUMN: 30,
+WIDTHS = {"segment_id": 11, "case": 14, "speaker": 14, "document": 20, "time": 18, "text": 80, OTHERS_COLUMN: 30,
           "evidence": 36, "memo": 36, "decided": 10}
 CODE_WIDTH = 16
 MAX_PROBLEMS_SHOWN = 20
@@ -63,6 +63,8 @@ class ReviewExportSummary:
     rows: int
     decided: int  # rows the coder had decided before (prefilled with their decisions)
     codes: tuple[str, ...]
+    total: int = 0  # segments in the review before --only-suggested, --sample and --limit
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -214,11 +216,82 @@ def _instructions(language: str, coder: str, vocab: _Vocabulary, code_labels: Se
 
 
 # -- export ------------------------------------------------------------------------------
-def _as_text(cell: Any, alignment: Any) -> None:
-    # The Text number format ('@') keeps what is typed or edited in the cell text in Excel
-    # and LibreOffice; quotePrefix alone does not survive a save by LibreOffice.
-    cell.number_format = "@"
-    cell.alignment = alignment
+EXCEL_MAX_ROWS = 1_048_576  # Excel's row limit, the header row included
+LARGE_REVIEW_ROWS = 100_000  # above this a review by hand is unlikely to be meant: a warning
+
+
+def select_segments(segment_ids: Sequence[int], suggested: set[int], *, only_suggested: bool = False,
+                    limit: int | None = None, sample: int | None = None, seed: int = 0) -> list[int]:
+    """The rows of a review workbook, from ``segment_ids`` in transcript order: ``only_suggested``
+    keeps the segments in ``suggested`` (those with a machine suggestion), ``sample`` draws that
+    many at random (the same ones for the same ``seed``), and ``limit`` keeps the first
+    ``limit`` of what is left. The order stays the transcript order."""
+    import random
+
+    chosen = list(segment_ids)
+    if only_suggested:
+        chosen = [i for i in chosen if i in suggested]
+    if sample is not None:
+        if sample < 1:
+            raise UsageError(f"--sample must be at least 1, not {sample}")
+        if sample < len(chosen):
+            picked = set(random.Random(seed).sample(range(len(chosen)), sample))
+            chosen = [sid for n, sid in enumerate(chosen) if n in picked]
+    if limit is not None:
+        if limit < 1:
+            raise UsageError(f"--limit must be at least 1, not {limit}")
+        chosen = chosen[:limit]
+    return chosen
+
+
+def _check_size(rows: int, of: int) -> list[str]:
+    """Refuse a sheet Excel cannot open; warn about one too big to review by hand."""
+    if rows + 1 > EXCEL_MAX_ROWS:
+        raise UsageError(
+            f"{rows:,} segments do not fit in one Excel sheet (at most {EXCEL_MAX_ROWS - 1:,} rows); "
+            "export part of them: --study NAME, --only-suggested, --sample N --seed S or --limit N"
+        )
+    if rows > LARGE_REVIEW_ROWS:
+        return [f"{rows:,} rows in one review workbook (of {of:,} segments): Excel and LibreOffice are slow at "
+                "this size and nobody reviews it all; consider --only-suggested, --sample N --seed S or --limit N"]
+    return []
+
+
+class _Cells:
+    """The review workbook's cells, streamed by XlsxWriter in ``constant_memory`` mode (each row
+    goes to disk when the next begins), in a few fixed formats.
+
+    Transcript text is written with ``write_string``: a text cell, never a formula, with
+    Excel's quote prefix when it starts with ``= + - @`` (as :func:`qualcode.xlsx_safe.write_text_cell`
+    does for openpyxl sheets), so it stays those characters when the cell is edited.
+    """
+
+    def __init__(self, wb: Any):
+        self.wb = wb
+        base: dict[str, Any] = {"valign": "top"}
+        styles: dict[str, dict[str, Any]] = {
+            "header": {"bold": True, "bg_color": "#DDDDDD", "text_wrap": True, "valign": "vcenter"},
+            "top": base,
+            "wrap": {**base, "text_wrap": True},
+            # The Text number format ('@') keeps what is typed or edited in the cell text in Excel
+            # and LibreOffice; quotePrefix alone does not survive a save by LibreOffice.
+            "text": {**base, "text_wrap": True, "num_format": "@"},
+            "bold": {"bold": True, "text_wrap": True, "valign": "top"},
+        }
+        self._formats = {(name, quoted): wb.add_format({**style, **({"quote_prefix": True} if quoted else {})})
+                         for name, style in styles.items() for quoted in (False, True)}
+
+    def text(self, ws: Any, row: int, col: int, value: Any, style: str = "top") -> None:
+        """A text cell at (row, col), counted from 0; None writes nothing (an empty cell)."""
+        if value is None:
+            return
+        text = safe_cell_value(value)
+        if text == "":
+            return
+        ws.write_string(row, col, text, self._formats[style, looks_like_formula(text)])
+
+    def number(self, ws: Any, row: int, col: int, value: int, style: str = "top") -> None:
+        ws.write_number(row, col, value, self._formats[style, False])
 
 
 def export_review(
@@ -229,18 +302,21 @@ def export_review(
     codes: Sequence[str] | None = None,
     study: str | None = None,
     show_others: bool = False,
-    replacer: "Replacer | None" = None,
+    only_suggested: bool = False,
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    replacer: Any = None,
 ) -> ReviewExportSummary:
-    """Write the review workbook of ``coder``: every segment to code, suggestions and decisions prefilled.
+    """Write the review workbook of ``coder``: every segment to code (or those chosen with
+    ``only_suggested``, ``sample`` and ``limit``; see :func:`select_segments`), suggestions and
+    decisions prefilled. The rows are read 2,000 segments at a time and written row by row
+    (XlsxWriter's constant-memory mode), so memory does not grow with the project.
 
-    With a ``replacer`` (:mod:`qualcode.privacy`) the text, memos, labels and document names
-    carry placeholders instead of names; rows are matched back by segment id.
+    A ``replacer`` (an object with ``replace(text) -> text``, such as the pseudonymiser of
+    the privacy issue) is applied to every transcript-derived value as it is written: case,
+    speaker, document, text and memo (the _meta memo too, so an unchanged memo is no decision).
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     if not coder or not coder.strip():
         raise UsageError("who is reviewing? pass --coder NAME or set QUALCODE_CODER=NAME")
     path = Path(path)
@@ -251,97 +327,133 @@ def export_review(
     for code in code_ids:
         check_code(codebook, code)
     vocab = _Vocabulary(codebook)
-    items = review_queue(store, coder, study=study, show_others=show_others, include_decided=True)
-    if not items:
+    if study is not None:
+        store.check_study(study)
+    in_order = documents.segment_ids_in_order(store.con, study=study, only_to_code=True)
+    if not in_order:
         raise UsageError("no segments to review; import transcripts first with `qualcode import FILES`")
-    items.sort(key=lambda i: (i.segment.document_id, i.segment.position))  # transcript order: rows read as context
-
-    labels = [codebook.label(c) for c in code_ids]
-    headers = [*FIXED_BEFORE, *labels, *([OTHERS_COLUMN] if show_others else []), *FIXED_AFTER]
-    col = {h: i for i, h in enumerate(headers, start=1)}
-    wb = Workbook()
-    ws = wb.create_sheet(REVIEW_SHEET)
-    wb.remove(wb.worksheets[0])  # the default empty sheet: the review sheet comes first
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDDDDD")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
-    for header, i in col.items():
-        cell = write_text_cell(ws, 1, i, header)
-        cell.font, cell.fill, cell.alignment = bold, fill, Alignment(wrap_text=True, vertical="center")
-        ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(header, CODE_WIDTH)
-
-    meta = wb.create_sheet(META_SHEET)
+    selected = select_segments(in_order, codings.segments_with_suggestions(store.con) if only_suggested else set(),
+                               only_suggested=only_suggested, limit=limit, sample=sample, seed=seed)
+    if not selected:
+        raise UsageError("no segment has a suggestion to review; run `qualcode code` first, or leave out "
+                         "--only-suggested")
+    warnings = _check_size(len(selected), len(in_order))
+    chosen = ("all" if len(selected) == len(in_order) else
+              ", ".join(part for part in (
+                  "only suggested" if only_suggested else "",
+                  f"sample {sample} seed {seed}" if sample is not None else "",
+                  f"limit {limit}" if limit is not None else "") if part))
     meta_rows = [
         ("format", FORMAT), ("format_version", FORMAT_VERSION), ("project_id", store.project_id),
         ("codebook_version", store.meta("codebook_version") or ""), ("coder", coder),
         ("exported_at", now()), ("language", codebook.language), ("codes", ",".join(code_ids)),
-        ("qualcode", __version__), ("pseudonymised", "yes" if replacer else "no"),
+        ("qualcode", __version__), ("pseudonymised", "yes" if replacer is not None else "no"),
+        ("rows", f"{len(selected)} of {len(in_order)} ({chosen})"),
     ]
-    for r, (key, value) in enumerate(meta_rows, start=1):
-        write_text_cell(meta, r, 1, key)
-        write_text_cell(meta, r, 2, value)
-    segment_headers = ["segment_id", "text_sha256", "memo", *(f"code:{c}" for c in code_ids)]
-    for i, header in enumerate(segment_headers, start=4):
-        write_text_cell(meta, 1, i, header)
-
-    def shown(text: str | None) -> str | None:
-        return replacer.replace(text) if replacer is not None and text else text
-
-    decided = 0
-    for r, item in enumerate(items, start=2):
-        seg = item.segment
-        ws.cell(row=r, column=col["segment_id"], value=seg.id).alignment = top
-        cells: tuple[tuple[str, str | None], ...] = (
-            ("case", shown(item.case_label)), ("speaker", shown(item.case_label) if seg.speaker else None),
-            ("document", shown(seg.document_name)))
-        for header, cell_value in cells:
-            write_text_cell(ws, r, col[header], cell_value).alignment = top
-        _as_text(write_text_cell(ws, r, col["text"], shown(seg.text)), wrap)
-        directions = {c: _shown_directions(item, c) for c in code_ids}
-        for code, label in zip(code_ids, labels):
-            write_text_cell(ws, r, col[label], vocab.cell(directions[code])).alignment = top
-        if show_others:
-            write_text_cell(ws, r, col[OTHERS_COLUMN], _others_text(item, codebook, vocab) or None).alignment = wrap
-        write_text_cell(ws, r, col["evidence"], _evidence_text(item, codebook, code_ids) or None).alignment = wrap
-        _as_text(write_text_cell(ws, r, col["memo"], shown(item.memo)), wrap)
-        write_text_cell(ws, r, col["decided"], vocab.yes if item.decided else None).alignment = top
-        decided += item.decided
-        meta.cell(row=r, column=4, value=seg.id)
-        write_text_cell(meta, r, 5, text_hash(seg.text))
-        write_text_cell(meta, r, 6, shown(item.memo))  # the memo as shown: an unchanged one is no decision
-        for i, code in enumerate(code_ids, start=7):
-            write_text_cell(meta, r, i, _stored(directions[code]))
-
-    last = len(items) + 1
-    choices = DataValidation(type="list", formula1='"' + ",".join(vocab.choices) + '"', allow_blank=True,
-                             showErrorMessage=True, errorTitle="Not a direction",
-                             error=f"Choose {vocab.describe_choices()}.")
-    for label in labels:
-        letter = get_column_letter(col[label])
-        choices.add(f"{letter}2:{letter}{last}")
-    yes = DataValidation(type="list", formula1=f'"{vocab.yes}"', allow_blank=True, showErrorMessage=True,
-                         errorTitle="Decided?", error=f"'{vocab.yes}' when you have reviewed the row, else empty.")
-    letter = get_column_letter(col["decided"])
-    yes.add(f"{letter}2:{letter}{last}")
-    ws.add_data_validation(choices)
-    ws.add_data_validation(yes)
-    ws.freeze_panes = "B2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{last}"
-
-    info = wb.create_sheet(INSTRUCTIONS_SHEET, index=1)
-    info.column_dimensions["A"].width = 110
-    for r, line in enumerate(_instructions(codebook.language, coder, vocab, labels), start=1):
-        write_text_cell(info, r, 1, line).alignment = Alignment(wrap_text=True, vertical="top")
-    info["A1"].font = bold
-    meta.sheet_state = "hidden"
-    wb.active = 0
+    items = review_items(store, coder, selected, show_others=show_others)
     try:
-        with atomic_path(path) as tmp:  # a killed export leaves the old workbook or the whole new one
-            wb.save(tmp)
+        with atomic_path(path) as target:  # a killed export leaves the old workbook or the whole new one
+            decided = _write_review_workbook(target, items, codebook, vocab, code_ids, coder, show_others, meta_rows,
+                                             replacer)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the workbook ({exc.strerror or exc}); "
                          "is it open in Excel? Close it or choose another name") from None
-    return ReviewExportSummary(path, len(items), decided, tuple(code_ids))
+    return ReviewExportSummary(path, len(selected), decided, tuple(code_ids), total=len(in_order),
+                               warnings=tuple(warnings))
+
+
+def _write_review_workbook(path: Path, items: Iterable[ReviewItem], codebook: Any, vocab: _Vocabulary,
+                           code_ids: Sequence[str], coder: str, show_others: bool,
+                           meta_rows: Sequence[tuple[str, str]], replacer: Any = None) -> int:
+    """The three sheets, streamed into ``path``: Review (a row per item), Instructions, and the
+    hidden _meta; returns how many of the rows the coder had decided before."""
+    from xlsxwriter import Workbook
+
+    labels = [codebook.label(c) for c in code_ids]
+    headers = [*FIXED_BEFORE, *labels, *([OTHERS_COLUMN] if show_others else []), *FIXED_AFTER]
+    col = {h: i for i, h in enumerate(headers)}
+    wb = Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                              "strings_to_urls": False})
+    ws = wb.add_worksheet(REVIEW_SHEET)
+    info = wb.add_worksheet(INSTRUCTIONS_SHEET)
+    meta = wb.add_worksheet(META_SHEET)
+    cells = _Cells(wb)
+    for header, i in col.items():
+        ws.set_column(i, i, WIDTHS.get(header, CODE_WIDTH))
+        cells.text(ws, 0, i, header, "header")
+    ws.freeze_panes(1, 1)
+    info.set_column(0, 0, 110)
+    meta.hide()
+
+    # _meta: the settings in columns A-B, the segments from column D, sharing the first rows.
+    segment_headers = ["segment_id", "text_sha256", "memo", *(f"code:{c}" for c in code_ids)]
+    cells.text(meta, 0, 0, meta_rows[0][0])
+    cells.text(meta, 0, 1, meta_rows[0][1])
+    for i, header in enumerate(segment_headers, start=3):
+        cells.text(meta, 0, i, header)
+    last = decided = 0
+    for r, item in enumerate(items, start=1):
+        if r < len(meta_rows):
+            cells.text(meta, r, 0, meta_rows[r][0])
+            cells.text(meta, r, 1, meta_rows[r][1])
+        _review_row(ws, cells, r, item, codebook, vocab, code_ids, col, show_others, replacer)
+        _meta_row(meta, cells, r, item, code_ids, replacer)
+        last, decided = r, decided + item.decided
+    for r in range(max(1, last + 1), len(meta_rows)):  # fewer segments than settings
+        cells.text(meta, r, 0, meta_rows[r][0])
+        cells.text(meta, r, 1, meta_rows[r][1])
+
+    choices = {"validate": "list", "source": vocab.choices, "ignore_blank": True, "show_error": True,
+               "error_title": "Not a direction", "error_message": f"Choose {vocab.describe_choices()}."}
+    first_code = col[labels[0]]
+    ws.data_validation(1, first_code, last, first_code + len(labels) - 1, choices)
+    ws.data_validation(1, col["decided"], last, col["decided"],
+                       {"validate": "list", "source": [vocab.yes], "ignore_blank": True, "show_error": True,
+                        "error_title": "Decided?",
+                        "error_message": f"'{vocab.yes}' when you have reviewed the row, else empty."})
+    ws.autofilter(0, 0, last, len(headers) - 1)
+
+    for r, line in enumerate(_instructions(codebook.language, coder, vocab, labels)):
+        cells.text(info, r, 0, line, "bold" if r == 0 else "wrap")
+    ws.activate()
+    wb.close()
+    return decided
+
+
+def _shown(replacer: Any, text: str | None) -> str | None:
+    """A transcript-derived value as the workbook shows it (with the replacer's placeholders)."""
+    return replacer.replace(text) if replacer is not None and text else text
+
+
+def _review_row(ws: Any, cells: _Cells, r: int, item: ReviewItem, codebook: Any, vocab: _Vocabulary,
+                code_ids: Sequence[str], col: dict[str, int], show_others: bool, replacer: Any = None) -> None:
+    """Row ``r`` of the Review sheet. Every transcript-derived value is written here (case, speaker,
+    document, text, memo), through :func:`_shown` and :meth:`_Cells.text`."""
+    seg = item.segment
+    cells.number(ws, r, col["segment_id"], seg.id)
+    cells.text(ws, r, col["case"], _shown(replacer, item.case_label))
+    cells.text(ws, r, col["speaker"], _shown(replacer, item.case_label) if seg.speaker else None)
+    cells.text(ws, r, col["document"], _shown(replacer, seg.document_name))
+    cells.text(ws, r, col["time"], segment_when(seg, codebook.language))
+    cells.text(ws, r, col["text"], _shown(replacer, seg.text), "text")
+    for code in code_ids:
+        cells.text(ws, r, col[codebook.label(code)], vocab.cell(_shown_directions(item, code)))
+    if show_others:
+        cells.text(ws, r, col[OTHERS_COLUMN], _others_text(item, codebook, vocab) or None, "wrap")
+    cells.text(ws, r, col["evidence"], _evidence_text(item, codebook, code_ids) or None, "wrap")
+    cells.text(ws, r, col["memo"], _shown(replacer, item.memo), "text")
+    cells.text(ws, r, col["decided"], vocab.yes if item.decided else None)
+
+
+def _meta_row(meta: Any, cells: _Cells, r: int, item: ReviewItem, code_ids: Sequence[str],
+              replacer: Any = None) -> None:
+    """Per segment in _meta (columns D on): its id, the SHA-256 of its text, the memo and the
+    directions exported per code."""
+    cells.number(meta, r, 3, item.segment.id)
+    cells.text(meta, r, 4, text_hash(item.segment.text))
+    cells.text(meta, r, 5, _shown(replacer, item.memo))  # the memo as shown: an unchanged one is no decision
+    for i, code in enumerate(code_ids, start=6):
+        cells.text(meta, r, i, _stored(_shown_directions(item, code)))
 
 
 # -- import ------------------------------------------------------------------------------
@@ -384,6 +496,7 @@ def _segment_id(value: Any) -> int | None:
 
 
 def _load(path: Path):
+    """The workbook in openpyxl's read-only mode: rows are parsed as they are read, not held."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -392,12 +505,16 @@ def _load(path: Path):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about Excel extensions it does not read
-            return load_workbook(path)
+            wb = load_workbook(path, read_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError):
         raise ReviewImportError(
             f"{path}: not an Excel workbook (.xlsx); import the file written by `qualcode review export` "
             "(saved as .xlsx, not .xls, .ods or .csv)"
         ) from None
+    for ws in wb.worksheets:
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()  # read every row there is, whatever size the file claims
+    return wb
 
 
 def import_review(store: "Store", path: str | Path, coder: str, *,
@@ -415,9 +532,21 @@ def import_review(store: "Store", path: str | Path, coder: str, *,
     and every row's text must still be exactly the exported text.
     """
     path = Path(path)
-    wb = _load(path)
     if not coder or not coder.strip():
         raise UsageError("who is deciding? pass --coder NAME or set QUALCODE_CODER=NAME")
+    wb = _load(path)
+    try:
+        # Checked and applied in one write transaction, after a backup: a `code` run cannot store a
+        # new codebook version between the check against the project and the decisions it allows.
+        store.backup_before_change()
+        with store.transaction():
+            return _import_workbook(store, wb, path, coder, from_other_project)
+    finally:
+        wb.close()  # read-only mode keeps the file open until closed
+
+
+def _import_workbook(store: "Store", wb: Any, path: Path, coder: str,
+                     from_other_project: bool) -> ReviewImportSummary:
     problems = _Problems()
     for name in (REVIEW_SHEET, META_SHEET):
         if name not in wb.sheetnames:
@@ -426,98 +555,142 @@ def import_review(store: "Store", path: str | Path, coder: str, *,
     problems.raise_if_any(path)
     ws, meta_ws = wb[REVIEW_SHEET], wb[META_SHEET]
 
-    # Validate and apply in one write transaction (BEGIN IMMEDIATE): a `code` run cannot store a
-    # new codebook version between the check against the project and the decisions it allows.
-    store.backup_before_change()
-    with store.transaction():
-        meta = {}
-        for key, value in meta_ws.iter_rows(min_col=1, max_col=2, values_only=True):
-            if key is not None:
-                meta[str(key)] = _text(value)
-        codebook = stored_codebook(store)
-        vocab = _Vocabulary(codebook)
-        _check_meta(store, meta, coder, codebook, problems, from_other_project)
-        problems.raise_if_any(path)
-        code_ids = [c for c in meta["codes"].split(",") if c]
+    meta = {}
+    for key, value in meta_ws.iter_rows(min_col=1, max_col=2, values_only=True):
+        if key is not None:
+            meta[str(key)] = _text(value)
+    codebook = stored_codebook(store)
+    vocab = _Vocabulary(codebook)
+    _check_meta(store, meta, coder, codebook, problems, from_other_project)
+    problems.raise_if_any(path)
+    code_ids = [c for c in meta["codes"].split(",") if c]
 
-        exported = _exported_rows(meta_ws, code_ids, problems)
-        columns = _columns(ws, [codebook.label(c) for c in code_ids], codebook, problems)
-        problems.raise_if_any(path)
-        label_of = {c: codebook.label(c) for c in code_ids}
+    exported = _exported_rows(meta_ws, code_ids, problems)
+    columns = _columns(ws, [codebook.label(c) for c in code_ids], codebook, problems)
+    problems.raise_if_any(path)
+    label_of = {c: codebook.label(c) for c in code_ids}
 
-        current = {s.id: s for s in store.segments(only_to_code=True)}
-        as_exported: Callable[[str], str] = str
-        if meta.get("pseudonymised") == "yes":  # the text went out with placeholders: compare it as it went out
-            from qualcode.privacy import pseudonymiser
+    # The rows are checked a chunk at a time against the segments of that chunk, and only
+    # what becomes a decision is kept: memory does not grow with the unchanged rows.
+    # How the text went out: as stored, or with placeholders when the export was pseudonymised
+    # (meta["pseudonymised"]); rows are compared as they went out.
+    as_exported: Callable[[str], str] = str
+    if meta.get("pseudonymised") == "yes":
+        from qualcode.privacy import pseudonymiser
 
-            as_exported = pseudonymiser(store).replace
-        known_ids = documents.segment_ids(store.con)
-        seen: dict[int, int] = {}
-        rows: list[tuple[int, dict[str, set[str]], str, bool]] = []
-        for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
-            cell = {h: (values[i - 1] if i - 1 < len(values) else None) for h, i in columns.items()}
-            if all(v is None or str(v).strip() == "" for v in values):
+        as_exported = pseudonymiser(store).replace
+    known_ids = documents.segment_ids(store.con)
+    seen: dict[int, int] = {}
+    decisions: list[Decision] = []
+    done: list[int] = []
+    checked = 0
+    texts: dict[int, str] = {}  # document texts, shared by the chunks of one document
+    for chunk in _chunks(_filled_rows(ws, columns), IMPORT_CHUNK_ROWS):
+        ids = [sid for _, cell in chunk if (sid := _segment_id(cell["segment_id"])) is not None and sid in exported]
+        if len(texts) > 64:  # a sorted workbook visits documents in any order: keep the cache bounded
+            texts.clear()
+        current = {seg.id: seg for seg in documents.segments(store.con, only_to_code=True, ids=ids, texts=texts)}
+        for r, cell in chunk:
+            row = _check_row(store, r, cell, code_ids, label_of, vocab, exported, current, known_ids, seen, problems,
+                             as_exported)
+            if row is None:
                 continue
-            raw_id = cell["segment_id"]
-            sid = _segment_id(raw_id)
-            if sid is None:
-                problems.add(REVIEW_SHEET, r, "segment_id",
-                             ("empty" if raw_id is None else f"{raw_id!r} is not a segment id") + "; restore the exported value")
+            sid, wanted, memo, is_decided = row
+            checked += 1
+            if problems.items:  # nothing will be applied: check the rest, build no decisions
                 continue
-            if sid in seen:
-                problems.add(REVIEW_SHEET, r, "segment_id", f"segment {sid} is also in row {seen[sid]}; "
-                             "keep one of the two rows")
-                continue
-            seen[sid] = r
-            if sid not in known_ids:
-                problems.add(REVIEW_SHEET, r, "segment_id", f"there is no segment {sid} in {store.path.name}; "
-                             "restore the exported value")
-                continue
-            if sid not in exported or sid not in current:
-                problems.add(REVIEW_SHEET, r, "segment_id", f"segment {sid} was not in this workbook when it was "
-                             "exported; remove the row (export again to review it)")
-                continue
-            segment_text = current[sid].text
-            if text_hash(segment_text) != exported[sid]["hash"]:
-                problems.add(REVIEW_SHEET, r, "text", f"segment {sid} has changed in the project since the export; "
-                             "export the review again")
-            elif _text(cell["text"]) != safe_cell_value(as_exported(segment_text)):
-                problems.add(REVIEW_SHEET, r, "text", f"the transcript text of segment {sid} was edited; the review "
-                             "cannot change a transcript: undo the edit (or copy the text from `qualcode show`)"
-                             + ("; if nobody edited it, the names key changed since the export (`qualcode privacy "
-                                "add`/`allow`): export the review again" if as_exported is not str else ""))
-            decided_value = " ".join(_text(cell["decided"]).split()).lower()
-            if decided_value not in _YES_WORDS | _NO_WORDS:
-                problems.add(REVIEW_SHEET, r, "decided", f"{cell['decided']!r} is not '{vocab.yes}'; "
-                             f"put '{vocab.yes}' on rows you reviewed and leave the others empty")
-            wanted: dict[str, set[str]] = {}
-            for code in code_ids:
-                parsed = vocab.parse(cell[label_of[code]])
-                if parsed is None:
-                    problems.add(REVIEW_SHEET, r, label_of[code], f"{cell[label_of[code]]!r} is not a direction; "
-                                 f"choose {vocab.describe_choices()}")
-                else:
-                    wanted[code] = parsed
-            rows.append((sid, wanted, _text(cell["memo"]), decided_value in _YES_WORDS))
-        problems.raise_if_any(path)
-
-        decisions: list[Decision] = []
-        done: list[int] = []
-        for sid, wanted, memo, is_decided in rows:
-            before = exported[sid]
-            if memo.strip() != before["memo"].strip():
+            exported_hash, exported_memo, exported_codes = exported[sid]
+            if memo.strip() != exported_memo.strip():
                 decisions.append(Decision(sid, "memo", memo=memo.strip() or None))
             if not is_decided:
                 continue
             done.append(sid)
-            for code in code_ids:
-                decisions.extend(_code_decisions(sid, code, before["codes"][code], wanted[code]))
-        counts = codings.apply_decisions(store.con, coder, decisions, source="excel",
-                                         valid_codes=codebook.code_ids, done_segments=done)
+            for code, shown in zip(code_ids, exported_codes):
+                decisions.extend(_code_decisions(sid, code, _directions(shown), wanted[code]))
+    problems.raise_if_any(path)
+
+    counts = codings.apply_decisions(store.con, coder, decisions, source="excel",
+                                     valid_codes=codebook.code_ids, done_segments=done)
     return ReviewImportSummary(
         accepted=counts["accept"], rejected=counts["reject"] + counts["remove"], changed=counts["change_direction"],
-        added=counts["add"], memos=counts["memo"], rows_decided=len(done), rows_skipped=len(rows) - len(done),
+        added=counts["add"], memos=counts["memo"], rows_decided=len(done), rows_skipped=checked - len(done),
     )
+
+
+IMPORT_CHUNK_ROWS = 2000
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _filled_rows(ws: Any, columns: dict[str, int]) -> Iterable[tuple[int, dict[str, Any]]]:
+    """(row number, header -> value) for every row of the Review sheet that is not empty."""
+    for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        if all(v is None or str(v).strip() == "" for v in values):
+            continue
+        yield r, {h: (values[i - 1] if i - 1 < len(values) else None) for h, i in columns.items()}
+
+
+def _check_row(store: "Store", r: int, cell: dict[str, Any], code_ids: Sequence[str], label_of: dict[str, str],
+               vocab: _Vocabulary, exported: dict[int, tuple[str, str, tuple[str, ...]]], current: dict[int, Any],
+               known_ids: set[int], seen: dict[int, int], problems: _Problems,
+               as_exported: Callable[[str], str] = str) -> tuple[int, dict[str, set[str]], str, bool] | None:
+    """One row of the Review sheet checked: (segment id, directions per code, memo, decided), or
+    None when the row cannot be read at all; every problem goes to ``problems``."""
+    raw_id = cell["segment_id"]
+    sid = _segment_id(raw_id)
+    if sid is None:
+        problems.add(REVIEW_SHEET, r, "segment_id",
+                     ("empty" if raw_id is None else f"{raw_id!r} is not a segment id") + "; restore the exported value")
+        return None
+    if sid in seen:
+        problems.add(REVIEW_SHEET, r, "segment_id", f"segment {sid} is also in row {seen[sid]}; "
+                     "keep one of the two rows")
+        return None
+    seen[sid] = r
+    if sid not in known_ids:
+        problems.add(REVIEW_SHEET, r, "segment_id", f"there is no segment {sid} in {store.path.name}; "
+                     "restore the exported value")
+        return None
+    if sid not in exported or sid not in current:
+        problems.add(REVIEW_SHEET, r, "segment_id", f"segment {sid} was not in this workbook when it was "
+                     "exported; remove the row (export again to review it)")
+        return None
+    segment_text = current[sid].text
+    if text_hash(segment_text) != exported[sid][0]:
+        problems.add(REVIEW_SHEET, r, "text", f"segment {sid} has changed in the project since the export; "
+                     "export the review again")
+    elif _text(cell["text"]) != safe_cell_value(as_exported(segment_text)):
+        problems.add(REVIEW_SHEET, r, "text", f"the transcript text of segment {sid} was edited; the review "
+                     "cannot change a transcript: undo the edit (or copy the text from `qualcode show`)"
+                     + ("; if nobody edited it, the names key changed since the export (`qualcode privacy "
+                        "add`/`allow`): export the review again" if as_exported is not str else ""))
+    decided_value = " ".join(_text(cell["decided"]).split()).lower()
+    if decided_value not in _YES_WORDS | _NO_WORDS:
+        problems.add(REVIEW_SHEET, r, "decided", f"{cell['decided']!r} is not '{vocab.yes}'; "
+                     f"put '{vocab.yes}' on rows you reviewed and leave the others empty")
+    wanted: dict[str, set[str]] = {}
+    for code in code_ids:
+        parsed = vocab.parse(cell[label_of[code]])
+        if parsed is None:
+            problems.add(REVIEW_SHEET, r, label_of[code], f"{cell[label_of[code]]!r} is not a direction; "
+                         f"choose {vocab.describe_choices()}")
+        else:
+            wanted[code] = parsed
+    return sid, wanted, _text(cell["memo"]), decided_value in _YES_WORDS
+
+
+def _directions(stored: str) -> set[str]:
+    """The directions of a code cell as _meta keeps them ('opportunity+risk')."""
+    return {d for d in stored.split("+") if d in DIRECTIONS}
 
 
 def _code_decisions(segment_id: int, code: str, shown: set[str], wanted: set[str]) -> list[Decision]:
@@ -561,8 +734,9 @@ def _check_meta(store: "Store", meta: dict[str, str], coder: str, codebook: Any,
                      "export the review again")
 
 
-def _exported_rows(meta_ws: Any, code_ids: Sequence[str], problems: _Problems) -> dict[int, dict[str, Any]]:
-    """segment id -> text hash, memo and the exported directions per code, from the hidden sheet."""
+def _exported_rows(meta_ws: Any, code_ids: Sequence[str],
+                   problems: _Problems) -> dict[int, tuple[str, str, tuple[str, ...]]]:
+    """segment id -> (text hash, memo, the exported directions per code as stored), from the hidden sheet."""
     expected = ["segment_id", "text_sha256", "memo", *(f"code:{c}" for c in code_ids)]
     header = [_text(v) for v in next(meta_ws.iter_rows(min_row=1, max_row=1, min_col=4,
                                                       max_col=3 + len(expected), values_only=True), ())]
@@ -574,9 +748,8 @@ def _exported_rows(meta_ws: Any, code_ids: Sequence[str], problems: _Problems) -
         sid = _segment_id(values[0])
         if sid is None:
             continue
-        out[sid] = {"hash": _text(values[1]), "memo": _text(values[2]),
-                    "codes": {c: {d for d in _text(v).split("+") if d in DIRECTIONS}
-                              for c, v in zip(code_ids, values[3:])}}
+        codes = tuple(_text(v) for v in values[3:3 + len(code_ids)])
+        out[sid] = (_text(values[1]), _text(values[2]), codes + ("",) * (len(code_ids) - len(codes)))
     return out
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from qualcode.store import codings
+from qualcode.store import documents as stored_documents
 from qualcode.store.codings import CodingRow
 from qualcode.errors import ModelError, NotFoundError
-from qualcode.records import Evidence, EvidenceMatch, Segment
+from qualcode.records import Evidence, EvidenceMatch, Segment, format_time
 
 if TYPE_CHECKING:
     from qualcode.store import Store
@@ -118,6 +119,22 @@ def highlight_spans(suggestions: Iterable[CodingRow], text_length: int) -> list[
     return out
 
 
+_PLACE_WORDS = {"nl": ("rij", "positie"), "en": ("row", "position")}
+
+
+def segment_when(segment: Segment, language: str = "en") -> str:
+    """Where the segment is in its source, for a reviewer: its timestamp ('00:12:34–00:13:02',
+    '00:12:34' without an end), else its table row ('rij 17'), else its position in the
+    document as the report cites it ('positie 12')."""
+    row_word, position_word = _PLACE_WORDS.get(language, _PLACE_WORDS["en"])
+    if segment.start_time is not None or segment.end_time is not None:
+        start = format_time(segment.start_time) or "?"
+        return start + (f"–{format_time(segment.end_time)}" if segment.end_time is not None else "")
+    if segment.source_row is not None:
+        return f"{row_word} {segment.source_row}"
+    return f"{position_word} {segment.position}"
+
+
 # -- the queue ---------------------------------------------------------------------------
 def _words(text: str) -> set[str]:
     return set(_WORD.findall(text.lower()))
@@ -164,6 +181,26 @@ class _Snapshot:
         self.memos = {sid: text for (sid, _), text in codings.memos(con, coder).items()}
         self.done = codings.decided_segments(con, coder)
         self.cases = _case_labels(store)
+
+    @classmethod
+    def of_segments(cls, store: "Store", coder: str, show_others: bool, segment_ids: Sequence[int],
+                    shared: "_Snapshot", texts: dict[int, str]) -> "_Snapshot":
+        """A snapshot of a chunk of segments (no neighbours), sharing the coder's memos, decided
+        segments and case labels with ``shared``, so a chunk costs queries on the chunk only."""
+        snap = cls.__new__(cls)
+        con = store.con
+        snap.code, snap.show_others = None, show_others
+        snap.all_segments = stored_documents.segments(con, ids=segment_ids, texts=texts)
+        snap.neighbours = {}
+        snap.suggestions = {}
+        for row in codings.codings_of_segments(con, segment_ids, suggestions=True):
+            snap.suggestions.setdefault(row.segment_id, []).append(row)
+        snap.own, snap.others = {}, {}
+        for row in codings.codings_of_segments(con, segment_ids, suggestions=False):
+            target = snap.own if row.coder == coder else snap.others
+            target.setdefault(row.segment_id, []).append(row)
+        snap.memos, snap.done, snap.cases = shared.memos, shared.done, shared.cases
+        return snap
 
     def is_decided(self, segment_id: int) -> bool:
         own = self.own.get(segment_id, [])
@@ -244,6 +281,31 @@ def review_queue(
     if include_decided:
         items += [snap.item(seg, "decided before") for seg in done]
     return items
+
+
+def review_items(store: "Store", coder: str, segment_ids: Sequence[int], *, show_others: bool = False,
+                 chunk: int = 2000) -> Iterator[ReviewItem]:
+    """The review items of these segments, in the order given, read ``chunk`` segments at a
+    time, so memory stays flat however large the project (the Excel export's rows).
+
+    The items have no context (``before`` and ``after`` are None) and the reason "document
+    order": the workbook shows neither.
+    """
+    con = store.con
+    shared = _Snapshot.__new__(_Snapshot)
+    shared.memos = {sid: text for (sid, _), text in codings.memos(con, coder).items()}
+    shared.done = codings.decided_segments(con, coder)
+    shared.cases = _case_labels(store)
+    texts: dict[int, str] = {}
+    for i in range(0, len(segment_ids), chunk):
+        part = segment_ids[i:i + chunk]
+        snap = _Snapshot.of_segments(store, coder, show_others, part, shared, texts)
+        by_id = {s.id: s for s in snap.all_segments}
+        for sid in part:
+            yield snap.item(by_id[sid], "document order")
+        last = by_id[part[-1]].document_id
+        for document_id in [d for d in texts if d != last]:  # keep the text of the document going on
+            del texts[document_id]
 
 
 def open_count(store: "Store", coder: str, *, code: str | None = None, study: str | None = None) -> int:

@@ -17,7 +17,8 @@ import click
 from qualcode.store import codings
 from qualcode.store.codings import Decision
 from qualcode.records import DIRECTIONS, Segment
-from qualcode.review.queue import ReviewItem, check_code, describe_evidence, highlight_spans, open_count, review_item, review_queue
+from qualcode.review.queue import (ReviewItem, check_code, describe_evidence, highlight_spans, open_count, review_item,
+                                   review_queue, segment_when)
 from qualcode.coding.codebook import stored_codebook
 
 if TYPE_CHECKING:
@@ -146,7 +147,8 @@ def _entry_line(number: int, entry: Entry, codebook: Any) -> str:
 def _show_item(item: ReviewItem, entries: Sequence[Entry], n: int, total: int, codebook: Any) -> None:
     seg = item.segment
     click.echo()
-    header = f"[{n} of {total}] segment #{seg.id} · {item.case_label} · {seg.speaker or '-'} · {seg.document_name}"
+    header = (f"[{n} of {total}] segment #{seg.id} · {item.case_label} · {seg.speaker or '-'} · {seg.document_name}"
+              f" · {segment_when(seg, codebook.language)}")
     click.echo(click.style(header, bold=True) + (click.style(f"   ({item.reason})", dim=True) if item.reason else ""))
     if item.decided:
         click.echo(click.style("  (you decided this segment before; confirming records it again as shown)", dim=True))
@@ -404,7 +406,8 @@ def run_reconcile(store: "Store", first: str, second: str, *, settled_by: str | 
             while True:
                 click.echo()
                 click.echo(click.style(f"[{n} of {len(open_disputes)}] segment #{seg.id} · {dispute.case_label} · "
-                                       f"{seg.speaker or '-'} · {seg.document_name}", bold=True))
+                                       f"{seg.speaker or '-'} · {seg.document_name} · "
+                                       f"{segment_when(seg, codebook.language)}", bold=True))
                 click.echo()
                 click.echo(seg.text)
                 click.echo()

@@ -83,3 +83,64 @@ def upsert_case(con: sqlite3.Connection, case_id: str, pseudonym: str | None, ro
             (case_id, name, text, kind),
         )
     return not exists
+
+
+class CaseWriter:
+    """What :func:`upsert_case` does, for the many cases of one import, written in batches.
+
+    Whether a case exists and how many there are is kept in memory (read once), so an
+    import of 200,000 survey rows costs no query per row; :meth:`flush` writes the
+    buffered cases and attributes with ``executemany`` (call it before writing segments
+    that refer to them: the foreign key is checked at once).
+    """
+
+    BATCH = 20_000  # buffered rows written at once
+
+    def __init__(self, con: sqlite3.Connection):
+        self.con = con
+        self._known = {str(r[0]) for r in con.execute("SELECT id FROM cases")}
+        self._studies: dict[str, int] = {}
+        self._new: list[tuple[str, str | None, str | None, int | None]] = []
+        self._updates: list[tuple[str | None, str | None, int | None, str]] = []
+        self._attributes: list[tuple[str, str, str | None, str]] = []
+
+    def exists(self, case_id: str) -> bool:
+        return case_id in self._known
+
+    def count(self) -> int:
+        """The number of cases in the project, those not yet flushed included."""
+        return len(self._known)
+
+    def upsert(self, case_id: str, pseudonym: str | None, role: str | None, attributes: Mapping[str, Any],
+               study_id: int | None) -> bool:
+        """As :func:`upsert_case` (None keeps the stored value; a ``study`` attribute names the study)."""
+        study = attributes.get("study")
+        if study is not None:
+            if str(study) not in self._studies:
+                self._studies[str(study)] = _study_id(self.con, str(study))
+            study_id = self._studies[str(study)]
+        created = case_id not in self._known
+        if created:
+            self._new.append((case_id, pseudonym, role, study_id))
+            self._known.add(case_id)
+        elif pseudonym is not None or role is not None or study_id is not None:
+            self._updates.append((pseudonym, role, study_id, case_id))
+        for name, value in attributes.items():
+            text, kind = _typed(value)
+            self._attributes.append((case_id, name, text, kind))
+        if len(self._attributes) + len(self._new) > self.BATCH:
+            self.flush()  # written in batches, not held for the whole import
+        return created
+
+    def flush(self) -> None:
+        """Write what is buffered: new cases, then updates, then attributes (each in the order given)."""
+        con = self.con
+        con.executemany("INSERT INTO cases(id, pseudonym, role, study_id) VALUES (?, ?, ?, ?)", self._new)
+        con.executemany("UPDATE cases SET pseudonym = coalesce(?, pseudonym), role = coalesce(?, role), "
+                        "study_id = coalesce(?, study_id) WHERE id = ?", self._updates)
+        con.executemany(
+            "INSERT INTO case_attributes(case_id, name, value, type) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(case_id, name) DO UPDATE SET value = excluded.value, type = excluded.type",
+            self._attributes,
+        )
+        self._new, self._updates, self._attributes = [], [], []

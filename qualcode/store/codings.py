@@ -160,6 +160,23 @@ def suggestions_for(con: sqlite3.Connection, segment_id: int | None = None, orig
     return [_row(r) for r in con.execute(sql + " ORDER BY segment_id, code, direction", args)]
 
 
+def codings_of_segments(con: sqlite3.Connection, segment_ids: Sequence[int], *,
+                        suggestions: bool) -> list[CodingRow]:
+    """The machine suggestions (``suggestions``) or else the human decisions on these segments,
+    for reading a large project a chunk of segments at a time."""
+    if not segment_ids:
+        return []
+    marks = ",".join("?" * len(segment_ids))
+    sql = (f"SELECT * FROM codings WHERE coder IS {'' if suggestions else 'NOT '}NULL "
+           f"AND segment_id IN ({marks}) ORDER BY segment_id, code, direction")
+    return [_row(r) for r in con.execute(sql, list(segment_ids))]
+
+
+def segments_with_suggestions(con: sqlite3.Connection) -> set[int]:
+    """Ids of the segments with at least one machine suggestion."""
+    return {int(r[0]) for r in con.execute("SELECT DISTINCT segment_id FROM codings WHERE coder IS NULL")}
+
+
 # -- decisions ---------------------------------------------------------------------------
 def decisions_for(con: sqlite3.Connection, coder: str | None = None, segment_id: int | None = None) -> list[CodingRow]:
     """Human decision rows, of one coder or of all (coder None)."""

@@ -109,8 +109,9 @@ def add_segments(con: sqlite3.Connection, rows: Sequence[SegmentRow]) -> None:
 
 
 # -- segments --------------------------------------------------------------------------------
-def _segments_from(con: sqlite3.Connection, rows: Iterable[sqlite3.Row]) -> list[Segment]:
-    texts: dict[int, str] = {}  # a document's text is read once per call, not once per segment row
+def _segments_from(con: sqlite3.Connection, rows: Iterable[sqlite3.Row],
+                   texts: dict[int, str] | None = None) -> list[Segment]:
+    texts = {} if texts is None else texts  # a document's text is read once per call (or cache), not per row
     out = []
     for row in rows:
         doc = row["document_id"]
@@ -127,8 +128,12 @@ def _segments_from(con: sqlite3.Connection, rows: Iterable[sqlite3.Row]) -> list
 
 
 def segments(con: sqlite3.Connection, *, study: str | None = None, document_id: int | None = None,
-             only_to_code: bool = False, ids: Iterable[int] | None = None) -> list[Segment]:
-    """Segments in document order, with their text sliced from the stored document."""
+             only_to_code: bool = False, ids: Iterable[int] | None = None,
+             texts: dict[int, str] | None = None) -> list[Segment]:
+    """Segments in document order, with their text sliced from the stored document.
+
+    ``texts`` (document id -> text) is a cache the caller keeps across calls, so reading
+    a long document's segments in chunks reads its text once."""
     where: list[str] = []
     args: list[object] = []
     if study is not None:
@@ -149,7 +154,16 @@ def segments(con: sqlite3.Connection, *, study: str | None = None, document_id: 
         con.executemany("INSERT OR IGNORE INTO wanted_ids(id) VALUES (?)", [(i,) for i in id_list])
         where.append("g.id IN (SELECT id FROM wanted_ids)")
     sql = _SEGMENT_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY g.document_id, g.position"
-    return _segments_from(con, con.execute(sql, args).fetchall())
+    return _segments_from(con, con.execute(sql, args).fetchall(), texts)
+
+
+def segment_ids_in_order(con: sqlite3.Connection, *, study: str | None = None,
+                         only_to_code: bool = False) -> list[int]:
+    """Segment ids in transcript order (document, position), without reading any text."""
+    sql = ("SELECT g.id FROM segments g JOIN documents d ON d.id = g.document_id LEFT JOIN studies s "
+           "ON s.id = d.study_id WHERE 1 = 1" + (" AND s.name = ?" if study is not None else "")
+           + (" AND g.to_code = 1" if only_to_code else "") + " ORDER BY g.document_id, g.position")
+    return [int(r[0]) for r in con.execute(sql, (study,) if study is not None else ())]
 
 
 def segment_times(con: sqlite3.Connection) -> dict[int, tuple[float | None, float | None]]:
