@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
-from qualcode.errors import UsageError
+from qualcode.errors import ProjectReadOnlyError, UsageError
 from qualcode.privacy import detect as _detect
 from qualcode.privacy import terms as _terms
 from qualcode.privacy.replace import Replacer
@@ -80,6 +80,26 @@ def update_key(store: "Store", *, detect: bool = True) -> int:
     return added
 
 
+def _key_in_memory(store: "Store", *, detect: bool) -> dict[str, str]:
+    """What :func:`update_key` would store, without writing: the stored key plus the new terms."""
+    lang = language(store)
+    allowed = stored.allowed_terms(store.con)
+    skip = {stored.fold(a) for a in allowed}
+    entries = list(stored.key_entries(store.con))
+    have = {stored.fold(e.term) for e in entries}
+    for entry in _terms.respondent_entries(speaker_names(store)):
+        if stored.fold(entry.term) not in skip and stored.fold(entry.term) not in have:
+            have.add(stored.fold(entry.term))
+            entries.append(entry)
+    if detect:
+        detection = _detect.detect(_texts(store), known=[e.term for e in entries], allowed=allowed)
+        for entry in _new_entries(store, detection, lang):
+            if stored.fold(entry.term) not in have:
+                have.add(stored.fold(entry.term))
+                entries.append(entry)
+    return {e.term: e.placeholder for e in entries}
+
+
 def common_words(store: "Store") -> set[str]:
     """Words that are names only with a capital in this project (they occur in lower case in its texts)."""
     return _detect.lowercase_vocabulary(t for _, t in _texts(store)) | set(_detect.name_lists()[3])
@@ -87,8 +107,14 @@ def common_words(store: "Store") -> set[str]:
 
 def pseudonymiser(store: "Store", *, detect: bool = True) -> Replacer:
     """The key brought up to date, as a replacer: what every export runs its text through."""
-    update_key(store, detect=detect)
-    key = {e.term: e.placeholder for e in stored.key_entries(store.con)}
+    try:
+        update_key(store, detect=detect)
+        key = {e.term: e.placeholder for e in stored.key_entries(store.con)}
+    except ProjectReadOnlyError:
+        # A project that cannot be written (a copy on a read-only share) can still be exported: the
+        # new names get their placeholders for this export only. They are derived from the stored key
+        # and the project's texts in a fixed order, so the next export of the same project gives the same.
+        key = _key_in_memory(store, detect=detect)
     return Replacer(key, common_words=common_words(store), allowed=stored.allowed_terms(store.con))
 
 
