@@ -184,7 +184,8 @@ def test_killed_commands_leave_the_store_before_or_after_and_outputs_old_or_whol
         assert (now["decisions"], now["memos"], now["log"]) == (before["decisions"], before["memos"], before["log"])
 
     # code with a new codebook version: all suggestions of the old version or all of the new one
-    for i, delay in enumerate(_delays(rng, 1.0, 4.0)):
+    duration = _run(["code", "--codebook", folder / "codebook-v2.yaml", "--project", _copy(base, "code-full")], folder)
+    for i, delay in enumerate(_delays(rng, 0.4, duration * 0.6)):  # relative to this machine's speed
         path = _copy(base, f"code-{i}")
         _kill_at(["code", "--codebook", folder / "codebook-v2.yaml", "--project", path], folder, delay)
         now = _state(path)

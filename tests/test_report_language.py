@@ -207,7 +207,8 @@ def test_scenario_themes_and_quotes(drafted):
 def test_the_report_writes_the_scenario_skeletons_with_the_matrix_numbers(demo):
     md = (demo.report.parent / "report.md").read_text(encoding="utf-8")
     with Project.open(demo.project) as project:
-        analysis = project.analyse(coder="anna", by="role", presence=False, scenarios=True)
+        # as the report shows it: names (also in document names) replaced
+        analysis = project.pseudonymise(project.analyse(coder="anna", by="role", presence=False, scenarios=True))
     for part in analysis.scopes():
         assert f"### Scenario's per aspect (opzet) — studie {part.study}" in md
         for sc in part.scenarios:

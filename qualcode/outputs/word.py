@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qualcode.atomic import atomic_path
 from qualcode.errors import UsageError
 from qualcode.outputs.i18n import Words, words
 
@@ -165,7 +166,9 @@ def write_docx(analysis: "Analysis", path: str | Path, heatmap_png: bytes) -> Pa
         paragraph.add_run(f"{label}: ").bold = True
         paragraph.add_run(str(value))
     try:
-        doc.save(str(path))
+        with atomic_path(path) as temporary:  # a killed report leaves the old .docx or the whole new one
+            tmp = str(temporary)  # python-docx takes a str or a file
+            doc.save(tmp)
     except PermissionError:
         raise UsageError(f"{path}: cannot write (is it open in Word?); close it or choose another folder") from None
     return path

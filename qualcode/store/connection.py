@@ -112,7 +112,7 @@ def integrity_report(path: Path, limit: int = 2) -> str:
     try:
         rows = integrity_check(path, limit + 1)
     except sqlite3.Error as exc:
-        return f"SQLite's integrity check cannot even read it ({exc})"
+        return f"SQLite's integrity check says: it cannot read the file's table of contents ({exc})"
     if rows == ["ok"]:
         return "SQLite's integrity check finds no damage now, but reading it failed"
     return _findings(rows, limit)

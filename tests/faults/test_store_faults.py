@@ -330,7 +330,9 @@ def test_a_damaged_project_is_one_line_with_the_integrity_check_and_how_to_resto
     before = digest(proj)
     line = assert_refused(invoke(DAMAGED[command](proj), proj), "the project file is damaged",
                           "SQLite's integrity check says:", "restore")
-    assert "page" in line.lower()  # a finding of the check is quoted ("On tree page 21 cell 0: ...")
+    # a finding of the check is quoted ("On tree page 21 cell 0: ..."), or, when the damage hit the
+    # schema's own pages (where the random bytes land depends on the project's layout), that it cannot read them
+    assert "page" in line.lower() or "cannot read the file's table of contents" in line
     assert digest(proj) == before
     assert not (proj.parent / connection.BACKUP_FOLDER).exists() or not connection.backups(proj), \
         "a damaged project must not be backed up (it would push good backups out)"
