@@ -44,8 +44,7 @@ def _texts(store: "Store", study: str | None = None) -> list[tuple[str, str]]:
     return docs + ([("memos", "\n\n".join(memos))] if memos else [])
 
 
-def _new_entries(store: "Store", detection: _detect.Detection, lang: str) -> list[stored.KeyEntry]:
-    entries = stored.key_entries(store.con)
+def _new_entries(entries: list[stored.KeyEntry], detection: _detect.Detection, lang: str) -> list[stored.KeyEntry]:
     have = {stored.fold(e.term) for e in entries}
     taken = {e.placeholder for e in entries}
     out: list[stored.KeyEntry] = []
@@ -62,42 +61,35 @@ def _new_entries(store: "Store", detection: _detect.Detection, lang: str) -> lis
     return out
 
 
-def update_key(store: "Store", *, detect: bool = True) -> int:
-    """Add the cases file's names and the detector's sure findings to the key; how many terms were added."""
-    lang = language(store)
-    allowed = stored.allowed_terms(store.con)
-    skip = {stored.fold(a) for a in allowed}
-    added = 0
-    with store.transaction() as con:
-        for entry in _terms.respondent_entries(speaker_names(store)):
-            if stored.fold(entry.term) not in skip:
-                added += stored.add_entry(con, entry)
-        if detect:
-            known = [e.term for e in stored.key_entries(con)]
-            detection = _detect.detect(_texts(store), known=known, allowed=allowed)
-            for entry in _new_entries(store, detection, lang):
-                added += stored.add_entry(con, entry)
-    return added
-
-
-def _key_in_memory(store: "Store", *, detect: bool) -> dict[str, str]:
-    """What :func:`update_key` would store, without writing: the stored key plus the new terms."""
+def _pending_entries(store: "Store", *, detect: bool) -> tuple[list[stored.KeyEntry], list[stored.KeyEntry]]:
+    """The stored key, and what is new: the cases file's names and the detector's sure findings."""
     lang = language(store)
     allowed = stored.allowed_terms(store.con)
     skip = {stored.fold(a) for a in allowed}
     entries = list(stored.key_entries(store.con))
     have = {stored.fold(e.term) for e in entries}
+    new: list[stored.KeyEntry] = []
     for entry in _terms.respondent_entries(speaker_names(store)):
         if stored.fold(entry.term) not in skip and stored.fold(entry.term) not in have:
             have.add(stored.fold(entry.term))
-            entries.append(entry)
+            new.append(entry)
     if detect:
-        detection = _detect.detect(_texts(store), known=[e.term for e in entries], allowed=allowed)
-        for entry in _new_entries(store, detection, lang):
-            if stored.fold(entry.term) not in have:
-                have.add(stored.fold(entry.term))
-                entries.append(entry)
-    return {e.term: e.placeholder for e in entries}
+        detection = _detect.detect(_texts(store), known=[e.term for e in entries + new], allowed=allowed)
+        new += [e for e in _new_entries(entries + new, detection, lang) if stored.fold(e.term) not in have]
+    return entries, new
+
+
+def update_key(store: "Store", *, detect: bool = True) -> int:
+    """Add the cases file's names and the detector's sure findings to the key; how many terms were added."""
+    with store.transaction() as con:
+        _, new = _pending_entries(store, detect=detect)
+        return sum(stored.add_entry(con, entry) for entry in new)
+
+
+def _key_in_memory(store: "Store", *, detect: bool) -> dict[str, str]:
+    """What :func:`update_key` would store, without writing: the stored key plus the new terms."""
+    entries, new = _pending_entries(store, detect=detect)
+    return {e.term: e.placeholder for e in entries + new}
 
 
 def common_words(store: "Store") -> set[str]:
