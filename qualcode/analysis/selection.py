@@ -152,7 +152,8 @@ def select_codings(
     if coder is None and not reconciled and all_coders:
         coder = all_coders[0]
 
-    segments = {s.id: s for s in store.segments(study=study, only_to_code=True)}
+    # ids first, text only of the segments chosen: a large corpus is not read to count a part of it
+    segments = set(documents.segment_ids_in_order(con, study=study, only_to_code=True))
     chosen: list[dict[str, Any]] = []
     decided: set[int] = set()  # segments whose codes the chosen coder(s) have settled
 
@@ -183,7 +184,7 @@ def select_codings(
         for row in best.values():
             take(row, status="suggested", coder=None)
 
-    df = _frame(store, chosen, segments)
+    df = _frame(store, chosen, {s.id: s for s in store.segments(ids={i["segment_id"] for i in chosen})})
     df.attrs["cases"] = case_universe(store, study)
     df.attrs["selection"] = {
         "coder": None if reconciled else coder, "reconciled": reconciled, "include_suggested": include_suggested,
