@@ -169,13 +169,13 @@ def select_codings(
         decided = _take_reconciled(store, all_coders, take)
     elif coder is not None:
         decided = codings.decided_segments(con, coder)
-        for row in codings.decisions_for(con, coder=coder):
+        for row in codings.decisions_for(con, coder=coder, evidence=False):
             if row.status == "accepted":
                 take(row)
 
     if include_suggested:
         best: dict[tuple[int, str, str], codings.CodingRow] = {}
-        for row in codings.suggestions_for(con):
+        for row in codings.suggestions_for(con, evidence=False):
             if row.segment_id in decided or row.segment_id not in segments:
                 continue
             key = (row.segment_id, row.code, row.direction)
@@ -198,12 +198,12 @@ def _take_reconciled(store: "Store", all_coders: list[str], take) -> set[int]:
     humans = [c for c in all_coders if c != codings.RECONCILED]
     decided_by = {c: codings.decided_segments(con, c) for c in humans}
     settled = codings.decided_segments(con, codings.RECONCILED) if codings.RECONCILED in all_coders else set()
-    for row in codings.decisions_for(con, coder=codings.RECONCILED) if settled else []:
+    for row in codings.decisions_for(con, coder=codings.RECONCILED, evidence=False) if settled else []:
         if row.status == "accepted":
             take(row)
     accepted: dict[tuple[int, str, str], dict[str, codings.CodingRow]] = defaultdict(dict)
     for c in humans:
-        for row in codings.decisions_for(con, coder=c):
+        for row in codings.decisions_for(con, coder=c, evidence=False):
             if row.status == "accepted" and row.segment_id not in settled:
                 accepted[(row.segment_id, row.code, row.direction)][c] = row
     for (segment_id, _, _), by_coder in sorted(accepted.items()):
