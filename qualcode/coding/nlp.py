@@ -205,6 +205,21 @@ def _stem_variants(stem: str) -> list[str]:
     return variants
 
 
+@functools.lru_cache(maxsize=None)
+def punctuation_lemmas(language: str) -> frozenset[str]:
+    """The lemmas :func:`lemma` gives forms without a letter or digit that its tables list.
+
+    Any other such form gets a lemma that starts with one of its own characters (itself, or
+    a rule or compound reading of it), which the prefilter of the keyword coder relies on.
+    """
+    if language == "nl":
+        tables = _dutch_tables()
+        forms = set(tables.lookup).union(*(set(by_form) for by_form in tables.exc.values()))
+    else:
+        forms = set(_table(language, "lemma_lookup"))
+    return frozenset(lemma(form, language) for form in forms if not any(char.isalnum() for char in form))
+
+
 # --------------------------------------------------------------------------- pipeline
 
 

@@ -25,12 +25,14 @@ def _load_attrs() -> tuple[int, int]:
     return _ATTRS
 
 
-def analyse_doc(rules: CompiledRules, doc: Any, text: str, offset: int, trace: bool) -> list[SentenceResult]:
+def analyse_doc(rules: CompiledRules, doc: Any, text: str, offset: int, trace: bool,
+                names_staff: bool | None = None) -> list[SentenceResult]:
     """The sentences of one doc with aspect mentions (with ``trace``: with any rule).
 
     ``text`` is the text the doc was made from (``doc.text`` rebuilds it token by
     token, which costs as much as the matching). Offsets in the results are
-    ``offset`` + character offsets in ``doc``.
+    ``offset`` + character offsets in ``doc``. ``names_staff``: whether the segment
+    names the staff, when ``doc`` is only a window of it (None: the doc tells).
 
     The per-token work is done at C speed where it can be: one ``map`` of the
     per-form cache over the doc's lower-form hashes, and ``compress`` to keep the
@@ -122,7 +124,7 @@ def analyse_doc(rules: CompiledRules, doc: Any, text: str, offset: int, trace: b
     if phrase_hits:
         targets.sort()
 
-    view = DocView(doc, text, lowers)
+    view = DocView(doc, text, lowers, names_staff)
     results = []
     target, last_target = 0, len(targets)
     position, hit_count = 0, len(hit_indices)
