@@ -16,7 +16,7 @@ import functools
 import gzip
 import json
 import re
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from qualcode.errors import PipelineNotInstalledError, QualcodeError, UsageError  # tests import PipelineNotInstalledError from here too
 
@@ -214,10 +214,15 @@ def punctuation_lemmas(language: str) -> frozenset[str]:
     """
     if language == "nl":
         tables = _dutch_tables()
-        forms = set(tables.lookup).union(*(set(by_form) for by_form in tables.exc.values()))
+        tables_forms: list[Iterable[str]] = [tables.lookup, *tables.exc.values()]
     else:
-        forms = set(_table(language, "lemma_lookup"))
-    return frozenset(lemma(form, language) for form in forms if not any(char.isalnum() for char in form))
+        tables_forms = [_table(language, "lemma_lookup")]
+    return frozenset(
+        lemma(form, language)
+        for forms in tables_forms
+        for form in forms
+        if not form[:1].isalnum() and not any(char.isalnum() for char in form)
+    )
 
 
 # --------------------------------------------------------------------------- pipeline

@@ -1,19 +1,28 @@
-""":func:`suggest` over a process pool: each worker builds the same pipeline and rules
-once, chunks of segments go out and their suggestions come back in order."""
+""":func:`suggest` over a process pool: each worker has the same pipeline and rules, chunks
+of segments go out and their suggestions come back in order.
+
+A forked worker (Linux) uses the pipeline, compiled rules and prefilter of the process that
+started it, as they were at the fork: nothing is built twice. Elsewhere each worker builds
+them once from the codebook's text and the pipeline's spec."""
 from __future__ import annotations
 
 from collections import deque
 from typing import Any, Iterator
 
 from qualcode.coding.codebook import Codebook
+from qualcode.coding.keywords.prefilter import prefilter_for
 from qualcode.coding.keywords.rules import compile_rules
 from qualcode.coding.keywords.stream import suggest_texts
 from qualcode.records import Suggestion
 
 _WORKER: dict[str, Any] = {}
+_INHERITED: dict[str, Any] = {}  # set just before a pool of forked workers starts: what they use as is
 
 
 def _init_worker(source_text: str, source_name: str, raw: bytes, spec: Any, max_length: int, batch_size: int) -> None:
+    if _INHERITED:
+        _WORKER.update(_INHERITED, batch_size=batch_size)
+        return
     from qualcode.coding.codebook import _parse
     from qualcode.coding.nlp import build_pipeline
 
@@ -31,7 +40,6 @@ def suggest_parallel(codebook: Codebook, nlp: Any, items: Iterator[tuple[int, st
                      jobs: int) -> Iterator[Suggestion]:
     """The suggestions for (segment id, text) pairs from ``jobs`` worker processes, in order."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     from qualcode.coding.nlp import pipeline_spec
 
@@ -39,12 +47,24 @@ def suggest_parallel(codebook: Codebook, nlp: Any, items: Iterator[tuple[int, st
     # the workers only need to rebuild the same rules; the version is not used there
     raw = codebook.source_text.encode("utf-8")
     chunk_size = max(batch_size, 64)
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context(),
-        initializer=_init_worker,
-        initargs=(codebook.source_text, codebook.source_name, raw, spec, nlp.max_length, batch_size),
-    ) as pool:
+    context = multiprocessing.get_context()
+    if context.get_start_method() == "fork":
+        rules = compile_rules(codebook, nlp)
+        prefilter_for(rules, nlp)  # built once, before the fork
+        _INHERITED.update(rules=rules, nlp=nlp)
+    try:
+        yield from _run_pool(context, jobs, items, chunk_size,
+                             (codebook.source_text, codebook.source_name, raw, spec, nlp.max_length, batch_size))
+    finally:
+        _INHERITED.clear()
+
+
+def _run_pool(context: Any, jobs: int, items: Iterator[tuple[int, str]], chunk_size: int,
+              initargs: tuple) -> Iterator[Suggestion]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                             initargs=initargs) as pool:
         in_flight: deque = deque()
         chunk: list[tuple[int, str]] = []
         for item in items:

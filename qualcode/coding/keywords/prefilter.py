@@ -34,16 +34,19 @@ from __future__ import annotations
 
 import re
 import weakref
-from itertools import accumulate, compress
-from typing import Any
+from bisect import bisect_right
+from itertools import accumulate, compress, islice
+from operator import mul
+from typing import Any, Callable, Iterable
 
-from qualcode.coding.keywords.rules import HAS_ASPECT, HAS_SEPARABLE, CompiledRules, hyphen_variants
+from qualcode.coding.keywords.rules import (ASPECT_INV, HAS_ANCHOR, HAS_ASPECT, HAS_SEPARABLE, CompiledRules,
+                                            hyphen_variants)
 
 # A run's flags: a token fires an aspect rule; is an anchor of an aspect phrase; is a separable verb
 # that may be an aspect; is the particle of one; names the staff; its last token is a sentence-final
 # character; its first token may open a sentence (it is neither punctuation nor sentence-final).
 CANDIDATE, ANCHOR, SEPARABLE, PARTICLE, STAFF, ENDS_SENTENCE, OPENS_SENTENCE = 1, 2, 4, 8, 16, 32, 64
-_MARKS = CANDIDATE | ANCHOR | SEPARABLE | PARTICLE | ENDS_SENTENCE  # the runs windows() looks at
+_OTHER_MARKS = ANCHOR | SEPARABLE | PARTICLE
 _CACHE_LIMIT = 500_000  # distinct runs kept; beyond it the cache starts over (memory stays bounded)
 _RUN = re.compile(r"\S+")
 
@@ -61,10 +64,12 @@ class Prefilter:
         self._lemma = lemma
         self.punct_chars = frozenset(nlp.get_pipe("sentencizer").punct_chars)
         self._special_inner, self._special_outer = _special_case_tokens(self.tokenizer)
-        self._aspect_bits = rules.aspect_phrase_bits
+        self._first, self._second = _aspect_phrase_anchors(rules, nlp)
         self._particle_hashes = frozenset(rules.particles.values())
+        self._lemmas: dict[int, int] = {}  # hash of a lower-cased form -> hash of its lemma
         self.flags: dict[str, int] = {}
         self.interesting: set[str] = set()  # runs flagged CANDIDATE, ANCHOR or SEPARABLE
+        self.others: set[str] = set()  # runs flagged ANCHOR, SEPARABLE or PARTICLE
         self.anchors: dict[str, tuple[int, int]] = {}  # run -> (first, second) bits, see CompiledRules.anchor_bits
         self.needs: dict[str, frozenset[int]] = {}  # run -> the particles its separable verbs need ('kijk': 'na')
         self.particles: dict[str, frozenset[int]] = {}  # run -> the particles among its tokens
@@ -73,7 +78,7 @@ class Prefilter:
         self.risky_ends: set[str] = set()  # runs whose last token may begin one
 
     def _clear(self) -> None:
-        for table in (self.flags, self.interesting, self.anchors, self.needs, self.particles, self.staff,
+        for table in (self.flags, self.interesting, self.others, self.anchors, self.needs, self.particles, self.staff,
                       self.risky_starts, self.risky_ends):
             table.clear()
 
@@ -86,7 +91,8 @@ class Prefilter:
         doc = self.tokenizer("\n".join(ordered))
         rules, strings, language, lemma = self.rules, self.strings, self.language, self._lemma
         by_lower = rules.cache_by_lower
-        aspect_bits, particle_hashes = self._aspect_bits, self._particle_hashes
+        by_lemma = self._lemmas
+        first_anchors, second_anchors, particle_hashes = self._first, self._second, self._particle_hashes
         punct_chars = self.punct_chars
         with_staff = bool(rules.staff)
         tokens = iter(doc)
@@ -102,17 +108,21 @@ class Prefilter:
                     first = token
                 last = token
                 lower = token.lower
+                form_lemma_hash = by_lemma.get(lower)
+                if form_lemma_hash is None:  # the lemma the pipeline gives (nlp._LemmaComponent)
+                    form_lemma_hash = by_lemma[lower] = strings.add(lemma(strings[lower], language))
                 found = by_lower.get(lower)
-                if found is None:  # as scan.analyse_doc does, with the lemma the pipeline gives
-                    found = by_lower[lower] = rules.form_rules((lower, strings.add(lemma(strings[lower], language))),
-                                                               strings)
+                if found is None:  # as scan.analyse_doc does
+                    found = by_lower[lower] = rules.form_rules((lower, form_lemma_hash), strings)
                 if found:
                     if found.flags & HAS_ASPECT:
                         flags |= CANDIDATE
                     if found.flags & HAS_SEPARABLE:
                         needs.update(found.particles)
-                    first_bits |= found.first_bits & aspect_bits
-                    second_bits |= found.second_bits & aspect_bits
+                    if found.flags & HAS_ANCHOR:  # an anchor of some phrase: may be one of an aspect phrase
+                        form_lemma = strings[by_lemma[lower]]
+                        first_bits |= first_anchors.get(form_lemma, 0)
+                        second_bits |= second_anchors.get(form_lemma, 0)
                 if lower in particle_hashes:
                     particles.add(lower)
                 if with_staff and rules.holders(lower, strings)[0]:
@@ -140,9 +150,57 @@ class Prefilter:
                 self.staff.add(run)
             if flags & (CANDIDATE | ANCHOR | SEPARABLE):
                 self.interesting.add(run)
+            if flags & _OTHER_MARKS:
+                self.others.add(run)
             self.flags[run] = flags
 
     # -- the windows of one text
+
+    def _may_hold_aspect(self, runs: Iterable[str]) -> bool:
+        """Whether runs without an aspect word may hold an aspect phrase (both its anchors occur)
+        or a separable verb that may be one (with its particle)."""
+        first = second = 0
+        needs: set[int] = set()
+        present: set[int] = set()
+        for run in runs:
+            bits = self.anchors.get(run)
+            if bits is not None:
+                first |= bits[0]
+                second |= bits[1]
+            needs.update(self.needs.get(run, ()))
+            present.update(self.particles.get(run, ()))
+        return bool(first & second) or not needs.isdisjoint(present)
+
+    def _relevant(self, runs: set[str]) -> set[str]:
+        """Of a text's runs with an anchor, a separable verb or a particle: those of a phrase whose
+        anchors all occur in the text, and the separable verbs and particles that go together."""
+        first = second = 0
+        needs: set[int] = set()
+        present: set[int] = set()
+        anchors, need_of, particles_of = self.anchors, self.needs, self.particles
+        for run in runs:
+            bits = anchors.get(run)
+            if bits is not None:
+                first |= bits[0]
+                second |= bits[1]
+            wanted = need_of.get(run)
+            if wanted is not None:
+                needs.update(wanted)
+            found = particles_of.get(run)
+            if found is not None:
+                present.update(found)
+        possible = first & second
+        pairs = needs & present
+        if not possible and not pairs:
+            return set()
+        relevant = set()
+        for run in runs:
+            bits = anchors.get(run)
+            phrase = possible and bits is not None and (bits[0] | bits[1]) & possible
+            separable = pairs and not (pairs.isdisjoint(need_of.get(run, ())) and pairs.isdisjoint(particles_of.get(run, ())))
+            if phrase or separable:
+                relevant.add(run)
+        return relevant
 
     def windows(self, text: str) -> tuple[list[tuple[int, int]], bool | None]:
         """The parts of ``text`` to run the pipeline on, as (start, end), and whether the text names
@@ -169,52 +227,42 @@ class Prefilter:
                     return [(0, len(text))], None
         count = len(runs)
         ends = list(accumulate(map(len, runs)))  # ends[i]: the characters of runs 0..i
-        regular = text.count(" ") == count - 1 and len(text) == ends[-1] + count - 1
-        # where each run starts: with one space between runs, from their lengths
-        starts = [0] + [end + i for i, end in enumerate(ends[:-1], 1)] if regular else [
-            match.start() for match in _RUN.finditer(text)]
-        blocks: list[tuple[int, bool]] = []  # (first run, holds a candidate) per block of whole sentences
-        block = 0
-        strong = False
-        first = second = 0
-        needs: set[int] = set()
-        present: set[int] = set()
-        anchors, need_of, particles_of = self.anchors, self.needs, self.particles
-        for i in compress(range(count), map(_MARKS.__and__, flags)):
-            run_flags = flags[i]
-            if run_flags & CANDIDATE:
-                strong = True
-            if run_flags & ANCHOR:
-                first_bits, second_bits = anchors[runs[i]]
-                first |= first_bits
-                second |= second_bits
-            if run_flags & SEPARABLE:
-                needs |= need_of[runs[i]]
-            if run_flags & PARTICLE:
-                present |= particles_of[runs[i]]
-            following = i + 1
-            # a cut: a sentence-final token, one space, a token that opens a sentence
-            if (run_flags & ENDS_SENTENCE and following < count and flags[following] & OPENS_SENTENCE
-                    and (regular or (starts[following] == starts[i] + len(runs[i]) + 1
-                                     and text[starts[following] - 1] == " "))):
-                blocks.append((block, strong or bool(first & second) or not needs.isdisjoint(present)))
-                block = following
-                strong = False
-                first = second = 0
-                needs, present = set(), set()
-        blocks.append((block, strong or bool(first & second) or not needs.isdisjoint(present)))
+        # cuts: the runs a sentence surely starts with, after a sentence-final token and one space
+        cuts = list(compress(range(1, count), map(mul, map(ENDS_SENTENCE.__and__, flags),
+                                                  map(OPENS_SENTENCE.__and__, islice(flags, 1, None)))))
+        start_of: Callable[[int], int]
+        if text.count(" ") == count - 1 and len(text) == ends[-1] + count - 1:
+            def start_of(run: int) -> int:  # one space between runs: from their lengths
+                return ends[run - 1] + run if run else 0
+        else:
+            starts = [match.start() for match in _RUN.finditer(text)]
+            cuts = [run for run in cuts if starts[run] == starts[run - 1] + len(runs[run - 1]) + 1
+                    and text[starts[run] - 1] == " "]
+            start_of = starts.__getitem__
+        # the blocks of whole sentences between cuts that may yield a mention, by number (cuts before it)
+        candidate_blocks = {bisect_right(cuts, index) for index in compress(range(count), map(CANDIDATE.__and__, flags))}
+        others = self.others.intersection(runs)
+        relevant = self._relevant(others) if others else None
+        if relevant:
+            # an aspect phrase or a separable verb may make another block one: look at the blocks
+            # that hold the anchors of a phrase the text may hold, or a separable verb and its particle
+            by_block: dict[int, list[str]] = {}
+            for index in compress(range(count), map(relevant.__contains__, runs)):
+                block = bisect_right(cuts, index)
+                if block not in candidate_blocks:
+                    by_block.setdefault(block, []).append(runs[index])
+            for block, marked in by_block.items():
+                if self._may_hold_aspect(marked):
+                    candidate_blocks.add(block)
         windows: list[tuple[int, int]] = []
-        window = -1  # the first run of the window being grown, -1 for none
-        for block, candidate in blocks:
-            if candidate:
-                if window < 0:
-                    window = block
-            elif window >= 0:
-                # the window ends with its last candidate block, plus the run after it (one token of look-ahead)
-                windows.append((starts[window] if window else 0, starts[block] + len(runs[block])))
-                window = -1
-        if window >= 0:
-            windows.append((starts[window] if window else 0, len(text)))
+        last_block = len(cuts)
+        for block in sorted(candidate_blocks):
+            start = start_of(cuts[block - 1]) if block else 0
+            # up to the space before the next block: the sentence-final token closes the window
+            end = start_of(cuts[block]) - 1 if block < last_block else len(text)
+            if windows and windows[-1][1] == start - 1:  # right after the previous block: one window
+                start = windows.pop()[0]
+            windows.append((start, end))
         return windows, names_staff
 
 
@@ -226,17 +274,53 @@ def _special_case_tokens(tokenizer: Any) -> tuple[frozenset[str], frozenset[str]
     plain = Tokenizer(tokenizer.vocab, rules={}, prefix_search=tokenizer.prefix_search,
                       suffix_search=tokenizer.suffix_search, infix_finditer=tokenizer.infix_finditer,
                       token_match=tokenizer.token_match, url_match=tokenizer.url_match)
+    cases = [case for case in tokenizer.rules
+             if tokenizer.find_prefix(case) or tokenizer.find_infix(case) or tokenizer.find_suffix(case)
+             or any(char.isspace() for char in case)]  # the others match a whole run only (add_special_case)
     inner: set[str] = set()
     outer: set[str] = set()
-    for case in tokenizer.rules:
-        if not (tokenizer.find_prefix(case) or tokenizer.find_infix(case) or tokenizer.find_suffix(case)
-                or any(char.isspace() for char in case)):
-            continue  # matched as a whole run only (see Tokenizer.add_special_case)
-        tokens = [token.text for token in plain(case)]
+    tokens: list[str] = []
+    # one doc for all of them, a newline between: without special cases nothing reaches across it
+    for token in plain("\n".join(case for case in cases if not any(char.isspace() for char in case))):
+        if not token.is_space:
+            tokens.append(token.text)
+            continue
         if len(tokens) > 1:
             inner.update(tokens[1:])
             outer.update(tokens[:-1])
+        tokens = []
+    if len(tokens) > 1:
+        inner.update(tokens[1:])
+        outer.update(tokens[:-1])
+    # a case with whitespace in it is whitespace only (' ', '\n' ...): one token, it never spans runs
     return frozenset(inner), frozenset(outer)
+
+
+def _aspect_phrase_anchors(rules: CompiledRules, nlp: Any) -> tuple[dict[str, int], dict[str, int]]:
+    """Two anchor lemmas per pattern of an aspect phrase, one bit per pattern, as CompiledRules.anchor_bits
+    but preferring words that are not stop words: a pattern can match only where both its anchors
+    are, and a stop word is nearly everywhere."""
+    from qualcode.coding.nlp import lemma
+
+    stop_words = nlp.Defaults.stop_words
+    first: dict[str, int] = {}
+    second: dict[str, int] = {}
+    strings = nlp.vocab.strings
+    bit = 1
+    for key, phrase_rules in rules.phrase_rules.items():
+        if not any(rule.role <= ASPECT_INV for rule in phrase_rules):
+            continue
+        phrase = strings[key].split(":", 1)[1]  # the key is 'qc<n>:<phrase>' (rules._add_phrase)
+        for variant in hyphen_variants(phrase):
+            lemmas = sorted({lemma(token.lower_, rules.language) for token in nlp.tokenizer(variant)},
+                            key=lambda form: (form in stop_words, -len(form), form))
+            if not lemmas:
+                continue
+            first[lemmas[0]] = first.get(lemmas[0], 0) | bit
+            anchor = lemmas[1] if len(lemmas) > 1 else lemmas[0]
+            second[anchor] = second.get(anchor, 0) | bit
+            bit <<= 1
+    return first, second
 
 
 def _phrase_may_cross(rules: CompiledRules, nlp: Any, punct_chars: frozenset[str]) -> bool:
@@ -284,20 +368,24 @@ def prefilter_for(rules: CompiledRules, nlp: Any) -> Prefilter | None:
     prefilter = None
     if _default_pipeline(nlp) and not _staff_matches_space(rules):
         punct_chars = frozenset(nlp.get_pipe("sentencizer").punct_chars)
-        if not _phrase_may_cross(rules, nlp, punct_chars):
+        # a window ends with a sentence-final token, so the token after a particle is always inside it
+        if not _phrase_may_cross(rules, nlp, punct_chars) and punct_chars.isdisjoint(rules.particles):
             prefilter = Prefilter(rules, nlp)
     _PREFILTERS[rules] = prefilter
     return prefilter
 
 
 def _default_pipeline(nlp: Any) -> bool:
+    """The pipeline of build_pipeline(language), with spaCy's own tokenizer and no special case that
+    holds whitespace among other characters (one that could join two runs)."""
     from spacy.tokenizer import Tokenizer
 
     from qualcode.coding.nlp import LEMMATIZER_NAME, pipeline_spec
 
     spec = pipeline_spec(nlp)
     return (spec is not None and spec.get("model") is None and type(nlp.tokenizer) is Tokenizer
-            and list(nlp.pipe_names) == [LEMMATIZER_NAME, "sentencizer"])
+            and list(nlp.pipe_names) == [LEMMATIZER_NAME, "sentencizer"]
+            and not any(case.strip() and any(char.isspace() for char in case) for case in nlp.tokenizer.rules))
 
 
 def _staff_matches_space(rules: CompiledRules) -> bool:
