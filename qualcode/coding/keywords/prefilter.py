@@ -202,6 +202,17 @@ class Prefilter:
                 relevant.add(run)
         return relevant
 
+    def joinable(self, last_run: str, first_run: str, window: str) -> bool:
+        """Whether a window can follow another (whose last run is ``last_run``) after one space in one
+        doc and start a sentence there as in its own text: the other ends with a sentence-final token,
+        the window starts with a token that opens a sentence, no special case reaches across, and
+        the window has no whitespace at either end."""
+        flags = self.flags
+        return bool(
+            window and not window[0].isspace() and not window[-1].isspace()
+            and flags.get(last_run, 0) & ENDS_SENTENCE and flags.get(first_run, 0) & OPENS_SENTENCE
+            and not (last_run in self.risky_ends and first_run in self.risky_starts))
+
     def windows(self, text: str) -> tuple[list[tuple[int, int]], bool | None]:
         """The parts of ``text`` to run the pipeline on, as (start, end), and whether the text names
         the staff. No part: nothing in the text can be suggested. The whole text (and None: the
