@@ -34,19 +34,17 @@ from __future__ import annotations
 
 import re
 import weakref
-from bisect import bisect_right
-from itertools import accumulate, compress, islice
-from operator import mul
-from typing import Any, Callable, Iterable
+from itertools import compress
+from typing import Any, Iterable
 
 from qualcode.coding.keywords.rules import (ASPECT_INV, HAS_ANCHOR, HAS_ASPECT, HAS_SEPARABLE, CompiledRules,
                                             hyphen_variants)
 
-# A run's flags: a token fires an aspect rule; is an anchor of an aspect phrase; is a separable verb
+# A run's flags: a token fires an aspect rule; is the first anchor of an aspect phrase; is a separable verb
 # that may be an aspect; is the particle of one; names the staff; its last token is a sentence-final
 # character; its first token may open a sentence (it is neither punctuation nor sentence-final).
 CANDIDATE, ANCHOR, SEPARABLE, PARTICLE, STAFF, ENDS_SENTENCE, OPENS_SENTENCE = 1, 2, 4, 8, 16, 32, 64
-_OTHER_MARKS = ANCHOR | SEPARABLE | PARTICLE
+_MARKS = CANDIDATE | ANCHOR | SEPARABLE  # a block holding one of these may yield a mention
 _CACHE_LIMIT = 500_000  # distinct runs kept; beyond it the cache starts over (memory stays bounded)
 _RUN = re.compile(r"\S+")
 
@@ -69,7 +67,6 @@ class Prefilter:
         self._lemmas: dict[int, int] = {}  # hash of a lower-cased form -> hash of its lemma
         self.flags: dict[str, int] = {}
         self.interesting: set[str] = set()  # runs flagged CANDIDATE, ANCHOR or SEPARABLE
-        self.others: set[str] = set()  # runs flagged ANCHOR, SEPARABLE or PARTICLE
         self.anchors: dict[str, tuple[int, int]] = {}  # run -> (first, second) bits, see CompiledRules.anchor_bits
         self.needs: dict[str, frozenset[int]] = {}  # run -> the particles its separable verbs need ('kijk': 'na')
         self.particles: dict[str, frozenset[int]] = {}  # run -> the particles among its tokens
@@ -78,7 +75,7 @@ class Prefilter:
         self.risky_ends: set[str] = set()  # runs whose last token may begin one
 
     def _clear(self) -> None:
-        for table in (self.flags, self.interesting, self.others, self.anchors, self.needs, self.particles, self.staff,
+        for table in (self.flags, self.interesting, self.anchors, self.needs, self.particles, self.staff,
                       self.risky_starts, self.risky_ends):
             table.clear()
 
@@ -138,8 +135,9 @@ class Prefilter:
             if last.text in self._special_outer:
                 self.risky_ends.add(run)
             if first_bits or second_bits:
-                flags |= ANCHOR
                 self.anchors[run] = (first_bits, second_bits)
+            if first_bits:
+                flags |= ANCHOR
             if needs:
                 flags |= SEPARABLE
                 self.needs[run] = frozenset(needs)
@@ -150,8 +148,6 @@ class Prefilter:
                 self.staff.add(run)
             if flags & (CANDIDATE | ANCHOR | SEPARABLE):
                 self.interesting.add(run)
-            if flags & _OTHER_MARKS:
-                self.others.add(run)
             self.flags[run] = flags
 
     # -- the windows of one text
@@ -170,37 +166,6 @@ class Prefilter:
             needs.update(self.needs.get(run, ()))
             present.update(self.particles.get(run, ()))
         return bool(first & second) or not needs.isdisjoint(present)
-
-    def _relevant(self, runs: set[str]) -> set[str]:
-        """Of a text's runs with an anchor, a separable verb or a particle: those of a phrase whose
-        anchors all occur in the text, and the separable verbs and particles that go together."""
-        first = second = 0
-        needs: set[int] = set()
-        present: set[int] = set()
-        anchors, need_of, particles_of = self.anchors, self.needs, self.particles
-        for run in runs:
-            bits = anchors.get(run)
-            if bits is not None:
-                first |= bits[0]
-                second |= bits[1]
-            wanted = need_of.get(run)
-            if wanted is not None:
-                needs.update(wanted)
-            found = particles_of.get(run)
-            if found is not None:
-                present.update(found)
-        possible = first & second
-        pairs = needs & present
-        if not possible and not pairs:
-            return set()
-        relevant = set()
-        for run in runs:
-            bits = anchors.get(run)
-            phrase = possible and bits is not None and (bits[0] | bits[1]) & possible
-            separable = pairs and not (pairs.isdisjoint(need_of.get(run, ())) and pairs.isdisjoint(particles_of.get(run, ())))
-            if phrase or separable:
-                relevant.add(run)
-        return relevant
 
     def joinable(self, last_run: str, first_run: str, window: str) -> bool:
         """Whether a window can follow another (whose last run is ``last_run``) after one space in one
@@ -237,40 +202,44 @@ class Prefilter:
                 if run in risky_starts and previous in risky_ends:
                     return [(0, len(text))], None
         count = len(runs)
-        ends = list(accumulate(map(len, runs)))  # ends[i]: the characters of runs 0..i
-        # cuts: the runs a sentence surely starts with, after a sentence-final token and one space
-        cuts = list(compress(range(1, count), map(mul, map(ENDS_SENTENCE.__and__, flags),
-                                                  map(OPENS_SENTENCE.__and__, islice(flags, 1, None)))))
-        start_of: Callable[[int], int]
-        if text.count(" ") == count - 1 and len(text) == ends[-1] + count - 1:
-            def start_of(run: int) -> int:  # one space between runs: from their lengths
-                return ends[run - 1] + run if run else 0
+        if text.count(" ") == count - 1 and len(text) == sum(map(len, runs)) + count - 1:
+            starts = None  # one space between runs: a run starts after the runs before it and their spaces
         else:
             starts = [match.start() for match in _RUN.finditer(text)]
-            cuts = [run for run in cuts if starts[run] == starts[run - 1] + len(runs[run - 1]) + 1
-                    and text[starts[run] - 1] == " "]
-            start_of = starts.__getitem__
-        # the blocks of whole sentences between cuts that may yield a mention, by number (cuts before it)
-        candidate_blocks = {bisect_right(cuts, index) for index in compress(range(count), map(CANDIDATE.__and__, flags))}
-        others = self.others.intersection(runs)
-        relevant = self._relevant(others) if others else None
-        if relevant:
-            # an aspect phrase or a separable verb may make another block one: look at the blocks
-            # that hold the anchors of a phrase the text may hold, or a separable verb and its particle
-            by_block: dict[int, list[str]] = {}
-            for index in compress(range(count), map(relevant.__contains__, runs)):
-                block = bisect_right(cuts, index)
-                if block not in candidate_blocks:
-                    by_block.setdefault(block, []).append(runs[index])
-            for block, marked in by_block.items():
-                if self._may_hold_aspect(marked):
-                    candidate_blocks.add(block)
+
+        def cut_before(run: int) -> bool:
+            """Whether a sentence surely starts with this run: after a sentence-final token and one space."""
+            if not (flags[run - 1] & ENDS_SENTENCE and flags[run] & OPENS_SENTENCE):
+                return False
+            return starts is None or (starts[run] == starts[run - 1] + len(runs[run - 1]) + 1
+                                      and text[starts[run] - 1] == " ")
+
+        # the blocks (whole sentences between cuts) around the marked runs, and whether they may yield a mention
+        blocks: list[tuple[int, int]] = []
+        block_end = 0
+        for index in compress(range(count), map(_MARKS.__and__, flags)):
+            if index < block_end:
+                if blocks and blocks[-1][1] == block_end:
+                    continue  # in a candidate block already
+            else:
+                block_start = index
+                while block_start > 0 and not cut_before(block_start):
+                    block_start -= 1
+                block_end = index + 1
+                while block_end < count and not cut_before(block_end):
+                    block_end += 1
+            if flags[index] & CANDIDATE or self._may_hold_aspect(runs[block_start:block_end]):
+                blocks.append((block_start, block_end))
         windows: list[tuple[int, int]] = []
-        last_block = len(cuts)
-        for block in sorted(candidate_blocks):
-            start = start_of(cuts[block - 1]) if block else 0
-            # up to the space before the next block: the sentence-final token closes the window
-            end = start_of(cuts[block]) - 1 if block < last_block else len(text)
+        for block_start, block_end in blocks:
+            if starts is None:
+                start = sum(map(len, runs[:block_start])) + block_start if block_start else 0
+                end = start + sum(map(len, runs[block_start:block_end])) + block_end - block_start - 1
+            else:
+                start = starts[block_start] if block_start else 0
+                end = starts[block_end - 1] + len(runs[block_end - 1])
+            if block_end == count:
+                end = len(text)
             if windows and windows[-1][1] == start - 1:  # right after the previous block: one window
                 start = windows.pop()[0]
             windows.append((start, end))

@@ -41,7 +41,7 @@ def _joined_windows(prefilter: Prefilter, items: Iterable[tuple[int, str]], max_
     Windows are joined with one space where the first ends with a sentence-final token and the next
     starts with a token that opens a sentence: the next sentence then starts there, as in its own text
     (see :mod:`.prefilter`). Each doc's windows, as (first character in the doc, segment id, offset in
-    the segment, names the staff?), go into ``pending``; a window that must be the doc of its own text
+    the segment, names the staff?) and its text go into ``pending``; a window that must be the doc of its own text
     (the prefilter could not cut it) is a doc alone, with names-the-staff None.
     """
     joined: list[str] = []
@@ -56,17 +56,15 @@ def _joined_windows(prefilter: Prefilter, items: Iterable[tuple[int, str]], max_
                 window = piece[start:end]
                 if names_staff is None:  # the whole text, which the doc itself must tell about
                     if joined:
-                        pending.append(table)
-                        yield " ".join(joined)
+                        yield _handed_out(pending, table, joined)
                         joined, table, size = [], [], 0
-                    pending.append([(0, segment_id, offset + start, None)])
+                    pending.append(([(0, segment_id, offset + start, None)], window))
                     yield window
                     continue
                 first_run = window.split(None, 1)[0] if window else ""
                 if joined and not (size + len(window) < min(_JOINED_CHARS, max_length)
                                    and prefilter.joinable(last_run, first_run, window)):
-                    pending.append(table)
-                    yield " ".join(joined)
+                    yield _handed_out(pending, table, joined)
                     joined, table, size = [], [], 0
                 if joined:
                     size += 1  # the space between
@@ -76,8 +74,13 @@ def _joined_windows(prefilter: Prefilter, items: Iterable[tuple[int, str]], max_
                 # (a window ending in whitespace cannot be followed: its last run is then none)
                 last_run = window.rsplit(None, 1)[-1] if window and not window[-1].isspace() else ""
     if joined:
-        pending.append(table)
-        yield " ".join(joined)
+        yield _handed_out(pending, table, joined)
+
+
+def _handed_out(pending: deque, table: list, joined: list[str]) -> str:
+    text = " ".join(joined)
+    pending.append((table, text))
+    return text
 
 
 def _suggest_joined(rules: CompiledRules, nlp: Any, prefilter: Prefilter, items: Iterable[tuple[int, str]],
@@ -86,15 +89,14 @@ def _suggest_joined(rules: CompiledRules, nlp: Any, prefilter: Prefilter, items:
     sentences: list[SentenceResult] = []
     current = None  # the segment the sentences belong to
     for doc in nlp.pipe(_joined_windows(prefilter, items, nlp.max_length, fed), batch_size=max(1, batch_size // 64)):
-        table = fed.popleft()
-        text = doc.text if len(table) == 1 and table[0][3] is None else None
+        table, text = fed.popleft()  # (doc.text would rebuild the text token by token)
         where: list[int] = []
-        if text is not None:  # a whole text of its own
+        if len(table) == 1 and table[0][3] is None:  # a whole text of its own
             found = analyse_doc(rules, doc, text, table[0][2], trace=False)
             where = [0] * len(found)
         else:
             windows = [(start, offset - start, bool(names_staff)) for start, _, offset, names_staff in table]
-            found = analyse_doc(rules, doc, doc.text, 0, trace=False, windows=windows, where=where)
+            found = analyse_doc(rules, doc, text, 0, trace=False, windows=windows, where=where)
         for window, result in zip(where, found):
             segment_id = table[window][1]
             if segment_id != current:
