@@ -152,7 +152,7 @@ def _vocabulary(codebook: Codebook) -> list[str]:
 
 _FILLER = ["de", "het", "een", "ik", "we", "kijk", "na", "neemt", "toe", "op", "in", "niet", "geen", "maar",
            "gebouw", "kantine", "2024", "bijv.", "d.w.z.", "'s", "zo'n", "AI-tool", "e-mail", "...", "(", ")",
-           '"', "‘", "’", "-", "–", ":", ";", ",", ".", "!", "?", ".\n", "\n\n", "  ", "\t", ":(", ":-)", "a.s."]
+           "m.b.v.", "i.s.m.", "dat.", "enz.", "Al.", "dr.", "J.", "De", "Het", "Docenten", '"', "‘", "’", "-", "–", ":", ";", ",", ".", "!", "?", ".\n", "\n\n", "  ", "\t", ":(", ":-)", "a.s."]
 
 
 @pytest.fixture(scope="module")

@@ -47,6 +47,9 @@ CANDIDATE, ANCHOR, SEPARABLE, PARTICLE, STAFF, ENDS_SENTENCE, OPENS_SENTENCE = 1
 _MARKS = CANDIDATE | ANCHOR | SEPARABLE  # a block holding one of these may yield a mention
 _CACHE_LIMIT = 500_000  # distinct runs kept; beyond it the cache starts over (memory stays bounded)
 _RUN = re.compile(r"\S+")
+# the Dutch correction of sentence ends after the sentencizer (coding/sentences.py): it looks at a
+# token and the one or two after it, so only a cut right after 'm.b.v' + '.' is in question there
+_SENTENCE_FIX = "qualcode_sentence_fix"
 
 
 class Prefilter:
@@ -61,6 +64,13 @@ class Prefilter:
         self.language = rules.language
         self._lemma = lemma
         self.punct_chars = frozenset(nlp.get_pipe("sentencizer").punct_chars)
+        self._inner_stops = None
+        if _SENTENCE_FIX in nlp.pipe_names:
+            # after an abbreviation with inner full stops and its last one split off ('m.b.v' '.'), the
+            # correction may take back the sentence start the sentencizer made: no cut there
+            from qualcode.coding.sentences import _INNER_STOPS
+
+            self._inner_stops = _INNER_STOPS
         self._special_inner, self._special_outer = _special_case_tokens(self.tokenizer)
         self._first, self._second = _aspect_phrase_anchors(rules, nlp)
         self._particle_hashes = frozenset(rules.particles.values())
@@ -95,7 +105,7 @@ class Prefilter:
         tokens = iter(doc)
         for run in ordered:
             flags = first_bits = second_bits = 0
-            first = last = None
+            first = last = before_last = None
             needs: set[int] = set()
             particles: set[int] = set()
             for token in tokens:
@@ -103,7 +113,7 @@ class Prefilter:
                     break
                 if first is None:
                     first = token
-                last = token
+                before_last, last = last, token
                 lower = token.lower
                 form_lemma_hash = by_lemma.get(lower)
                 if form_lemma_hash is None:  # the lemma the pipeline gives (nlp._LemmaComponent)
@@ -128,7 +138,9 @@ class Prefilter:
                 raise AssertionError(f"no token in the run {run!r}")
             if not first.is_punct and first.text not in punct_chars:
                 flags |= OPENS_SENTENCE
-            if last.text in punct_chars:
+            if last.text in punct_chars and not (
+                    self._inner_stops is not None and last.text == "." and before_last is not None
+                    and self._inner_stops.match(before_last.lower_)):
                 flags |= ENDS_SENTENCE
             if first.text in self._special_inner:
                 self.risky_starts.add(run)
@@ -364,7 +376,8 @@ def _default_pipeline(nlp: Any) -> bool:
 
     spec = pipeline_spec(nlp)
     return (spec is not None and spec.get("model") is None and type(nlp.tokenizer) is Tokenizer
-            and list(nlp.pipe_names) == [LEMMATIZER_NAME, "sentencizer"]
+            and list(nlp.pipe_names) in ([LEMMATIZER_NAME, "sentencizer"],
+                                         [LEMMATIZER_NAME, "sentencizer", _SENTENCE_FIX])
             and not any(case.strip() and any(char.isspace() for char in case) for case in nlp.tokenizer.rules))
 
 
