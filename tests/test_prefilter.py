@@ -194,3 +194,17 @@ def test_english_generated_text_gives_the_same_suggestions_both_ways(english, da
     texts = data.draw(st.lists(_texts(vocabulary), min_size=1, max_size=4))
     windowed, whole = both_paths((rules, nlp), texts)
     assert windowed == whole
+
+
+def test_the_run_cache_starts_over_when_full_and_nothing_changes(compiled, sample_texts, monkeypatch):
+    from qualcode.coding.keywords import prefilter as prefilter_module
+
+    rules, nlp = compiled
+    prefilter = prefilter_for(rules, nlp)
+    before = [prefilter.windows(text) for text in sample_texts]
+    monkeypatch.setattr(prefilter_module, "_CACHE_LIMIT", 50)
+    prefilter._clear()
+    assert [prefilter.windows(text) for text in sample_texts] == before
+    assert len(prefilter.flags) <= 50 + max(len(set(text.split())) for text in sample_texts)
+    windowed, whole = both_paths(compiled, sample_texts[:30])
+    assert windowed == whole

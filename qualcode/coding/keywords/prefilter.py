@@ -86,7 +86,7 @@ class Prefilter:
 
     def _clear(self) -> None:
         for table in (self.flags, self.interesting, self.anchors, self.needs, self.particles, self.staff,
-                      self.risky_starts, self.risky_ends):
+                      self.risky_starts, self.risky_ends, self._lemmas):
             table.clear()
 
     # -- classifying runs (once per distinct run)
