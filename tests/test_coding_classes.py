@@ -1,0 +1,87 @@
+"""Classes of error of the keyword coder on real Dutch report text, each fixed in the default
+codebook or the rules and pinned here with general sentences (none of them from the development
+set): what a researcher relies on is that a class of sentence is coded the same way every time."""
+from __future__ import annotations
+
+import pytest
+
+from qualcode.coding.codebook import Codebook, default_codebook_path, load_codebook
+from qualcode.coding.keywords import suggest
+from qualcode.records import Segment
+
+
+@pytest.fixture(scope="module")
+def nl() -> Codebook:
+    return load_codebook(default_codebook_path("nl"))
+
+
+def coded(codebook: Codebook, text: str) -> set[tuple[str, str]]:
+    segment = Segment(id=1, document_id=1, start=0, end=len(text), text=text, speaker=None, case_id="c",
+                      kind="paragraph")
+    return {(s.code, s.direction) for s in suggest(codebook, [segment])}
+
+
+def aspects(codebook: Codebook, text: str) -> set[str]:
+    return {code for code, _ in coded(codebook, text)}
+
+
+# -- 'tempo': the pace of change and the pupils' own pace are no pace of work
+@pytest.mark.parametrize("text", [
+    "Het hoge tempo van de technologische ontwikkelingen maakt beleid lastig.",
+    "Het tempo waarmee nieuwe chatbots op de markt komen is hoog.",
+    "Met adaptieve software werken leerlingen in hun eigen tempo.",
+    "Scholen houden het tempo van de veranderingen nauwelijks bij.",
+])
+def test_the_pace_of_change_is_not_workload(nl, text):
+    assert "workload" not in aspects(nl, text)
+
+
+def test_the_pace_of_work_still_is(nl):
+    assert coded(nl, "Docenten ervaren een hoger werktempo.") == {("workload", "risk")}
+    assert coded(nl, "Door de nieuwe app ligt het tempo voor docenten hoger.") == {("workload", "risk")}
+
+
+# -- 'verzuim' is the pupils' absence unless it is the staff's
+def test_pupils_absence_is_not_workload_but_sickness_absence_of_staff_is(nl):
+    assert "workload" not in aspects(nl, "De mentor houdt extra goed het verzuim per leerling bij.")
+    assert coded(nl, "Het ziekteverzuim onder docenten stijgt.") == {("workload", "risk")}
+    assert coded(nl, "Het verzuim onder docenten daalt door minder administratie.") == {("workload", "opportunity")}
+
+
+# -- 'taken' without any staff in the segment are an AI system's tasks (a definition of AI)
+def test_tasks_are_the_staffs_only_when_the_segment_names_the_staff(nl):
+    assert coded(nl, "Machine learning kan taken automatiseren die eerder mensenwerk waren.") == set()
+    assert coded(nl, "Een robot neemt taken over in de fabriek.") == set()
+    assert coded(nl, "Voor docenten kan AI taken automatiseren.") == {("workload", "opportunity")}
+
+
+# -- simplifying the work is an opportunity; words of harm are a risk
+def test_simplifying_is_an_opportunity(nl):
+    assert coded(nl, "De app vereenvoudigt de administratie van docenten.") == {("workload", "opportunity")}
+    assert coded(nl, "Zo versimpel je als docent je lesvoorbereiding.") == {("workload", "opportunity")}
+
+
+@pytest.mark.parametrize("text", [
+    "Strakke protocollen ondermijnen de professionele ruimte van leraren.",
+    "Een verplicht dashboard tast de autonomie van docenten aan.",
+    "Meer toezicht is schadelijk voor het eigen oordeel van de docent.",
+    "Veel leraren vinden dat verlies van zeggenschap onwenselijk.",
+])
+def test_words_of_harm_give_a_risk(nl, text):
+    assert coded(nl, text) == {("autonomy", "risk")}
+
+
+# -- a negative state of the staff is its own risk (as 'frustratie' and 'onzekerheid' were)
+@pytest.mark.parametrize("text", [
+    "Ik ben gefrustreerd over de nieuwe software.",
+    "De vele storingen zijn een bron van ergernis voor leraren.",
+    "Collega's raken gedemotiveerd door de eindeloze updates.",
+])
+def test_a_negative_state_of_the_staff_is_a_risk_to_enjoyment(nl, text):
+    assert coded(nl, text) == {("enjoyment", "risk")}
+
+
+def test_boring_describes_tasks_and_gives_no_risk_to_them(nl):
+    # 'saai' qualifies the tasks: losing boring tasks is no risk to the workload
+    found = coded(nl, "Er zijn taken die docenten saai vinden, en als die verdwijnen is dat prima.")
+    assert ("workload", "risk") not in found
