@@ -85,3 +85,57 @@ def test_boring_describes_tasks_and_gives_no_risk_to_them(nl):
     # 'saai' qualifies the tasks: losing boring tasks is no risk to the workload
     found = coded(nl, "Er zijn taken die docenten saai vinden, en als die verdwijnen is dat prima.")
     assert ("workload", "risk") not in found
+
+
+# -- a Dutch verb closes its clause after its object: the increase/decrease verb reaches back to it
+@pytest.mark.parametrize("text, expected", [
+    ("AI kan de werkdruk van docenten flink verlagen.", {("workload", "opportunity")}),
+    ("We hopen dat de chatbot de administratieve lasten van leraren zal verminderen.", {("workload", "opportunity")}),
+    ("Het is de bedoeling dat de app het nakijkwerk van de docent gaat overnemen.", {("workload", "opportunity")}),
+    ("Ik ben bang dat het dashboard de zeggenschap van de vakgroep zal beperken.", {("autonomy", "risk")}),
+])
+def test_a_verb_cue_at_the_end_of_the_clause_reaches_its_object(nl, text, expected):
+    assert coded(nl, text) == expected
+
+
+def test_an_adverb_cue_does_not_reach_that_far(nl):
+    # 'meer' is no verb: four words away it does not act on 'werkdruk'
+    assert coded(nl, "De werkdruk van de docenten op school is meer dan vroeger.") == {("workload", "none")}
+
+
+# -- negation: on the aspect itself it names no change; on the change it flips it
+def test_a_negation_on_the_aspect_names_no_change(nl):
+    assert coded(nl, "De software neemt geen taken van docenten over.") == {("workload", "none")}
+    assert coded(nl, "Docenten willen geen werkzaamheden overnemen van de roostermaker.") == {("workload", "none")}
+    # the negation of the change itself still flips it
+    assert coded(nl, "Voor docenten betekent het geen hogere werkdruk.") == {("workload", "opportunity")}
+    assert coded(nl, "Dit levert geen extra werk op.") == {("workload", "opportunity")}
+
+
+# -- a keyword that needs a cue needs one that acts on it, not any cue of its clause
+def test_an_increase_cue_that_acts_on_nothing_does_not_count_as_a_cue(nl):
+    assert coded(nl, "De app biedt quizzen, AI-mentoren voor leerlingen en nog veel meer.") == set()
+    assert coded(nl, "Met AI wordt de begeleiding van leerlingen minder persoonlijk.") == {("interaction", "risk")}
+
+
+# -- descriptions and idioms
+@pytest.mark.parametrize("text", [
+    "Na de lunch gingen de schoolleiders in groepjes met elkaar in gesprek.",  # a description, no effect
+    "Een map met lesideeën van collega-scholen, ter inspiratie.",              # 'ter inspiratie': as examples
+    "De app meet de motivatie van de klas tijdens de les.",                    # the class: the pupils
+])
+def test_descriptions_and_idioms_are_not_coded(nl, text):
+    assert coded(nl, text) == set()
+
+
+# -- missing something and depersonalised contact
+def test_missing_and_impersonal_contact_are_a_risk(nl):
+    assert coded(nl, "Sinds de chatbot er is, mis ik het contact met mijn leerlingen.") == {("interaction", "risk")}
+    assert coded(nl, "Veel leraren missen de tijd om goede feedback te geven.") == {("workload", "risk")}
+    assert coded(nl, "Door de app wordt het contact met ouders afstandelijk.") == {("interaction", "risk")}
+    assert coded(nl, "Mailen maakt de band met ouders formeler en minder persoonlijk.") == {("interaction", "risk")}
+
+
+def test_missing_a_task_is_felt_as_a_loss_not_as_less_work(nl):
+    # 'missen' says the thing was valued: a risk cue, not a decrease (less marking would be an opportunity)
+    assert ("workload", "opportunity") not in coded(nl, "Sommige docenten zeggen: ik mis het nakijken.")
