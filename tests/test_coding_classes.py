@@ -139,3 +139,46 @@ def test_missing_and_impersonal_contact_are_a_risk(nl):
 def test_missing_a_task_is_felt_as_a_loss_not_as_less_work(nl):
     # 'missen' says the thing was valued: a risk cue, not a decrease (less marking would be an opportunity)
     assert ("workload", "opportunity") not in coded(nl, "Sommige docenten zeggen: ik mis het nakijken.")
+
+
+# -- the English codebook has every rule key and kind of the Dutch one
+ROOT = default_codebook_path("nl").parent
+
+
+def _keys(path) -> dict[str, object]:
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {
+        "top": set(data),
+        "directions": set(data["directions"]),
+        "codes": {code["id"]: set(code["keywords"]) for code in data["codes"]},
+    }
+
+
+def test_the_english_codebook_uses_the_same_rule_keys_as_the_dutch_one():
+    assert _keys(ROOT / "werkbeleving.en.yaml") == _keys(ROOT / "werkbeleving.yaml")
+
+
+@pytest.fixture(scope="module")
+def en() -> Codebook:
+    return load_codebook(default_codebook_path("en"))
+
+
+def test_english_rule_kinds_work_on_english_sentences(en):
+    # hedges
+    assert coded(en, "It is still unclear whether AI will reduce the workload of teachers.") == {("workload", "none")}
+    # only_about_staff: 'tasks' of an AI system in a definition, no staff in the segment
+    assert coded(en, "Machine learning can automate tasks that used to need people.") == set()
+    assert coded(en, "For teachers, AI can take over tasks and save time.") == {("workload", "opportunity")}
+    # not_about: the pupils' motivation
+    assert coded(en, "Adaptive software raises the motivation of the pupils in the class.") == set()
+    # only_with_cue: contact as a description
+    assert coded(en, "Teachers are in contact with their pupils every day.") == set()
+    assert coded(en, "Teachers have less contact with parents.") == {("interaction", "risk")}
+    # exclusions of the pace of change
+    assert "workload" not in {c for c, _ in coded(en, "The high pace of technological change worries schools.")}
+    # new cues: simplify, words of harm, missing
+    assert coded(en, "The tool helps teachers simplify their marking.") == {("workload", "opportunity")}
+    assert coded(en, "Rigid dashboards undermine the professional judgement of teachers.") == {("autonomy", "risk")}
+    assert coded(en, "Since the chatbot arrived I miss the contact with my pupils.") == {("interaction", "risk")}
