@@ -95,6 +95,10 @@ class Project:
     def meta(self, key: str, default: str | None = None) -> str | None:
         return self.store.meta(key, default)
 
+    def check_not_busy(self) -> None:
+        """ProjectBusyError when another command holds the project's write lock (after the wait allowed)."""
+        self.store.check_not_busy()
+
     # -- import --------------------------------------------------------------------------
     def import_files(
         self,
