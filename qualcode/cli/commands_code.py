@@ -105,6 +105,8 @@ def codebook_check(path: Path) -> None:
     from qualcode.coding.codebook import load_codebook
 
     cb = load_codebook(path)
+    for warning in cb.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     click.echo(f"{path}: valid codebook {cb.name!r} ({cb.language}), {len(cb.codes)} codes, version {cb.version[:12]}")
 
 
