@@ -862,6 +862,20 @@ def test_the_browser_review_next_to_a_cli_review_import_loses_nothing(proj):
     _no_half_run(proj)
 
 
+def test_a_backup_left_half_written_by_a_killed_command_is_cleared_later_and_never_listed(proj):
+    folder = proj.parent / connection.BACKUP_FOLDER
+    folder.mkdir(exist_ok=True)
+    stale = folder / f"{proj.stem}.20260101-000000.qualcode.123-abcd.partial"
+    fresh = folder / f"{proj.stem}.20260101-000001.qualcode.456-efgh.partial"  # another command, still writing
+    for partial in (stale, fresh):
+        partial.write_bytes(b"half a backup")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    with Project.open(proj) as project:
+        made = connection.backup_project(project.con, proj)
+        assert connection.backups(proj) == [made]
+    assert not stale.exists() and fresh.exists()
+
+
 # -- 8. offline ----------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_import_code_learn_export_and_report_run_with_the_network_switched_off(tmp_path, monkeypatch):
