@@ -730,3 +730,31 @@ def test_cli_report_with_scenarios_and_docx(built, tmp_path):
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "Scenario's per aspect (opzet)" in text and "Herkomst" in text
     assert not any(name in text for name in REAL_NAMES)
+
+
+def test_a_count_of_one_takes_the_singular_in_every_output_and_web_string():
+    """Every string of the outputs and the web pages filled with 1 and with 2: no '1 fragmenten',
+    '1 segments', '1 cases' (the noun, and a verb with it, agree with the number)."""
+    from string import Formatter
+
+    from qualcode.outputs.i18n import SELECTION, TEXT, fill
+    from qualcode.web.text import PAGE_TEXT
+
+    plural_after_one = re.compile(r"\b1 (fragmenten|segments|cases|coderingen|codings|wijzigingen|changes|woorden"
+                                  r"|words|machinesuggesties|machine suggestions|te coderen fragmenten)\b")
+    singular_after_two = re.compile(r"\b2 (fragment|segment|case|codering|coding|wijziging|change|woord|word)\b(?!-)")
+    checked = 0
+    for table in (TEXT, SELECTION, PAGE_TEXT):
+        for language, strings in table.items():
+            for key, text in strings.items():
+                fields = {name for _, name, _, _ in Formatter().parse(text) if name}
+                if not fields or f"{key}_one" in strings:  # a string with its own singular is for 2 and more
+                    continue
+                one, two = fill(text, **dict.fromkeys(fields, 1)), fill(text, **dict.fromkeys(fields, 2))
+                assert not plural_after_one.search(one), (language, key, one)
+                assert not singular_after_two.search(two), (language, key, two)
+                checked += 1
+    assert checked > 50
+    assert fill("{n:#fragment verschilt|fragmenten verschillen}", n=1) == "1 fragment verschilt"
+    assert fill("{n:#fragment verschilt|fragmenten verschillen}", n=0) == "0 fragmenten verschillen"
+    assert fill("{points:+d} pp", points=5) == "+5 pp"  # ordinary format specs still work

@@ -230,7 +230,7 @@ TURNS = [("Marieke de Vries", "E1", "Ik had een leerling, Daan, die veel tijd kw
 
 def _review_project(project):
     from conftest import add_document
-    from test_review import store_codebook
+    from conftest import store_codebook
 
     ids = add_document(project, TURNS)
     store_codebook(project)

@@ -13,6 +13,7 @@ any rendering; this module reads them from there so that there is one copy of ea
 """
 from __future__ import annotations
 
+import string
 from typing import TYPE_CHECKING, Any
 
 from qualcode.analysis.matrix import KEY_WORDS, code_label, direction_label
@@ -41,7 +42,7 @@ TEXT: dict[str, dict[str, str]] = {
         "scope_study": "studie {study}",
         "scope_pooled": "alle studies samen ({studies})",
         "scope_title": "{title} — {scope}",
-        "scope_line": "n = {n} cases; {selection}",
+        "scope_line": "n = {n:#case|cases}; {selection}",
         "question": "Vraag",
         "source": "Bron",
         "document": "Document",
@@ -89,8 +90,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_quotes": "geen citaten",
         "study": "Studie",
         "suggested_italic": "Cursief vet: het aantal bevat machinesuggesties die nog niet beoordeeld zijn.",
-        "counts_line": "{coded} van {total} te coderen fragmenten gecodeerd; {cases} cases; {codings} coderingen, "
-                       "waarvan {suggested} machinesuggesties",
+        "counts_line": "{coded} van {total:#te coderen fragment|te coderen fragmenten} gecodeerd; {cases:#case|cases}; "
+                       "{codings:#codering|coderingen}, waarvan {suggested:#machinesuggestie|machinesuggesties}",
         "group": "Groep",
         "legend_sheet": "Lees: fragmenten = aantal gecodeerde fragmenten; cases = aantal verschillende respondenten of groepen.",
         "codebook_warning": "Let op: de vergeleken codes zijn met verschillende codeboekversies gemaakt",
@@ -160,7 +161,7 @@ TEXT: dict[str, dict[str, str]] = {
                                    "kappa/alpha niet gedefinieerd",
         "agreement_note_too_few": "minder dan 2 eenheden: kappa/alpha niet gedefinieerd",
         "agreement_note_no_units": "geen fragmenten die beide codeurs beoordeelden: niets te vergelijken",
-        "agreement_units": "{units} fragmenten beoordeeld door zowel {a} als {b}{where}; weggelaten: {only_a} alleen "
+        "agreement_units": "{units:#fragment|fragmenten} beoordeeld door zowel {a} als {b}{where}; weggelaten: {only_a} alleen "
                            "door {a}, {only_b} alleen door {b} beoordeeld.",
         "agreement_where": " ({attribute} = {group})",
         "filter_by": "per {v}",
@@ -179,19 +180,19 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_intro": "Een eerste opzet, geschreven uit de gecodeerde fragmenten: per aspect en richting de "
                           "aantallen per groep, de terugkerende thema's en citaten uit verschillende cases. "
                           "Herschrijf de zinnen; elk getal staat ook in de matrix, elk citaat bij de fragmenten.",
-        "scenario_count": "{aspect}, {direction}: genoemd door {cases} van de {n} cases ({percent}%), in "
-                          "{segments} {unit}.",
+        "scenario_count": "{aspect}, {direction}: genoemd door {cases} van de {n:#case|cases} ({percent}%), in "
+                          "{segments:#fragment|fragmenten}.",
         "scenario_none": "{aspect}, {direction}: geen enkele case noemt dit.",
         "scenario_groups": "Per {attribute}: {items}.",
         "scenario_group": "{group} {cases} van {n} ({percent}%)",
-        "scenario_themes": "Terugkerende thema's (trefwoorden, in {k} van de {segments} fragmenten gevonden): "
+        "scenario_themes": "Terugkerende thema's (trefwoorden, in {k} van de {segments:#fragment|fragmenten} gevonden): "
                            "{items}.",
         "scenario_theme": "„{text}” ({n}×)",
         "scenario_subcodes": "Sub-codes: {items}.",
         "scenario_no_themes": "Geen terugkerende trefwoorden: de fragmenten zijn (ook) met de hand gecodeerd of "
                               "noemen steeds iets anders.",
         "scenario_together": "Vaak op hetzelfde fragment gecodeerd met: {items}.",
-        "scenario_together_item": "{cell} ({n} fragmenten)",
+        "scenario_together_item": "{cell} ({n:#fragment|fragmenten})",
         "scenario_quotes": "Citaten",
         "scenario_todo": "[Duiding: wat zeggen deze cases, en waarin verschillen de groepen?]",
     },
@@ -212,7 +213,7 @@ TEXT: dict[str, dict[str, str]] = {
         "scope_study": "study {study}",
         "scope_pooled": "all studies pooled ({studies})",
         "scope_title": "{title} — {scope}",
-        "scope_line": "n = {n} cases; {selection}",
+        "scope_line": "n = {n:#case|cases}; {selection}",
         "question": "Question",
         "source": "Source",
         "document": "Document",
@@ -260,8 +261,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_quotes": "no quotes",
         "study": "Study",
         "suggested_italic": "Bold italic: the count includes machine suggestions not yet reviewed.",
-        "counts_line": "{coded} of {total} segments to code are coded; {cases} cases; {codings} codings, "
-                       "of which {suggested} machine suggestions",
+        "counts_line": "{coded} of {total:#segment to code is coded|segments to code are coded}; {cases:#case|cases}; "
+                       "{codings:#coding|codings}, of which {suggested:#machine suggestion|machine suggestions}",
         "group": "Group",
         "legend_sheet": "Read: segments = number of coded segments; cases = number of distinct respondents or groups.",
         "codebook_warning": "Note: the compared codings were made with different codebook versions",
@@ -327,7 +328,7 @@ TEXT: dict[str, dict[str, str]] = {
         "agreement_note_not_used": "not used by either coder: agreement is trivially 100%, kappa/alpha undefined",
         "agreement_note_too_few": "fewer than 2 units: kappa/alpha undefined",
         "agreement_note_no_units": "no segments decided by both coders: nothing to compare",
-        "agreement_units": "{units} segments decided by both {a} and {b}{where}; left out: {only_a} decided only by "
+        "agreement_units": "{units:#segment|segments} decided by both {a} and {b}{where}; left out: {only_a} decided only by "
                            "{a}, {only_b} only by {b}.",
         "agreement_where": " ({attribute} = {group})",
         "filter_by": "by {v}",
@@ -346,18 +347,18 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_intro": "A first draft, written from the coded segments: per aspect and direction the counts per "
                           "group, the recurring themes and quotes from different cases. Rewrite the sentences; "
                           "every figure is also in the matrix, every quote with the segments.",
-        "scenario_count": "{aspect}, {direction}: raised by {cases} of {n} cases ({percent}%), in {segments} "
-                          "{unit}.",
+        "scenario_count": "{aspect}, {direction}: raised by {cases} of {n:#case|cases} ({percent}%), in "
+                          "{segments:#segment|segments}.",
         "scenario_none": "{aspect}, {direction}: no case raised this.",
         "scenario_groups": "By {attribute}: {items}.",
         "scenario_group": "{group} {cases} of {n} ({percent}%)",
-        "scenario_themes": "Recurring themes (keywords, found in {k} of the {segments} segments): {items}.",
+        "scenario_themes": "Recurring themes (keywords, found in {k} of the {segments:#segment|segments}): {items}.",
         "scenario_theme": "“{text}” ({n}×)",
         "scenario_subcodes": "Sub-codes: {items}.",
         "scenario_no_themes": "No recurring keywords: the segments were (also) coded by hand or each say something "
                               "else.",
         "scenario_together": "Often coded on the same segment with: {items}.",
-        "scenario_together_item": "{cell} ({n} segments)",
+        "scenario_together_item": "{cell} ({n:#segment|segments})",
         "scenario_quotes": "Quotes",
         "scenario_todo": "[Interpretation: what do these cases say, and how do the groups differ?]",
     },
@@ -375,26 +376,45 @@ ATTRIBUTE_LABELS: dict[str, dict[str, str]] = {"nl": {"role": "rol", "study": "s
 
 # Which codings count, in one line (the matrix sheet's note, the provenance, the terminal).
 SELECTION: dict[str, dict[str, str]] = {
-    "en": {"reconciled": "reconciled decisions (coder '{r}', {settled} {settled_unit}), elsewhere the codes all coders who "
-                         "decided a segment accepted ({agreed} segments decided by two or more coders, {single} by "
+    "en": {"reconciled": "reconciled decisions (coder '{r}', {settled:#segment|segments}), elsewhere the codes all coders who "
+                         "decided a segment accepted ({agreed:#segment|segments} decided by two or more coders, {single} by "
                          "one coder only)",
            "not_reconciled": "nothing was reconciled (no decisions of coder '{r}'; see `qualcode reconcile`): counted "
                              "instead per segment the codes all coders who decided it accepted ({coders}): "
-                             "{agreed} segments decided by two or more coders, {single} by one coder only",
+                             "{agreed:#segment|segments} decided by two or more coders, {single} by one coder only",
            "coder": "accepted decisions of coder {c}", "nobody": "no human decisions",
            "suggested": "; plus machine suggestions on segments not yet decided (status 'suggested')",
            "study": "; study {s} only"},
-    "nl": {"reconciled": "afgestemde beslissingen (codeur '{r}', {settled} {settled_unit}), elders de codes die alle "
-                         "codeurs van een fragment accepteerden ({agreed} fragmenten door twee of meer codeurs "
+    "nl": {"reconciled": "afgestemde beslissingen (codeur '{r}', {settled:#fragment|fragmenten}), elders de codes die alle "
+                         "codeurs van een fragment accepteerden ({agreed:#fragment|fragmenten} door twee of meer codeurs "
                          "beoordeeld, {single} door één codeur)",
            "not_reconciled": "niets afgestemd (geen beslissingen van codeur '{r}'; zie `qualcode reconcile`): geteld "
                              "is in plaats daarvan per fragment wat alle codeurs die het beoordeelden accepteerden "
-                             "({coders}): {agreed} fragmenten door twee of meer codeurs beoordeeld, {single} door "
+                             "({coders}): {agreed:#fragment|fragmenten} door twee of meer codeurs beoordeeld, {single} door "
                              "één codeur",
            "coder": "geaccepteerde beslissingen van codeur {c}", "nobody": "geen menselijke beslissingen",
            "suggested": "; plus machinesuggesties bij fragmenten die nog niet beoordeeld zijn (status 'suggested')",
            "study": "; alleen studie {s}"},
 }
+
+
+class _Counted(string.Formatter):
+    """``str.format`` plus counted nouns: ``{n:#fragment|fragmenten}`` is '1 fragment' or '3 fragmenten'."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec.startswith("#") and "|" in format_spec:
+            one, many = format_spec[1:].split("|", 1)
+            return f"{value} {one if value == 1 else many}"
+        return super().format_field(value, format_spec)
+
+
+_COUNTED = _Counted()
+
+
+def fill(template: str, /, **values: Any) -> str:
+    """The text with its fields filled in; ``{n:#segment|segments}`` agrees with the number
+    ('1 segment', '2 segments'), also a verb with it ('{n:#segment differs|segments differ}')."""
+    return _COUNTED.format(template, **values)
 
 
 def language_of(codebook: Any) -> str:
@@ -427,7 +447,7 @@ class Words:
 
     def __call__(self, key: str, **values: Any) -> str:
         text = self._text[key]
-        return text.format(**values) if values else text
+        return fill(text, **values) if values else text
 
     # -- labels from the codebook ------------------------------------------------------------
     def code(self, code: str) -> str:
@@ -501,10 +521,9 @@ class Words:
             from qualcode.store.codings import RECONCILED
 
             key = "not_reconciled" if selection.nothing_reconciled else "reconciled"
-            unit = self("segment").lower() if selection.settled_segments == 1 else self("segments")
-            text = words[key].format(r=RECONCILED, settled=selection.settled_segments, settled_unit=unit,
-                                     agreed=selection.agreed_segments, single=selection.single_coder_segments,
-                                     coders=" + ".join(c for c in selection.coders if c != RECONCILED))
+            text = fill(words[key], r=RECONCILED, settled=selection.settled_segments,
+                        agreed=selection.agreed_segments, single=selection.single_coder_segments,
+                        coders=" + ".join(c for c in selection.coders if c != RECONCILED))
         elif selection.coder or selection.coders:
             text = words["coder"].format(c=selection.coder or selection.coders[0])
         else:

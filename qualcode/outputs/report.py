@@ -221,8 +221,7 @@ def scenario_texts(part: "Analysis") -> list[tuple[str, list[ScenarioText]]]:
                 texts.append(ScenarioText(f"{aspect} — {direction}", (none[:1].upper() + none[1:],), ()))
                 continue
             sentences = [w("scenario_count", aspect=aspect, direction=direction, cases=c.cases, n=c.n_cases,
-                           percent=c.percent, segments=c.segments,
-                           unit=w("segments") if c.segments != 1 else w("segment").lower())]
+                           percent=c.percent, segments=c.segments)]
             if sc.groups and len(sc.groups) > 1:
                 items = "; ".join(w("scenario_group", group=g, cases=gc.cases, n=gc.n_cases, percent=gc.percent)
                                   for g, gc in sc.groups)
