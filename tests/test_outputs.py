@@ -758,3 +758,32 @@ def test_a_count_of_one_takes_the_singular_in_every_output_and_web_string():
     assert fill("{n:#fragment verschilt|fragmenten verschillen}", n=1) == "1 fragment verschilt"
     assert fill("{n:#fragment verschilt|fragmenten verschillen}", n=0) == "0 fragmenten verschillen"
     assert fill("{points:+d} pp", points=5) == "+5 pp"  # ordinary format specs still work
+
+
+def test_a_quote_gets_the_interviewers_question_only_when_the_turn_asks_one(project):
+    """'Vraag: Ja.' was shown: the nearest interviewer turn whatever it said. Now: a turn that asks (question
+    mark, question word, verb-first 'Vind je'), past an acknowledgement ('Ja.') the question before it, and
+    no question after a turn that asks nothing (a topic announced)."""
+    turns = [
+        ("Interviewer", None, "Hoe ervaren jullie de werkdruk sinds de nieuwe software?"),
+        ("R1", "R1", "Het nakijkwerk gaat sneller, dat scheelt tijd."),
+        ("Interviewer", None, "Ja."),
+        ("R1", "R1", "En ook het plannen kost minder tijd dan vroeger."),
+        ("Interviewer", None, "Dan het volgende blok. Docenten en onderwijsassistenten."),
+        ("R2", "R2", "De tijd voor overleg met collega's wordt minder."),
+        ("Interviewer", None, "Vind je dat de regie nog bij jou ligt"),
+        ("R2", "R2", "Ik houd zelf de regie over mijn lessen."),
+        ("Interviewer", None, "Dat is veel. " + "Heel veel dingen tegelijk, dat hoor ik vaker van anderen. " * 5
+         + "Wat betekent dat voor je tijd?"),
+        ("R2", "R2", "Minder tijd voor de klas, meer tijd voor schermen."),
+    ]
+    ids = add_document(project, turns)
+    _store_codebook(project)
+    accept(project, "anna", (ids[1], "workload", "opportunity"), (ids[3], "workload", "opportunity"),
+           (ids[5], "workload", "risk"), (ids[7], "autonomy", "opportunity"), (ids[9], "workload", "risk"))
+    asked = {p.segment_id: p.question for p in project.analyse(coder="anna").passages}
+    assert asked[ids[1]] == "Hoe ervaren jullie de werkdruk sinds de nieuwe software?"
+    assert asked[ids[3]] == "Hoe ervaren jullie de werkdruk sinds de nieuwe software?"  # past 'Ja.'
+    assert asked[ids[5]] is None  # a topic announced, no question asked
+    assert asked[ids[7]] == "Vind je dat de regie nog bij jou ligt"  # no question mark, still a question
+    assert asked[ids[9]] == "… Wat betekent dat voor je tijd?"  # a long turn: its question sentence
