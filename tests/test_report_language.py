@@ -264,3 +264,21 @@ def test_the_heatmap_labels_of_the_demo_keep_clear_of_the_cell_edges(drafted):
     from test_outputs import heatmap_labels_checked
 
     assert heatmap_labels_checked(drafted) == 4 * 2 + 4 * 3  # po-2019 without 'geen richting', vo-2025 with it
+
+
+def test_the_demo_with_the_english_codebook_applies_the_dutch_review_and_speaks_english(demo, tmp_path):
+    """`qualcode demo --codebook werkbeleving.en.yaml` stopped at the review workbooks (exported with the Dutch
+    codebook's version). Now they are applied under the codebook they were made with, the English edition
+    is loaded after them: the same decisions, English words in every output of that run."""
+    english = run_demo(tmp_path, sample_dir=ROOT / "transcripts_sample",
+                       codebook=ROOT / "codebooks" / "werkbeleving.en.yaml", echo=lambda line: None)
+    decided = "SELECT segment_id, code, direction, coder FROM codings WHERE coder IN ('anna', 'bob') AND status = " \
+              "'accepted' ORDER BY 1, 2, 3, 4"
+    assert sqlite3.connect(english.project).execute(decided).fetchall() == \
+        sqlite3.connect(demo.project).execute(decided).fetchall()
+    wb = openpyxl.load_workbook(english.workbook)
+    assert "Coded segments" in wb.sheetnames
+    assert not [(sheet, text) for sheet, text in _labels(wb) if _words(text) & DUTCH]
+    report = (english.report.parent / "report.md").read_text(encoding="utf-8")
+    assert "Opportunities and risks per aspect of work" in report and "Kansen en risico" not in report
+    assert "human interaction" in report and "menselijke interactie" not in report
