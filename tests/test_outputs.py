@@ -787,3 +787,23 @@ def test_a_quote_gets_the_interviewers_question_only_when_the_turn_asks_one(proj
     assert asked[ids[5]] is None  # a topic announced, no question asked
     assert asked[ids[7]] == "Vind je dat de regie nog bij jou ligt"  # no question mark, still a question
     assert asked[ids[9]] == "… Wat betekent dat voor je tijd?"  # a long turn: its question sentence
+
+
+def test_word_table_columns_are_as_wide_as_their_longest_word():
+    """The Word report's '% overeenstemming' header wrapped mid-word (five equal columns). Widths now come
+    from the texts: cells on one line, no header word broken, the page width kept when it can be."""
+    from qualcode.outputs.word import TEXT_WIDTH_CM, _text_cm, column_widths
+
+    headers = ["Aspect", "n", "% overeenstemming", "kappa", "alpha"]
+    rows = [["menselijke interactie", "120", "96,7", "0,89", "0,89"], ["alle codes", "480", "98,3", "0,95", "0,95"]]
+    widths = column_widths(headers, rows)
+    assert sum(widths) <= TEXT_WIDTH_CM + 1e-9
+    for i, width in enumerate(widths):
+        assert width > _text_cm(headers[i], bold=True)  # here every header fits on one line
+        assert all(width > _text_cm(row[i]) for row in rows)
+    # a table too wide for the page: each column still holds its longest word
+    wide = [f"kolom{i} met een lange kop" for i in range(7)]
+    cells = [["een heel lange celtekst " * 2] * 7]
+    widths = column_widths(wide, cells)
+    assert all(width > _text_cm("kolom0", bold=True) for width in widths)
+    assert sum(widths) <= TEXT_WIDTH_CM + 1e-9

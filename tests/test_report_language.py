@@ -258,6 +258,15 @@ def test_the_word_report_converts_with_libreoffice_and_holds_the_numbers(demo, t
     assert "demo.qualcode" in text
     for name in ("Marieke de Vries", "Peter van Dijk"):
         assert name not in text
+    # no word broken over two lines ('% overeenstemm|ing' in a narrow column, 'po-|2019' at its hyphen):
+    # every word LibreOffice laid out is a word of the document (the list bullets aside)
+    from docx import Document
+
+    doc = Document(str(demo.docx))
+    written = {word for p in doc.paragraphs for word in p.text.split()}
+    written |= {word for t in doc.tables for row in t.rows for c in row.cells for word in c.text.split()}
+    laid_out = {word for page in PdfReader(pdf).pages for word in (page.extract_text() or "").split()}
+    assert not {word for word in laid_out - written if word.isprintable() and word != "\uf0b7"}
 
 
 def test_the_heatmap_labels_of_the_demo_keep_clear_of_the_cell_edges(drafted):
