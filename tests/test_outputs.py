@@ -807,3 +807,25 @@ def test_word_table_columns_are_as_wide_as_their_longest_word():
     widths = column_widths(wide, cells)
     assert all(width > _text_cm("kolom0", bold=True) for width in widths)
     assert sum(widths) <= TEXT_WIDTH_CM + 1e-9
+
+
+def test_known_attributes_are_named_in_the_outputs_language(built, tmp_path):
+    """'wave' and 'school_type' were shown as in the data in a Dutch workbook: a known attribute now gets
+    the label of the codebook's language, an unknown one stays as it is."""
+    project, _, _ = built
+    with store.transaction(project.con):
+        for case, wave in (("R1", "2025"), ("R2", "2025"), ("SL1", "2025"), ("P1", "2019"), ("P2", "2019")):
+            for name, value in (("wave", wave), ("school_type", "vo"), ("Kleur_Trui", "blauw")):
+                project.con.execute("INSERT INTO case_attributes(case_id, name, value, type) VALUES (?, ?, ?, 'text')",
+                                    (case, name, value))
+    out = tmp_path / "results.xlsx"
+    project.export_workbook(out, coder="anna", by="wave")
+    wb = openpyxl.load_workbook(out)
+    cases = [c.value for c in wb["Cases"][1]]
+    assert "meting" in cases and "schooltype" in cases and "wave" not in cases and "school_type" not in cases
+    assert "Kleur_Trui" in cases  # unknown: as in the data
+    groups = [c.value for row in wb["Matrix per groep"].iter_rows(max_row=2) for c in row if c.value]
+    assert "Meting" in groups and "Wave" not in groups
+    w_en = words(Codebook.from_text(CODEBOOK_NL.replace("language: nl", "language: en"), "en.yaml"))
+    assert (w_en.attribute("school_type"), w_en.attribute("wave"), w_en.attribute("Kleur_Trui")) == \
+        ("school type", "wave", "Kleur_Trui")

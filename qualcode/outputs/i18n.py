@@ -102,6 +102,11 @@ TEXT: dict[str, dict[str, str]] = {
         "privacy_note": "cases verschijnen alleen met hun pseudoniem; sprekerlabels en case-id's zijn weggelaten",
         "no_compare_sheet": "geen blad Vergelijking: {reason}",
         "no_comparison": "geen vergelijking van studies: {reason}",
+        "per_study_note": "De studies ({studies}) zijn apart geanalyseerd: elke studie heeft haar eigen matrix, "
+                          "citaten en samen-gecodeerde paren, want een samengevoegde tabel zou citaten uit studies "
+                          "met een andere vraag en andere respondenten naast elkaar zetten. Samen, met citaten over "
+                          "alle studies: --all-studies. Het werkblad Citaten heeft ze in één tabel met een kolom "
+                          "Studie om op te filteren.",
         # sheet names of the results workbook (at most 31 characters)
         "sheet_matrix": "Matrix",
         "sheet_groups": "Matrix per groep",
@@ -273,6 +278,11 @@ TEXT: dict[str, dict[str, str]] = {
         "privacy_note": "cases appear by pseudonym only; speaker labels and case ids are left out",
         "no_compare_sheet": "no Compare sheet: {reason}",
         "no_comparison": "no comparison of studies: {reason}",
+        "per_study_note": "The studies ({studies}) are analysed apart: each has its own matrix, quotes and pairs "
+                          "coded together, since a pooled table would put quotes from studies with other questions "
+                          "and other respondents side by side. Pooled, with quotes across all studies: "
+                          "--all-studies. The workbook's Quotes sheet holds them in one table with a Study column "
+                          "to filter on.",
         "sheet_matrix": "Matrix",
         "sheet_groups": "Matrix by group",
         "sheet_quotes": "Quotes",
@@ -372,7 +382,17 @@ MONTHS = {
 }
 
 # How a case attribute is named to a reader ('rol' for role); an attribute not listed keeps its name.
-ATTRIBUTE_LABELS: dict[str, dict[str, str]] = {"nl": {"role": "rol", "study": "studie"}}
+# Known by their usual column names in cases files and surveys (Dutch and English).
+ATTRIBUTE_LABELS: dict[str, dict[str, str]] = {
+    "nl": {"role": "rol", "study": "studie", "school_type": "schooltype", "schooltype": "schooltype",
+           "school": "school", "wave": "meting", "ronde": "ronde", "year": "jaar", "jaar": "jaar",
+           "sector": "sector", "gender": "gender", "geslacht": "geslacht", "age": "leeftijd", "leeftijd": "leeftijd",
+           "function": "functie", "functie": "functie", "region": "regio", "regio": "regio",
+           "experience": "ervaring", "ervaring": "ervaring", "group": "groep", "groep": "groep"},
+    "en": {"rol": "role", "studie": "study", "school_type": "school type", "schooltype": "school type",
+           "meting": "wave", "ronde": "round", "jaar": "year", "geslacht": "gender", "leeftijd": "age",
+           "functie": "function", "regio": "region", "ervaring": "experience", "groep": "group"},
+}
 
 # Which codings count, in one line (the matrix sheet's note, the provenance, the terminal).
 SELECTION: dict[str, dict[str, str]] = {
@@ -458,8 +478,9 @@ class Words:
         return direction_label(self.codebook, direction)
 
     def attribute(self, name: str | None) -> str:
-        """How an attribute is named to a reader ('rol' for role in a Dutch codebook's outputs)."""
-        return ATTRIBUTE_LABELS.get(self.language, {}).get(name or "", name or "")
+        """How an attribute is named to a reader in the output's language ('rol' for role, 'meting' for wave in
+        a Dutch codebook's outputs, 'school type' for school_type in English); an unknown one as it is."""
+        return ATTRIBUTE_LABELS.get(self.language, {}).get((name or "").strip().casefold(), name or "")
 
     # -- composed phrases --------------------------------------------------------------------
     def cell(self, cell: "Cell", mark: str = "*") -> str:

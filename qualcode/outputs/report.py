@@ -299,6 +299,8 @@ def _md_quote(p: "Passage", w: Words) -> list[str]:
 def _markdown(analysis: "Analysis", has_compare_png: bool) -> str:
     w = words(analysis.codebook)
     out = [f"# {w('title')}", "", "![heatmap](heatmap.png)", ""]
+    if analysis.parts:
+        out += [f"_{w('per_study_note', studies=', '.join(p.study or '' for p in analysis.parts))}_", ""]
     for part in analysis.scopes():
         out += [f"## {w.scope_title(part)}", "", f"_{w.scope_line(part)}_", "",
                 md_table(*matrix_table(part)), "", f"_{_legend(part, w)}_", ""]
@@ -448,6 +450,8 @@ def _html(analysis: "Analysis", png: bytes, compare_png: bytes | None) -> str:
     parts = [f"<!DOCTYPE html><html lang=\"{_h(analysis.language)}\"><head><meta charset=\"utf-8\">",
              f"<title>{_h(w('title'))}</title><style>{_CSS}</style></head><body>",
              f"<h1>{_h(w('title'))}</h1>", _img(png, w("title"))]
+    if analysis.parts:
+        parts.append(f"<p class=\"legend\">{_h(w('per_study_note', studies=', '.join(p.study or '' for p in analysis.parts)))}</p>")
     for part in analysis.scopes():
         parts += _html_scope(part, w)
     if analysis.comparison is not None:

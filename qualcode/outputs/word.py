@@ -159,6 +159,8 @@ def write_docx(analysis: "Analysis", path: str | Path, heatmap_png: bytes) -> Pa
     if scope:
         doc.add_paragraph(scope)
     _note(doc, f"{w('counted')}: {w.selection(analysis.selection)}")
+    if analysis.parts:
+        _note(doc, w("per_study_note", studies=", ".join(p.study or "" for p in analysis.parts)))
     doc.add_picture(io.BytesIO(heatmap_png), width=Cm(HEATMAP_WIDTH_CM))
 
     for part in analysis.scopes():
