@@ -387,7 +387,7 @@ def test_workbook_has_every_sheet_with_frozen_headers_and_filters(workbook):
                              "Codes per case", "Codeboek", "Cases", "Vergelijking", "Herkomst"]
     for ws in wb.worksheets:
         assert ws.freeze_panes is not None, ws.title
-        assert ws.auto_filter.ref, ws.title
+        assert ws.auto_filter.ref or ws.title == "Vergelijking", ws.title  # stacked tables, one per direction
     assert wb["Matrix"]["A1"].value == "Studie" and wb["Matrix"]["B1"].value == "Aspect"
     assert wb["Matrix"]["C1"].value == "kans: fragmenten" and wb["Matrix"]["E1"].value == "kans: %"
     assert wb["Matrix"].conditional_formatting  # the colour scale
@@ -829,3 +829,38 @@ def test_known_attributes_are_named_in_the_outputs_language(built, tmp_path):
     w_en = words(Codebook.from_text(CODEBOOK_NL.replace("language: nl", "language: en"), "en.yaml"))
     assert (w_en.attribute("school_type"), w_en.attribute("wave"), w_en.attribute("Kleur_Trui")) == \
         ("school type", "wave", "Kleur_Trui")
+
+
+def test_workbook_compare_sheet_has_one_readable_table_per_direction_with_the_counts_of_the_store(workbook):
+    """The Compare sheet ran 28 columns wide (every direction of every group side by side): unreadable when
+    printed. Now one table per direction, stacked; the figures are the store's."""
+    project, cb, ids, out, report = workbook
+    ws = openpyxl.load_workbook(out)["Vergelijking"]
+    assert ws.max_column <= 1 + 3 * 3  # two studies and their difference, three figures each
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    counts = {(code, direction, study): (segments, cases) for code, direction, study, segments, cases in project.con.execute(
+        "SELECT c.code, c.direction, s.name, COUNT(DISTINCT c.segment_id), COUNT(DISTINCT g.case_id) FROM codings c "
+        "JOIN segments g ON g.id = c.segment_id JOIN documents d ON d.id = g.document_id "
+        "JOIN studies s ON s.id = d.study_id WHERE c.coder = 'anna' AND c.status = 'accepted' AND g.to_code = 1 "
+        "GROUP BY 1, 2, 3")}
+    labels = {"kans": "opportunity", "risico": "risk"}
+    codes = {"autonomie": "autonomy", "werkdruk": "workload", "menselijke interactie": "interaction",
+             "werkplezier": "work_enjoyment"}
+    checked = 0
+    for i, row in enumerate(values):
+        if row[0] in labels:  # a direction's table: group names, figure names, then one row per aspect
+            groups = [g.split(" (")[0] for g in values[i + 1][1:7:3]]
+            assert groups == ["po-2019", "vo-2025"] and values[i + 2][1:4] == ["fragmenten", "cases", "%"]
+            assert values[i + 2][7:10] == ["fragmenten", "cases", "pp"]
+            for aspect_row in values[i + 3:i + 7]:
+                for k, study in enumerate(groups):
+                    segments, cases = counts.get((codes[aspect_row[0]], labels[row[0]], study), (0, 0))
+                    assert aspect_row[1 + 3 * k:3 + 3 * k] == [segments, cases], (row[0], aspect_row[0], study)
+                    checked += 1
+                assert aspect_row[7:9] == [aspect_row[4] - aspect_row[1], aspect_row[5] - aspect_row[2]]
+                n = {s: len({r[0] for r in project.con.execute(
+                    "SELECT DISTINCT g.case_id FROM segments g JOIN documents d ON d.id = g.document_id JOIN studies s "
+                    "ON s.id = d.study_id WHERE g.to_code = 1 AND s.name = ?", (s,))}) for s in groups}
+                points = 100 * (aspect_row[5] / n["vo-2025"] - aspect_row[2] / n["po-2019"])
+                assert aspect_row[9] == int(abs(points) + 0.5 + 1e-9) * (1 if points >= 0 else -1)  # half-way away from 0
+    assert checked == 2 * 4 * 2

@@ -519,46 +519,55 @@ def _cases_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
 
 
 def _compare_sheet(ws: "Worksheet", comparison: "ComparisonResult", w: Words) -> None:
+    """Per direction one table (stacked, so that it prints readably on a landscape page): per aspect the
+    segments, cases and share of cases of every group, then the differences with the baseline group."""
     from openpyxl.styles import Font
-
-    from qualcode.analysis.results import Cell
     from openpyxl.utils import get_column_letter
+
+    from qualcode.analysis.results import Cell, Difference
 
     st = _styles()
     write_text_cell(ws, 1, 1, f"{w('compare')}: {w.attribute(comparison.by)}").font = st["title"]
-    _header(ws, 2, [w("aspect")])
     measure_word = {"segments": w("segments"), "cases": w("cases"), "share": w("share")}
     measures = ("segments", "cases", "share")
     blocks = [(g, w.group_heading(g, comparison.n_cases(g)), False) for g in comparison.groups]
     blocks += [(g, w.difference_name(g, comparison.baseline), True) for g in comparison.compared]
-    col = 2
-    width = len(comparison.directions) * len(measures)
-    for group, title, is_diff in blocks:
-        c = write_text_cell(ws, 1, col, title)
-        c.font, c.alignment = st["title"], st["center"]
-        ws.merge_cells(start_row=1, start_column=col, end_row=1, end_column=col + width - 1)
-        _header(ws, 2, [f"{w.direction(d)}: {measure_word[m]}" for d in comparison.directions for m in measures],
-                col=col)
-        for r, code in enumerate(comparison.codes, start=3):
-            write_text_cell(ws, r, 1, w.code(code))
-            i = 0
-            for d in comparison.directions:
+    ncols = 1 + len(blocks) * len(measures)
+    r = 3
+    for d in comparison.directions:
+        write_text_cell(ws, r, 1, w.direction(d)).font = st["title"]
+        _header(ws, r + 1, [w("aspect")])
+        _header(ws, r + 2, [""])
+        ws.merge_cells(start_row=r + 1, start_column=1, end_row=r + 2, end_column=1)
+        col = 2
+        for group, title, is_diff in blocks:
+            _header(ws, r + 1, [title] + [""] * (len(measures) - 1), col=col)
+            ws.merge_cells(start_row=r + 1, start_column=col, end_row=r + 1, end_column=col + len(measures) - 1)
+            _header(ws, r + 2, [measure_word[m] if m != "share" else ("pp" if is_diff else "%") for m in measures],
+                    col=col)
+            for i, code in enumerate(comparison.codes):
+                row = r + 3 + i
+                write_text_cell(ws, row, 1, w.code(code))
                 figures = comparison.difference(code, d, group) if is_diff else comparison.cell(code, d, group)
-                for m in measures:
+                for k, m in enumerate(measures):
+                    if m == "share" and isinstance(figures, Difference):  # percentage points, as in the report
+                        cell = write_value_cell(ws, row, col + k, figures.points)
+                        cell.number_format = '+0" pp";-0" pp";0" pp"'
+                        continue
                     v = figures.share_of_cases if m == "share" else getattr(figures, m)
-                    cell = write_value_cell(ws, r, col + i, float(v) if m == "share" else int(v))
+                    cell = write_value_cell(ws, row, col + k, float(v) if m == "share" else int(v))
                     if isinstance(figures, Cell) and m == "segments" and figures.suggested:
                         cell.font = Font(italic=True, bold=True)
                     if m == "share":
-                        cell.number_format = "+0%;-0%;0%" if is_diff else "0%"
+                        cell.number_format = "0%"
                     elif is_diff:
                         cell.number_format = "+0;-0;0"
-                    i += 1
-        col += width
-    last = 2 + len(comparison.codes)
+            col += len(measures)
+        r += 3 + len(comparison.codes) + 1
+    last = r - 2
     r = last + 2
     _note(ws, r, w("legend_sheet"))
-    _note(ws, r + 1, f"{w('share')} = {w('cases')} / n")
+    _note(ws, r + 1, f"% = {w('share')} = {w('cases')} / n; pp = {w('difference')} × 100")
     if comparison.has_suggested:
         r += 1
         _note(ws, r + 1, w("suggested_italic"))
@@ -569,9 +578,11 @@ def _compare_sheet(ws: "Worksheet", comparison: "ComparisonResult", w: Words) ->
         c.font = st["header"]
         for i, line in enumerate(comparison.codebook_changes, start=1):
             write_text_cell(ws, r + i, 1, line)
-    _finish(ws, 2, last, col - 1, freeze="B3", widths={1: 26})
-    for c in range(2, col):
-        ws.column_dimensions[get_column_letter(c)].width = 14
+    _finish(ws, 4, last, ncols, freeze="B1", widths={1: 24})
+    ws.auto_filter.ref = None  # stacked tables: a filter would cover only the first
+    ws.print_title_rows = None
+    for c in range(2, ncols + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 11
 
 
 def _about_sheet(ws: "Worksheet", analysis: "Analysis", w: Words, compare_note: str | None) -> None:
