@@ -291,3 +291,26 @@ def test_the_demo_with_the_english_codebook_applies_the_dutch_review_and_speaks_
     report = (english.report.parent / "report.md").read_text(encoding="utf-8")
     assert "Opportunities and risks per aspect of work" in report and "Kansen en risico" not in report
     assert "human interaction" in report and "menselijke interactie" not in report
+
+
+def test_the_agreement_sheet_gives_a_group_without_common_decisions_one_row(demo):
+    """Groups that only one coder reviewed (bob did not review the school leaders) filled the Agreement sheet
+    with a row per code and direction, each saying there was nothing to compare: now one row per such group."""
+    con = sqlite3.connect(demo.project)
+    both = _decided(con, "anna") & _decided(con, "bob")
+    roles = {r[0]: r[1] for r in con.execute("SELECT g.id, c.role FROM segments g JOIN cases c ON c.id = g.case_id")}
+    compared = {roles[s] for s in both if s in roles}
+    ws = openpyxl.load_workbook(demo.workbook)["Overeenstemming"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2) if row[0].value]
+    per_group: dict = {}
+    for row in rows:
+        if isinstance(row[3], int):
+            per_group.setdefault(row[0], []).append(row)
+    empty = set(per_group) - compared - {"alle"}
+    assert empty, per_group.keys()  # the demo has such groups
+    for group in empty:
+        assert len(per_group[group]) == 1 and per_group[group][0][3] == 0
+    for group in compared:
+        assert len(per_group[group]) > 1
+    kappa = [c.value for c in ws[1]].index("kappa") + 1
+    assert ws.cell(2, kappa).number_format == "0.000"

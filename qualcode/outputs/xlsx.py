@@ -441,7 +441,10 @@ def agreement_rows(analysis: "Analysis", w: Words) -> tuple[list[str], list[list
         headers += ["precision", "recall", "F1"]
     headers.append(w("h_note"))
     rows = []
+    empty_groups = {g.group for g in result.groups if not g.units}
     for r in result.rows:
+        if r.group in empty_groups and not (r.code == ALL_CODES and r.direction is None):
+            continue  # a group neither coder decided anything in: one row saying so, not one per code
         row: list[Any] = [w("all") if r.group is None else r.group] if result.by is not None else []
         code = w("all_codes") if r.code == ALL_CODES else (r.label or w.code(r.code))
         direction = "" if r.direction is None else (w("all_directions") if r.direction == ALL_DIRECTIONS
@@ -476,6 +479,12 @@ def _agreement_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
     headers, rows = agreement_rows(analysis, w)
     _header(ws, 1, headers)
     last = _rows(ws, 2, rows, wrap_cols=[len(headers)])
+    formats = {w("h_percent_agreement"): "0.0", w("h_kappa"): "0.000", w("h_alpha"): "0.000",
+               "precision": "0.000", "recall": "0.000", "F1": "0.000"}
+    for col, header in enumerate(headers, start=1):  # 1 and 0.951 alike: 1.000
+        if header in formats:
+            for row in range(2, last + 1):
+                ws.cell(row, col).number_format = formats[header]
     row = last + 2
     for line in agreement_summary(analysis, w):
         _note(ws, row, line)
