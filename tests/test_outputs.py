@@ -864,3 +864,14 @@ def test_workbook_compare_sheet_has_one_readable_table_per_direction_with_the_co
                 points = 100 * (aspect_row[5] / n["vo-2025"] - aspect_row[2] / n["po-2019"])
                 assert aspect_row[9] == int(abs(points) + 0.5 + 1e-9) * (1 if points >= 0 else -1)  # half-way away from 0
     assert checked == 2 * 4 * 2
+
+
+def test_report_tables_align_numbers_right_and_text_left():
+    """The co-occurrence table's second column (a cell name) was right-aligned like the counts."""
+    from qualcode.outputs.report import _hc, _html_table
+
+    table = _html_table(["Eerste", "Tweede", "fragmenten"], [["werkdruk — risico", "werkplezier — risico", "5"],
+                                                            ["autonomie — kans", "werkdruk — kans", "-3 pp"]])
+    assert "<td>werkplezier — risico</td>" in table and '<td class="num">5</td>' in table
+    assert '<td class="num">-3 pp</td>' in table
+    assert _hc("met `--all-studies` <samen>") == "met <code>--all-studies</code> &lt;samen&gt;"

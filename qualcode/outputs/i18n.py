@@ -105,7 +105,7 @@ TEXT: dict[str, dict[str, str]] = {
         "per_study_note": "De studies ({studies}) zijn apart geanalyseerd: elke studie heeft haar eigen matrix, "
                           "citaten en samen-gecodeerde paren, want een samengevoegde tabel zou citaten uit studies "
                           "met een andere vraag en andere respondenten naast elkaar zetten. Samen, met citaten over "
-                          "alle studies: --all-studies. Het werkblad Citaten heeft ze in één tabel met een kolom "
+                          "alle studies: `--all-studies`. Het werkblad Citaten heeft ze in één tabel met een kolom "
                           "Studie om op te filteren.",
         # sheet names of the results workbook (at most 31 characters)
         "sheet_matrix": "Matrix",
@@ -281,7 +281,7 @@ TEXT: dict[str, dict[str, str]] = {
         "per_study_note": "The studies ({studies}) are analysed apart: each has its own matrix, quotes and pairs "
                           "coded together, since a pooled table would put quotes from studies with other questions "
                           "and other respondents side by side. Pooled, with quotes across all studies: "
-                          "--all-studies. The workbook's Quotes sheet holds them in one table with a Study column "
+                          "`--all-studies`. The workbook's Quotes sheet holds them in one table with a Study column "
                           "to filter on.",
         "sheet_matrix": "Matrix",
         "sheet_groups": "Matrix by group",

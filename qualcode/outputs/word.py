@@ -9,6 +9,7 @@ cleanly in Word and LibreOffice. Respondents appear by pseudonym only.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from qualcode.analysis.results import Analysis
 
 HEATMAP_WIDTH_CM = 16.0
+_NUMBER = re.compile(r"[-+−]?\d")  # a cell that reads as a number: right-aligned
 TEXT_WIDTH_CM = 16.0  # A4 (21 cm) less margins of 2.5 cm
 CELL_PADDING_CM = 0.45  # a cell's left and right margins and the grid line
 LANGUAGE_TAGS = {"nl": "nl-NL", "en": "en-GB"}
@@ -86,6 +88,7 @@ def _table(doc, headers: list[str], rows: list[list[str]]) -> None:
         for cell in table.columns[i].cells:
             cell.width = Cm(width)
     _repeat_header(table.rows[0])
+    numeric = [bool(i) and all(_NUMBER.match(str(row[i])) for row in rows) for i in range(len(headers))]
     for r, row in enumerate([headers, *rows]):
         for i, text in enumerate(row):
             cell = table.rows[r].cells[i]
@@ -94,7 +97,7 @@ def _table(doc, headers: list[str], rows: list[list[str]]) -> None:
             run = _unbroken_run(paragraph, str(text))
             run.font.size = Pt(9)
             run.bold = r == 0
-            if i:  # numbers, and their headers, to the right
+            if numeric[i]:  # numbers, and their headers, to the right
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     doc.add_paragraph()
 
@@ -160,7 +163,7 @@ def write_docx(analysis: "Analysis", path: str | Path, heatmap_png: bytes) -> Pa
         doc.add_paragraph(scope)
     _note(doc, f"{w('counted')}: {w.selection(analysis.selection)}")
     if analysis.parts:
-        _note(doc, w("per_study_note", studies=", ".join(p.study or "" for p in analysis.parts)))
+        _note(doc, w("per_study_note", studies=", ".join(p.study or "" for p in analysis.parts)).replace("`", ""))
     doc.add_picture(io.BytesIO(heatmap_png), width=Cm(HEATMAP_WIDTH_CM))
 
     for part in analysis.scopes():
