@@ -183,6 +183,9 @@ def test_the_page_shows_where_the_segment_is_in_its_source_as_the_terminal_and_e
     for n in range(1, len(project.review_queue("anna")) + 1):
         html = page(c, url.rsplit("/", 1)[0] + f"/{n}")
         shown[shown_segment(html)] = re.search(r'<span id="when">([^<]*)</span>', html).group(1)
+        labelled = '<span class="k">Tijd</span> <span id="when">' in html  # 'Tijd' only before a time
+        assert labelled == (shown_segment(html) == ids[2])
+        assert "erna ·" not in html  # 'daarna': in small capitals 'ERNA' read as a name
     position = project.segment(ids[3]).position
     assert shown[ids[2]] == "00:12:34–00:13:02"
     assert shown[ids[1]] == "rij W026"

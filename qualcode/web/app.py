@@ -283,6 +283,7 @@ def create_app(project_path: str | Path, *, token: str | None = None, coder: str
             version=views.segment_version(p, sid, [coder]),
             others=[(name, views.codings_text(w, keys, codebook)) for name, keys in sorted(others.items())],
             directions=[(d, w.direction(d)) for d in DIRECTIONS], time=segment_when(item.segment, w.language),
+            timed=item.segment.start_time is not None or item.segment.end_time is not None,
             reason=views.reason_text(w, item.reason),
             **common)
 

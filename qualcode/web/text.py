@@ -33,8 +33,8 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "time": "Tijd",
         "document": "Document",
         "study": "Studie",
-        "before": "ervoor",
-        "after": "erna",
+        "before": "daarvoor",  # not 'erna': in small capitals it reads as a name
+        "after": "daarna",
         "suggested_codes": "Codes",
         "no_codes": "geen codes voorgesteld",
         "suggested": "voorgesteld",
