@@ -117,7 +117,7 @@ def _repeat_header(row) -> None:
 def _note(doc, text: str) -> None:
     from docx.shared import Pt, RGBColor
 
-    run = doc.add_paragraph().add_run(text)
+    run = _unbroken_run(doc.add_paragraph(), text)  # '--all-studies', 'po-2019' stay on one line
     run.italic = True
     run.font.size = Pt(9)
     run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
