@@ -33,6 +33,16 @@ def _text_cm(text: str, bold: bool = False) -> float:
     return len(text) * (0.22 if bold else 0.2)
 
 
+def _words(text: str) -> list[str]:
+    """The pieces a line may break between: words apart at ordinary spaces (not at non-breaking ones)."""
+    return [word for word in re.split(r"[ \t\n]+", text) if word]
+
+
+def keep_together(text: str) -> str:
+    """'workshopgroep (n = 8)' with non-breaking spaces around '=', so that '(n = 8)' stays on one line."""
+    return text.replace(" = ", "\u00a0=\u00a0")
+
+
 def column_widths(headers: list[str], rows: list[list[str]], available: float = TEXT_WIDTH_CM) -> list[float]:
     """Column widths (cm) that break no word: every column as wide as its widest cell (cells stay on one
     line) and its header's longest word; what is left of the page goes to headers that would wrap. When the
@@ -41,8 +51,8 @@ def column_widths(headers: list[str], rows: list[list[str]], available: float = 
     columns = list(zip(headers, *rows)) if rows else [(h,) for h in headers]
     least, cells, header = [], [], []
     for head, *body in columns:
-        words = [_text_cm(word, True) for word in str(head).split()] + \
-                [_text_cm(word) for c in body for word in str(c).split()]
+        words = [_text_cm(word, True) for word in _words(str(head))] + \
+                [_text_cm(word) for c in body for word in _words(str(c))]
         least.append(max(words, default=0.0) + CELL_PADDING_CM)
         cells.append(max([least[-1], *(_text_cm(str(c)) + CELL_PADDING_CM for c in body)]))
         header.append(max(cells[-1], _text_cm(str(head), True) + CELL_PADDING_CM))
@@ -82,7 +92,9 @@ def _table(doc, headers: list[str], rows: list[list[str]]) -> None:
     table = doc.add_table(rows=1 + len(rows), cols=len(headers))
     table.style = "Table Grid"
     table.autofit = False
-    widths = column_widths([str(h) for h in headers], [[str(c) for c in row] for row in rows])
+    headers = [keep_together(str(h)) for h in headers]
+    rows = [[keep_together(str(c)) for c in row] for row in rows]
+    widths = column_widths(headers, rows)
     for i, width in enumerate(widths):  # the grid (LibreOffice) and every cell (Word)
         table.columns[i].width = Cm(width)
         for cell in table.columns[i].cells:
