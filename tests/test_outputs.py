@@ -875,3 +875,19 @@ def test_report_tables_align_numbers_right_and_text_left():
     assert "<td>werkplezier — risico</td>" in table and '<td class="num">5</td>' in table
     assert '<td class="num">-3 pp</td>' in table
     assert _hc("met `--all-studies` <samen>") == "met <code>--all-studies</code> &lt;samen&gt;"
+
+
+def test_a_quote_cites_its_time_else_its_table_row_else_its_position_as_the_review_does(built):
+    from qualcode.review.queue import segment_when
+
+    project, cb, ids = built
+    timed, row, plain = ids["vo1"][1], ids["vo1"][2], ids["vo1"][3]
+    with store.transaction(project.con):
+        project.con.execute("UPDATE segments SET start_time = 754.2, end_time = 790 WHERE id = ?", (timed,))
+        project.con.execute("UPDATE segments SET source_row = 'W026' WHERE id = ?", (row,))
+    w = words(cb)
+    cited = {p.segment_id: w.source(p) for p in project.analyse(coder="anna").passages}
+    assert ", 00:12:34, fragment" in cited[timed]
+    assert ", rij W026, fragment" in cited[row]  # was 'positie N' for rows of a table
+    assert f", positie {project.segment(plain).position}, fragment" in cited[plain]
+    assert segment_when(project.segment(row), "nl") == "rij W026"  # the review's words

@@ -47,6 +47,7 @@ class Passage:
     group: str | None  # the value of the attribute quotes are spread over
     case_key: str  # for spreading over cases only; never shown (it may hold a speaker label)
     codes_on_segment: int  # how many code × direction pairs the segment has in the selection
+    source_row: str | None = None  # the table row it came from ('W026'), cited when there is no timestamp
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,8 @@ def passages(store: "Store", codings_df: "pd.DataFrame", *, spread_by: str | Non
             excerpt=excerpt(str(r["text"]), ev, max_chars), question=question_before(src.interviewer_turns) if src else None,
             memos=tuple(memos.get(sid, ())), status=r["status"],
             group=None if group_value is None or group_value != group_value else str(group_value),
-            case_key=f"{r.get('study')}/{case_key}", codes_on_segment=int(n)))
+            case_key=f"{r.get('study')}/{case_key}", codes_on_segment=int(n),
+            source_row=src.source_row if src else None))
     return tuple(out)
 
 

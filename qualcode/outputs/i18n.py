@@ -47,6 +47,7 @@ TEXT: dict[str, dict[str, str]] = {
         "source": "Bron",
         "document": "Document",
         "position": "positie {position}",
+        "row": "rij {row}",
         "time": "Tijd",
         "memo": "Memo",
         "memos": "Memo's",
@@ -223,6 +224,7 @@ TEXT: dict[str, dict[str, str]] = {
         "source": "Source",
         "document": "Document",
         "position": "position {position}",
+        "row": "row {row}",
         "time": "Time",
         "memo": "Memo",
         "memos": "Memos",
@@ -518,10 +520,19 @@ class Words:
         total = int(seconds)
         return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
+    def place(self, passage: "Passage") -> str:
+        """Where a passage is in its document, as the review shows it: '00:12:34', else 'rij W026' (a table's
+        row), else 'positie 12'."""
+        if passage.start_time is not None:
+            return self.timestamp(passage.start_time)
+        if passage.source_row is not None:
+            return self("row", row=passage.source_row)
+        return self("position", position=passage.position)
+
     def source(self, passage: "Passage") -> str:
         """'Expert 1 (expert), vo-2025, interview.docx, 00:12:34, fragment 125': a quote's citation."""
         who = passage.pseudonym + (f" ({passage.role})" if passage.role else "")
-        where = self.timestamp(passage.start_time) or self("position", position=passage.position)
+        where = self.place(passage)
         parts = [who, passage.study or "", passage.document, where, f"{self('segment').lower()} {passage.segment_id}"]
         return ", ".join(p for p in parts if p)
 

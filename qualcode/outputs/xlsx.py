@@ -328,7 +328,7 @@ def _quotes_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
         for q in part.quotes:
             p = q.passage
             rows.append([p.study, w.code(q.code), w.direction(q.direction), q.rank, p.pseudonym, p.role, p.document,
-                         w.timestamp(p.start_time) or w("position", position=p.position), p.segment_id,
+                         w.place(p), p.segment_id,
                          p.question, q.text, "\n".join(f"{c}: {t}" for c, t in p.memos),
                          w.status(q.status)])
     last = _rows(ws, 2, rows, wrap_cols=[10, 11, 12])

@@ -19,6 +19,7 @@ class SegmentSource:
     start_time: float | None
     end_time: float | None
     interviewer_turns: tuple[str, ...]  # within QUESTION_REACH positions before it, nearest first
+    source_row: str | None = None  # a table's row id ('W026') for rows imported from a table
 
     @property
     def question(self) -> str | None:
@@ -36,16 +37,17 @@ def segment_sources(con: sqlite3.Connection) -> dict[int, SegmentSource]:
                 WHERE q.to_code = 0 AND q.kind = 'turn'""")}
     rows = con.execute(
         """
-        SELECT g.id, d.name, g.position, g.start_time, g.end_time, g.document_id
+        SELECT g.id, d.name, g.position, g.start_time, g.end_time, g.document_id, g.source_row
           FROM segments g JOIN documents d ON d.id = g.document_id
          WHERE g.to_code = 1
         """
     ).fetchall()
     out = {}
-    for sid, name, position, start_time, end_time, doc in rows:
+    for sid, name, position, start_time, end_time, doc, source_row in rows:
         before = (turns.get((int(doc), int(position) - k)) for k in range(1, QUESTION_REACH + 1))
         out[int(sid)] = SegmentSource(int(sid), name, int(position), start_time, end_time,
-                                      tuple(t for t in before if t is not None))
+                                      tuple(t for t in before if t is not None),
+                                      None if source_row is None else str(source_row))
     return out
 
 
