@@ -201,6 +201,10 @@ class Project:
         """Segments in document order, with their text sliced from the stored document."""
         return self.store.segments(study=study, document=document, only_to_code=only_to_code, ids=ids)
 
+    def count_segments_to_code(self, study: str | None = None) -> int:
+        """How many segments a `code` run codes (without reading them)."""
+        return self.store.count_segments_to_code(study)
+
     def segment(self, segment_id: int) -> Segment:
         return self.store.segment(segment_id)
 

@@ -891,3 +891,33 @@ def test_a_quote_cites_its_time_else_its_table_row_else_its_position_as_the_revi
     assert ", rij W026, fragment" in cited[row]  # was 'positie N' for rows of a table
     assert f", positie {project.segment(plain).position}, fragment" in cited[plain]
     assert segment_when(project.segment(row), "nl") == "rij W026"  # the review's words
+
+
+def test_workbook_segments_sheet_has_one_row_per_coding_in_the_store(workbook):
+    project, cb, ids, out, report = workbook
+    stored = project.con.execute("SELECT segment_id, code FROM codings WHERE coder = 'anna' AND status = 'accepted' "
+                                 "ORDER BY 1, 2").fetchall()
+    ws = openpyxl.load_workbook(out)["Gecodeerde fragmenten"]
+    headers = [c.value for c in ws[1]]
+    sid, code = headers.index("Fragment-id"), headers.index("Code-id")
+    rows = sorted((r[sid], r[code]) for r in ws.iter_rows(min_row=2, values_only=True))
+    assert rows == [tuple(r) for r in stored] and report.codings == len(stored) == 10
+    assert report.warnings == ()
+
+
+def test_workbook_past_excels_row_limit_is_refused_with_what_helps(built, tmp_path, monkeypatch):
+    from qualcode.outputs import xlsx
+
+    project, cb, ids = built
+    monkeypatch.setattr(xlsx, "EXCEL_MAX_ROWS", 10)  # the header and 10 codings do not fit
+    out = tmp_path / "big.xlsx"
+    result = CliRunner().invoke(main, ["export", "xlsx", str(out), "--coder", "anna", "--project", str(project.path)])
+    assert result.exit_code != 0 and not out.exists()
+    assert result.output.strip().splitlines() == [
+        f"Error: {out}: 10 coded segments do not fit in the sheet 'Gecodeerde fragmenten' (Excel holds at most 9 rows); "
+        "export part of them: --study NAME, or without --include-suggested (the decisions only)"]
+    monkeypatch.setattr(xlsx, "EXCEL_MAX_ROWS", 11)  # just fits
+    monkeypatch.setattr(xlsx, "LARGE_SHEET_ROWS", 9)
+    result = CliRunner().invoke(main, ["export", "xlsx", str(out), "--coder", "anna", "--project", str(project.path)])
+    assert result.exit_code == 0 and out.exists()
+    assert "Warning: " + str(out) + ": 10 rows in the sheet 'Gecodeerde fragmenten'" in result.output

@@ -44,7 +44,7 @@ def code(project, codebook_path, study, model, jobs, with_model, threshold) -> N
         from qualcode.resources import default_codebook_path
 
         codebook_path = default_codebook_path("nl")
-    total = len(project.segments(study=study, only_to_code=True))
+    total = project.count_segments_to_code(study)
     if total == 0:  # let the API say what to do, before a progress bar is drawn
         project.code(codebook_path, study=study, model=model, jobs=jobs)
     project.check_not_busy()  # a busy project is said before the progress bar, not after the coding

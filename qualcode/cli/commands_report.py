@@ -185,6 +185,8 @@ def export_xlsx(project, out, selection, by, compare_by, allow_codebook_change, 
     click.echo(f"Wrote {report.path}: {report.codings} codings; sheets: {', '.join(report.sheets)}")
     if report.compare_note:
         click.echo(f"Note: {report.compare_note}", err=True)
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)

@@ -1,12 +1,19 @@
-"""A run of the auto-coder over a project: suggest, then write, in one transaction."""
+"""A run of the auto-coder over a project: suggest a chunk of segments at a time, then write, in one transaction.
+
+The suggestions go into a staging table outside the project as they come (see
+``store.codings.SuggestionStage``) and replace the earlier ones in one transaction at the
+end: memory does not grow with the corpus, and a killed run leaves the project as it was.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+import contextlib
+import itertools
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from qualcode.errors import UsageError
 from qualcode.records import Segment
-from qualcode.store import codings
+from qualcode.store import codings, documents
 
 if TYPE_CHECKING:
     from qualcode.coding.codebook import Codebook
@@ -27,11 +34,28 @@ class CodeReport:
     model_added: int = 0
 
 
-def _counted(segments: list[Segment], progress: Callable[[int], None] | None) -> Iterator[Segment]:
+CHUNK = 1000  # segments read, and suggestions staged, at a time
+
+
+def _counted(segments: Iterable[Segment], progress: Callable[[int], None] | None) -> Iterator[Segment]:
+    i = 0
     for i, item in enumerate(segments, 1):
         yield item
-        if progress is not None and (i % 50 == 0 or i == len(segments)):
+        if progress is not None and i % 50 == 0:
             progress(i)
+    if progress is not None and i % 50:
+        progress(i)
+
+
+def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _language_warning(codebook: "Codebook", texts: Iterable[str]) -> str | None:
@@ -55,34 +79,44 @@ def code_segments(store: "Store", codebook: "Codebook", *, study: str | None = N
     """
     from qualcode.coding import keywords
 
-    segments = store.segments(study=study, only_to_code=True)
-    if not segments:
+    store.check_study(study)
+    chunks = documents.segment_chunks(store.con, study=study, only_to_code=True, size=CHUNK)
+    first = next(chunks, None)
+    if first is None:
         raise UsageError("no segments to code in this project; import transcripts first with `qualcode import FILES`")
-    warning = _language_warning(codebook, (s.text for s in segments[:200]))
+    warning = _language_warning(codebook, (s.text for s in first[:200]))
     nlp: Any = None
     if model:
         from qualcode.coding.nlp import build_pipeline
 
         nlp = build_pipeline(codebook.language, model)
-    suggestions = list(keywords.suggest(codebook, _counted(segments, progress), nlp=nlp, jobs=jobs))
-    ids = [s.id for s in segments]
-    model_suggestions = []
-    if with_model:
-        from qualcode.coding.learn import model_suggestions as predict
-
-        model_suggestions = predict(store, threshold=threshold, segment_ids=ids)
-    if codings.has_suggestions(store.con):
-        store.backup_before_change()  # the run replaces suggestions: keep the project as it was
-    with store.transaction():
-        codings.store_codebook(store.con, codebook)
-        result = codings.write_suggestions(store.con, suggestions, origin="keyword", segment_ids=ids,
-                                           codebook_version=codebook.version)
-        model_added = 0
-        if with_model:
-            model_added = codings.write_suggestions(store.con, model_suggestions, origin="model", segment_ids=ids,
-                                                    codebook_version=codebook.version).added
     per_code: dict[str, int] = {}
-    for s in suggestions:
-        per_code[s.code] = per_code.get(s.code, 0) + 1
-    return CodeReport(len(segments), result.added, result.refreshed, result.withdrawn, per_code,
+    with contextlib.ExitStack() as stages:
+        stage = stages.enter_context(codings.SuggestionStage(store.con, "keyword"))
+
+        def staged(chunks: Iterable[list[Segment]]) -> Iterator[Segment]:
+            for chunk in chunks:
+                stage.add_segments(s.id for s in chunk)
+                yield from chunk
+
+        segments = _counted(staged(itertools.chain([first], chunks)), progress)
+        for batch in _batched(keywords.suggest(codebook, segments, nlp=nlp, jobs=jobs), CHUNK):
+            stage.add(batch)
+            for s in batch:
+                per_code[s.code] = per_code.get(s.code, 0) + 1
+        model_stage = None
+        if with_model:
+            from qualcode.coding.learn import model_suggestions as predict
+
+            ids = stage.segment_ids()
+            model_stage = stages.enter_context(codings.SuggestionStage(store.con, "model"))
+            model_stage.add_segments(ids)
+            model_stage.add(predict(store, threshold=threshold, segment_ids=ids))
+        if codings.has_suggestions(store.con):
+            store.backup_before_change()  # the run replaces suggestions: keep the project as it was
+        with store.transaction():
+            codings.store_codebook(store.con, codebook)
+            result = stage.commit(codebook.version)
+            model_added = model_stage.commit(codebook.version).added if model_stage is not None else 0
+    return CodeReport(result.segments, result.added, result.refreshed, result.withdrawn, per_code,
                       codebook.version, (*codebook.warnings, *((warning,) if warning else ())), model_added)

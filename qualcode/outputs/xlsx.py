@@ -34,6 +34,8 @@ SCALE_END = "E8743B"  # warm orange: many segments
 SHARE_COLOURS = {"opportunity": "3182BD", "risk": "E6550D", "none": "969696"}
 MAX_WIDTH = 60
 TEXT_WIDTH = 80
+EXCEL_MAX_ROWS = 1_048_576  # Excel's row limit, the header row included
+LARGE_SHEET_ROWS = 100_000  # above this Excel and LibreOffice are slow: a warning
 DEFAULT_BY = "role"  # the 'Matrix by group' sheet's attribute when none is given
 
 
@@ -43,6 +45,7 @@ class WorkbookReport:
     sheets: tuple[str, ...]
     codings: int
     compare_note: str | None = None  # why there is no Compare sheet, or a warning about it
+    warnings: tuple[str, ...] = ()
 
 
 def check_path(path: str | Path, *, overwrite: bool = False) -> Path:
@@ -68,6 +71,7 @@ def export_workbook(analysis: "Analysis", path: str | Path, *, overwrite: bool =
 
     path = check_path(path, overwrite=overwrite)
     w = words(analysis.codebook)
+    warnings = check_size(path, len(analysis.codings), w.sheet("segments"))
     reason = analysis.comparison_left_out
     compare_note = w("no_compare_sheet", reason=reason) if reason else None
 
@@ -95,7 +99,19 @@ def export_workbook(analysis: "Analysis", path: str | Path, *, overwrite: bool =
             wb.save(tmp)
     except PermissionError:
         raise UsageError(f"{path}: cannot write (is it open in Excel?); close it or choose another name") from None
-    return WorkbookReport(path, tuple(wb.sheetnames), len(analysis.codings), compare_note)
+    return WorkbookReport(path, tuple(wb.sheetnames), len(analysis.codings), compare_note, tuple(warnings))
+
+
+def check_size(path: Path, rows: int, sheet: str) -> list[str]:
+    """Refuse a workbook whose coded-segments sheet Excel cannot open; warn about a very large one."""
+    helps = "--study NAME, or without --include-suggested (the decisions only)"
+    if rows + 1 > EXCEL_MAX_ROWS:
+        raise UsageError(f"{path}: {rows:,} coded segments do not fit in the sheet '{sheet}' (Excel holds at most "
+                         f"{EXCEL_MAX_ROWS - 1:,} rows); export part of them: {helps}")
+    if rows > LARGE_SHEET_ROWS:
+        return [f"{path}: {rows:,} rows in the sheet '{sheet}': Excel and LibreOffice are slow at this size; "
+                f"for a smaller workbook: {helps}"]
+    return []
 
 
 # -- writing helpers --------------------------------------------------------------------------

@@ -101,6 +101,94 @@ class SuggestionReport:
     segments: int
 
 
+class SuggestionStage:
+    """One origin's suggestions of a run, gathered a chunk at a time outside the project.
+
+    The segments coded (:meth:`add_segments`) and their suggestions (:meth:`add`) go into
+    temporary tables of this connection (SQLite's temporary database: a file of its own,
+    removed when the connection ends, also when the process is killed), so a run holds
+    no Python objects for all its suggestions and a killed run leaves the project as it
+    was. :meth:`commit` then replaces this origin's suggestions on those segments in the
+    project in one transaction. Use it as a context manager: leaving drops the tables.
+    """
+
+    def __init__(self, con: sqlite3.Connection, origin: str):
+        if origin not in MACHINE_CODERS:
+            raise ValueError(f"suggestions are of origin {' or '.join(MACHINE_CODERS)}, not {origin!r}")
+        self.con, self.origin = con, origin
+        self._rows, self._segments = f"temp.stage_{origin}", f"temp.stage_{origin}_segments"
+        self.close()
+        con.execute(f"CREATE TABLE {self._rows} (segment_id INTEGER NOT NULL, code TEXT NOT NULL, "
+                    "direction TEXT NOT NULL, evidence TEXT, score REAL, strategy TEXT, "
+                    "UNIQUE (segment_id, code, direction))")
+        con.execute(f"CREATE TABLE {self._segments} (id INTEGER PRIMARY KEY)")
+
+    def __enter__(self) -> "SuggestionStage":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {self._rows}")
+        self.con.execute(f"DROP TABLE IF EXISTS {self._segments}")
+
+    def add_segments(self, segment_ids: Iterable[int]) -> None:
+        """Segments this run codes: their earlier suggestions of this origin are replaced."""
+        self.con.executemany(f"INSERT OR IGNORE INTO {self._segments}(id) VALUES (?)", [(i,) for i in segment_ids])
+
+    def add(self, suggestions: Iterable[Suggestion]) -> None:
+        """Suggestions of this run (a later one for the same segment, code and direction wins)."""
+        rows = []
+        for s in suggestions:
+            if s.origin != self.origin:
+                raise ValueError(f"suggestion of origin {s.origin} written as {self.origin}")
+            rows.append((s.segment_id, s.code, s.direction, json.dumps(s.evidence, ensure_ascii=False), s.score,
+                         s.strategy))
+        self.con.executemany(
+            f"INSERT INTO {self._rows}(segment_id, code, direction, evidence, score, strategy) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(segment_id, code, direction) DO UPDATE SET "
+            "evidence = excluded.evidence, score = excluded.score, strategy = excluded.strategy",
+            rows,
+        )
+
+    def segment_ids(self) -> list[int]:
+        return [int(r[0]) for r in self.con.execute(f"SELECT id FROM {self._segments} ORDER BY id")]
+
+    def commit(self, codebook_version: str) -> SuggestionReport:
+        """Replace this origin's suggestions on the staged segments with the staged ones, in one transaction.
+
+        Touches only rows with ``coder IS NULL`` and this origin: human decisions are
+        never read, changed or removed here (the never-overwrite property).
+        """
+        t, origin = now(), self.origin
+        same = ("c.coder IS NULL AND c.origin = ? AND c.segment_id = st.segment_id AND c.code = st.code "
+                "AND c.direction = st.direction")
+        with transaction(self.con):
+            withdrawn = self.con.execute(
+                f"DELETE FROM codings AS c WHERE c.coder IS NULL AND c.origin = ? "
+                f"AND c.segment_id IN (SELECT id FROM {self._segments}) "
+                f"AND NOT EXISTS (SELECT 1 FROM {self._rows} AS st WHERE st.segment_id = c.segment_id "
+                "AND st.code = c.code AND st.direction = c.direction)",
+                (origin,),
+            ).rowcount
+            refreshed = self.con.execute(
+                f"UPDATE codings AS c SET evidence = st.evidence, score = st.score, strategy = st.strategy, "
+                f"codebook_version = ?, updated_at = ? FROM {self._rows} AS st WHERE {same}",
+                (codebook_version, t, origin),
+            ).rowcount
+            added = self.con.execute(
+                "INSERT INTO codings(segment_id, code, direction, origin, coder, status, evidence, score, strategy, "
+                "codebook_version, created_at, updated_at) "
+                f"SELECT st.segment_id, st.code, st.direction, ?, NULL, 'suggested', st.evidence, st.score, "
+                f"st.strategy, ?, ?, ? FROM {self._rows} AS st "
+                f"WHERE NOT EXISTS (SELECT 1 FROM codings AS c WHERE {same}) ORDER BY st.rowid",
+                (origin, codebook_version, t, t, origin),
+            ).rowcount
+            segments = int(self.con.execute(f"SELECT count(*) FROM {self._segments}").fetchone()[0])
+        return SuggestionReport(added, refreshed, withdrawn, segments)
+
+
 def write_suggestions(
     con: sqlite3.Connection,
     suggestions: Iterable[Suggestion],
@@ -109,44 +197,12 @@ def write_suggestions(
     segment_ids: Sequence[int],
     codebook_version: str,
 ) -> SuggestionReport:
-    """Replace this origin's suggestions on ``segment_ids`` with ``suggestions``.
-
-    Touches only rows with ``coder IS NULL`` and this origin: human decisions are
-    never read, changed or removed here (the never-overwrite property).
-    """
-    t = now()
-    new: dict[tuple[int, str, str], Suggestion] = {}
-    for s in suggestions:
-        if s.origin != origin:
-            raise ValueError(f"suggestion of origin {s.origin} written as {origin}")
-        new[(s.segment_id, s.code, s.direction)] = s
-    ids = list(segment_ids)
-    old: dict[tuple[int, str, str], int] = {}
-    for chunk_start in range(0, len(ids), 900):
-        chunk = ids[chunk_start:chunk_start + 900]
-        for r in con.execute(
-            f"SELECT id, segment_id, code, direction FROM codings WHERE coder IS NULL AND origin = ? "
-            f"AND segment_id IN ({','.join('?' * len(chunk))})",
-            [origin, *chunk],
-        ):
-            old[(r["segment_id"], r["code"], r["direction"])] = r["id"]
-    withdrawn = [old[k] for k in old.keys() - new.keys()]
-    con.executemany("DELETE FROM codings WHERE id = ? AND coder IS NULL", [(i,) for i in withdrawn])
-    refreshed = [(json.dumps(s.evidence, ensure_ascii=False), s.score, s.strategy, codebook_version, t, old[k])
-                 for k, s in new.items() if k in old]
-    con.executemany(
-        "UPDATE codings SET evidence = ?, score = ?, strategy = ?, codebook_version = ?, updated_at = ? "
-        "WHERE id = ? AND coder IS NULL",
-        refreshed,
-    )
-    added = [(s.segment_id, s.code, s.direction, origin, json.dumps(s.evidence, ensure_ascii=False), s.score,
-              s.strategy, codebook_version, t, t) for k, s in new.items() if k not in old]
-    con.executemany(
-        "INSERT INTO codings(segment_id, code, direction, origin, coder, status, evidence, score, strategy, "
-        "codebook_version, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, 'suggested', ?, ?, ?, ?, ?, ?)",
-        added,
-    )
-    return SuggestionReport(len(added), len(refreshed), len(withdrawn), len(ids))
+    """Replace this origin's suggestions on ``segment_ids`` with ``suggestions``, in one transaction
+    (see :class:`SuggestionStage`, which a run over a large corpus uses a chunk at a time)."""
+    with SuggestionStage(con, origin) as stage:
+        stage.add_segments(segment_ids)
+        stage.add(suggestions)
+        return stage.commit(codebook_version)
 
 
 def suggestions_for(con: sqlite3.Connection, segment_id: int | None = None, origin: str | None = None) -> list[CodingRow]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from qualcode.records import DocumentInfo, Segment
 from qualcode.store.connection import now
@@ -155,6 +155,37 @@ def segments(con: sqlite3.Connection, *, study: str | None = None, document_id: 
         where.append("g.id IN (SELECT id FROM wanted_ids)")
     sql = _SEGMENT_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY g.document_id, g.position"
     return _segments_from(con, con.execute(sql, args).fetchall(), texts)
+
+
+def segment_chunks(con: sqlite3.Connection, *, study: str | None = None, only_to_code: bool = False,
+                   size: int = 1000) -> Iterator[list[Segment]]:
+    """Segments in document order, ``size`` at a time: a corpus is read without holding all of it.
+
+    Each chunk is its own query (continuing after the last document and position read), so no
+    statement stays open between chunks; only the text of the document at hand is kept."""
+    if size < 1:
+        raise ValueError(f"chunk size must be at least 1, got {size}")
+    where, args = ["(g.document_id, g.position) > (?, ?)"], list[object]()
+    if study is not None:
+        where.append("s.name = ?")
+        args.append(study)
+    if only_to_code:
+        where.append("g.to_code = 1")
+    sql = _SEGMENT_SQL + " WHERE " + " AND ".join(where) + " ORDER BY g.document_id, g.position LIMIT ?"
+    after: tuple[int, int] = (-1, -1)
+    texts: dict[int, str] = {}
+    while True:
+        rows = con.execute(sql, [*after, *args, size]).fetchall()
+        if not rows:
+            return
+        last = rows[-1]
+        for doc in [d for d in texts if d != rows[0]["document_id"]]:
+            del texts[doc]  # a document already read to its end
+        chunk = _segments_from(con, rows, texts)
+        after = (int(last["document_id"]), int(last["position"]))
+        yield chunk
+        if len(rows) < size:
+            return
 
 
 def segment_ids_in_order(con: sqlite3.Connection, *, study: str | None = None,

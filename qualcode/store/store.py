@@ -124,6 +124,10 @@ class Store:
         return _documents.segments(self.con, study=study, document_id=document_id, only_to_code=only_to_code,
                                    ids=ids)
 
+    def count_segments_to_code(self, study: str | None = None) -> int:
+        self.check_study(study)
+        return _documents.count_segments_to_code(self.con, study)
+
     def segment(self, segment_id: int) -> Segment:
         found = _documents.segment(self.con, segment_id)
         if found is None:

@@ -354,6 +354,11 @@ def _default_codebook() -> str:
     return (ROOT / "codebooks" / "werkbeleving.yaml").read_text(encoding="utf-8")
 
 
+def _code_line(code: str) -> int:
+    """The line of the default codebook on which a code starts (as the warnings name it)."""
+    return _default_codebook().splitlines().index(f"  - id: {code}") + 1
+
+
 def _swap(old: str, new: str, count: int = 1) -> str:
     source = _default_codebook()
     assert old in source, old
@@ -374,7 +379,7 @@ CODEBOOKS = [
     # Valid (a REFI-QDA tree may repeat a name under two parents), but every table would show two like columns.
     Fault("two codes with one label", _codebook(_swap("\n    label: {nl: werkdruk,", "\n    label: {nl: Autonomie,")),
           Accepted(warning="code 'workload': label 'Autonomie' reads the same as the label of code 'autonomy' "
-                           "(line 131)"), with_project=False),
+                           f"(line {_code_line('autonomy')})"), with_project=False),
     Fault("two labels apart only by a zero-width space", _codebook(_swap("\n    label: {nl: werkdruk,",
                                                                          "\n    label: {nl: auto\u200bnomie,")),
           Accepted(warning="reads the same as the label of code 'autonomy'"), with_project=False),

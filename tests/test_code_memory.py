@@ -1,0 +1,50 @@
+"""The code stage's memory does not grow with the corpus: suggestions are staged outside Python as they come."""
+from __future__ import annotations
+
+import gc
+import tracemalloc
+
+import pytest
+
+from conftest import SAMPLE_TURNS, add_document
+
+from qualcode.coding import run
+from qualcode.coding.codebook import load_codebook
+from qualcode.project import Project
+from qualcode.resources import default_codebook_path
+
+
+def _peak_of_code_run(project: Project, codebook) -> tuple[int, run.CodeReport]:
+    """Peak of the memory Python allocates during a `code` run (tracemalloc), above what was there before."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        report = run.code_segments(project.store, codebook)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    return peak, report
+
+
+@pytest.mark.slow
+def test_peak_memory_of_a_code_run_does_not_grow_with_the_corpus(tmp_path, monkeypatch):
+    monkeypatch.setattr(run, "CHUNK", 100)
+    codebook = load_codebook(default_codebook_path("nl"))
+    projects = {}
+    for files in (1, 5, 15):  # documents of 150 segments (120 to code) each, as a folder of transcripts
+        projects[files] = Project.init(tmp_path / f"p{files}.qualcode")
+        for i in range(files):
+            add_document(projects[files], turns=SAMPLE_TURNS * 30, name=f"int-{i:02d}.txt")
+    run.code_segments(projects[1].store, codebook)  # the pipeline is built (and cached) outside the measurement
+    small, small_report = _peak_of_code_run(projects[5], codebook)
+    large, large_report = _peak_of_code_run(projects[15], codebook)
+    # the runs did code everything: three times the segments, three times the suggestions, all in the store
+    assert large_report.segments == 3 * small_report.segments == 3 * 600
+    assert large_report.added == 3 * small_report.added > 1000
+    for project, report in ((projects[5], small_report), (projects[15], large_report)):
+        stored = project.con.execute("SELECT count(*) FROM codings WHERE coder IS NULL").fetchone()[0]
+        assert stored == report.added == sum(report.per_code.values())
+    # holding the suggestions (or the segments) would make the larger run's peak about three times the
+    # smaller one's; staged a chunk at a time it stays nearly the same
+    assert large < 1.3 * small, (small, large)
