@@ -518,7 +518,10 @@ def restore_backup(path: Path, backup: Path | None = None) -> tuple[Path, Path |
     finally:
         src.close()
     if kept is not None:
-        os.replace(path, kept)
+        try:  # a second name for the replaced file: the project's own name stays taken until the swap below
+            os.link(path, kept)
+        except OSError:  # no hard links here (FAT, some network drives)
+            os.replace(path, kept)
     for side in ("-wal", "-shm"):  # they belong to the replaced file; SQLite would apply them to the backup
         side_file = path.with_name(path.name + side)
         if side_file.exists():

@@ -876,6 +876,28 @@ def test_a_backup_left_half_written_by_a_killed_command_is_cleared_later_and_nev
     assert not stale.exists() and fresh.exists()
 
 
+def test_a_restore_that_stops_before_its_last_step_leaves_a_project_in_place(proj, monkeypatch):
+    """Killed between keeping the replaced file and putting the backup in place: the project file is still there
+    (the old one), and the replaced one is kept too."""
+    with Project.open(proj) as project:
+        connection.backup_project(project.con, proj)
+    before = digest(proj)
+    real = os.replace
+
+    def stop_at_the_swap(src, dst):
+        if Path(dst) == proj:
+            raise KeyboardInterrupt  # stands for the kill
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", stop_at_the_swap)
+    with pytest.raises(KeyboardInterrupt):
+        connection.restore_backup(proj)
+    monkeypatch.setattr(os, "replace", real)
+    assert proj.exists() and digest(proj) == before
+    assert [p.name for p in proj.parent.glob(f"{proj.name}.damaged-*")]
+    assert invoke(["restore"], proj).exit_code == 0  # and the restore can simply be run again
+
+
 # -- 8. offline ----------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_import_code_learn_export_and_report_run_with_the_network_switched_off(tmp_path, monkeypatch):
