@@ -9,6 +9,7 @@ import pytest
 from conftest import SAMPLE_TURNS, add_document
 
 from qualcode.coding import run
+from qualcode.coding.keywords import stream
 from qualcode.coding.codebook import load_codebook
 from qualcode.project import Project
 from qualcode.resources import default_codebook_path
@@ -29,7 +30,9 @@ def _peak_of_code_run(project: Project, codebook) -> tuple[int, run.CodeReport]:
 
 @pytest.mark.slow
 def test_peak_memory_of_a_code_run_does_not_grow_with_the_corpus(tmp_path, monkeypatch):
+    # the buffers small (segments read, windows joined into one doc) so that these corpora are many of them
     monkeypatch.setattr(run, "CHUNK", 100)
+    monkeypatch.setattr(stream, "_JOINED_CHARS", 5_000)
     codebook = load_codebook(default_codebook_path("nl"))
     projects = {}
     for files in (1, 5, 15):  # documents of 150 segments (120 to code) each, as a folder of transcripts
