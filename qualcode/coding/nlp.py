@@ -16,7 +16,7 @@ import functools
 import gzip
 import json
 import re
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from qualcode.errors import PipelineNotInstalledError, QualcodeError, UsageError  # tests import PipelineNotInstalledError from here too
 
@@ -204,6 +204,26 @@ def _stem_variants(stem: str) -> list[str]:
         if base != stem:
             variants.append(base)
     return variants
+
+
+@functools.lru_cache(maxsize=None)
+def punctuation_lemmas(language: str) -> frozenset[str]:
+    """The lemmas :func:`lemma` gives forms without a letter or digit that its tables list.
+
+    Any other such form gets a lemma that starts with one of its own characters (itself, or
+    a rule or compound reading of it), which the prefilter of the keyword coder relies on.
+    """
+    if language == "nl":
+        tables = _dutch_tables()
+        tables_forms: list[Iterable[str]] = [tables.lookup, *tables.exc.values()]
+    else:
+        tables_forms = [_table(language, "lemma_lookup")]
+    return frozenset(
+        lemma(form, language)
+        for forms in tables_forms
+        for form in forms
+        if not form[:1].isalnum() and not any(char.isalnum() for char in form)
+    )
 
 
 # --------------------------------------------------------------------------- pipeline

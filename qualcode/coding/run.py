@@ -85,4 +85,4 @@ def code_segments(store: "Store", codebook: "Codebook", *, study: str | None = N
     for s in suggestions:
         per_code[s.code] = per_code.get(s.code, 0) + 1
     return CodeReport(len(segments), result.added, result.refreshed, result.withdrawn, per_code,
-                      codebook.version, (warning,) if warning else (), model_added)
+                      codebook.version, (*codebook.warnings, *((warning,) if warning else ())), model_added)

@@ -205,6 +205,16 @@ def decided_segments(con: sqlite3.Connection, coder: str) -> set[int]:
     )}
 
 
+def segment_decided(con: sqlite3.Connection, coder: str, segment_id: int) -> bool:
+    """Whether the coder has decided the segment (as :func:`decided_segments`, for one segment)."""
+    return con.execute(
+        "SELECT 1 FROM codings WHERE coder = ? AND segment_id = ? "
+        "UNION SELECT 1 FROM decision_log WHERE coder = ? AND segment_id = ? AND action = 'segment_done' "
+        "AND id NOT IN (SELECT undoes FROM decision_log WHERE undoes IS NOT NULL) LIMIT 1",
+        (coder, segment_id, coder, segment_id),
+    ).fetchone() is not None
+
+
 def _state(con: sqlite3.Connection, coder: str, segment_id: int, code: str, direction: str) -> dict | None:
     r = con.execute(
         "SELECT status, origin, evidence, score, strategy, codebook_version FROM codings "
