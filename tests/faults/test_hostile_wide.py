@@ -364,6 +364,12 @@ def _huge_codebook() -> str:
     return _default_codebook() + "\n# " + "x" * (30 * MB) + "\n"
 
 
+def _line_of(text: str) -> int:
+    """The line of the default codebook that holds ``text`` (the codebook grows; a fixed number would not)."""
+    lines = (ROOT / "codebooks" / "werkbeleving.yaml").read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if text in line)
+
+
 CODEBOOKS = [
     Fault("a huge codebook file", _codebook(_huge_codebook), Refused("cb.yaml: is 30.0 MB", "at most 2 MB"),
           with_project=False),
@@ -374,7 +380,7 @@ CODEBOOKS = [
     # Valid (a REFI-QDA tree may repeat a name under two parents), but every table would show two like columns.
     Fault("two codes with one label", _codebook(_swap("\n    label: {nl: werkdruk,", "\n    label: {nl: Autonomie,")),
           Accepted(warning="code 'workload': label 'Autonomie' reads the same as the label of code 'autonomy' "
-                           "(line 131)"), with_project=False),
+                           f"(line {_line_of('- id: autonomy')})"), with_project=False),
     Fault("two labels apart only by a zero-width space", _codebook(_swap("\n    label: {nl: werkdruk,",
                                                                          "\n    label: {nl: auto\u200bnomie,")),
           Accepted(warning="reads the same as the label of code 'autonomy'"), with_project=False),
