@@ -354,11 +354,6 @@ def _default_codebook() -> str:
     return (ROOT / "codebooks" / "werkbeleving.yaml").read_text(encoding="utf-8")
 
 
-def _code_line(code: str) -> int:
-    """The line of the default codebook on which a code starts (as the warnings name it)."""
-    return _default_codebook().splitlines().index(f"  - id: {code}") + 1
-
-
 def _swap(old: str, new: str, count: int = 1) -> str:
     source = _default_codebook()
     assert old in source, old
@@ -367,6 +362,12 @@ def _swap(old: str, new: str, count: int = 1) -> str:
 
 def _huge_codebook() -> str:
     return _default_codebook() + "\n# " + "x" * (30 * MB) + "\n"
+
+
+def _line_of(text: str) -> int:
+    """The line of the default codebook that holds ``text`` (the codebook grows; a fixed number would not)."""
+    lines = (ROOT / "codebooks" / "werkbeleving.yaml").read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if text in line)
 
 
 CODEBOOKS = [
@@ -379,7 +380,7 @@ CODEBOOKS = [
     # Valid (a REFI-QDA tree may repeat a name under two parents), but every table would show two like columns.
     Fault("two codes with one label", _codebook(_swap("\n    label: {nl: werkdruk,", "\n    label: {nl: Autonomie,")),
           Accepted(warning="code 'workload': label 'Autonomie' reads the same as the label of code 'autonomy' "
-                           f"(line {_code_line('autonomy')})"), with_project=False),
+                           f"(line {_line_of('- id: autonomy')})"), with_project=False),
     Fault("two labels apart only by a zero-width space", _codebook(_swap("\n    label: {nl: werkdruk,",
                                                                          "\n    label: {nl: auto\u200bnomie,")),
           Accepted(warning="reads the same as the label of code 'autonomy'"), with_project=False),
