@@ -68,7 +68,7 @@ class Prefilter:
         if _SENTENCE_FIX in nlp.pipe_names:
             # after an abbreviation with inner full stops and its last one split off ('m.b.v' '.'), the
             # correction may take back the sentence start the sentencizer made: no cut there
-            from qualcode.coding.sentences import _INNER_STOPS  # type: ignore[import-not-found, unused-ignore]  # (branch valid; drop after its merge)
+            from qualcode.coding.sentences import _INNER_STOPS
 
             self._inner_stops = _INNER_STOPS
         self._special_inner, self._special_outer = _special_case_tokens(self.tokenizer)
