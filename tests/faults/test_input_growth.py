@@ -10,7 +10,6 @@ operations.
 from __future__ import annotations
 
 import builtins
-import io
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -19,6 +18,9 @@ import pytest
 
 import qualcode
 from qualcode.project import Project
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from bench_import_growth import docx_bytes, txt_bytes  # the transcripts the benchmark times
 
 QUALCODE = str(Path(qualcode.__file__).parent)
 _AGGREGATES = ("min", "max", "sorted", "sum", "any", "all")
@@ -66,26 +68,7 @@ class Operations:
         return self.count - before
 
 
-def _docx(paragraphs: int) -> bytes:
-    import docx
-
-    document = docx.Document()
-    for i in range(paragraphs):
-        paragraph = document.add_paragraph()
-        paragraph.add_run("Interviewer:" if i % 2 == 0 else f"R{i % 5}:").bold = i % 4 == 1
-        for word in (" Het nakijkwerk gaat", " sneller met AI,", " maar de tijd wordt weer opgevuld."):
-            paragraph.add_run(word)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def _txt(turns: int) -> bytes:
-    return "".join(("Interviewer: Hoe gaat het met de werkdruk?\n" if i % 2 == 0 else
-                    f"R{i % 5}: Het scheelt tijd, maar het is veel werk ({i}).\n") for i in range(turns)).encode()
-
-
-@pytest.mark.parametrize(("suffix", "make", "small"), [(".docx", _docx, 300), (".txt", _txt, 1000)])
+@pytest.mark.parametrize(("suffix", "make", "small"), [(".docx", docx_bytes, 300), (".txt", txt_bytes, 1000)])
 def test_import_operations_grow_linearly_with_the_transcript(tmp_path, monkeypatch, suffix, make, small):
     counter = Operations(monkeypatch)
     counts = []
