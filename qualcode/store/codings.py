@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from qualcode.store.connection import backup_before_change, now, transaction
 from qualcode.errors import NotFoundError, UsageError
-from qualcode.records import DIRECTIONS, Suggestion
+from qualcode.records import DIRECTIONS, Suggestion, evidence_text
 
 ACTIONS = ("accept", "reject", "add", "remove", "change_direction", "memo")
 RECONCILED = "reconciled"  # the coder name under which `reconcile` records settled decisions
@@ -143,7 +143,7 @@ class SuggestionStage:
         for s in suggestions:
             if s.origin != self.origin:
                 raise ValueError(f"suggestion of origin {s.origin} written as {self.origin}")
-            rows.append((s.segment_id, s.code, s.direction, json.dumps(s.evidence, ensure_ascii=False), s.score,
+            rows.append((s.segment_id, s.code, s.direction, evidence_text(s.evidence), s.score,
                          s.strategy))
         self.con.executemany(
             f"INSERT INTO {self._rows}(segment_id, code, direction, evidence, score, strategy) "

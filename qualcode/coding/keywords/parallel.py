@@ -6,7 +6,6 @@ started it, as they were at the fork: nothing is built twice. Elsewhere each wor
 them once from the codebook's text and the pipeline's spec."""
 from __future__ import annotations
 
-import json
 from collections import deque
 from typing import Any, Iterator
 
@@ -16,7 +15,7 @@ from qualcode.coding.keywords.prefilter import prefilter_for
 from qualcode.coding.keywords.rules import compile_rules
 from qualcode.coding.keywords.stream import suggest_texts
 from qualcode.coding.strategies import KEYWORDS
-from qualcode.records import Suggestion
+from qualcode.records import EncodedEvidence, Suggestion, evidence_text
 
 _WORKER: dict[str, Any] = {}
 _INHERITED: dict[str, Any] = {}  # set just before a pool of forked workers starts: what they use as is
@@ -37,14 +36,14 @@ def _init_worker(source_text: str, source_name: str, raw: bytes, spec: Any, max_
 
 def _work(chunk: list[tuple[int, str]]) -> list[tuple[int, str, str, str]]:
     """A chunk's suggestions as (segment id, code, direction, evidence as JSON): a string pickles
-    and unpickles at a tenth of the cost of the nested dicts (the evidence is JSON anyway)."""
-    return [(found.segment_id, found.code, found.direction, json.dumps(found.evidence, ensure_ascii=False))
+    and unpickles at a tenth of the cost of the nested dicts, and goes to the store as it is."""
+    return [(found.segment_id, found.code, found.direction, evidence_text(found.evidence))
             for found in suggest_texts(_WORKER["rules"], _WORKER["nlp"], chunk, _WORKER["batch_size"])]
 
 
 def _suggestions(compact: list[tuple[int, str, str, str]]) -> list[Suggestion]:
     return [Suggestion(segment_id=segment_id, code=code, direction=direction, origin=ORIGIN, strategy=KEYWORDS,
-                       evidence=json.loads(evidence))
+                       evidence=EncodedEvidence(evidence))
             for segment_id, code, direction, evidence in compact]
 
 
