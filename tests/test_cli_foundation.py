@@ -491,3 +491,19 @@ def test_literature_is_a_respondent_group_of_publications(tmp_path):
     cases = {c["case_id"]: c for c in json.loads(run(["status", "--format", "json", "--project", project]).output)["cases"]}
     assert {k: (v["role"], v["study"], v["to_code"]) for k, v in cases.items()} == {
         "de-vries-2021": ("literature", "vo-2025", 4), "bakker-2023": ("literature", "vo-2025", 1)}
+
+
+def test_cases_file_rows_matched_by_an_earlier_import_do_not_warn_ignoring_case(folder, tmp_path):
+    project = str(tmp_path / "p.qualcode")
+    run(["init", project])
+    cases = tmp_path / "cases.csv"
+    cases.write_text("case_id,document,speaker\nR1,int-01.txt,R1\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(folder / "int-01.txt"), "--cases", str(cases), "--project", project])
+    assert r.exit_code == 0 and "Warning" not in r.output, r.output
+    # the next import uses the same cases file: its row matched the earlier import's segments (also when the
+    # document and speaker are spelled in other capitals); a row of a case with no segment still warns
+    cases.write_text("case_id,document,speaker\nR1,INT-01.TXT,r1\nR7,int-01.txt,Nobody\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(folder / "int-02.vtt"), "--cases", str(cases), "--project", project])
+    assert r.exit_code == 0, r.output
+    assert "row 2" not in r.output
+    assert "Warning: cases.csv, row 3: case 'R7' (speaker 'Nobody' in 'int-01.txt') matches no segment" in r.output

@@ -169,8 +169,9 @@ def passages(store: "Store", codings_df: "pd.DataFrame", *, spread_by: str | Non
 
     if not len(codings_df):
         return ()
-    sources = stored.segment_sources(store.con)
-    evidence = stored.evidence_per_coding(store.con)
+    wanted = set(codings_df["segment_id"].astype(int))  # only these segments: not a whole large corpus
+    sources = stored.segment_sources(store.con, wanted)
+    evidence = stored.evidence_per_coding(store.con, wanted)
     selection = codings_df.attrs.get("selection") or {}
     coders = set(selection.get("coders") or ())
     memos: dict[int, list[tuple[str, str]]] = {}

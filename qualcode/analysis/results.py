@@ -537,7 +537,7 @@ def _scenarios(store: "Store", df: "pd.DataFrame", codebook: Any, result: "Matri
     if group_by is not None:
         groups = matrix_view(result) if group_by == by else matrix_view(
             mx.opportunity_risk_matrix(df, codebook, by=group_by))
-    return scenario_draft(matrix_view(result), groups, found, pairs, evidence_per_coding(store.con), codebook, df,
+    return scenario_draft(matrix_view(result), groups, found, pairs, evidence_per_coding(store.con, {p.segment_id for p in found}), codebook, df,
                           max_chars)
 
 

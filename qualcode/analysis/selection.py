@@ -152,7 +152,8 @@ def select_codings(
     if coder is None and not reconciled and all_coders:
         coder = all_coders[0]
 
-    segments = {s.id: s for s in store.segments(study=study, only_to_code=True)}
+    # ids first, text only of the segments chosen: a large corpus is not read to count a part of it
+    segments = set(documents.segment_ids_in_order(con, study=study, only_to_code=True))
     chosen: list[dict[str, Any]] = []
     decided: set[int] = set()  # segments whose codes the chosen coder(s) have settled
 
@@ -168,13 +169,13 @@ def select_codings(
         decided = _take_reconciled(store, all_coders, take)
     elif coder is not None:
         decided = codings.decided_segments(con, coder)
-        for row in codings.decisions_for(con, coder=coder):
+        for row in codings.decisions_for(con, coder=coder, evidence=False):
             if row.status == "accepted":
                 take(row)
 
     if include_suggested:
         best: dict[tuple[int, str, str], codings.CodingRow] = {}
-        for row in codings.suggestions_for(con):
+        for row in codings.suggestions_for(con, evidence=False):
             if row.segment_id in decided or row.segment_id not in segments:
                 continue
             key = (row.segment_id, row.code, row.direction)
@@ -183,7 +184,7 @@ def select_codings(
         for row in best.values():
             take(row, status="suggested", coder=None)
 
-    df = _frame(store, chosen, segments)
+    df = _frame(store, chosen, {s.id: s for s in store.segments(ids={i["segment_id"] for i in chosen})})
     df.attrs["cases"] = case_universe(store, study)
     df.attrs["selection"] = {
         "coder": None if reconciled else coder, "reconciled": reconciled, "include_suggested": include_suggested,
@@ -197,12 +198,12 @@ def _take_reconciled(store: "Store", all_coders: list[str], take) -> set[int]:
     humans = [c for c in all_coders if c != codings.RECONCILED]
     decided_by = {c: codings.decided_segments(con, c) for c in humans}
     settled = codings.decided_segments(con, codings.RECONCILED) if codings.RECONCILED in all_coders else set()
-    for row in codings.decisions_for(con, coder=codings.RECONCILED) if settled else []:
+    for row in codings.decisions_for(con, coder=codings.RECONCILED, evidence=False) if settled else []:
         if row.status == "accepted":
             take(row)
     accepted: dict[tuple[int, str, str], dict[str, codings.CodingRow]] = defaultdict(dict)
     for c in humans:
-        for row in codings.decisions_for(con, coder=c):
+        for row in codings.decisions_for(con, coder=c, evidence=False):
             if row.status == "accepted" and row.segment_id not in settled:
                 accepted[(row.segment_id, row.code, row.direction)][c] = row
     for (segment_id, _, _), by_coder in sorted(accepted.items()):

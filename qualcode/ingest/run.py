@@ -200,12 +200,17 @@ def _row_what(row) -> str:
 
 
 def _unmatched_rows(con, case_map: CaseMap) -> list:
-    """Rows of the cases file that no segment belongs to, now or from an earlier import."""
+    """Rows of the cases file that no segment belongs to, now or from an earlier import.
+
+    A row's document matches by its name or file name and its speaker by name, both ignoring case."""
+    rows = [row for row in case_map.rows if row.row not in case_map.used]
+    places = stored_documents.case_segment_places(con, {row.case_id for row in rows}) if rows else {}
     out = []
-    for row in case_map.rows:
-        if row.row in case_map.used:
-            continue
-        if stored_documents.count_case_segments(con, row.case_id, row.document, row.speaker) == 0:
+    for row in rows:
+        doc = row.document.replace("\\", "/").lower() if row.document else None
+        speaker = row.speaker.lower() if row.speaker else None
+        if not any((doc is None or name == doc or name.endswith("/" + doc)) and (speaker is None or said == speaker)
+                   for name, said in places.get(row.case_id, ())):
             out.append(row)
     return out
 

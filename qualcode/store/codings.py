@@ -205,8 +205,14 @@ def write_suggestions(
         return stage.commit(codebook_version)
 
 
-def suggestions_for(con: sqlite3.Connection, segment_id: int | None = None, origin: str | None = None) -> list[CodingRow]:
-    sql, args = "SELECT * FROM codings WHERE coder IS NULL", list[object]()
+_WITHOUT_EVIDENCE = ("SELECT id, segment_id, code, direction, origin, coder, status, NULL AS evidence, score, strategy, "
+                     "codebook_version, updated_at FROM codings")
+
+
+def suggestions_for(con: sqlite3.Connection, segment_id: int | None = None, origin: str | None = None, *,
+                    evidence: bool = True) -> list[CodingRow]:
+    """Machine suggestions; ``evidence=False`` leaves their evidence out (None), for counting a large project."""
+    sql, args = (("SELECT * FROM codings" if evidence else _WITHOUT_EVIDENCE) + " WHERE coder IS NULL"), list[object]()
     if segment_id is not None:
         sql += " AND segment_id = ?"
         args.append(segment_id)
@@ -234,9 +240,10 @@ def segments_with_suggestions(con: sqlite3.Connection) -> set[int]:
 
 
 # -- decisions ---------------------------------------------------------------------------
-def decisions_for(con: sqlite3.Connection, coder: str | None = None, segment_id: int | None = None) -> list[CodingRow]:
-    """Human decision rows, of one coder or of all (coder None)."""
-    sql, args = "SELECT * FROM codings WHERE coder IS NOT NULL", list[object]()
+def decisions_for(con: sqlite3.Connection, coder: str | None = None, segment_id: int | None = None, *,
+                  evidence: bool = True) -> list[CodingRow]:
+    """Human decision rows, of one coder or of all (coder None); ``evidence=False`` leaves the evidence out (None)."""
+    sql, args = (("SELECT * FROM codings" if evidence else _WITHOUT_EVIDENCE) + " WHERE coder IS NOT NULL"), list[object]()
     if coder is not None:
         sql += " AND coder = ?"
         args.append(coder)

@@ -243,19 +243,18 @@ def segments_to_code_per_case(con: sqlite3.Connection, study: str | None = None)
     return [(r["case_id"], r["study"], int(r["n"])) for r in rows]
 
 
-def count_case_segments(con: sqlite3.Connection, case_id: str, document: str | None, speaker: str | None) -> int:
-    """Segments of case ``case_id`` (in ``document``, by its name or file name, and by ``speaker``
-    when given; both ignoring case)."""
-    sql = "SELECT count(*) FROM segments g JOIN documents d ON d.id = g.document_id WHERE g.case_id = ?"
-    args: list[object] = [case_id]
-    if document:
-        doc = document.replace("\\", "/").lower()
-        sql += " AND (lower(d.name) = ? OR lower(d.name) LIKE ?)"
-        args += [doc, "%/" + doc]
-    if speaker:
-        sql += " AND lower(g.speaker) = ?"
-        args.append(speaker.lower())
-    return int(con.execute(sql, args).fetchone()[0])
+def case_segment_places(con: sqlite3.Connection, case_ids: Iterable[str]) -> dict[str, set[tuple[str, str]]]:
+    """case id -> the (document name, speaker) pairs its segments have, lower-cased (speaker '' when none),
+    for the given cases: one query for a whole cases file."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_cases (id TEXT PRIMARY KEY)")
+    con.execute("DELETE FROM wanted_cases")
+    con.executemany("INSERT OR IGNORE INTO wanted_cases(id) VALUES (?)", [(c,) for c in case_ids])
+    places: dict[str, set[tuple[str, str]]] = {}
+    for r in con.execute("SELECT DISTINCT g.case_id, d.name, g.speaker FROM segments g JOIN documents d "
+                         "ON d.id = g.document_id WHERE g.case_id IN (SELECT id FROM wanted_cases)"):
+        places.setdefault(r[0], set()).add((str(r[1]).lower(), (r[2] or "").lower()))
+    con.execute("DELETE FROM wanted_cases")
+    return places
 
 
 # -- status ----------------------------------------------------------------------------------

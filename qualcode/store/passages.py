@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from typing import Iterable
 
 # The interviewer's turn counts as the question of a segment when it is at most this many
 # positions before it in the same document (a group discussion may run on for a few turns).
@@ -27,20 +28,36 @@ class SegmentSource:
         return self.interviewer_turns[0] if self.interviewer_turns else None
 
 
-def segment_sources(con: sqlite3.Connection) -> dict[int, SegmentSource]:
-    """Per segment to code: document name, position, start/end time and the interviewer turns
-    shortly before it (which of them is the question is the analysis' call)."""
+def _wanted(con: sqlite3.Connection, segment_ids: Iterable[int] | None) -> str:
+    """A condition on ``g.id`` / ``segment_id`` limiting a query to ``segment_ids`` (all when None)."""
+    if segment_ids is None:
+        return ""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_passages (id INTEGER PRIMARY KEY)")
+    con.execute("DELETE FROM wanted_passages")
+    con.executemany("INSERT OR IGNORE INTO wanted_passages(id) VALUES (?)", [(int(i),) for i in segment_ids])
+    return " IN (SELECT id FROM temp.wanted_passages)"
+
+
+def segment_sources(con: sqlite3.Connection, segment_ids: Iterable[int] | None = None) -> dict[int, SegmentSource]:
+    """Per segment to code (of ``segment_ids``, when given): document name, position, start/end time and
+    the interviewer turns shortly before it (which of them is the question is the analysis' call)."""
+    wanted = _wanted(con, segment_ids)
+    # only the interviewer turns within reach of a segment asked for are read
+    near = "" if not wanted else f"""
+                  AND EXISTS (SELECT 1 FROM segments g
+                               WHERE g.document_id = q.document_id AND g.to_code = 1
+                                 AND g.position BETWEEN q.position + 1 AND q.position + {QUESTION_REACH:d}
+                                 AND g.id{wanted})"""
     turns: dict[tuple[int, int], str] = {
         (int(doc), int(pos)): text for doc, pos, text in con.execute(
             """SELECT q.document_id, q.position, substr(d.text, q.start + 1, q."end" - q.start)
                  FROM segments q JOIN documents d ON d.id = q.document_id
-                WHERE q.to_code = 0 AND q.kind = 'turn'""")}
+                WHERE q.to_code = 0 AND q.kind = 'turn'""" + near)}
     rows = con.execute(
         """
         SELECT g.id, d.name, g.position, g.start_time, g.end_time, g.document_id, g.source_row
           FROM segments g JOIN documents d ON d.id = g.document_id
-         WHERE g.to_code = 1
-        """
+         WHERE g.to_code = 1""" + (f" AND g.id{wanted}" if wanted else ""),
     ).fetchall()
     out = {}
     for sid, name, position, start_time, end_time, doc, source_row in rows:
@@ -51,12 +68,15 @@ def segment_sources(con: sqlite3.Connection) -> dict[int, SegmentSource]:
     return out
 
 
-def evidence_per_coding(con: sqlite3.Connection) -> dict[tuple[int, str, str], str]:
-    """The stored evidence JSON per (segment, code, direction): a keyword suggestion's first, else any."""
+def evidence_per_coding(con: sqlite3.Connection,
+                        segment_ids: Iterable[int] | None = None) -> dict[tuple[int, str, str], str]:
+    """The stored evidence JSON per (segment, code, direction) (on ``segment_ids``, when given): a keyword
+    suggestion's first, else any."""
+    wanted = _wanted(con, segment_ids)
     out: dict[tuple[int, str, str], str] = {}
     for segment_id, code, direction, evidence in con.execute(
         "SELECT segment_id, code, direction, evidence FROM codings WHERE evidence IS NOT NULL "
-        "ORDER BY (origin = 'keyword') DESC, id"
+        + (f"AND segment_id{wanted} " if wanted else "") + "ORDER BY (origin = 'keyword') DESC, id"
     ):
         out.setdefault((int(segment_id), code, direction), evidence)
     return out
