@@ -150,19 +150,29 @@ def keywords_alone(rows: list[dict[str, str]], devset: Path, work: Path) -> dict
 
 
 def suggested_pairs(folder: Path) -> dict[str, set[tuple[str, str]]]:
-    """(code, direction) per source row from the Coded segments sheet (suggestions and decisions)."""
+    """(code, direction) per source row from the coded segments sheet (suggestions and decisions).
+
+    The workbook speaks the codebook's language: the Dutch sheet 'Gecodeerde fragmenten' with the
+    columns 'Code-id', 'Richting', 'Status', 'Bronrij' (directions 'kans', 'risico', 'geen richting'),
+    or the English 'Coded segments' ('Code id', 'Direction', 'Status', 'Source row')."""
     import openpyxl
 
     qualcode("export", "xlsx", "out.xlsx", "--include-suggested", "--project", "p.qualcode", "--force", cwd=folder)
     workbook = openpyxl.load_workbook(folder / "out.xlsx", read_only=True)
-    sheet = workbook["Coded segments"]
+    dutch = "Gecodeerde fragmenten" in workbook.sheetnames
+    sheet = workbook["Gecodeerde fragmenten" if dutch else "Coded segments"]
+    columns = ("Code-id", "Richting", "Status", "Bronrij") if dutch else ("Code id", "Direction", "Status", "Source row")
+    suggested = "suggestie" if dutch else "suggestion"
+    directions = ({"kans": "opportunity", "risico": "risk", "geen richting": "none"} if dutch
+                  else {"no direction": "none"})
     rows = sheet.iter_rows(values_only=True)
     header = list(next(rows))
-    code_i, dir_i, status_i, row_i = (header.index(h) for h in ("code", "direction", "status", "source row"))
+    code_i, dir_i, status_i, row_i = (header.index(h) for h in columns)
     out: dict[str, set[tuple[str, str]]] = {}
     for values in rows:
-        if values[status_i] == "suggested":
-            out.setdefault(str(values[row_i]), set()).add((str(values[code_i]), str(values[dir_i])))
+        if values[status_i] == suggested:
+            direction = str(values[dir_i])
+            out.setdefault(str(values[row_i]), set()).add((str(values[code_i]), directions.get(direction, direction)))
     return out
 
 

@@ -50,6 +50,7 @@ def run_demo(
     By default the sample study and the Dutch codebook that ship with qualcode are used
     (:mod:`qualcode.resources`), so the demo runs from any folder.
     """
+    from qualcode.coding.codebook import load_codebook
     from qualcode.project import Project
 
     from qualcode import resources
@@ -72,7 +73,11 @@ def run_demo(
         report = project.import_files(studies, cases=sample_dir / "cases.csv", **TABLE_OPTIONS)
         echo(f"Imported {len(report.imported)} documents from {', '.join(s.name for s in studies)} "
              f"({sum(f.segments for f in report.imported)} segments, {report.cases_created} cases).")
-        coded = project.code(codebook)
+        # The committed review workbooks were exported with the sample's codebook: they are applied
+        # under it, and another codebook (the English edition: same code ids) is loaded after them.
+        review_codebook = resources.default_codebook_path("nl")
+        switch = load_codebook(codebook).version != load_codebook(review_codebook).version
+        coded = project.code(review_codebook if switch else codebook)
         echo(f"Auto-coded {coded.segments} segments: {coded.added} suggestions.")
         reviews = []
         for workbook in sorted((sample_dir / "review").glob("review-*.xlsx")):
@@ -84,6 +89,10 @@ def run_demo(
             echo(f"Applied the review of {coder} ({workbook.name}): {summary}")
         if not reviews:
             raise UsageError(f"{sample_dir / 'review'}: no review-CODER.xlsx workbooks; the demo needs the sample's review")
+        if switch:
+            recoded = project.code(codebook)
+            echo(f"Codebook {codebook.name} loaded after the review (the review was made with {review_codebook.name}; "
+                 f"the decisions keep their code ids); auto-coded again: {recoded.added} suggestions.")
         main_coder = reviews[0][0]
         workbook_path = out_dir / "qualcode-demo.xlsx"
         pair = (reviews[0][0], reviews[1][0]) if len(reviews) > 1 else (main_coder, "keyword")

@@ -51,6 +51,11 @@ class ExchangeError(QualcodeError):
     """A REFI-QDA file (.qdpx, .qdc) cannot be read, is unsafe, or cannot be written; nothing was changed."""
 
 
+class ChangedMeanwhileError(QualcodeError):
+    """What a command was about to decide changed under it (another command or the browser page); nothing was
+    changed; running the command again shows the project as it is now."""
+
+
 class ProjectBusyError(ProjectError):
     """Another command holds the project file's write lock for longer than the wait allowed."""
 

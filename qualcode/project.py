@@ -95,6 +95,10 @@ class Project:
     def meta(self, key: str, default: str | None = None) -> str | None:
         return self.store.meta(key, default)
 
+    def check_not_busy(self) -> None:
+        """ProjectBusyError when another command holds the project's write lock (after the wait allowed)."""
+        self.store.check_not_busy()
+
     # -- import --------------------------------------------------------------------------
     def import_files(
         self,
@@ -129,9 +133,9 @@ class Project:
 
             if (len(qdpx) != len(paths) or len(qdpx) > 1 or cases or text_columns or id_column or case_column
                     or unit != "turn" or max_words):
-                raise UsageError("import a .qdpx file on its own (one per command; of the options only --study and "
-                                 "--interviewer apply)")
-            done = self.import_qdpx(qdpx[0], study=study, interviewers=interviewers)
+                raise UsageError("import a .qdpx file on its own (one per command; of the options only --study, "
+                                 "--interviewer and --max-unpacked-mb apply)")
+            done = self.import_qdpx(qdpx[0], study=study, interviewers=interviewers, max_unpacked_mb=max_unpacked_mb)
             skipped = f"already imported ({done.already_imported})" if done.already_imported else None
             return ImportReport(files=[ImportedFile(str(qdpx[0]), None, done.segments, skipped)],
                                 cases_created=done.cases_created, exchange=done)
@@ -145,11 +149,14 @@ class Project:
         )
 
     def import_qdpx(self, path: str | Path, *, study: str | None = None,
-                    interviewers: Sequence[str] = DEFAULT_INTERVIEWERS) -> "QdpxImport":
-        """Import a REFI-QDA project (NVivo, ATLAS.ti, MAXQDA, QualCoder) in one transaction."""
+                    interviewers: Sequence[str] = DEFAULT_INTERVIEWERS,
+                    max_unpacked_mb: int | None = None) -> "QdpxImport":
+        """Import a REFI-QDA project (NVivo, ATLAS.ti, MAXQDA, QualCoder) in one transaction;
+        ``max_unpacked_mb`` raises its zip limits for a trusted file."""
         from qualcode.exchange.qdpx_import import import_qdpx
 
-        return import_qdpx(self.store, Path(path), study=study, interviewers=interviewers)
+        return import_qdpx(self.store, Path(path), study=study, interviewers=interviewers,
+                           max_unpacked_mb=max_unpacked_mb)
 
     # -- exchange (REFI-QDA) -------------------------------------------------------------
     def export_qdc(self, path: str | Path, *, force: bool = False) -> "QdcExport":

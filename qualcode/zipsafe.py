@@ -56,11 +56,16 @@ class ZipLimits:
     trusted: bool = False
 
     def raised_to(self, megabytes: int | None) -> ZipLimits:
-        """These limits with the total (and the per-member size) raised to ``megabytes``, trusted."""
+        """These limits with each member (and the total) set to ``megabytes``, trusted.
+
+        Limits whose total is wider than one member (a .qdpx: a project of many sources) keep
+        that wider total unless ``megabytes`` is larger still.
+        """
         if megabytes is None:
             return self
         size = max(1, int(megabytes)) * MB
-        return replace(self, max_total_bytes=size, max_member_bytes=size, trusted=True)
+        total = max(size, self.max_total_bytes) if self.max_total_bytes > self.max_member_bytes else size
+        return replace(self, max_total_bytes=total, max_member_bytes=size, trusted=True)
 
 
 DOCUMENT_LIMITS = ZipLimits()
@@ -116,10 +121,12 @@ class SafeZip:
                         f"refused as a possible zip bomb{self._raise_hint(total)}")
         self.infos = [i for i in infos if not i.is_dir()]
 
-    def _raise_hint(self, size: int) -> str:
+    def _raise_hint(self, size: int, limit: int | None = None) -> str:
+        """How to raise the limit (``limit``: the one exceeded, the total by default) for a trusted file."""
         if self.limits.option is None:
             return ""
-        return f"; if you trust the file, pass {self.limits.option} {max(size // MB + 1, self.limits.max_total_bytes // MB * 2)}"
+        limit = self.limits.max_total_bytes if limit is None else limit
+        return f"; if you trust the file, pass {self.limits.option} {max(size // MB + 1, limit // MB * 2)}"
 
     @property
     def names(self) -> list[str]:
@@ -136,11 +143,12 @@ class SafeZip:
         limits = self.limits
         if info.file_size > limits.max_member_bytes:
             raise self.error(f"{where} is {info.file_size // MB} MB (the limit is {limits.max_member_bytes // MB} MB); "
-                             f"refused{self._raise_hint(info.file_size)}")
+                             f"refused{self._raise_hint(info.file_size, limits.max_member_bytes)}")
         ratio = info.file_size // max(info.compress_size, 1)
         if not limits.trusted and info.file_size > limits.ratio_floor and ratio > limits.max_ratio:
             raise self.error(f"{where} expands {ratio} times (to {info.file_size // MB} MB; the limit is "
-                             f"{limits.max_ratio} times); refused as a zip bomb{self._raise_hint(info.file_size)}")
+                             f"{limits.max_ratio} times); refused as a zip bomb"
+                             f"{self._raise_hint(info.file_size, limits.max_member_bytes)}")
 
     def read(self, member: str) -> bytes:
         """One member's bytes, refused when it is too large or expands like a zip bomb."""

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from qualcode import store
+from qualcode.coding.codebook import Codebook
 from qualcode.project import Project
+from qualcode.records import Suggestion
+from qualcode.store import codings
 
 SAMPLE_TURNS = [
     ("Interviewer", None, "Wat betekent AI voor de werkdruk van docenten?"),
@@ -67,6 +70,71 @@ def project(tmp_path: Path):
 def seeded(project):
     """A project with one interview of five segments (the first is the interviewer's)."""
     ids = add_document(project)
+    return project, ids
+
+
+CODEBOOK = """\
+codebook: test
+language: nl
+codes:
+  - id: autonomy
+    label: autonomie
+    keywords: {words: [regie]}
+  - id: workload
+    label: werkdruk
+    keywords: {words: [tijd], compounds: ["nakijk*"]}
+  - id: interaction
+    label: menselijke interactie
+    keywords: {words: [contact]}
+  - id: work_enjoyment
+    label: werkplezier
+    keywords: {words: [plezier]}
+"""
+
+
+def store_codebook(project: Project, text: str = CODEBOOK) -> str:
+    codebook = Codebook.from_text(text, "test.yaml")
+    with project.transaction():
+        codings.store_codebook(project.con, codebook)
+    return codebook.version
+
+
+def match(text: str, word: str, kind: str = "aspect", rule: str | None = None) -> dict:
+    """An evidence match as the auto-coder writes it (offsets into the segment text)."""
+    start = text.index(word)
+    rule = rule or (f"cue:{word}" if kind != "aspect" else f"word:{word}")
+    return {"text": word, "start": start, "end": start + len(word), "rule": rule, "kind": kind}
+
+
+def suggest(project: Project, ids: list[int]) -> None:
+    """Keyword suggestions as the auto-coder would write them (without running it)."""
+    texts = {s.id: s.text for s in project.segments(ids=ids)}
+    t1, t2, t3 = texts[ids[1]], texts[ids[2]], texts[ids[3]]
+    rows = [
+        # two aspect words close to their cue: strong evidence
+        Suggestion(ids[1], "workload", "opportunity", "keyword", "keywords.v1",
+                   {"matches": [match(t1, "nakijkwerk", rule="compound:nakijk*"), match(t1, "tijd"),
+                                match(t1, "sneller", "opportunity")]}),
+        Suggestion(ids[1], "workload", "risk", "keyword", "keywords.v1",
+                   {"matches": [match(t1, "tijd"), match(t1, "vrijgekomen tijd", rule="phrase:vrijgekomen tijd"),
+                                match(t1, "opgevuld", "risk")]}),
+        # one keyword each: weak evidence
+        Suggestion(ids[2], "interaction", "risk", "keyword", "keywords.v1",
+                   {"matches": [match(t2, "contact"), match(t2, "minder", "decrease")]}),
+        Suggestion(ids[3], "autonomy", "opportunity", "keyword", "keywords.v1",
+                   {"matches": [match(t3, "regie")]}),
+    ]
+    with project.transaction():
+        codings.write_suggestions(project.con, rows, origin="keyword", segment_ids=ids,
+                                  codebook_version=project.meta("codebook_version"))
+
+
+@pytest.fixture
+def review(seeded):
+    """The seeded project with a codebook and keyword suggestions on segments 1-3 (4 has none)."""
+    project, ids = seeded
+    store_codebook(project)
+    suggest(project, ids)
     return project, ids
 
 

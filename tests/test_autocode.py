@@ -63,7 +63,8 @@ def test_english_lemma_uses_the_lookup_table():
 def test_pipeline_is_built_once_and_lemmatises():
     nlp = build_pipeline("nl")
     assert build_pipeline("nl") is nlp
-    assert nlp.pipe_names == ["qualcode_lemmatizer", "sentencizer"]
+    assert nlp.pipe_names == ["qualcode_lemmatizer", "sentencizer", "qualcode_sentence_fix"]
+    assert build_pipeline("en").pipe_names == ["qualcode_lemmatizer", "sentencizer"]
     doc = nlp("Leraren kijken de toetsen na. Docenten besparen tijd.")
     assert [t.lemma_ for t in doc][:4] == ["leraar", "kijken", "de", "toets"]
     assert len(list(doc.sents)) == 2

@@ -9,6 +9,7 @@ import pytest
 from conftest import SAMPLE_TURNS, add_document
 
 from qualcode.coding import run
+from qualcode.coding.keywords import stream
 from qualcode.coding.codebook import load_codebook
 from qualcode.project import Project
 from qualcode.resources import default_codebook_path
@@ -29,7 +30,9 @@ def _peak_of_code_run(project: Project, codebook) -> tuple[int, run.CodeReport]:
 
 @pytest.mark.slow
 def test_peak_memory_of_a_code_run_does_not_grow_with_the_corpus(tmp_path, monkeypatch):
+    # the buffers small (segments read, windows joined into one doc) so that these corpora are many of them
     monkeypatch.setattr(run, "CHUNK", 100)
+    monkeypatch.setattr(stream, "_JOINED_CHARS", 5_000)
     codebook = load_codebook(default_codebook_path("nl"))
     projects = {}
     for files in (1, 5, 15):  # documents of 150 segments (120 to code) each, as a folder of transcripts
@@ -48,3 +51,35 @@ def test_peak_memory_of_a_code_run_does_not_grow_with_the_corpus(tmp_path, monke
     # holding the suggestions (or the segments) would make the larger run's peak about three times the
     # smaller one's; staged a chunk at a time it stays nearly the same
     assert large < 1.3 * small, (small, large)
+
+
+@pytest.mark.slow
+def test_two_jobs_store_the_same_codings_and_evidence_text_as_one(tmp_path):
+    """With --jobs 2 the workers' evidence goes to the store as the JSON text they made (not decoded and
+    encoded again in the main process): the codings table is the same, to the byte, as with one job."""
+    codebook = load_codebook(default_codebook_path("nl"))
+    rows = {}
+    for jobs in (1, 2):
+        project = Project.init(tmp_path / f"jobs{jobs}.qualcode")
+        for i in range(3):
+            add_document(project, turns=SAMPLE_TURNS * 10, name=f"int-{i:02d}.txt")
+        report = run.code_segments(project.store, codebook, jobs=jobs)
+        rows[jobs] = project.con.execute(
+            "SELECT segment_id, code, direction, origin, strategy, evidence FROM codings WHERE coder IS NULL "
+            "ORDER BY segment_id, code, direction").fetchall()
+        assert len(rows[jobs]) == report.added > 100
+    assert rows[2] == rows[1]
+
+
+def test_encoded_evidence_reads_as_the_evidence_it_holds():
+    import json
+
+    from qualcode.records import EncodedEvidence, evidence_text
+
+    evidence = {"matches": [{"text": "één", "start": 0, "end": 3}], "sentence": [0, 10]}
+    text = json.dumps(evidence, ensure_ascii=False)
+    encoded = EncodedEvidence(text)
+    assert evidence_text(encoded) is text  # written as it came, not encoded again
+    assert evidence_text(evidence) == text
+    assert encoded == evidence and evidence == encoded and dict(encoded) == evidence
+    assert encoded["matches"][0]["text"] == "één" and len(encoded) == 2 and list(encoded) == list(evidence)

@@ -232,8 +232,8 @@ def test_import_options_that_do_not_apply_are_refused(seeded, tmp_path):
     r = CliRunner().invoke(main, ["import", str(SAMPLES / "qc_demo.qdpx"), "--cases", "c.csv",
                                   "--project", str(project.path)])
     assert r.exit_code == 1
-    assert r.output == ("Error: import a .qdpx file on its own (one per command; of the options only --study "
-                        "and --interviewer apply)\n")
+    assert r.output == ("Error: import a .qdpx file on its own (one per command; of the options only --study, "
+                        "--interviewer and --max-unpacked-mb apply)\n")
 
 
 # -- safety -----------------------------------------------------------------------------------

@@ -387,7 +387,7 @@ def test_workbook_has_every_sheet_with_frozen_headers_and_filters(workbook):
                              "Codes per case", "Codeboek", "Cases", "Vergelijking", "Herkomst"]
     for ws in wb.worksheets:
         assert ws.freeze_panes is not None, ws.title
-        assert ws.auto_filter.ref, ws.title
+        assert ws.auto_filter.ref or ws.title == "Vergelijking", ws.title  # stacked tables, one per direction
     assert wb["Matrix"]["A1"].value == "Studie" and wb["Matrix"]["B1"].value == "Aspect"
     assert wb["Matrix"]["C1"].value == "kans: fragmenten" and wb["Matrix"]["E1"].value == "kans: %"
     assert wb["Matrix"].conditional_formatting  # the colour scale
@@ -730,6 +730,167 @@ def test_cli_report_with_scenarios_and_docx(built, tmp_path):
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "Scenario's per aspect (opzet)" in text and "Herkomst" in text
     assert not any(name in text for name in REAL_NAMES)
+
+
+def test_a_count_of_one_takes_the_singular_in_every_output_and_web_string():
+    """Every string of the outputs and the web pages filled with 1 and with 2: no '1 fragmenten',
+    '1 segments', '1 cases' (the noun, and a verb with it, agree with the number)."""
+    from string import Formatter
+
+    from qualcode.outputs.i18n import SELECTION, TEXT, fill
+    from qualcode.web.text import PAGE_TEXT
+
+    plural_after_one = re.compile(r"\b1 (fragmenten|segments|cases|coderingen|codings|wijzigingen|changes|woorden"
+                                  r"|words|machinesuggesties|machine suggestions|te coderen fragmenten)\b")
+    singular_after_two = re.compile(r"\b2 (fragment|segment|case|codering|coding|wijziging|change|woord|word)\b(?!-)")
+    checked = 0
+    for table in (TEXT, SELECTION, PAGE_TEXT):
+        for language, strings in table.items():
+            for key, text in strings.items():
+                fields = {name for _, name, _, _ in Formatter().parse(text) if name}
+                if not fields or f"{key}_one" in strings:  # a string with its own singular is for 2 and more
+                    continue
+                one, two = fill(text, **dict.fromkeys(fields, 1)), fill(text, **dict.fromkeys(fields, 2))
+                assert not plural_after_one.search(one), (language, key, one)
+                assert not singular_after_two.search(two), (language, key, two)
+                checked += 1
+    assert checked > 50
+    assert fill("{n:#fragment verschilt|fragmenten verschillen}", n=1) == "1 fragment verschilt"
+    assert fill("{n:#fragment verschilt|fragmenten verschillen}", n=0) == "0 fragmenten verschillen"
+    assert fill("{points:+d} pp", points=5) == "+5 pp"  # ordinary format specs still work
+
+
+def test_a_quote_gets_the_interviewers_question_only_when_the_turn_asks_one(project):
+    """'Vraag: Ja.' was shown: the nearest interviewer turn whatever it said. Now: a turn that asks (question
+    mark, question word, verb-first 'Vind je'), past an acknowledgement ('Ja.') the question before it, and
+    no question after a turn that asks nothing (a topic announced)."""
+    turns = [
+        ("Interviewer", None, "Hoe ervaren jullie de werkdruk sinds de nieuwe software?"),
+        ("R1", "R1", "Het nakijkwerk gaat sneller, dat scheelt tijd."),
+        ("Interviewer", None, "Ja."),
+        ("R1", "R1", "En ook het plannen kost minder tijd dan vroeger."),
+        ("Interviewer", None, "Dan het volgende blok. Docenten en onderwijsassistenten."),
+        ("R2", "R2", "De tijd voor overleg met collega's wordt minder."),
+        ("Interviewer", None, "Vind je dat de regie nog bij jou ligt"),
+        ("R2", "R2", "Ik houd zelf de regie over mijn lessen."),
+        ("Interviewer", None, "Dat is veel. " + "Heel veel dingen tegelijk, dat hoor ik vaker van anderen. " * 5
+         + "Wat betekent dat voor je tijd?"),
+        ("R2", "R2", "Minder tijd voor de klas, meer tijd voor schermen."),
+    ]
+    ids = add_document(project, turns)
+    _store_codebook(project)
+    accept(project, "anna", (ids[1], "workload", "opportunity"), (ids[3], "workload", "opportunity"),
+           (ids[5], "workload", "risk"), (ids[7], "autonomy", "opportunity"), (ids[9], "workload", "risk"))
+    asked = {p.segment_id: p.question for p in project.analyse(coder="anna").passages}
+    assert asked[ids[1]] == "Hoe ervaren jullie de werkdruk sinds de nieuwe software?"
+    assert asked[ids[3]] == "Hoe ervaren jullie de werkdruk sinds de nieuwe software?"  # past 'Ja.'
+    assert asked[ids[5]] is None  # a topic announced, no question asked
+    assert asked[ids[7]] == "Vind je dat de regie nog bij jou ligt"  # no question mark, still a question
+    assert asked[ids[9]] == "… Wat betekent dat voor je tijd?"  # a long turn: its question sentence
+
+
+def test_word_table_columns_are_as_wide_as_their_longest_word():
+    """The Word report's '% overeenstemming' header wrapped mid-word (five equal columns). Widths now come
+    from the texts: cells on one line, no header word broken, the page width kept when it can be."""
+    from qualcode.outputs.word import TEXT_WIDTH_CM, _text_cm, column_widths
+
+    headers = ["Aspect", "n", "% overeenstemming", "kappa", "alpha"]
+    rows = [["menselijke interactie", "120", "96,7", "0,89", "0,89"], ["alle codes", "480", "98,3", "0,95", "0,95"]]
+    widths = column_widths(headers, rows)
+    assert sum(widths) <= TEXT_WIDTH_CM + 1e-9
+    for i, width in enumerate(widths):
+        assert width > _text_cm(headers[i], bold=True)  # here every header fits on one line
+        assert all(width > _text_cm(row[i]) for row in rows)
+    # a table too wide for the page: each column still holds its longest word
+    wide = [f"kolom{i} met een lange kop" for i in range(7)]
+    cells = [["een heel lange celtekst " * 2] * 7]
+    widths = column_widths(wide, cells)
+    assert all(width > _text_cm("kolom0", bold=True) for width in widths)
+    assert sum(widths) <= TEXT_WIDTH_CM + 1e-9
+
+
+def test_known_attributes_are_named_in_the_outputs_language(built, tmp_path):
+    """'wave' and 'school_type' were shown as in the data in a Dutch workbook: a known attribute now gets
+    the label of the codebook's language, an unknown one stays as it is."""
+    project, _, _ = built
+    with store.transaction(project.con):
+        for case, wave in (("R1", "2025"), ("R2", "2025"), ("SL1", "2025"), ("P1", "2019"), ("P2", "2019")):
+            for name, value in (("wave", wave), ("school_type", "vo"), ("Kleur_Trui", "blauw")):
+                project.con.execute("INSERT INTO case_attributes(case_id, name, value, type) VALUES (?, ?, ?, 'text')",
+                                    (case, name, value))
+    out = tmp_path / "results.xlsx"
+    project.export_workbook(out, coder="anna", by="wave")
+    wb = openpyxl.load_workbook(out)
+    cases = [c.value for c in wb["Cases"][1]]
+    assert "meting" in cases and "schooltype" in cases and "wave" not in cases and "school_type" not in cases
+    assert "Kleur_Trui" in cases  # unknown: as in the data
+    groups = [c.value for row in wb["Matrix per groep"].iter_rows(max_row=2) for c in row if c.value]
+    assert "Meting" in groups and "Wave" not in groups
+    w_en = words(Codebook.from_text(CODEBOOK_NL.replace("language: nl", "language: en"), "en.yaml"))
+    assert (w_en.attribute("school_type"), w_en.attribute("wave"), w_en.attribute("Kleur_Trui")) == \
+        ("school type", "wave", "Kleur_Trui")
+
+
+def test_workbook_compare_sheet_has_one_readable_table_per_direction_with_the_counts_of_the_store(workbook):
+    """The Compare sheet ran 28 columns wide (every direction of every group side by side): unreadable when
+    printed. Now one table per direction, stacked; the figures are the store's."""
+    project, cb, ids, out, report = workbook
+    ws = openpyxl.load_workbook(out)["Vergelijking"]
+    assert ws.max_column <= 1 + 3 * 3  # two studies and their difference, three figures each
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    counts = {(code, direction, study): (segments, cases) for code, direction, study, segments, cases in project.con.execute(
+        "SELECT c.code, c.direction, s.name, COUNT(DISTINCT c.segment_id), COUNT(DISTINCT g.case_id) FROM codings c "
+        "JOIN segments g ON g.id = c.segment_id JOIN documents d ON d.id = g.document_id "
+        "JOIN studies s ON s.id = d.study_id WHERE c.coder = 'anna' AND c.status = 'accepted' AND g.to_code = 1 "
+        "GROUP BY 1, 2, 3")}
+    labels = {"kans": "opportunity", "risico": "risk"}
+    codes = {"autonomie": "autonomy", "werkdruk": "workload", "menselijke interactie": "interaction",
+             "werkplezier": "work_enjoyment"}
+    checked = 0
+    for i, row in enumerate(values):
+        if row[0] in labels:  # a direction's table: group names, figure names, then one row per aspect
+            groups = [g.split(" (")[0] for g in values[i + 1][1:7:3]]
+            assert groups == ["po-2019", "vo-2025"] and values[i + 2][1:4] == ["fragmenten", "cases", "%"]
+            assert values[i + 2][7:10] == ["fragmenten", "cases", "pp"]
+            for aspect_row in values[i + 3:i + 7]:
+                for k, study in enumerate(groups):
+                    segments, cases = counts.get((codes[aspect_row[0]], labels[row[0]], study), (0, 0))
+                    assert aspect_row[1 + 3 * k:3 + 3 * k] == [segments, cases], (row[0], aspect_row[0], study)
+                    checked += 1
+                assert aspect_row[7:9] == [aspect_row[4] - aspect_row[1], aspect_row[5] - aspect_row[2]]
+                n = {s: len({r[0] for r in project.con.execute(
+                    "SELECT DISTINCT g.case_id FROM segments g JOIN documents d ON d.id = g.document_id JOIN studies s "
+                    "ON s.id = d.study_id WHERE g.to_code = 1 AND s.name = ?", (s,))}) for s in groups}
+                points = 100 * (aspect_row[5] / n["vo-2025"] - aspect_row[2] / n["po-2019"])
+                assert aspect_row[9] == int(abs(points) + 0.5 + 1e-9) * (1 if points >= 0 else -1)  # half-way away from 0
+    assert checked == 2 * 4 * 2
+
+
+def test_report_tables_align_numbers_right_and_text_left():
+    """The co-occurrence table's second column (a cell name) was right-aligned like the counts."""
+    from qualcode.outputs.report import _hc, _html_table
+
+    table = _html_table(["Eerste", "Tweede", "fragmenten"], [["werkdruk — risico", "werkplezier — risico", "5"],
+                                                            ["autonomie — kans", "werkdruk — kans", "-3 pp"]])
+    assert "<td>werkplezier — risico</td>" in table and '<td class="num">5</td>' in table
+    assert '<td class="num">-3 pp</td>' in table
+    assert _hc("met `--all-studies` <samen>") == "met <code>--all-studies</code> &lt;samen&gt;"
+
+
+def test_a_quote_cites_its_time_else_its_table_row_else_its_position_as_the_review_does(built):
+    from qualcode.review.queue import segment_when
+
+    project, cb, ids = built
+    timed, row, plain = ids["vo1"][1], ids["vo1"][2], ids["vo1"][3]
+    with store.transaction(project.con):
+        project.con.execute("UPDATE segments SET start_time = 754.2, end_time = 790 WHERE id = ?", (timed,))
+        project.con.execute("UPDATE segments SET source_row = 'W026' WHERE id = ?", (row,))
+    w = words(cb)
+    cited = {p.segment_id: w.source(p) for p in project.analyse(coder="anna").passages}
+    assert ", 00:12:34, fragment" in cited[timed]
+    assert ", rij W026, fragment" in cited[row]  # was 'positie N' for rows of a table
+    assert f", positie {project.segment(plain).position}, fragment" in cited[plain]
+    assert segment_when(project.segment(row), "nl") == "rij W026"  # the review's words
 
 
 def test_workbook_segments_sheet_has_one_row_per_coding_in_the_store(workbook):

@@ -217,7 +217,7 @@ def test_no_name_leaves_the_demo_project(tmp_path):
     # privacy check on the sample: what is replaced, with examples, and what to look at
     checked = CliRunner().invoke(main, ["privacy", "check", "--project", str(result.project)])
     assert checked.exit_code == 0, checked.output
-    for expected in ("'Samira'", "[School A]", "'Berkenrode Lyceum'", "»Daan« → [Leerling 1]",
+    for expected in ("'Samira'", "[School E]", "[Team school A]", "'Berkenrode Lyceum'", "»Daan« → [Leerling 1]",
                      "Capitalised words left alone", "Speaker labels not taken for names"):
         assert expected in checked.output, expected
 
@@ -230,7 +230,7 @@ TURNS = [("Marieke de Vries", "E1", "Ik had een leerling, Daan, die veel tijd kw
 
 def _review_project(project):
     from conftest import add_document
-    from test_review import store_codebook
+    from conftest import store_codebook
 
     ids = add_document(project, TURNS)
     store_codebook(project)
@@ -345,3 +345,32 @@ def test_a_project_of_schema_2_opens_and_gets_the_key_tables(tmp_path):
     with Project.open(path) as project:
         assert project.con.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
         assert project.pseudonymiser().replace("Linda zei het") == "[Respondent 1] zei het"
+
+
+def test_a_school_in_a_cases_document_name_gets_that_cases_pseudonym_everywhere(project):
+    """The report showed 'Team school B, teamsessie-[School E].docx': the school the file is named after
+    had a letter of its own. Now it is the case's pseudonym in the file name and in the text, and a school
+    named in no file name takes no letter a case's pseudonym uses ('Team school B' has B)."""
+    from conftest import add_document
+
+    from qualcode.privacy.key import key, pseudonymiser
+
+    add_document(project, [("Gespreksleider", None, "Wat verandert er bij jullie?"),
+                           ("Leerkracht groep 5", "PA", "Bij basisschool Het Kompas gaat het nakijkwerk sneller.")],
+                 name="teamsessie-het-kompas.txt", study="po-2019")
+    add_document(project, [("Gespreksleider", None, "En bij jullie?"),
+                           ("Leerkracht groep 3", "PB", "Op obs De Linde werken we nog op papier.")],
+                 name="teamsessie-2.txt", study="po-2019")
+    add_document(project, [("Interviewer", None, "Vertel eens?"),
+                           ("R1", "R1", "Mijn zus werkt op basisschool Het Kompas, zegt ze.")], name="int-01.txt")
+    with project.transaction():
+        project.con.execute("UPDATE cases SET pseudonym = 'Team school A' WHERE id = 'PA'")
+        project.con.execute("UPDATE cases SET pseudonym = 'Team school B' WHERE id = 'PB'")
+    replacer = pseudonymiser(project.store)
+    placeholders = {e.term: e.placeholder for e in key(project.store)}
+    assert placeholders["Het Kompas"] == "[Team school A]"
+    assert replacer.replace("teamsessie-het-kompas.txt") == "teamsessie-[Team school A].txt"
+    assert replacer.replace("Mijn zus werkt op basisschool Het Kompas") == "Mijn zus werkt op basisschool [Team school A]"
+    # De Linde is in no file name: a numbered school, not the A or B of the teams' pseudonyms
+    assert placeholders["De Linde"] not in {"[School A]", "[School B]", "[Team school A]", "[Team school B]"}
+    assert placeholders["De Linde"].startswith("[School ")

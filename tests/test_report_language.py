@@ -258,9 +258,59 @@ def test_the_word_report_converts_with_libreoffice_and_holds_the_numbers(demo, t
     assert "demo.qualcode" in text
     for name in ("Marieke de Vries", "Peter van Dijk"):
         assert name not in text
+    # no word broken over two lines ('% overeenstemm|ing' in a narrow column, 'po-|2019' at its hyphen):
+    # every word LibreOffice laid out is a word of the document (the list bullets aside)
+    from docx import Document
+
+    doc = Document(str(demo.docx))
+    written = {word for p in doc.paragraphs for word in p.text.split()}
+    written |= {word for t in doc.tables for row in t.rows for c in row.cells for word in c.text.split()}
+    laid_out = {word for page in PdfReader(pdf).pages for word in (page.extract_text() or "").split()}
+    assert not {word for word in laid_out - written if word.isprintable() and word != "\uf0b7"}
 
 
 def test_the_heatmap_labels_of_the_demo_keep_clear_of_the_cell_edges(drafted):
     from test_outputs import heatmap_labels_checked
 
     assert heatmap_labels_checked(drafted) == 4 * 2 + 4 * 3  # po-2019 without 'geen richting', vo-2025 with it
+
+
+def test_the_demo_with_the_english_codebook_applies_the_dutch_review_and_speaks_english(demo, tmp_path):
+    """`qualcode demo --codebook werkbeleving.en.yaml` stopped at the review workbooks (exported with the Dutch
+    codebook's version). Now they are applied under the codebook they were made with, the English edition
+    is loaded after them: the same decisions, English words in every output of that run."""
+    english = run_demo(tmp_path, sample_dir=ROOT / "transcripts_sample",
+                       codebook=ROOT / "codebooks" / "werkbeleving.en.yaml", echo=lambda line: None)
+    decided = "SELECT segment_id, code, direction, coder FROM codings WHERE coder IN ('anna', 'bob') AND status = " \
+              "'accepted' ORDER BY 1, 2, 3, 4"
+    assert sqlite3.connect(english.project).execute(decided).fetchall() == \
+        sqlite3.connect(demo.project).execute(decided).fetchall()
+    wb = openpyxl.load_workbook(english.workbook)
+    assert "Coded segments" in wb.sheetnames
+    assert not [(sheet, text) for sheet, text in _labels(wb) if _words(text) & DUTCH]
+    report = (english.report.parent / "report.md").read_text(encoding="utf-8")
+    assert "Opportunities and risks per aspect of work" in report and "Kansen en risico" not in report
+    assert "human interaction" in report and "menselijke interactie" not in report
+
+
+def test_the_agreement_sheet_gives_a_group_without_common_decisions_one_row(demo):
+    """Groups that only one coder reviewed (bob did not review the school leaders) filled the Agreement sheet
+    with a row per code and direction, each saying there was nothing to compare: now one row per such group."""
+    con = sqlite3.connect(demo.project)
+    both = _decided(con, "anna") & _decided(con, "bob")
+    roles = {r[0]: r[1] for r in con.execute("SELECT g.id, c.role FROM segments g JOIN cases c ON c.id = g.case_id")}
+    compared = {roles[s] for s in both if s in roles}
+    ws = openpyxl.load_workbook(demo.workbook)["Overeenstemming"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2) if row[0].value]
+    per_group: dict = {}
+    for row in rows:
+        if isinstance(row[3], int):
+            per_group.setdefault(row[0], []).append(row)
+    empty = set(per_group) - compared - {"alle"}
+    assert empty, per_group.keys()  # the demo has such groups
+    for group in empty:
+        assert len(per_group[group]) == 1 and per_group[group][0][3] == 0
+    for group in compared:
+        assert len(per_group[group]) > 1
+    kappa = [c.value for c in ws[1]].index("kappa") + 1
+    assert ws.cell(2, kappa).number_format == "0.000"

@@ -133,3 +133,17 @@ def test_workbook_matrix_links_to_the_cells_segments(demo):
     row = int(cell.hyperlink.location.split("!A")[1])
     values = {h: segs.cell(row, i + 1).value for i, h in enumerate(headers)}
     assert (values["Studie"], values["Code-id"], values["Richting"]) == ("po-2019", "autonomy", "kans")
+
+
+def test_with_several_studies_the_report_says_why_quotes_are_per_study_and_all_studies_pools_them(demo):
+    report = (demo.report.parent / "report.md").read_text(encoding="utf-8")
+    head = report[:report.index("## ")]
+    assert "De studies (po-2019, vo-2025) zijn apart geanalyseerd" in head and "--all-studies" in head
+    with Project.open(demo.project) as project:
+        pooled = project.analyse(coder="anna", by="role", all_studies=True)
+        assert not pooled.parts
+        assert {q.passage.study for q in pooled.quotes} == {"po-2019", "vo-2025"}
+        tmp = demo.report.parent.parent / "pooled-report"
+        project.write_report(tmp, coder="anna", by="role", all_studies=True)
+    pooled_md = (tmp / "report.md").read_text(encoding="utf-8")
+    assert "apart geanalyseerd" not in pooled_md and "alle studies samen (po-2019, vo-2025)" in pooled_md

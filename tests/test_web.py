@@ -20,18 +20,10 @@ from qualcode.store import codings
 from qualcode.store.codings import RECONCILED, Decision
 from qualcode.web.app import create_app
 
-from conftest import add_document
-from test_review import accepted, replayed_equals_store, state, store_codebook, suggest
+from conftest import add_document, store_codebook
+from test_review import accepted, replayed_equals_store, state
 
 TOKEN = "test-token"
-
-
-@pytest.fixture
-def review(seeded):
-    project, ids = seeded
-    store_codebook(project)
-    suggest(project, ids)
-    return project, ids
 
 
 def client(project, coder: str | None = "anna", app=None, **options):
@@ -178,6 +170,34 @@ def test_the_page_shows_the_segment_its_context_evidence_and_progress(review):
     # the turn before and after are shown as context
     before, after = project.neighbours(seg)
     assert before.text in html and after.text in html
+
+
+def test_the_page_shows_where_the_segment_is_in_its_source_as_the_terminal_and_excel_review_do(review):
+    project, ids = review
+    with project.transaction():  # a timed segment, a table row, and one with neither
+        project.con.execute("UPDATE segments SET start_time = 754.2, end_time = 782.9 WHERE id = ?", (ids[2],))
+        project.con.execute("UPDATE segments SET source_row = 'W026' WHERE id = ?", (ids[1],))
+    c = client(project)
+    url, html = first_page(c)
+    shown = {}
+    for n in range(1, len(project.review_queue("anna")) + 1):
+        html = page(c, url.rsplit("/", 1)[0] + f"/{n}")
+        shown[shown_segment(html)] = re.search(r'<span id="when">([^<]*)</span>', html).group(1)
+        labelled = '<span class="k">Tijd</span> <span id="when">' in html  # 'Tijd' only before a time
+        assert labelled == (shown_segment(html) == ids[2])
+        assert "erna ·" not in html  # 'daarna': in small capitals 'ERNA' read as a name
+    position = project.segment(ids[3]).position
+    assert shown[ids[2]] == "00:12:34–00:13:02"
+    assert shown[ids[1]] == "rij W026"
+    assert shown[ids[3]] == f"positie {position}"
+    # the same words as the terminal and Excel review (one helper)
+    from qualcode.review.queue import segment_when
+    assert all(text == segment_when(project.segment(sid), "nl") for sid, text in shown.items())
+    # and on the reconcile page
+    project.decide("anna", [Decision(ids[2], "accept", "interaction", "risk")], done_segments=[ids[2]])
+    project.decide("bob", [Decision(ids[2], "reject", "interaction", "risk")], done_segments=[ids[2]])
+    row = page(client(project, coder="carla"), "/reconcile?a=anna&b=bob")
+    assert '<span class="when">00:12:34–00:13:02</span>' in row[row.index(f'id="s{ids[2]}"'):]
 
 
 def test_confirm_accepts_the_ticked_and_rejects_the_rest(review):
@@ -415,7 +435,7 @@ def test_reconcile_lists_disagreements_and_records_the_settling_decision(review)
                            Decision(ids[2], "add", "work_enjoyment", "opportunity")], done_segments=[ids[2]])
     c = client(project, coder="carla")
     html = page(c, "/reconcile?a=anna&b=bob")
-    assert "1 fragmenten verschillen, 1 nog niet beslist." in html
+    assert "1 fragment verschilt, 1 nog niet beslist." in html
     row = html[html.index(f'id="s{ids[2]}"'):]
     assert "menselijke interactie → risico" in row and "werkplezier → kans" in row
     version = re.search(r'name="version" value="(\d+)"', row).group(1)
@@ -428,7 +448,7 @@ def test_reconcile_lists_disagreements_and_records_the_settling_decision(review)
     # the same (now stale) form again is refused; a fresh one can edit the settled set
     assert c.post("/reconcile", data={**form, "choice": "second"}).status_code == 409
     html = page(c, "/reconcile?a=anna&b=bob")
-    assert "1 fragmenten verschillen, 0 nog niet beslist." in html
+    assert "1 fragment verschilt, 0 nog niet beslist." in html
     version = re.search(r'name="version" value="(\d+)"', html[html.index(f'id="s{ids[2]}"'):]).group(1)
     r = c.post("/reconcile", data={**form, "version": version, "choice": "edit",
                                    "tick": ["interaction|risk", "work_enjoyment|opportunity"]})
@@ -456,7 +476,7 @@ def test_results_show_the_matrix_of_the_store_and_link_each_cell_to_its_passages
     link = re.search(r'<a href="([^"]+code=workload&amp;direction=opportunity[^"]*)">', html).group(1)
     passages = page(c, link.replace("&amp;", "&"))
     assert project.segment(ids[1]).text in passages and project.segment(ids[2]).text not in passages
-    assert "werkdruk → kans: 1 fragmenten" in passages
+    assert "werkdruk → kans: 1 fragment" in passages
     # refreshed on load: a new decision shows at once
     project.decide("anna", [Decision(ids[3], "accept", "workload", "opportunity")], done_segments=[ids[3]])
     cell = project.analyse(coder="anna", per_cell=None, presence=False, auto_compare=False).cell("workload", "opportunity")

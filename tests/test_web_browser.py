@@ -19,8 +19,8 @@ import pytest
 from qualcode.records import Suggestion
 from qualcode.store import codings
 
-from conftest import add_document
-from test_review import accepted, replayed_equals_store, store_codebook
+from conftest import add_document, store_codebook
+from test_review import accepted, replayed_equals_store
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

@@ -47,6 +47,7 @@ class Passage:
     group: str | None  # the value of the attribute quotes are spread over
     case_key: str  # for spreading over cases only; never shown (it may hold a speaker label)
     codes_on_segment: int  # how many code × direction pairs the segment has in the selection
+    source_row: str | None = None  # the table row it came from ('W026'), cited when there is no timestamp
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,58 @@ def sentences(text: str) -> list[tuple[int, int]]:
     if start < len(text):
         spans.append((start, len(text)))
     return spans
+
+
+# Words that open a question (or a request to tell) in Dutch and English, when the transcript
+# leaves out the question mark: 'Wat vinden jullie daarvan.' Verb-first with a pronoun after it
+# ('Zie je daar ook risico's') is a question in Dutch too.
+_QUESTION_WORDS = frozenset("""
+    wat wie wiens waar waarom wanneer hoe hoezo hoeveel welk welke waardoor waarmee waarover waaraan waarin
+    waarbij waarvoor vertel beschrijf noem schets
+    what who whom whose where why when how which tell describe explain
+    do does did can could would will is are was were have has should
+""".split())
+_PRONOUNS_AFTER_VERB = frozenset("je jij u jullie ze zij hij het er you they we".split())
+_OPENERS = frozenset("en maar dus oké oke ok nou goed and but so okay well".split())  # 'En zie je dat ook'
+_NOT_VERBS = _PRONOUNS_AFTER_VERB | frozenset("dat dit dan nu toen daar hier zo als ik wij".split())
+_ACKNOWLEDGEMENT_WORDS = 3  # an interviewer's turn this short that asks nothing ('Ja.', '(lacht) Mooi.')
+QUESTION_MAX_CHARS = 240  # a longer question turn is shown by its question sentences only
+
+
+def is_question(text: str) -> bool:
+    """Does this (interviewer's) turn ask something: a question mark, a question word opening one of
+    its sentences, or a verb-first sentence with a pronoun after the verb ('Vind je dat ook')?
+    Without a question mark a sentence needs four words, so that 'Wat mooi.' asks nothing."""
+    text = clean(text)
+    if "?" in text:
+        return True
+    for start, end in sentences(text):
+        words = re.findall(r"[^\W\d_]+", text[start:end].lower())
+        if len(words) < 4:
+            continue
+        while len(words) > 2 and words[0] in _OPENERS:
+            words = words[1:]
+        if words[0] in _QUESTION_WORDS or (words[1] in _PRONOUNS_AFTER_VERB and words[0] not in _NOT_VERBS):
+            return True
+    return False
+
+
+def question_before(interviewer_turns: Iterable[str]) -> str | None:
+    """The interviewer's question a segment answers, from the interviewer's turns before it (nearest
+    first): the nearest turn when it asks something; past a short acknowledgement that asks nothing
+    ('Ja.', 'Dat is veel.') the one before it; none when the nearest turn that is not an acknowledgement
+    asks nothing (a topic announced, a remark): a quote then has no question rather than a wrong one.
+    A long turn is cut to its question sentences."""
+    for turn in interviewer_turns:
+        text = clean(turn)
+        if is_question(text):
+            if len(text) <= QUESTION_MAX_CHARS:
+                return text
+            asking = [text[s:e] for s, e in sentences(text) if is_question(text[s:e])]
+            return "… " + " … ".join(asking) if asking else text
+        if len(re.findall(r"\w+", text)) > _ACKNOWLEDGEMENT_WORDS:
+            return None
+    return None
 
 
 def excerpt(text: str, evidence: Evidence, max_chars: int = 300) -> str:
@@ -139,10 +192,11 @@ def passages(store: "Store", codings_df: "pd.DataFrame", *, spread_by: str | Non
             role=r.get("role"), study=r.get("study"), document=src.document if src else str(r["document"]),
             position=src.position if src else 0, start_time=src.start_time if src else None,
             end_time=src.end_time if src else None, text=clean(r["text"]),
-            excerpt=excerpt(str(r["text"]), ev, max_chars), question=clean(src.question) if src and src.question else None,
+            excerpt=excerpt(str(r["text"]), ev, max_chars), question=question_before(src.interviewer_turns) if src else None,
             memos=tuple(memos.get(sid, ())), status=r["status"],
             group=None if group_value is None or group_value != group_value else str(group_value),
-            case_key=f"{r.get('study')}/{case_key}", codes_on_segment=int(n)))
+            case_key=f"{r.get('study')}/{case_key}", codes_on_segment=int(n),
+            source_row=src.source_row if src else None))
     return tuple(out)
 
 

@@ -96,6 +96,7 @@ def learn(project, coder: str, min_positive: int, folds: int, fmt: str) -> None:
     Example:
       qualcode learn --coder anna --min-positive 8
     """
+    project.check_not_busy()  # a busy project is said before the training, not after it
     click.echo("Training with nested cross-validation...", err=True)
     report = project.learn(coder, min_positive=min_positive, folds=folds,
                            progress=lambda what: click.echo(f"  {what}...", err=True))

@@ -47,6 +47,7 @@ def code(project, codebook_path, study, model, jobs, with_model, threshold) -> N
     total = project.count_segments_to_code(study)
     if total == 0:  # let the API say what to do, before a progress bar is drawn
         project.code(codebook_path, study=study, model=model, jobs=jobs)
+    project.check_not_busy()  # a busy project is said before the progress bar, not after the coding
     if default:
         click.echo(f"No codebook in this project yet: coding with the default Dutch codebook ({codebook_path}).")
     with click.progressbar(length=max(total, 1), label="Coding segments", file=sys.stderr) as bar:
@@ -104,6 +105,8 @@ def codebook_check(path: Path) -> None:
     from qualcode.coding.codebook import load_codebook
 
     cb = load_codebook(path)
+    for warning in cb.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     click.echo(f"{path}: valid codebook {cb.name!r} ({cb.language}), {len(cb.codes)} codes, version {cb.version[:12]}")
 
 

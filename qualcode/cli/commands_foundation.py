@@ -52,8 +52,8 @@ def init(path: str) -> None:
                              "(a publication).")
 @click.option("--strict", is_flag=True, help="A cases-file row that matches no segment is an error, not a warning.")
 @click.option("--max-unpacked-mb", type=click.IntRange(min=1), default=None, metavar="N",
-              help="A .docx/.xlsx/.odt may unpack to N MB (default 256, with a zip-bomb check of its compression); "
-                   "raise it only for a file you trust.")
+              help="A .docx/.xlsx/.odt (each member of a .qdpx) may unpack to N MB (default 256, with a zip-bomb "
+                   "check of its compression; a .pdf stream: 50); raise it only for a file you trust.")
 @click.option("--interviewer", "interviewers", multiple=True,
               help="Speaker label of the interviewer (repeatable); its turns are kept but not coded. "
                    "Default: Interviewer, I, Int, Onderzoeker, Gespreksleider, Moderator.")

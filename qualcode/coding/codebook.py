@@ -190,6 +190,8 @@ class Codebook:
     source_name: str = "<codebook>"
     staff: tuple[str, ...] = ()  # words or * patterns naming the staff whose work is coded (docent, leraar*)
     hedges: tuple[str, ...] = ()  # words or phrases that make a sentence name its aspects without a direction
+    # What is valid but may mislead a reader (two codes whose labels read the same), one line each with file:line.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def code(self, code_id: str) -> Code:
         """The code with this id; KeyError naming the known ids if there is none."""
@@ -251,6 +253,12 @@ def load_codebook(path: str | Path) -> Codebook:
     """
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_CODEBOOK_BYTES:
+            raise CodebookError(
+                f"{path}: is {size / 1024**2:.1f} MB; a codebook is a few tens of KB (the default one: about 22 KB), "
+                f"at most {MAX_CODEBOOK_BYTES // 1024**2} MB; check that this is the codebook file"
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
         raise CodebookError(
@@ -479,7 +487,18 @@ def _patterns(node: yaml.Node, where: str, kind: str | None, problems: _Problems
     return tuple(result)
 
 
+MAX_CODEBOOK_BYTES = 2 * 1024**2  # a codebook is tens of KB; a larger file is not one (and YAML parsing is slow)
 MAX_NESTING = 32  # a codebook is a few levels deep; thousands of '[' would exhaust the parser's stack
+
+
+def _reads_as(label: str) -> str:
+    """A label as a reader sees it: compatibility forms folded (NFKC), invisible format characters (zero-width
+    spaces, direction marks) dropped, case and runs of white space ignored."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", label)
+    visible = "".join(char for char in folded if unicodedata.category(char) != "Cf")
+    return " ".join(visible.casefold().split())
 
 
 def _check_structure(text: str, problems: _Problems) -> None:
@@ -521,8 +540,9 @@ def _parse(text: str, source_name: str, raw: bytes) -> Codebook:
         what = exc.problem or "cannot be read"
         context = f" ({exc.context})" if exc.context else ""
         problems.fail(None, f"YAML syntax error at column {column}: {what}{context}; check indentation and quotes", line=line)
-    except yaml.YAMLError as exc:
-        problems.fail(None, f"YAML syntax error: {exc}")
+    except yaml.YAMLError as exc:  # a ReaderError: a character YAML does not allow (NUL, other control characters)
+        first = " ".join(str(exc).splitlines()[:1]).strip() or type(exc).__name__
+        problems.fail(None, f"YAML cannot read the file: {first}; save the codebook again as plain UTF-8 text")
     if root is None:
         problems.fail(None, "the codebook is empty; start from a copy of the default one "
                             "(`qualcode codebook show --default` says where it is)")
@@ -564,6 +584,7 @@ def _parse(text: str, source_name: str, raw: bytes) -> Codebook:
 
     codes: list[Code] = []
     parent_nodes: dict[str, yaml.Node] = {}
+    same_labels: list[str] = []
     if "codes" not in top:
         problems.add(root, "missing key 'codes'; list the codes under `codes:`")
     else:
@@ -574,6 +595,7 @@ def _parse(text: str, source_name: str, raw: bytes) -> Codebook:
             problems.add(codes_node, "codes: the list is empty; add at least one code")
         else:
             seen: dict[str, int] = {}
+            labelled: dict[tuple[str, str], Code] = {}  # (language, label as it reads) -> the first code with it
             for position, code_node in enumerate(codes_node.value):
                 code, parent_node = _parse_code(code_node, position, language, problems)
                 if code is None:
@@ -582,6 +604,13 @@ def _parse(text: str, source_name: str, raw: bytes) -> Codebook:
                     problems.add(code_node, f"code {code.id!r}: duplicate id (first on line {seen[code.id]}); give each code its own id")
                     continue
                 seen[code.id] = code.line
+                for lang, shown in (code.labels or {language: code.label}).items():
+                    other = labelled.setdefault((lang, _reads_as(shown)), code)
+                    if other is not code:  # valid (a REFI-QDA tree may repeat a name under two parents), but unclear
+                        same_labels.append(
+                            f"{source_name}:{code.line}: code {code.id!r}: label {shown!r} reads the same as the label "
+                            f"of code {other.id!r} (line {other.line}); the matrix and the workbooks show labels, so "
+                            "give each code its own")
                 codes.append(code)
                 if parent_node is not None:
                     parent_nodes[code.id] = parent_node
@@ -601,6 +630,7 @@ def _parse(text: str, source_name: str, raw: bytes) -> Codebook:
         source_name=source_name,
         staff=staff,
         hedges=hedges,
+        warnings=tuple(same_labels),
     )
 
 

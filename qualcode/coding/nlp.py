@@ -16,7 +16,7 @@ import functools
 import gzip
 import json
 import re
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from qualcode.errors import PipelineNotInstalledError, QualcodeError, UsageError  # tests import PipelineNotInstalledError from here too
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 SUPPORTED_LANGUAGES = ("nl", "en")
 
 LEMMATIZER_NAME = "qualcode_lemmatizer"
+SENTENCE_FIX_NAME = "qualcode_sentence_fix"  # Dutch abbreviations and sentence ends (coding/sentences.py)
 LOWERS_KEY = "qualcode.lowers"  # doc.user_data: token lower-form hashes that fix each lemma
 
 
@@ -205,6 +206,26 @@ def _stem_variants(stem: str) -> list[str]:
     return variants
 
 
+@functools.lru_cache(maxsize=None)
+def punctuation_lemmas(language: str) -> frozenset[str]:
+    """The lemmas :func:`lemma` gives forms without a letter or digit that its tables list.
+
+    Any other such form gets a lemma that starts with one of its own characters (itself, or
+    a rule or compound reading of it), which the prefilter of the keyword coder relies on.
+    """
+    if language == "nl":
+        tables = _dutch_tables()
+        tables_forms: list[Iterable[str]] = [tables.lookup, *tables.exc.values()]
+    else:
+        tables_forms = [_table(language, "lemma_lookup")]
+    return frozenset(
+        lemma(form, language)
+        for forms in tables_forms
+        for form in forms
+        if not form[:1].isalnum() and not any(char.isalnum() for char in form)
+    )
+
+
 # --------------------------------------------------------------------------- pipeline
 
 
@@ -259,6 +280,17 @@ def _register_components() -> None:
         def _make_lemmatizer(nlp: Any, name: str, language: str) -> _LemmaComponent:
             return _LemmaComponent(language)
 
+    if not Language.has_factory(SENTENCE_FIX_NAME):
+
+        @Language.factory(SENTENCE_FIX_NAME)
+        def _make_sentence_fix(nlp: Any, name: str) -> Any:
+            from qualcode.coding.sentences import DutchSentenceFix
+
+            words = _dutch_tables().known
+            abbreviations = frozenset(nlp.vocab.strings.add(rule.lower()) for rule in nlp.tokenizer.rules
+                                      if len(rule) > 1 and rule.endswith("."))
+            return DutchSentenceFix(abbreviations, words, LOWERS_KEY)
+
     _REGISTERED = True
 
 
@@ -271,7 +303,8 @@ def build_pipeline(language: str, model: str | None = None) -> "Language":
     """The spaCy pipeline for ``language`` ('nl' or 'en'), built once per (language, model).
 
     Without ``model``: a blank tokenizer, the qualcode lemmatiser (lookup tables +
-    Dutch rules, see :func:`lemma`) and the sentencizer; nothing is downloaded.
+    Dutch rules, see :func:`lemma`) and the sentencizer (for Dutch corrected around
+    abbreviations, see :mod:`qualcode.coding.sentences`); nothing is downloaded.
     With ``model``: that installed spaCy pipeline (package name or path), plus a
     sentencizer if it has no parser or senter. Raises
     :class:`PipelineNotInstalledError` if it is not installed and :class:`UsageError`
@@ -287,6 +320,8 @@ def build_pipeline(language: str, model: str | None = None) -> "Language":
         nlp = spacy.blank(language)
         nlp.add_pipe(LEMMATIZER_NAME, config={"language": language})
         nlp.add_pipe("sentencizer")
+        if language == "nl":
+            nlp.add_pipe(SENTENCE_FIX_NAME)
         nlp.initialize()
     else:
         nlp = _load_installed(model)

@@ -119,4 +119,4 @@ def code_segments(store: "Store", codebook: "Codebook", *, study: str | None = N
             result = stage.commit(codebook.version)
             model_added = model_stage.commit(codebook.version).added if model_stage is not None else 0
     return CodeReport(result.segments, result.added, result.refreshed, result.withdrawn, per_code,
-                      codebook.version, (warning,) if warning else (), model_added)
+                      codebook.version, (*codebook.warnings, *((warning,) if warning else ())), model_added)

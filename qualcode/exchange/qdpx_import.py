@@ -103,11 +103,11 @@ def _turn_segments(text: str, turns: Any = None, interviewers: Sequence[str] = D
 
 
 def import_qdpx(store: Store, path: Path, *, study: str | None = None,
-                interviewers: Sequence[str] = DEFAULT_INTERVIEWERS) -> QdpxImport:
+                interviewers: Sequence[str] = DEFAULT_INTERVIEWERS, max_unpacked_mb: int | None = None) -> QdpxImport:
     from qualcode.coding.codebook import Codebook, stored_codebook_or_none
 
     path = Path(path)
-    content: QdpxContent = read_qdpx(path)
+    content: QdpxContent = read_qdpx(path, max_unpacked_mb)
     con = store.con
     version = store.data_version()  # the plan below is made from the project as it is now
     when = stored_documents.container_imported(con, content.sha256)

@@ -22,7 +22,9 @@ from typing import Any
 from qualcode.errors import ExchangeError, QualcodeError
 from qualcode.exchange.codetree import PROJECT_NS, TreeCode, read_tree, tree_root_codes
 from qualcode.exchange.guids import normalise_guid
+from qualcode.zipsafe import ZipLimits
 from qualcode.exchange.safety import (
+    QDPX_LIMITS,
     SafeZip,
     child,
     child_text,
@@ -118,9 +120,9 @@ class QdpxContent:
     warnings: tuple[str, ...]  # what may have been lost or moved: read these
 
 
-def open_container(data: bytes, name: str) -> Container:
+def open_container(data: bytes, name: str, limits: ZipLimits = QDPX_LIMITS) -> Container:
     """The checked zip and its project XML (``project.qde``, or the one ``.qde`` it holds)."""
-    archive = SafeZip(data, name)
+    archive = SafeZip(data, name, limits)
     qdes = [n for n in archive.names if n.lower().endswith(".qde")]
     if not qdes:
         raise ExchangeError(f"{name}: no project.qde inside; this is not a REFI-QDA project (.qdpx)")
@@ -134,10 +136,12 @@ def open_container(data: bytes, name: str) -> Container:
     return Container(name, member, archive.read(member), archive, tuple(repairs))
 
 
-def read_qdpx(path: Path) -> QdpxContent:
+def read_qdpx(path: Path, max_unpacked_mb: int | None = None) -> QdpxContent:
+    """The content of a .qdpx file; ``max_unpacked_mb`` raises the zip limits for a trusted file."""
     path = Path(path)
-    data = read_file(path)
-    return read_qdpx_bytes(data, path.name)
+    limits = QDPX_LIMITS.raised_to(max_unpacked_mb)
+    data = read_file(path, limits)
+    return read_qdpx_bytes(data, path.name, limits)
 
 
 class _Reader:
@@ -260,10 +264,11 @@ class _Reader:
                     from qualcode.ingest.importers.docx import read_docx
 
                     data = self.read_member(member)
+                    limits = self.c.zip.limits
                     if data[:4] == b"PK\x03\x04":  # a .docx is a zip too: the same limits before python-docx opens it
-                        SafeZip(data, f"{self.c.name}: member {member!r}").check_members()
+                        SafeZip(data, f"{self.c.name}: member {member!r}", limits).check_members()
                     try:
-                        doc = read_docx(Path(member), data)[0]
+                        doc = read_docx(Path(member), data, limits=limits)[0]
                     except QualcodeError as exc:
                         self.warnings.append(f"{where}: has no text: its plain text is empty and its .docx {member!r} "
                                              f"gives none ({str(exc).split(': ', 1)[-1]}); skipped")
@@ -436,8 +441,8 @@ class _Reader:
         return new
 
 
-def read_qdpx_bytes(data: bytes, name: str) -> QdpxContent:
-    container = open_container(data, name)
+def read_qdpx_bytes(data: bytes, name: str, limits: ZipLimits = QDPX_LIMITS) -> QdpxContent:
+    container = open_container(data, name, limits)
     root = parse_xml(container.project_xml, f"{name}: {container.project_member}")
     reader = _Reader(container, root.get("origin") or "")
     where = reader.where

@@ -21,7 +21,7 @@ from qualcode.zipsafe import ZipLimits
 
 # A REFI-QDA project may hold many large sources; the limits are wider than for one document.
 QDPX_LIMITS = ZipLimits(max_members=10_000, max_total_bytes=2 * 1024**3, max_member_bytes=256 * 1024**2,
-                        max_ratio=100, ratio_floor=1024**2, option=None)
+                        max_ratio=100, ratio_floor=1024**2)
 MAX_MEMBERS = QDPX_LIMITS.max_members
 MAX_TOTAL_BYTES = QDPX_LIMITS.max_total_bytes  # declared uncompressed size of all members together
 MAX_MEMBER_BYTES = QDPX_LIMITS.max_member_bytes  # one member that we read (project.qde, a text, a .docx)
@@ -49,20 +49,21 @@ def parse_xml(data: bytes, where: str) -> Any:
 
 
 class SafeZip(_CheckedZip):
-    """A checked, read-only view of a .qdpx archive held in memory (see :mod:`qualcode.zipsafe`)."""
+    """A checked, read-only view of a .qdpx archive held in memory (see :mod:`qualcode.zipsafe`);
+    ``limits`` are :data:`QDPX_LIMITS`, raised with ``--max-unpacked-mb`` for a trusted file."""
 
-    def __init__(self, data: bytes, name: str):
-        super().__init__(data, name, error=ExchangeError, limits=QDPX_LIMITS, not_a_zip=(
+    def __init__(self, data: bytes, name: str, limits: ZipLimits = QDPX_LIMITS):
+        super().__init__(data, name, error=ExchangeError, limits=limits, not_a_zip=(
             f"{name}: not a .qdpx file (it is not a zip archive); export the project again as REFI-QDA (.qdpx)"))
 
 
-def read_file(path: Path) -> bytes:
+def read_file(path: Path, limits: ZipLimits = QDPX_LIMITS) -> bytes:
     """A .qdpx or .qdc file's bytes (at most the total limit), or one ExchangeError line."""
     try:
         size = Path(path).stat().st_size
-        if size > MAX_TOTAL_BYTES:
-            raise ExchangeError(f"{path}: is {size // 1024**2} MB (the limit is {MAX_TOTAL_BYTES // 1024**2} MB); "
-                                "refused")
+        if size > limits.max_total_bytes:
+            raise ExchangeError(f"{path}: is {size // 1024**2} MB (the limit is {limits.max_total_bytes // 1024**2} MB); "
+                                f"refused; if you trust the file, pass {limits.option} {size // 1024**2 + 1}")
         return Path(path).read_bytes()
     except FileNotFoundError:
         raise ExchangeError(f"{path}: no such file; check the path") from None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from qualcode.errors import CasesFileError, ImportFormatError, ProjectBusyError, UsageError
 from qualcode.ingest.case_map import DEFAULT_INTERVIEWERS, CaseMap, auto_case_id
-from qualcode.ingest.segmentation import UNITS, segment_turns
+from qualcode.ingest.segmentation import UNITS, segment_turns, word_count
 from qualcode.records import ParsedDocument
 from qualcode.store import cases as stored_cases
 from qualcode.store import documents as stored_documents
@@ -387,9 +387,9 @@ def _write_document(con, writer: stored_cases.CaseWriter, doc: ParsedDocument, d
     preamble = {id(t) for t in doc.turns[:first_spoken]} if first_spoken else set()
     for position, span in enumerate(segment_turns(doc.text, doc.turns, unit, max_words)):
         turn = span.turn
-        words = len(doc.text[span.start:span.end].split())
+        words = word_count(doc.text, span.start, span.end)
         if words > LONG_SEGMENT_WORDS:
-            first_words = " ".join(doc.text[span.start:span.end].split()[:6])
+            first_words = " ".join(doc.text[span.start:min(span.end, span.start + 400)].split()[:6])
             has_paragraphs = unit == "turn" and "\n\n" in doc.text[span.start:span.end].strip()
             report.warnings.append(
                 f"{doc.name}: segment {position + 1} ({first_words!r} ...) has {words:,} words; pass "

@@ -76,8 +76,25 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _word_count(text: str, start: int, end: int) -> int:
-    return len(text[start:end].split())
+_COUNT_CHUNK = 1 << 20
+
+
+def word_count(text: str, start: int, end: int) -> int:
+    """The number of words in ``text[start:end]``, in bounded memory: a long span (a 50 MB cell) is
+    counted a megabyte at a time (splitting it at once makes a string per word, 20 times its size)."""
+    if end - start <= _COUNT_CHUNK:
+        return len(text[start:end].split())
+    count, position = 0, start
+    while position < end:
+        stop = min(position + _COUNT_CHUNK, end)
+        while stop < end and not text[stop].isspace():  # never cut a word in two
+            stop += 1
+        count += len(text[position:stop].split())
+        position = stop
+    return count
+
+
+_word_count = word_count
 
 
 def sentence_groups(text: str, start: int, end: int, max_words: int) -> list[tuple[int, int]]:

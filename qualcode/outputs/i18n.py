@@ -13,6 +13,7 @@ any rendering; this module reads them from there so that there is one copy of ea
 """
 from __future__ import annotations
 
+import string
 from typing import TYPE_CHECKING, Any
 
 from qualcode.analysis.matrix import KEY_WORDS, code_label, direction_label
@@ -41,11 +42,12 @@ TEXT: dict[str, dict[str, str]] = {
         "scope_study": "studie {study}",
         "scope_pooled": "alle studies samen ({studies})",
         "scope_title": "{title} — {scope}",
-        "scope_line": "n = {n} cases; {selection}",
+        "scope_line": "n = {n:#case|cases}; {selection}",
         "question": "Vraag",
         "source": "Bron",
         "document": "Document",
         "position": "positie {position}",
+        "row": "rij {row}",
         "time": "Tijd",
         "memo": "Memo",
         "memos": "Memo's",
@@ -89,8 +91,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_quotes": "geen citaten",
         "study": "Studie",
         "suggested_italic": "Cursief vet: het aantal bevat machinesuggesties die nog niet beoordeeld zijn.",
-        "counts_line": "{coded} van {total} te coderen fragmenten gecodeerd; {cases} cases; {codings} coderingen, "
-                       "waarvan {suggested} machinesuggesties",
+        "counts_line": "{coded} van {total:#te coderen fragment|te coderen fragmenten} gecodeerd; {cases:#case|cases}; "
+                       "{codings:#codering|coderingen}, waarvan {suggested:#machinesuggestie|machinesuggesties}",
         "group": "Groep",
         "legend_sheet": "Lees: fragmenten = aantal gecodeerde fragmenten; cases = aantal verschillende respondenten of groepen.",
         "codebook_warning": "Let op: de vergeleken codes zijn met verschillende codeboekversies gemaakt",
@@ -101,6 +103,11 @@ TEXT: dict[str, dict[str, str]] = {
         "privacy_note": "cases verschijnen alleen met hun pseudoniem; sprekerlabels en case-id's zijn weggelaten",
         "no_compare_sheet": "geen blad Vergelijking: {reason}",
         "no_comparison": "geen vergelijking van studies: {reason}",
+        "per_study_note": "De studies ({studies}) zijn apart geanalyseerd: elke studie heeft haar eigen matrix, "
+                          "citaten en samen-gecodeerde paren, want een samengevoegde tabel zou citaten uit studies "
+                          "met een andere vraag en andere respondenten naast elkaar zetten. Samen, met citaten over "
+                          "alle studies: `--all-studies`. Het werkblad Citaten heeft ze in één tabel met een kolom "
+                          "Studie om op te filteren.",
         # sheet names of the results workbook (at most 31 characters)
         "sheet_matrix": "Matrix",
         "sheet_groups": "Matrix per groep",
@@ -160,7 +167,7 @@ TEXT: dict[str, dict[str, str]] = {
                                    "kappa/alpha niet gedefinieerd",
         "agreement_note_too_few": "minder dan 2 eenheden: kappa/alpha niet gedefinieerd",
         "agreement_note_no_units": "geen fragmenten die beide codeurs beoordeelden: niets te vergelijken",
-        "agreement_units": "{units} fragmenten beoordeeld door zowel {a} als {b}{where}; weggelaten: {only_a} alleen "
+        "agreement_units": "{units:#fragment|fragmenten} beoordeeld door zowel {a} als {b}{where}; weggelaten: {only_a} alleen "
                            "door {a}, {only_b} alleen door {b} beoordeeld.",
         "agreement_where": " ({attribute} = {group})",
         "filter_by": "per {v}",
@@ -179,19 +186,19 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_intro": "Een eerste opzet, geschreven uit de gecodeerde fragmenten: per aspect en richting de "
                           "aantallen per groep, de terugkerende thema's en citaten uit verschillende cases. "
                           "Herschrijf de zinnen; elk getal staat ook in de matrix, elk citaat bij de fragmenten.",
-        "scenario_count": "{aspect}, {direction}: genoemd door {cases} van de {n} cases ({percent}%), in "
-                          "{segments} {unit}.",
+        "scenario_count": "{aspect}, {direction}: genoemd door {cases} van de {n:#case|cases} ({percent}%), in "
+                          "{segments:#fragment|fragmenten}.",
         "scenario_none": "{aspect}, {direction}: geen enkele case noemt dit.",
         "scenario_groups": "Per {attribute}: {items}.",
         "scenario_group": "{group} {cases} van {n} ({percent}%)",
-        "scenario_themes": "Terugkerende thema's (trefwoorden, in {k} van de {segments} fragmenten gevonden): "
+        "scenario_themes": "Terugkerende thema's (trefwoorden, in {k} van de {segments:#fragment|fragmenten} gevonden): "
                            "{items}.",
         "scenario_theme": "„{text}” ({n}×)",
         "scenario_subcodes": "Sub-codes: {items}.",
         "scenario_no_themes": "Geen terugkerende trefwoorden: de fragmenten zijn (ook) met de hand gecodeerd of "
                               "noemen steeds iets anders.",
         "scenario_together": "Vaak op hetzelfde fragment gecodeerd met: {items}.",
-        "scenario_together_item": "{cell} ({n} fragmenten)",
+        "scenario_together_item": "{cell} ({n:#fragment|fragmenten})",
         "scenario_quotes": "Citaten",
         "scenario_todo": "[Duiding: wat zeggen deze cases, en waarin verschillen de groepen?]",
     },
@@ -212,11 +219,12 @@ TEXT: dict[str, dict[str, str]] = {
         "scope_study": "study {study}",
         "scope_pooled": "all studies pooled ({studies})",
         "scope_title": "{title} — {scope}",
-        "scope_line": "n = {n} cases; {selection}",
+        "scope_line": "n = {n:#case|cases}; {selection}",
         "question": "Question",
         "source": "Source",
         "document": "Document",
         "position": "position {position}",
+        "row": "row {row}",
         "time": "Time",
         "memo": "Memo",
         "memos": "Memos",
@@ -260,8 +268,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_quotes": "no quotes",
         "study": "Study",
         "suggested_italic": "Bold italic: the count includes machine suggestions not yet reviewed.",
-        "counts_line": "{coded} of {total} segments to code are coded; {cases} cases; {codings} codings, "
-                       "of which {suggested} machine suggestions",
+        "counts_line": "{coded} of {total:#segment to code is coded|segments to code are coded}; {cases:#case|cases}; "
+                       "{codings:#coding|codings}, of which {suggested:#machine suggestion|machine suggestions}",
         "group": "Group",
         "legend_sheet": "Read: segments = number of coded segments; cases = number of distinct respondents or groups.",
         "codebook_warning": "Note: the compared codings were made with different codebook versions",
@@ -272,6 +280,11 @@ TEXT: dict[str, dict[str, str]] = {
         "privacy_note": "cases appear by pseudonym only; speaker labels and case ids are left out",
         "no_compare_sheet": "no Compare sheet: {reason}",
         "no_comparison": "no comparison of studies: {reason}",
+        "per_study_note": "The studies ({studies}) are analysed apart: each has its own matrix, quotes and pairs "
+                          "coded together, since a pooled table would put quotes from studies with other questions "
+                          "and other respondents side by side. Pooled, with quotes across all studies: "
+                          "`--all-studies`. The workbook's Quotes sheet holds them in one table with a Study column "
+                          "to filter on.",
         "sheet_matrix": "Matrix",
         "sheet_groups": "Matrix by group",
         "sheet_quotes": "Quotes",
@@ -327,7 +340,7 @@ TEXT: dict[str, dict[str, str]] = {
         "agreement_note_not_used": "not used by either coder: agreement is trivially 100%, kappa/alpha undefined",
         "agreement_note_too_few": "fewer than 2 units: kappa/alpha undefined",
         "agreement_note_no_units": "no segments decided by both coders: nothing to compare",
-        "agreement_units": "{units} segments decided by both {a} and {b}{where}; left out: {only_a} decided only by "
+        "agreement_units": "{units:#segment|segments} decided by both {a} and {b}{where}; left out: {only_a} decided only by "
                            "{a}, {only_b} only by {b}.",
         "agreement_where": " ({attribute} = {group})",
         "filter_by": "by {v}",
@@ -346,18 +359,18 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_intro": "A first draft, written from the coded segments: per aspect and direction the counts per "
                           "group, the recurring themes and quotes from different cases. Rewrite the sentences; "
                           "every figure is also in the matrix, every quote with the segments.",
-        "scenario_count": "{aspect}, {direction}: raised by {cases} of {n} cases ({percent}%), in {segments} "
-                          "{unit}.",
+        "scenario_count": "{aspect}, {direction}: raised by {cases} of {n:#case|cases} ({percent}%), in "
+                          "{segments:#segment|segments}.",
         "scenario_none": "{aspect}, {direction}: no case raised this.",
         "scenario_groups": "By {attribute}: {items}.",
         "scenario_group": "{group} {cases} of {n} ({percent}%)",
-        "scenario_themes": "Recurring themes (keywords, found in {k} of the {segments} segments): {items}.",
+        "scenario_themes": "Recurring themes (keywords, found in {k} of the {segments:#segment|segments}): {items}.",
         "scenario_theme": "“{text}” ({n}×)",
         "scenario_subcodes": "Sub-codes: {items}.",
         "scenario_no_themes": "No recurring keywords: the segments were (also) coded by hand or each say something "
                               "else.",
         "scenario_together": "Often coded on the same segment with: {items}.",
-        "scenario_together_item": "{cell} ({n} segments)",
+        "scenario_together_item": "{cell} ({n:#segment|segments})",
         "scenario_quotes": "Quotes",
         "scenario_todo": "[Interpretation: what do these cases say, and how do the groups differ?]",
     },
@@ -371,30 +384,59 @@ MONTHS = {
 }
 
 # How a case attribute is named to a reader ('rol' for role); an attribute not listed keeps its name.
-ATTRIBUTE_LABELS: dict[str, dict[str, str]] = {"nl": {"role": "rol", "study": "studie"}}
+# Known by their usual column names in cases files and surveys (Dutch and English).
+ATTRIBUTE_LABELS: dict[str, dict[str, str]] = {
+    "nl": {"role": "rol", "study": "studie", "school_type": "schooltype", "schooltype": "schooltype",
+           "school": "school", "wave": "meting", "ronde": "ronde", "year": "jaar", "jaar": "jaar",
+           "sector": "sector", "gender": "gender", "geslacht": "geslacht", "age": "leeftijd", "leeftijd": "leeftijd",
+           "function": "functie", "functie": "functie", "region": "regio", "regio": "regio",
+           "experience": "ervaring", "ervaring": "ervaring", "group": "groep", "groep": "groep"},
+    "en": {"rol": "role", "studie": "study", "school_type": "school type", "schooltype": "school type",
+           "meting": "wave", "ronde": "round", "jaar": "year", "geslacht": "gender", "leeftijd": "age",
+           "functie": "function", "regio": "region", "ervaring": "experience", "groep": "group"},
+}
 
 # Which codings count, in one line (the matrix sheet's note, the provenance, the terminal).
 SELECTION: dict[str, dict[str, str]] = {
-    "en": {"reconciled": "reconciled decisions (coder '{r}', {settled} {settled_unit}), elsewhere the codes all coders who "
-                         "decided a segment accepted ({agreed} segments decided by two or more coders, {single} by "
+    "en": {"reconciled": "reconciled decisions (coder '{r}', {settled:#segment|segments}), elsewhere the codes all coders who "
+                         "decided a segment accepted ({agreed:#segment|segments} decided by two or more coders, {single} by "
                          "one coder only)",
            "not_reconciled": "nothing was reconciled (no decisions of coder '{r}'; see `qualcode reconcile`): counted "
                              "instead per segment the codes all coders who decided it accepted ({coders}): "
-                             "{agreed} segments decided by two or more coders, {single} by one coder only",
+                             "{agreed:#segment|segments} decided by two or more coders, {single} by one coder only",
            "coder": "accepted decisions of coder {c}", "nobody": "no human decisions",
            "suggested": "; plus machine suggestions on segments not yet decided (status 'suggested')",
            "study": "; study {s} only"},
-    "nl": {"reconciled": "afgestemde beslissingen (codeur '{r}', {settled} {settled_unit}), elders de codes die alle "
-                         "codeurs van een fragment accepteerden ({agreed} fragmenten door twee of meer codeurs "
+    "nl": {"reconciled": "afgestemde beslissingen (codeur '{r}', {settled:#fragment|fragmenten}), elders de codes die alle "
+                         "codeurs van een fragment accepteerden ({agreed:#fragment|fragmenten} door twee of meer codeurs "
                          "beoordeeld, {single} door één codeur)",
            "not_reconciled": "niets afgestemd (geen beslissingen van codeur '{r}'; zie `qualcode reconcile`): geteld "
                              "is in plaats daarvan per fragment wat alle codeurs die het beoordeelden accepteerden "
-                             "({coders}): {agreed} fragmenten door twee of meer codeurs beoordeeld, {single} door "
+                             "({coders}): {agreed:#fragment|fragmenten} door twee of meer codeurs beoordeeld, {single} door "
                              "één codeur",
            "coder": "geaccepteerde beslissingen van codeur {c}", "nobody": "geen menselijke beslissingen",
            "suggested": "; plus machinesuggesties bij fragmenten die nog niet beoordeeld zijn (status 'suggested')",
            "study": "; alleen studie {s}"},
 }
+
+
+class _Counted(string.Formatter):
+    """``str.format`` plus counted nouns: ``{n:#fragment|fragmenten}`` is '1 fragment' or '3 fragmenten'."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec.startswith("#") and "|" in format_spec:
+            one, many = format_spec[1:].split("|", 1)
+            return f"{value} {one if value == 1 else many}"
+        return super().format_field(value, format_spec)
+
+
+_COUNTED = _Counted()
+
+
+def fill(template: str, /, **values: Any) -> str:
+    """The text with its fields filled in; ``{n:#segment|segments}`` agrees with the number
+    ('1 segment', '2 segments'), also a verb with it ('{n:#segment differs|segments differ}')."""
+    return _COUNTED.format(template, **values)
 
 
 def language_of(codebook: Any) -> str:
@@ -427,7 +469,7 @@ class Words:
 
     def __call__(self, key: str, **values: Any) -> str:
         text = self._text[key]
-        return text.format(**values) if values else text
+        return fill(text, **values) if values else text
 
     # -- labels from the codebook ------------------------------------------------------------
     def code(self, code: str) -> str:
@@ -438,8 +480,9 @@ class Words:
         return direction_label(self.codebook, direction)
 
     def attribute(self, name: str | None) -> str:
-        """How an attribute is named to a reader ('rol' for role in a Dutch codebook's outputs)."""
-        return ATTRIBUTE_LABELS.get(self.language, {}).get(name or "", name or "")
+        """How an attribute is named to a reader in the output's language ('rol' for role, 'meting' for wave in
+        a Dutch codebook's outputs, 'school type' for school_type in English); an unknown one as it is."""
+        return ATTRIBUTE_LABELS.get(self.language, {}).get((name or "").strip().casefold(), name or "")
 
     # -- composed phrases --------------------------------------------------------------------
     def cell(self, cell: "Cell", mark: str = "*") -> str:
@@ -477,10 +520,19 @@ class Words:
         total = int(seconds)
         return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
+    def place(self, passage: "Passage") -> str:
+        """Where a passage is in its document, as the review shows it: '00:12:34', else 'rij W026' (a table's
+        row), else 'positie 12'."""
+        if passage.start_time is not None:
+            return self.timestamp(passage.start_time)
+        if passage.source_row is not None:
+            return self("row", row=passage.source_row)
+        return self("position", position=passage.position)
+
     def source(self, passage: "Passage") -> str:
         """'Expert 1 (expert), vo-2025, interview.docx, 00:12:34, fragment 125': a quote's citation."""
         who = passage.pseudonym + (f" ({passage.role})" if passage.role else "")
-        where = self.timestamp(passage.start_time) or self("position", position=passage.position)
+        where = self.place(passage)
         parts = [who, passage.study or "", passage.document, where, f"{self('segment').lower()} {passage.segment_id}"]
         return ", ".join(p for p in parts if p)
 
@@ -501,10 +553,9 @@ class Words:
             from qualcode.store.codings import RECONCILED
 
             key = "not_reconciled" if selection.nothing_reconciled else "reconciled"
-            unit = self("segment").lower() if selection.settled_segments == 1 else self("segments")
-            text = words[key].format(r=RECONCILED, settled=selection.settled_segments, settled_unit=unit,
-                                     agreed=selection.agreed_segments, single=selection.single_coder_segments,
-                                     coders=" + ".join(c for c in selection.coders if c != RECONCILED))
+            text = fill(words[key], r=RECONCILED, settled=selection.settled_segments,
+                        agreed=selection.agreed_segments, single=selection.single_coder_segments,
+                        coders=" + ".join(c for c in selection.coders if c != RECONCILED))
         elif selection.coder or selection.coders:
             text = words["coder"].format(c=selection.coder or selection.coders[0])
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -221,8 +222,7 @@ def scenario_texts(part: "Analysis") -> list[tuple[str, list[ScenarioText]]]:
                 texts.append(ScenarioText(f"{aspect} — {direction}", (none[:1].upper() + none[1:],), ()))
                 continue
             sentences = [w("scenario_count", aspect=aspect, direction=direction, cases=c.cases, n=c.n_cases,
-                           percent=c.percent, segments=c.segments,
-                           unit=w("segments") if c.segments != 1 else w("segment").lower())]
+                           percent=c.percent, segments=c.segments)]
             if sc.groups and len(sc.groups) > 1:
                 items = "; ".join(w("scenario_group", group=g, cases=gc.cases, n=gc.n_cases, percent=gc.percent)
                                   for g, gc in sc.groups)
@@ -300,6 +300,8 @@ def _md_quote(p: "Passage", w: Words) -> list[str]:
 def _markdown(analysis: "Analysis", has_compare_png: bool) -> str:
     w = words(analysis.codebook)
     out = [f"# {w('title')}", "", "![heatmap](heatmap.png)", ""]
+    if analysis.parts:
+        out += [f"_{w('per_study_note', studies=', '.join(p.study or '' for p in analysis.parts))}_", ""]
     for part in analysis.scopes():
         out += [f"## {w.scope_title(part)}", "", f"_{w.scope_line(part)}_", "",
                 md_table(*matrix_table(part)), "", f"_{_legend(part, w)}_", ""]
@@ -356,6 +358,7 @@ h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
 table { border-collapse: collapse; margin: .8rem 0; }
 th, td { border: 1px solid #ccc; padding: .35rem .7rem; }
 th { background: #dde4ee; text-align: center; }
+code { white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .legend, .note { color: #555; font-size: .9rem; }
 img { max-width: 100%; height: auto; margin: 1rem 0; }
@@ -378,6 +381,14 @@ def _h(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _hc(text: Any) -> str:
+    """:func:`_h`, with `command` (as the Markdown has it) as code that does not break over lines."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", _h(text))
+
+
+_NUMBER = re.compile(r"[-+−]?\d")
+
+
 def _html_table(headers: list[str], rows: list[list[str]], links: list[list[str | None]] | None = None) -> str:
     head = "".join(f"<th>{_h(h)}</th>" for h in headers)
     body = []
@@ -389,7 +400,7 @@ def _html_table(headers: list[str], rows: list[list[str]], links: list[list[str 
                 continue
             link = links[r][i - 1] if links else None
             inner = f"<a href=\"#{_h(link)}\">{_h(v)}</a>" if link else _h(v)
-            cells.append(f"<td class=\"num\">{inner}</td>")
+            cells.append(f"<td class=\"num\">{inner}</td>" if _NUMBER.match(str(v)) else f"<td>{inner}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<div class=\"wide\"><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
@@ -409,7 +420,7 @@ def _html_scope(part: "Analysis", w: Words) -> list[str]:
     anchors = {(code, d): anchor for _, anchor, code, d in _cells(part, w)}
     headers, rows = matrix_table(part)
     links = [[anchors[(code, d)] for d in part.directions] for code in part.codes]
-    parts = [f"<h2>{_h(w.scope_title(part))}</h2>", f"<p class=\"legend\">{_h(w.scope_line(part))}</p>",
+    parts = [f"<h2>{_h(w.scope_title(part))}</h2>", f"<p class=\"legend\">{_hc(w.scope_line(part))}</p>",
              _html_table(headers, rows, links), f"<p class=\"legend\">{_h(_legend(part, w))}</p>"]
     if part.by is not None:
         parts.append(f"<h3>{_h(w('by_group'))}: {_h(w.attribute(part.by))}</h3>")
@@ -449,6 +460,9 @@ def _html(analysis: "Analysis", png: bytes, compare_png: bytes | None) -> str:
     parts = [f"<!DOCTYPE html><html lang=\"{_h(analysis.language)}\"><head><meta charset=\"utf-8\">",
              f"<title>{_h(w('title'))}</title><style>{_CSS}</style></head><body>",
              f"<h1>{_h(w('title'))}</h1>", _img(png, w("title"))]
+    if analysis.parts:
+        note = w("per_study_note", studies=", ".join(p.study or "" for p in analysis.parts))
+        parts.append(f"<p class=\"legend\">{_hc(note)}</p>")
     for part in analysis.scopes():
         parts += _html_scope(part, w)
     if analysis.comparison is not None:

@@ -9,6 +9,7 @@ cleanly in Word and LibreOffice. Respondents appear by pseudonym only.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,30 +22,94 @@ if TYPE_CHECKING:
     from qualcode.analysis.results import Analysis
 
 HEATMAP_WIDTH_CM = 16.0
+_NUMBER = re.compile(r"[-+−]?\d")  # a cell that reads as a number: right-aligned
+TEXT_WIDTH_CM = 16.0  # A4 (21 cm) less margins of 2.5 cm
+CELL_PADDING_CM = 0.45  # a cell's left and right margins and the grid line
 LANGUAGE_TAGS = {"nl": "nl-NL", "en": "en-GB"}
+
+
+def _text_cm(text: str, bold: bool = False) -> float:
+    """About how wide ``text`` is at 9 pt, in centimetres (LibreOffice's and Word's default fonts, rounded up)."""
+    return len(text) * (0.22 if bold else 0.2)
+
+
+def _words(text: str) -> list[str]:
+    """The pieces a line may break between: words apart at ordinary spaces (not at non-breaking ones)."""
+    return [word for word in re.split(r"[ \t\n]+", text) if word]
+
+
+def keep_together(text: str) -> str:
+    """'workshopgroep (n = 8)' with non-breaking spaces around '=', so that '(n = 8)' stays on one line."""
+    return text.replace(" = ", "\u00a0=\u00a0")
+
+
+def column_widths(headers: list[str], rows: list[list[str]], available: float = TEXT_WIDTH_CM) -> list[float]:
+    """Column widths (cm) that break no word: every column as wide as its widest cell (cells stay on one
+    line) and its header's longest word; what is left of the page goes to headers that would wrap. When the
+    cells do not fit on one line, every column gets its longest word and the rest is shared out by how much
+    more each column needs."""
+    columns = list(zip(headers, *rows)) if rows else [(h,) for h in headers]
+    least, cells, header = [], [], []
+    for head, *body in columns:
+        words = [_text_cm(word, True) for word in _words(str(head))] + \
+                [_text_cm(word) for c in body for word in _words(str(c))]
+        least.append(max(words, default=0.0) + CELL_PADDING_CM)
+        cells.append(max([least[-1], *(_text_cm(str(c)) + CELL_PADDING_CM for c in body)]))
+        header.append(max(cells[-1], _text_cm(str(head), True) + CELL_PADDING_CM))
+    if sum(cells) <= available:
+        spare, more = available - sum(cells), [h - c for h, c in zip(header, cells)]
+        if not sum(more):
+            return cells
+        return [c + min(extra, spare * extra / sum(more)) for c, extra in zip(cells, more)]
+    spare, more = available - sum(least), [c - m for c, m in zip(cells, least)]
+    if spare <= 0 or not sum(more):
+        return least
+    return [m + spare * extra / sum(more) for m, extra in zip(least, more)]
+
+
+def _unbroken_run(paragraph, text: str):
+    """A run of ``text`` whose hyphens do not break a line ('vo-2025' stays whole in a narrow column):
+    Word's non-breaking hyphen, which reads and searches as '-'."""
+    from docx.oxml import OxmlElement
+
+    run = paragraph.add_run()
+    for i, piece in enumerate(text.split("-")):
+        if i:
+            run._r.append(OxmlElement("w:noBreakHyphen"))
+        if piece:
+            t = OxmlElement("w:t")
+            t.text = piece
+            if piece != piece.strip():
+                t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            run._r.append(t)
+    return run
 
 
 def _table(doc, headers: list[str], rows: list[list[str]]) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     table = doc.add_table(rows=1 + len(rows), cols=len(headers))
     table.style = "Table Grid"
+    table.autofit = False
+    headers = [keep_together(str(h)) for h in headers]
+    rows = [[keep_together(str(c)) for c in row] for row in rows]
+    widths = column_widths(headers, rows)
+    for i, width in enumerate(widths):  # the grid (LibreOffice) and every cell (Word)
+        table.columns[i].width = Cm(width)
+        for cell in table.columns[i].cells:
+            cell.width = Cm(width)
     _repeat_header(table.rows[0])
-    for i, text in enumerate(headers):
-        cell = table.rows[0].cells[i]
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(str(text))
-        run.bold = True
-        run.font.size = Pt(9)
-    for r, row in enumerate(rows, start=1):
+    numeric = [bool(i) and all(_NUMBER.match(str(row[i])) for row in rows) for i in range(len(headers))]
+    for r, row in enumerate([headers, *rows]):
         for i, text in enumerate(row):
             cell = table.rows[r].cells[i]
             cell.text = ""
             paragraph = cell.paragraphs[0]
-            run = paragraph.add_run(str(text))
+            run = _unbroken_run(paragraph, str(text))
             run.font.size = Pt(9)
-            if i:
+            run.bold = r == 0
+            if numeric[i]:  # numbers, and their headers, to the right
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     doc.add_paragraph()
 
@@ -64,7 +129,7 @@ def _repeat_header(row) -> None:
 def _note(doc, text: str) -> None:
     from docx.shared import Pt, RGBColor
 
-    run = doc.add_paragraph().add_run(text)
+    run = _unbroken_run(doc.add_paragraph(), text)  # '--all-studies', 'po-2019' stay on one line
     run.italic = True
     run.font.size = Pt(9)
     run.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
@@ -97,6 +162,9 @@ def write_docx(analysis: "Analysis", path: str | Path, heatmap_png: bytes) -> Pa
     path = Path(path)
     w = words(analysis.codebook)
     doc = Document()
+    for section in doc.sections:  # A4, as a report in the Netherlands is printed (python-docx's default is Letter)
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+        section.left_margin = section.right_margin = Cm((21.0 - TEXT_WIDTH_CM) / 2)
     doc.core_properties.title = w("title")
     doc.core_properties.author = "qualcode"
     doc.core_properties.language = LANGUAGE_TAGS.get(analysis.language, analysis.language)
@@ -106,6 +174,8 @@ def write_docx(analysis: "Analysis", path: str | Path, heatmap_png: bytes) -> Pa
     if scope:
         doc.add_paragraph(scope)
     _note(doc, f"{w('counted')}: {w.selection(analysis.selection)}")
+    if analysis.parts:
+        _note(doc, w("per_study_note", studies=", ".join(p.study or "" for p in analysis.parts)).replace("`", ""))
     doc.add_picture(io.BytesIO(heatmap_png), width=Cm(HEATMAP_WIDTH_CM))
 
     for part in analysis.scopes():

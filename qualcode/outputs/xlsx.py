@@ -344,7 +344,7 @@ def _quotes_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
         for q in part.quotes:
             p = q.passage
             rows.append([p.study, w.code(q.code), w.direction(q.direction), q.rank, p.pseudonym, p.role, p.document,
-                         w.timestamp(p.start_time) or w("position", position=p.position), p.segment_id,
+                         w.place(p), p.segment_id,
                          p.question, q.text, "\n".join(f"{c}: {t}" for c, t in p.memos),
                          w.status(q.status)])
     last = _rows(ws, 2, rows, wrap_cols=[10, 11, 12])
@@ -457,7 +457,10 @@ def agreement_rows(analysis: "Analysis", w: Words) -> tuple[list[str], list[list
         headers += ["precision", "recall", "F1"]
     headers.append(w("h_note"))
     rows = []
+    empty_groups = {g.group for g in result.groups if not g.units}
     for r in result.rows:
+        if r.group in empty_groups and not (r.code == ALL_CODES and r.direction is None):
+            continue  # a group neither coder decided anything in: one row saying so, not one per code
         row: list[Any] = [w("all") if r.group is None else r.group] if result.by is not None else []
         code = w("all_codes") if r.code == ALL_CODES else (r.label or w.code(r.code))
         direction = "" if r.direction is None else (w("all_directions") if r.direction == ALL_DIRECTIONS
@@ -492,6 +495,12 @@ def _agreement_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
     headers, rows = agreement_rows(analysis, w)
     _header(ws, 1, headers)
     last = _rows(ws, 2, rows, wrap_cols=[len(headers)])
+    formats = {w("h_percent_agreement"): "0.0", w("h_kappa"): "0.000", w("h_alpha"): "0.000",
+               "precision": "0.000", "recall": "0.000", "F1": "0.000"}
+    for col, header in enumerate(headers, start=1):  # 1 and 0.951 alike: 1.000
+        if header in formats:
+            for row in range(2, last + 1):
+                ws.cell(row, col).number_format = formats[header]
     row = last + 2
     for line in agreement_summary(analysis, w):
         _note(ws, row, line)
@@ -535,46 +544,55 @@ def _cases_sheet(ws: "Worksheet", analysis: "Analysis", w: Words) -> None:
 
 
 def _compare_sheet(ws: "Worksheet", comparison: "ComparisonResult", w: Words) -> None:
+    """Per direction one table (stacked, so that it prints readably on a landscape page): per aspect the
+    segments, cases and share of cases of every group, then the differences with the baseline group."""
     from openpyxl.styles import Font
-
-    from qualcode.analysis.results import Cell
     from openpyxl.utils import get_column_letter
+
+    from qualcode.analysis.results import Cell, Difference
 
     st = _styles()
     write_text_cell(ws, 1, 1, f"{w('compare')}: {w.attribute(comparison.by)}").font = st["title"]
-    _header(ws, 2, [w("aspect")])
     measure_word = {"segments": w("segments"), "cases": w("cases"), "share": w("share")}
     measures = ("segments", "cases", "share")
     blocks = [(g, w.group_heading(g, comparison.n_cases(g)), False) for g in comparison.groups]
     blocks += [(g, w.difference_name(g, comparison.baseline), True) for g in comparison.compared]
-    col = 2
-    width = len(comparison.directions) * len(measures)
-    for group, title, is_diff in blocks:
-        c = write_text_cell(ws, 1, col, title)
-        c.font, c.alignment = st["title"], st["center"]
-        ws.merge_cells(start_row=1, start_column=col, end_row=1, end_column=col + width - 1)
-        _header(ws, 2, [f"{w.direction(d)}: {measure_word[m]}" for d in comparison.directions for m in measures],
-                col=col)
-        for r, code in enumerate(comparison.codes, start=3):
-            write_text_cell(ws, r, 1, w.code(code))
-            i = 0
-            for d in comparison.directions:
+    ncols = 1 + len(blocks) * len(measures)
+    r = 3
+    for d in comparison.directions:
+        write_text_cell(ws, r, 1, w.direction(d)).font = st["title"]
+        _header(ws, r + 1, [w("aspect")])
+        _header(ws, r + 2, [""])
+        ws.merge_cells(start_row=r + 1, start_column=1, end_row=r + 2, end_column=1)
+        col = 2
+        for group, title, is_diff in blocks:
+            _header(ws, r + 1, [title] + [""] * (len(measures) - 1), col=col)
+            ws.merge_cells(start_row=r + 1, start_column=col, end_row=r + 1, end_column=col + len(measures) - 1)
+            _header(ws, r + 2, [measure_word[m] if m != "share" else ("pp" if is_diff else "%") for m in measures],
+                    col=col)
+            for i, code in enumerate(comparison.codes):
+                row = r + 3 + i
+                write_text_cell(ws, row, 1, w.code(code))
                 figures = comparison.difference(code, d, group) if is_diff else comparison.cell(code, d, group)
-                for m in measures:
+                for k, m in enumerate(measures):
+                    if m == "share" and isinstance(figures, Difference):  # percentage points, as in the report
+                        cell = write_value_cell(ws, row, col + k, figures.points)
+                        cell.number_format = '+0" pp";-0" pp";0" pp"'
+                        continue
                     v = figures.share_of_cases if m == "share" else getattr(figures, m)
-                    cell = write_value_cell(ws, r, col + i, float(v) if m == "share" else int(v))
+                    cell = write_value_cell(ws, row, col + k, float(v) if m == "share" else int(v))
                     if isinstance(figures, Cell) and m == "segments" and figures.suggested:
                         cell.font = Font(italic=True, bold=True)
                     if m == "share":
-                        cell.number_format = "+0%;-0%;0%" if is_diff else "0%"
+                        cell.number_format = "0%"
                     elif is_diff:
                         cell.number_format = "+0;-0;0"
-                    i += 1
-        col += width
-    last = 2 + len(comparison.codes)
+            col += len(measures)
+        r += 3 + len(comparison.codes) + 1
+    last = r - 2
     r = last + 2
     _note(ws, r, w("legend_sheet"))
-    _note(ws, r + 1, f"{w('share')} = {w('cases')} / n")
+    _note(ws, r + 1, f"% = {w('share')} = {w('cases')} / n; pp = {w('difference')} × 100")
     if comparison.has_suggested:
         r += 1
         _note(ws, r + 1, w("suggested_italic"))
@@ -585,9 +603,11 @@ def _compare_sheet(ws: "Worksheet", comparison: "ComparisonResult", w: Words) ->
         c.font = st["header"]
         for i, line in enumerate(comparison.codebook_changes, start=1):
             write_text_cell(ws, r + i, 1, line)
-    _finish(ws, 2, last, col - 1, freeze="B3", widths={1: 26})
-    for c in range(2, col):
-        ws.column_dimensions[get_column_letter(c)].width = 14
+    _finish(ws, 4, last, ncols, freeze="B1", widths={1: 24})
+    ws.auto_filter.ref = None  # stacked tables: a filter would cover only the first
+    ws.print_title_rows = None
+    for c in range(2, ncols + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 11
 
 
 def _about_sheet(ws: "Worksheet", analysis: "Analysis", w: Words, compare_note: str | None) -> None:

@@ -9,9 +9,10 @@ alone. The key itself stays in the project file.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from qualcode.errors import ProjectReadOnlyError, UsageError
 from qualcode.privacy import detect as _detect
@@ -44,15 +45,48 @@ def _texts(store: "Store", study: str | None = None) -> list[tuple[str, str]]:
     return docs + ([("memos", "\n\n".join(memos))] if memos else [])
 
 
-def _new_entries(entries: list[stored.KeyEntry], detection: _detect.Detection, lang: str) -> list[stored.KeyEntry]:
+def _words(text: str) -> str:
+    """' het kompas ' from 'teamsessie-Het-Kompas.docx' or 'Het Kompas': folded words between spaces."""
+    return " " + " ".join(re.findall(r"[^\W_]+", stored.fold(text))) + " "
+
+
+def case_schools(document_cases: Iterable[tuple[str, tuple[str, ...]]]) -> Callable[[Iterable[str]], str | None]:
+    """A school named in the file name of one case's documents ('teamsessie-het-kompas.docx' of 'Team school
+    B') is that case: its placeholder is the case's pseudonym, '[Team school B]', in the text and the document
+    name alike. The returned function gives it for a school's names, or None (no such file name, or the
+    file names of two different cases name it)."""
+    names = [(_words(name), cases[0]) for name, cases in document_cases if len(cases) == 1]
+
+    def placeholder(terms: Iterable[str]) -> str | None:
+        found = {case for term in terms if len(_words(term)) > 3 for name, case in names if _words(term) in name}
+        return f"[{found.pop()}]" if len(found) == 1 else None
+
+    return placeholder
+
+
+def _taken_by_cases(pseudonyms: Iterable[str]) -> set[str]:
+    """The numbered placeholders a case pseudonym seems to use ('Team school A' uses '[School A]'), so that a
+    detected school does not get the letter of another case's school."""
+    out = set()
+    for pseudonym in pseudonyms:
+        m = re.search(r"(?i)\b(school|leerling|pupil|collega|colleague)\s+(\w+)$", pseudonym)
+        if m:
+            out.add(f"[{m.group(1).capitalize()} {m.group(2).upper() if m.group(2).isalpha() else m.group(2)}]")
+    return out
+
+
+def _new_entries(entries: list[stored.KeyEntry], detection: _detect.Detection, lang: str,
+                 school_of_case: Callable[[Iterable[str]], str | None] = lambda terms: None,
+                 taken_by_cases: Iterable[str] = ()) -> list[stored.KeyEntry]:
     have = {stored.fold(e.term) for e in entries}
-    taken = {e.placeholder for e in entries}
+    taken = {e.placeholder for e in entries} | set(taken_by_cases)
     out: list[stored.KeyEntry] = []
     for f in sorted((f for f in detection.findings if f.sure), key=lambda f: (f.document, f.start)):
         terms = [f.text, *f.parts]
         known = next((e.placeholder for e in [*entries, *out] if stored.fold(e.term) in
                       {stored.fold(t) for t in terms}), None)
-        placeholder = known or _terms.numbered(f.kind, lang, taken)
+        placeholder = known or (school_of_case(terms) if f.kind == "school" else None) \
+            or _terms.numbered(f.kind, lang, taken)
         taken.add(placeholder)
         for t in terms:
             if stored.fold(t) not in have:
@@ -75,7 +109,10 @@ def _pending_entries(store: "Store", *, detect: bool) -> tuple[list[stored.KeyEn
             new.append(entry)
     if detect:
         detection = _detect.detect(_texts(store), known=[e.term for e in entries + new], allowed=allowed)
-        new += [e for e in _new_entries(entries + new, detection, lang) if stored.fold(e.term) not in have]
+        schools = case_schools(stored.document_cases(store.con))
+        new += [e for e in _new_entries(entries + new, detection, lang, schools,
+                                        _taken_by_cases(stored.case_pseudonyms(store.con)))
+                if stored.fold(e.term) not in have]
     return entries, new
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, AbstractSet, Sequence
 
 from qualcode.store import codings
 from qualcode.store.codings import RECONCILED, Decision
-from qualcode.errors import NotFoundError, UsageError
+from qualcode.errors import ChangedMeanwhileError, NotFoundError, UsageError
 from qualcode.records import Segment
 from qualcode.coding.codebook import stored_codebook
 
@@ -31,6 +31,7 @@ class Dispute:
     first: frozenset[Key]  # what coder A accepted
     second: frozenset[Key]  # what coder B accepted
     settled: frozenset[Key] | None  # what the reconciled decision holds, None while unsettled
+    coders: tuple[str, str] = ("", "")  # the two coders (set by :func:`disputes`; settle re-checks against them)
 
     @property
     def only_first(self) -> frozenset[Key]:
@@ -77,8 +78,24 @@ def disputes(store: "Store", first: str, second: str, *, study: str | None = Non
         settled = frozenset(accepted[RECONCILED].get(seg.id, ())) if seg.id in settled_ids else None
         if settled is not None and not include_settled:
             continue
-        out.append(Dispute(seg, cases.get(seg.case_id, seg.case_id or "-") if seg.case_id else "-", a, b, settled))
+        out.append(Dispute(seg, cases.get(seg.case_id, seg.case_id or "-") if seg.case_id else "-", a, b, settled,
+                           (first, second)))
     return out
+
+
+def _accepted(store: "Store", coder: str, segment_id: int) -> frozenset[Key]:
+    return frozenset((r.code, r.direction) for r in codings.decisions_for(store.con, coder, segment_id)
+                     if r.status == "accepted")
+
+
+def _still_as_seen(store: "Store", dispute: Dispute) -> bool:
+    """Inside the write transaction: whether both coders' and the reconciled codings of the segment are still
+    what the dispute was computed from."""
+    first, second = dispute.coders
+    sid = dispute.segment.id
+    settled = _accepted(store, RECONCILED, sid) if codings.segment_decided(store.con, RECONCILED, sid) else None
+    return (_accepted(store, first, sid), _accepted(store, second, sid), settled) == (
+        dispute.first, dispute.second, dispute.settled)
 
 
 def settle(store: "Store", dispute: Dispute, chosen: AbstractSet[Key], *, how: str,
@@ -87,7 +104,23 @@ def settle(store: "Store", dispute: Dispute, chosen: AbstractSet[Key], *, how: s
 
     Every other (code, direction) either coder or an earlier reconciliation accepted is
     rejected, and a memo records ``how`` it was settled and ``settled_by`` whom.
+
+    The dispute is checked again inside the write transaction: when either coder's codings or the
+    reconciled ones changed since it was computed (another command, the browser page), nothing is
+    recorded and :class:`~qualcode.errors.ChangedMeanwhileError` says to run reconcile again.
     """
+    store.backup_before_change()  # before the write lock is taken (inside it, no backup is made)
+    with store.transaction():
+        if dispute.coders[0] and not _still_as_seen(store, dispute):
+            raise ChangedMeanwhileError(
+                f"segment #{dispute.segment.id}: the codings of {dispute.coders[0]}, {dispute.coders[1]} or the "
+                "reconciled ones changed meanwhile (another command or the browser page); nothing was recorded: "
+                "run reconcile again to settle it as it is now")
+        return _apply(store, dispute, chosen, how=how, settled_by=settled_by)
+
+
+def _apply(store: "Store", dispute: Dispute, chosen: AbstractSet[Key], *, how: str,
+           settled_by: str | None) -> dict[str, int]:
     codebook = stored_codebook(store)
     sid = dispute.segment.id
     previous = set(dispute.first | dispute.second | (dispute.settled or frozenset()))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import click
 
+from qualcode.errors import ChangedMeanwhileError
 from qualcode.store import codings
 from qualcode.store.codings import Decision
 from qualcode.records import DIRECTIONS, Segment
@@ -431,7 +432,13 @@ def run_reconcile(store: "Store", first: str, second: str, *, settled_by: str | 
                 else:
                     click.echo(f"  unknown key {key!r}")
                     continue
-                for action, number in settle(store, dispute, chosen, how=how, settled_by=settled_by).items():
+                try:
+                    done = settle(store, dispute, chosen, how=how, settled_by=settled_by)
+                except ChangedMeanwhileError as changed:  # nothing recorded for it; the others can still be settled
+                    click.echo(f"  {changed}", err=True)
+                    summary.skipped += 1
+                    break
+                for action, number in done.items():
                     summary.counts[action] = summary.counts.get(action, 0) + number
                 summary.settled += 1
                 break

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from qualcode.store.connection import backup_before_change, now, transaction
 from qualcode.errors import NotFoundError, UsageError
-from qualcode.records import DIRECTIONS, Suggestion
+from qualcode.records import DIRECTIONS, Suggestion, evidence_text
 
 ACTIONS = ("accept", "reject", "add", "remove", "change_direction", "memo")
 RECONCILED = "reconciled"  # the coder name under which `reconcile` records settled decisions
@@ -143,7 +143,7 @@ class SuggestionStage:
         for s in suggestions:
             if s.origin != self.origin:
                 raise ValueError(f"suggestion of origin {s.origin} written as {self.origin}")
-            rows.append((s.segment_id, s.code, s.direction, json.dumps(s.evidence, ensure_ascii=False), s.score,
+            rows.append((s.segment_id, s.code, s.direction, evidence_text(s.evidence), s.score,
                          s.strategy))
         self.con.executemany(
             f"INSERT INTO {self._rows}(segment_id, code, direction, evidence, score, strategy) "
@@ -266,6 +266,16 @@ def decided_segments(con: sqlite3.Connection, coder: str) -> set[int]:
         "AND id NOT IN (SELECT undoes FROM decision_log WHERE undoes IS NOT NULL)",
         (coder, coder),
     )}
+
+
+def segment_decided(con: sqlite3.Connection, coder: str, segment_id: int) -> bool:
+    """Whether the coder has decided the segment (as :func:`decided_segments`, for one segment)."""
+    return con.execute(
+        "SELECT 1 FROM codings WHERE coder = ? AND segment_id = ? "
+        "UNION SELECT 1 FROM decision_log WHERE coder = ? AND segment_id = ? AND action = 'segment_done' "
+        "AND id NOT IN (SELECT undoes FROM decision_log WHERE undoes IS NOT NULL) LIMIT 1",
+        (coder, segment_id, coder, segment_id),
+    ).fetchone() is not None
 
 
 def _state(con: sqlite3.Connection, coder: str, segment_id: int, code: str, direction: str) -> dict | None:

@@ -130,7 +130,13 @@ def backups(path: Path) -> list[Path]:
     folder = path.parent / BACKUP_FOLDER
     if not folder.is_dir():
         return []
-    return sorted(folder.glob(f"{path.stem}.*.qualcode"), key=lambda p: (p.stat().st_mtime, p.name))
+    found = []
+    for item in folder.glob(f"{path.stem}.*.qualcode"):
+        try:
+            found.append((item.stat().st_mtime, item.name, item))
+        except FileNotFoundError:  # pruned by another command just now
+            continue
+    return [item for _, _, item in sorted(found)]
 
 
 def restore_advice(path: Path) -> str:
@@ -384,10 +390,10 @@ def backup_project(con: sqlite3.Connection, path: Path, keep: int = KEEP_BACKUPS
     while target.exists():
         n += 1
         target = folder / f"{path.stem}.{stamp}-{n}.qualcode"
-    partial = target.with_name(target.name + ".partial")
+    # A name of its own per command: two commands backing up at the same second must not share a file.
+    partial = folder / f"{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial"
     try:
         folder.mkdir(exist_ok=True)
-        partial.unlink(missing_ok=True)
         dest = sqlite3.connect(str(partial))
         try:
             dest.execute("PRAGMA synchronous = OFF")  # one fsync below instead of SQLite's several
@@ -404,7 +410,8 @@ def backup_project(con: sqlite3.Connection, path: Path, keep: int = KEEP_BACKUPS
                                       f"changed. {restore_advice(path)}")
         with open(partial, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.replace(partial, target)
+        target = _claim(partial, target, folder, f"{path.stem}.{stamp}")
+        _remove_stale_partials(folder)
     except sqlite3.Error as exc:
         partial.unlink(missing_ok=True)
         raise (store_error(path, exc) or exc) from None
@@ -416,6 +423,35 @@ def backup_project(con: sqlite3.Connection, path: Path, keep: int = KEEP_BACKUPS
     for old in backups(path)[:-keep] if keep > 0 else []:
         old.unlink(missing_ok=True)
     return target
+
+
+def _claim(partial: Path, target: Path, folder: Path, base: str) -> Path:
+    """Give the finished ``partial`` the name ``target`` (or the next free ``base-N``), never replacing another
+    command's backup of the same second: a hard link fails when the name exists."""
+    n = 1
+    while True:
+        try:
+            os.link(partial, target)
+        except FileExistsError:
+            n += 1
+            target = folder / f"{base}-{n}.qualcode"
+            continue
+        except OSError:  # no hard links on this file system (FAT, some network drives): rename
+            os.replace(partial, target)
+            return target
+        partial.unlink(missing_ok=True)
+        return target
+
+
+def _remove_stale_partials(folder: Path, older_than: float = 3600.0) -> None:
+    """Remove what a killed command left of a backup (``*.partial`` not touched for an hour)."""
+    limit = time.time() - older_than
+    for item in folder.glob("*.partial"):
+        try:
+            if item.stat().st_mtime < limit:
+                item.unlink()
+        except OSError:
+            continue
 
 
 def backup_before_change(con: sqlite3.Connection) -> Path | None:
@@ -482,7 +518,10 @@ def restore_backup(path: Path, backup: Path | None = None) -> tuple[Path, Path |
     finally:
         src.close()
     if kept is not None:
-        os.replace(path, kept)
+        try:  # a second name for the replaced file: the project's own name stays taken until the swap below
+            os.link(path, kept)
+        except OSError:  # no hard links here (FAT, some network drives)
+            os.replace(path, kept)
     for side in ("-wal", "-shm"):  # they belong to the replaced file; SQLite would apply them to the backup
         side_file = path.with_name(path.name + side)
         if side_file.exists():

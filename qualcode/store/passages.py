@@ -12,14 +12,20 @@ QUESTION_REACH = 4
 
 @dataclass(frozen=True)
 class SegmentSource:
-    """Where a segment is: its document, position and timestamps, and the interviewer's turn before it."""
+    """Where a segment is: its document, position and timestamps, and the interviewer's turns before it."""
 
     segment_id: int
     document: str
     position: int
     start_time: float | None
     end_time: float | None
-    question: str | None
+    interviewer_turns: tuple[str, ...]  # within QUESTION_REACH positions before it, nearest first
+    source_row: str | None = None  # a table's row id ('W026') for rows imported from a table
+
+    @property
+    def question(self) -> str | None:
+        """The nearest interviewer turn before the segment (whether or not it asks something)."""
+        return self.interviewer_turns[0] if self.interviewer_turns else None
 
 
 def _wanted(con: sqlite3.Connection, segment_ids: Iterable[int] | None) -> str:
@@ -33,21 +39,33 @@ def _wanted(con: sqlite3.Connection, segment_ids: Iterable[int] | None) -> str:
 
 
 def segment_sources(con: sqlite3.Connection, segment_ids: Iterable[int] | None = None) -> dict[int, SegmentSource]:
-    """Per segment to code (of ``segment_ids``, when given): document name, position, start/end time and the
-    preceding interviewer turn."""
+    """Per segment to code (of ``segment_ids``, when given): document name, position, start/end time and
+    the interviewer turns shortly before it (which of them is the question is the analysis' call)."""
     wanted = _wanted(con, segment_ids)
+    # only the interviewer turns within reach of a segment asked for are read
+    near = "" if not wanted else f"""
+                  AND EXISTS (SELECT 1 FROM segments g
+                               WHERE g.document_id = q.document_id AND g.to_code = 1
+                                 AND g.position BETWEEN q.position + 1 AND q.position + {QUESTION_REACH:d}
+                                 AND g.id{wanted})"""
+    turns: dict[tuple[int, int], str] = {
+        (int(doc), int(pos)): text for doc, pos, text in con.execute(
+            """SELECT q.document_id, q.position, substr(d.text, q.start + 1, q."end" - q.start)
+                 FROM segments q JOIN documents d ON d.id = q.document_id
+                WHERE q.to_code = 0 AND q.kind = 'turn'""" + near)}
     rows = con.execute(
         """
-        SELECT g.id, d.name, g.position, g.start_time, g.end_time,
-               (SELECT substr(d.text, q.start + 1, q."end" - q.start) FROM segments q
-                 WHERE q.document_id = g.document_id AND q.to_code = 0 AND q.kind = 'turn'
-                   AND q.position < g.position AND q.position >= g.position - ?
-                 ORDER BY q.position DESC LIMIT 1)
+        SELECT g.id, d.name, g.position, g.start_time, g.end_time, g.document_id, g.source_row
           FROM segments g JOIN documents d ON d.id = g.document_id
          WHERE g.to_code = 1""" + (f" AND g.id{wanted}" if wanted else ""),
-        (QUESTION_REACH,),
     ).fetchall()
-    return {int(r[0]): SegmentSource(int(r[0]), r[1], int(r[2]), r[3], r[4], r[5]) for r in rows}
+    out = {}
+    for sid, name, position, start_time, end_time, doc, source_row in rows:
+        before = (turns.get((int(doc), int(position) - k)) for k in range(1, QUESTION_REACH + 1))
+        out[int(sid)] = SegmentSource(int(sid), name, int(position), start_time, end_time,
+                                      tuple(t for t in before if t is not None),
+                                      None if source_row is None else str(source_row))
+    return out
 
 
 def evidence_per_coding(con: sqlite3.Connection,

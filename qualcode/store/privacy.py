@@ -81,6 +81,23 @@ def document_texts(con: sqlite3.Connection, study: str | None = None) -> list[tu
     return [(int(r[0]), r[1], r[2]) for r in con.execute(sql + " ORDER BY d.id", args)]
 
 
+def document_cases(con: sqlite3.Connection) -> list[tuple[str, tuple[str, ...]]]:
+    """(document name, the pseudonyms of the cases its segments to code belong to) of every document."""
+    out: dict[str, set[str]] = {}
+    for name, pseudonym in con.execute(
+            "SELECT d.name, COALESCE(c.pseudonym, s.case_id) FROM documents d "
+            "LEFT JOIN segments s ON s.document_id = d.id AND s.to_code = 1 AND s.case_id IS NOT NULL "
+            "LEFT JOIN cases c ON c.id = s.case_id GROUP BY d.id, s.case_id ORDER BY d.id"):
+        out.setdefault(name, set())
+        if pseudonym is not None:
+            out[name].add(pseudonym)
+    return [(name, tuple(sorted(cases))) for name, cases in out.items()]
+
+
+def case_pseudonyms(con: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in con.execute("SELECT COALESCE(pseudonym, id) FROM cases ORDER BY id")]
+
+
 def memo_texts(con: sqlite3.Connection) -> list[str]:
     return [r[0] for r in con.execute("SELECT text FROM memos ORDER BY segment_id, coder")]
 

@@ -48,6 +48,12 @@ class Store:
         """One atomic unit of work: everything inside commits together or not at all."""
         return transaction(self.con)
 
+    def check_not_busy(self) -> None:
+        """ProjectBusyError (after waiting as the project was opened with) when another command holds the write
+        lock: for a long command, to say so before it starts rather than after its work."""
+        with transaction(self.con):
+            pass
+
     def data_version(self) -> int:
         """A number that changes whenever another connection commits a change to the project."""
         return int(self.con.execute("PRAGMA data_version").fetchone()[0])

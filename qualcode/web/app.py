@@ -267,6 +267,8 @@ def create_app(project_path: str | Path, *, token: str | None = None, coder: str
         sid = queue.ids[n - 1]
         item = p.review_item(coder, sid, code=queue.filters.code, show_others=queue.filters.show_others,
                              reason=queue.reasons[n - 1])
+        from qualcode.review.queue import segment_when
+
         entries = views.entries_for(item, codebook)
         cases = {c.case_id: c for c in p.cases()}
         case = cases.get(item.segment.case_id) if item.segment.case_id else None
@@ -280,7 +282,8 @@ def create_app(project_path: str | Path, *, token: str | None = None, coder: str
             entries=views.entry_views(item, entries, codebook, w),
             version=views.segment_version(p, sid, [coder]),
             others=[(name, views.codings_text(w, keys, codebook)) for name, keys in sorted(others.items())],
-            directions=[(d, w.direction(d)) for d in DIRECTIONS], time=w.timestamp(item.segment.start_time),
+            directions=[(d, w.direction(d)) for d in DIRECTIONS], time=segment_when(item.segment, w.language),
+            timed=item.segment.start_time is not None or item.segment.end_time is not None,
             reason=views.reason_text(w, item.reason),
             **common)
 
@@ -401,13 +404,16 @@ def create_app(project_path: str | Path, *, token: str | None = None, coder: str
                                    "disputes": None}
         if len(humans) < 2:
             return render("reconcile.html", **context)
+        from qualcode.review.queue import segment_when
+
         first, second = p.check_coders([a, b])
         rows = []
         for d in p.disputes(first, second, study=study):
             union = sorted(d.first | d.second, key=lambda k: (list(codebook.code_ids).index(k[0])
                                                                 if k[0] in codebook.code_ids else 99,
                                                                 DIRECTIONS.index(k[1])))
-            rows.append({"d": d, "first": views.codings_text(w, d.first, codebook),
+            rows.append({"d": d, "when": segment_when(d.segment, w.language),
+                         "first": views.codings_text(w, d.first, codebook),
                          "second": views.codings_text(w, d.second, codebook),
                          "settled": None if d.settled is None else views.codings_text(w, d.settled, codebook),
                          "union": [{"key": f"{c}|{dr}", "label": f"{w.code(c)} → {w.direction(dr)}",

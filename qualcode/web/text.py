@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qualcode.outputs.i18n import Words, language_of
+from qualcode.outputs.i18n import Words, fill, language_of
 
 PAGE_TEXT: dict[str, dict[str, str]] = {
     "nl": {
@@ -33,8 +33,8 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "time": "Tijd",
         "document": "Document",
         "study": "Studie",
-        "before": "ervoor",
-        "after": "erna",
+        "before": "daarvoor",  # not 'erna': in small capitals it reads as a name
+        "after": "daarna",
         "suggested_codes": "Codes",
         "no_codes": "geen codes voorgesteld",
         "suggested": "voorgesteld",
@@ -58,7 +58,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "why_here": "waarom hier",
         "reason_model": "het model twijfelt (p binnen {margin} van 0,5)",
         "reason_weak": "zwak bewijs (één trefwoord, of een richtingswoord ver van het aspect)",
-        "reason_words": "geen suggestie, maar {n} woord(en) gemeen met fragmenten die je accepteerde",
+        "reason_words": "geen suggestie, maar {n:#woord|woorden} gemeen met fragmenten die je accepteerde",
         "reason_order": "volgorde in het document",
         "reason_decided": "eerder beoordeeld",
         "decided_before": "Je hebt dit fragment al beoordeeld; bevestigen legt het opnieuw vast zoals getoond.",
@@ -94,7 +94,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "count_memo": "memo",
         "undo_elsewhere": "Je laatste beslissingen zijn niet hier genomen maar via {source}; maak ze ongedaan "
                           "met `qualcode undo --coder {coder}` (één stap kan een hele werkmap zijn).",
-        "undone": "Ongedaan gemaakt: {n} wijziging(en) op fragment {segments}.",
+        "undone": "Ongedaan gemaakt: {n:#wijziging|wijzigingen} op fragment {segments}.",
         "nothing_saved": "niets veranderd",
         "stale": "Dit fragment is veranderd sinds deze pagina getoond werd (in een ander tabblad of door een "
                  "andere codeur). Er is niets opgeslagen. Laad de pagina opnieuw en beslis nog eens.",
@@ -110,7 +110,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "compare": "Vergelijken",
         "need_two_coders": "Verzoenen vraagt om twee codeurs die beslissingen namen; nu: {coders}.",
         "no_disputes": "{a} en {b} zijn het eens over elk fragment dat ze allebei beoordeelden.",
-        "disputes_count": "{n} fragmenten verschillen, {open} nog niet beslist.",
+        "disputes_count": "{n:#fragment verschilt|fragmenten verschillen}, {open} nog niet beslist.",
         "take": "neem die van {coder}",
         "keep_ticked": "aangevinkte houden",
         "settled": "beslist",
@@ -124,7 +124,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "reconciled_option": "verzoend (anders wat alle codeurs accepteerden)",
         "include_suggested": "ook machinesuggesties bij nog niet beoordeelde fragmenten",
         "show": "Tonen",
-        "passages_title": "{aspect} → {direction}: {n} fragmenten",
+        "passages_title": "{aspect} → {direction}: {n:#fragment|fragmenten}",
         "back_to_results": "terug naar de resultaten",
         "no_passages": "Geen fragmenten in deze cel.",
         "refreshed": "Berekend bij het laden van de pagina ({at}).",
@@ -176,7 +176,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "why_here": "why here",
         "reason_model": "the model is unsure (p within {margin} of 0.5)",
         "reason_weak": "weak evidence (one keyword, or a direction cue far from the aspect word)",
-        "reason_words": "no suggestion, but {n} word(s) in common with segments you accepted",
+        "reason_words": "no suggestion, but {n:#word|words} in common with segments you accepted",
         "reason_order": "document order",
         "reason_decided": "decided before",
         "decided_before": "You decided this segment before; confirming records it again as shown.",
@@ -211,7 +211,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "count_memo": "memo",
         "undo_elsewhere": "Your last decisions were not made here but through {source}; undo them with "
                           "`qualcode undo --coder {coder}` (one step can be a whole workbook).",
-        "undone": "Undid {n} change(s) on segment {segments}.",
+        "undone": "Undid {n:#change|changes} on segment {segments}.",
         "nothing_saved": "nothing changed",
         "stale": "This segment changed since this page was shown (in another tab or by another coder). "
                  "Nothing was saved. Reload the page and decide again.",
@@ -227,7 +227,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "compare": "Compare",
         "need_two_coders": "Reconciling needs two coders who decided something; now: {coders}.",
         "no_disputes": "{a} and {b} agree on every segment they both decided.",
-        "disputes_count": "{n} segments differ, {open} not settled.",
+        "disputes_count": "{n:#segment differs|segments differ}, {open} not settled.",
         "take": "take {coder}'s",
         "keep_ticked": "keep the ticked ones",
         "settled": "settled",
@@ -241,7 +241,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "reconciled_option": "reconciled (else what every coder accepted)",
         "include_suggested": "also machine suggestions on undecided segments",
         "show": "Show",
-        "passages_title": "{aspect} → {direction}: {n} segments",
+        "passages_title": "{aspect} → {direction}: {n:#segment|segments}",
         "back_to_results": "back to the results",
         "no_passages": "No segments in this cell.",
         "refreshed": "Computed when the page was loaded ({at}).",
@@ -259,4 +259,4 @@ class PageWords(Words):
 
     def page(self, key: str, **values: Any) -> str:
         text = self._page[key]
-        return text.format(**values) if values else text
+        return fill(text, **values) if values else text

@@ -140,6 +140,19 @@ def _qdpx_bomb(size: int, declared: int | None = None):
     return build
 
 
+def _qdpx_compressible(*extra: str):
+    """A REFI-QDA project whose one source is 1.3 MB of real (repetitive) text: it expands over 100 times."""
+    def build(tmp: Path) -> list[str]:
+        text = ("Interviewer: Hoe gaat het met de werkdruk?\nR1: " + "Het scheelt tijd, maar het is veel werk. " * 50
+                + "\n") * 600
+        path = tmp / "big.qdpx"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+            archive.writestr("project.qde", _QDE)
+            archive.writestr("sources/d097e6fd-7671-4d95-a8b6-7795fa4a72e1.txt", text)
+        return ["import", str(path), *extra]
+    return build
+
+
 def _pdf_bomb(tmp: Path) -> list[str]:
     """A one-page PDF whose content stream inflates to 90 MB (pypdf stops at 75 MB a stream)."""
     stream = zlib.compress(b"BT /F1 12 Tf 72 712 Td (" + b" " * (90 * MB) + b") Tj ET", 1)
@@ -158,10 +171,19 @@ def _pdf_bomb(tmp: Path) -> list[str]:
 
 
 CONTAINERS = [
-    Fault("pdf whose page inflates to 90 MB", _pdf_bomb, Refused("bomb.pdf: "), marks=(pytest.mark.slow,)),
-    Fault("qdpx whose source is a 1 GB bomb", _qdpx_bomb(GB), Refused("bomb.qdpx: member", "is 1024 MB", "refused")),
-    Fault("qdpx whose source expands 1000 times", _qdpx_bomb(200 * MB), Refused("bomb.qdpx: member", "expands")),
-    Fault("qdpx of 3 GB", _qdpx_bomb(16 * MB, declared=3 * GB), Refused("bomb.qdpx: would expand to 3072 MB")),
+    Fault("pdf whose page inflates to 90 MB", _pdf_bomb,
+          Refused("bomb.pdf: a compressed stream in the PDF inflates to more than 50 MB", "zip bomb",
+                  "--max-unpacked-mb 100"), marks=(pytest.mark.slow,)),
+    Fault("qdpx whose source is a 1 GB bomb", _qdpx_bomb(GB),
+          Refused("bomb.qdpx: member", "is 1024 MB", "refused", "--max-unpacked-mb 1025")),
+    Fault("qdpx whose source expands 1000 times", _qdpx_bomb(200 * MB),
+          Refused("bomb.qdpx: member", "expands", "--max-unpacked-mb")),
+    Fault("qdpx of 3 GB", _qdpx_bomb(16 * MB, declared=3 * GB),
+          Refused("bomb.qdpx: would expand to 3072 MB", "--max-unpacked-mb 4096")),
+    Fault("qdpx of repetitive text expands over 100 times", _qdpx_compressible(),
+          Refused("big.qdpx: member", "expands", "--max-unpacked-mb")),
+    Fault("trusted qdpx with --max-unpacked-mb", _qdpx_compressible("--max-unpacked-mb", "10"),
+          Accepted(segments=1200, text_has=("Het scheelt tijd",))),
     *(Fault(f"bomb 1 GB {s}", _bomb(s, GB), Refused(f"bomb{s}: would expand to 1024 MB", "--max-unpacked-mb"))
       for s in TEMPLATES),
     *(Fault(f"lying header {s}", _bomb(s, 64 * MB, declared=1000), Refused(f"bomb{s}", "does not inflate to what its header"))

@@ -699,6 +699,205 @@ def test_two_code_runs_and_a_review_import_at_once_succeed_in_turn_or_say_busy(p
         assert after == before
 
 
+def test_restore_while_another_command_holds_the_project_is_refused(proj):
+    with Project.open(proj) as project:
+        connection.backup_project(project.con, proj)
+    before = digest(proj)
+    lock = Lock(proj)
+    try:
+        assert_refused(invoke(["restore"], proj), str(proj), "another qualcode command is using the project",
+                       "restore it when that command has finished")
+    finally:
+        lock.release()
+    assert digest(proj) == before and not list(proj.parent.glob("*.damaged-*"))
+    assert invoke(["restore"], proj).exit_code == 0  # once the other command is done, it restores
+
+
+@pytest.mark.parametrize("command", [["code"], ["learn", "--coder", "anna"]])
+def test_code_and_learn_on_a_busy_project_say_so_before_they_start(proj, command):
+    before = digest(proj)
+    lock = Lock(proj)
+    try:
+        result = invoke([*command, "--wait", "0.2"], proj)
+    finally:
+        lock.release()
+    assert_refused(result, "the project is busy", "--wait SECONDS")
+    assert "Coding segments" not in result.output and "Training" not in result.output
+    assert digest(proj) == before
+
+
+def _two_coders(proj: Path) -> None:
+    """bob decides every segment anna decided, accepting a different code on each: one dispute per segment."""
+    with Project.open(proj) as project:
+        codes = list(project.codebook().code_ids)
+        rows = project.con.execute("SELECT segment_id, code, direction FROM codings WHERE coder = 'anna' "
+                                   "AND status = 'accepted' ORDER BY segment_id").fetchall()
+        other = [Decision(r[0], "accept", codes[(codes.index(r[1]) + 1) % len(codes)], r[2]) for r in rows]
+        project.decide("bob", other, done_segments=[r[0] for r in rows])
+
+
+def test_settling_a_dispute_that_changed_meanwhile_is_refused_and_records_nothing(proj):
+    from qualcode.errors import ChangedMeanwhileError
+
+    _two_coders(proj)
+    with Project.open(proj) as project:
+        first, *_ = project.disputes("anna", "bob")
+        sid = first.segment.id
+        with Project.open(proj) as other:  # another command: bob takes back one of his codes on that segment
+            code, direction = sorted(first.second)[0]
+            other.decide("bob", [Decision(sid, "reject", code, direction)])
+        before = decisions_state(proj)
+        with pytest.raises(ChangedMeanwhileError, match=rf"segment #{sid}: .* changed meanwhile.*run reconcile again"):
+            project.settle(first, set(first.second), how="took bob's codings", settled_by="carla")
+        assert decisions_state(proj) == before
+        assert not codings.decisions_for(project.con, codings.RECONCILED)
+        fresh = next(d for d in project.disputes("anna", "bob") if d.segment.id == sid)
+        project.settle(fresh, set(fresh.first), how="took anna's codings", settled_by="carla")  # as it is now: fine
+        assert {(r.code, r.direction) for r in codings.decisions_for(project.con, codings.RECONCILED, sid)
+                if r.status == "accepted"} == set(fresh.first)
+
+
+def _second_workbook(proj: Path, coder: str) -> Path:
+    with Project.open(proj) as project:
+        project.export_review(proj.parent / f"review-{coder}.xlsx", coder)
+    fill_review(proj.parent / f"review-{coder}.xlsx")
+    return proj.parent / f"review-{coder}.xlsx"
+
+
+def _memo_count(path: Path, coder: str) -> int:
+    con = sqlite3.connect(path)
+    try:
+        return int(con.execute("SELECT COUNT(*) FROM memos WHERE coder = ? AND text = 'gezien'", (coder,)).fetchone()[0])
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("wait", [10.0, 0.0])
+def test_two_review_imports_at_once_land_in_turn_or_one_is_told_busy(proj, wait):
+    """anna's and bob's workbooks imported at the same moment (two threads, two connections): each either lands
+    whole or is refused as busy with nothing applied; no decision of the other is lost."""
+    books = {"anna": proj.parent / "review.xlsx", "bob": _second_workbook(proj, "bob")}
+    before = decisions_state(proj)
+    barrier, outcome = threading.Barrier(2), {}
+
+    def run(coder: str) -> None:
+        with Project.open(proj, wait=wait) as project:
+            barrier.wait()
+            try:
+                project.import_review(books[coder], coder)
+                outcome[coder] = "applied"
+            except ProjectBusyError as exc:
+                outcome[coder] = f"busy: {exc}"
+            except Exception as exc:  # reported by the assertion below
+                outcome[coder] = f"failed: {exc!r}"
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in books]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert set(outcome) == {"anna", "bob"}
+    assert not any(what.startswith("failed") for what in outcome.values()), outcome
+    if wait:
+        assert set(outcome.values()) == {"applied"}, outcome
+    assert "applied" in outcome.values()
+    rows_after = {row[:4] for row in decisions_state(proj)[0]}
+    assert all(row[:4] in rows_after for row in before[0])  # nothing decided before is gone
+    for coder, what in outcome.items():
+        count = _memo_count(proj, coder)
+        assert (count > 0) if what == "applied" else (count == 0), (coder, what, count)
+        assert what == "applied" or "--wait SECONDS" in what
+    _no_half_run(proj)
+
+
+def test_the_browser_review_next_to_a_cli_review_import_loses_nothing(proj):
+    """bob decides in the browser (Flask's test client, in a thread) while anna's workbook is imported by the CLI."""
+    import re
+
+    from qualcode.web.app import create_app
+
+    token = "fault-token"
+    app = create_app(proj, token=token, coder="bob")
+    app.config["TESTING"] = True
+    web = app.test_client()
+    assert web.get(f"/?token={token}").status_code == 302
+    posted: list[tuple[int, int]] = []  # (segment id, status)
+    errors: list[str] = []
+
+    def browse() -> None:
+        try:
+            url = web.get("/review").headers["Location"]
+            for _ in range(5):
+                html = web.get(url, follow_redirects=True).get_data(as_text=True)
+                found = re.search(r'data-segment="(\d+)"', html)
+                if not found:
+                    break
+                block = html[html.index('id="decide"'):]
+                version = re.search(r'name="version" value="([^"]*)"', block).group(1)
+                with web.session_transaction() as session:
+                    csrf_token = session["csrf"]
+                sid = int(found.group(1))
+                r = web.post(url, data={"csrf_token": csrf_token, "segment_id": str(sid), "version": version,
+                                        "action": "accept_all"})
+                posted.append((sid, r.status_code))
+                url = r.headers.get("Location", url)
+        except Exception as exc:  # reported below: the thread must not die silently
+            errors.append(repr(exc))
+
+    thread = threading.Thread(target=browse)
+    thread.start()
+    result = invoke(["review", "import", proj.parent / "review.xlsx", "--coder", "anna"], proj)
+    thread.join(timeout=60)
+    assert not errors, errors
+    assert result.exit_code == 0, result.output
+    assert posted and all(status == 302 for _, status in posted), posted
+    assert _memo_count(proj, "anna") > 0  # anna's workbook landed
+    con = sqlite3.connect(proj)
+    try:  # every page bob saved is in the store and in the log
+        for sid, _ in posted:
+            assert con.execute("SELECT COUNT(*) FROM decision_log WHERE coder = 'bob' AND segment_id = ?",
+                               (sid,)).fetchone()[0] > 0
+    finally:
+        con.close()
+    _no_half_run(proj)
+
+
+def test_a_backup_left_half_written_by_a_killed_command_is_cleared_later_and_never_listed(proj):
+    folder = proj.parent / connection.BACKUP_FOLDER
+    folder.mkdir(exist_ok=True)
+    stale = folder / f"{proj.stem}.20260101-000000.qualcode.123-abcd.partial"
+    fresh = folder / f"{proj.stem}.20260101-000001.qualcode.456-efgh.partial"  # another command, still writing
+    for partial in (stale, fresh):
+        partial.write_bytes(b"half a backup")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    with Project.open(proj) as project:
+        made = connection.backup_project(project.con, proj)
+        assert connection.backups(proj) == [made]
+    assert not stale.exists() and fresh.exists()
+
+
+def test_a_restore_that_stops_before_its_last_step_leaves_a_project_in_place(proj, monkeypatch):
+    """Killed between keeping the replaced file and putting the backup in place: the project file is still there
+    (the old one), and the replaced one is kept too."""
+    with Project.open(proj) as project:
+        connection.backup_project(project.con, proj)
+    before = digest(proj)
+    real = os.replace
+
+    def stop_at_the_swap(src, dst):
+        if Path(dst) == proj:
+            raise KeyboardInterrupt  # stands for the kill
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", stop_at_the_swap)
+    with pytest.raises(KeyboardInterrupt):
+        connection.restore_backup(proj)
+    monkeypatch.setattr(os, "replace", real)
+    assert proj.exists() and digest(proj) == before
+    assert [p.name for p in proj.parent.glob(f"{proj.name}.damaged-*")]
+    assert invoke(["restore"], proj).exit_code == 0  # and the restore can simply be run again
+
+
 # -- 8. offline ----------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_import_code_learn_export_and_report_run_with_the_network_switched_off(tmp_path, monkeypatch):

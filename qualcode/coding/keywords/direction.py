@@ -15,12 +15,14 @@ DIRECTION_BIT = {"opportunity": 1, "risk": 2}
 
 def quantities(rules: CompiledRules, doc: DocView, aspects: list[Hit], cues: list[Hit], negated: dict[Hit, Hit],
                breaks: Sequence[int], clause_of: Callable[[int], int], found: Callable[..., Found],
-               cancelled: list[tuple[Found, str]], trace: bool) -> tuple[dict[Hit, tuple[int, list[Found]]], set[Hit]]:
+               cancelled: list[tuple[Found, str]], trace: bool
+               ) -> tuple[dict[Hit, tuple[int, list[Found]]], set[Hit], set[Hit]]:
     """Attach increase/decrease cues to the nearest aspect hit in their clause:
-    (aspect -> (direction bits, cue Founds), opportunity/risk cues overridden);
-    cancellations go into ``cancelled``."""
+    (aspect -> (direction bits, cue Founds), opportunity/risk cues overridden, the increase/decrease
+    cues that act on an aspect, also when a negation voids them); cancellations go into ``cancelled``."""
     attached: dict[Hit, tuple[int, list[Found]]] = {}  # aspect -> (direction bits, cues)
     overridden: set[Hit] = set()
+    placed: set[Hit] = set()
     by_clause: dict[int, list[Hit]] | None = None
     for cue in cues:
         if cue.role != INC and cue.role != DEC:
@@ -36,19 +38,20 @@ def quantities(rules: CompiledRules, doc: DocView, aspects: list[Hit], cues: lis
         # a quantity does not reach across punctuation: 'Als AI dat overneemt, verschraalt het werk'
         targets = nearest_aspects(cue, [a for a in candidates if not _punct_between(doc, cue, a)])
         if not targets:
-            targets = predicate_of(doc, cue, candidates)
+            targets = predicate_of(doc, cue, candidates, cue.rule in rules.verb_cues)
         if not targets:
             if trace:
                 cancelled.append((found(cue), f"no aspect keyword within {QUANTITY_REACH} words in its clause "
                                               "(without punctuation between)"))
             continue
+        placed.add(cue)
         cue_negator = negated.get(cue)
         voided_by: Hit | None = None  # the cancelling negation word, if it voided the cue on an aspect
         for aspect in targets:
             more = cue.role == INC
             note = ""
             if cue_negator is not None and rules.negates[aspect.code]:
-                if cue_negator.role == NEG_CANCEL:
+                if cue_negator.role == NEG_CANCEL or _negates_the_aspect(cue_negator, cue, aspect):
                     voided_by = cue_negator
                     continue
                 more = not more
@@ -75,13 +78,24 @@ def quantities(rules: CompiledRules, doc: DocView, aspects: list[Hit], cues: lis
             cue_negator = negated.get(cue)
             if cue_negator is not None and cue_negator.role == NEG_CANCEL:
                 cancelled.append((found(cue), f"negated by '{doc.span_text(cue_negator.start, cue_negator.end)}'"))
-    return attached, overridden
+    return attached, overridden, placed
 
 
-def predicate_of(doc: DocView, cue: Hit, aspects: list[Hit]) -> list[Hit]:
+def _negates_the_aspect(negation: Hit, cue: Hit, aspect: Hit) -> bool:
+    """A flip word right before the aspect, not before the cue: it says there is none of the aspect
+    for the change to act on, so nothing changes: 'de software neemt geen taken over', 'geen
+    taken overnemen' name no less work (while 'geen hogere werkdruk' and 'geen extra werk' negate
+    the change itself and flip it)."""
+    return 0 <= aspect.start - negation.end <= 1 and not negation.end <= cue.start < aspect.start
+
+
+def predicate_of(doc: DocView, cue: Hit, aspects: list[Hit], verb: bool = False) -> list[Hit]:
     """The aspect an increase/decrease cue is the predicate of: the nearest aspect before it, within
-    PREDICATE_REACH words, with a copula ('wordt', 'is', 'blijft') between and no punctuation or
-    other aspect: 'het contact met leerlingen wordt minder'."""
+    PREDICATE_REACH words, with no punctuation or other aspect between, and a copula ('wordt', 'is',
+    'blijft') between: 'het contact met leerlingen wordt minder'. A cue that is a verb ('verlagen',
+    'overnemen') needs no copula: a Dutch verb closes its clause after a modal or in a subordinate
+    clause, after its object: 'AI kan de werkdruk van docenten flink verlagen', 'dat AI de
+    administratieve lasten van leraren zal verminderen'."""
     before = [a for a in aspects if a.end <= cue.start and cue.start - a.end < PREDICATE_REACH]
     if not before:
         return []
@@ -91,7 +105,7 @@ def predicate_of(doc: DocView, cue: Hit, aspects: list[Hit]) -> list[Hit]:
     between = range(nearest.end, cue.start)
     if any(doc.is_punct(i) for i in between):
         return []
-    if not any(doc.doc[i].lemma_.lower() in COPULAS for i in between):
+    if not verb and not any(doc.doc[i].lemma_.lower() in COPULAS for i in between):
         return []
     return [a for a in before if (a.start, a.end) == (nearest.start, nearest.end)]
 

@@ -16,14 +16,15 @@ class DocView:
 
     __slots__ = ("doc", "text", "lowers", "strings", "size", "spans", "names_staff")
 
-    def __init__(self, doc: Any, text: str, lowers: list[int]):
+    def __init__(self, doc: Any, text: str, lowers: list[int], names_staff: bool | None = None):
         self.doc = doc
         self.text = text
         self.lowers = lowers
         self.strings = doc.vocab.strings
         self.size = len(lowers)
         self.spans: dict[int, tuple[int, int]] = {}  # token index -> its characters, filled as read
-        self.names_staff: bool | None = None  # whether any token names the staff; worked out when asked
+        # whether any token of the segment names the staff; worked out from the doc when asked
+        self.names_staff = names_staff
 
     def char_span(self, index: int) -> tuple[int, int]:
         span = self.spans.get(index)

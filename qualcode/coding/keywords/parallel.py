@@ -1,19 +1,30 @@
-""":func:`suggest` over a process pool: each worker builds the same pipeline and rules
-once, chunks of segments go out and their suggestions come back in order."""
+""":func:`suggest` over a process pool: each worker has the same pipeline and rules, chunks
+of segments go out and their suggestions come back in order.
+
+A forked worker (Linux) uses the pipeline, compiled rules and prefilter of the process that
+started it, as they were at the fork: nothing is built twice. Elsewhere each worker builds
+them once from the codebook's text and the pipeline's spec."""
 from __future__ import annotations
 
 from collections import deque
 from typing import Any, Iterator
 
 from qualcode.coding.codebook import Codebook
+from qualcode.coding.keywords.aggregate import ORIGIN
+from qualcode.coding.keywords.prefilter import prefilter_for
 from qualcode.coding.keywords.rules import compile_rules
 from qualcode.coding.keywords.stream import suggest_texts
-from qualcode.records import Suggestion
+from qualcode.coding.strategies import KEYWORDS
+from qualcode.records import EncodedEvidence, Suggestion, evidence_text
 
 _WORKER: dict[str, Any] = {}
+_INHERITED: dict[str, Any] = {}  # set just before a pool of forked workers starts: what they use as is
 
 
 def _init_worker(source_text: str, source_name: str, raw: bytes, spec: Any, max_length: int, batch_size: int) -> None:
+    if _INHERITED:
+        _WORKER.update(_INHERITED, batch_size=batch_size)
+        return
     from qualcode.coding.codebook import _parse
     from qualcode.coding.nlp import build_pipeline
 
@@ -23,15 +34,23 @@ def _init_worker(source_text: str, source_name: str, raw: bytes, spec: Any, max_
     _WORKER.update(rules=compile_rules(codebook, nlp), nlp=nlp, batch_size=batch_size)
 
 
-def _work(chunk: list[tuple[int, str]]) -> list[Suggestion]:
-    return list(suggest_texts(_WORKER["rules"], _WORKER["nlp"], chunk, _WORKER["batch_size"]))
+def _work(chunk: list[tuple[int, str]]) -> list[tuple[int, str, str, str]]:
+    """A chunk's suggestions as (segment id, code, direction, evidence as JSON): a string pickles
+    and unpickles at a tenth of the cost of the nested dicts, and goes to the store as it is."""
+    return [(found.segment_id, found.code, found.direction, evidence_text(found.evidence))
+            for found in suggest_texts(_WORKER["rules"], _WORKER["nlp"], chunk, _WORKER["batch_size"])]
+
+
+def _suggestions(compact: list[tuple[int, str, str, str]]) -> list[Suggestion]:
+    return [Suggestion(segment_id=segment_id, code=code, direction=direction, origin=ORIGIN, strategy=KEYWORDS,
+                       evidence=EncodedEvidence(evidence))
+            for segment_id, code, direction, evidence in compact]
 
 
 def suggest_parallel(codebook: Codebook, nlp: Any, items: Iterator[tuple[int, str]], batch_size: int,
                      jobs: int) -> Iterator[Suggestion]:
     """The suggestions for (segment id, text) pairs from ``jobs`` worker processes, in order."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     from qualcode.coding.nlp import pipeline_spec
 
@@ -39,12 +58,24 @@ def suggest_parallel(codebook: Codebook, nlp: Any, items: Iterator[tuple[int, st
     # the workers only need to rebuild the same rules; the version is not used there
     raw = codebook.source_text.encode("utf-8")
     chunk_size = max(batch_size, 64)
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context(),
-        initializer=_init_worker,
-        initargs=(codebook.source_text, codebook.source_name, raw, spec, nlp.max_length, batch_size),
-    ) as pool:
+    context = multiprocessing.get_context()
+    if context.get_start_method() == "fork":
+        rules = compile_rules(codebook, nlp)
+        prefilter_for(rules, nlp)  # built once, before the fork
+        _INHERITED.update(rules=rules, nlp=nlp)
+    try:
+        yield from _run_pool(context, jobs, items, chunk_size,
+                             (codebook.source_text, codebook.source_name, raw, spec, nlp.max_length, batch_size))
+    finally:
+        _INHERITED.clear()
+
+
+def _run_pool(context: Any, jobs: int, items: Iterator[tuple[int, str]], chunk_size: int,
+              initargs: tuple) -> Iterator[Suggestion]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                             initargs=initargs) as pool:
         in_flight: deque = deque()
         chunk: list[tuple[int, str]] = []
         for item in items:
@@ -54,8 +85,8 @@ def suggest_parallel(codebook: Codebook, nlp: Any, items: Iterator[tuple[int, st
                 chunk = []
                 # keep a bounded number of chunks in flight: memory stays flat
                 while len(in_flight) > 2 * jobs:
-                    yield from in_flight.popleft().result()
+                    yield from _suggestions(in_flight.popleft().result())
         if chunk:
             in_flight.append(pool.submit(_work, chunk))
         while in_flight:
-            yield from in_flight.popleft().result()
+            yield from _suggestions(in_flight.popleft().result())

@@ -232,6 +232,9 @@ class CompiledRules:
         for word in codebook.clause_breaks:
             self.lower_only.setdefault(word, []).append(Rule(BREAK, -1, f"clause:{word}"))
         self._resolve_separable()
+        # increase/decrease cues that are Dutch verbs: they may close the clause after the aspect
+        # they act on ('AI kan de werkdruk van docenten verlagen'), see direction.predicate_of
+        self.verb_cues = self._verb_cues(directions.increase + directions.decrease)
         self._nlp = None  # the rules must not keep a pipeline alive (weak cache key)
 
     def holders(self, lower_hash: int, strings: Any) -> tuple[bool, tuple[int, ...]]:
@@ -290,6 +293,19 @@ class CompiledRules:
         first[lemmas[0]] = first.get(lemmas[0], 0) | bit
         anchor = lemmas[1] if len(lemmas) > 1 else lemmas[0]
         second[anchor] = second.get(anchor, 0) | bit
+
+    def _verb_cues(self, cues: tuple[str, ...]) -> frozenset[str]:
+        if self.language != "nl":
+            return frozenset()  # an English verb comes before its object: the three words reach it
+        from qualcode.coding.nlp import _dutch_tables
+
+        verbs = _dutch_tables().index.get("verb", frozenset())
+        names = set()
+        for cue in cues:
+            if pattern_kind(cue) == "word" and cue in verbs:
+                role = "increase" if cue in self.codebook.directions.increase else "decrease"
+                names.add(f"{role}:{cue}")
+        return frozenset(names)
 
     def _resolve_separable(self) -> None:
         """Register 'kijk ... na' for 'nakijken' when 'kijken' is a Dutch verb."""

@@ -4,8 +4,9 @@ sentence analysis. Also the split of a text too long for the pipeline into piece
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from itertools import compress
-from typing import Any, cast
+from typing import Any, Sequence, cast
 
 from qualcode.coding.keywords.hits import DocView, Hit, SentenceResult, new_tuple
 from qualcode.coding.keywords.rules import ASPECT_INV, GROUP_OF_ROLE, HAS_ANCHOR, HAS_ASPECT, HAS_SEPARABLE, CompiledRules, FormRules
@@ -25,12 +26,19 @@ def _load_attrs() -> tuple[int, int]:
     return _ATTRS
 
 
-def analyse_doc(rules: CompiledRules, doc: Any, text: str, offset: int, trace: bool) -> list[SentenceResult]:
+def analyse_doc(rules: CompiledRules, doc: Any, text: str, offset: int, trace: bool,
+                names_staff: bool | None = None, windows: Sequence[tuple[int, int, bool]] | None = None,
+                where: list[int] | None = None) -> list[SentenceResult]:
     """The sentences of one doc with aspect mentions (with ``trace``: with any rule).
 
     ``text`` is the text the doc was made from (``doc.text`` rebuilds it token by
     token, which costs as much as the matching). Offsets in the results are
-    ``offset`` + character offsets in ``doc``.
+    ``offset`` + character offsets in ``doc``. ``names_staff``: whether the segment
+    names the staff, when ``doc`` is only a window of it (None: the doc tells).
+
+    ``windows``: ``doc`` is several windows of texts joined, each (its first character in
+    ``doc``, the offset of its results, whether its segment names the staff), in order; the
+    number of each result's window goes into ``where``.
 
     The per-token work is done at C speed where it can be: one ``map`` of the
     per-form cache over the doc's lower-form hashes, and ``compress`` to keep the
@@ -122,10 +130,15 @@ def analyse_doc(rules: CompiledRules, doc: Any, text: str, offset: int, trace: b
     if phrase_hits:
         targets.sort()
 
-    view = DocView(doc, text, lowers)
+    view = DocView(doc, text, lowers, names_staff)
     results = []
     target, last_target = 0, len(targets)
     position, hit_count = 0, len(hit_indices)
+    window_starts = [window[0] for window in windows] if windows else None
+    # phrase hits come in token order: then each sentence takes its own with a moving index
+    phrase_count = len(phrase_hits)
+    phrases_in_order = all(phrase_hits[i].start <= phrase_hits[i + 1].start for i in range(phrase_count - 1))
+    phrase_position = 0
     # walk the sentences up to the last one wanted (each costs a Span)
     for sent in doc.sents:
         s_end = sent.end
@@ -147,16 +160,30 @@ def analyse_doc(rules: CompiledRules, doc: Any, text: str, offset: int, trace: b
             for group, template in hits[position].templates:
                 groups[group].append(new_tuple(Hit, span + template))
             position += 1
-        for hit in phrase_hits:
-            if s_start <= hit.start < s_end:
-                group = GROUP_OF_ROLE[hit.role]
-                groups[group].append(hit)
-                if hit.end - hit.start > 1:
-                    long_groups |= 1 << group
-        result = analyse_sentence(rules, view, groups, long_groups, s_start, s_end, sent.start_char + offset,
+        if phrases_in_order:
+            while phrase_position < phrase_count and phrase_hits[phrase_position].start < s_start:
+                phrase_position += 1
+            sentence_phrases = []
+            while phrase_position < phrase_count and phrase_hits[phrase_position].start < s_end:
+                sentence_phrases.append(phrase_hits[phrase_position])
+                phrase_position += 1
+        else:
+            sentence_phrases = [hit for hit in phrase_hits if s_start <= hit.start < s_end]
+        for hit in sentence_phrases:
+            group = GROUP_OF_ROLE[hit.role]
+            groups[group].append(hit)
+            if hit.end - hit.start > 1:
+                long_groups |= 1 << group
+        start_char = sent.start_char
+        if window_starts is not None and windows is not None:
+            window = bisect_right(window_starts, start_char) - 1
+            _, offset, view.names_staff = windows[window]
+        result = analyse_sentence(rules, view, groups, long_groups, s_start, s_end, start_char + offset,
                                   sent.end_char + offset, offset, trace)
         if result is not None:
             results.append(result)
+            if where is not None and window_starts is not None:
+                where.append(window)
         if target == last_target:
             break
     return results

@@ -224,11 +224,12 @@ def analyse_sentence(rules: CompiledRules, doc: DocView, groups: tuple[list[Hit]
                 found_negator = negator(doc, cue, negators, clause_of, s_start, s_end, negation.before, negation.after)
                 if found_negator is not None:
                     negated[cue] = found_negator
-        attached, overridden = quantities(rules, doc, aspects, cues, negated, breaks, clause_of, found, cancelled, trace)
+        attached, overridden, placed = quantities(rules, doc, aspects, cues, negated, breaks, clause_of, found, cancelled, trace)
     else:
         negated = {}
         attached = {}
         overridden = set()
+        placed = set()
 
     # opportunity/risk cues act on every aspect of their clause: work them out
     # once per clause (and per negation setting), not once per aspect
@@ -264,8 +265,10 @@ def analyse_sentence(rules: CompiledRules, doc: DocView, groups: tuple[list[Hit]
                 continue
             mentions.append((code_ids[aspect.code], found(aspect), _NO_DIRECTION, ()))
     negates = rules.negates
-    # clauses with a direction cue, also one a negation voids ('niet meer tijd' is still about time)
-    cue_clauses = {clause_of(cue.start) if breaks else 0 for cue in cues if cue.role <= DEC} if cues else set()
+    # clauses with a direction cue, also one a negation voids ('niet meer tijd' is still about time);
+    # an increase/decrease cue only when it acts on an aspect ('en nog veel meer' names no effect)
+    cue_clauses = {clause_of(cue.start) if breaks else 0 for cue in cues
+                   if cue.role == OPP or cue.role == RISK or cue in placed} if cues else set()
     for aspect in aspects if cues else ():
         code = aspect.code
         clause_key = (clause_of(aspect.start) if breaks else 0, negates[code])

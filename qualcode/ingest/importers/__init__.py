@@ -127,6 +127,8 @@ def read_document(
         )
     if suffix in _ZIP_EXTENSIONS:
         return _READERS[suffix](path, data, encoding=encoding, speaker_pattern=speaker_pattern, limits=limits)
+    if suffix == ".pdf":
+        return read_pdf(path, data, encoding=encoding, speaker_pattern=speaker_pattern, max_stream_mb=max_unpacked_mb)
     return _READERS[suffix](path, data, encoding=encoding, speaker_pattern=speaker_pattern)
 
 

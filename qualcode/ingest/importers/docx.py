@@ -43,6 +43,9 @@ class _Builder:
     length: int = 0
     labels: dict[int, LineLabel] = field(default_factory=dict)
     block_starts: set[int] = field(default_factory=set)
+    # Whether a run without its own bold setting is bold, per character style id (None: the default
+    # style). python-docx looks a style up by walking every style of the document, per run.
+    bold_styles: dict[str | None, bool] = field(default_factory=dict)
 
     def add_line(self, line: str) -> int:
         """Append one block (it may contain ``\\n``); return its start offset."""
@@ -114,20 +117,22 @@ def _open(name: str, data: bytes, limits: ZipLimits = DOCUMENT_LIMITS) -> Any:
 def _add_paragraph(builder: _Builder, paragraph: Paragraph) -> None:
     text = paragraph.text
     start = builder.add_line(text)
-    label = _bold_label(paragraph, text)
+    label = _bold_label(paragraph, text, builder.bold_styles)
     if label is not None:
         speaker, content_offset = label
         builder.labels[start] = LineLabel(speaker, start + content_offset)
 
 
-def _bold_label(paragraph: Paragraph, text: str) -> tuple[str, int] | None:
+def _bold_label(paragraph: Paragraph, text: str,
+                bold_styles: dict[str | None, bool] | None = None) -> tuple[str, int] | None:
     """(speaker, offset of the content in the paragraph) when it starts with a bold name."""
     bold: list[str] = []
     all_bold = True
+    styles = {} if bold_styles is None else bold_styles
     for run in paragraph.runs:
         if not run.text:
             continue
-        if not _is_bold(run):
+        if not _is_bold(run, styles):
             all_bold = False
             break
         bold.append(run.text)
@@ -149,11 +154,15 @@ def _bold_label(paragraph: Paragraph, text: str) -> tuple[str, int] | None:
     return " ".join(name.split()), after
 
 
-def _is_bold(run: Any) -> bool:
+def _is_bold(run: Any, styles: dict[str | None, bool]) -> bool:
+    """The run's own bold setting, else its character style's (looked up once per style in ``styles``)."""
     if run.bold is not None:
         return bool(run.bold)
-    style = run.style
-    return bool(style is not None and style.font.bold)
+    style_id = run._r.style  # the w:rStyle id, None for the default style (python-docx has no public getter)
+    if style_id not in styles:
+        style = run.style
+        styles[style_id] = bool(style is not None and style.font.bold)
+    return styles[style_id]
 
 
 def _add_table(builder: _Builder, table: Table) -> None:

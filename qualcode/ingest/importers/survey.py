@@ -51,7 +51,9 @@ class Header:
 
 
 def _key(value: Any) -> str:
-    return re.sub(r"[^0-9a-z]", "", str(value or "").casefold())
+    """A header cell's letters and digits, for comparing with the names survey tools write (all short:
+    a long cell, a whole answer in a header-like row, is cut rather than normalised whole)."""
+    return re.sub(r"[^0-9a-z]", "", str(value or "")[:200].casefold())
 
 
 def _cells(row: Sequence[str]) -> list[str]:

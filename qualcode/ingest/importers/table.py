@@ -16,7 +16,7 @@ import io
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from qualcode.errors import ImportFormatError
 from qualcode.ingest.importers.encoding import decode_bytes, encoding_note, normalise_newlines
@@ -169,6 +169,13 @@ def read_table(
             "imported without it; unmerge them and fill the value down (Excel: Merge & Center off, then Fill Down) "
             "and import again"
         )
+    unnamed = _unnamed_with_values(grid)
+    if unnamed:
+        shown = ", ".join(f"{index + 1} (row {number}: {value[:30]!r})" for index, number, value in unnamed[:5])
+        warnings.append(
+            f"{grid.name}: column {shown} has no name in the header row but holds values, so it is not imported; "
+            "give it a name in the header row to keep it as a case attribute (or delete the column)"
+        )
     if missing_kept:
         warnings.append(f"{grid.name}: no column {', '.join(map(repr, missing_kept))} to keep (--keep-column); "
                         f"the columns are: {_listing(grid)}")
@@ -181,6 +188,19 @@ def read_table(
     doc_format = "xlsx" if path.suffix.lower() == ".xlsx" else "csv"
     return [ParsedDocument(name=path.name, format=doc_format, text="".join(parts), turns=tuple(turns),
                            notes=tuple(notes), warnings=tuple(warnings))]
+
+
+def _unnamed_with_values(grid: Grid) -> list[tuple[int, int, str]]:
+    """(column index, first row number, its value) of every column without a name that holds a value."""
+    found = []
+    for index, column in enumerate(grid.columns):
+        if column:
+            continue
+        first = next(((number, cell_text(values[index])) for number, values in grid.rows
+                      if cell_text(values[index])), None)
+        if first is not None:
+            found.append((index, *first))
+    return found
 
 
 _PREVIEW = {"survey preview", "survey test", "preview", "test", "spam", "surveypreview", "surveytest"}
@@ -218,13 +238,14 @@ def read_grid(path: Path, data: bytes, *, sheet: str | None = None, encoding: st
         in_data = [ref for ref in merged if int(re.sub(r"[A-Z]+", "", ref.split(":")[0])) > last_header]
         return replace(grid, merged=tuple(in_data))
     text = decode_bytes(data, path, encoding=encoding, locate=lambda line: _row_of_line(data, line))
-    first_line, _, rest = text.partition("\n")
+    first_line = next(_lines(text), "")
     hint = _SEP_HINT.fullmatch(first_line.strip())
     if hint:  # Excel's "sep=;" first line: the separator, not a row (the rows keep their numbers)
-        text = "\n" + rest
+        text = "\n" + text[len(first_line):]
     delimiter = hint.group(1) if hint else _sniff_delimiter(text)
-    # Cells may be long (a whole interview in one cell); the limit is process-wide.
-    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+    # Cells may be long (a whole interview in one cell), but not without end: a cell of more than
+    # MAX_CELL_CHARS is refused (Excel itself holds 32,767 characters a cell). The limit is process-wide.
+    csv.field_size_limit(MAX_CELL_CHARS)
     rows = _csv_rows(path.name, text, delimiter)
     _check_widths(path.name, rows, delimiter)
     return _grid_from_rows(path.name, rows, decimal_comma=delimiter != ",", survey=survey)
@@ -234,7 +255,8 @@ def _csv_rows(name: str, text: str, delimiter: str) -> list[tuple[int, list[Any]
     """The records of a CSV text, read strictly: a quote that is never closed, or text after a
     closing quote, is refused (a lenient reader takes the rows after it into one cell, silently)."""
     # strict: '"abc" def' and an unclosed quote at the end are errors, not guesses.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    # Lines handed over one by one (a StringIO of the text would hold four bytes a character).
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[Any]]] = []
     start_line = 1
     while True:
@@ -257,6 +279,11 @@ def _csv_rows(name: str, text: str, delimiter: str) -> list[tuple[int, list[Any]
                     "cannot be read unambiguously (a quote left open in an earlier cell, or one inside a cell "
                     "not written twice); fix the quotes (a quote inside a cell is written \"\") or save the "
                     "table again as CSV from Excel"
+                ) from None
+            if "field larger than field limit" in str(error):
+                raise ImportFormatError(
+                    f"{where}: a cell holds more than {MAX_CELL_CHARS // 1024**2} MB of text (a quote left open, or "
+                    "not a table of answers); check the quotes in this row, or import a long text as .txt or .docx"
                 ) from None
             raise ImportFormatError(
                 f"{where}: not valid CSV ({error}); save it again as CSV from Excel, or as .xlsx"
@@ -415,9 +442,19 @@ def _row_ids(grid: Grid, row_id: int | None) -> list[str]:
     return ids
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+MAX_CELL_CHARS = 16 * 1024**2
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their line ends (``\\r\\n``, ``\\r`` or ``\\n``), as ``newline=""`` reads them."""
+    for match in _LINE.finditer(text):
+        yield match.group()
+
+
 def _sniff_delimiter(text: str) -> str:
     """The separator of the header line: ';' (Dutch Excel), ',' or tab; ',' for one column."""
-    header = next((line for line in text.split("\n") if line.strip()), "")
+    header = next((line for line in _lines(text) if line.strip()), "")
     unquoted = re.sub(r'"[^"]*"', "", header)
     counts = {delimiter: unquoted.count(delimiter) for delimiter in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda delimiter: counts[delimiter])

@@ -287,8 +287,9 @@ def _candidates(
     established |= _timestamped_style(text, lines, found)
     if not established:
         return {}
+    first = min(established)  # once: this loop only adds indices after it
     for index, line in enumerate(lines):  # after the first speaker, a tool's own lines end a turn
-        if index > min(established) and index not in established and \
+        if index > first and index not in established and \
                 _BOILERPLATE.fullmatch(text, line.start, min(line.end, line.start + _LABEL_PREFIX)) and \
                 line.end - line.start <= _LABEL_PREFIX:
             found[index] = _Candidate("", line.start, None, True, ("boilerplate",), True, True)
@@ -296,7 +297,6 @@ def _candidates(
     # A speaker who speaks once: accepted in a file where most lines start a turn, when the
     # label is written like the established ones (so "**Naam:**" files do not take a
     # "[00:01:00] zo gezegd: ..." line for a speaker), and text follows it on its line.
-    first = min(established)
     non_blank = sum(1 for line in lines[first:] if text[line.start : line.end].strip())
     styles = Counter(found[index].style for index in established if len(found[index].style) == 4)
     if non_blank and len(established) / non_blank >= _MOSTLY_LABELLED and styles:
