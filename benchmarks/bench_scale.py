@@ -25,6 +25,7 @@ Figures are medians of ``--repeat`` runs (default 1: the 10 M run takes minutes)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import random
@@ -226,8 +227,13 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(float(x)) for x in args.words.split(",") if x.strip()]
     surveys = [int(float(x)) for x in args.survey_answers.split(",") if x.strip()]
 
-    with tempfile.TemporaryDirectory(dir=args.keep) as tmp_name:
-        tmp = Path(tmp_name)
+    with contextlib.ExitStack() as stack:
+        if args.keep is not None:  # the material stays there, to look at or profile a stage
+            args.keep.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(dir=args.keep))
+            print(f"material kept in {tmp}")
+        else:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         results: dict[int, dict[str, Run]] = {}
         for words in sizes:
             repeats = []
