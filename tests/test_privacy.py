@@ -374,3 +374,39 @@ def test_a_school_in_a_cases_document_name_gets_that_cases_pseudonym_everywhere(
     # De Linde is in no file name: a numbered school, not the A or B of the teams' pseudonyms
     assert placeholders["De Linde"] not in {"[School A]", "[School B]", "[Team school A]", "[Team school B]"}
     assert placeholders["De Linde"].startswith("[School ")
+
+
+def test_the_detector_runs_again_only_when_what_it_reads_changed(project, monkeypatch):
+    """Detecting names read every text on every export (seconds per million words). A state in which it
+    found nothing new is remembered; while texts, key, allowed words and cases stay as they were it is not
+    run again, and whatever changes makes it run. A run that added names is not remembered."""
+    from conftest import add_document
+
+    from qualcode.privacy import detect as detect_module
+    from qualcode.privacy.key import key, pseudonymiser
+
+    calls = []
+    real = detect_module.detect
+    monkeypatch.setattr(detect_module, "detect", lambda *a, **k: calls.append(1) or real(*a, **k))
+    add_document(project, [("Interviewer", None, "Hoe gaat het?"),
+                           ("R1", "R1", "Mijn collega Joost van Dam hielp, en meneer Bakker ook.")], name="int-07.txt")
+
+    def export() -> tuple[str, int]:
+        before = len(calls)
+        text = pseudonymiser(project.store).replace("Joost van Dam en meneer Bakker en Marieke Jansen")
+        return text, len(calls) - before
+
+    first, ran = export()
+    assert ran == 1 and "Joost" not in first and "Bakker" not in first
+    assert export() == (first, 1)  # the first run added names: this one looks again, finds nothing new
+    assert export() == (first, 0)  # nothing changed since a run that found nothing: not run again
+    key_before = key(project.store)
+    add_document(project, [("Interviewer", None, "En verder?"),
+                           ("R2", "R2", "Juf Marieke Jansen zei het al.")], name="int-08.txt")
+    text, ran = export()
+    assert ran == 1 and "Jansen" not in text  # a new text: detected again, the new name replaced
+    assert export()[1] == 1 and export()[1] == 0
+    assert all(e in key(project.store) for e in key_before)  # the key only grew
+    project.privacy_allow(["Bakker"])
+    text, ran = export()
+    assert ran == 1 and "Bakker" in text  # an allowed word: detected again, and let through

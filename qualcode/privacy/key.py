@@ -95,8 +95,36 @@ def _new_entries(entries: list[stored.KeyEntry], detection: _detect.Detection, l
     return out
 
 
-def _pending_entries(store: "Store", *, detect: bool) -> tuple[list[stored.KeyEntry], list[stored.KeyEntry]]:
-    """The stored key, and what is new: the cases file's names and the detector's sure findings."""
+# Changes whenever the detector or its name lists could find something else in the same texts.
+DETECTOR_VERSION = "1"
+
+
+def _fingerprint(texts: list[tuple[str, str]], lang: str, allowed: Iterable[str], entries: list[stored.KeyEntry],
+                 document_cases: list[tuple[str, tuple[str, ...]]], pseudonyms: Iterable[str]) -> str:
+    """Everything the detector's new entries depend on, as one hash."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256()
+    lists = _detect.name_lists()  # (the name lists come with an installed package: a new version may differ)
+    head = [DETECTOR_VERSION, [len(x) for x in lists[:4]], bool(lists[4]), lang, sorted(allowed), sorted((e.term, e.placeholder, e.kind) for e in entries),
+            [[name, list(cases)] for name, cases in document_cases], sorted(pseudonyms)]
+    digest.update(json.dumps(head, ensure_ascii=False).encode("utf-8"))
+    for name, text in texts:
+        digest.update(f"\0{len(name)}:{name}{len(text)}:".encode("utf-8"))
+        digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _pending_entries(store: "Store", *, detect: bool) -> tuple[list[stored.KeyEntry], list[stored.KeyEntry], str | None]:
+    """The stored key, what is new (the cases file's names and the detector's sure findings), and, when the
+    detector found nothing new, the fingerprint of this state.
+
+    Detecting names reads every text of the project (seconds per million words, on every export). It is
+    deterministic, so a state (texts, key, allowed words, cases) in which it found nothing new gives nothing
+    new again: that state's fingerprint is kept, and while it holds the detector is not run again. A state
+    in which it did add names is not kept (with the new names known, the next run may still find more).
+    """
     lang = language(store)
     allowed = stored.allowed_terms(store.con)
     skip = {stored.fold(a) for a in allowed}
@@ -107,25 +135,35 @@ def _pending_entries(store: "Store", *, detect: bool) -> tuple[list[stored.KeyEn
         if stored.fold(entry.term) not in skip and stored.fold(entry.term) not in have:
             have.add(stored.fold(entry.term))
             new.append(entry)
+    fingerprint = None
+    texts = _texts(store) if detect else []
+    if detect and not new:
+        document_cases = stored.document_cases(store.con)
+        pseudonyms = stored.case_pseudonyms(store.con)
+        fingerprint = _fingerprint(texts, lang, allowed, entries, document_cases, pseudonyms)
+        if fingerprint == stored.scanned_state(store.con):
+            return entries, new, fingerprint
     if detect:
-        detection = _detect.detect(_texts(store), known=[e.term for e in entries + new], allowed=allowed)
+        detection = _detect.detect(texts, known=[e.term for e in entries + new], allowed=allowed)
         schools = case_schools(stored.document_cases(store.con))
         new += [e for e in _new_entries(entries + new, detection, lang, schools,
                                         _taken_by_cases(stored.case_pseudonyms(store.con)))
                 if stored.fold(e.term) not in have]
-    return entries, new
+    return entries, new, (fingerprint if not new else None)
 
 
 def update_key(store: "Store", *, detect: bool = True) -> int:
     """Add the cases file's names and the detector's sure findings to the key; how many terms were added."""
     with store.transaction() as con:
-        _, new = _pending_entries(store, detect=detect)
+        _, new, fingerprint = _pending_entries(store, detect=detect)
+        if fingerprint is not None and fingerprint != stored.scanned_state(con):
+            stored.set_scanned_state(con, fingerprint)
         return sum(stored.add_entry(con, entry) for entry in new)
 
 
 def _key_in_memory(store: "Store", *, detect: bool) -> dict[str, str]:
     """What :func:`update_key` would store, without writing: the stored key plus the new terms."""
-    entries, new = _pending_entries(store, detect=detect)
+    entries, new, _ = _pending_entries(store, detect=detect)
     return {e.term: e.placeholder for e in entries + new}
 
 

@@ -108,3 +108,13 @@ def codebook_language(con: sqlite3.Connection, version: str | None) -> str | Non
         return None
     row = con.execute("SELECT language FROM codebooks WHERE version = ?", (version,)).fetchone()
     return str(row[0]) if row else None
+
+
+def scanned_state(con: sqlite3.Connection) -> str | None:
+    """The fingerprint of the last project state in which the detector found nothing new (see privacy.key)."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'privacy_scanned'").fetchone()
+    return str(row[0]) if row else None
+
+
+def set_scanned_state(con: sqlite3.Connection, fingerprint: str) -> None:
+    con.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('privacy_scanned', ?)", (fingerprint,))
