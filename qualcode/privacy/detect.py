@@ -144,10 +144,10 @@ def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozen
 
 def lowercase_vocabulary(texts: Iterable[str]) -> set[str]:
     """The words that occur with a lower-case first letter somewhere in ``texts``: common words there."""
-    out: set[str] = set()
+    words: set[str] = set()
     for text in texts:
-        out.update(w.casefold() for w in _WORD_RE.findall(text) if w[:1].islower())
-    return out
+        words.update(_WORD_RE.findall(text))  # each distinct form once: far fewer than the words of the text
+    return {w.casefold() for w in words if w[:1].islower()}
 
 
 def _sentence_start(text: str, start: int) -> bool:
