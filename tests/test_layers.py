@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("review", "exchange"),
     ("coding", "ingest", "privacy"),
     ("store",),
-    ("records", "errors", "version", "xlsx_safe", "resources", "zipsafe", "atomic"),
+    ("records", "errors", "version", "xlsx_safe", "resources", "zipsafe", "atomic", "batches"),
 ]
 
 

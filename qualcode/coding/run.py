@@ -11,6 +11,7 @@ import contextlib
 import itertools
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
+from qualcode.batches import batched
 from qualcode.errors import UsageError
 from qualcode.records import Segment
 from qualcode.store import codings, documents
@@ -45,17 +46,6 @@ def _counted(segments: Iterable[Segment], progress: Callable[[int], None] | None
             progress(i)
     if progress is not None and i % 50:
         progress(i)
-
-
-def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _language_warning(codebook: "Codebook", texts: Iterable[str]) -> str | None:
@@ -100,7 +90,7 @@ def code_segments(store: "Store", codebook: "Codebook", *, study: str | None = N
                 yield from chunk
 
         segments = _counted(staged(itertools.chain([first], chunks)), progress)
-        for batch in _batched(keywords.suggest(codebook, segments, nlp=nlp, jobs=jobs), CHUNK):
+        for batch in batched(keywords.suggest(codebook, segments, nlp=nlp, jobs=jobs), CHUNK):
             stage.add(batch)
             for s in batch:
                 per_code[s.code] = per_code.get(s.code, 0) + 1

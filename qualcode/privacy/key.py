@@ -9,6 +9,8 @@ alone. The key itself stays in the project file.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -102,12 +104,10 @@ DETECTOR_VERSION = "1"
 def _fingerprint(texts: list[tuple[str, str]], lang: str, allowed: Iterable[str], entries: list[stored.KeyEntry],
                  document_cases: list[tuple[str, tuple[str, ...]]], pseudonyms: Iterable[str]) -> str:
     """Everything the detector's new entries depend on, as one hash."""
-    import hashlib
-    import json
-
     digest = hashlib.sha256()
     lists = _detect.name_lists()  # (the name lists come with an installed package: a new version may differ)
-    head = [DETECTOR_VERSION, [len(x) for x in lists[:4]], bool(lists[4]), lang, sorted(allowed), sorted((e.term, e.placeholder, e.kind) for e in entries),
+    head = [DETECTOR_VERSION, [len(x) for x in lists[:4]], bool(lists[4]), lang, sorted(allowed),
+            sorted((e.term, e.placeholder, e.kind) for e in entries),
             [[name, list(cases)] for name, cases in document_cases], sorted(pseudonyms)]
     digest.update(json.dumps(head, ensure_ascii=False).encode("utf-8"))
     for name, text in texts:
@@ -116,7 +116,8 @@ def _fingerprint(texts: list[tuple[str, str]], lang: str, allowed: Iterable[str]
     return digest.hexdigest()
 
 
-def _pending_entries(store: "Store", *, detect: bool) -> tuple[list[stored.KeyEntry], list[stored.KeyEntry], str | None]:
+def _pending_entries(store: "Store", *, detect: bool) \
+        -> tuple[list[stored.KeyEntry], list[stored.KeyEntry], str | None]:
     """The stored key, what is new (the cases file's names and the detector's sure findings), and, when the
     detector found nothing new, the fingerprint of this state.
 
@@ -135,20 +136,20 @@ def _pending_entries(store: "Store", *, detect: bool) -> tuple[list[stored.KeyEn
         if stored.fold(entry.term) not in skip and stored.fold(entry.term) not in have:
             have.add(stored.fold(entry.term))
             new.append(entry)
+    if not detect:
+        return entries, new, None
+    texts = _texts(store)  # inside the caller's transaction: what is scanned is what the fingerprint says
+    document_cases = stored.document_cases(store.con)
+    pseudonyms = stored.case_pseudonyms(store.con)
     fingerprint = None
-    texts = _texts(store) if detect else []
-    if detect and not new:
-        document_cases = stored.document_cases(store.con)
-        pseudonyms = stored.case_pseudonyms(store.con)
+    if not new:
         fingerprint = _fingerprint(texts, lang, allowed, entries, document_cases, pseudonyms)
         if fingerprint == stored.scanned_state(store.con):
             return entries, new, fingerprint
-    if detect:
-        detection = _detect.detect(texts, known=[e.term for e in entries + new], allowed=allowed)
-        schools = case_schools(stored.document_cases(store.con))
-        new += [e for e in _new_entries(entries + new, detection, lang, schools,
-                                        _taken_by_cases(stored.case_pseudonyms(store.con)))
-                if stored.fold(e.term) not in have]
+    detection = _detect.detect(texts, known=[e.term for e in entries + new], allowed=allowed)
+    new += [e for e in _new_entries(entries + new, detection, lang, case_schools(document_cases),
+                                    _taken_by_cases(pseudonyms))
+            if stored.fold(e.term) not in have]
     return entries, new, (fingerprint if not new else None)
 
 
@@ -167,9 +168,10 @@ def _key_in_memory(store: "Store", *, detect: bool) -> dict[str, str]:
     return {e.term: e.placeholder for e in entries + new}
 
 
-def common_words(store: "Store") -> set[str]:
+def common_words(store: "Store", texts: list[tuple[str, str]] | None = None) -> set[str]:
     """Words that are names only with a capital in this project (they occur in lower case in its texts)."""
-    return _detect.lowercase_vocabulary(t for _, t in _texts(store)) | set(_detect.name_lists()[3])
+    texts = _texts(store)  # inside the caller's transaction: what is scanned is what the fingerprint says
+    return _detect.lowercase_vocabulary(t for _, t in texts) | set(_detect.name_lists()[3])
 
 
 def pseudonymiser(store: "Store", *, detect: bool = True) -> Replacer:

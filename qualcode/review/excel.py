@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
+from qualcode.batches import batched
 from qualcode.atomic import atomic_path
 from qualcode.version import __version__
 from qualcode.store import now
@@ -585,7 +586,7 @@ def _import_workbook(store: "Store", wb: Any, path: Path, coder: str,
     done: list[int] = []
     checked = 0
     texts: dict[int, str] = {}  # document texts, shared by the chunks of one document
-    for chunk in _chunks(_filled_rows(ws, columns), IMPORT_CHUNK_ROWS):
+    for chunk in batched(_filled_rows(ws, columns), IMPORT_CHUNK_ROWS):
         ids = [sid for _, cell in chunk if (sid := _segment_id(cell["segment_id"])) is not None and sid in exported]
         if len(texts) > 64:  # a sorted workbook visits documents in any order: keep the cache bounded
             texts.clear()
@@ -618,17 +619,6 @@ def _import_workbook(store: "Store", wb: Any, path: Path, coder: str,
 
 
 IMPORT_CHUNK_ROWS = 2000
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _filled_rows(ws: Any, columns: dict[str, int]) -> Iterable[tuple[int, dict[str, Any]]]:
