@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import re
 import weakref
-from itertools import compress
+from bisect import bisect_right
+from itertools import accumulate, compress
 from typing import Any, Iterable
 
 from qualcode.coding.keywords.rules import (ASPECT_INV, HAS_ANCHOR, HAS_ASPECT, HAS_SEPARABLE, CompiledRules,
@@ -166,18 +167,25 @@ class Prefilter:
 
     def _may_hold_aspect(self, runs: Iterable[str]) -> bool:
         """Whether runs without an aspect word may hold an aspect phrase (both its anchors occur)
-        or a separable verb that may be one (with its particle)."""
+        or a separable verb that may be one (with its particle). Only which runs occur counts,
+        not how often or where, so the runs that carry anything are picked by set intersections."""
+        block = set(runs)
         first = second = 0
+        anchors = self.anchors
+        for run in anchors.keys() & block:
+            bits = anchors[run]
+            first |= bits[0]
+            second |= bits[1]
+        if first & second:
+            return True
+        verbs = self.needs.keys() & block
+        if not verbs:
+            return False
         needs: set[int] = set()
-        present: set[int] = set()
-        for run in runs:
-            bits = self.anchors.get(run)
-            if bits is not None:
-                first |= bits[0]
-                second |= bits[1]
-            needs.update(self.needs.get(run, ()))
-            present.update(self.particles.get(run, ()))
-        return bool(first & second) or not needs.isdisjoint(present)
+        for run in verbs:
+            needs.update(self.needs[run])
+        particles = self.particles
+        return any(not needs.isdisjoint(particles[run]) for run in particles.keys() & block)
 
     def joinable(self, last_run: str, first_run: str, window: str) -> bool:
         """Whether a window can follow another (whose last run is ``last_run``) after one space in one
@@ -214,44 +222,36 @@ class Prefilter:
                 if run in risky_starts and previous in risky_ends:
                     return [(0, len(text))], None
         count = len(runs)
-        if text.count(" ") == count - 1 and len(text) == sum(map(len, runs)) + count - 1:
-            starts = None  # one space between runs: a run starts after the runs before it and their spaces
+        regular = text.count(" ") == count - 1 and len(text) == sum(map(len, runs)) + count - 1
+        if regular:  # one space between runs: a run starts after the runs before it and their spaces
+            starts = list(accumulate(map((1).__add__, map(len, runs[:-1])), initial=0))
         else:
             starts = [match.start() for match in _RUN.finditer(text)]
-
-        def cut_before(run: int) -> bool:
-            """Whether a sentence surely starts with this run: after a sentence-final token and one space."""
-            if not (flags[run - 1] & ENDS_SENTENCE and flags[run] & OPENS_SENTENCE):
-                return False
-            return starts is None or (starts[run] == starts[run - 1] + len(runs[run - 1]) + 1
-                                      and text[starts[run] - 1] == " ")
+        # where a sentence surely starts: a run that opens one after a sentence-final token and one space
+        cuts = [run for run in compress(range(1, count), map(ENDS_SENTENCE.__and__, flags))
+                if flags[run] & OPENS_SENTENCE
+                and (regular or (starts[run] == starts[run - 1] + len(runs[run - 1]) + 1
+                                 and text[starts[run] - 1] == " "))]
+        last_cut = len(cuts)
 
         # the blocks (whole sentences between cuts) around the marked runs, and whether they may yield a mention
         blocks: list[tuple[int, int]] = []
-        block_end = 0
+        block_start = block_end = 0
         for index in compress(range(count), map(_MARKS.__and__, flags)):
-            if index < block_end:
-                if blocks and blocks[-1][1] == block_end:
-                    continue  # in a candidate block already
-            else:
-                block_start = index
-                while block_start > 0 and not cut_before(block_start):
-                    block_start -= 1
-                block_end = index + 1
-                while block_end < count and not cut_before(block_end):
-                    block_end += 1
+            if index < block_end:  # in the block of the run before: its runs were looked at already
+                if (blocks and blocks[-1][1] == block_end) or not flags[index] & CANDIDATE:
+                    continue
+                blocks.append((block_start, block_end))
+                continue
+            cut = bisect_right(cuts, index)
+            block_start = cuts[cut - 1] if cut else 0
+            block_end = cuts[cut] if cut < last_cut else count
             if flags[index] & CANDIDATE or self._may_hold_aspect(runs[block_start:block_end]):
                 blocks.append((block_start, block_end))
         windows: list[tuple[int, int]] = []
         for block_start, block_end in blocks:
-            if starts is None:
-                start = sum(map(len, runs[:block_start])) + block_start if block_start else 0
-                end = start + sum(map(len, runs[block_start:block_end])) + block_end - block_start - 1
-            else:
-                start = starts[block_start] if block_start else 0
-                end = starts[block_end - 1] + len(runs[block_end - 1])
-            if block_end == count:
-                end = len(text)
+            start = starts[block_start] if block_start else 0
+            end = len(text) if block_end == count else starts[block_end - 1] + len(runs[block_end - 1])
             if windows and windows[-1][1] == start - 1:  # right after the previous block: one window
                 start = windows.pop()[0]
             windows.append((start, end))
