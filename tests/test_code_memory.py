@@ -83,3 +83,35 @@ def test_encoded_evidence_reads_as_the_evidence_it_holds():
     assert evidence_text(evidence) == text
     assert encoded == evidence and evidence == encoded and dict(encoded) == evidence
     assert encoded["matches"][0]["text"] == "één" and len(encoded) == 2 and list(encoded) == list(evidence)
+
+
+def test_a_run_collects_garbage_in_larger_steps_and_leaves_the_collector_as_it_was(tmp_path, monkeypatch):
+    """The run raises the collector's first threshold while it works (each collection walks the long-lived
+    pipeline and rule caches) and puts back what was set before, also when the run fails."""
+    codebook = load_codebook(default_codebook_path("nl"))
+    project = Project.init(tmp_path / "p.qualcode")
+    add_document(project, turns=SAMPLE_TURNS, name="int.txt")
+    seen = []
+    real_add = run.codings.SuggestionStage.add
+
+    def add(self, batch):
+        seen.append(gc.get_threshold())
+        return real_add(self, batch)
+
+    monkeypatch.setattr(run.codings.SuggestionStage, "add", add)
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(900, 11, 12)
+        run.code_segments(project.store, codebook)
+        assert seen and all(threshold == (50_000, 11, 12) for threshold in seen)
+        assert gc.get_threshold() == (900, 11, 12)
+
+        def broken(self, batch):
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(run.codings.SuggestionStage, "add", broken)
+        with pytest.raises(RuntimeError):
+            run.code_segments(project.store, codebook)
+        assert gc.get_threshold() == (900, 11, 12)
+    finally:
+        gc.set_threshold(*before)
