@@ -201,6 +201,7 @@ class QualcodeConnection(sqlite3.Connection):
 
     path: Path
     wait: float
+    identity: tuple[int, int] | None = None  # the file opened (file_identity), to notice a restore under it
     last_backup: float | None = None
 
     def cursor(self, factory: Any = None) -> Any:
@@ -241,18 +242,24 @@ def _connect(path: Path, wait: float | None = None) -> QualcodeConnection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so one command = one transaction.
     # timeout: how long a statement waits for another connection's lock (SQLite's busy timeout).
     wait = max(0.0, float(default_wait() if wait is None else wait))
+    identity = file_identity(path)  # before SQLite opens it: if the name is given to another file later, it tells
     try:
         con = sqlite3.connect(str(path), isolation_level=None, timeout=wait, factory=QualcodeConnection)
     except sqlite3.Error as exc:
         raise (store_error(path, exc, wait) or exc) from None
     con.path, con.wait = path, wait
+    con.identity = identity or file_identity(path)  # a new project: the file SQLite just made
     con.row_factory = sqlite3.Row
-    con.execute("PRAGMA foreign_keys = ON")
-    # In WAL mode NORMAL cannot corrupt the file; a power cut may lose the last command only.
-    con.execute("PRAGMA synchronous = NORMAL")
-    # 64 MB of page cache (the default is 2 MB): a large import or query then rewrites and
-    # rereads far fewer pages of the WAL (it is a maximum, used only as pages are touched).
-    con.execute("PRAGMA cache_size = -65536")
+    try:
+        con.execute("PRAGMA foreign_keys = ON")
+        # In WAL mode NORMAL cannot corrupt the file; a power cut may lose the last command only.
+        con.execute("PRAGMA synchronous = NORMAL")
+        # 64 MB of page cache (the default is 2 MB): a large import or query then rewrites and
+        # rereads far fewer pages of the WAL (it is a maximum, used only as pages are touched).
+        con.execute("PRAGMA cache_size = -65536")
+    except BaseException:  # a damaged file can fail here already: the connection must not stay open
+        con.close()
+        raise
     return con
 
 
@@ -370,6 +377,11 @@ def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         yield con
         return
     con.execute("BEGIN IMMEDIATE")
+    if isinstance(con, QualcodeConnection) and con.identity is not None and file_identity(con.path) != con.identity:
+        # restored from a backup (or replaced) since this command opened it: a write now would go to the old file
+        con.execute("ROLLBACK")
+        raise ProjectError(f"{con.path}: the project file was replaced while this command had it open (restored "
+                           "from a backup?); nothing was written: run the command again")
     try:
         yield con
     except BaseException:
@@ -465,19 +477,36 @@ def backup_before_change(con: sqlite3.Connection) -> Path | None:
     return made
 
 
-def _refuse_when_in_use(path: Path) -> None:
-    """ProjectBusyError when another command is writing to the project (a restore under it would lose its work)."""
-    probe = sqlite3.connect(str(path), timeout=0, isolation_level=None)
+def _hold_alone(path: Path) -> sqlite3.Connection | None:
+    """A connection holding the project file exclusively, its write-ahead log folded in; ProjectBusyError
+    while any other connection has the file open, also one that is only reading or waiting (a browser or
+    terminal review left open). None when the file is too damaged to lock: that is what a restore is for.
+
+    Held through the swap, nobody can open the file a restore replaces and then write to it: a command that
+    opened it meanwhile finds it replaced when it begins to write (see :func:`transaction`)."""
+    con = sqlite3.connect(str(path), timeout=0, isolation_level=None)
     try:
-        probe.execute("BEGIN IMMEDIATE")
-        probe.execute("ROLLBACK")
+        con.execute("PRAGMA locking_mode = EXCLUSIVE")  # locks taken are kept until the connection closes
+        con.execute("BEGIN EXCLUSIVE")
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        con.execute("COMMIT")
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the file alone holds every commit now
     except sqlite3.Error as exc:
+        con.close()
         if _primary_code(exc) in (_BUSY, _LOCKED):
-            raise ProjectBusyError(f"{path}: another qualcode command is using the project; restore it when that "
-                                   "command has finished") from None
-        # a damaged file may not even lock: that is what the restore is for
-    finally:
-        probe.close()
+            raise ProjectBusyError(f"{path}: another qualcode command is using the project (an open `qualcode "
+                                   "serve` or `qualcode review` too); restore it when that command has finished") from None
+        return None
+    return con
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``: which file a name stands for; None if there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def restore_backup(path: Path, backup: Path | None = None) -> tuple[Path, Path | None]:
@@ -503,31 +532,42 @@ def restore_backup(path: Path, backup: Path | None = None) -> tuple[Path, Path |
     elif not sound(backup):
         raise ProjectCorruptError(f"{backup}: this backup is damaged too ({integrity_report(backup)}); "
                                   "choose another one (`qualcode restore --list`)")
-    if path.exists():
-        _refuse_when_in_use(path)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    kept = path.with_name(f"{path.name}.damaged-{stamp}") if path.exists() else None
-    tmp = path.with_name(f".{path.name}.restoring")
-    src = sqlite3.connect(str(backup))
+    held = _hold_alone(path) if path.exists() else None
     try:
-        dest = sqlite3.connect(str(tmp))
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        kept = path.with_name(f"{path.name}.damaged-{stamp}") if path.exists() else None
+        tmp = path.with_name(f".{path.name}.restoring")
+        src = sqlite3.connect(str(backup))
         try:
-            src.backup(dest)
+            dest = sqlite3.connect(str(tmp))
+            try:
+                src.backup(dest)
+            finally:
+                dest.close()
         finally:
-            dest.close()
-    finally:
-        src.close()
-    if kept is not None:
-        try:  # a second name for the replaced file: the project's own name stays taken until the swap below
-            os.link(path, kept)
-        except OSError:  # no hard links here (FAT, some network drives)
-            os.replace(path, kept)
-    for side in ("-wal", "-shm"):  # they belong to the replaced file; SQLite would apply them to the backup
-        side_file = path.with_name(path.name + side)
-        if side_file.exists():
+            src.close()
+        restored = _hold_alone(tmp)  # nobody opens the restored file before the replaced one is let go
+        try:
             if kept is not None:
-                os.replace(side_file, kept.with_name(kept.name + side))
-            else:
-                side_file.unlink()
-    os.replace(tmp, path)
+                try:  # a second name for the replaced file: the project's own name stays taken until the swap below
+                    os.link(path, kept)
+                except OSError:  # no hard links here (FAT, some network drives)
+                    os.replace(path, kept)
+            for side in ("-wal", "-shm"):  # they belong to the replaced file; SQLite would apply them to the backup
+                side_file = path.with_name(path.name + side)
+                if side_file.exists():
+                    if kept is not None:
+                        os.replace(side_file, kept.with_name(kept.name + side))
+                    else:
+                        side_file.unlink()
+            os.replace(tmp, path)
+        finally:
+            if held is not None:  # first: closing it must find no log of the restored file to remove
+                held.close()
+                held = None
+            if restored is not None:
+                restored.close()
+    finally:
+        if held is not None:
+            held.close()
     return backup, kept

@@ -713,6 +713,47 @@ def test_restore_while_another_command_holds_the_project_is_refused(proj):
     assert invoke(["restore"], proj).exit_code == 0  # once the other command is done, it restores
 
 
+def test_restore_while_a_browser_review_only_has_the_project_open_is_refused(proj):
+    """A command that holds the project open without writing (`qualcode serve` between two clicks) keeps its
+    connection to the file: a restore under it would send its next decisions to the replaced file."""
+    with Project.open(proj) as project:
+        connection.backup_project(project.con, proj)
+    before = digest(proj)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, sqlite3; c = sqlite3.connect(sys.argv[1]); "
+         "c.execute('SELECT count(*) FROM codings').fetchone(); print('open', flush=True); sys.stdin.read()", str(proj)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        assert_refused(invoke(["restore"], proj), str(proj), "another qualcode command is using the project",
+                       "qualcode serve", "restore it when that command has finished")
+    finally:
+        holder.communicate("")
+    assert digest(proj) == before and not list(proj.parent.glob("*.damaged-*"))
+    assert invoke(["restore"], proj).exit_code == 0  # once it is closed, the restore goes ahead
+
+
+def test_a_write_to_a_project_file_replaced_under_the_command_is_refused_and_lands_nowhere(proj, tmp_path):
+    """A command that opened the project just before a restore swapped the file writes nothing: not into the
+    restored project, not into the replaced file it still has open."""
+    replacement = tmp_path / "restored.qualcode"
+    with Project.open(proj) as project:
+        project.con.execute("VACUUM INTO ?", (str(replacement),))
+    replaced = tmp_path / "replaced.qualcode"
+    with Project.open(proj) as project:
+        segment_id, code, direction = project.con.execute(
+            "SELECT segment_id, code, direction FROM codings WHERE coder = 'anna' LIMIT 1").fetchone()
+        os.link(proj, replaced)
+        os.replace(replacement, proj)  # what a restore does, while this command has the old file open
+        before = decisions_state(proj), decisions_state(replaced)
+        with pytest.raises(connection.ProjectError, match="replaced while this command had it open.*run the command again"):
+            project.decide("anna", [Decision(segment_id, "reject", code, direction)])
+    assert (decisions_state(proj), decisions_state(replaced)) == before
+    with Project.open(proj) as project:  # opened again, the command works on the restored file
+        project.decide("anna", [Decision(segment_id, "reject", code, direction)])
+    assert decisions_state(proj) != before[0]
+
+
 @pytest.mark.parametrize("command", [["code"], ["learn", "--coder", "anna"]])
 def test_code_and_learn_on_a_busy_project_say_so_before_they_start(proj, command):
     before = digest(proj)
