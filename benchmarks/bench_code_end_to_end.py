@@ -91,6 +91,37 @@ def spacy_lookup_pipeline(language: str) -> Any:
     return nlp
 
 
+def _busy(texts: list[str]) -> int:
+    """A fixed CPU-bound pure-Python task (word counts of the texts), the unit of :func:`machine_scaling`."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for word in text.lower().split():
+            counts[word] = counts.get(word, 0) + 1
+    return len(counts)
+
+
+def machine_scaling(texts: list[str]) -> float:
+    """How much work two CPU-bound processes do at once, against one alone (2.0 on two free cores).
+
+    The ceiling of ``--jobs 2`` / ``--jobs 1`` on this machine in this run: shared caches, memory
+    bandwidth and other tenants of the host take their part of it whatever the code does."""
+    import multiprocessing
+
+    w0 = time.perf_counter()
+    _busy(texts)
+    part = texts * max(1, round(0.6 / (time.perf_counter() - w0)))  # about half a second of work
+    walls = []
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        for _ in range(3):
+            w0 = time.perf_counter()
+            pool.map(_busy, [part])  # one process alone (the other idles)
+            alone = time.perf_counter() - w0
+            w0 = time.perf_counter()
+            pool.map(_busy, [part, part], chunksize=1)  # both at once, the same work each
+            walls.append(2 * alone / (time.perf_counter() - w0))
+    return sorted(walls)[1]
+
+
 def breakdown(codebook, texts: list[str], bare: float) -> None:
     """The parts of the keyword path timed one by one, in process, on warm caches (as in a long run)."""
     from collections import deque
@@ -185,6 +216,9 @@ def main() -> int:
     compile_seconds = time.process_time() - t0
     print(f"one-offs of a `code` run: pipeline {build:.2f} s, codebook and prefilter {compile_seconds:.2f} s CPU "
           "(in the figures below)")
+    if any(jobs > 1 for jobs in jobs_list):
+        print(f"this machine now: two CPU-bound processes at once do {machine_scaling(corpus.texts):.2f} x the work "
+              "of one (2.00 on two free cores; the ceiling of --jobs 2 / --jobs 1)")
     first_wall = None
     for jobs in jobs_list:
         with tempfile.TemporaryDirectory() as tmp, Project.init(Path(tmp) / "bench.qualcode") as project:
