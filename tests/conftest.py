@@ -144,6 +144,6 @@ def libreoffice() -> str:
     office = shutil.which("soffice") or shutil.which("libreoffice")
     if office is None:
         if os.environ.get("QUALCODE_CI") == "1":
-            pytest.fail("LibreOffice is not installed, but .ci/run installs it (apt package libreoffice-calc-nogui)")
-        pytest.skip("LibreOffice is not installed (apt package libreoffice-calc-nogui)")
+            pytest.fail("LibreOffice is not installed, but .ci/run installs it (apt packages libreoffice-calc-nogui, libreoffice-writer-nogui)")
+        pytest.skip("LibreOffice is not installed (apt packages libreoffice-calc-nogui, libreoffice-writer-nogui)")
     return office
