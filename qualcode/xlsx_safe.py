@@ -54,7 +54,8 @@ def write_text_cell(ws: Worksheet, row: int, col: int, text: Any):
     return cell
 
 
-def _is_missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """None, NaN and pandas' NA: written as an empty cell."""
     if value is None:
         return True
     try:
@@ -67,7 +68,7 @@ def write_value_cell(ws: Worksheet, row: int, col: int, value: Any):
     """Numbers, booleans and dates as they are (NaN as empty); every string through :func:`write_text_cell`."""
     if isinstance(value, str):
         return write_text_cell(ws, row, col, value)
-    if _is_missing(value):  # NaN / pandas NA: an empty cell, not the text 'nan'
+    if is_missing(value):  # NaN / pandas NA: an empty cell, not the text 'nan'
         value = None
     cell = ws.cell(row=row, column=col)
     cell.value = value
@@ -151,7 +152,7 @@ class StreamedCells:
         cell in the format, every string (and anything else, as its text) through :meth:`text`."""
         if isinstance(value, str):
             self.text(ws, row, col, value, style, empty=True)
-        elif _is_missing(value):
+        elif is_missing(value):
             ws.write_blank(row, col, None, self.format(style))
         elif isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":  # numpy's too
             ws.write_boolean(row, col, bool(value), self.format(style))
