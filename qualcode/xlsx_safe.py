@@ -16,7 +16,7 @@ import os
 import re
 import tempfile
 from contextlib import contextmanager
-from typing import Any, Hashable, Iterator, Mapping
+from typing import Any, Callable, Hashable, Iterator, Mapping
 
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -118,6 +118,7 @@ class StreamedCells:
         self.wb = wb
         self._styles: dict[Hashable, dict[str, Any]] = {k: dict(v) for k, v in (styles or {}).items()}
         self._formats: dict[tuple[Hashable, bool], Any] = {}
+        self._writers: dict[Hashable, Callable[[Any, int, int, Any], None]] = {}
 
     def define(self, style: Hashable, properties: Mapping[str, Any]) -> None:
         """Name the format ``style`` (a second definition of the same name is ignored)."""
@@ -149,17 +150,34 @@ class StreamedCells:
 
     def value(self, ws: Any, row: int, col: int, value: Any, style: Hashable = "top") -> None:
         """As :func:`write_value_cell`: numbers and booleans as they are, NaN and None as an empty
-        cell in the format, every string (and anything else, as its text) through :meth:`text`."""
-        if isinstance(value, str):
-            self.text(ws, row, col, value, style, empty=True)
-        elif is_missing(value):
-            ws.write_blank(row, col, None, self.format(style))
-        elif isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":  # numpy's too
-            ws.write_boolean(row, col, bool(value), self.format(style))
-        elif isinstance(value, numbers.Number):
-            ws.write_number(row, col, value, self.format(style))
-        else:
-            self.text(ws, row, col, str(value), style, empty=True)
+        cell in the format, every string (and anything else, as its text) as :meth:`text` writes it."""
+        writer = self._writers.get(style)
+        if writer is None:
+            writer = self._writers[style] = self.writer(style)
+        writer(ws, row, col, value)
+
+    def writer(self, style: Hashable) -> Callable[[Any, int, int, Any], None]:
+        """:meth:`value` in ``style`` as a function of (ws, row, col, value), its formats looked up
+        once: for the many cells of a streamed column."""
+        plain = self.format(style)
+
+        def write(ws: Any, row: int, col: int, value: Any) -> None:
+            if not isinstance(value, str):
+                if is_missing(value):
+                    ws.write_blank(row, col, None, plain)
+                    return
+                if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
+                    ws.write_boolean(row, col, bool(value), plain)  # numpy's booleans too
+                    return
+                if isinstance(value, numbers.Number):
+                    ws.write_number(row, col, value, plain)
+                    return
+            text = safe_cell_value(value)  # strings, and anything else as its text
+            if not text:
+                ws.write_blank(row, col, None, plain)
+            else:
+                ws.write_string(row, col, text, self.format(style, True) if looks_like_formula(text) else plain)
+        return write
 
     def merged(self, ws: Any, first_row: int, first_col: int, last_row: int, last_col: int, value: Any,
                style: Hashable) -> None:

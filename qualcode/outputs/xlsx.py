@@ -174,7 +174,6 @@ HEADER = _Style(bold=True, fill=HEADER_FILL, wrap=True, align="center", valign="
 TITLE = _Style(bold=True, size=12)
 NOTE = _Style(italic=True, color="555555")
 BOLD = _Style(bold=True)
-LINK = _Style(link=True)
 
 
 def _size_of(value: Any, style: _Style) -> int | None:
@@ -214,15 +213,18 @@ def _set_height(ws: Any, row: int, height: float) -> None:
     ws.set_row_pixels(row - 1, height * 4 / 3)
 
 
-def _put(cells: StreamedCells, ws: Any, row: int, col: int, value: Any, style: _Style) -> None:
-    """One cell, at ``row`` and ``col`` counted from 1 as in Excel."""
+def _defined(cells: StreamedCells, style: _Style) -> _Style:
     if style not in cells:
         cells.define(style, style.properties())
-    cells.value(ws, row - 1, col - 1, value, style)
+    return style
 
 
-def _sheet_setup(ws: Any, header_row: int, last_row: int, ncols: int, freeze: str, *, autofilter: bool = True,
-                 print_titles: bool = True) -> None:
+def _put(cells: StreamedCells, ws: Any, row: int, col: int, value: Any, style: _Style) -> None:
+    """One cell, at ``row`` and ``col`` counted from 1 as in Excel."""
+    cells.value(ws, row - 1, col - 1, value, _defined(cells, style))
+
+
+def _sheet_setup(ws: Any, header_row: int, last_row: int, ncols: int, freeze: str, *, autofilter: bool = True) -> None:
     """Freeze the header, filter the table; print landscape, one page wide, the header on every page."""
     ws.freeze_panes(freeze)
     ws.set_landscape()
@@ -230,8 +232,7 @@ def _sheet_setup(ws: Any, header_row: int, last_row: int, ncols: int, freeze: st
     ws.set_margins(*PAGE_MARGINS)
     ws.set_header("", {"margin": HEADER_MARGIN})
     ws.set_footer("", {"margin": HEADER_MARGIN})
-    if print_titles:
-        ws.repeat_rows(header_row - 1)
+    ws.repeat_rows(header_row - 1)
     if autofilter and ncols:
         ws.autofilter(header_row - 1, 0, max(last_row, header_row) - 1, ncols - 1)
 
@@ -326,16 +327,13 @@ def _write_grid(ws: Any, cells: StreamedCells, grid: _Grid) -> None:
                 continue
             value, style = row[c]
             if (r, c) in grid.links:
-                if style not in cells:
-                    cells.define(style, style.properties())
                 # the link first, then its number over the link's text: the cell stays a number
-                ws.write_url(r - 1, c - 1, f"internal:{grid.links[r, c]}", cells.format(style), str(value))
+                ws.write_url(r - 1, c - 1, f"internal:{grid.links[r, c]}", cells.format(_defined(cells, style)),
+                             str(value))
             _put(cells, ws, r, c, value, style)
         for first_row, first_col, last_row, last_col in merges.get(r, ()):
             value, style = row.get(first_col, (None, PLAIN))
-            if style not in cells:
-                cells.define(style, style.properties())
-            cells.merged(ws, first_row - 1, first_col - 1, last_row - 1, last_col - 1, value, style)
+            cells.merged(ws, first_row - 1, first_col - 1, last_row - 1, last_col - 1, value, _defined(cells, style))
 
 
 def _color_scale(ws: Any, ranges: Sequence[str], max_value: int, end_color: str = SCALE_END) -> None:
@@ -684,8 +682,8 @@ class _SegmentsPlan:
         for c, h in enumerate(headers, start=1):
             _put(cells, ws, 1, c, h, HEADER)
         wrapped = [(c - 1, _per_line(self.widths[c])) for c, col in enumerate(self.columns, start=1) if col.wrap]
-        styles = [WRAP if col.wrap else TOP for col in self.columns]
-        for r, values in enumerate(self.rows(), start=2):
+        writers = [cells.writer(_defined(cells, WRAP if col.wrap else TOP)) for col in self.columns]
+        for r, values in enumerate(self.rows(), start=1):  # XlsxWriter counts rows from 0: the header is 0
             lines = 1
             for i, per_line in wrapped:
                 value = values[i]
@@ -693,9 +691,9 @@ class _SegmentsPlan:
                     lines = max(lines, _lines(safe_cell_value(value), per_line))
             height = _height(lines)
             if height is not None:
-                _set_height(ws, r, height)
-            for c, (value, style) in enumerate(zip(values, styles), start=1):
-                _put(cells, ws, r, c, value, style)
+                _set_height(ws, r + 1, height)
+            for c, (value, write) in enumerate(zip(values, writers)):
+                write(ws, r, c, value)
 
 
 def _co_occurrence_sheet(analysis: "Analysis", w: Words) -> _Grid:
@@ -894,6 +892,7 @@ def _compare_sheet(comparison: "ComparisonResult", w: Words) -> _Grid:
             grid.put(r + i, 1, line)
     _finish(grid, 4, last, ncols, freeze="B1", widths={1: 24})
     grid.autofilter = False  # stacked tables: a filter would cover only the first
+    # (printed, row 4 repeats on every page, as it always did: openpyxl kept the print titles it was told to drop)
     grid.widths_after_heights = dict.fromkeys(range(2, ncols + 1), 11)
     return grid
 
