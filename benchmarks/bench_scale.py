@@ -7,10 +7,10 @@ For each corpus size it generates Dutch interview transcripts (about 7,000 words
 file, two speakers, sentences from the auto-coder benchmark's templates, about one in
 five about an aspect of work), then runs each stage as its own ``python -m qualcode``
 process: import (the folder), code, review export (one coder), review import (10 % of
-the rows marked decided), matrix, export xlsx, report. The figures per stage are the
-child's own: wall time, CPU time (user + system, from ``wait4``'s rusage) and peak
-resident memory (its ``ru_maxrss``). Preparing the filled-in workbook (a coder's work)
-is not measured.
+the rows marked decided), matrix, export xlsx (the decisions, then with ``--include-suggested``:
+every suggestion a row), report. The figures per stage are the child's own: wall time, CPU
+time (user + system, from ``wait4``'s rusage) and peak resident memory (its ``ru_maxrss``).
+Preparing the filled-in workbook (a coder's work) is not measured.
 
 The baseline for ``code`` is the bare spaCy pipeline (blank nl + lookup lemmas +
 sentencizer, ``nlp.pipe`` over the same turns), measured in the same run in a child
@@ -47,7 +47,8 @@ from bench_autocode import generate_corpus  # noqa: E402
 WORDS_PER_FILE = 7000
 CODER = "bench"
 DECIDED_SHARE = 0.10
-STAGES = ("import", "code", "review export", "review import", "matrix", "export xlsx", "report")
+STAGES = ("import", "code", "review export", "review import", "matrix", "export xlsx", "export xlsx, suggested",
+          "report")
 CHAIN_20S = ("import", "code", "review export", "matrix", "export xlsx", "report")  # the 1 M words goal
 
 
@@ -192,6 +193,8 @@ def measure_corpus(words: int, tmp: Path) -> tuple[dict[str, Run], dict[str, obj
     runs["review import"], _ = qualcode("review", "import", "review-filled.xlsx", "--coder", CODER, *p, cwd=base)
     runs["matrix"], _ = qualcode("matrix", "--coder", CODER, *p, cwd=base)
     runs["export xlsx"], _ = qualcode("export", "xlsx", "results.xlsx", "--coder", CODER, *p, cwd=base)
+    runs["export xlsx, suggested"], _ = qualcode("export", "xlsx", "results-suggested.xlsx", "--coder", CODER,
+                                                 "--include-suggested", *p, cwd=base)
     runs["report"], _ = qualcode("report", "report", "--coder", CODER, *p, cwd=base)
     runs["bare pipeline (baseline)"], wps = bare_pipeline(turns, base)
     info = {"words": real_words, "files": files, "decided": decided, "bare_wps": wps}

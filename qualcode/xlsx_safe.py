@@ -1,15 +1,22 @@
-"""Write transcript text into openpyxl cells so that Excel never reads it as a formula.
+"""Write transcript text into workbook cells so that Excel never reads it as a formula.
 
 Transcripts are untrusted text: a turn such as ``=HYPERLINK(...)`` or ``- en dan...``
 must reach the researcher as the words that were said. openpyxl turns any string
 that starts with ``=`` into a formula, and Excel re-parses ``= + - @`` when a cell
 is edited. :func:`write_text_cell` stores such text as a plain string (``t="s"``)
 and sets ``quotePrefix`` so Excel and LibreOffice keep showing it as text.
+
+Workbooks written row by row (XlsxWriter's constant-memory mode) do the same through
+:func:`streamed_workbook` and :class:`StreamedCells`.
 """
 from __future__ import annotations
 
+import numbers
+import os
 import re
-from typing import Any
+import tempfile
+from contextlib import contextmanager
+from typing import Any, Callable, Hashable, Iterator, Mapping
 
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -47,7 +54,8 @@ def write_text_cell(ws: Worksheet, row: int, col: int, text: Any):
     return cell
 
 
-def _is_missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """None, NaN and pandas' NA: written as an empty cell."""
     if value is None:
         return True
     try:
@@ -60,8 +68,121 @@ def write_value_cell(ws: Worksheet, row: int, col: int, value: Any):
     """Numbers, booleans and dates as they are (NaN as empty); every string through :func:`write_text_cell`."""
     if isinstance(value, str):
         return write_text_cell(ws, row, col, value)
-    if _is_missing(value):  # NaN / pandas NA: an empty cell, not the text 'nan'
+    if is_missing(value):  # NaN / pandas NA: an empty cell, not the text 'nan'
         value = None
     cell = ws.cell(row=row, column=col)
     cell.value = value
     return cell
+
+
+# -- XlsxWriter: workbooks streamed row by row --------------------------------------------------
+# Strings stay strings (never formulas, numbers or links), and rows go to disk as they are written.
+STREAMING_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                     "strings_to_urls": False}
+
+
+@contextmanager
+def streamed_workbook(path: str | os.PathLike[str]) -> Iterator[Any]:
+    """An XlsxWriter workbook for ``path`` in ``constant_memory`` mode (each row goes to disk
+    when the next begins), saved when the block ends.
+
+    Its rows wait in temporary files of a folder of its own, which is removed however the block
+    ends: a block that fails leaves no temporary file and saves nothing (write to the temporary
+    path of :func:`qualcode.atomic.atomic_path`, so no partial workbook is left either).
+    """
+    from xlsxwriter import Workbook
+
+    with tempfile.TemporaryDirectory(prefix="qualcode-xlsx-") as rows_folder:
+        wb = Workbook(os.fspath(path), {**STREAMING_OPTIONS, "tmpdir": rows_folder})
+        try:
+            yield wb
+        except BaseException:
+            for ws in wb.worksheets():  # closed before their folder is removed (Windows keeps open files)
+                fh = getattr(ws, "row_data_fh", None)
+                if fh is not None and not fh.closed:
+                    fh.close()
+            raise
+        wb.close()
+
+
+class StreamedCells:
+    """Cells of a :func:`streamed_workbook`, in formats named by any hashable key.
+
+    Text is written with ``write_string``: a text cell, never a formula, with Excel's quote
+    prefix when it starts with ``= + - @`` (as :func:`write_text_cell` does for openpyxl
+    sheets), so it stays those characters when the cell is edited. A format is defined once
+    (its XlsxWriter properties) and made when first used, with and without the quote prefix.
+    """
+
+    def __init__(self, wb: Any, styles: Mapping[Any, Mapping[str, Any]] | None = None):
+        self.wb = wb
+        self._styles: dict[Hashable, dict[str, Any]] = {k: dict(v) for k, v in (styles or {}).items()}
+        self._formats: dict[tuple[Hashable, bool], Any] = {}
+        self._writers: dict[Hashable, Callable[[Any, int, int, Any], None]] = {}
+
+    def define(self, style: Hashable, properties: Mapping[str, Any]) -> None:
+        """Name the format ``style`` (a second definition of the same name is ignored)."""
+        self._styles.setdefault(style, dict(properties))
+
+    def __contains__(self, style: Hashable) -> bool:
+        return style in self._styles
+
+    def format(self, style: Hashable, quoted: bool = False) -> Any:
+        fmt = self._formats.get((style, quoted))
+        if fmt is None:
+            fmt = self._formats[style, quoted] = self.wb.add_format(
+                {**self._styles[style], **({"quote_prefix": True} if quoted else {})})
+        return fmt
+
+    def text(self, ws: Any, row: int, col: int, value: Any, style: Hashable = "top", *,
+             empty: bool = False) -> None:
+        """A text cell at (row, col), counted from 0. None and '' write nothing, or with ``empty``
+        an empty cell in the format."""
+        text = None if value is None else safe_cell_value(value)
+        if not text:
+            if empty:
+                ws.write_blank(row, col, None, self.format(style))
+            return
+        ws.write_string(row, col, text, self.format(style, looks_like_formula(text)))
+
+    def number(self, ws: Any, row: int, col: int, value: Any, style: Hashable = "top") -> None:
+        ws.write_number(row, col, value, self.format(style))
+
+    def value(self, ws: Any, row: int, col: int, value: Any, style: Hashable = "top") -> None:
+        """As :func:`write_value_cell`: numbers and booleans as they are, NaN and None as an empty
+        cell in the format, every string (and anything else, as its text) as :meth:`text` writes it."""
+        writer = self._writers.get(style)
+        if writer is None:
+            writer = self._writers[style] = self.writer(style)
+        writer(ws, row, col, value)
+
+    def writer(self, style: Hashable) -> Callable[[Any, int, int, Any], None]:
+        """:meth:`value` in ``style`` as a function of (ws, row, col, value), its formats looked up
+        once: for the many cells of a streamed column."""
+        plain = self.format(style)
+
+        def write(ws: Any, row: int, col: int, value: Any) -> None:
+            if not isinstance(value, str):
+                if is_missing(value):
+                    ws.write_blank(row, col, None, plain)
+                    return
+                if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
+                    ws.write_boolean(row, col, bool(value), plain)  # numpy's booleans too
+                    return
+                if isinstance(value, numbers.Number):
+                    ws.write_number(row, col, value, plain)
+                    return
+            text = safe_cell_value(value)  # strings, and anything else as its text
+            if not text:
+                ws.write_blank(row, col, None, plain)
+            else:
+                ws.write_string(row, col, text, self.format(style, True) if looks_like_formula(text) else plain)
+        return write
+
+    def merged(self, ws: Any, first_row: int, first_col: int, last_row: int, last_col: int, value: Any,
+               style: Hashable) -> None:
+        """One merged cell over the range, holding ``value`` as text. In constant-memory mode a
+        range over several rows must be the last thing written in its first row."""
+        text = "" if value is None else safe_cell_value(value)
+        ws.merge_range(first_row, first_col, last_row, last_col, text,
+                       self.format(style, looks_like_formula(text)))

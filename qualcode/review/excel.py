@@ -7,7 +7,7 @@ the SHA-256 of its text and the values the export put in each cell. The import
 compares against those exported values, so only what the coder changed (and, on
 rows marked decided, what they left standing) becomes a decision.
 
-Transcript text is written as text cells (never a formula, see :class:`_Cells`) with
+Transcript text is written as text cells (never a formula, see :class:`qualcode.xlsx_safe.StreamedCells`) with
 Excel's quote prefix and the Text number format, so ``=SUM(A1)`` or ``- minder werk``
 stays exactly those characters in Excel and LibreOffice, also after the cell is edited,
 and comes back unchanged on import (no marker to strip). The export streams (XlsxWriter's
@@ -34,7 +34,7 @@ from qualcode.store import codings, documents
 from qualcode.store.codings import Decision
 from qualcode.errors import ReviewImportError, UsageError
 from qualcode.records import DIRECTIONS
-from qualcode.xlsx_safe import looks_like_formula, safe_cell_value
+from qualcode.xlsx_safe import StreamedCells, safe_cell_value, streamed_workbook
 from qualcode.review.queue import ReviewItem, check_code, evidence_words, review_items, segment_when
 from qualcode.coding.codebook import stored_codebook
 
@@ -258,41 +258,17 @@ def _check_size(rows: int, of: int) -> list[str]:
     return []
 
 
-class _Cells:
-    """The review workbook's cells, streamed by XlsxWriter in ``constant_memory`` mode (each row
-    goes to disk when the next begins), in a few fixed formats.
-
-    Transcript text is written with ``write_string``: a text cell, never a formula, with
-    Excel's quote prefix when it starts with ``= + - @`` (as :func:`qualcode.xlsx_safe.write_text_cell`
-    does for openpyxl sheets), so it stays those characters when the cell is edited.
-    """
-
-    def __init__(self, wb: Any):
-        self.wb = wb
-        base: dict[str, Any] = {"valign": "top"}
-        styles: dict[str, dict[str, Any]] = {
-            "header": {"bold": True, "bg_color": "#DDDDDD", "text_wrap": True, "valign": "vcenter"},
-            "top": base,
-            "wrap": {**base, "text_wrap": True},
-            # The Text number format ('@') keeps what is typed or edited in the cell text in Excel
-            # and LibreOffice; quotePrefix alone does not survive a save by LibreOffice.
-            "text": {**base, "text_wrap": True, "num_format": "@"},
-            "bold": {"bold": True, "text_wrap": True, "valign": "top"},
-        }
-        self._formats = {(name, quoted): wb.add_format({**style, **({"quote_prefix": True} if quoted else {})})
-                         for name, style in styles.items() for quoted in (False, True)}
-
-    def text(self, ws: Any, row: int, col: int, value: Any, style: str = "top") -> None:
-        """A text cell at (row, col), counted from 0; None writes nothing (an empty cell)."""
-        if value is None:
-            return
-        text = safe_cell_value(value)
-        if text == "":
-            return
-        ws.write_string(row, col, text, self._formats[style, looks_like_formula(text)])
-
-    def number(self, ws: Any, row: int, col: int, value: int, style: str = "top") -> None:
-        ws.write_number(row, col, value, self._formats[style, False])
+# The review workbook's formats (XlsxWriter properties), for :class:`qualcode.xlsx_safe.StreamedCells`.
+_TOP: dict[str, Any] = {"valign": "top"}
+_STYLES: dict[str, dict[str, Any]] = {
+    "header": {"bold": True, "bg_color": "#DDDDDD", "text_wrap": True, "valign": "vcenter"},
+    "top": _TOP,
+    "wrap": {**_TOP, "text_wrap": True},
+    # The Text number format ('@') keeps what is typed or edited in the cell text in Excel
+    # and LibreOffice; quotePrefix alone does not survive a save by LibreOffice.
+    "text": {**_TOP, "text_wrap": True, "num_format": "@"},
+    "bold": {"bold": True, "text_wrap": True, "valign": "top"},
+}
 
 
 def export_review(
@@ -368,56 +344,52 @@ def _write_review_workbook(path: Path, items: Iterable[ReviewItem], codebook: An
                            meta_rows: Sequence[tuple[str, str]], replacer: Any = None) -> int:
     """The three sheets, streamed into ``path``: Review (a row per item), Instructions, and the
     hidden _meta; returns how many of the rows the coder had decided before."""
-    from xlsxwriter import Workbook
-
     labels = [codebook.label(c) for c in code_ids]
     headers = [*FIXED_BEFORE, *labels, *([OTHERS_COLUMN] if show_others else []), *FIXED_AFTER]
     col = {h: i for i, h in enumerate(headers)}
-    wb = Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-                              "strings_to_urls": False})
-    ws = wb.add_worksheet(REVIEW_SHEET)
-    info = wb.add_worksheet(INSTRUCTIONS_SHEET)
-    meta = wb.add_worksheet(META_SHEET)
-    cells = _Cells(wb)
-    for header, i in col.items():
-        ws.set_column(i, i, WIDTHS.get(header, CODE_WIDTH))
-        cells.text(ws, 0, i, header, "header")
-    ws.freeze_panes(1, 1)
-    info.set_column(0, 0, 110)
-    meta.hide()
+    with streamed_workbook(path) as wb:
+        ws = wb.add_worksheet(REVIEW_SHEET)
+        info = wb.add_worksheet(INSTRUCTIONS_SHEET)
+        meta = wb.add_worksheet(META_SHEET)
+        cells = StreamedCells(wb, _STYLES)
+        for header, i in col.items():
+            ws.set_column(i, i, WIDTHS.get(header, CODE_WIDTH))
+            cells.text(ws, 0, i, header, "header")
+        ws.freeze_panes(1, 1)
+        info.set_column(0, 0, 110)
+        meta.hide()
 
-    # _meta: the settings in columns A-B, the segments from column D, sharing the first rows.
-    segment_headers = ["segment_id", "text_sha256", "memo", *(f"code:{c}" for c in code_ids)]
-    cells.text(meta, 0, 0, meta_rows[0][0])
-    cells.text(meta, 0, 1, meta_rows[0][1])
-    for i, header in enumerate(segment_headers, start=3):
-        cells.text(meta, 0, i, header)
-    last = decided = 0
-    for r, item in enumerate(items, start=1):
-        if r < len(meta_rows):
+        # _meta: the settings in columns A-B, the segments from column D, sharing the first rows.
+        segment_headers = ["segment_id", "text_sha256", "memo", *(f"code:{c}" for c in code_ids)]
+        cells.text(meta, 0, 0, meta_rows[0][0])
+        cells.text(meta, 0, 1, meta_rows[0][1])
+        for i, header in enumerate(segment_headers, start=3):
+            cells.text(meta, 0, i, header)
+        last = decided = 0
+        for r, item in enumerate(items, start=1):
+            if r < len(meta_rows):
+                cells.text(meta, r, 0, meta_rows[r][0])
+                cells.text(meta, r, 1, meta_rows[r][1])
+            _review_row(ws, cells, r, item, codebook, vocab, code_ids, col, show_others, replacer)
+            _meta_row(meta, cells, r, item, code_ids, replacer)
+            last, decided = r, decided + item.decided
+        for r in range(max(1, last + 1), len(meta_rows)):  # fewer segments than settings
             cells.text(meta, r, 0, meta_rows[r][0])
             cells.text(meta, r, 1, meta_rows[r][1])
-        _review_row(ws, cells, r, item, codebook, vocab, code_ids, col, show_others, replacer)
-        _meta_row(meta, cells, r, item, code_ids, replacer)
-        last, decided = r, decided + item.decided
-    for r in range(max(1, last + 1), len(meta_rows)):  # fewer segments than settings
-        cells.text(meta, r, 0, meta_rows[r][0])
-        cells.text(meta, r, 1, meta_rows[r][1])
 
-    choices = {"validate": "list", "source": vocab.choices, "ignore_blank": True, "show_error": True,
-               "error_title": "Not a direction", "error_message": f"Choose {vocab.describe_choices()}."}
-    first_code = col[labels[0]]
-    ws.data_validation(1, first_code, last, first_code + len(labels) - 1, choices)
-    ws.data_validation(1, col["decided"], last, col["decided"],
-                       {"validate": "list", "source": [vocab.yes], "ignore_blank": True, "show_error": True,
-                        "error_title": "Decided?",
-                        "error_message": f"'{vocab.yes}' when you have reviewed the row, else empty."})
-    ws.autofilter(0, 0, last, len(headers) - 1)
+        choices = {"validate": "list", "source": vocab.choices, "ignore_blank": True, "show_error": True,
+                   "error_title": "Not a direction", "error_message": f"Choose {vocab.describe_choices()}."}
+        first_code = col[labels[0]]
+        ws.data_validation(1, first_code, last, first_code + len(labels) - 1, choices)
+        ws.data_validation(1, col["decided"], last, col["decided"],
+                           {"validate": "list", "source": [vocab.yes], "ignore_blank": True, "show_error": True,
+                            "error_title": "Decided?",
+                            "error_message": f"'{vocab.yes}' when you have reviewed the row, else empty."})
+        ws.autofilter(0, 0, last, len(headers) - 1)
 
-    for r, line in enumerate(_instructions(codebook.language, coder, vocab, labels)):
-        cells.text(info, r, 0, line, "bold" if r == 0 else "wrap")
-    ws.activate()
-    wb.close()
+        for r, line in enumerate(_instructions(codebook.language, coder, vocab, labels)):
+            cells.text(info, r, 0, line, "bold" if r == 0 else "wrap")
+        ws.activate()
     return decided
 
 
@@ -426,10 +398,10 @@ def _shown(replacer: Any, text: str | None) -> str | None:
     return replacer.replace(text) if replacer is not None and text else text
 
 
-def _review_row(ws: Any, cells: _Cells, r: int, item: ReviewItem, codebook: Any, vocab: _Vocabulary,
+def _review_row(ws: Any, cells: StreamedCells, r: int, item: ReviewItem, codebook: Any, vocab: _Vocabulary,
                 code_ids: Sequence[str], col: dict[str, int], show_others: bool, replacer: Any = None) -> None:
     """Row ``r`` of the Review sheet. Every transcript-derived value is written here (case, speaker,
-    document, text, memo), through :func:`_shown` and :meth:`_Cells.text`."""
+    document, text, memo), through :func:`_shown` and :meth:`StreamedCells.text`."""
     seg = item.segment
     cells.number(ws, r, col["segment_id"], seg.id)
     cells.text(ws, r, col["case"], _shown(replacer, item.case_label))
@@ -446,7 +418,7 @@ def _review_row(ws: Any, cells: _Cells, r: int, item: ReviewItem, codebook: Any,
     cells.text(ws, r, col["decided"], vocab.yes if item.decided else None)
 
 
-def _meta_row(meta: Any, cells: _Cells, r: int, item: ReviewItem, code_ids: Sequence[str],
+def _meta_row(meta: Any, cells: StreamedCells, r: int, item: ReviewItem, code_ids: Sequence[str],
               replacer: Any = None) -> None:
     """Per segment in _meta (columns D on): its id, the SHA-256 of its text, the memo and the
     directions exported per code."""

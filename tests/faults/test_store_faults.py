@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -535,22 +536,58 @@ def test_every_output_file_is_written_through_the_atomic_helper():
 
 
 def test_an_export_that_fails_while_saving_leaves_the_old_workbook(proj, monkeypatch):
-    from openpyxl import Workbook, load_workbook
+    from openpyxl import load_workbook
+    from xlsxwriter import Workbook  # the results workbook is streamed by XlsxWriter, saved by close()
 
     out = proj.parent / "results.xlsx"
     assert invoke(["export", "xlsx", out, "--coder", "anna"], proj).exit_code == 0
     old = out.read_bytes()
 
-    def save_half(self, filename):
-        Path(filename).write_bytes(old[: len(old) // 2])
+    def save_half(self):
+        Path(self.filename).write_bytes(old[: len(old) // 2])
         raise KeyboardInterrupt  # as when Ctrl-C or a kill arrives mid-save
 
-    monkeypatch.setattr(Workbook, "save", save_half)
+    monkeypatch.setattr(Workbook, "close", save_half)
     result = invoke(["export", "xlsx", out, "--coder", "anna", "--force"], proj)
     assert result.exit_code == 130, result.output  # interrupted while saving
     assert out.read_bytes() == old
     load_workbook(out)
     assert sorted(p.name for p in proj.parent.iterdir() if p.name.startswith(".results")) == []
+
+
+@pytest.mark.parametrize("command", ["export xlsx", "review export"])
+def test_a_workbook_whose_writing_fails_midway_leaves_no_file_and_no_temporary_file(proj, tmp_path, monkeypatch,
+                                                                                 command):
+    """Both workbooks are streamed (rows on disk as they are written): when writing fails halfway through
+    the rows, neither the workbook, nor its temporary file next to it, nor the streamed rows' files stay."""
+    from qualcode.outputs import xlsx
+    from qualcode.review import excel
+
+    rows_folder = tmp_path / "system-temp"  # where XlsxWriter keeps the streamed rows
+    rows_folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(rows_folder))
+    before = sorted(p.name for p in proj.parent.iterdir())
+    written = []
+
+    def failing(write):
+        def after_some_rows(*args, **kwargs):
+            if len(written) == 3:
+                raise OSError(28, "No space left on device")
+            written.append(1)
+            return write(*args, **kwargs)
+        return after_some_rows
+
+    if command == "export xlsx":
+        monkeypatch.setattr(xlsx, "_put", failing(xlsx._put))  # every cell of the results workbook
+        out, args = proj.parent / "results.xlsx", ["export", "xlsx"]
+    else:
+        monkeypatch.setattr(excel, "_review_row", failing(excel._review_row))
+        out, args = proj.parent / "review-anna.xlsx", ["review", "export"]
+    result = invoke([*args, out, "--coder", "anna"], proj)
+    assert result.exit_code != 0 and len(written) == 3, result.output
+    assert not out.exists()
+    assert sorted(p.name for p in proj.parent.iterdir()) == before  # no partial workbook, no .tmp
+    assert list(rows_folder.iterdir()) == []
 
 
 # -- 5. check and apply in one write transaction -------------------------------------------------
