@@ -20,6 +20,7 @@ Capitalised words in the middle of a sentence that no rule explains are listed t
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -145,12 +146,28 @@ def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozen
     return frozenset(first), frozenset(surnames), frozenset(places), frozenset(common | _NEVER), found
 
 
+_VOCABULARIES: dict[str, frozenset[str]] = {}  # the last few vocabularies, by the hash of their texts
+
+
 def lowercase_vocabulary(texts: Iterable[str]) -> set[str]:
-    """The words that occur with a lower-case first letter somewhere in ``texts``: common words there."""
-    words: set[str] = set()
+    """The words that occur with a lower-case first letter somewhere in ``texts``: common words there.
+
+    An export asks for it twice (the detector, then the replacer) and a session may export again: the
+    answer for the same texts is kept, by their hash (far cheaper than finding the words again)."""
+    texts = list(texts)
+    digest = hashlib.sha256()
     for text in texts:
-        words.update(_WORD_RE.findall(text))  # each distinct form once: far fewer than the words of the text
-    return {w.casefold() for w in words if w[:1].islower()}
+        digest.update(f"{len(text)}:".encode("ascii"))
+        digest.update(text.encode("utf-8", "surrogatepass"))
+    key = digest.hexdigest()
+    if key not in _VOCABULARIES:
+        words: set[str] = set()
+        for text in texts:
+            words.update(_WORD_RE.findall(text))  # each distinct form once: far fewer than the words of the text
+        while len(_VOCABULARIES) >= 4:
+            del _VOCABULARIES[next(iter(_VOCABULARIES))]
+        _VOCABULARIES[key] = frozenset(w.casefold() for w in words if w[:1].islower())
+    return set(_VOCABULARIES[key])
 
 
 def _sentence_start(text: str, start: int) -> bool:
