@@ -158,6 +158,7 @@ KEY = {
     "Zoë": "[Persoon 6]", "Wil": "[Persoon 7]", "Echt": "[Plaats 3]", "Ruben": "[Leerling 2]", "Sem": "[Leerling 3]",
     "Ilse": "[Collega 1]", "İlse": "[Collega 2]", "Sint Jozef": "[School C]", "06-12345678": "[Telefoon 1]",
     "Straße": "[Plaats 4]", "ǅemal": "[Persoon 8]", "'s-Hertogenbosch": "[Plaats 5]", "Ééntje": "[Persoon 9]",
+    "\u212aevin": "[Persoon 10]", "Koen": "[Persoon 11]", "ſem": "[Persoon 12]", "stijn": "[Persoon 13]",
 }
 NAMES = ["Marieke", "Vries", "De Vries", "de Vries", "Daan", "Daniëlle", "Bakker", "Roos", "Ruben", "Sem", "Ilse",
          "İlse", "Anne-Fleur", "Koen", "Hoogland", "Annemiek", "Jan", "Esther", "Samira", "Zoë", "Van der Berg",
@@ -220,3 +221,13 @@ def test_what_the_faster_detector_assumes_of_unicode():
         assert {c.lower() for c in re.findall("(?i)" + re.escape(letter), every)} == {letter}
     latin1 = "".join(map(chr, range(256)))
     assert re.findall("[A-ZÀ-ÖØ-Þ]", latin1) == [c for c in latin1 if c.isupper()]
+
+
+def test_the_vocabulary_kept_by_hash_follows_the_texts():
+    vocabulary = live_detect.lowercase_vocabulary
+    assert vocabulary(["Daan zei"]) == {"zei"}
+    assert vocabulary(["Daan zei", "daan"]) == {"zei", "daan"}
+    assert vocabulary(["ab", "c"]) == {"ab", "c"} and vocabulary(["a", "bc"]) == {"a", "bc"}
+    kept = vocabulary(["Daan zei"])
+    kept.add("changed by a caller")
+    assert vocabulary(["Daan zei"]) == {"zei"}
