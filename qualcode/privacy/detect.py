@@ -373,9 +373,13 @@ def detect(documents: Iterable[tuple[str, str]], *, known: Iterable[str] = (), a
     out = Detection(lists_available=available)
     covered = bytearray()  # of the document at hand: 1 where a finding is
 
+    names: dict[str, tuple[str, str]] = {}  # a found text -> the name it is, and folded (each text once)
+
     def add(doc: str, text: str, kind: str, start: int, sure: bool, rule: str, parts: tuple[str, ...] = ()) -> None:
-        name = " ".join(text.split()).strip(" -")
-        folded = name.casefold()
+        if text not in names:
+            name = " ".join(text.split()).strip(" -")
+            names[text] = (name, name.casefold())
+        name, folded = names[text]
         if not name or folded in skip or folded in _NEVER:
             return
         if skip:
