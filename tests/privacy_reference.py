@@ -2,7 +2,8 @@
 
 tests/test_privacy_equality.py compares the live code in :mod:`qualcode.privacy` with this copy on
 random texts: the findings and the replaced text must be the same. Do not edit the code below (it is
-qualcode/privacy/detect.py and qualcode/privacy/replace.py verbatim, one after the other); when the
+qualcode/privacy/detect.py and qualcode/privacy/replace.py verbatim, one after the other, and
+the key's ``_new_entries`` with the ``numbered`` placeholders it uses); when the
 detector's output is changed on purpose, the equality test has to be rethought, not this file patched.
 """
 from __future__ import annotations
@@ -405,3 +406,58 @@ class OffsetMap:
                 return r.new_end if at_end else r.new_start
             shift = r.new_end - r.end
         return offset + shift
+
+
+# ==== qualcode/privacy/key.py and terms.py at 0e7beb4: _new_entries and the placeholders it numbers ===========
+from typing import Callable  # noqa: E402
+
+from qualcode.store.privacy import KeyEntry  # noqa: E402
+from qualcode.privacy.terms import label  # noqa: E402
+
+
+def _fold(term: str) -> str:  # qualcode.store.privacy.fold
+    return " ".join(term.split()).casefold()
+
+
+LETTERED = ("school",)
+
+
+def numbered(kind: str, language: str, taken: Iterable[str]) -> str:
+    """The next free placeholder of ``kind``: [Leerling 3] after [Leerling 1] and [Leerling 2], [School C]."""
+    word = label(kind, language)
+    used = set(taken)
+    n = 1
+    while True:
+        suffix = _letters(n) if kind in LETTERED else str(n)
+        candidate = f"[{word} {suffix}]"
+        if candidate not in used:
+            return candidate
+        n += 1
+
+
+def _letters(n: int) -> str:
+    out = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        out = chr(ord("A") + rest) + out
+    return out
+
+
+def _new_entries(entries: list[KeyEntry], detection: Detection, lang: str,
+                 school_of_case: Callable[[Iterable[str]], str | None] = lambda terms: None,
+                 taken_by_cases: Iterable[str] = ()) -> list[KeyEntry]:
+    have = {_fold(e.term) for e in entries}
+    taken = {e.placeholder for e in entries} | set(taken_by_cases)
+    out: list[KeyEntry] = []
+    for f in sorted((f for f in detection.findings if f.sure), key=lambda f: (f.document, f.start)):
+        terms = [f.text, *f.parts]
+        known = next((e.placeholder for e in [*entries, *out] if _fold(e.term) in
+                      {_fold(t) for t in terms}), None)
+        placeholder = known or (school_of_case(terms) if f.kind == "school" else None) \
+            or numbered(f.kind, lang, taken)
+        taken.add(placeholder)
+        for t in terms:
+            if _fold(t) not in have:
+                have.add(_fold(t))
+                out.append(KeyEntry(t, placeholder, f.kind, "detected"))
+    return out

@@ -231,3 +231,36 @@ def test_the_vocabulary_kept_by_hash_follows_the_texts():
     kept = vocabulary(["Daan zei"])
     kept.add("changed by a caller")
     assert vocabulary(["Daan zei"]) == {"zei"}
+
+
+# -- the key's new entries ------------------------------------------------------------------------------------
+POOL = ["Daan", "daan", "Daan de Vries", "de Vries", "Vries", "Bakker", "De Regenboog", "Regenboog", "Het Kompas",
+        "Kompas", "Zutphen", "jan@school.nl", "Sem", "SEM", "Ilse  Smit", "Ilse Smit", "Smit"]
+PLACEHOLDERS = ["[Persoon 1]", "[Persoon 2]", "[Leerling 1]", "[School A]", "[School B]", "[Plaats 1]",
+                "[Respondent R1]", "[Collega 3]", "[Team school B]"]
+entries_strategy = st.lists(st.builds(lambda t, p, k: (t, p, k), st.sampled_from(POOL), st.sampled_from(PLACEHOLDERS),
+                                      st.sampled_from(["person", "school", "respondent"])), max_size=8)
+findings_strategy = st.lists(st.tuples(st.sampled_from(POOL), st.sampled_from(["person", "pupil", "colleague", "school",
+                                                                                 "place", "email"]),
+                                       st.booleans(), st.sampled_from(["a.txt", "b.txt"]), st.integers(0, 50),
+                                       st.lists(st.sampled_from(POOL), max_size=2)), max_size=25)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(entries=entries_strategy, found=findings_strategy, taken_by_cases=st.lists(st.sampled_from(PLACEHOLDERS),
+                                                                                  max_size=3),
+       lang=st.sampled_from(["nl", "en"]))
+def test_new_key_entries_equal_the_reference(entries, found, taken_by_cases, lang):
+    from qualcode.privacy import key as live_key
+    from qualcode.store.privacy import KeyEntry
+
+    stored_entries = [KeyEntry(t, p, k, "cases") for t, p, k in entries]
+    detection = live_detect.Detection(findings=[live_detect.Finding(t, kind, sure, doc, start, "rule", tuple(parts))
+                                                for t, kind, sure, doc, start, parts in found])
+
+    def school_of_case(terms):
+        return "[Team school B]" if any("Kompas" in t for t in terms) else None
+
+    new = live_key._new_entries(stored_entries, detection, lang, school_of_case, taken_by_cases)
+    old = ref._new_entries(stored_entries, detection, lang, school_of_case, taken_by_cases)
+    assert new == old
