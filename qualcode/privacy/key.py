@@ -33,10 +33,10 @@ def language(store: "Store") -> str:
 
 def speaker_names(store: "Store") -> list[_terms.SpeakerName]:
     """Every speaker label of the project, and whether it is treated as a person's name."""
-    first = _detect.name_lists()[0]
+    first = set(_detect.name_lists()[0])  # (once: a project may have thousands of speakers)
     out = []
     for speaker, case_id, pseudonym, _role in stored.speaker_cases(store.con):
-        is_name, why = _terms.is_person_name(speaker, set(first))
+        is_name, why = _terms.is_person_name(speaker, first)
         out.append(_terms.SpeakerName(speaker, case_id, pseudonym, is_name, why))
     return out
 
