@@ -50,8 +50,8 @@ def _term_pattern(term: str, any_case: bool) -> str:
 
 
 def _term_parts(term: str, any_case: bool) -> tuple[str, str, str]:
-    """:func:`_term_pattern` cut after its first element (one character or a class of one): that element,
-    the rest, and the characters the element names."""
+    """:func:`_term_pattern` cut after its first element (the first character, or the class of its capital
+    form): that element, the rest, and the characters the element names."""
     pattern = _term_pattern(term, any_case)
     word = term.split()[0]
     if not any_case and word[:1].isalpha():
