@@ -33,10 +33,10 @@ def language(store: "Store") -> str:
 
 def speaker_names(store: "Store") -> list[_terms.SpeakerName]:
     """Every speaker label of the project, and whether it is treated as a person's name."""
-    first = _detect.name_lists()[0]
+    first = set(_detect.name_lists()[0])  # (once: a project may have thousands of speakers)
     out = []
     for speaker, case_id, pseudonym, _role in stored.speaker_cases(store.con):
-        is_name, why = _terms.is_person_name(speaker, set(first))
+        is_name, why = _terms.is_person_name(speaker, first)
         out.append(_terms.SpeakerName(speaker, case_id, pseudonym, is_name, why))
     return out
 
@@ -83,16 +83,25 @@ def _new_entries(entries: list[stored.KeyEntry], detection: _detect.Detection, l
     have = {stored.fold(e.term) for e in entries}
     taken = {e.placeholder for e in entries} | set(taken_by_cases)
     out: list[stored.KeyEntry] = []
+    # A finding takes the placeholder of the first entry (the stored ones, then the new ones in order) that
+    # holds one of its terms: per folded term, the position and placeholder of its first entry.
+    first: dict[str, tuple[int, str]] = {}
+    for i, e in enumerate(entries):
+        first.setdefault(stored.fold(e.term), (i, e.placeholder))
+    next_number: dict[str, int] = {}  # per kind, where the search for a free number starts (taken only grows)
     for f in sorted((f for f in detection.findings if f.sure), key=lambda f: (f.document, f.start)):
         terms = [f.text, *f.parts]
-        known = next((e.placeholder for e in [*entries, *out] if stored.fold(e.term) in
-                      {stored.fold(t) for t in terms}), None)
-        placeholder = known or (school_of_case(terms) if f.kind == "school" else None) \
-            or _terms.numbered(f.kind, lang, taken)
+        folds = [stored.fold(t) for t in terms]
+        holding = [first[x] for x in folds if x in first]
+        known = min(holding)[1] if holding else None
+        placeholder = known or (school_of_case(terms) if f.kind == "school" else None)
+        if not placeholder:
+            placeholder, next_number[f.kind] = _terms.free_number(f.kind, lang, taken, next_number.get(f.kind, 1))
         taken.add(placeholder)
-        for t in terms:
-            if stored.fold(t) not in have:
-                have.add(stored.fold(t))
+        for t, folded in zip(terms, folds):
+            if folded not in have:
+                have.add(folded)
+                first.setdefault(folded, (len(entries) + len(out), placeholder))
                 out.append(stored.KeyEntry(t, placeholder, f.kind, "detected"))
     return out
 

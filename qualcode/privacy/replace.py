@@ -49,6 +49,57 @@ def _term_pattern(term: str, any_case: bool) -> str:
     return r"[\s\-_]+".join(parts)
 
 
+def _term_parts(term: str, any_case: bool) -> tuple[str, str, str]:
+    """:func:`_term_pattern` cut after its first element (the first character, or the class of its capital
+    form): that element, the rest, and the characters the element names."""
+    pattern = _term_pattern(term, any_case)
+    word = term.split()[0]
+    if not any_case and word[:1].isalpha():
+        head, named = f"[{re.escape(word[0].upper())}]", word[0].upper()
+    else:
+        head, named = re.escape(word[0]), word[0]
+    assert pattern.startswith(head)
+    return head, pattern[len(head):], named
+
+
+def _by_first_letter(alternatives: Sequence[tuple[str, str, str]]) -> str:
+    """The alternation of ``alternatives`` (in their order), grouped by their first character, with the same
+    matches: one alternation of hundreds of names is tried name by name at every offset of a text; grouped,
+    a group whose first character is not there is passed over at once.
+
+    A character that can match the first elements of two groups (case-insensitively: 'D' and '[D]', 'k' and
+    the Kelvin sign) would let the group order change which name wins: such groups are one group, in which
+    the names keep their order."""
+    heads = list(dict.fromkeys(head for head, _, _ in alternatives))
+    named = {head: chars for head, _, chars in alternatives}
+    group = {head: head for head in heads}
+
+    def root(head: str) -> str:
+        while group[head] != head:
+            head = group[head]
+        return head
+
+    for i, a in enumerate(heads):
+        matches_a = re.compile(a, re.IGNORECASE)
+        for b in heads[i + 1:]:
+            matches_b = re.compile(b, re.IGNORECASE)
+            if any(matches_a.fullmatch(c) for c in named[b]) or any(matches_b.fullmatch(c) for c in named[a]):
+                group[root(b)] = root(a)
+    members: dict[str, list[tuple[str, str]]] = {}
+    for head, rest, _ in alternatives:
+        members.setdefault(root(head), []).append((head, rest))
+    out = []
+    for names in members.values():
+        runs: list[tuple[str, list[str]]] = []  # consecutive names with the same first element share it
+        for head, rest in names:
+            if runs and runs[-1][0] == head:
+                runs[-1][1].append(rest)
+            else:
+                runs.append((head, [rest]))
+        out.append("|".join(f"{head}(?:{'|'.join(rests)})" for head, rests in runs))
+    return "|".join(f"(?:{g})" for g in out)
+
+
 class Replacer:
     """Replaces the terms of a key (term -> placeholder); ``common_words`` are matched with a capital only."""
 
@@ -67,12 +118,12 @@ class Replacer:
         alternatives = []
         for folded, term in ordered:
             any_case = len(term.split()) > 1 or folded not in common
-            alternatives.append(_term_pattern(term, any_case))
+            alternatives.append(_term_parts(term, any_case))
         self._regex: re.Pattern[str] | None = None
         if alternatives:
             # (?i) per alternative is not possible in Python; case-sensitive terms carry explicit
             # capital classes and the rest is matched case-insensitively after checking below
-            body = "|".join(f"(?:{a})" for a in alternatives)
+            body = _by_first_letter(alternatives)
             self._regex = re.compile(
                 rf"(?<!{_WORD})(?P<term>{body})(?P<suffix>{_POSSESSIVE}|{_DIMINUTIVE})?(?!{_WORD})",
                 re.IGNORECASE)

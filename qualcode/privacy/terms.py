@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Container, Iterable
 
 from qualcode.store.privacy import KeyEntry
 
@@ -57,14 +57,19 @@ def label(kind: str, language: str) -> str:
 
 def numbered(kind: str, language: str, taken: Iterable[str]) -> str:
     """The next free placeholder of ``kind``: [Leerling 3] after [Leerling 1] and [Leerling 2], [School C]."""
+    return free_number(kind, language, set(taken))[0]
+
+
+def free_number(kind: str, language: str, used: Container[str], start: int = 1) -> tuple[str, int]:
+    """The first placeholder of ``kind`` from number ``start`` on that is not in ``used``, and its number (a
+    caller whose ``used`` only grows may start the next search there: the numbers before were taken)."""
     word = label(kind, language)
-    used = set(taken)
-    n = 1
+    n = start
     while True:
         suffix = _letters(n) if kind in LETTERED else str(n)
         candidate = f"[{word} {suffix}]"
         if candidate not in used:
-            return candidate
+            return candidate, n
         n += 1
 
 

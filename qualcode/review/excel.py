@@ -150,11 +150,21 @@ def _stored(directions: Iterable[str]) -> str:
     return "+".join(d for d in DIRECTIONS if d in set(directions))
 
 
-def _shown_directions(item: ReviewItem, code: str) -> set[str]:
-    """What the export shows for a code: the coder's accepted directions, plus suggestions they did not reject."""
-    own = {r.direction: r.status for r in item.decisions if r.code == code}
-    suggested = {s.direction for s in item.suggestions if s.code == code}
-    return {d for d in suggested if own.get(d) != "rejected"} | {d for d, st in own.items() if st == "accepted"}
+def _shown_directions_by_code(item: ReviewItem, codes: Sequence[str]) -> dict[str, set[str]]:
+    """What the export shows for each code in ``codes``: the coder's accepted directions, plus suggestions
+    they did not reject (their last decision on a direction counts), from one pass over the item's codings."""
+    own: dict[str, dict[str, str]] = {}
+    for r in item.decisions:
+        own.setdefault(r.code, {})[r.direction] = r.status
+    suggested: dict[str, set[str]] = {}
+    for s in item.suggestions:
+        suggested.setdefault(s.code, set()).add(s.direction)
+    out = {}
+    for code in codes:
+        mine = own.get(code, {})
+        out[code] = ({d for d in suggested.get(code, ()) if mine.get(d) != "rejected"}
+                     | {d for d, st in mine.items() if st == "accepted"})
+    return out
 
 
 def _evidence_text(item: ReviewItem, codebook: Any, codes: Sequence[str]) -> str:
@@ -366,12 +376,15 @@ def _write_review_workbook(path: Path, items: Iterable[ReviewItem], codebook: An
         for i, header in enumerate(segment_headers, start=3):
             cells.text(meta, 0, i, header)
         last = decided = 0
+        shown = _Shown(replacer)
+        code_columns = [(code, col[codebook.label(code)]) for code in code_ids]
         for r, item in enumerate(items, start=1):
             if r < len(meta_rows):
                 cells.text(meta, r, 0, meta_rows[r][0])
                 cells.text(meta, r, 1, meta_rows[r][1])
-            _review_row(ws, cells, r, item, codebook, vocab, code_ids, col, show_others, replacer)
-            _meta_row(meta, cells, r, item, code_ids, replacer)
+            row = shown.row(item, code_ids)
+            _review_row(ws, cells, r, item, row, codebook, vocab, code_ids, code_columns, col, show_others)
+            _meta_row(meta, cells, r, item, row, code_ids)
             last, decided = r, decided + item.decided
         for r in range(max(1, last + 1), len(meta_rows)):  # fewer segments than settings
             cells.text(meta, r, 0, meta_rows[r][0])
@@ -398,35 +411,65 @@ def _shown(replacer: Any, text: str | None) -> str | None:
     return replacer.replace(text) if replacer is not None and text else text
 
 
-def _review_row(ws: Any, cells: StreamedCells, r: int, item: ReviewItem, codebook: Any, vocab: _Vocabulary,
-                code_ids: Sequence[str], col: dict[str, int], show_others: bool, replacer: Any = None) -> None:
+@dataclass(frozen=True)
+class _Row:
+    """What one segment's row shows, worked out once for both sheets: the transcript-derived values as
+    :func:`_shown` gives them, and the directions shown per code."""
+
+    case: str | None
+    document: str | None
+    text: str | None
+    memo: str | None
+    directions: dict[str, set[str]]
+
+
+class _Shown:
+    """The rows' shown values; case labels and document names recur row after row and are replaced once each."""
+
+    def __init__(self, replacer: Any):
+        self.replacer = replacer
+        self._recurring: dict[str | None, str | None] = {}
+
+    def _recurring_value(self, text: str | None) -> str | None:
+        if text not in self._recurring:
+            self._recurring[text] = _shown(self.replacer, text)
+        return self._recurring[text]
+
+    def row(self, item: ReviewItem, code_ids: Sequence[str]) -> _Row:
+        return _Row(self._recurring_value(item.case_label), self._recurring_value(item.segment.document_name),
+                    _shown(self.replacer, item.segment.text), _shown(self.replacer, item.memo),
+                    _shown_directions_by_code(item, code_ids))
+
+
+def _review_row(ws: Any, cells: StreamedCells, r: int, item: ReviewItem, row: _Row, codebook: Any, vocab: _Vocabulary,
+                code_ids: Sequence[str], code_columns: Sequence[tuple[str, int]], col: dict[str, int],
+                show_others: bool) -> None:
     """Row ``r`` of the Review sheet. Every transcript-derived value is written here (case, speaker,
-    document, text, memo), through :func:`_shown` and :meth:`StreamedCells.text`."""
+    document, text, memo), as :class:`_Shown` gives it (through :func:`_shown`), by :meth:`StreamedCells.text`."""
     seg = item.segment
     cells.number(ws, r, col["segment_id"], seg.id)
-    cells.text(ws, r, col["case"], _shown(replacer, item.case_label))
-    cells.text(ws, r, col["speaker"], _shown(replacer, item.case_label) if seg.speaker else None)
-    cells.text(ws, r, col["document"], _shown(replacer, seg.document_name))
+    cells.text(ws, r, col["case"], row.case)
+    cells.text(ws, r, col["speaker"], row.case if seg.speaker else None)
+    cells.text(ws, r, col["document"], row.document)
     cells.text(ws, r, col["time"], segment_when(seg, codebook.language))
-    cells.text(ws, r, col["text"], _shown(replacer, seg.text), "text")
-    for code in code_ids:
-        cells.text(ws, r, col[codebook.label(code)], vocab.cell(_shown_directions(item, code)))
+    cells.text(ws, r, col["text"], row.text, "text")
+    for code, column in code_columns:
+        cells.text(ws, r, column, vocab.cell(row.directions[code]))
     if show_others:
         cells.text(ws, r, col[OTHERS_COLUMN], _others_text(item, codebook, vocab) or None, "wrap")
     cells.text(ws, r, col["evidence"], _evidence_text(item, codebook, code_ids) or None, "wrap")
-    cells.text(ws, r, col["memo"], _shown(replacer, item.memo), "text")
+    cells.text(ws, r, col["memo"], row.memo, "text")
     cells.text(ws, r, col["decided"], vocab.yes if item.decided else None)
 
 
-def _meta_row(meta: Any, cells: StreamedCells, r: int, item: ReviewItem, code_ids: Sequence[str],
-              replacer: Any = None) -> None:
+def _meta_row(meta: Any, cells: StreamedCells, r: int, item: ReviewItem, row: _Row, code_ids: Sequence[str]) -> None:
     """Per segment in _meta (columns D on): its id, the SHA-256 of its text, the memo and the
     directions exported per code."""
     cells.number(meta, r, 3, item.segment.id)
     cells.text(meta, r, 4, text_hash(item.segment.text))
-    cells.text(meta, r, 5, _shown(replacer, item.memo))  # the memo as shown: an unchanged one is no decision
+    cells.text(meta, r, 5, row.memo)  # the memo as shown: an unchanged one is no decision
     for i, code in enumerate(code_ids, start=6):
-        cells.text(meta, r, i, _stored(_shown_directions(item, code)))
+        cells.text(meta, r, i, _stored(row.directions[code]))
 
 
 # -- import ------------------------------------------------------------------------------
