@@ -1,4 +1,5 @@
-"""The code stage's memory does not grow with the corpus: suggestions are staged outside Python as they come."""
+"""The code stage's memory does not grow with the corpus (suggestions are staged outside Python as they come);
+code and import collect garbage in larger steps."""
 from __future__ import annotations
 
 import gc
@@ -113,5 +114,36 @@ def test_a_run_collects_garbage_in_larger_steps_and_leaves_the_collector_as_it_w
         with pytest.raises(RuntimeError):
             run.code_segments(project.store, codebook)
         assert gc.get_threshold() == (900, 11, 12)
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_an_import_collects_garbage_in_larger_steps_and_leaves_the_collector_as_it_was(tmp_path, monkeypatch):
+    """A survey table's rows are many young objects: the import raises the first threshold while it
+    writes them (a full collection walks them all, and grew faster than the table) and puts back
+    what was set before, also when the import fails."""
+    from qualcode.ingest import run as ingest_run
+
+    table = tmp_path / "survey.csv"
+    table.write_text("respondent;toelichting\nR1;Ik heb meer tijd voor de leerlingen.\n"
+                     "R2;De werkdruk is hoger.\n", encoding="utf-8")
+    seen = []
+    real_write = ingest_run._write_document
+
+    def write(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_run, "_write_document", write)
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(900, 11, 12)
+        with Project.init(tmp_path / "p.qualcode") as project:
+            report = project.import_files([table], text_columns=["toelichting"], id_column="respondent")
+            assert report.imported and seen and all(threshold == (50_000, 11, 12) for threshold in seen)
+            assert gc.get_threshold() == (900, 11, 12)
+            with pytest.raises(Exception, match="missing.csv"):
+                project.import_files([tmp_path / "missing.csv"])
+            assert gc.get_threshold() == (900, 11, 12)
     finally:
         gc.set_threshold(*before)

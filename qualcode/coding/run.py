@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import contextlib
-import gc
 import itertools
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from qualcode.batches import batched
+from qualcode.batches import batched, fewer_collections
 from qualcode.errors import UsageError
 from qualcode.records import Segment
 from qualcode.store import codings, documents
@@ -49,21 +48,6 @@ def _counted(segments: Iterable[Segment], progress: Callable[[int], None] | None
         progress(i)
 
 
-@contextlib.contextmanager
-def _fewer_collections(threshold: int = 50_000) -> Iterator[None]:
-    """Collect cyclic garbage in larger steps while the run makes its many short-lived objects.
-
-    Each collection also walks the long-lived pipeline, vocabulary and rule caches; at Python's
-    default threshold (700 new objects) that was about a sixth of a run's CPU. Cycles are still
-    collected, only less often (forked workers inherit the setting). Restored afterwards."""
-    old = gc.get_threshold()
-    gc.set_threshold(max(threshold, old[0]), *old[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-
-
 def _language_warning(codebook: "Codebook", texts: Iterable[str]) -> str | None:
     from qualcode.coding.keywords import detect_language
 
@@ -98,7 +82,7 @@ def code_segments(store: "Store", codebook: "Codebook", *, study: str | None = N
         nlp = build_pipeline(codebook.language, model)
     per_code: dict[str, int] = {}
     with contextlib.ExitStack() as stages:
-        stages.enter_context(_fewer_collections())
+        stages.enter_context(fewer_collections())
         stage = stages.enter_context(codings.SuggestionStage(store.con, "keyword"))
 
         def staged(chunks: Iterable[list[Segment]]) -> Iterator[Segment]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
+from qualcode.batches import fewer_collections
 from qualcode.errors import CasesFileError, ImportFormatError, ProjectBusyError, UsageError
 from qualcode.ingest.case_map import DEFAULT_INTERVIEWERS, CaseMap, auto_case_id
 from qualcode.ingest.segmentation import UNITS, segment_turns, word_count
@@ -59,6 +60,7 @@ class ImportReport:
         return [f for f in self.files if f.skipped_reason is not None]
 
 
+@fewer_collections()
 def import_files(
     store: "Store",
     paths: list[Path],
