@@ -147,3 +147,16 @@ def libreoffice() -> str:
             pytest.fail("LibreOffice is not installed, but .ci/run installs it (apt packages libreoffice-calc-nogui, libreoffice-writer-nogui)")
         pytest.skip("LibreOffice is not installed (apt packages libreoffice-calc-nogui, libreoffice-writer-nogui)")
     return office
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def check_golden(name: str, actual: str) -> None:
+    """``actual`` equals tests/golden/NAME; with QUALCODE_REGENERATE_GOLDEN=1 it is written there first
+    (only for an intended change: the diff of the golden file is then what to review)."""
+    path = GOLDEN / name
+    if os.environ.get("QUALCODE_REGENERATE_GOLDEN") == "1":
+        path.write_text(actual, encoding="utf-8")
+    expected = path.read_text(encoding="utf-8")
+    assert actual == expected, f"{name} differs from its golden file; regenerate only for an intended change"

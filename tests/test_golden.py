@@ -7,7 +7,6 @@ Regenerate (only for an intended change, in the same commit, with the reason in 
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 from pathlib import Path
@@ -15,12 +14,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from conftest import check_golden
+
 from qualcode import Project
 from qualcode.demo import run_demo
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = Path(__file__).resolve().parent / "golden"
-REGENERATE = os.environ.get("QUALCODE_REGENERATE_GOLDEN") == "1"
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +27,6 @@ def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("golden-demo")
     return run_demo(out, sample_dir=ROOT / "transcripts_sample", codebook=ROOT / "codebooks" / "werkbeleving.yaml",
                     echo=lambda line: None)
-
-
-def _check(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if REGENERATE:
-        path.write_text(actual, encoding="utf-8")
-    expected = path.read_text(encoding="utf-8")
-    assert actual == expected, f"{name} differs from its golden file; regenerate only for an intended change"
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +53,7 @@ def test_keyword_suggestions_on_the_sample(coded):
     lines = [json.dumps({"document": d, "position": p, "code": c, "direction": dr, "strategy": s, "score": sc,
                          "evidence": json.loads(ev)}, ensure_ascii=False, sort_keys=True)
              for d, p, c, dr, s, sc, ev in rows]
-    _check("suggestions-sample.jsonl", "\n".join(lines) + "\n")
+    check_golden("suggestions-sample.jsonl", "\n".join(lines) + "\n")
 
 
 @pytest.mark.slow  # the whole demo (module fixture), ~3 s
@@ -71,7 +62,7 @@ def test_explain_for_a_dozen_segments(demo):
         segments = project.segments(only_to_code=True)
         chosen = segments[:: max(1, len(segments) // 12)][:12]
         text = "\n\n".join(project.explain(s.id) for s in chosen)
-    _check("explain-12.txt", text + "\n")
+    check_golden("explain-12.txt", text + "\n")
 
 
 def _normalised(text: str, demo) -> str:
@@ -84,11 +75,11 @@ def _normalised(text: str, demo) -> str:
 
 @pytest.mark.slow  # the whole demo (module fixture), ~3 s
 def test_demo_report_markdown(demo):
-    _check("report.md", _normalised((demo.report.parent / "report.md").read_text(encoding="utf-8"), demo))
+    check_golden("report.md", _normalised((demo.report.parent / "report.md").read_text(encoding="utf-8"), demo))
 
 
 @pytest.mark.slow  # the whole demo (module fixture), ~3 s
 def test_demo_workbook_matrix_sheet(demo):
     sheet = openpyxl.load_workbook(demo.workbook, read_only=True)["Matrix"]
     rows = ["\t".join("" if v is None else str(v) for v in row) for row in sheet.iter_rows(values_only=True)]
-    _check("matrix-sheet.tsv", _normalised("\n".join(rows) + "\n", demo))
+    check_golden("matrix-sheet.tsv", _normalised("\n".join(rows) + "\n", demo))

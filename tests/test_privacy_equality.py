@@ -23,21 +23,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from privacy_texts import name_dense_text
 
+from conftest import check_golden
+
 from qualcode.privacy import detect as live_detect
 from qualcode.privacy import replace as live_replace
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = Path(__file__).resolve().parent / "golden"
-REGENERATE = os.environ.get("QUALCODE_REGENERATE_GOLDEN") == "1"
 EXAMPLES = int(os.environ.get("QUALCODE_EQUALITY_EXAMPLES", "300"))  # more for a long search after a change
-
-
-def _check(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if REGENERATE:
-        path.write_text(actual, encoding="utf-8")
-    expected = path.read_text(encoding="utf-8")
-    assert actual == expected, f"{name} differs from its golden file; regenerate only for an intended change"
 
 
 def _detection_lines(detection: Any) -> str:
@@ -96,7 +88,7 @@ def _replacement_lines(replacer: Any, docs: list[tuple[str, str]]) -> str:
 
 def test_golden_findings_on_the_sample_transcripts(sample_project):
     texts = _sample_texts(sample_project)
-    _check("privacy-findings-sample.jsonl", _detection_lines(live_detect.detect(texts)))
+    check_golden("privacy-findings-sample.jsonl", _detection_lines(live_detect.detect(texts)))
 
 
 def test_golden_replacements_of_the_pseudonymiser_on_the_sample(sample_project):
@@ -106,17 +98,17 @@ def test_golden_replacements_of_the_pseudonymiser_on_the_sample(sample_project):
     texts = _sample_texts(sample_project)
     with Project.open(sample_project) as project:
         replacer = pseudonymiser(project.store)
-    _check("privacy-replacements-sample.jsonl", _replacement_lines(replacer, texts))
+    check_golden("privacy-replacements-sample.jsonl", _replacement_lines(replacer, texts))
 
 
 def test_golden_findings_and_replacements_on_name_dense_text():
     docs = _dense_docs()
     detection = live_detect.detect(docs, known=["Marieke de Vries"], allowed=["Kahoot"])
-    _check("privacy-findings-dense.jsonl", _detection_lines(detection))
+    check_golden("privacy-findings-dense.jsonl", _detection_lines(detection))
     key = _key_of(detection, {"Marieke de Vries": "[Respondent 1]", "Marieke": "[Respondent 1]"})
     common = live_detect.lowercase_vocabulary(t for _, t in docs) | set(live_detect.name_lists()[3])
     replacer = live_replace.Replacer(key, common_words=common, allowed=["Kahoot"])
-    _check("privacy-replacements-dense.jsonl", _replacement_lines(replacer, docs))
+    check_golden("privacy-replacements-dense.jsonl", _replacement_lines(replacer, docs))
 
 
 def _same_as_reference(docs: list[tuple[str, str]], known: list[str], allowed: list[str],
