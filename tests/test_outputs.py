@@ -11,6 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qualcode.store import codings
 from qualcode import store
@@ -921,3 +923,15 @@ def test_workbook_past_excels_row_limit_is_refused_with_what_helps(built, tmp_pa
     result = CliRunner().invoke(main, ["export", "xlsx", str(out), "--coder", "anna", "--project", str(project.path)])
     assert result.exit_code == 0 and out.exists()
     assert "Warning: " + str(out) + ": 10 rows in the sheet 'Gecodeerde fragmenten'" in result.output
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .,\n\t\r\u00a0\u2009\u3000\x0b\x0c\x1c\x85\u2028é")), max_size=40))
+def test_a_passage_text_is_cleaned_as_every_whitespace_run_made_one_space(text):
+    """clean() copies a text only where there is something to change; what it gives is unchanged
+    (every run of whitespace, of any kind, one space; none at either end)."""
+    from qualcode.analysis.passages import clean
+
+    assert clean(text) == re.sub(r"\s+", " ", text).strip()
+    plain = " ".join(text.split())
+    assert clean(plain) is plain or clean(plain) == plain == ""

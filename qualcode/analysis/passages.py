@@ -61,8 +61,14 @@ class Pair:
     segment_ids: tuple[int, ...]
 
 
+# a run of two or more whitespace characters, or one that is not a plain space: what clean()
+# makes one space (a text that has none is returned as it is, not copied: many passages share it)
+_SPACES = re.compile(r"\s{2,}|[^\S ]")
+
+
 def clean(text: Any) -> str:
-    return re.sub(r"\s+", " ", str(text or "")).strip()
+    """``text`` on one line: every run of whitespace one space, none at either end."""
+    return _SPACES.sub(" ", str(text or "")).strip()
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -180,8 +186,11 @@ def passages(store: "Store", codings_df: "pd.DataFrame", *, spread_by: str | Non
             memos.setdefault(int(segment_id), []).append((coder, text))
     per_segment = codings_df.groupby("segment_id")["segment_id"].transform("size")
     out = []
+    texts: dict[int, str] = {}  # a segment's cleaned text, one string for all its codings
     for r, n in zip(codings_df.to_dict("records"), per_segment):
         sid = int(r["segment_id"])
+        if sid not in texts:
+            texts[sid] = clean(r["text"])
         src = sources.get(sid)
         raw = evidence.get((sid, r["code"], r["direction"]))
         ev = Evidence.from_json(json.loads(raw)) if raw else Evidence()
@@ -191,7 +200,7 @@ def passages(store: "Store", codings_df: "pd.DataFrame", *, spread_by: str | Non
             segment_id=sid, code=r["code"], direction=r["direction"], pseudonym=str(r["pseudonym"]),
             role=r.get("role"), study=r.get("study"), document=src.document if src else str(r["document"]),
             position=src.position if src else 0, start_time=src.start_time if src else None,
-            end_time=src.end_time if src else None, text=clean(r["text"]),
+            end_time=src.end_time if src else None, text=texts[sid],
             excerpt=excerpt(str(r["text"]), ev, max_chars), question=question_before(src.interviewer_turns) if src else None,
             memos=tuple(memos.get(sid, ())), status=r["status"],
             group=None if group_value is None or group_value != group_value else str(group_value),

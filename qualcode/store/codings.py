@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import uuid
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
@@ -57,11 +58,19 @@ class CodingRow:
     updated_at: str
 
 
+def _shared(value: Any) -> Any:
+    """One string object for a value that recurs row after row (a code, a status, a run's time),
+    instead of one per row: a selection of 200,000 codings holds them all."""
+    return sys.intern(value) if type(value) is str else value
+
+
 def _row(r: sqlite3.Row) -> CodingRow:
     return CodingRow(
-        id=r["id"], segment_id=r["segment_id"], code=r["code"], direction=r["direction"], origin=r["origin"],
-        coder=r["coder"], status=r["status"], evidence=json.loads(r["evidence"]) if r["evidence"] else None,
-        score=r["score"], strategy=r["strategy"], codebook_version=r["codebook_version"], updated_at=r["updated_at"],
+        id=r["id"], segment_id=r["segment_id"], code=_shared(r["code"]), direction=_shared(r["direction"]),
+        origin=_shared(r["origin"]), coder=_shared(r["coder"]), status=_shared(r["status"]),
+        evidence=json.loads(r["evidence"]) if r["evidence"] else None, score=r["score"],
+        strategy=_shared(r["strategy"]), codebook_version=_shared(r["codebook_version"]),
+        updated_at=_shared(r["updated_at"]),
     )
 
 
