@@ -282,7 +282,7 @@ class _Grid:
                 size = _size_of(value, style)
                 if size is not None:
                     longest[col] = max(longest.get(col, 0), size)
-        widths: dict[int, float] = {col: self.fixed.get(col, _width(size)) for col, size in longest.items()}
+        widths: dict[int, float] = {col: _width(size) for col, size in longest.items()}
         widths.update(self.fixed)
         return widths
 

@@ -296,6 +296,8 @@ def _ends_in_role(reversed_run: str) -> bool:
     """Whether the run of role characters (reversed) ends in a role word ("... juf", "een leerling")."""
     run = reversed_run[::-1].casefold()  # (the role characters fold one to one)
     return any(run[-n:] in _ROLE_BEFORE for n in _ROLE_LENGTHS if n <= len(run))
+
+
 _TAIL = re.compile(rf"\s+({_SURNAME})")
 _ARTICLE = re.compile(r"(?:Den|Ter|Ten|'s-?|St\.?|Sint)[\s-]*$")
 _ACRONYM = re.compile(r"[A-Z0-9]{2,}[-'’]")

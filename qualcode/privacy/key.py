@@ -80,11 +80,11 @@ def _taken_by_cases(pseudonyms: Iterable[str]) -> set[str]:
 def _new_entries(entries: list[stored.KeyEntry], detection: _detect.Detection, lang: str,
                  school_of_case: Callable[[Iterable[str]], str | None] = lambda terms: None,
                  taken_by_cases: Iterable[str] = ()) -> list[stored.KeyEntry]:
-    have = {stored.fold(e.term) for e in entries}
     taken = {e.placeholder for e in entries} | set(taken_by_cases)
     out: list[stored.KeyEntry] = []
     # A finding takes the placeholder of the first entry (the stored ones, then the new ones in order) that
-    # holds one of its terms: per folded term, the position and placeholder of its first entry.
+    # holds one of its terms: per folded term, the position and placeholder of its first entry (a term
+    # already there gets no new entry).
     first: dict[str, tuple[int, str]] = {}
     for i, e in enumerate(entries):
         first.setdefault(stored.fold(e.term), (i, e.placeholder))
@@ -99,9 +99,8 @@ def _new_entries(entries: list[stored.KeyEntry], detection: _detect.Detection, l
             placeholder, next_number[f.kind] = _terms.free_number(f.kind, lang, taken, next_number.get(f.kind, 1))
         taken.add(placeholder)
         for t, folded in zip(terms, folds):
-            if folded not in have:
-                have.add(folded)
-                first.setdefault(folded, (len(entries) + len(out), placeholder))
+            if folded not in first:
+                first[folded] = (len(entries) + len(out), placeholder)
                 out.append(stored.KeyEntry(t, placeholder, f.kind, "detected"))
     return out
 
