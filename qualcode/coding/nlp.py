@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 SUPPORTED_LANGUAGES = ("nl", "en")
 
 LEMMATIZER_NAME = "qualcode_lemmatizer"
+SENTENCIZER_NAME = "qualcode_sentencizer"  # spaCy's sentencizer, faster (coding/sentences.py)
 SENTENCE_FIX_NAME = "qualcode_sentence_fix"  # Dutch abbreviations and sentence ends (coding/sentences.py)
 LOWERS_KEY = "qualcode.lowers"  # doc.user_data: token lower-form hashes that fix each lemma
 
@@ -280,6 +281,14 @@ def _register_components() -> None:
         def _make_lemmatizer(nlp: Any, name: str, language: str) -> _LemmaComponent:
             return _LemmaComponent(language)
 
+    if not Language.has_factory(SENTENCIZER_NAME):
+
+        @Language.factory(SENTENCIZER_NAME)
+        def _make_sentencizer(nlp: Any, name: str) -> Any:
+            from qualcode.coding.sentences import sentencizer
+
+            return sentencizer(name, LOWERS_KEY)
+
     if not Language.has_factory(SENTENCE_FIX_NAME):
 
         @Language.factory(SENTENCE_FIX_NAME)
@@ -319,7 +328,7 @@ def build_pipeline(language: str, model: str | None = None) -> "Language":
         _register_components()
         nlp = spacy.blank(language)
         nlp.add_pipe(LEMMATIZER_NAME, config={"language": language})
-        nlp.add_pipe("sentencizer")
+        nlp.add_pipe(SENTENCIZER_NAME, name="sentencizer")  # the name of spaCy's own, which it is
         if language == "nl":
             nlp.add_pipe(SENTENCE_FIX_NAME)
         nlp.initialize()

@@ -10,11 +10,11 @@ new_tuple = tuple.__new__  # builds a NamedTuple without its Python-level __new_
 
 
 class DocView:
-    """What the sentence analysis reads from a Doc, read lazily: only a handful
-    of tokens per sentence are ever looked at, so per-token arrays would cost
-    more than they save."""
+    """What the sentence analysis reads from a Doc. Token objects are never made: a token's
+    characters and whether it is punctuation come from per-token arrays of the doc, read
+    once (at C speed) the first time the analysis asks for one."""
 
-    __slots__ = ("doc", "text", "lowers", "strings", "size", "spans", "names_staff")
+    __slots__ = ("doc", "text", "lowers", "strings", "size", "_starts", "_ends", "_punct", "question", "names_staff")
 
     def __init__(self, doc: Any, text: str, lowers: list[int], names_staff: bool | None = None):
         self.doc = doc
@@ -22,22 +22,39 @@ class DocView:
         self.lowers = lowers
         self.strings = doc.vocab.strings
         self.size = len(lowers)
-        self.spans: dict[int, tuple[int, int]] = {}  # token index -> its characters, filled as read
+        self._starts: list[int] | None = None  # each token's first character in the doc
+        self._ends: list[int] | None = None  # ... and the one after its last
+        self._punct: list[int] | None = None  # each token's is_punct (1 or 0)
+        self.question = self.strings.add("?")  # the hash of '?'
         # whether any token of the segment names the staff; worked out from the doc when asked
         self.names_staff = names_staff
 
+    def offsets(self) -> tuple[list[int], list[int]]:
+        """Every token's (first character, character after its last), as token.idx and
+        token.idx + len(token) give them."""
+        if self._starts is None or self._ends is None:
+            from spacy.attrs import IDX, LENGTH
+
+            columns = self.doc.to_array([IDX, LENGTH])
+            self._starts = columns[:, 0].tolist()
+            self._ends = (columns[:, 0] + columns[:, 1]).tolist()
+        return self._starts, self._ends
+
     def char_span(self, index: int) -> tuple[int, int]:
-        span = self.spans.get(index)
-        if span is None:
-            token = self.doc[index]
-            span = self.spans[index] = (token.idx, token.idx + len(token))
-        return span
+        starts, ends = self.offsets()
+        return starts[index], ends[index]
 
     def is_punct(self, index: int) -> bool:
-        return self.doc[index].is_punct
+        punct = self._punct
+        if punct is None:
+            from spacy.attrs import IS_PUNCT
+
+            punct = self._punct = self.doc.to_array(IS_PUNCT).tolist()
+        return bool(punct[index])
 
     def span_text(self, start: int, end: int) -> str:
-        return self.text[self.char_span(start)[0]:self.char_span(end - 1)[1]]
+        starts, ends = self.offsets()
+        return self.text[starts[start]:ends[end - 1]]
 
 
 class Hit(NamedTuple):

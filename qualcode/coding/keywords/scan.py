@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from itertools import compress
-from typing import Any, Sequence, cast
+from typing import Any, Iterator, Sequence, cast
 
 from qualcode.coding.keywords.hits import DocView, Hit, SentenceResult, new_tuple
 from qualcode.coding.keywords.rules import ASPECT_INV, GROUP_OF_ROLE, HAS_ANCHOR, HAS_ASPECT, HAS_SEPARABLE, CompiledRules, FormRules
@@ -139,14 +139,13 @@ def analyse_doc(rules: CompiledRules, doc: Any, text: str, offset: int, trace: b
     phrase_count = len(phrase_hits)
     phrases_in_order = all(phrase_hits[i].start <= phrase_hits[i + 1].start for i in range(phrase_count - 1))
     phrase_position = 0
-    # walk the sentences up to the last one wanted (each costs a Span)
-    for sent in doc.sents:
-        s_end = sent.end
+    starts, ends = view.offsets()
+    # walk the sentences up to the last one wanted
+    for s_start, s_end in sentence_bounds(doc):
         if targets[target] >= s_end:
             continue
         while target < last_target and targets[target] < s_end:
             target += 1
-        s_start = sent.start
         # the sentence's hits by group: token hits in token order, then phrase hits
         groups: tuple[list[Hit], ...] = ([], [], [], [], [], [])
         long_groups = 0  # bit per group with a hit of more than one token
@@ -174,12 +173,12 @@ def analyse_doc(rules: CompiledRules, doc: Any, text: str, offset: int, trace: b
             groups[group].append(hit)
             if hit.end - hit.start > 1:
                 long_groups |= 1 << group
-        start_char = sent.start_char
+        start_char = starts[s_start]
         if window_starts is not None and windows is not None:
             window = bisect_right(window_starts, start_char) - 1
             _, offset, view.names_staff = windows[window]
         result = analyse_sentence(rules, view, groups, long_groups, s_start, s_end, start_char + offset,
-                                  sent.end_char + offset, offset, trace)
+                                  ends[s_end - 1] + offset, offset, trace)
         if result is not None:
             results.append(result)
             if where is not None and window_starts is not None:
@@ -187,6 +186,27 @@ def analyse_doc(rules: CompiledRules, doc: Any, text: str, offset: int, trace: b
         if target == last_target:
             break
     return results
+
+
+def sentence_bounds(doc: Any) -> Iterator[tuple[int, int]]:
+    """The (first token, token after the last) of each sentence of ``doc``, as ``doc.sents`` gives
+    them, read from the sentence starts array (a Span per sentence costs more than its analysis
+    of a sentence without a hit)."""
+    if "sents" in doc.user_hooks or not doc.has_annotation("SENT_START"):
+        yield from ((sent.start, sent.end) for sent in doc.sents)  # (which raises without sentences)
+        return
+    from spacy.attrs import SENT_START
+
+    size = len(doc)
+    # doc.sents starts a sentence at the first token and at every token whose sent_start is 1
+    flags = doc.to_array(SENT_START)
+    bounds = (flags[1:] == 1).nonzero()[0].tolist()
+    start = 0
+    for bound in bounds:
+        yield start, bound + 1
+        start = bound + 1
+    if start < size:
+        yield start, size
 
 
 def pieces(text: str, max_length: int) -> list[tuple[int, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import functools
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from qualcode.coding.keywords.direction import DIRECTION_BIT, negator, quantities
 from qualcode.coding.keywords.hits import DocView, Found, Hit, MentionHit, SentenceResult, new_tuple
@@ -21,9 +21,12 @@ _DIRECTIONS_BY_BITS = {0: ("none",), 1: ("opportunity",), 2: ("risk",), 3: ("opp
 _NO_CUE = "counts only with a direction cue in its clause (here it names no effect on the work)"
 
 
-def _is_question(tokens: Any, s_start: int, s_end: int) -> bool:
+def _is_question(doc: DocView, s_start: int, s_end: int) -> bool:
     """The sentence ends in a question mark (a closing quote or footnote number may follow)."""
-    return any(tokens[i].text == "?" for i in range(max(s_start, s_end - 3), s_end))
+    # a token whose lower-cased form is '?' is '?' itself
+    question = doc.question
+    lowers = doc.lowers
+    return any(lowers[i] == question for i in range(max(s_start, s_end - 3), s_end))
 
 
 def _about_staff(rules: CompiledRules, doc: DocView, aspects: list[Hit], s_start: int, s_end: int,
@@ -34,8 +37,10 @@ def _about_staff(rules: CompiledRules, doc: DocView, aspects: list[Hit], s_start
     tokens = doc.doc
     lowers, strings = doc.lowers, doc.strings
     others: dict[int, list[int]] = {}  # code -> the tokens naming another holder
+    known = rules.holder_cache.get  # rules.holders without a call per token where the form is known
     for i in range(s_start, s_end):
-        staff, codes = rules.holders(lowers[i], strings)
+        lower = lowers[i]
+        staff, codes = known(lower) or rules.holders(lower, strings)
         if staff:
             return aspects
         for code in codes:
@@ -68,7 +73,7 @@ def _unpaired(doc: DocView, cues: list[Hit], found: Callable[..., Found],
         for second in cues:
             if second.start < first.end or (second.role != OPP and second.role != RISK) or second.role == first.role:
                 continue
-            between = [doc.doc[i].lower_ for i in range(first.end, second.start)]
+            between = [doc.strings[doc.lowers[i]] for i in range(first.end, second.start)]
             if 1 <= len(between) <= 2 and between[-1] in _PAIR_WORDS and all(
                     w in _PAIR_WORDS or w == "," for w in between):
                 paired.update((first, second))
@@ -125,8 +130,7 @@ def analyse_sentence(rules: CompiledRules, doc: DocView, groups: tuple[list[Hit]
     code_ids = rules.code_ids
     clause_of = functools.partial(bisect.bisect_right, breaks) if breaks else first_clause
     made: dict[tuple, Found] = {}
-    spans = doc.spans
-    tokens = doc.doc
+    starts, ends = doc.offsets()
     text = doc.text
 
     def found(hit: Hit, kind: str | None = None, note: str = "") -> Found:
@@ -134,19 +138,8 @@ def analyse_sentence(rules: CompiledRules, doc: DocView, groups: tuple[list[Hit]
         key = (hit, kind, note)
         result = made.get(key)
         if result is None:
-            first = hit[0]  # start
-            span = spans.get(first)
-            if span is None:
-                token = tokens[first]
-                span = spans[first] = (token.idx, token.idx + len(token))
-            start, end = span
-            if hit[1] - first > 1:  # end
-                last = hit[1] - 1
-                span = spans.get(last)
-                if span is None:
-                    token = tokens[last]
-                    span = spans[last] = (token.idx, token.idx + len(token))
-                end = span[1]
+            start = starts[hit[0]]  # start
+            end = ends[hit[1] - 1]  # end
             role = hit[2]
             if not note and role <= DEC and hit[5].__class__ is str:  # extra: a separable verb's particle
                 note = f"with '{hit[5]}'"
@@ -285,7 +278,7 @@ def analyse_sentence(rules: CompiledRules, doc: DocView, groups: tuple[list[Hit]
         mentions.append((code_ids[code], found(aspect), _DIRECTIONS_BY_BITS[bits], founds))
     undirected = None
     if mentions and cues:
-        if _is_question(tokens, s_start, s_end):
+        if _is_question(doc, s_start, s_end):
             undirected = "the sentence is a question: it names the aspect without a direction"
         elif rules.hedge is not None:
             hedge = rules.hedge.search(text[start_char - offset:end_char - offset].lower())
