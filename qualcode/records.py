@@ -123,11 +123,14 @@ class EncodedEvidence(Mapping[str, Any]):
         return f"EncodedEvidence({self.text!r})"
 
 
+_EVIDENCE_ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps(..., ensure_ascii=False) makes one per call
+
+
 def evidence_text(evidence: Mapping[str, Any]) -> str:
     """The evidence as stored: JSON, non-ASCII letters as they are."""
     if isinstance(evidence, EncodedEvidence):
         return evidence.text
-    return json.dumps(evidence, ensure_ascii=False)
+    return _EVIDENCE_ENCODER.encode(evidence)
 
 
 @dataclass(frozen=True)

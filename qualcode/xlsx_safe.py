@@ -14,6 +14,7 @@ from __future__ import annotations
 import numbers
 import os
 import re
+import shutil
 import tempfile
 from contextlib import contextmanager
 from typing import Any, Callable, Hashable, Iterator, Mapping
@@ -81,6 +82,35 @@ STREAMING_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "str
                      "strings_to_urls": False}
 
 
+_ROWS_PREFIX = "qualcode-xlsx-"  # + the writing process's id + "-": a folder of streamed rows
+_ROWS_FOLDER = re.compile(re.escape(_ROWS_PREFIX) + r"(\d+)-")
+
+
+def _remove_rows_of_ended_processes() -> None:
+    """Remove the row folders that processes killed while writing a workbook left (no ``finally`` runs
+    on SIGKILL or power loss): their files hold the cells' text, transcript quotes among them. A folder
+    goes only when its process no longer runs and it is this user's (POSIX; elsewhere nothing is removed)."""
+    if os.name != "posix":
+        return
+    folder = tempfile.gettempdir()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        match = _ROWS_FOLDER.match(entry.name)
+        if match is None or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+            os.kill(int(match.group(1)), 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            shutil.rmtree(entry.path, ignore_errors=True)
+        except OSError:  # another user's process (PermissionError), or the entry went away
+            continue
+
+
 @contextmanager
 def streamed_workbook(path: str | os.PathLike[str]) -> Iterator[Any]:
     """An XlsxWriter workbook for ``path`` in ``constant_memory`` mode (each row goes to disk
@@ -88,11 +118,13 @@ def streamed_workbook(path: str | os.PathLike[str]) -> Iterator[Any]:
 
     Its rows wait in temporary files of a folder of its own, which is removed however the block
     ends: a block that fails leaves no temporary file and saves nothing (write to the temporary
-    path of :func:`qualcode.atomic.atomic_path`, so no partial workbook is left either).
+    path of :func:`qualcode.atomic.atomic_path`, so no partial workbook is left either). The
+    folder of a process that was killed is removed by the next workbook written.
     """
     from xlsxwriter import Workbook
 
-    with tempfile.TemporaryDirectory(prefix="qualcode-xlsx-") as rows_folder:
+    _remove_rows_of_ended_processes()
+    with tempfile.TemporaryDirectory(prefix=f"{_ROWS_PREFIX}{os.getpid()}-") as rows_folder:
         wb = Workbook(os.fspath(path), {**STREAMING_OPTIONS, "tmpdir": rows_folder})
         try:
             yield wb

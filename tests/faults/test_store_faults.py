@@ -590,6 +590,29 @@ def test_a_workbook_whose_writing_fails_midway_leaves_no_file_and_no_temporary_f
     assert list(rows_folder.iterdir()) == []
 
 
+@pytest.mark.skipif(os.name != "posix", reason="processes are looked up by id on POSIX only")
+def test_the_rows_a_killed_export_left_are_removed_by_the_next_workbook(proj, tmp_path, monkeypatch):
+    """A SIGKILLed export cannot remove its streamed rows (they hold the cells' text, quotes among them):
+    the next workbook written removes the folders of processes that no longer run, and only those."""
+    import subprocess
+
+    rows_folder = tmp_path / "system-temp"
+    rows_folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(rows_folder))
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    killed = rows_folder / f"qualcode-xlsx-{ended.pid}-k1ll3d"
+    killed.mkdir()
+    (killed / "tmp1234").write_text("Jan de Vries zegt dat de werkdruk stijgt", encoding="utf-8")
+    running = rows_folder / f"qualcode-xlsx-{os.getppid()}-running"  # a process that still runs
+    running.mkdir()
+    other = rows_folder / "qualcode-xlsx-old-style"  # not named by a process: left alone
+    other.mkdir()
+    result = invoke(["export", "xlsx", proj.parent / "results.xlsx", "--coder", "anna"], proj)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in rows_folder.iterdir()) == sorted([running.name, other.name])
+
+
 # -- 5. check and apply in one write transaction -------------------------------------------------
 def test_review_import_checks_and_applies_in_one_write_transaction(proj, monkeypatch):
     """While the import has checked the workbook against the codebook version, no one can store a new one."""
