@@ -1,10 +1,16 @@
 """End-to-end throughput of `qualcode code` against the bare NLP pipeline, in one run.
 
 `code` reads the segments from the project store, runs the NLP pipeline, matches
-the codebook's rules and writes the suggestions back in one transaction. The
-baseline is the bare pipeline (tokenise + lemmatise + sentences, no matching, no
-store) on the same texts, measured in the same process (and, for reference, spaCy's own lookup lemmatiser in its place, the pipeline the
-issue measured). Goal: ratio >= 1.0, peak memory < 1 GB. The breakdown after it times the
+the codebook's rules and writes the suggestions back in one transaction. Two baselines,
+measured in the same process on the same texts (tokenise + lemmatise + sentences, no
+matching, no store):
+
+* the issue's: the bare spaCy pipeline, blank nl + spaCy's lookup lemmatiser + spaCy's
+  sentencizer (the pipeline issue 17 measured and set its goal against);
+* qualcode's own pipeline (the same steps, its lemmas cached per form and its sentencizer
+  reading the forms' hashes), the stricter one: every gain of that pipeline lowers the ratio.
+
+Goal: ratio >= 1.0, peak memory < 1 GB. The breakdown after it times the
 parts of a run on their own (prefilter, pipeline on the windows, rule analysis, aggregation):
 the rule analysis is work the bare pipeline does not do, so what it costs alone bounds the ratio.
 
@@ -122,8 +128,16 @@ def machine_scaling(texts: list[str]) -> float:
     return sorted(walls)[1]
 
 
-def breakdown(codebook, texts: list[str], bare: float) -> None:
-    """The parts of the keyword path timed one by one, in process, on warm caches (as in a long run)."""
+def breakdown(codebook, texts: list[str], bare: float, lookup: float) -> None:
+    """The parts of the keyword path timed one by one, in process, on warm caches (as in a long run),
+    with the garbage collector set as `code` sets it."""
+    from qualcode.batches import fewer_collections
+
+    with fewer_collections():
+        _breakdown(codebook, texts, bare, lookup)
+
+
+def _breakdown(codebook, texts: list[str], bare: float, lookup: float) -> None:
     from collections import deque
 
     from qualcode.coding.keywords import stream
@@ -173,8 +187,9 @@ def breakdown(codebook, texts: list[str], bare: float) -> None:
     print(f"breakdown (CPU, warm): windows {windows:.2f} s ({share:.0%} of the text), pipeline on them {pipe:.2f} s, "
           f"rule analysis {analyse:.2f} s ({mentioned:,} sentences with a mention), aggregation {aggregation:.2f} s "
           f"({suggestions:,} suggestions)")
-    print(f"rule analysis + aggregation alone: {(analyse + aggregation) / bare:.2f} x the bare pipeline's CPU "
-          f"(the ratio above cannot pass {bare / (analyse + aggregation):.2f} while they cost what they do)")
+    print(f"rule analysis + aggregation alone: {(analyse + aggregation) / bare:.2f} x qualcode's own pipeline's CPU, "
+          f"{(analyse + aggregation) / lookup:.2f} x the issue's (the ratios above cannot pass "
+          f"{bare / (analyse + aggregation):.2f} and {lookup / (analyse + aggregation):.2f} while they cost what they do)")
 
 
 def main() -> int:
@@ -199,14 +214,15 @@ def main() -> int:
     tokens = sum(len(doc) for doc in nlp.pipe(corpus.texts, batch_size=256))
     bare = time.process_time() - t0
     bare_wps = corpus.words / bare
-    print(f"bare pipeline (nlp.pipe)              {bare_wps:>10,.0f} words/s  (CPU {bare:.2f} s, {tokens:,} tokens)")
+    print(f"qualcode's own pipeline (nlp.pipe)    {bare_wps:>10,.0f} words/s  (CPU {bare:.2f} s, {tokens:,} tokens)")
     lookup_nlp = spacy_lookup_pipeline(codebook.language)
     t0 = time.process_time()
     sum(len(doc) for doc in lookup_nlp.pipe(corpus.texts, batch_size=256))
     lookup = time.process_time() - t0
     lookup_wps = corpus.words / lookup
     del lookup_nlp
-    print(f"  for reference, spaCy's lookup lemmatiser in its place {lookup_wps:>10,.0f} words/s  (CPU {lookup:.2f} s)")
+    print(f"the issue's bare spaCy pipeline       {lookup_wps:>10,.0f} words/s  (CPU {lookup:.2f} s; spaCy's lookup "
+          "lemmatiser and sentencizer)")
     _cold()
     t0 = time.process_time()
     fixed_nlp = build_pipeline(codebook.language)
@@ -235,8 +251,10 @@ def main() -> int:
             ratio = code_wps / bare_wps
             print(f"qualcode code --jobs 1 (store→NLP→store) {code_wps:>10,.0f} words/s  (CPU {coded:.2f} s, "
                   f"wall {wall:.2f} s, {report.added:,} suggestions)")
-            print(f"ratio code / bare pipeline: {ratio:.2f} (goal >= 1.00) {'OK' if ratio >= 1.0 else 'BELOW GOAL'}; "
-                  f"against spaCy's lookup lemmatiser pipeline {code_wps / lookup_wps:.2f}")
+            spacy_ratio = code_wps / lookup_wps
+            print(f"ratio code / the issue's bare spaCy pipeline: {spacy_ratio:.2f} (goal >= 1.00) "
+                  f"{'OK' if spacy_ratio >= 1.0 else 'BELOW GOAL'}; / qualcode's own pipeline: {ratio:.2f} "
+                  f"{'OK' if ratio >= 1.0 else 'BELOW'}")
         else:
             print(f"qualcode code --jobs {jobs}                 {corpus.words / wall:>10,.0f} words/s  (wall {wall:.2f} s; "
                   f"CPU {coded:.2f} s here, {workers:.2f} s in the workers; {report.added:,} suggestions)")
@@ -246,7 +264,7 @@ def main() -> int:
             speedup = first_wall[1] / wall
             print(f"wall --jobs {first_wall[0]} / --jobs {jobs}: {speedup:.2f} (goal >= 1.70 for 1 / 2) "
                   f"at load average {os.getloadavg()[0]:.1f}")
-    breakdown(codebook, corpus.texts, bare)
+    breakdown(codebook, corpus.texts, bare, lookup)
     peak = _peak_rss_mb()
     print(f"peak memory (max RSS of this process): {peak:,.0f} MB (goal < 1024 MB) {'OK' if peak < 1024 else 'ABOVE GOAL'}")
     return 0
