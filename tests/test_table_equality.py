@@ -46,10 +46,26 @@ def test_generated_tables_read_as_before(tmp_path: Path) -> None:
     check_golden("table-reads.jsonl", "".join(lines))
 
 
-@pytest.mark.slow
-def test_generated_tables_are_stored_as_before(tmp_path: Path) -> None:
+def _stored_lines(tmp_path: Path) -> str:
     lines = []
     for seed, sample in _samples():
         path = sample.write(tmp_path)
         lines.append(_line({"seed": seed, "store": store_output(sample, path, tmp_path / f"p{seed}.qualcode")}))
-    check_golden("table-stores.jsonl", "".join(lines))
+        path.unlink()
+    return "".join(lines)
+
+
+@pytest.mark.slow
+def test_generated_tables_are_stored_as_before(tmp_path: Path) -> None:
+    check_golden("table-stores.jsonl", _stored_lines(tmp_path))
+
+
+@pytest.mark.slow
+def test_writing_in_batches_stores_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Segments, cases and attributes are written in batches: batches of two store what one batch does."""
+    from qualcode.ingest import run
+    from qualcode.store.cases import CaseWriter
+
+    monkeypatch.setattr(run, "SEGMENT_BATCH", 2)
+    monkeypatch.setattr(CaseWriter, "BATCH", 2)
+    assert _stored_lines(tmp_path) == (Path(__file__).parent / "golden" / "table-stores.jsonl").read_text("utf-8")

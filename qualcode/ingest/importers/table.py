@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from itertools import chain, islice
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from qualcode.errors import ImportFormatError
 from qualcode.ingest.importers.encoding import decode_bytes, encoding_note, normalise_newlines
@@ -140,7 +140,7 @@ def read_table(
         if index not in kept and (reason := personal_data(grid.columns[index], _label(grid, index))) is not None
     }
     others = [index for index in others if index not in personal]
-    document = _TableDocument(grid, texts, row_id, case, others)
+    document = _TableDocument(grid, texts, row_id, case, others, text_cells=path.suffix.lower() != ".xlsx")
     for number, values in table.rows:
         fault = document.add(number, values)
         if fault is not None:
@@ -203,14 +203,15 @@ def read_table(
 
 
 _PREVIEW = {"survey preview", "survey test", "preview", "test", "spam", "surveypreview", "surveytest"}
-_SHARED_VALUES = 4096  # distinct attribute cells whose typed value is kept, to be shared by the rows that repeat it
+_SHARED_VALUES = 4096  # distinct attribute cells (and sets of them) kept to be shared by the rows that repeat them
 
 
 class _TableDocument:
     """The text and turns of a table, made one data row at a time, and what its notes and warnings say
     about the whole table (rows without text, preview responses, values in columns without a name)."""
 
-    def __init__(self, grid: Grid, texts: list[int], row_id: int | None, case: int | None, others: list[int]):
+    def __init__(self, grid: Grid, texts: list[int], row_id: int | None, case: int | None, others: list[int],
+                 text_cells: bool):
         self.grid = grid
         self.row_id = row_id
         self.case = case
@@ -230,8 +231,11 @@ class _TableDocument:
         self.unnamed_unseen = [index for index, column in enumerate(grid.columns) if not column]
         self.ids: dict[str, int] = {}  # id -> row number
         # A survey's attribute columns repeat a few values ("vo", "noord"): the rows share one typed value
-        # (and one string) for each, rather than each keeping the string its cell was read as.
+        # (and one string) for each, rather than each keeping the string its cell was read as, and the
+        # rows of a CSV with the same cells share one attributes dict (never changed: a Mapping).
         self.typed: dict[str, Any] = {}
+        self.text_cells = text_cells
+        self.shared: dict[tuple[Any, ...], Mapping[str, Any]] = {}
 
     def add(self, number: int, values: Sequence[Any]) -> ImportFormatError | None:
         """Take in one data row; the fault that stops the reading (an id missing or repeated), if any."""
@@ -261,7 +265,7 @@ class _TableDocument:
                     self.unnamed[index] = (number, value)
             self.unnamed_unseen = [index for index in self.unnamed_unseen if index not in self.unnamed]
         case_id = (cell_text(values[self.case]) or None) if self.case is not None else None
-        attributes: dict[str, Any] | None = None
+        attributes: Mapping[str, Any] | None = None
         parts, turns = self.parts, self.turns
         for index, speaker in self.texts:
             content = normalise_newlines(cell_text(values[index]))
@@ -282,8 +286,15 @@ class _TableDocument:
             self.empty_rows.append(number)
         return None
 
-    def _attributes(self, values: Sequence[Any]) -> dict[str, Any]:
-        """The row's other columns with a value, typed (shared by the row's turns)."""
+    def _attributes(self, values: Sequence[Any]) -> Mapping[str, Any]:
+        """The row's other columns with a value, typed (shared by the row's turns, and by the rows of a
+        CSV whose other cells are the same: a survey's few attribute values make few distinct sets)."""
+        key: tuple[Any, ...] | None = None
+        if self.text_cells:  # every cell a str: equal cells are equal typed values (no 1 == 1.0 == True)
+            key = tuple([values[index] for index, _ in self.others])
+            shared = self.shared.get(key)
+            if shared is not None:
+                return shared
         decimal_comma = self.grid.decimal_comma
         typed = self.typed
         attributes: dict[str, Any] = {}
@@ -299,6 +310,8 @@ class _TableDocument:
                 value = typed_value(cell, decimal_comma=decimal_comma)
             if value != "":  # typed_value gives "" for an empty cell only (a number is never "")
                 attributes[column] = value
+        if key is not None and len(self.shared) < _SHARED_VALUES:
+            self.shared[key] = attributes
         return attributes
 
 
