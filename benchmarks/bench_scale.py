@@ -18,7 +18,11 @@ process of its own.
 
 ``--survey-answers`` generates survey tables (one row per respondent: id, three
 attributes, one open answer of 10-60 words) and measures ``import`` of each; the growth
-factor between sizes says whether the table import is linear.
+factor between sizes says whether the table import is linear. ``--compare-with DIR`` times
+the import of another checkout (``git worktree add /tmp/old v0.x``) on the same tables,
+its runs taking turns with this checkout's:
+
+    .venv/bin/python benchmarks/bench_scale.py --words "" --survey-answers 1e5,2e5 --repeat 5 --compare-with /tmp/old
 
 Figures are medians of ``--repeat`` runs (default 1: the 10 M run takes minutes).
 """
@@ -59,17 +63,18 @@ class Run:
     peak_mb: float
 
 
-def _env() -> dict[str, str]:
+def _env(root: Path = ROOT) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONPATH"] = str(root) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
 
 
-def run_child(args: list[str], cwd: Path) -> tuple[Run, str]:
-    """Run one child process to the end; its wall time, CPU time and peak memory, and its output."""
+def run_child(args: list[str], cwd: Path, root: Path = ROOT) -> tuple[Run, str]:
+    """Run one child process (of the code in ``root``) to the end; its wall time, CPU time and peak memory,
+    and its output."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(args, cwd=cwd, env=_env(), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(args, cwd=cwd, env=_env(root), stdout=out, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - started
@@ -81,8 +86,8 @@ def run_child(args: list[str], cwd: Path) -> tuple[Run, str]:
     return Run(wall, usage.ru_utime + usage.ru_stime, peak), text
 
 
-def qualcode(*args: str, cwd: Path) -> tuple[Run, str]:
-    return run_child([sys.executable, "-m", "qualcode", *args], cwd)
+def qualcode(*args: str, cwd: Path, root: Path = ROOT) -> tuple[Run, str]:
+    return run_child([sys.executable, "-m", "qualcode", *args], cwd, root)
 
 
 # -- material -------------------------------------------------------------------------------
@@ -201,13 +206,12 @@ def measure_corpus(words: int, tmp: Path) -> tuple[dict[str, Run], dict[str, obj
     return runs, info
 
 
-def measure_survey(answers: int, tmp: Path) -> Run:
-    base = tmp / f"s{answers}"
-    base.mkdir()
-    write_survey(base / "survey.csv", answers)
-    qualcode("init", "p.qualcode", cwd=base)
-    run, _ = qualcode("import", "survey.csv", "--text-column", "toelichting", "--id-column", "respondent",
-                      "--project", "p.qualcode", cwd=base)
+def measure_survey(survey: Path, folder: Path, root: Path = ROOT) -> Run:
+    """``import`` of the survey table into a new project in ``folder``, by the code in ``root``."""
+    folder.mkdir(parents=True)
+    qualcode("init", "p.qualcode", cwd=folder, root=root)
+    run, _ = qualcode("import", str(survey), "--text-column", "toelichting", "--id-column", "respondent",
+                      "--project", "p.qualcode", cwd=folder, root=root)
     return run
 
 
@@ -226,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--survey-answers", default="", help="survey table sizes in rows, comma-separated")
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; figures are medians")
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated material in this folder")
+    parser.add_argument("--compare-with", type=Path, default=None,
+                        help="another checkout (an older qualcode) whose survey import is timed too, its runs "
+                             "taking turns with this checkout's on the same tables")
     args = parser.parse_args(argv)
     sizes = [int(float(x)) for x in args.words.split(",") if x.strip()]
     surveys = [int(float(x)) for x in args.survey_answers.split(",") if x.strip()]
@@ -257,14 +264,27 @@ def main(argv: list[str] | None = None) -> int:
             _print_table(sizes, results)
 
         if surveys:
-            survey_runs = {n: _median([measure_survey(n, tmp / f"r{r}") if r else measure_survey(n, tmp)
-                                       for r in range(args.repeat)]) for n in surveys}
-            print("\nsurvey table import (wall / CPU / peak)")
-            first = survey_runs[surveys[0]]
-            for n, run in survey_runs.items():
-                print(f"  {_size(n):>7} answers: {run.wall:6.1f} s / {run.cpu:6.1f} s / {run.peak_mb:6.0f} MB"
-                      f"   growth CPU x{run.cpu / first.cpu:.2f}, wall x{run.wall / first.wall:.2f}"
-                      f" (size x{n / surveys[0]:g})")
+            codes = {"this checkout": ROOT, **({"compared": args.compare_with.resolve()} if args.compare_with else {})}
+            tables = {}
+            for n in surveys:
+                tables[n] = tmp / f"survey-{n}.csv"
+                write_survey(tables[n], n)
+            runs: dict[tuple[str, int], list[Run]] = {(code, n): [] for code in codes for n in surveys}
+            for r in range(args.repeat):  # old and new take turns, so that a busy spell hits both
+                for n in surveys:
+                    for code, root in codes.items():
+                        runs[code, n].append(measure_survey(tables[n], tmp / f"s{n}-{r}-{len(runs[code, n])}"
+                                                            f"-{code.replace(' ', '-')}", root))
+            for code in codes:
+                print(f"\nsurvey table import, {code} (wall / CPU / peak, medians of {args.repeat})")
+                first = _median(runs[code, surveys[0]])
+                for n in surveys:
+                    run = _median(runs[code, n])
+                    print(f"  {_size(n):>7} answers: {run.wall:6.1f} s / {run.cpu:6.1f} s / {run.peak_mb:6.0f} MB"
+                          f"   growth CPU x{run.cpu / first.cpu:.2f}, wall x{run.wall / first.wall:.2f}, "
+                          f"peak x{run.peak_mb / first.peak_mb:.2f} (size x{n / surveys[0]:g})")
+                    print("      runs (wall/CPU/peak): " + ", ".join(
+                        f"{x.wall:.1f}/{x.cpu:.1f}/{x.peak_mb:.0f}" for x in runs[code, n]))
     return 0
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a table import makes one a row (no __dict__ each)
 class ParsedTurn:
     """One speaker turn (or paragraph, or table cell) found by an importer.
 

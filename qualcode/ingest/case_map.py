@@ -4,6 +4,7 @@ From a cases file, a table's case column, or one case per document and speaker.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Sequence
@@ -96,5 +97,10 @@ class CaseMap:
 
 def auto_case_id(document: str, speaker: str | None) -> str:
     """``interview-01:R1``; a document in a folder keeps the folder (``school-a/interview:R1``)."""
-    stem = str(PurePosixPath(document).with_suffix("")) if "." in PurePosixPath(document).name else document
+    stem = _stem(document)
     return f"{stem}:{speaker}" if speaker else stem
+
+
+@functools.lru_cache(maxsize=64)  # a table without an id column asks once a row
+def _stem(document: str) -> str:
+    return str(PurePosixPath(document).with_suffix("")) if "." in PurePosixPath(document).name else document

@@ -10,7 +10,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from qualcode.batches import fewer_collections
 from qualcode.errors import CasesFileError, ImportFormatError, ProjectBusyError, UsageError
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from qualcode.store import Store
 
 LONG_SEGMENT_WORDS = 1000  # a segment longer than this is warned about
+SEGMENT_BATCH = 20_000  # segment rows written at once
 TABLE_FORMATS = ("csv", "xlsx")
 
 
@@ -138,10 +139,13 @@ def import_files(
         if path in names and names[path] != given:
             report.notes.append(f"{given}: another document is called that (in this import or the project); "
                                 f"imported as {names[path]}")
-    for path, data, digest in new_files:
+    new_files.reverse()
+    while new_files:  # each file's bytes are let go once it is read (a table's are not held while it is written)
+        path, data, digest = new_files.pop()
         docs = read_document(path, text_columns=text_columns, id_column=id_column, case_column=case_column,
                              keep_columns=keep_columns, encoding=encoding, speaker_pattern=speaker_pattern,
                              data=data, max_unpacked_mb=max_unpacked_mb)
+        del data
         docs = [replace(doc, name=names[path]) for doc in docs]
         parsed.append((path, digest, docs))
         if progress is not None:
@@ -381,13 +385,21 @@ def _write_document(con, writer: stored_cases.CaseWriter, doc: ParsedDocument, d
                                            unit=unit, study_id=study_id)
     study_name = stored_documents.study_name(con, study_id) if study_id is not None else None
     auto_cases: dict[object, str] = {}
-    written: set[tuple[str, str]] = set()
+    # case id -> the attributes first written for it, or the set of all written (as _attributes_key):
+    # a case is written once per distinct set of attributes, not once per segment.
+    written: dict[str, Mapping[str, Any] | set[str]] = {}
     rows: list[stored_documents.SegmentRow] = []
+    count = 0
     # In a transcript with speakers, unlabelled paragraphs before the first speaker are a
     # title or metadata block ("Interview expert 3 – 4 februari"): kept, not coded.
     first_spoken = next((i for i, t in enumerate(doc.turns) if t.speaker is not None), None)
     preamble = {id(t) for t in doc.turns[:first_spoken]} if first_spoken else set()
     for position, span in enumerate(segment_turns(doc.text, doc.turns, unit, max_words)):
+        if len(rows) >= SEGMENT_BATCH:  # written as they come: a table of 200,000 answers is not held twice
+            writer.flush()  # the cases before the segments that refer to them
+            stored_documents.add_segments(con, rows)
+            count += len(rows)
+            rows = []
         turn = span.turn
         words = word_count(doc.text, span.start, span.end)
         if words > LONG_SEGMENT_WORDS:
@@ -410,22 +422,17 @@ def _write_document(con, writer: stored_cases.CaseWriter, doc: ParsedDocument, d
         if case_id is None and to_code:
             # No cases file entry: one case per table row, per publication (--role literature),
             # or per speaker of this document; pseudonymised.
-            if turn.source_row is not None:
-                key: object = ("row", turn.source_row)
-                label = f"row {turn.source_row}"
-            elif role == "literature":
-                key, label = None, None
+            if turn.source_row is not None:  # not kept: a table has a key for every row
+                case_id = auto_case_id(doc.name, f"row {turn.source_row}")
             else:
-                key = label = turn.speaker
-            if key not in auto_cases:
-                auto_cases[key] = auto_case_id(doc.name, label)
-            case_id = auto_cases[key]
-        attrs = dict(turn.attributes)
+                key = None if role == "literature" else turn.speaker
+                if key not in auto_cases:
+                    auto_cases[key] = auto_case_id(doc.name, key)
+                case_id = auto_cases[key]
+        attrs = turn.attributes
         if study_name and "study" not in attrs:
-            attrs["study"] = study_name
-        # A case is written once per distinct set of attributes, not once per segment.
-        if case_id is not None and (case_id, repr(sorted(attrs.items()))) not in written:
-            written.add((case_id, repr(sorted(attrs.items()))))
+            attrs = {**attrs, "study": study_name}
+        if case_id is not None and _first_written(written, case_id, attrs):
             if not writer.exists(case_id):
                 n = writer.count() + 1
                 pseudonym = None if turn.case_id is not None else f"Respondent {n}"
@@ -437,4 +444,29 @@ def _write_document(con, writer: stored_cases.CaseWriter, doc: ParsedDocument, d
                      int(to_code), turn.start_time, turn.end_time, turn.source_row))
     writer.flush()  # the cases before the segments that refer to them
     stored_documents.add_segments(con, rows)
-    return doc_id, len(rows)
+    return doc_id, count + len(rows)
+
+
+def _attributes_key(attributes: Mapping[str, Any]) -> str:
+    """What tells two sets of attributes apart (repr: 1, 1.0 and True differ, as they are stored)."""
+    return repr(sorted(attributes.items()))
+
+
+def _first_written(written: dict[str, Mapping[str, Any] | set[str]], case_id: str,
+                   attributes: Mapping[str, Any]) -> bool:
+    """Whether case ``case_id`` is to be written with ``attributes``: not yet with these (then noted).
+
+    The key of a set of attributes is made only for a case seen before (a table has one case a row)."""
+    seen = written.get(case_id)
+    if seen is None:
+        written[case_id] = attributes
+        return True
+    if seen is attributes:  # the turns of one row share their attributes
+        return False
+    if not isinstance(seen, set):
+        seen = written[case_id] = {_attributes_key(seen)}
+    key = _attributes_key(attributes)
+    if key in seen:
+        return False
+    seen.add(key)
+    return True

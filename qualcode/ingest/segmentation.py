@@ -120,8 +120,9 @@ def sentence_groups(text: str, start: int, end: int, max_words: int) -> list[tup
 
 def segment_turns(
     text: str, turns: Iterable[ParsedTurn], unit: str = "turn", max_words: int | None = None
-) -> list[Span]:
-    """Cut the turns of a document into coding units.
+) -> Iterator[Span]:
+    """Cut the turns of a document into coding units, one turn at a time (a table's 200,000
+    answers are not all held as spans at once).
 
     ``unit='turn'`` keeps a turn whole (table cells are kind 'row'); ``'paragraph'`` and
     ``'sentence'`` split inside the turn. ``max_words`` splits turns (or paragraphs) longer
@@ -129,7 +130,10 @@ def segment_turns(
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}")
-    out: list[Span] = []
+    return _spans(text, turns, unit, max_words)
+
+
+def _spans(text: str, turns: Iterable[ParsedTurn], unit: str, max_words: int | None) -> Iterator[Span]:
     for turn in turns:
         s0, e0 = _strip(text, turn.start, turn.end)
         if e0 <= s0:
@@ -146,7 +150,6 @@ def segment_turns(
             kind = "sentence"
         for s, e in pieces:
             if max_words and unit != "sentence" and _word_count(text, s, e) > max_words:
-                out.extend(Span(gs, ge, turn, "sentences") for gs, ge in sentence_groups(text, s, e, max_words))
+                yield from (Span(gs, ge, turn, "sentences") for gs, ge in sentence_groups(text, s, e, max_words))
             elif e > s:
-                out.append(Span(s, e, turn, kind))
-    return out
+                yield Span(s, e, turn, kind)
