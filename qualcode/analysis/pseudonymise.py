@@ -66,4 +66,6 @@ def pseudonymise(analysis: "Analysis", replacer: "Replacer", *, keep_columns: It
         presence=_frame(analysis.presence, replacer, drop),
         case_attributes=tuple(analysis.case_attributes[i] for i in attrs), cases=cases,
         passages=tuple(passages[id(p)] for p in analysis.passages), scenarios=scenarios,
+        memos={sid: tuple((coder, replacer.replace(memo)) for coder, memo in memos)
+               for sid, memos in analysis.memos.items()},
         parts=tuple(pseudonymise(part, replacer, keep_columns=keep) for part in analysis.parts))

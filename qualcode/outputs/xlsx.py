@@ -553,10 +553,9 @@ class _SegmentsPlan:
         df = analysis.codings
         self.frame = df
         codebook = analysis.codebook
-        # only the memos there are (most codings have none); every passage of a segment has its place
-        memos = {(p.segment_id, p.code, p.direction): "\n".join(f"{c}: {t}" for c, t in p.memos)
-                 for p in analysis.passages if p.memos}
-        sources = {p.segment_id: p for p in analysis.passages}
+        places = analysis.places
+        # a segment's memos, on each of its codings (most segments have none)
+        memos = {sid: "\n".join(f"{c}: {t}" for c, t in m) for sid, m in analysis.memos.items()}
 
         def path(code: str) -> str:
             try:
@@ -565,15 +564,15 @@ class _SegmentsPlan:
                 return code
 
         def position(segment_id: Any) -> Any:
-            p = sources.get(int(segment_id))
+            p = places.get(int(segment_id))
             return p.position if p is not None else None
 
         def time(segment_id: Any) -> str:
-            p = sources.get(int(segment_id))
+            p = places.get(int(segment_id))
             return w.timestamp(p.start_time) if p is not None else ""
 
         def memo(segment_id: Any, code: str, direction: str) -> str:
-            return memos.get((int(segment_id), code, direction), "")
+            return memos.get(int(segment_id), "")
 
         attr_cols = [c for c in df.columns if c not in (*_SEGMENT_FIXED, "case_id")]
         self.columns = [
