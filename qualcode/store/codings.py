@@ -17,7 +17,7 @@ import sqlite3
 import sys
 import uuid
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from qualcode.store.connection import backup_before_change, now, transaction
 from qualcode.errors import NotFoundError, UsageError
@@ -214,6 +214,7 @@ def write_suggestions(
         return stage.commit(codebook_version)
 
 
+_CHUNK = 10_000  # rows fetched at a time when reading many
 _WITHOUT_EVIDENCE = ("SELECT id, segment_id, code, direction, origin, coder, status, NULL AS evidence, score, strategy, "
                      "codebook_version, updated_at FROM codings")
 
@@ -221,6 +222,12 @@ _WITHOUT_EVIDENCE = ("SELECT id, segment_id, code, direction, origin, coder, sta
 def suggestions_for(con: sqlite3.Connection, segment_id: int | None = None, origin: str | None = None, *,
                     evidence: bool = True) -> list[CodingRow]:
     """Machine suggestions; ``evidence=False`` leaves their evidence out (None), for counting a large project."""
+    return list(iter_suggestions(con, segment_id, origin, evidence=evidence))
+
+
+def iter_suggestions(con: sqlite3.Connection, segment_id: int | None = None, origin: str | None = None, *,
+                     evidence: bool = True) -> Iterator[CodingRow]:
+    """:func:`suggestions_for` one row at a time: for a caller that keeps a few facts of each, not every row."""
     sql, args = (("SELECT * FROM codings" if evidence else _WITHOUT_EVIDENCE) + " WHERE coder IS NULL"), list[object]()
     if segment_id is not None:
         sql += " AND segment_id = ?"
@@ -228,7 +235,9 @@ def suggestions_for(con: sqlite3.Connection, segment_id: int | None = None, orig
     if origin is not None:
         sql += " AND origin = ?"
         args.append(origin)
-    return [_row(r) for r in con.execute(sql + " ORDER BY segment_id, code, direction", args)]
+    cursor = con.execute(sql + " ORDER BY segment_id, code, direction", args)
+    while chunk := cursor.fetchmany(_CHUNK):  # in chunks: not a Python call per row to step the cursor
+        yield from map(_row, chunk)
 
 
 def codings_of_segments(con: sqlite3.Connection, segment_ids: Sequence[int], *,
