@@ -157,27 +157,27 @@ class StreamedCells:
         writer(ws, row, col, value)
 
     def writer(self, style: Hashable) -> Callable[[Any, int, int, Any], None]:
-        """:meth:`value` in ``style`` as a function of (ws, row, col, value), its formats looked up
-        once: for the many cells of a streamed column."""
-        plain = self.format(style)
-
+        """:meth:`value` in ``style`` as a function of (ws, row, col, value): for the cells of a column."""
         def write(ws: Any, row: int, col: int, value: Any) -> None:
-            if not isinstance(value, str):
-                if is_missing(value):
-                    ws.write_blank(row, col, None, plain)
-                    return
-                if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
-                    ws.write_boolean(row, col, bool(value), plain)  # numpy's booleans too
-                    return
-                if isinstance(value, numbers.Number):
-                    ws.write_number(row, col, value, plain)
-                    return
-            text = safe_cell_value(value)  # strings, and anything else as its text
-            if not text:
-                ws.write_blank(row, col, None, plain)
-            else:
-                ws.write_string(row, col, text, self.format(style, True) if looks_like_formula(text) else plain)
+            method, shown, fmt = self.cell(ws, value, style)
+            method(row, col, shown, fmt)
         return write
+
+    def cell(self, ws: Any, value: Any, style: Hashable = "top") -> tuple[Callable[[int, int, Any, Any], Any], Any, Any]:
+        """How :meth:`value` writes ``value`` in ``style`` on ``ws``: the worksheet's method, the value
+        it is given and the format, to write the same value in many cells as ``method(row, col, value, fmt)``."""
+        plain = self.format(style)
+        if not isinstance(value, str):
+            if is_missing(value):
+                return ws.write_blank, None, plain
+            if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
+                return ws.write_boolean, bool(value), plain  # numpy's booleans too
+            if isinstance(value, numbers.Number):
+                return ws.write_number, value, plain
+        text = safe_cell_value(value)  # strings, and anything else as its text
+        if not text:
+            return ws.write_blank, None, plain
+        return ws.write_string, text, self.format(style, True) if looks_like_formula(text) else plain
 
     def merged(self, ws: Any, first_row: int, first_col: int, last_row: int, last_col: int, value: Any,
                style: Hashable) -> None:
