@@ -11,6 +11,8 @@ Workbooks written row by row (XlsxWriter's constant-memory mode) do the same thr
 """
 from __future__ import annotations
 
+import functools
+import io
 import numbers
 import os
 import re
@@ -79,6 +81,8 @@ def write_value_cell(ws: Worksheet, row: int, col: int, value: Any):
 # Strings stay strings (never formulas, numbers or links), and rows go to disk as they are written.
 STREAMING_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                      "strings_to_urls": False}
+RECURRING_TEXT = 64  # a text cell up to this long may recur (a code, a status, a case): its XML is kept
+RECURRING_CELLS = 50_000  # at most this many cells' XML is kept per worksheet
 
 
 @contextmanager
@@ -94,6 +98,7 @@ def streamed_workbook(path: str | os.PathLike[str]) -> Iterator[Any]:
 
     with tempfile.TemporaryDirectory(prefix="qualcode-xlsx-") as rows_folder:
         wb = Workbook(os.fspath(path), {**STREAMING_OPTIONS, "tmpdir": rows_folder})
+        wb.worksheet_class = recurring_cells_worksheet()
         try:
             yield wb
         except BaseException:
@@ -103,6 +108,57 @@ def streamed_workbook(path: str | os.PathLike[str]) -> Iterator[Any]:
                     fh.close()
             raise
         wb.close()
+
+
+@functools.lru_cache(maxsize=None)
+def recurring_cells_worksheet() -> type:
+    """XlsxWriter's worksheet, but a cell that it wrote before (the same blank or short text in the same
+    format: codes, statuses, cases and documents recur row after row) gets a copy of the XML that
+    XlsxWriter made for it, instead of being escaped and put together again: the same file, in about
+    half the time for a sheet of such cells.
+
+    Only the cell's reference differs between the copies, so the XML is kept without it; a cell is
+    copied only when XlsxWriter's XML for it begins with that reference (and so can be told apart),
+    and only cells with a format of their own (without one, the row's or column's format applies).
+    """
+    from xlsxwriter.utility import xl_col_to_name
+    from xlsxwriter.worksheet import Worksheet
+
+    class RecurringCellsWorksheet(Worksheet):
+        fh: Any  # where XlsxWriter writes the sheet's XML
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._cell_xml: dict[Any, str] = {}  # per cell (kind, value, format) its XML after the reference
+            self._column_names: dict[int, str] = {}
+
+        def _write_cell(self, row: int, col: int, cell: Any, *args: Any, **kwargs: Any) -> None:
+            kind = type(cell).__name__
+            if args or kwargs or getattr(cell, "format", None) is None or not (
+                    kind == "Blank" or (kind == "String" and isinstance(cell.string, str)
+                                        and len(cell.string) <= RECURRING_TEXT)):
+                super()._write_cell(row, col, cell, *args, **kwargs)
+                return
+            name = self._column_names.get(col)
+            if name is None:
+                name = self._column_names[col] = xl_col_to_name(col)
+            key = (kind, cell)
+            xml = self._cell_xml.get(key)
+            if xml is not None:
+                self.fh.write(f'<c r="{name}{row + 1}"{xml}')
+                return
+            real, self.fh = self.fh, io.StringIO()
+            try:
+                super()._write_cell(row, col, cell)
+                made = self.fh.getvalue()
+            finally:
+                self.fh = real
+            real.write(made)
+            start = f'<c r="{name}{row + 1}"'
+            if made.startswith(start) and len(self._cell_xml) < RECURRING_CELLS:
+                self._cell_xml[key] = made[len(start):]
+
+    return RecurringCellsWorksheet
 
 
 class StreamedCells:
