@@ -642,7 +642,7 @@ class _SegmentsPlan:
         shown = [column.show(u) for u in uniques] if column.show else list(uniques)
         missing = values[codes < 0][:1]
         shown.append(column.show(missing[0]) if column.show and len(missing) else None)
-        return _Distinct(codes, shown)
+        return _Distinct(codes.astype("int32"), shown)  # half the memory of the codes (a column has < 2**31 rows)
 
     def _widths(self) -> dict[int, float]:
         """Each column as wide as its longest value (over the distinct values), unless fixed."""
@@ -672,24 +672,36 @@ class _SegmentsPlan:
             _set_height(ws, 1, height)
         for c, h in enumerate(headers, start=1):
             _put(cells, ws, 1, c, h, HEADER)
-        # per column and distinct value its cell, (the worksheet's write method, value, format), once
-        how = [[cells.cell(ws, shown, _defined(cells, WRAP if column.wrap else TOP)) for shown in distinct.shown]
-               for column, distinct in zip(self.columns, self.distinct)]
-        lines = [[_lines(safe_cell_value(shown), per_line)
-                  if isinstance(shown, str) and (len(shown) > per_line or "\n" in shown) else 1
-                  for shown in distinct.shown]
-                 for per_line, distinct in ((_per_line(self.widths[c]), self.distinct[c - 1])
-                                            for c, col in enumerate(self.columns, start=1) if col.wrap)]
-        wrapped = [d.codes for column, d in zip(self.columns, self.distinct) if column.wrap]
+        # per column and distinct value how its cells are written, once: the value, and the worksheet's
+        # write method with the format (a pair shared by the column's values, not one per value)
+        writes: list[list[tuple[Callable[[int, int, Any, Any], Any], Any]]] = []
+        values: list[list[Any]] = []
+        lines: list[list[int] | None] = []  # wrapped columns: per distinct value its lines at the width
+        for col, (column, distinct) in enumerate(zip(self.columns, self.distinct), start=1):
+            style = _defined(cells, WRAP if column.wrap else TOP)
+            pairs: dict[tuple[str, int], tuple[Callable[[int, int, Any, Any], Any], Any]] = {}
+            writes.append([])
+            values.append([])
+            for shown in distinct.shown:
+                method, value, fmt = cells.cell(ws, shown, style)
+                writes[-1].append(pairs.setdefault((method.__name__, id(fmt)), (method, fmt)))
+                values[-1].append(value)
+            per_line = _per_line(self.widths[col])
+            lines.append([_lines(safe_cell_value(shown), per_line)
+                          if isinstance(shown, str) and (len(shown) > per_line or "\n" in shown) else 1
+                          for shown in distinct.shown] if column.wrap else None)
         for start in range(0, len(self.order), SEGMENT_ROWS_AT_ONCE):
             rows = self.order[start:start + SEGMENT_ROWS_AT_ONCE]
-            row_cells = zip(*([cells_of[k] for k in d.codes[rows].tolist()] for cells_of, d in zip(how, self.distinct)))
-            row_lines = zip(*([of[k] for k in codes[rows].tolist()] for of, codes in zip(lines, wrapped)))
-            for r, cells_of_row, lines_of_row in zip(range(start + 1, start + 1 + len(rows)), row_cells, row_lines):
-                height = _height(max(lines_of_row, default=1))
+            at = [d.codes[rows].tolist() for d in self.distinct]  # per column the rows' distinct values
+            wrapped = ([of[k] for k in ks] for of, ks in zip(lines, at) if of is not None)
+            heights = [_height(max(n)) for n in zip(*wrapped, [1] * len(rows))]  # a row's most lines
+            row_writes = zip(*([of[k] for k in ks] for of, ks in zip(writes, at)))
+            row_values = zip(*([of[k] for k in ks] for of, ks in zip(values, at)))
+            for r, height, writes_of_row, values_of_row in zip(range(start + 1, start + 1 + len(rows)), heights,
+                                                             row_writes, row_values):
                 if height is not None:
                     _set_height(ws, r + 1, height)
-                for c, (write, value, fmt) in enumerate(cells_of_row):
+                for c, ((write, fmt), value) in enumerate(zip(writes_of_row, values_of_row)):
                     write(r, c, value, fmt)
 
 
