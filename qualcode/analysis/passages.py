@@ -419,9 +419,10 @@ def co_occurrence(codings_df: "pd.DataFrame", order: Mapping[tuple[str, str], in
         return ()
     cells_of: dict[int, set[tuple[str, str]]] = {}
     case_of: dict[int, Any] = {}
-    for r in codings_df[["segment_id", "code", "direction", "case_id", "study"]].itertuples(index=False):
-        cells_of.setdefault(int(r.segment_id), set()).add((r.code, r.direction))
-        case_of[int(r.segment_id)] = (r.study, r.case_id) if isinstance(r.case_id, str) else None
+    for segment_id, code, direction, case_id, study in zip(*(codings_df[c].tolist() for c in (
+            "segment_id", "code", "direction", "case_id", "study"))):  # columns, not a row object per coding
+        cells_of.setdefault(int(segment_id), set()).add((code, direction))
+        case_of[int(segment_id)] = (study, case_id) if isinstance(case_id, str) else None
     pairs: dict[tuple[tuple[str, str], tuple[str, str]], list[int]] = {}
     rank = lambda c: (order.get(c, 999), c)  # noqa: E731
     for sid, cells in cells_of.items():

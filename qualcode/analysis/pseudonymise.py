@@ -41,7 +41,9 @@ def _frame(df: "pd.DataFrame | None", r: "Replacer", drop: set[str]) -> "pd.Data
     out = df.drop(columns=[c for c in df.columns if c in drop]).copy()
     for column in _TEXT_COLUMNS:
         if column in out.columns:
-            out[column] = [r.replace(v) if isinstance(v, str) else v for v in out[column]]
+            replaced: dict[str, str] = {}  # documents, speakers and a segment's text recur: each replaced once
+            out[column] = [(replaced.get(v) or replaced.setdefault(v, r.replace(v))) if isinstance(v, str) else v
+                           for v in out[column].tolist()]
     out.attrs = dict(df.attrs)
     return out
 

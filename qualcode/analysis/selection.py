@@ -173,13 +173,13 @@ def select_codings(
 
     if include_suggested:
         best: dict[tuple[int, str, str], tuple[int, tuple[Any, ...]]] = {}  # the preferred origin's, as chosen
-        for row in codings.iter_suggestions(con, evidence=False):
-            if row.segment_id in decided or row.segment_id not in segments:
+        for segment_id, code, direction, origin, version in codings.suggested_codings(con):
+            if segment_id in decided or segment_id not in segments:
                 continue
-            key = (row.segment_id, row.code, row.direction)
-            rank = _MACHINE_ORDER.get(row.origin, 9)
+            key = (segment_id, code, direction)
+            rank = _MACHINE_ORDER.get(origin, 9)
             if key not in best or rank < best[key][0]:
-                best[key] = rank, (*key, row.origin, "suggested", None, row.codebook_version)
+                best[key] = rank, (*key, origin, "suggested", None, version)
         chosen += (item for _, item in best.values())
         del best
 

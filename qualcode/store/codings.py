@@ -222,12 +222,6 @@ _WITHOUT_EVIDENCE = ("SELECT id, segment_id, code, direction, origin, coder, sta
 def suggestions_for(con: sqlite3.Connection, segment_id: int | None = None, origin: str | None = None, *,
                     evidence: bool = True) -> list[CodingRow]:
     """Machine suggestions; ``evidence=False`` leaves their evidence out (None), for counting a large project."""
-    return list(iter_suggestions(con, segment_id, origin, evidence=evidence))
-
-
-def iter_suggestions(con: sqlite3.Connection, segment_id: int | None = None, origin: str | None = None, *,
-                     evidence: bool = True) -> Iterator[CodingRow]:
-    """:func:`suggestions_for` one row at a time: for a caller that keeps a few facts of each, not every row."""
     sql, args = (("SELECT * FROM codings" if evidence else _WITHOUT_EVIDENCE) + " WHERE coder IS NULL"), list[object]()
     if segment_id is not None:
         sql += " AND segment_id = ?"
@@ -235,9 +229,18 @@ def iter_suggestions(con: sqlite3.Connection, segment_id: int | None = None, ori
     if origin is not None:
         sql += " AND origin = ?"
         args.append(origin)
-    cursor = con.execute(sql + " ORDER BY segment_id, code, direction", args)
-    while chunk := cursor.fetchmany(_CHUNK):  # in chunks: not a Python call per row to step the cursor
-        yield from map(_row, chunk)
+    return [_row(r) for r in con.execute(sql + " ORDER BY segment_id, code, direction", args)]
+
+
+def suggested_codings(con: sqlite3.Connection) -> Iterator[tuple[int, str, str, str, str | None]]:
+    """(segment_id, code, direction, origin, codebook_version) of every machine suggestion, in segment
+    order: what selecting the codings that count reads of them, as tuples fetched in chunks (not a
+    :class:`CodingRow` each, nor a Python call per row to step the cursor: there may be 200,000)."""
+    cursor = con.execute("SELECT segment_id, code, direction, origin, codebook_version FROM codings "
+                         "WHERE coder IS NULL ORDER BY segment_id, code, direction")
+    while chunk := cursor.fetchmany(_CHUNK):
+        for segment_id, code, direction, origin, version in chunk:
+            yield segment_id, _shared(code), _shared(direction), _shared(origin), _shared(version)
 
 
 def codings_of_segments(con: sqlite3.Connection, segment_ids: Sequence[int], *,
