@@ -313,7 +313,7 @@ class Project:
                 auto_compare: bool = True, allow_codebook_change: bool = False, per_cell: int | None = 3,
                 max_chars: int = 300, presence: bool = True, agreement: tuple[str, str] | None = None,
                 agreement_by: str | None = None, all_studies: bool = False, auto_agreement: bool = False,
-                scenarios: bool = False) -> "Analysis":
+                scenarios: bool = False, passages: bool = True) -> "Analysis":
         """Everything the outputs show, computed once: see ``analysis.results.analyse``."""
         from qualcode.analysis.results import analyse
 
@@ -321,7 +321,8 @@ class Project:
                        include_suggested=include_suggested, study=study, by=by, compare_by=compare_by,
                        auto_compare=auto_compare, allow_codebook_change=allow_codebook_change, per_cell=per_cell,
                        max_chars=max_chars, presence=presence, agreement=agreement, agreement_by=agreement_by,
-                       all_studies=all_studies, auto_agreement=auto_agreement, scenarios=scenarios)
+                       all_studies=all_studies, auto_agreement=auto_agreement, scenarios=scenarios,
+                       passages=passages)
 
     def export_workbook(self, path: str | Path, *, coder: str | None = None, reconciled: bool = False,
                         include_suggested: bool = False, study: str | None = None, by: str | None = None,
@@ -342,7 +343,7 @@ class Project:
         analysis = self.analyse(coder=coder, reconciled=reconciled, include_suggested=include_suggested, study=study,
                                 by=by or xlsx.DEFAULT_BY, compare_by=compare_by,
                                 allow_codebook_change=allow_codebook_change, per_cell=per_cell, agreement=agreement,
-                                agreement_by=by, all_studies=all_studies)
+                                agreement_by=by, all_studies=all_studies, passages=False)  # the sheets cite no more
         if pseudonymise:
             analysis = self.pseudonymise(analysis, keep_columns)
         return xlsx.export_workbook(analysis, path, overwrite=overwrite)

@@ -54,3 +54,31 @@ def test_the_results_workbook_takes_a_few_bytes_per_coded_segment_row(tmp_path):
     # streamed ~150 bytes a row (the sort order, the segments' sources, the co-occurrence lists); openpyxl's
     # workbook in memory took ~7,000 (a cell object per value)
     assert per_row < 1_000, (small, large, per_row)
+
+
+def _peak_of_whole_export(project: Project, out) -> tuple[int, int]:
+    """Peak of the memory Python allocates for `export xlsx`: the analysis, its pseudonymised copy and the writing."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        report = project.export_workbook(out, coder="anna", by="role")
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    return peak, report.codings
+
+
+@pytest.mark.slow  # ~10 s: two projects of 2,000 and 6,000 codings
+def test_the_whole_export_takes_a_bounded_amount_of_memory_per_coding(tmp_path):
+    small_project, _ = _project(tmp_path / "small.qualcode", 1)
+    large_project, _ = _project(tmp_path / "large.qualcode", 3)
+    _peak_of_whole_export(small_project, tmp_path / "warm.xlsx")  # imports and caches outside the measurement
+    small, small_rows = _peak_of_whole_export(small_project, tmp_path / "small.xlsx")
+    large, large_rows = _peak_of_whole_export(large_project, tmp_path / "large.xlsx")
+    assert (small_rows, large_rows) == (2_000, 6_000)
+    per_row = (large - small) / (large_rows - small_rows)
+    # ~1,000 bytes a coding (the codings frame and its pseudonymised copy, the segments' texts and places, the
+    # sheet's order and distinct values); with a passage made of every coding and a dict per row while the
+    # frame was made it was ~1,500, and with 300-character turns ~2,300 (now ~1,400)
+    assert per_row < 1_250, (small, large, per_row)

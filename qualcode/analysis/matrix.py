@@ -299,15 +299,17 @@ def code_presence_per_case(codings_df: pd.DataFrame, store: "Store | None", code
     attr_cols = [c for c in universe.columns if c not in ("case_id", "pseudonym", "segments")]
     out = universe[["case_id", "pseudonym", *attr_cols, "segments"]].copy().reset_index(drop=True)
     # A case is counted within its study (a case id may recur in a repeat study).
-    coded = codings_df.dropna(subset=["case_id"])
+    coded = codings_df[["segment_id", "code", "direction", "case_id", "study", "status"]].dropna(subset=["case_id"])
+    coded = coded.drop_duplicates(["segment_id", "code", "direction"])
     keys = list(zip(out["case_id"], out["study"].map(_study_key)))
     lookup: dict[tuple, int] = {}
     suggested: dict[tuple, int] = {}
-    for r in coded.drop_duplicates(["segment_id", "code", "direction"]).itertuples():
-        key = (r.case_id, _study_key(r.study))
-        cell = key + (r.code, r.direction)
+    for case_id, study, code, direction, status in zip(*(coded[c].tolist() for c in (
+            "case_id", "study", "code", "direction", "status"))):  # columns, not a row object per coding
+        key = (case_id, _study_key(study))
+        cell = key + (code, direction)
         lookup[cell] = lookup.get(cell, 0) + 1
-        if r.status == "suggested":
+        if status == "suggested":
             suggested[key] = suggested.get(key, 0) + 1
     new_cols: dict[str, list[int]] = {}
     for code in codes:

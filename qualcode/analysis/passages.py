@@ -9,10 +9,11 @@ counts the aspect × direction pairs coded on the same segment.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterable, Iterator, Mapping, Protocol, TypeVar
 
 from qualcode.records import Evidence
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qualcode.store import Store
+    from qualcode.store.passages import SegmentSource
 
 QUOTE_MIN_CHARS = 60
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+")
@@ -168,65 +170,228 @@ def excerpt(text: str, evidence: Evidence, max_chars: int = 300) -> str:
     return " ".join(parts)
 
 
+class _Codings:
+    """The columns of a codings frame that passages are made of, read by row position (no object per row)."""
+
+    COLUMNS = ("segment_id", "code", "direction", "pseudonym", "role", "study", "document", "text", "status",
+               "case_id")
+
+    def __init__(self, codings_df: "pd.DataFrame", spread_by: str | None):
+        def column(name: str | None) -> list[Any]:
+            return codings_df[name].tolist() if name and name in codings_df.columns else [None] * len(codings_df)
+
+        (self.segment_id, self.code, self.direction, self.pseudonym, self.role, self.study, self.document,
+         self.text, self.status, self.case_id) = (column(c) for c in self.COLUMNS)
+        self.spread = column(spread_by)
+        # how many code × direction pairs each row's segment has
+        self.per_segment = codings_df.groupby("segment_id")["segment_id"].transform("size").tolist()
+        self.texts: dict[int, str] = {}  # a segment's cleaned text, one string for all its codings
+
+    def group(self, i: int) -> str | None:
+        value = self.spread[i]
+        return None if value is None or value != value else str(value)
+
+    def case_key(self, i: int) -> str:
+        case = self.case_id[i]
+        return f"{self.study[i]}/{case if isinstance(case, str) else f'segment {int(self.segment_id[i])}'}"
+
+    def excerpt(self, i: int, evidence_json: str | None, max_chars: int) -> str:
+        ev = Evidence.from_json(json.loads(evidence_json)) if evidence_json else Evidence()
+        return excerpt(str(self.text[i]), ev, max_chars)
+
+    def passage(self, i: int, src: "SegmentSource | None", memos: Mapping[int, tuple[tuple[str, str], ...]],
+                excerpt: str) -> Passage:
+        sid = int(self.segment_id[i])
+        if sid not in self.texts:
+            self.texts[sid] = clean(self.text[i])
+        return Passage(
+            segment_id=sid, code=self.code[i], direction=self.direction[i], pseudonym=str(self.pseudonym[i]),
+            role=self.role[i], study=self.study[i], document=src.document if src else str(self.document[i]),
+            position=src.position if src else 0, start_time=src.start_time if src else None,
+            end_time=src.end_time if src else None, text=self.texts[sid], excerpt=excerpt,
+            question=question_before(src.interviewer_turns) if src else None, memos=memos.get(sid, ()),
+            status=self.status[i], group=self.group(i), case_key=self.case_key(i),
+            codes_on_segment=int(self.per_segment[i]), source_row=src.source_row if src else None)
+
+
+def memos_per_segment(store: "Store", codings_df: "pd.DataFrame") -> dict[int, tuple[tuple[str, str], ...]]:
+    """The memos on the segments of ``codings_df`` by the selection's coders (all memos when it names none):
+    per segment the (coder, memo) pairs, by coder; segments without memos are left out."""
+    from qualcode.store import codings
+
+    if not len(codings_df):
+        return {}
+    selection = codings_df.attrs.get("selection") or {}
+    coders = set(selection.get("coders") or ())
+    wanted = set(codings_df["segment_id"].tolist())
+    memos: dict[int, list[tuple[str, str]]] = {}
+    for (segment_id, coder), text in sorted(codings.memos(store.con).items()):
+        if (not coders or coder in coders) and int(segment_id) in wanted:
+            memos.setdefault(int(segment_id), []).append((coder, text))
+    return {sid: tuple(m) for sid, m in memos.items()}
+
+
 def passages(store: "Store", codings_df: "pd.DataFrame", *, spread_by: str | None = "role",
              max_chars: int = 300) -> tuple[Passage, ...]:
     """One passage per row of ``codings_df`` (segment × code × direction), in segment order."""
-    from qualcode.store import codings, passages as stored
+    from qualcode.store import passages as stored
 
     if not len(codings_df):
         return ()
-    wanted = set(codings_df["segment_id"].astype(int))  # only these segments: not a whole large corpus
+    rows = _Codings(codings_df, spread_by)
+    wanted = set(rows.segment_id)  # only these segments: not a whole large corpus
     sources = stored.segment_sources(store.con, wanted)
     evidence = stored.evidence_per_coding(store.con, wanted)
-    selection = codings_df.attrs.get("selection") or {}
-    coders = set(selection.get("coders") or ())
-    memos: dict[int, list[tuple[str, str]]] = {}
-    for (segment_id, coder), text in sorted(codings.memos(store.con).items()):
-        if not coders or coder in coders:
-            memos.setdefault(int(segment_id), []).append((coder, text))
-    per_segment = codings_df.groupby("segment_id")["segment_id"].transform("size")
+    memos = memos_per_segment(store, codings_df)
     out = []
-    texts: dict[int, str] = {}  # a segment's cleaned text, one string for all its codings
-    for r, n in zip(codings_df.to_dict("records"), per_segment):
-        sid = int(r["segment_id"])
-        if sid not in texts:
-            texts[sid] = clean(r["text"])
-        src = sources.get(sid)
-        raw = evidence.get((sid, r["code"], r["direction"]))
-        ev = Evidence.from_json(json.loads(raw)) if raw else Evidence()
-        group_value = r.get(spread_by) if spread_by else None
-        case_key = r["case_id"] if isinstance(r.get("case_id"), str) else f"segment {sid}"
-        out.append(Passage(
-            segment_id=sid, code=r["code"], direction=r["direction"], pseudonym=str(r["pseudonym"]),
-            role=r.get("role"), study=r.get("study"), document=src.document if src else str(r["document"]),
-            position=src.position if src else 0, start_time=src.start_time if src else None,
-            end_time=src.end_time if src else None, text=texts[sid],
-            excerpt=excerpt(str(r["text"]), ev, max_chars), question=question_before(src.interviewer_turns) if src else None,
-            memos=tuple(memos.get(sid, ())), status=r["status"],
-            group=None if group_value is None or group_value != group_value else str(group_value),
-            case_key=f"{r.get('study')}/{case_key}", codes_on_segment=int(n),
-            source_row=src.source_row if src else None))
+    for i, sid in enumerate(rows.segment_id):
+        raw = evidence.get((sid, rows.code[i], rows.direction[i]))
+        out.append(rows.passage(i, sources.get(sid), memos, rows.excerpt(i, raw, max_chars)))
     return tuple(out)
 
 
-def _preference(p: Passage, max_chars: int) -> tuple:
+class _Candidate:
+    """A coding of a cell that may be quoted: what :func:`choose_quotes` ranks by, with its excerpt made
+    when it is first asked for."""
+
+    __slots__ = ("row", "segment_id", "status", "codes_on_segment", "group", "case_key", "_excerpt", "_make")
+
+    def __init__(self, rows: _Codings, i: int, make_excerpt: Callable[[int], str]):
+        self.row, self.segment_id, self.status = i, int(rows.segment_id[i]), rows.status[i]
+        self.codes_on_segment, self.group, self.case_key = rows.per_segment[i], rows.group(i), rows.case_key(i)
+        self._excerpt: str | None = None
+        self._make = make_excerpt
+
+    @property
+    def excerpt(self) -> str:
+        if self._excerpt is None:
+            self._excerpt = self._make(self.row)
+        return self._excerpt
+
+
+def quotes_per_cell(store: "Store", codings_df: "pd.DataFrame", cells: Iterable[tuple[str, str]], per_cell: int, *,
+                    spread_by: str | None = "role", max_chars: int = 300) -> dict[tuple[str, str], list[Passage]]:
+    """Per cell (code, direction) the quotes :func:`choose_quotes` picks from its :func:`passages`, without
+    making them all: an excerpt is made only of the codings the choice looks at, a passage only of those
+    it picks (a project of 200,000 codings has a few dozen quotes)."""
+    from qualcode.store import passages as stored
+
+    cells = list(cells)
+    if not len(codings_df):
+        return {cell: [] for cell in cells}
+    rows = _Codings(codings_df, spread_by)
+    con = store.con
+
+    def make_excerpt(i: int) -> str:
+        raw = stored.evidence_of(con, int(rows.segment_id[i]), rows.code[i], rows.direction[i])
+        return rows.excerpt(i, raw, max_chars)
+
+    in_cell = codings_df.groupby(["code", "direction"], sort=False).indices
+    chosen = {cell: choose_quotes([_Candidate(rows, int(i), make_excerpt) for i in in_cell.get(cell, ())],
+                                  per_cell, max_chars) for cell in cells}
+    quoted = {c.segment_id for picked in chosen.values() for c in picked}
+    sources = stored.segment_sources(con, quoted)
+    memos = memos_per_segment(store, codings_df)
+    return {cell: [rows.passage(c.row, sources.get(c.segment_id), memos, c.excerpt) for c in picked]
+            for cell, picked in chosen.items()}
+
+
+class Quotable(Protocol):
+    """What choosing quotes looks at: a :class:`Passage`, or a coding whose excerpt is made when read."""
+
+    @property
+    def segment_id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def codes_on_segment(self) -> int: ...
+    @property
+    def group(self) -> str | None: ...
+    @property
+    def case_key(self) -> str: ...
+    @property
+    def excerpt(self) -> str: ...
+
+
+Q = TypeVar("Q", bound=Quotable)
+
+
+def _preference(p: Quotable, max_chars: int) -> tuple:
     """Reviewed first, then an excerpt of 60–max_chars characters, then single-code segments, then the id."""
     return (p.status != "accepted", not QUOTE_MIN_CHARS <= len(p.excerpt) <= max_chars, p.codes_on_segment > 1,
             p.segment_id)
 
 
-def choose_quotes(cell: Iterable[Passage], per_cell: int, max_chars: int = 300) -> list[Passage]:
+def _good_length(p: Quotable, max_chars: int) -> bool:
+    return QUOTE_MIN_CHARS <= len(p.excerpt) <= max_chars
+
+
+def _by_status_codes_and_id(p: Quotable) -> tuple:
+    """:func:`_preference` without the excerpt: within a status, a passage's place by it is found reading
+    them in this order, those of a good length first."""
+    return p.status != "accepted", p.codes_on_segment > 1, p.segment_id
+
+
+class _Ranked(Generic[Q]):
+    """Passages in the order of :func:`_preference`, worked out as far as it is read: the length of an
+    excerpt is looked at only for the passages the order has to pass (with ``sorted`` it is every one)."""
+
+    def __init__(self, passages: list[Q], max_chars: int):  # ``passages`` sorted by _by_status_codes_and_id
+        self._order = self._ordered(passages, max_chars)
+        self._read: list[Q] = []
+
+    @staticmethod
+    def _ordered(passages: list[Q], max_chars: int) -> Iterator[Q]:
+        for _, same_status in itertools.groupby(passages, key=lambda p: p.status != "accepted"):
+            later = []
+            for p in same_status:
+                if _good_length(p, max_chars):
+                    yield p
+                else:
+                    later.append(p)
+            yield from later
+
+    def __iter__(self) -> Iterator[Q]:
+        i = 0
+        while True:
+            if i == len(self._read):
+                p = next(self._order, None)
+                if p is None:
+                    return
+                self._read.append(p)
+            yield self._read[i]
+            i += 1
+
+
+def _first(passages: list[Q], max_chars: int, wanted: Callable[[Q], bool]) -> Q | None:
+    """The best of the ``wanted`` passages by :func:`_preference` (``passages`` sorted by
+    _by_status_codes_and_id); the length of an excerpt is looked at only for wanted passages."""
+    fallback: Q | None = None  # the first wanted one of the status being read, when none has a good length
+    for p in passages:
+        if not wanted(p):
+            continue
+        if fallback is not None and (p.status != "accepted") != (fallback.status != "accepted"):
+            return fallback  # the next status: none of the one before had a good length
+        if _good_length(p, max_chars):
+            return p
+        if fallback is None:
+            fallback = p
+    return fallback
+
+
+def choose_quotes(cell: Iterable[Q], per_cell: int, max_chars: int = 300) -> list[Q]:
     """At most ``per_cell`` quotes of one cell, spread over groups (round robin) and over cases.
 
     Groups take turns in order of name (the missing value last); each turn takes the group's
-    best passage from a case not yet quoted. When every case is quoted, the best remaining
-    passages fill up.
+    best passage (:func:`_preference`) from a case not yet quoted. When every case is quoted,
+    the best remaining passages fill up. An excerpt is read only when the choice depends on
+    its length, so passages can make theirs when first asked for.
     """
-    ranked = sorted(cell, key=lambda p: _preference(p, max_chars))
-    by_group: dict[str, list[Passage]] = {}
-    for p in ranked:
+    ordered = sorted(cell, key=_by_status_codes_and_id)
+    by_group: dict[str, list[Q]] = {}
+    for p in ordered:
         by_group.setdefault(p.group if p.group is not None else "\uffff", []).append(p)
-    picked: list[Passage] = []
+    picked: list[Q] = []
     seen_cases: set[str] = set()
     progress = True
     while len(picked) < per_cell and progress:
@@ -234,16 +399,17 @@ def choose_quotes(cell: Iterable[Passage], per_cell: int, max_chars: int = 300) 
         for group in sorted(by_group):
             if len(picked) >= per_cell:
                 break
-            fresh = next((p for p in by_group[group] if p.case_key not in seen_cases), None)
+            fresh = _first(by_group[group], max_chars, lambda p: p.case_key not in seen_cases)
             if fresh is not None:
                 picked.append(fresh)
                 seen_cases.add(fresh.case_key)
                 progress = True
-    for p in ranked:
-        if len(picked) >= per_cell:
-            break
-        if all(p.segment_id != q.segment_id for q in picked):
-            picked.append(p)
+    if len(picked) < per_cell:
+        for p in _Ranked(ordered, max_chars):
+            if len(picked) >= per_cell:
+                break
+            if all(p.segment_id != q.segment_id for q in picked):
+                picked.append(p)
     return picked
 
 
@@ -253,9 +419,10 @@ def co_occurrence(codings_df: "pd.DataFrame", order: Mapping[tuple[str, str], in
         return ()
     cells_of: dict[int, set[tuple[str, str]]] = {}
     case_of: dict[int, Any] = {}
-    for r in codings_df[["segment_id", "code", "direction", "case_id", "study"]].itertuples(index=False):
-        cells_of.setdefault(int(r.segment_id), set()).add((r.code, r.direction))
-        case_of[int(r.segment_id)] = (r.study, r.case_id) if isinstance(r.case_id, str) else None
+    for segment_id, code, direction, case_id, study in zip(*(codings_df[c].tolist() for c in (
+            "segment_id", "code", "direction", "case_id", "study"))):  # columns, not a row object per coding
+        cells_of.setdefault(int(segment_id), set()).add((code, direction))
+        case_of[int(segment_id)] = (study, case_id) if isinstance(case_id, str) else None
     pairs: dict[tuple[tuple[str, str], tuple[str, str]], list[int]] = {}
     rank = lambda c: (order.get(c, 999), c)  # noqa: E731
     for sid, cells in cells_of.items():

@@ -41,7 +41,9 @@ def _frame(df: "pd.DataFrame | None", r: "Replacer", drop: set[str]) -> "pd.Data
     out = df.drop(columns=[c for c in df.columns if c in drop]).copy()
     for column in _TEXT_COLUMNS:
         if column in out.columns:
-            out[column] = [r.replace(v) if isinstance(v, str) else v for v in out[column]]
+            replaced: dict[str, str] = {}  # documents, speakers and a segment's text recur: each replaced once
+            out[column] = [(replaced.get(v) or replaced.setdefault(v, r.replace(v))) if isinstance(v, str) else v
+                           for v in out[column].tolist()]
     out.attrs = dict(df.attrs)
     return out
 
@@ -66,4 +68,6 @@ def pseudonymise(analysis: "Analysis", replacer: "Replacer", *, keep_columns: It
         presence=_frame(analysis.presence, replacer, drop),
         case_attributes=tuple(analysis.case_attributes[i] for i in attrs), cases=cases,
         passages=tuple(passages[id(p)] for p in analysis.passages), scenarios=scenarios,
+        memos={sid: tuple((coder, replacer.replace(memo)) for coder, memo in memos)
+               for sid, memos in analysis.memos.items()},
         parts=tuple(pseudonymise(part, replacer, keep_columns=keep) for part in analysis.parts))

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from qualcode.analysis.scenarios import Scenario
     from qualcode.coding.codebook import Codebook
     from qualcode.store import Store
+    from qualcode.store.passages import SegmentPlace
 
 
 
@@ -349,7 +350,11 @@ class Analysis:
     comparison: ComparisonResult | None = None
     comparison_left_out: str | None = None  # why the automatic comparison was left out
     agreement: "AgreementResult | None" = None
-    passages: tuple["Passage", ...] = field(default=(), repr=False)  # every coded segment × cell, citable
+    # every coded segment × cell, citable (empty when made with passages=False)
+    passages: tuple["Passage", ...] = field(default=(), repr=False)
+    # per coded segment its place in its document, and the memos on it (only segments that have them)
+    places: Mapping[int, "SegmentPlace"] = field(default_factory=dict, repr=False)
+    memos: Mapping[int, tuple[tuple[str, str], ...]] = field(default_factory=dict, repr=False)
     co_occurrence: tuple["Pair", ...] = ()  # cells coded on the same segments, most segments first
     studies: tuple[str, ...] = ()  # the studies the selection covers
     parts: tuple["Analysis", ...] = field(default=(), repr=False)  # one analysis per study (not pooled)
@@ -419,12 +424,13 @@ class Analysis:
         return tuple(q for q in self.quotes if q.code == code and q.direction == direction)
 
     def passages_for(self, code: str, direction: str) -> tuple["Passage", ...]:
-        """Every passage of a cell, in segment order: the drill-down behind the count."""
+        """Every passage of a cell, in segment order: the drill-down behind the count (with passages=True)."""
         return tuple(p for p in self.passages if p.code == code and p.direction == direction)
 
     @property
     def memo_count(self) -> int:
-        return len({(p.segment_id, coder) for p in self.passages for coder, _ in p.memos})
+        """Memos on the coded segments, one per segment and coder."""
+        return sum(len(m) for m in self.memos.values())
 
 
 def analyse(
@@ -447,6 +453,7 @@ def analyse(
     all_studies: bool = False,
     auto_agreement: bool = False,
     scenarios: bool = False,
+    passages: bool = True,
 ) -> Analysis:
     """Select the codings that count and compute, once, everything the outputs show.
 
@@ -461,7 +468,10 @@ def analyse(
     Quotes are spread over the values of ``by`` (default: role) and over cases.
     ``auto_agreement``: without ``agreement``, the agreement of the first two human coders
     when the project has two or more (the report's section). ``scenarios``: the scenario
-    draft (:mod:`qualcode.analysis.scenarios`), per scope.
+    draft (:mod:`qualcode.analysis.scenarios`), per scope. ``passages``: every coding as a
+    citable passage (the report's and the browser's drill-down, and the scenario draft's
+    material); without it ``passages`` is empty and the quotes are chosen from passages made
+    only for the codings the choice looks at (the same quotes: the workbook needs no more).
     """
     from qualcode.analysis import matrix as mx
     from qualcode.analysis.selection import check_attribute, select_codings
@@ -480,15 +490,23 @@ def analyse(
                                                     allow_codebook_change=allow_codebook_change)
     info = provenance(store, df, codebook, by=by, compare_by=comparison.by if comparison else None,
                       per_cell=per_cell)
-    from qualcode.analysis.passages import choose_quotes, co_occurrence, passages
+    from qualcode.analysis.passages import choose_quotes, co_occurrence, memos_per_segment, quotes_per_cell
+    from qualcode.analysis.passages import passages as passages_of
+    from qualcode.store.passages import segment_places
 
-    found = passages(store, df, spread_by=by if by and by in df.columns else "role", max_chars=max_chars)
-    order = {(c, d): i for i, (c, d) in enumerate((c, d) for c in result.codes for d in result.directions)}
+    spread_by = by if by and by in df.columns else "role"
+    found = passages_of(store, df, spread_by=spread_by, max_chars=max_chars) if passages or scenarios else ()
+    cells = [(c, d) for c in result.codes for d in result.directions]
+    order = {cell: i for i, cell in enumerate(cells)}
     quotes: tuple[Quote, ...] = ()
     if per_cell:
-        quotes = tuple(Quote(code, d, rank, p) for code in result.codes for d in result.directions
-                       for rank, p in enumerate(choose_quotes([x for x in found if x.code == code and x.direction == d],
-                                                              per_cell, max_chars), start=1))
+        if passages or scenarios:
+            chosen = {(code, d): choose_quotes([x for x in found if x.code == code and x.direction == d], per_cell,
+                                               max_chars) for code, d in cells}
+        else:
+            chosen = quotes_per_cell(store, df, cells, per_cell, spread_by=spread_by, max_chars=max_chars)
+        quotes = tuple(Quote(code, d, rank, p) for code, d in cells
+                       for rank, p in enumerate(chosen[code, d], start=1))
     quotes_table = quotes_frame(quotes, codebook) if per_cell else None
     attrs, cases = case_listing(store, study) if presence else ((), ())
     universe = df.attrs.get("cases")
@@ -498,7 +516,8 @@ def analyse(
     if study is None and not all_studies and len(studies) > 1:
         parts = tuple(analyse(store, codebook, coder=coder, reconciled=reconciled,
                               include_suggested=include_suggested, study=s, by=by, auto_compare=False,
-                              per_cell=per_cell, max_chars=max_chars, presence=False, scenarios=scenarios)
+                              per_cell=per_cell, max_chars=max_chars, presence=False, scenarios=scenarios,
+                              passages=passages)
                       for s in studies)
     pairs = co_occurrence(df, order)
     draft: tuple[Scenario, ...] = ()
@@ -521,7 +540,8 @@ def analyse(
         presence=mx.code_presence_per_case(df, store, codebook) if presence else None,
         case_attributes=attrs, cases=cases,
         comparison=comparison_view(comparison) if comparison is not None else None, comparison_left_out=left_out,
-        agreement=agreed, passages=found, co_occurrence=pairs, studies=studies, parts=parts, scenarios=draft,
+        agreement=agreed, passages=found, places=segment_places(store.con, set(df["segment_id"].tolist())),
+        memos=memos_per_segment(store, df), co_occurrence=pairs, studies=studies, parts=parts, scenarios=draft,
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from qualcode.atomic import atomic_path
 from qualcode.analysis import matrix as mx
@@ -514,29 +514,26 @@ _SEGMENT_FIXED = ("segment_id", "document", "study", "pseudonym", "role", "speak
 
 @dataclass(frozen=True)
 class _Column:
-    """A column of the Coded segments sheet: its header, the codings frame's columns it shows
-    (``show`` turns their values into the cell's), and a fixed width or None (from the values)."""
+    """A column of the Coded segments sheet: its header, the codings frame's column it shows (``show``
+    turns a value into the cell's), and a fixed width or None (from the values)."""
 
     header: str
-    fields: tuple[str, ...]
-    show: Callable[..., Any] | None = None
+    field: str
+    show: Callable[[Any], Any] | None = None
     width: float | None = None
     wrap: bool = False
 
 
-def _cached(show: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``show`` computed once per distinct value (codes, directions, statuses repeat on every row)."""
-    seen: dict[Any, Any] = {}
+@dataclass(frozen=True)
+class _Distinct:
+    """A column's values as the cells show them, once each: ``codes`` gives per row of the frame (in its
+    order) the index of its value in ``shown``; a missing value (None, NaN) has -1, the last one."""
 
-    def cached(value: Any) -> Any:
-        try:
-            return seen[value]
-        except KeyError:
-            result = seen[value] = show(value)
-            return result
-        except TypeError:  # unhashable
-            return show(value)
-    return cached
+    codes: "np.ndarray"
+    shown: list[Any]
+
+
+SEGMENT_ROWS_AT_ONCE = 4096  # rows of the Coded segments sheet made ready at a time (bounded memory)
 
 
 class _SegmentsPlan:
@@ -546,17 +543,18 @@ class _SegmentsPlan:
     Sorted by study, code, direction and segment, so a matrix cell's segments are one block;
     :attr:`links` holds the first row of each (study, code, direction) block, for the Matrix
     sheet's links. The rows are read from the codings frame as they are written, in the sorted
-    order (an index, not a sorted copy), and the widths come from the frame's distinct values.
+    order (an index, not a sorted copy). Each column's distinct values are shown (and made safe,
+    and given their format) once, and the widths come from them: codes, directions, cases and
+    documents recur row after row.
     """
 
     def __init__(self, analysis: "Analysis", w: Words):
         df = analysis.codings
         self.frame = df
         codebook = analysis.codebook
-        # only the memos there are (most codings have none); every passage of a segment has its place
-        memos = {(p.segment_id, p.code, p.direction): "\n".join(f"{c}: {t}" for c, t in p.memos)
-                 for p in analysis.passages if p.memos}
-        sources = {p.segment_id: p for p in analysis.passages}
+        places = analysis.places
+        # a segment's memos, on each of its codings (most segments have none)
+        memos = {sid: "\n".join(f"{c}: {t}" for c, t in m) for sid, m in analysis.memos.items()}
 
         def path(code: str) -> str:
             try:
@@ -565,33 +563,33 @@ class _SegmentsPlan:
                 return code
 
         def position(segment_id: Any) -> Any:
-            p = sources.get(int(segment_id))
+            p = places.get(int(segment_id))
             return p.position if p is not None else None
 
         def time(segment_id: Any) -> str:
-            p = sources.get(int(segment_id))
+            p = places.get(int(segment_id))
             return w.timestamp(p.start_time) if p is not None else ""
 
-        def memo(segment_id: Any, code: str, direction: str) -> str:
-            return memos.get((int(segment_id), code, direction), "")
+        def memo(segment_id: Any) -> str:
+            return memos.get(int(segment_id), "")
 
         attr_cols = [c for c in df.columns if c not in (*_SEGMENT_FIXED, "case_id")]
         self.columns = [
-            _Column(w("study"), ("study",)), _Column(w("document"), ("document",)),
-            _Column(w("case"), ("pseudonym",)), _Column(w("role"), ("role",)),
-            *[_Column(w.attribute(c), (c,)) for c in attr_cols],
-            _Column(w("h_speaker"), ("speaker",)), _Column(w("h_text"), ("text",), width=TEXT_WIDTH, wrap=True),
-            _Column(w("h_code_id"), ("code",)), _Column(w("aspect"), ("code",), _cached(w.code)),
-            _Column(w("h_code_path"), ("code",), _cached(path)),
-            _Column(w("direction"), ("direction",), _cached(w.direction)),
-            _Column(w("h_origin"), ("origin",), _cached(w.origin)), _Column(w("status"), ("status",), _cached(w.status)),
-            _Column(w("h_coder"), ("coder",)), _Column(w("h_segment_id"), ("segment_id",), int),
-            _Column(w("h_source_row"), ("source_row",)), _Column(w("h_position"), ("segment_id",), position),
-            _Column(w("time"), ("segment_id",), time),
-            _Column(w("memo"), ("segment_id", "code", "direction"), memo, width=40, wrap=True),
+            _Column(w("study"), "study"), _Column(w("document"), "document"),
+            _Column(w("case"), "pseudonym"), _Column(w("role"), "role"),
+            *[_Column(w.attribute(c), c) for c in attr_cols],
+            _Column(w("h_speaker"), "speaker"), _Column(w("h_text"), "text", width=TEXT_WIDTH, wrap=True),
+            _Column(w("h_code_id"), "code"), _Column(w("aspect"), "code", w.code),
+            _Column(w("h_code_path"), "code", path), _Column(w("direction"), "direction", w.direction),
+            _Column(w("h_origin"), "origin", w.origin), _Column(w("status"), "status", w.status),
+            _Column(w("h_coder"), "coder"), _Column(w("h_segment_id"), "segment_id", int),
+            _Column(w("h_source_row"), "source_row"), _Column(w("h_position"), "segment_id", position),
+            _Column(w("time"), "segment_id", time),
+            _Column(w("memo"), "segment_id", memo, width=40, wrap=True),
         ]
         self.order = self._order(analysis)
         self.links = self._links()
+        self.distinct = [self._distinct(column) for column in self.columns]
         self.widths = self._widths()
 
     def _order(self, analysis: "Analysis") -> "np.ndarray":
@@ -636,37 +634,30 @@ class _SegmentsPlan:
             links.setdefault((None, code, direction), int(i) + 2)
         return links
 
-    def _widths(self) -> dict[int, float]:
-        """Each column as wide as its longest value (over the distinct values), unless fixed."""
+    def _distinct(self, column: _Column) -> _Distinct:
         import pandas as pd
 
+        values = self.frame[column.field].to_numpy()
+        codes, uniques = pd.factorize(values)  # None and NaN: -1
+        shown = [column.show(u) for u in uniques] if column.show else list(uniques)
+        missing = values[codes < 0][:1]
+        shown.append(column.show(missing[0]) if column.show and len(missing) else None)
+        return _Distinct(codes.astype("int32"), shown)  # half the memory of the codes (a column has < 2**31 rows)
+
+    def _widths(self) -> dict[int, float]:
+        """Each column as wide as its longest value (over the distinct values), unless fixed."""
         widths: dict[int, float] = {}
-        for col, column in enumerate(self.columns, start=1):
+        for col, (column, distinct) in enumerate(zip(self.columns, self.distinct), start=1):
             if column.width is not None:
                 widths[col] = column.width
                 continue
             longest = _size_of(column.header, HEADER) or 0
-            for value in pd.unique(self.frame[column.fields[0]].to_numpy()) if len(self.frame) else ():
-                shown = column.show(value) if column.show else value
+            for shown in distinct.shown:
                 if not is_missing(shown):
                     longest = max(longest, _size_of(safe_cell_value(shown) if isinstance(shown, str) else shown,
                                                     TOP) or 0)
             widths[col] = _width(longest)
         return widths
-
-    def rows(self) -> Iterator[list[Any]]:
-        """The rows in the sheet's order, made as they are asked for."""
-        getters = []
-        for column in self.columns:
-            arrays = [self.frame[f].to_numpy() for f in column.fields]
-            if column.show is None:
-                getters.append(arrays[0].__getitem__)
-            elif len(arrays) == 1:
-                getters.append(lambda i, a=arrays[0], show=column.show: show(a[i]))
-            else:
-                getters.append(lambda i, arrays=arrays, show=column.show: show(*(a[i] for a in arrays)))
-        for i in self.order:
-            yield [get(i) for get in getters]
 
     def write(self, ws: Any, cells: StreamedCells) -> None:
         """Stream the sheet: header, then a row per coding, each row's height from its wrapped text."""
@@ -681,19 +672,37 @@ class _SegmentsPlan:
             _set_height(ws, 1, height)
         for c, h in enumerate(headers, start=1):
             _put(cells, ws, 1, c, h, HEADER)
-        wrapped = [(c - 1, _per_line(self.widths[c])) for c, col in enumerate(self.columns, start=1) if col.wrap]
-        writers = [cells.writer(_defined(cells, WRAP if col.wrap else TOP)) for col in self.columns]
-        for r, values in enumerate(self.rows(), start=1):  # XlsxWriter counts rows from 0: the header is 0
-            lines = 1
-            for i, per_line in wrapped:
-                value = values[i]
-                if isinstance(value, str) and (len(value) > per_line or "\n" in value):  # else one line
-                    lines = max(lines, _lines(safe_cell_value(value), per_line))
-            height = _height(lines)
-            if height is not None:
-                _set_height(ws, r + 1, height)
-            for c, (value, write) in enumerate(zip(values, writers)):
-                write(ws, r, c, value)
+        # per column and distinct value how its cells are written, once: the value, and the worksheet's
+        # write method with the format (a pair shared by the column's values, not one per value)
+        writes: list[list[tuple[Callable[[int, int, Any, Any], Any], Any]]] = []
+        values: list[list[Any]] = []
+        lines: list[list[int] | None] = []  # wrapped columns: per distinct value its lines at the width
+        for col, (column, distinct) in enumerate(zip(self.columns, self.distinct), start=1):
+            style = _defined(cells, WRAP if column.wrap else TOP)
+            pairs: dict[tuple[str, int], tuple[Callable[[int, int, Any, Any], Any], Any]] = {}
+            writes.append([])
+            values.append([])
+            for shown in distinct.shown:
+                method, value, fmt = cells.cell(ws, shown, style)
+                writes[-1].append(pairs.setdefault((method.__name__, id(fmt)), (method, fmt)))
+                values[-1].append(value)
+            per_line = _per_line(self.widths[col])
+            lines.append([_lines(safe_cell_value(shown), per_line)
+                          if isinstance(shown, str) and (len(shown) > per_line or "\n" in shown) else 1
+                          for shown in distinct.shown] if column.wrap else None)
+        for start in range(0, len(self.order), SEGMENT_ROWS_AT_ONCE):
+            rows = self.order[start:start + SEGMENT_ROWS_AT_ONCE]
+            at = [d.codes[rows].tolist() for d in self.distinct]  # per column the rows' distinct values
+            wrapped = ([of[k] for k in ks] for of, ks in zip(lines, at) if of is not None)
+            heights = [_height(max(n)) for n in zip(*wrapped, [1] * len(rows))]  # a row's most lines
+            row_writes = zip(*([of[k] for k in ks] for of, ks in zip(writes, at)))
+            row_values = zip(*([of[k] for k in ks] for of, ks in zip(values, at)))
+            for r, height, writes_of_row, values_of_row in zip(range(start + 1, start + 1 + len(rows)), heights,
+                                                             row_writes, row_values):
+                if height is not None:
+                    _set_height(ws, r + 1, height)
+                for c, ((write, fmt), value) in enumerate(zip(writes_of_row, values_of_row)):
+                    write(r, c, value, fmt)
 
 
 def _co_occurrence_sheet(analysis: "Analysis", w: Words) -> _Grid:

@@ -17,7 +17,7 @@ import sqlite3
 import sys
 import uuid
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from qualcode.store.connection import backup_before_change, now, transaction
 from qualcode.errors import NotFoundError, UsageError
@@ -214,6 +214,7 @@ def write_suggestions(
         return stage.commit(codebook_version)
 
 
+_CHUNK = 10_000  # rows fetched at a time when reading many
 _WITHOUT_EVIDENCE = ("SELECT id, segment_id, code, direction, origin, coder, status, NULL AS evidence, score, strategy, "
                      "codebook_version, updated_at FROM codings")
 
@@ -229,6 +230,17 @@ def suggestions_for(con: sqlite3.Connection, segment_id: int | None = None, orig
         sql += " AND origin = ?"
         args.append(origin)
     return [_row(r) for r in con.execute(sql + " ORDER BY segment_id, code, direction", args)]
+
+
+def suggested_codings(con: sqlite3.Connection) -> Iterator[tuple[int, str, str, str, str | None]]:
+    """(segment_id, code, direction, origin, codebook_version) of every machine suggestion, in segment
+    order: what selecting the codings that count reads of them, as tuples fetched in chunks (not a
+    :class:`CodingRow` each, nor a Python call per row to step the cursor: there may be 200,000)."""
+    cursor = con.execute("SELECT segment_id, code, direction, origin, codebook_version FROM codings "
+                         "WHERE coder IS NULL ORDER BY segment_id, code, direction")
+    while chunk := cursor.fetchmany(_CHUNK):
+        for segment_id, code, direction, origin, version in chunk:
+            yield segment_id, _shared(code), _shared(direction), _shared(origin), _shared(version)
 
 
 def codings_of_segments(con: sqlite3.Connection, segment_ids: Sequence[int], *,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 # The interviewer's turn counts as the question of a segment when it is at most this many
 # positions before it in the same document (a group discussion may run on for a few turns).
@@ -26,6 +26,13 @@ class SegmentSource:
     def question(self) -> str | None:
         """The nearest interviewer turn before the segment (whether or not it asks something)."""
         return self.interviewer_turns[0] if self.interviewer_turns else None
+
+
+class SegmentPlace(NamedTuple):
+    """Where a segment is in its document: its position, and its start time in the recording (if any)."""
+
+    position: int
+    start_time: float | None
 
 
 def _wanted(con: sqlite3.Connection, segment_ids: Iterable[int] | None) -> str:
@@ -68,6 +75,14 @@ def segment_sources(con: sqlite3.Connection, segment_ids: Iterable[int] | None =
     return out
 
 
+def segment_places(con: sqlite3.Connection, segment_ids: Iterable[int]) -> dict[int, SegmentPlace]:
+    """Position and start time of each segment of ``segment_ids``: what a listing of codings cites
+    (:func:`segment_sources` without the interviewer's turns)."""
+    wanted = _wanted(con, segment_ids)
+    return {int(sid): SegmentPlace(int(position), start_time) for sid, position, start_time in con.execute(
+        f"SELECT id, position, start_time FROM segments WHERE id{wanted}")}
+
+
 def evidence_per_coding(con: sqlite3.Connection,
                         segment_ids: Iterable[int] | None = None) -> dict[tuple[int, str, str], str]:
     """The stored evidence JSON per (segment, code, direction) (on ``segment_ids``, when given): a keyword
@@ -80,3 +95,14 @@ def evidence_per_coding(con: sqlite3.Connection,
     ):
         out.setdefault((int(segment_id), code, direction), evidence)
     return out
+
+
+def evidence_of(con: sqlite3.Connection, segment_id: int, code: str, direction: str) -> str | None:
+    """The stored evidence JSON of one (segment, code, direction), as :func:`evidence_per_coding` chooses it.
+
+    For a few codings at a time: each of the two queries reads one index (suggestions' and decisions')."""
+    chosen = "SELECT evidence, origin = 'keyword' AS keyword, id FROM codings WHERE segment_id = ? AND code = ? " \
+        "AND direction = ? AND evidence IS NOT NULL AND coder IS"
+    row = con.execute(f"{chosen} NULL UNION ALL {chosen} NOT NULL ORDER BY keyword DESC, id LIMIT 1",
+                      (segment_id, code, direction) * 2).fetchone()
+    return None if row is None else row[0]
