@@ -42,15 +42,21 @@ def _peak_of_export(project: Project, out) -> tuple[int, int]:
     return peak, report.codings
 
 
-@pytest.mark.slow  # ~10 s: two projects of 2,000 and 6,000 codings
-def test_the_results_workbook_takes_a_few_bytes_per_coded_segment_row(tmp_path):
+def _bytes_per_coding(tmp_path, peak_of) -> tuple[float, int, int]:
+    """What ``peak_of`` (project, out) -> (peak, codings) takes per coding more on a project of 6,000
+    codings than on one of 2,000 (imports and caches warmed outside the measurement)."""
     small_project, _ = _project(tmp_path / "small.qualcode", 1)
     large_project, _ = _project(tmp_path / "large.qualcode", 3)
-    _peak_of_export(small_project, tmp_path / "warm.xlsx")  # imports and caches outside the measurement
-    small, small_rows = _peak_of_export(small_project, tmp_path / "small.xlsx")
-    large, large_rows = _peak_of_export(large_project, tmp_path / "large.xlsx")
+    peak_of(small_project, tmp_path / "warm.xlsx")
+    small, small_rows = peak_of(small_project, tmp_path / "small.xlsx")
+    large, large_rows = peak_of(large_project, tmp_path / "large.xlsx")
     assert (small_rows, large_rows) == (2_000, 6_000)
-    per_row = (large - small) / (large_rows - small_rows)
+    return (large - small) / (large_rows - small_rows), small, large
+
+
+@pytest.mark.slow  # ~10 s: two projects of 2,000 and 6,000 codings
+def test_the_results_workbook_takes_a_few_bytes_per_coded_segment_row(tmp_path):
+    per_row, small, large = _bytes_per_coding(tmp_path, _peak_of_export)
     # streamed ~150 bytes a row (the sort order, the segments' sources, the co-occurrence lists); openpyxl's
     # workbook in memory took ~7,000 (a cell object per value)
     assert per_row < 1_000, (small, large, per_row)
@@ -71,13 +77,7 @@ def _peak_of_whole_export(project: Project, out) -> tuple[int, int]:
 
 @pytest.mark.slow  # ~10 s: two projects of 2,000 and 6,000 codings
 def test_the_whole_export_takes_a_bounded_amount_of_memory_per_coding(tmp_path):
-    small_project, _ = _project(tmp_path / "small.qualcode", 1)
-    large_project, _ = _project(tmp_path / "large.qualcode", 3)
-    _peak_of_whole_export(small_project, tmp_path / "warm.xlsx")  # imports and caches outside the measurement
-    small, small_rows = _peak_of_whole_export(small_project, tmp_path / "small.xlsx")
-    large, large_rows = _peak_of_whole_export(large_project, tmp_path / "large.xlsx")
-    assert (small_rows, large_rows) == (2_000, 6_000)
-    per_row = (large - small) / (large_rows - small_rows)
+    per_row, small, large = _bytes_per_coding(tmp_path, _peak_of_whole_export)
     # ~1,000 bytes a coding (the codings frame and its pseudonymised copy, the segments' texts and places, the
     # sheet's order and distinct values); with a passage made of every coding and a dict per row while the
     # frame was made it was ~1,500, and with 300-character turns ~2,300 (now ~1,400)
