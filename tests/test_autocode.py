@@ -14,7 +14,7 @@ from qualcode.outputs.explanation import format_explanation
 from qualcode.coding.codebook import Codebook, default_codebook_path, load_codebook
 from qualcode.errors import UsageError
 from qualcode.coding.nlp import PipelineNotInstalledError, build_pipeline, lemma
-from qualcode.records import Segment
+from qualcode.records import Segment, evidence_text
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +222,7 @@ def test_suggestion_records_and_evidence_offsets(nl):
         ("workload", "opportunity"), ("interaction", "risk")]
     for s in suggestions:
         assert (s.segment_id, s.origin, s.strategy, s.score) == (7, "keyword", STRATEGY, None)
-        evidence = json.loads(json.dumps(s.evidence))
+        evidence = json.loads(evidence_text(s.evidence))  # the JSON text the store writes
         assert evidence == s.evidence
         assert set(evidence) == {"matches", "sentence", "sentences", "cancelled"}
         for match in evidence["matches"]:
@@ -419,3 +419,38 @@ def test_explain_says_why_a_keyword_did_not_count(nl):
     # in an interview the staff are named once for the whole turn
     assert coded(nl, "Ik werk als docent op een vmbo. Het dashboard houdt alles bij, en dat voelt als controle op "
                      "mijn werk.") == {("autonomy", "none")}
+
+
+_URL_TEXT = ("Zie https://www.voion.nl/veilig-en-vitaal-werken/werkdruk-en-werkstress/werkdruk-en-werkstress/ "
+             "voor meer. Het werkdruk-overleg en de werkstress-training helpen.")
+
+
+def _evidence_in_a_process(hash_seed: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    program = textwrap.dedent("""
+        import sys
+        from qualcode.coding.codebook import default_codebook_path, load_codebook
+        from qualcode.coding.keywords import suggest
+        from qualcode.records import Segment, evidence_text
+        text = sys.argv[1]
+        segment = Segment(id=1, document_id=1, start=0, end=len(text), text=text, speaker=None, case_id=None, kind="turn")
+        for s in suggest(load_codebook(default_codebook_path("nl")), [segment]):
+            print(s.code, s.direction, evidence_text(s.evidence))
+    """)
+    result = subprocess.run([sys.executable, "-c", program, _URL_TEXT], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONHASHSEED": hash_seed})
+    return result.stdout
+
+
+def test_the_rule_a_hyphenated_form_reports_does_not_change_with_the_hash_seed():
+    """A form with hyphens is matched as a whole, as its lemma and in its parts; two compound rules of
+    one code can then both fire, and the first found speaks for the token. Which one was first came from
+    a set's order, so two runs of `code` on the same project could store different evidence (hash seeds
+    1 and 2 gave '*werkstress*' and '*werkdruk*' for the URL)."""
+    outputs = {_evidence_in_a_process(seed) for seed in ("1", "2", "3")}
+    assert len(outputs) == 1, outputs
+    (output,) = outputs
+    assert output.startswith("workload ") and '"rule": "compound:*werkdruk*"' in output  # the codebook's first

@@ -350,10 +350,12 @@ class CompiledRules:
             rules = words.get(candidate)
             if rules:
                 found.extend(rules)
-        candidates = {lower, lemma}
+        # the form, its lemma, then their parts between hyphens left to right, each once: in this order, as
+        # the first rule found speaks for the token (a set's order changed with the process's hash seed)
+        candidates = dict.fromkeys((lower, lemma))
         for form in (lower, lemma):
             if "-" in form:
-                candidates.update(part for part in form.split("-") if part)
+                candidates.update(dict.fromkeys(part for part in form.split("-") if part))
         for candidate in candidates:
             self.compounds.match(candidate, found)
         rules = self.lower_only.get(lower)
