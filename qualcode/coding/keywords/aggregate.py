@@ -7,7 +7,7 @@ from typing import Any
 from qualcode.coding.keywords.hits import SentenceResult
 from qualcode.coding.keywords.rules import CompiledRules
 from qualcode.coding.strategies import KEYWORDS
-from qualcode.records import DIRECTIONS, Suggestion, cancelled_json, evidence_json, match_json
+from qualcode.records import DIRECTIONS, EncodedEvidence, Suggestion, evidence_text_of
 
 ORIGIN = "keyword"
 _DIRECTION_ORDER = {direction: index for index, direction in enumerate(DIRECTIONS)}
@@ -55,22 +55,22 @@ def aggregate(rules: CompiledRules, segment_id: int, sentences: list[SentenceRes
         if direction == "none" and code in directed:
             continue
         matches, spans, cancelled = groups[key]
-        cancelled_items = []
+        dropped = []
         if cancelled:
             for cancelled_key in sorted(cancelled):
                 item, reason = cancelled[cancelled_key]
                 start, end, rule, kind, text, item_code, note = item
-                cancelled_items.append(cancelled_json(match_json(text, start, end, rule, kind, note), reason, item_code))
-        items = []
+                dropped.append(((text, start, end, rule, kind, note), reason, item_code))
+        shown = []
         for match_key in sorted(matches):
             start, end, rule, kind, text, _, note = matches[match_key]
-            items.append(match_json(text, start, end, rule, kind, note))
+            shown.append((text, start, end, rule, kind, note))
         suggestions.append(Suggestion(
             segment_id=segment_id,
             code=code,
             direction=direction,
             origin=ORIGIN,
             strategy=KEYWORDS,
-            evidence=evidence_json(items, spans, cancelled_items),
+            evidence=EncodedEvidence(evidence_text_of(shown, spans, dropped)),
         ))
     return suggestions

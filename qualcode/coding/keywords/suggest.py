@@ -22,8 +22,9 @@ def suggest(
     """Keyword suggestions for every segment with ``to_code`` set, in segment order.
 
     Yields one :class:`Suggestion` per (segment, code, direction) with
-    ``origin='keyword'``, ``strategy='keywords.v1'`` and JSON-serialisable
-    evidence (read it with :meth:`qualcode.records.Evidence.from_json`): ``matches``
+    ``origin='keyword'``, ``strategy='keywords.v1'`` and evidence as a mapping that holds
+    its JSON text (read it with :meth:`qualcode.records.Evidence.from_json`; the text is
+    ``qualcode.records.evidence_text(evidence)``): ``matches``
     (text, start, end, rule, kind [, note]) with offsets into the segment text,
     ``sentence`` (the first supporting sentence as [start, end]), ``sentences`` (all
     of them) and ``cancelled`` (hits voided by an exclusion or a negation, with
