@@ -93,13 +93,13 @@ def test_a_run_collects_garbage_in_larger_steps_and_leaves_the_collector_as_it_w
     project = Project.init(tmp_path / "p.qualcode")
     add_document(project, turns=SAMPLE_TURNS, name="int.txt")
     seen = []
-    real_add = run.codings.SuggestionStage.add
+    real_add = run.codings.SuggestionStage.add_rows
 
-    def add(self, batch):
+    def add(self, batch, strategy):
         seen.append(gc.get_threshold())
-        return real_add(self, batch)
+        return real_add(self, batch, strategy)
 
-    monkeypatch.setattr(run.codings.SuggestionStage, "add", add)
+    monkeypatch.setattr(run.codings.SuggestionStage, "add_rows", add)
     before = gc.get_threshold()
     try:
         gc.set_threshold(900, 11, 12)
@@ -107,10 +107,10 @@ def test_a_run_collects_garbage_in_larger_steps_and_leaves_the_collector_as_it_w
         assert seen and all(threshold == (50_000, 11, 12) for threshold in seen)
         assert gc.get_threshold() == (900, 11, 12)
 
-        def broken(self, batch):
+        def broken(self, batch, strategy):
             raise RuntimeError("disk full")
 
-        monkeypatch.setattr(run.codings.SuggestionStage, "add", broken)
+        monkeypatch.setattr(run.codings.SuggestionStage, "add_rows", broken)
         with pytest.raises(RuntimeError):
             run.code_segments(project.store, codebook)
         assert gc.get_threshold() == (900, 11, 12)

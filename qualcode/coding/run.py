@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from qualcode.batches import batched, fewer_collections
 from qualcode.errors import UsageError
-from qualcode.records import Segment
 from qualcode.store import codings, documents
 
 if TYPE_CHECKING:
@@ -38,9 +37,9 @@ class CodeReport:
 CHUNK = 1000  # segments read, and suggestions staged, at a time
 
 
-def _counted(segments: Iterable[Segment], progress: Callable[[int], None] | None) -> Iterator[Segment]:
+def _counted(items: Iterable[tuple[int, str]], progress: Callable[[int], None] | None) -> Iterator[tuple[int, str]]:
     i = 0
-    for i, item in enumerate(segments, 1):
+    for i, item in enumerate(items, 1):
         yield item
         if progress is not None and i % 50 == 0:
             progress(i)
@@ -70,11 +69,11 @@ def code_segments(store: "Store", codebook: "Codebook", *, study: str | None = N
     from qualcode.coding import keywords
 
     store.check_study(study)
-    chunks = documents.segment_chunks(store.con, study=study, only_to_code=True, size=CHUNK)
+    chunks = documents.texts_to_code(store.con, study=study, size=CHUNK)
     first = next(chunks, None)
     if first is None:
         raise UsageError("no segments to code in this project; import transcripts first with `qualcode import FILES`")
-    warning = _language_warning(codebook, (s.text for s in first[:200]))
+    warning = _language_warning(codebook, (text for _, text in first[:200]))
     nlp: Any = None
     if model:
         from qualcode.coding.nlp import build_pipeline
@@ -85,16 +84,16 @@ def code_segments(store: "Store", codebook: "Codebook", *, study: str | None = N
         stages.enter_context(fewer_collections())
         stage = stages.enter_context(codings.SuggestionStage(store.con, "keyword"))
 
-        def staged(chunks: Iterable[list[Segment]]) -> Iterator[Segment]:
+        def staged(chunks: Iterable[list[tuple[int, str]]]) -> Iterator[tuple[int, str]]:
             for chunk in chunks:
-                stage.add_segments(s.id for s in chunk)
+                stage.add_segments(segment_id for segment_id, _ in chunk)
                 yield from chunk
 
-        segments = _counted(staged(itertools.chain([first], chunks)), progress)
-        for batch in batched(keywords.suggest(codebook, segments, nlp=nlp, jobs=jobs), CHUNK):
-            stage.add(batch)
-            for s in batch:
-                per_code[s.code] = per_code.get(s.code, 0) + 1
+        items = _counted(staged(itertools.chain([first], chunks)), progress)
+        for batch in batched(keywords.suggestion_rows(codebook, items, nlp=nlp, jobs=jobs), CHUNK):
+            stage.add_rows(batch, keywords.STRATEGY)
+            for row in batch:
+                per_code[row[1]] = per_code.get(row[1], 0) + 1
         model_stage = None
         if with_model:
             from qualcode.coding.learn import model_suggestions as predict

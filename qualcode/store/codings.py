@@ -154,6 +154,16 @@ class SuggestionStage:
                 raise ValueError(f"suggestion of origin {s.origin} written as {self.origin}")
             rows.append((s.segment_id, s.code, s.direction, evidence_text(s.evidence), s.score,
                          s.strategy))
+        self._insert(rows)
+
+    def add_rows(self, rows: Iterable[tuple[int, str, str, str]], strategy: str) -> None:
+        """Suggestions of this run as (segment id, code, direction, evidence JSON) rows of one strategy,
+        without a score: what the keyword coder's workers send, written as they came."""
+        self._insert([(segment_id, code, direction, evidence, None, strategy)
+                      for segment_id, code, direction, evidence in rows])
+
+    def _insert(self, rows: list[tuple[int, str, str, str, float | None, str]]) -> None:
+        """(a later row for the same segment, code and direction wins)"""
         self.con.executemany(
             f"INSERT INTO {self._rows}(segment_id, code, direction, evidence, score, strategy) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(segment_id, code, direction) DO UPDATE SET "

@@ -157,32 +157,31 @@ def segments(con: sqlite3.Connection, *, study: str | None = None, document_id: 
     return _segments_from(con, con.execute(sql, args).fetchall(), texts)
 
 
-def segment_chunks(con: sqlite3.Connection, *, study: str | None = None, only_to_code: bool = False,
-                   size: int = 1000) -> Iterator[list[Segment]]:
-    """Segments in document order, ``size`` at a time: a corpus is read without holding all of it.
+def texts_to_code(con: sqlite3.Connection, *, study: str | None = None,
+                  size: int = 1000) -> Iterator[list[tuple[int, str]]]:
+    """The (segment id, text) of every segment to code, in document order, ``size`` at a time: what
+    the auto-coder reads, a corpus without holding all of it (and without a Segment per row).
 
     Each chunk is its own query (continuing after the last document and position read), so no
     statement stays open between chunks; only the text of the document at hand is kept."""
     if size < 1:
         raise ValueError(f"chunk size must be at least 1, got {size}")
-    where, args = ["(g.document_id, g.position) > (?, ?)"], list[object]()
-    if study is not None:
-        where.append("s.name = ?")
-        args.append(study)
-    if only_to_code:
-        where.append("g.to_code = 1")
-    sql = _SEGMENT_SQL + " WHERE " + " AND ".join(where) + " ORDER BY g.document_id, g.position LIMIT ?"
+    sql = ('SELECT g.document_id, g.position, g.id, g.start, g."end" FROM segments g '
+           + ("JOIN documents d ON d.id = g.document_id JOIN studies s ON s.id = d.study_id AND s.name = ? "
+              if study is not None else "")
+           + "WHERE g.to_code = 1 AND (g.document_id, g.position) > (?, ?) ORDER BY g.document_id, g.position LIMIT ?")
     after: tuple[int, int] = (-1, -1)
-    texts: dict[int, str] = {}
+    document, text = -1, ""
     while True:
-        rows = con.execute(sql, [*after, *args, size]).fetchall()
+        rows = con.execute(sql, [*((study,) if study is not None else ()), *after, size]).fetchall()
         if not rows:
             return
-        last = rows[-1]
-        for doc in [d for d in texts if d != rows[0]["document_id"]]:
-            del texts[doc]  # a document already read to its end
-        chunk = _segments_from(con, rows, texts)
-        after = (int(last["document_id"]), int(last["position"]))
+        chunk = []
+        for document_id, _, segment_id, start, end in rows:
+            if document_id != document:  # a document's segments come together: its text is read once
+                document, text = document_id, document_text(con, document_id)
+            chunk.append((segment_id, text[start:end]))
+        after = (rows[-1][0], rows[-1][1])
         yield chunk
         if len(rows) < size:
             return

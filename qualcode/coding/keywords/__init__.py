@@ -51,7 +51,7 @@ from __future__ import annotations
 
 from qualcode.coding.keywords.explain import Explanation, explain
 from qualcode.coding.keywords.language import detect_language
-from qualcode.coding.keywords.suggest import suggest
+from qualcode.coding.keywords.suggest import suggest, suggestion_rows
 from qualcode.coding.strategies import KEYWORDS as STRATEGY
 
-__all__ = ["STRATEGY", "Explanation", "detect_language", "explain", "suggest"]
+__all__ = ["STRATEGY", "Explanation", "detect_language", "explain", "suggest", "suggestion_rows"]

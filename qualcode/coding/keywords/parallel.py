@@ -34,22 +34,28 @@ def _init_worker(source_text: str, source_name: str, raw: bytes, spec: Any, max_
     _WORKER.update(rules=compile_rules(codebook, nlp), nlp=nlp, batch_size=batch_size)
 
 
-def _work(chunk: list[tuple[int, str]]) -> list[tuple[int, str, str, str]]:
+SuggestionRow = tuple[int, str, str, str]  # (segment id, code, direction, evidence as JSON)
+
+
+def _work(chunk: list[tuple[int, str]]) -> list[SuggestionRow]:
     """A chunk's suggestions as (segment id, code, direction, evidence as JSON): a string pickles
     and unpickles at a tenth of the cost of the nested dicts, and goes to the store as it is."""
     return [(found.segment_id, found.code, found.direction, evidence_text(found.evidence))
             for found in suggest_texts(_WORKER["rules"], _WORKER["nlp"], chunk, _WORKER["batch_size"])]
 
 
-def _suggestions(compact: list[tuple[int, str, str, str]]) -> list[Suggestion]:
-    return [Suggestion(segment_id=segment_id, code=code, direction=direction, origin=ORIGIN, strategy=KEYWORDS,
-                       evidence=EncodedEvidence(evidence))
-            for segment_id, code, direction, evidence in compact]
-
-
 def suggest_parallel(codebook: Codebook, nlp: Any, items: Iterator[tuple[int, str]], batch_size: int,
                      jobs: int) -> Iterator[Suggestion]:
     """The suggestions for (segment id, text) pairs from ``jobs`` worker processes, in order."""
+    for segment_id, code, direction, evidence in suggestion_rows_parallel(codebook, nlp, items, batch_size, jobs):
+        yield Suggestion(segment_id=segment_id, code=code, direction=direction, origin=ORIGIN, strategy=KEYWORDS,
+                         evidence=EncodedEvidence(evidence))
+
+
+def suggestion_rows_parallel(codebook: Codebook, nlp: Any, items: Iterator[tuple[int, str]], batch_size: int,
+                             jobs: int) -> Iterator[SuggestionRow]:
+    """The suggestions for (segment id, text) pairs from ``jobs`` worker processes, in order, as
+    (segment id, code, direction, evidence JSON) rows, as they came from the workers."""
     import multiprocessing
 
     from qualcode.coding.nlp import pipeline_spec
@@ -71,7 +77,7 @@ def suggest_parallel(codebook: Codebook, nlp: Any, items: Iterator[tuple[int, st
 
 
 def _run_pool(context: Any, jobs: int, items: Iterator[tuple[int, str]], chunk_size: int,
-              initargs: tuple) -> Iterator[Suggestion]:
+              initargs: tuple) -> Iterator[SuggestionRow]:
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
@@ -85,8 +91,8 @@ def _run_pool(context: Any, jobs: int, items: Iterator[tuple[int, str]], chunk_s
                 chunk = []
                 # keep a bounded number of chunks in flight: memory stays flat
                 while len(in_flight) > 2 * jobs:
-                    yield from _suggestions(in_flight.popleft().result())
+                    yield from in_flight.popleft().result()
         if chunk:
             in_flight.append(pool.submit(_work, chunk))
         while in_flight:
-            yield from _suggestions(in_flight.popleft().result())
+            yield from in_flight.popleft().result()

@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Any, Iterable, Iterator
 
 from qualcode.coding.codebook import Codebook
-from qualcode.coding.keywords.parallel import suggest_parallel
+from qualcode.coding.keywords.parallel import SuggestionRow, suggest_parallel, suggestion_rows_parallel
 from qualcode.coding.keywords.rules import check_pipeline, compile_rules
 from qualcode.coding.keywords.stream import suggest_texts
 from qualcode.errors import UsageError
-from qualcode.records import Segment, Suggestion
+from qualcode.records import Segment, Suggestion, evidence_text
 
 
 def suggest(
@@ -32,6 +32,27 @@ def suggest(
     segments longer than ``nlp.max_length`` are processed in pieces. Segments are
     read lazily, so a corpus never has to fit in memory.
     """
+    nlp = _pipeline(codebook, nlp, batch_size, jobs)
+    items = ((segment.id, segment.text) for segment in segments if segment.to_code)
+    if jobs > 1:
+        return suggest_parallel(codebook, nlp, items, batch_size, jobs)
+    return suggest_texts(compile_rules(codebook, nlp), nlp, items, batch_size)
+
+
+def suggestion_rows(codebook: Codebook, items: Iterable[tuple[int, str]], *, nlp: Any = None, batch_size: int = 256,
+                    jobs: int = 1) -> Iterator[SuggestionRow]:
+    """What :func:`suggest` yields for (segment id, text) pairs, as the store writes it: (segment id,
+    code, direction, evidence JSON), the strategy ``keywords.v1``. What `qualcode code` runs: from
+    worker processes the rows go to the store as they come, without a Suggestion made of each."""
+    nlp = _pipeline(codebook, nlp, batch_size, jobs)
+    if jobs > 1:
+        return suggestion_rows_parallel(codebook, nlp, iter(items), batch_size, jobs)
+    return ((s.segment_id, s.code, s.direction, evidence_text(s.evidence))
+            for s in suggest_texts(compile_rules(codebook, nlp), nlp, items, batch_size))
+
+
+def _pipeline(codebook: Codebook, nlp: Any, batch_size: int, jobs: int) -> Any:
+    """The pipeline to run (the default one for the codebook's language when none is given), checked."""
     if batch_size < 1:
         raise UsageError(f"batch size must be at least 1, got {batch_size}")
     if jobs < 1:
@@ -41,7 +62,4 @@ def suggest(
 
         nlp = build_pipeline(codebook.language)
     check_pipeline(codebook, nlp)
-    items = ((segment.id, segment.text) for segment in segments if segment.to_code)
-    if jobs > 1:
-        return suggest_parallel(codebook, nlp, items, batch_size, jobs)
-    return suggest_texts(compile_rules(codebook, nlp), nlp, items, batch_size)
+    return nlp
