@@ -196,13 +196,14 @@ class SuggestionStage:
                 f"codebook_version = ?, updated_at = ? FROM {self._rows} AS st WHERE {same}",
                 (codebook_version, t, origin),
             ).rowcount
+            # the staged rows no suggestion had yet: all of them when none was refreshed (a first run)
+            new = (f"WHERE NOT EXISTS (SELECT 1 FROM codings AS c WHERE {same}) ", (origin,)) if refreshed else ("", ())
             added = self.con.execute(
                 "INSERT INTO codings(segment_id, code, direction, origin, coder, status, evidence, score, strategy, "
                 "codebook_version, created_at, updated_at) "
                 f"SELECT st.segment_id, st.code, st.direction, ?, NULL, 'suggested', st.evidence, st.score, "
-                f"st.strategy, ?, ?, ? FROM {self._rows} AS st "
-                f"WHERE NOT EXISTS (SELECT 1 FROM codings AS c WHERE {same}) ORDER BY st.rowid",
-                (origin, codebook_version, t, t, origin),
+                f"st.strategy, ?, ?, ? FROM {self._rows} AS st {new[0]}ORDER BY st.rowid",
+                (origin, codebook_version, t, t, *new[1]),
             ).rowcount
             segments = int(self.con.execute(f"SELECT count(*) FROM {self._segments}").fetchone()[0])
         return SuggestionReport(added, refreshed, withdrawn, segments)

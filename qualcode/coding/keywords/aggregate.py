@@ -2,7 +2,7 @@
 evidence of all its mentions merged."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from qualcode.coding.keywords.hits import SentenceResult
 from qualcode.coding.keywords.rules import CompiledRules
@@ -13,8 +13,25 @@ ORIGIN = "keyword"
 _DIRECTION_ORDER = {direction: index for index, direction in enumerate(DIRECTIONS)}
 
 
+# A suggestion as the store writes it: (segment id, code, direction, evidence JSON); origin 'keyword',
+# strategy keywords.v1, no score
+SuggestionRow = tuple[int, str, str, str]
+
+
+def suggestions_of(rows: Iterable[SuggestionRow]) -> Iterator[Suggestion]:
+    """The Suggestion of each row."""
+    for segment_id, code, direction, evidence in rows:
+        yield Suggestion(segment_id=segment_id, code=code, direction=direction, origin=ORIGIN, strategy=KEYWORDS,
+                         evidence=EncodedEvidence(evidence))
+
+
 def aggregate(rules: CompiledRules, segment_id: int, sentences: list[SentenceResult]) -> list[Suggestion]:
-    """One Suggestion per (code, direction), evidence of all its mentions merged.
+    """One Suggestion per (code, direction), evidence of all its mentions merged (see :func:`aggregate_rows`)."""
+    return list(suggestions_of(aggregate_rows(rules, segment_id, sentences)))
+
+
+def aggregate_rows(rules: CompiledRules, segment_id: int, sentences: list[SentenceResult]) -> list[SuggestionRow]:
+    """One suggestion per (code, direction), evidence of all its mentions merged, as the store writes it.
 
     A code's 'none' suggestion is dropped when the segment has a directed one for
     that code: it adds nothing a coder needs."""
@@ -65,12 +82,5 @@ def aggregate(rules: CompiledRules, segment_id: int, sentences: list[SentenceRes
         for match_key in sorted(matches):
             start, end, rule, kind, text, _, note = matches[match_key]
             shown.append((text, start, end, rule, kind, note))
-        suggestions.append(Suggestion(
-            segment_id=segment_id,
-            code=code,
-            direction=direction,
-            origin=ORIGIN,
-            strategy=KEYWORDS,
-            evidence=EncodedEvidence(evidence_text_of(shown, spans, dropped)),
-        ))
+        suggestions.append((segment_id, code, direction, evidence_text_of(shown, spans, dropped)))
     return suggestions

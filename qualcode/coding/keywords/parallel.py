@@ -10,12 +10,11 @@ from collections import deque
 from typing import Any, Iterator
 
 from qualcode.coding.codebook import Codebook
-from qualcode.coding.keywords.aggregate import ORIGIN
+from qualcode.coding.keywords.aggregate import SuggestionRow, suggestions_of
 from qualcode.coding.keywords.prefilter import prefilter_for
 from qualcode.coding.keywords.rules import compile_rules
-from qualcode.coding.keywords.stream import suggest_texts
-from qualcode.coding.strategies import KEYWORDS
-from qualcode.records import EncodedEvidence, Suggestion, evidence_text
+from qualcode.coding.keywords.stream import suggestion_rows_of_texts
+from qualcode.records import Suggestion
 
 _WORKER: dict[str, Any] = {}
 _INHERITED: dict[str, Any] = {}  # set just before a pool of forked workers starts: what they use as is
@@ -34,22 +33,16 @@ def _init_worker(source_text: str, source_name: str, raw: bytes, spec: Any, max_
     _WORKER.update(rules=compile_rules(codebook, nlp), nlp=nlp, batch_size=batch_size)
 
 
-SuggestionRow = tuple[int, str, str, str]  # (segment id, code, direction, evidence as JSON)
-
-
 def _work(chunk: list[tuple[int, str]]) -> list[SuggestionRow]:
     """A chunk's suggestions as (segment id, code, direction, evidence as JSON): a string pickles
     and unpickles at a tenth of the cost of the nested dicts, and goes to the store as it is."""
-    return [(found.segment_id, found.code, found.direction, evidence_text(found.evidence))
-            for found in suggest_texts(_WORKER["rules"], _WORKER["nlp"], chunk, _WORKER["batch_size"])]
+    return list(suggestion_rows_of_texts(_WORKER["rules"], _WORKER["nlp"], chunk, _WORKER["batch_size"]))
 
 
 def suggest_parallel(codebook: Codebook, nlp: Any, items: Iterator[tuple[int, str]], batch_size: int,
                      jobs: int) -> Iterator[Suggestion]:
     """The suggestions for (segment id, text) pairs from ``jobs`` worker processes, in order."""
-    for segment_id, code, direction, evidence in suggestion_rows_parallel(codebook, nlp, items, batch_size, jobs):
-        yield Suggestion(segment_id=segment_id, code=code, direction=direction, origin=ORIGIN, strategy=KEYWORDS,
-                         evidence=EncodedEvidence(evidence))
+    return suggestions_of(suggestion_rows_parallel(codebook, nlp, items, batch_size, jobs))
 
 
 def suggestion_rows_parallel(codebook: Codebook, nlp: Any, items: Iterator[tuple[int, str]], batch_size: int,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Iterable, Iterator
 
-from qualcode.coding.keywords.aggregate import aggregate
+from qualcode.coding.keywords.aggregate import SuggestionRow, aggregate_rows, suggestions_of
 from qualcode.coding.keywords.hits import SentenceResult
 from qualcode.coding.keywords.prefilter import Prefilter, prefilter_for
 from qualcode.coding.keywords.rules import CompiledRules
@@ -84,7 +84,7 @@ def _handed_out(pending: deque, table: list, joined: list[str]) -> str:
 
 
 def _suggest_joined(rules: CompiledRules, nlp: Any, prefilter: Prefilter, items: Iterable[tuple[int, str]],
-                    batch_size: int) -> Iterator[Suggestion]:
+                    batch_size: int) -> Iterator[SuggestionRow]:
     fed: deque = deque()
     sentences: list[SentenceResult] = []
     current = None  # the segment the sentences belong to
@@ -101,17 +101,23 @@ def _suggest_joined(rules: CompiledRules, nlp: Any, prefilter: Prefilter, items:
             segment_id = table[window][1]
             if segment_id != current:
                 if sentences and current is not None:
-                    yield from aggregate(rules, current, sentences)
+                    yield from aggregate_rows(rules, current, sentences)
                 sentences = []
                 current = segment_id
             sentences.append(result)
     if sentences and current is not None:
-        yield from aggregate(rules, current, sentences)
+        yield from aggregate_rows(rules, current, sentences)
 
 
 def suggest_texts(rules: CompiledRules, nlp: Any, items: Iterable[tuple[int, str]], batch_size: int,
                   windows: bool = True) -> Iterator[Suggestion]:
     """(segment id, text) pairs in, suggestions out, in order."""
+    return suggestions_of(suggestion_rows_of_texts(rules, nlp, items, batch_size, windows))
+
+
+def suggestion_rows_of_texts(rules: CompiledRules, nlp: Any, items: Iterable[tuple[int, str]], batch_size: int,
+                             windows: bool = True) -> Iterator[SuggestionRow]:
+    """(segment id, text) pairs in, suggestions out as the store writes them, in order."""
     # nlp.pipe yields docs in input order; a queue of what was fed in is cheaper
     # than as_tuples=True, which tees the input stream
     prefilter = prefilter_for(rules, nlp) if windows else None
@@ -126,5 +132,5 @@ def suggest_texts(rules: CompiledRules, nlp: Any, items: Iterable[tuple[int, str
         if found:
             sentences.extend(found)
         if last and sentences:
-            yield from aggregate(rules, segment_id, sentences)
+            yield from aggregate_rows(rules, segment_id, sentences)
             sentences = []

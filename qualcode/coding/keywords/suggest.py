@@ -4,11 +4,12 @@ from __future__ import annotations
 from typing import Any, Iterable, Iterator
 
 from qualcode.coding.codebook import Codebook
-from qualcode.coding.keywords.parallel import SuggestionRow, suggest_parallel, suggestion_rows_parallel
+from qualcode.coding.keywords.aggregate import SuggestionRow
+from qualcode.coding.keywords.parallel import suggest_parallel, suggestion_rows_parallel
 from qualcode.coding.keywords.rules import check_pipeline, compile_rules
-from qualcode.coding.keywords.stream import suggest_texts
+from qualcode.coding.keywords.stream import suggest_texts, suggestion_rows_of_texts
 from qualcode.errors import UsageError
-from qualcode.records import Segment, Suggestion, evidence_text
+from qualcode.records import Segment, Suggestion
 
 
 def suggest(
@@ -47,8 +48,7 @@ def suggestion_rows(codebook: Codebook, items: Iterable[tuple[int, str]], *, nlp
     nlp = _pipeline(codebook, nlp, batch_size, jobs)
     if jobs > 1:
         return suggestion_rows_parallel(codebook, nlp, iter(items), batch_size, jobs)
-    return ((s.segment_id, s.code, s.direction, evidence_text(s.evidence))
-            for s in suggest_texts(compile_rules(codebook, nlp), nlp, items, batch_size))
+    return suggestion_rows_of_texts(compile_rules(codebook, nlp), nlp, items, batch_size)
 
 
 def _pipeline(codebook: Codebook, nlp: Any, batch_size: int, jobs: int) -> Any:
