@@ -1,6 +1,6 @@
 """A run of the auto-coder over a project: suggest a chunk of segments at a time, then write, in one transaction.
 
-The suggestions go into a staging table outside the project as they come (see
+The suggestions go into a scratch database outside the project as they come (see
 ``store.codings.SuggestionStage``) and replace the earlier ones in one transaction at the
 end: memory does not grow with the corpus, and a killed run leaves the project as it was.
 """
