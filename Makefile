@@ -12,8 +12,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall when the package metadata changes.
-$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+# Reinstall when the package metadata or the compiled module changes (setup.py builds it).
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml setup.py qualcode/coding/keywords/_windows.pyx
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 

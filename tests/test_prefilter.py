@@ -208,3 +208,46 @@ def test_the_run_cache_starts_over_when_full_and_nothing_changes(compiled, sampl
     assert len(prefilter.flags) <= 50 + max(len(set(text.split())) for text in sample_texts)
     windowed, whole = both_paths(compiled, sample_texts[:30])
     assert windowed == whole
+
+
+# -- the compiled windows (_windows.pyx) against the Python reference ---------------------------
+def compiled_windows():
+    """The compiled module. Built at install where a C compiler is found; CI (QUALCODE_CI=1, whose
+    .ci/run installs one) fails without it, so its equality checks are never skipped there."""
+    import os
+
+    from qualcode.coding.keywords import prefilter as prefilter_module
+
+    if prefilter_module._compiled_windows is None:
+        if os.environ.get("QUALCODE_CI") == "1":
+            pytest.fail("qualcode/coding/keywords/_windows.pyx is not built; `make install` builds it "
+                        "(a C compiler and Cython; .ci/run installs the compiler)")
+        pytest.skip("the compiled prefilter is not built here (no C compiler at install)")
+    return prefilter_module._compiled_windows
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_compiled_windows_are_the_reference_windows(compiled, vocabulary, data):
+    windows = compiled_windows()
+    rules, nlp = compiled
+    prefilter = prefilter_for(rules, nlp)
+    text = data.draw(_texts(vocabulary) | st.text(st.sampled_from(" \t\n\u00a0\u2003.?!,;:'\"-()ab"), max_size=30))
+    assert prefilter.windows(text) == windows(prefilter, text) == prefilter.reference_windows(text)
+
+
+def test_the_compiled_windows_are_the_reference_windows_on_the_sample_and_a_full_cache(compiled, sample_texts,
+                                                                                        monkeypatch):
+    from qualcode.coding.keywords import prefilter as prefilter_module
+
+    windows = compiled_windows()
+    rules, nlp = compiled
+    prefilter = prefilter_for(rules, nlp)
+    texts = [*sample_texts, "", "   ", "Werkdruk.Meer tijd", "m.b.v. AI. De werkdruk neemt toe."]
+    assert [windows(prefilter, text) for text in texts] == [prefilter.reference_windows(text) for text in texts]
+    monkeypatch.setattr(prefilter_module, "_CACHE_LIMIT", 50)  # the cache starts over while the text is read
+    prefilter._clear()
+    first = [windows(prefilter, text) for text in texts]
+    prefilter._clear()
+    assert first == [prefilter.reference_windows(text) for text in texts]

@@ -36,16 +36,20 @@ import re
 import weakref
 from bisect import bisect_right
 from itertools import accumulate, compress
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from qualcode.coding.keywords.rules import (ASPECT_INV, HAS_ANCHOR, HAS_ASPECT, HAS_SEPARABLE, CompiledRules,
                                             hyphen_variants)
+from qualcode.coding.keywords.runflags import (ANCHOR, CANDIDATE, ENDS_SENTENCE, OPENS_SENTENCE, PARTICLE, SEPARABLE,
+                                               STAFF)
+from qualcode.coding.keywords.runflags import MARKS as _MARKS
 
-# A run's flags: a token fires an aspect rule; is the first anchor of an aspect phrase; is a separable verb
-# that may be an aspect; is the particle of one; names the staff; its last token is a sentence-final
-# character; its first token may open a sentence (it is neither punctuation nor sentence-final).
-CANDIDATE, ANCHOR, SEPARABLE, PARTICLE, STAFF, ENDS_SENTENCE, OPENS_SENTENCE = 1, 2, 4, 8, 16, 32, 64
-_MARKS = CANDIDATE | ANCHOR | SEPARABLE  # a block holding one of these may yield a mention
+_compiled_windows: Callable[[Any, str], tuple[list[tuple[int, int]], bool | None]] | None
+try:  # built from _windows.pyx at install where a C compiler was found (setup.py); else the Python below
+    from qualcode.coding.keywords._windows import windows as _compiled_windows
+except ImportError:  # pragma: no cover - depends on the install
+    _compiled_windows = None
+
 _CACHE_LIMIT = 500_000  # distinct runs kept; beyond it the cache starts over (memory stays bounded)
 _RUN = re.compile(r"\S+")
 # the Dutch correction of sentence ends after the sentencizer (coding/sentences.py): it looks at a
@@ -198,20 +202,35 @@ class Prefilter:
             and flags.get(last_run, 0) & ENDS_SENTENCE and flags.get(first_run, 0) & OPENS_SENTENCE
             and not (last_run in self.risky_ends and first_run in self.risky_starts))
 
+    def classify_missing(self, runs: list[str]) -> None:
+        """Classify the runs of a text that are not known yet (the cache starts over when full)."""
+        known = self.flags
+        missing = set(runs).difference(known)
+        if len(known) + len(missing) > _CACHE_LIMIT:
+            self._clear()
+            missing = set(runs)
+        self.classify(missing)
+
     def windows(self, text: str) -> tuple[list[tuple[int, int]], bool | None]:
         """The parts of ``text`` to run the pipeline on, as (start, end), and whether the text names
         the staff. No part: nothing in the text can be suggested. The whole text (and None: the
-        doc tells) when a special case of the tokenizer may reach across a run's edge."""
+        doc tells) when a special case of the tokenizer may reach across a run's edge.
+
+        The compiled module ``_windows`` does this where it was built (at install, with a C
+        compiler); :meth:`reference_windows` is the same in Python, and the reference the tests hold
+        it to."""
+        if _compiled_windows is not None:
+            return _compiled_windows(self, text)
+        return self.reference_windows(text)
+
+    def reference_windows(self, text: str) -> tuple[list[tuple[int, int]], bool | None]:
+        """:meth:`windows` in Python."""
         runs = text.split()
         known = self.flags
         try:
             flags = list(map(known.__getitem__, runs))
         except KeyError:  # runs seen for the first time
-            missing = set(runs).difference(known)
-            if len(known) + len(missing) > _CACHE_LIMIT:
-                self._clear()
-                missing = set(runs)
-            self.classify(missing)
+            self.classify_missing(runs)
             flags = list(map(known.__getitem__, runs))
         if self.interesting.isdisjoint(runs):
             return [], not self.staff.isdisjoint(runs)
