@@ -1,4 +1,4 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: language_level=3, cdivision=True
 """``Prefilter.windows`` compiled: the same windows from the same run flags, with the loops over a
 text's runs in C. ``Prefilter.reference_windows`` (prefilter.py) is the reference: read it for what
 each step means; tests/test_prefilter.py holds the two equal. Built by setup.py where a C compiler
