@@ -454,3 +454,17 @@ def test_the_rule_a_hyphenated_form_reports_does_not_change_with_the_hash_seed()
     assert len(outputs) == 1, outputs
     (output,) = outputs
     assert output.startswith("workload ") and '"rule": "compound:*werkdruk*"' in output  # the codebook's first
+
+
+def test_the_rows_code_writes_are_the_suggestions_suggest_yields(nl):
+    """`qualcode code` takes keywords.suggestion_rows, the rows as the store writes them; they must be
+    what suggest() yields, with one job and with two."""
+    from qualcode.coding.keywords import suggestion_rows
+
+    texts = [_URL_TEXT, "Met AI ervaar ik minder werkdruk. Het contact met leerlingen neemt af.",
+             "Geen tijd.", "Ik kijk de toetsen sneller na; de werkdruk neemt niet toe."] * 20
+    segments = [segment(text, n) for n, text in enumerate(texts, 1)]
+    expected = [(s.segment_id, s.code, s.direction, evidence_text(s.evidence)) for s in suggest(nl, segments)]
+    assert len(expected) > 40
+    for jobs in (1, 2):
+        assert list(suggestion_rows(nl, [(s.id, s.text) for s in segments], jobs=jobs)) == expected
