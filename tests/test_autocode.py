@@ -284,7 +284,10 @@ def test_batch_size_does_not_change_results(nl):
 
 
 @pytest.mark.slow
-def test_two_jobs_give_the_same_result_as_one(nl):
+def test_two_jobs_give_the_same_result_as_one(nl, monkeypatch):
+    from qualcode.coding.keywords import parallel
+
+    monkeypatch.setattr(parallel, "_CHUNK", 16)  # ten chunks, more than are kept in flight: their order counts
     texts = [
         "AI bespaart tijd, maar de vrijgekomen tijd wordt opgevuld met andere taken.",
         "Docenten hebben minder regie over hun eigen lessen.",
