@@ -176,7 +176,8 @@ class SuggestionStage:
                       for segment_id, code, direction, evidence in rows])
 
     def _insert(self, rows: list[tuple[int, str, str, str, float | None, str]]) -> None:
-        """(a later row for the same segment, code and direction wins)"""
+        """Stage (segment id, code, direction, evidence, score, strategy) rows; a later row for the same
+        segment, code and direction wins."""
         self.con.executemany(
             f"INSERT INTO {self._rows}(segment_id, code, direction, evidence, score, strategy) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(segment_id, code, direction) DO UPDATE SET "
@@ -210,13 +211,14 @@ class SuggestionStage:
                 (codebook_version, t, origin),
             ).rowcount
             # the staged rows no suggestion had yet: all of them when none was refreshed (a first run)
-            new = (f"WHERE NOT EXISTS (SELECT 1 FROM codings AS c WHERE {same}) ", (origin,)) if refreshed else ("", ())
+            unseen, unseen_args = ((f"WHERE NOT EXISTS (SELECT 1 FROM codings AS c WHERE {same}) ", (origin,))
+                                   if refreshed else ("", ()))
             added = self.con.execute(
                 "INSERT INTO codings(segment_id, code, direction, origin, coder, status, evidence, score, strategy, "
                 "codebook_version, created_at, updated_at) "
                 f"SELECT st.segment_id, st.code, st.direction, ?, NULL, 'suggested', st.evidence, st.score, "
-                f"st.strategy, ?, ?, ? FROM {self._rows} AS st {new[0]}ORDER BY st.rowid",
-                (origin, codebook_version, t, t, *new[1]),
+                f"st.strategy, ?, ?, ? FROM {self._rows} AS st {unseen}ORDER BY st.rowid",
+                (origin, codebook_version, t, t, *unseen_args),
             ).rowcount
             segments = int(self.con.execute(f"SELECT count(*) FROM {self._segments}").fetchone()[0])
         return SuggestionReport(added, refreshed, withdrawn, segments)
